@@ -1,0 +1,39 @@
+"""Västerbotten resilience map: the Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from resilience.config import PROJECT_ROOT, Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # å, ä, ö as themselves
+
+    from resilience import cli, errors, i18n
+    from resilience.db import db
+    from resilience.web import api, auth, pages
+
+    db.init_app(app)
+    i18n.init_app(app)
+    errors.register_error_handlers(app)
+    auth.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    cli.init_app(app)
+    return app

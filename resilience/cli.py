@@ -1,0 +1,236 @@
+"""`flask --app app …` commands: database, data imports and accounts. Thin: parse, call a
+service, commit, report."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from sqlalchemy import create_engine, make_url, text
+
+from geodata.records import ImportValidationError
+from resilience.config import PROJECT_ROOT
+from resilience.db import db
+from resilience.errors import DomainError
+from resilience.models import ROLES
+from resilience.services import imports, users
+
+
+def alembic_config(database_url: str) -> Config:
+    cfg = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def create_database(database_url: str) -> bool:
+    """CREATE DATABASE when missing (connecting to the server's `postgres` database)."""
+    url = make_url(database_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
+            )
+            if not exists:
+                # Identifiers cannot be bound parameters; quote it through the dialect.
+                name = admin.dialect.identifier_preparer.quote(url.database)
+                conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
+            return not exists
+    finally:
+        admin.dispose()
+
+
+db_cli = click.Group("db", help="Create and migrate the PostGIS database.")
+geodata_cli = click.Group("geodata", help="Load the built-in data and import registers.")
+users_cli = click.Group("users", help="Accounts and API tokens.")
+
+
+def _url() -> str:
+    return current_app.config["SETTINGS"].database_url
+
+
+@db_cli.command("create")
+def db_create() -> None:
+    """Create the database if it does not exist."""
+    created = create_database(_url())
+    click.echo("Created the database." if created else "The database exists.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the schema (Alembic) to REVISION, by default the newest."""
+    command.upgrade(alembic_config(_url()), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    command.downgrade(alembic_config(_url()), revision)
+
+
+def _fail(err: Exception) -> None:
+    click.echo(f"Error: {err}", err=True)
+    sys.exit(1)
+
+
+@geodata_cli.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Only when no municipalities or sites exist.")
+def load_demo(if_empty: bool) -> None:
+    """Load the built-in Västerbotten data set (see geodata/demo/README.md)."""
+    from geodata.demo import build_demo
+
+    session = db.session
+    if if_empty and not imports.database_is_empty(session):
+        click.echo("The database holds data already; the built-in data set was not loaded.")
+        return
+    click.echo("Building the built-in Västerbotten data set…")
+    demo = build_demo()
+    with session.begin():
+        for summary in (
+            imports.import_boundaries(session, demo.municipalities, demo.source),
+            imports.import_population(session, demo.cells, demo.source),
+            imports.import_sites(session, demo.sites, demo.source),
+        ):
+            click.echo(f"  {summary}")
+    click.echo("Loaded the built-in Västerbotten data set.")
+
+
+def _import(kind: str, path: Path, records_and_meta, writer, source: str | None) -> None:  # type: ignore[no-untyped-def]
+    session = db.session
+    try:
+        result = records_and_meta()
+    except ImportValidationError as err:
+        _fail(err)
+        return
+    for skipped in result.skipped:
+        click.echo(f"  skipped {skipped}")
+    try:
+        with session.begin():
+            summary = writer(session, result.records, source or path.stem, filename=path.name)
+    except DomainError as err:
+        _fail(err)
+        return
+    click.echo(f"Imported {path.name} ({result.format}, EPSG:{result.crs}): {summary}")
+
+
+crs_option = click.option("--crs", help="CRS of the file when it does not say, e.g. EPSG:3006.")
+source_option = click.option("--source", help="Source name (default: the file name).")
+file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+@geodata_cli.command("import-boundaries")
+@file_argument
+@crs_option
+@source_option
+def import_boundaries(file: Path, crs: str | None, source: str | None) -> None:
+    """Import municipality boundaries (code, name, polygon)."""
+    from geodata.loaders import read_boundaries
+
+    _import(
+        "boundaries", file, lambda: read_boundaries(file, crs), imports.import_boundaries, source
+    )
+
+
+@geodata_cli.command("import-population")
+@file_argument
+@crs_option
+@source_option
+def import_population(file: Path, crs: str | None, source: str | None) -> None:
+    """Import population grid cells (cell polygon or x, y of the lower-left corner)."""
+    from geodata.loaders import read_population
+
+    _import(
+        "population", file, lambda: read_population(file, crs), imports.import_population, source
+    )
+
+
+@geodata_cli.command("import-sites")
+@file_argument
+@crs_option
+@source_option
+@click.option("--profile", type=click.Choice(["osm"]), help="Map a foreign register's fields.")
+@click.option("--category", help="Category for rows that have none.")
+@click.option("--kind", help="Kind for rows that have none.")
+def import_sites(
+    file: Path,
+    crs: str | None,
+    source: str | None,
+    profile: str | None,
+    category: str | None,
+    kind: str | None,
+) -> None:
+    """Import sites; re-importing the same source updates them by source_id."""
+    from geodata.loaders import read_sites
+
+    defaults = {k: v for k, v in {"category": category, "kind": kind}.items() if v}
+    _import(
+        "sites",
+        file,
+        lambda: read_sites(file, crs, profile=profile, defaults=defaults),
+        imports.import_sites,
+        source,
+    )
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--municipality", help="Kommun code a planner works for, e.g. 2480.")
+def users_create(name: str, role: str, municipality: str | None) -> None:
+    """Create an account; the password is read from stdin when it is not a terminal."""
+    session = db.session
+    try:
+        with session.begin():
+            users.create_user(session, name, _read_password(), role, municipality)
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"Created user {name} ({role}).")
+
+
+@users_cli.command("token")
+@click.argument("name")
+def users_token(name: str) -> None:
+    """Create an API token for NAME (use as `Authorization: Bearer TOKEN`)."""
+    session = db.session
+    try:
+        with session.begin():
+            token = users.create_token(session, name)
+    except DomainError as err:
+        _fail(err)
+        return
+    click.echo(token)
+
+
+@users_cli.command("ensure-admin")
+def users_ensure_admin() -> None:
+    """Create the first admin (RESILIENCE_ADMIN_PASSWORD, or a printed random one)."""
+    session = db.session
+    with session.begin():
+        if users.count_admins(session):
+            click.echo("An admin account exists.")
+            return
+        password = os.environ.get("RESILIENCE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        users.create_user(session, "admin", password, "admin")
+    if "RESILIENCE_ADMIN_PASSWORD" in os.environ:
+        click.echo("Created user admin with the password from RESILIENCE_ADMIN_PASSWORD.")
+    else:
+        click.echo(f"Created user admin with password: {password}  (shown only this once)")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, geodata_cli, users_cli):
+        app.cli.add_command(group)

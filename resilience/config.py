@@ -1,0 +1,74 @@
+"""One Settings object, read strictly from RESILIENCE_* (and DATABASE_URL / REDIS_URL)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/resilience"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; raised at start-up, never later."""
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"not a boolean: {value!r}")
+
+
+def _secret_key(env: dict[str, str], production: bool, var_dir: Path) -> str:
+    if key := env.get("RESILIENCE_SECRET_KEY"):
+        return key
+    if production:
+        raise ConfigError("RESILIENCE_SECRET_KEY must be set when RESILIENCE_ENV=production")
+    # Development: a random key kept in var/ so logins survive restarts.
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str = DEFAULT_REDIS_URL
+    secret_key: str = field(default="", repr=False)
+    production: bool = False
+    # Base map tiles; the county may point this at Lantmäteriet or an internal server.
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    max_upload_bytes: int = 50 * 1024 * 1024
+    queue_name: str = "resilience"
+    var_dir: Path = PROJECT_ROOT / "var"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        production = env.get("RESILIENCE_ENV", "development").lower() == "production"
+        var_dir = Path(env.get("RESILIENCE_VAR_DIR", str(PROJECT_ROOT / "var")))
+        try:
+            max_upload = int(env.get("RESILIENCE_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+        except ValueError as exc:
+            raise ConfigError("RESILIENCE_MAX_UPLOAD_MB must be a whole number") from exc
+        return cls(
+            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
+            secret_key=_secret_key(env, production, var_dir),
+            production=production,
+            tile_url=env.get("RESILIENCE_TILE_URL", cls.tile_url),
+            tile_attribution=env.get("RESILIENCE_TILE_ATTRIBUTION", cls.tile_attribution),
+            max_upload_bytes=max_upload,
+            queue_name=env.get("RESILIENCE_QUEUE", cls.queue_name),
+            var_dir=var_dir,
+        )

@@ -1,0 +1,34 @@
+"""Coordinate reference systems: what we store in and what we serve."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pyproj import CRS, Transformer
+
+SWEREF99TM = 3006  # storage and analysis: planar metres
+WGS84 = 4326  # the browser and GeoJSON (RFC 7946)
+
+
+@cache
+def transformer(src: int, dst: int) -> Transformer:
+    """An always_xy transformer: (lon, lat) or (easting, northing) in, the same out."""
+    return Transformer.from_crs(CRS.from_epsg(src), CRS.from_epsg(dst), always_xy=True)
+
+
+def parse_epsg(value: str | int | None, default: int = WGS84) -> int:
+    """Accept 3006, "3006", "EPSG:3006", "urn:ogc:def:crs:EPSG::3006", CRS84 URIs."""
+    if value is None or value == "":
+        return default
+    text = str(value).strip()
+    if text.upper().endswith("CRS84"):
+        return WGS84
+    tail = text.rsplit(":", 1)[-1]
+    if not tail.isdigit():
+        raise ValueError(f"unknown CRS {text!r}; use an EPSG code such as EPSG:3006")
+    code = int(tail)
+    try:
+        CRS.from_epsg(code)
+    except Exception as exc:  # pyproj raises CRSError; say it in the user's terms
+        raise ValueError(f"unknown CRS EPSG:{code}") from exc
+    return code

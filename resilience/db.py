@@ -1,0 +1,55 @@
+"""Engine and sessions. Nothing connects at import time; `Database.configure` binds a URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g
+from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+
+    def configure(self, url: str) -> None:
+        if self.engine is not None and str(self.engine.url) == str(make_url(url)):
+            return
+        self.engine = create_engine(url, pool_pre_ping=True, future=True)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    def init_app(self, app: Flask) -> None:
+        self.configure(app.config["SETTINGS"].database_url)
+        app.teardown_appcontext(self._close_request_session)
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context (a request, a CLI command or a job)."""
+        if "db_session" not in g:
+            assert self.session_factory is not None, "Database.configure was not called"
+            g.db_session = self.session_factory()
+        return g.db_session
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A standalone session in one transaction, for jobs and scripts."""
+        assert self.session_factory is not None, "Database.configure was not called"
+        with self.session_factory() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Drop pooled connections, e.g. in a forked RQ work horse."""
+        if self.engine is not None:
+            self.engine.dispose(close=False)
+
+    @staticmethod
+    def _close_request_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()

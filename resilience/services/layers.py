@@ -1,0 +1,181 @@
+"""Read the map layers as GeoJSON, built in PostGIS (transform + serialisation in one query)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from resilience.crs import SWEREF99TM, WGS84
+from resilience.errors import BadInput, NotFound
+from resilience.models import CATEGORIES, KINDS, SITE_NUMBERS
+
+MAX_FEATURES = 50_000
+_SITE_COLUMNS = ", ".join(
+    (
+        "s.id",
+        "s.category",
+        "s.kind",
+        "s.name",
+        "s.source",
+        "s.source_id",
+        "s.municipality_code",
+        "m.name AS municipality_name",
+        "s.owner",
+        "s.attributes",
+        *(f"s.{n}" for n in SITE_NUMBERS),
+    )
+)
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A bounding box in `srid` (lon/lat for 4326, easting/northing for 3006)."""
+
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+    srid: int = WGS84
+
+    @classmethod
+    def parse(cls, value: str | None, srid: int = WGS84) -> BBox | None:
+        if not value:
+            return None
+        try:
+            parts = [float(p) for p in value.split(",")]
+        except ValueError as exc:
+            raise BadInput("bbox must be four numbers: minx,miny,maxx,maxy") from exc
+        if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+            raise BadInput("bbox must be four numbers: minx,miny,maxx,maxy with min <= max")
+        if srid == WGS84 and not (-180 <= parts[0] <= 180 and -90 <= parts[1] <= 90):
+            raise BadInput("bbox is outside lon/lat range; is it in EPSG:3006 (bbox-crs)?")
+        return cls(*parts, srid=srid)
+
+    def sql(self) -> tuple[str, dict[str, Any]]:
+        """A filter on `geom` (EPSG:3006) that can use the GiST index."""
+        # Densify before transforming so the box edges stay straight enough in SWEREF 99 TM.
+        clause = (
+            "geom && ST_Transform(ST_Segmentize(ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, :bsrid),"
+            " :bseg), 3006)"
+        )
+        seg = (self.maxx - self.minx) / 16 or 1
+        return clause, {
+            "bx0": self.minx,
+            "by0": self.miny,
+            "bx1": self.maxx,
+            "by1": self.maxy,
+            "bsrid": self.srid,
+            "bseg": seg,
+        }
+
+
+def _feature_collection(rows: list[dict[str, Any]], crs: int) -> dict[str, Any]:
+    features = []
+    for row in rows:
+        geometry = json.loads(row.pop("geometry"))
+        features.append(
+            {
+                "type": "Feature",
+                "id": row.get("id", row.get("code")),
+                "geometry": geometry,
+                "properties": row,
+            }
+        )
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if crs != WGS84:
+        # Legacy GeoJSON crs member: QGIS and GDAL honour it for non-WGS 84 output.
+        collection["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs}"}}
+    return collection
+
+
+def _geometry_sql(column: str, crs: int) -> str:
+    digits = 6 if crs == WGS84 else 2  # ~0.1 m in degrees, cm in metres
+    if crs == SWEREF99TM:
+        return f"ST_AsGeoJSON({column}, {digits}) AS geometry"
+    return f"ST_AsGeoJSON(ST_Transform({column}, {int(crs)}), {digits}) AS geometry"
+
+
+def sites(
+    session: Session,
+    *,
+    category: str | None = None,
+    kind: str | None = None,
+    municipality: str | None = None,
+    bbox: BBox | None = None,
+    crs: int = WGS84,
+    limit: int = MAX_FEATURES,
+) -> dict[str, Any]:
+    where, params = ["TRUE"], {"limit": min(limit, MAX_FEATURES)}
+    if category:
+        if category not in CATEGORIES:
+            raise BadInput(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+        where.append("s.category = :category")
+        params["category"] = category
+    if kind:
+        known = {k for ks in KINDS.values() for k in ks}
+        if kind not in known:
+            raise BadInput(f"unknown kind {kind!r}")
+        where.append("s.kind = :kind")
+        params["kind"] = kind
+    if municipality:
+        where.append("s.municipality_code = :municipality")
+        params["municipality"] = municipality
+    if bbox:
+        clause, bparams = bbox.sql()
+        where.append(clause.replace("geom", "s.geom", 1))
+        params.update(bparams)
+    sql = (
+        f"SELECT {_SITE_COLUMNS}, {_geometry_sql('s.geom', crs)} FROM sites s"
+        " LEFT JOIN municipalities m ON m.code = s.municipality_code"
+        f" WHERE {' AND '.join(where)} ORDER BY s.id LIMIT :limit"
+    )
+    rows = [dict(r) for r in session.execute(text(sql), params).mappings()]
+    return _feature_collection(rows, crs)
+
+
+def site(session: Session, site_id: int, crs: int = WGS84) -> dict[str, Any]:
+    sql = (
+        f"SELECT {_SITE_COLUMNS}, {_geometry_sql('s.geom', crs)},"
+        " ST_X(s.geom) AS x_3006, ST_Y(s.geom) AS y_3006 FROM sites s"
+        " LEFT JOIN municipalities m ON m.code = s.municipality_code WHERE s.id = :id"
+    )
+    row = session.execute(text(sql), {"id": site_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"no site with id {site_id}")
+    return _feature_collection([dict(row)], crs)["features"][0]
+
+
+def municipalities(session: Session, crs: int = WGS84, simplify_m: float = 0) -> dict[str, Any]:
+    geom = f"ST_SimplifyPreserveTopology(m.geom, {float(simplify_m)})" if simplify_m else "m.geom"
+    sql = (
+        f"SELECT m.code, m.name, {_geometry_sql(geom, crs)},"
+        " COALESCE(p.population, 0) AS population, COALESCE(s.sites, 0) AS sites"
+        " FROM municipalities m"
+        " LEFT JOIN (SELECT municipality_code, SUM(population)::bigint AS population"
+        "   FROM population_cells GROUP BY 1) p ON p.municipality_code = m.code"
+        " LEFT JOIN (SELECT municipality_code, COUNT(*) AS sites FROM sites GROUP BY 1) s"
+        "   ON s.municipality_code = m.code ORDER BY m.code"
+    )
+    return _feature_collection([dict(r) for r in session.execute(text(sql)).mappings()], crs)
+
+
+def population(
+    session: Session, *, bbox: BBox | None = None, crs: int = WGS84, limit: int = MAX_FEATURES
+) -> dict[str, Any]:
+    where, params = ["population > 0"], {"limit": min(limit, MAX_FEATURES)}
+    if bbox:
+        clause, bparams = bbox.sql()
+        where.append(clause)
+        params.update(bparams)
+    sql = (
+        f"SELECT id, x_ll, y_ll, cell_size, population, municipality_code,"
+        f" {_geometry_sql('geom', crs)} FROM population_cells"
+        f" WHERE {' AND '.join(where)} ORDER BY id LIMIT :limit"
+    )
+    return _feature_collection(
+        [dict(r) for r in session.execute(text(sql), params).mappings()], crs
+    )

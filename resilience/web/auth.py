@@ -1,0 +1,107 @@
+"""Login pages, session and bearer-token authentication, and the login-required guard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from resilience.db import db
+from resilience.errors import Forbidden
+from resilience.i18n import gettext as _
+from resilience.models import User
+from resilience.services import users
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+# Reachable without logging in; everything else (maps, API, exports) is sensitive.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "api.healthz", "static"})
+
+
+class CurrentUser(UserMixin):
+    """A detached snapshot of the user row, safe to keep beyond the request's session."""
+
+    def __init__(self, user: User) -> None:
+        self.id = user.id
+        self.name = user.name
+        self.role = user.role
+        self.municipality_code = user.municipality_code
+
+    def has_role(self, role: str) -> bool:
+        return users.ROLE_RANK[self.role] >= users.ROLE_RANK[role]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> CurrentUser | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return CurrentUser(user) if user else None
+
+
+@login_manager.request_loader
+def _load_from_bearer(req: Any) -> CurrentUser | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    user = users.user_for_token(db.session, header.removeprefix("Bearer ").strip())
+    if user is None:
+        return None
+    db.session.commit()  # last_used_at
+    return CurrentUser(user)
+
+
+def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(role):
+                raise Forbidden(f"this needs the role {role} or above")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: never redirect to another host after login.
+    if target and target.startswith("/") and not urlsplit(target).netloc:
+        return target
+    return url_for("pages.map_page")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    error = None
+    if request.method == "POST":
+        user = users.authenticate(
+            db.session, request.form.get("name", ""), request.form.get("password", "")
+        )
+        if user is not None:
+            login_user(CurrentUser(user))
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("Wrong user name or password.")
+    return render_template("auth/login.html", error=error), 401 if error else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+
+    @app.before_request
+    def _require_login():  # type: ignore[no-untyped-def]
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        if request.path.startswith(("/api/", "/ogc")):
+            return {"error": "unauthorized", "message": "log in or send a bearer token"}, 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    app.register_blueprint(bp)

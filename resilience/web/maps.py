@@ -1,0 +1,100 @@
+"""folium builds the map object; layers are loaded by static/js/resiliencemap.js from the API
+by bounding box, never inlined into the HTML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from flask import url_for
+from jinja2 import Template
+
+from resilience.config import Settings
+from resilience.i18n import gettext as _
+from resilience.models import KINDS, SITE_NUMBERS
+
+# Västerbotten, roughly centred; the JS fits the view to the municipality layer.
+COUNTY_CENTRE = (64.6, 18.0)
+CATEGORY_STYLE = {
+    "care": ("Care", "#d62828"),
+    "power": ("Backup power", "#f77f00"),
+    "food": ("Food", "#2a9d8f"),
+    "energy": ("Energy buildings", "#6a4c93"),
+}
+
+
+class ApiLayers(MacroElement):
+    """Hands the folium map to ResilienceMap.init with the API endpoints and labels."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        ResilienceMap.init({{ this._parent.get_name() }}, {{ this.config }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "ApiLayers"
+        self.config = json.dumps(config, ensure_ascii=False)
+
+
+def _labels() -> dict[str, str]:
+    words = [
+        "Municipalities",
+        "Population grid",
+        "inhabitants per km²",
+        "Legend",
+        "Name",
+        "Municipality",
+        "Population",
+        "Details",
+        "Source",
+        "synthetic",
+        "warm shelter",
+        "Loading…",
+        *SITE_NUMBERS,
+        "state",
+        "region",
+        "municipality",
+        *{k for kinds in KINDS.values() for k in kinds},
+    ]
+    labels = {w: _(w) for w in words}
+    labels.update({cat: _(title) for cat, (title, _c) in CATEGORY_STYLE.items()})
+    return labels
+
+
+def overview_map(settings: Settings) -> folium.Map:
+    fmap = folium.Map(
+        location=COUNTY_CENTRE, zoom_start=6, tiles=None, prefer_canvas=True, control_scale=True
+    )
+    # Local copies: the map must work where CDNs are unreachable.
+    fmap.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
+    fmap.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
+    folium.TileLayer(
+        tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18
+    ).add_to(fmap)
+    config = {
+        "urls": {
+            "municipalities": url_for("api.municipalities", simplify=100),
+            "population": url_for("api.population"),
+            "sites": url_for("api.sites"),
+            "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
+        },
+        "categories": {c: {"color": color} for c, (_t, color) in CATEGORY_STYLE.items()},
+        "labels": _labels(),
+    }
+    ApiLayers(config).add_to(fmap)
+    return fmap
+
+
+def map_parts(fmap: folium.Map) -> dict[str, str]:
+    """The header, body and script parts for embedding in our own Jinja layout."""
+    root = fmap.get_root()
+    root.render()
+    return {
+        "header": root.header.render(),
+        "html": root.html.render(),
+        "script": root.script.render(),
+    }

@@ -1,0 +1,24 @@
+"""HTML pages: the map and a page per site."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from resilience.db import db
+from resilience.models import SITE_NUMBERS
+from resilience.services import layers
+from resilience.web import maps
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def map_page():  # type: ignore[no-untyped-def]
+    parts = maps.map_parts(maps.overview_map(current_app.config["SETTINGS"]))
+    return render_template("pages/map.html", map=parts, categories=maps.CATEGORY_STYLE)
+
+
+@bp.get("/sites/<int:site_id>")
+def site_page(site_id: int):  # type: ignore[no-untyped-def]
+    feature = layers.site(db.session, site_id)
+    return render_template("pages/site.html", site=feature, numbers=SITE_NUMBERS)

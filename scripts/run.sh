@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make run`: set up, migrate, load the built-in Västerbotten data when the database is
+# empty, make sure an admin exists, then run web + worker until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+bash scripts/setup.sh
+
+export DATABASE_URL=${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/resilience}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+flask() { .venv/bin/flask --app app "$@"; }
+
+say "Database: ${DATABASE_URL%%\?*}"
+flask db create
+say "Migrating the database (alembic upgrade head)"
+flask db upgrade
+flask geodata load-demo --if-empty
+flask users ensure-admin
+
+pids=()
+cleanup() {
+  say "Stopping web and worker"
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+say "Starting the RQ worker (with scheduler)"
+.venv/bin/python -m workers.worker &
+pids+=($!)
+say "Starting the web service on http://127.0.0.1:5000 (gunicorn)"
+.venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - "app:create_app()" &
+pids+=($!)
+say "Running. Ctrl-C stops everything."
+wait -n "${pids[@]}"

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what the service needs and is missing, and says so as it goes.
+#   scripts/setup.sh        runtime: PostGIS, Redis, .venv with requirements.txt
+#   scripts/setup.sh dev    also test tools: requirements-dev.txt and headless Chromium
+# DATABASE_URL / REDIS_URL, when set, point at servers we do not manage: then nothing is
+# installed for them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-runtime}
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+apt_updated=""
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then echo "Need root to apt-get install $*" >&2; exit 1; fi
+  if [ -z "$apt_updated" ]; then say "apt-get update"; apt-get update -qq; apt_updated=1; fi
+  say "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- Python ------------------------------------------------------------------
+PY=${PYTHON:-python3}
+command -v "$PY" >/dev/null || apt_install python3 python3-venv python3-dev
+if [ ! -x .venv/bin/python ]; then
+  say "Creating .venv with $($PY --version)"
+  "$PY" -m venv .venv 2>/dev/null || { apt_install python3-venv; "$PY" -m venv .venv; }
+fi
+req=requirements.txt; [ "$mode" = dev ] && req=requirements-dev.txt
+stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$mode
+if [ ! -f "$stamp" ]; then
+  say "Installing pinned Python packages from $req"
+  .venv/bin/pip install -q --disable-pip-version-check -r "$req"
+  rm -f .venv/.installed-*; touch "$stamp"
+else
+  say "Python packages from $req already installed"
+fi
+
+# --- PostgreSQL + PostGIS --------------------------------------------------------
+if [ -z "${DATABASE_URL:-}" ]; then
+  pgq() { psql -h 127.0.0.1 -U postgres -d postgres -Atqc "$1" 2>/dev/null; }
+  if ! command -v psql >/dev/null || ! pgq "select 1" >/dev/null; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then apt_install postgresql; fi
+    say "Starting PostgreSQL"
+    for v in /etc/postgresql/*; do pg_ctlcluster --skip-systemctl-redirect "$(basename "$v")" main start || true; done
+    sleep 2
+  fi
+  major=$(pgq "show server_version_num" | cut -c1-2)
+  [ -n "$major" ] || { echo "PostgreSQL is not reachable on 127.0.0.1:5432 as postgres" >&2; exit 1; }
+  if [ "$(pgq "select count(*) from pg_available_extensions where name='postgis'")" != 1 ]; then
+    apt_install "postgresql-${major}-postgis-3"
+  else
+    say "PostGIS is available for PostgreSQL ${major}"
+  fi
+fi
+
+# --- Redis -------------------------------------------------------------------------
+if [ -z "${REDIS_URL:-}" ]; then
+  if ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1); then
+    command -v redis-server >/dev/null || apt_install redis-server
+    say "Starting Redis on 127.0.0.1:6379"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/resilience.log
+    sleep 1
+  else
+    say "Redis is running"
+  fi
+fi
+
+# --- Test tools --------------------------------------------------------------------
+if [ "$mode" = dev ]; then
+  if ! command -v chromium >/dev/null; then apt_install chromium; else say "Chromium is installed"; fi
+fi
