@@ -32,7 +32,7 @@ class ImportSummary:
 
 
 def _ewkb(geom: shapely.Geometry) -> str:
-    return shapely.to_wkb(geom, hex=True, srid=SWEREF99TM, include_srid=True)
+    return shapely.to_wkb(shapely.set_srid(geom, SWEREF99TM), hex=True, include_srid=True)
 
 
 def _chunks(rows: Sequence[dict], size: int = BATCH) -> Iterable[Sequence[dict]]:

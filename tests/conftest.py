@@ -1,0 +1,147 @@
+"""Test fixtures against a real PostGIS (TEST_DATABASE_URL, migrated once per session) and a
+real Redis (TEST_REDIS_URL, flushed around each test). Each `db_session` test runs inside a
+transaction that is rolled back; `committed` tests write for real and truncate afterwards
+(needed when another process, such as a browser's server or an RQ worker, must see the data)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import make_server
+
+from resilience import create_app
+from resilience.cli import alembic_config, create_database
+from resilience.config import Settings
+from resilience.db import db
+from resilience.services import users
+
+TEST_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_test"
+)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+PASSWORD = "correct horse battery"
+TABLES = ("sites", "population_cells", "municipalities", "api_tokens", "users", "data_imports")
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared/data, or skip: that folder is the real open data we test against."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"../shared/data is absent here ({path} not found)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=TEST_DATABASE_URL,
+        redis_url=TEST_REDIS_URL,
+        secret_key="test-secret-key",
+        var_dir=tmp_path_factory.mktemp("var"),
+        tile_url="",  # no tiles in tests: there is no internet
+    )
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> str:
+    create_database(settings.database_url)
+    engine = create_engine(settings.database_url)
+    with engine.begin() as conn:  # a fresh schema per test session
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    command.upgrade(alembic_config(settings.database_url), "head")
+    return settings.database_url
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, migrated: str) -> Flask:
+    return create_app(settings)
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Session]:
+    """Everything the test and the app do goes into one transaction, rolled back at the end."""
+    assert db.engine is not None
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session_factory
+    db.session_factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    session = db.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        db.session_factory = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed(app: Flask) -> Iterator[Session]:
+    """A session whose commits are real; every table is emptied afterwards."""
+    assert db.session_factory is not None
+    session = db.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        with db.engine.begin() as conn:  # type: ignore[union-attr]
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def redis_conn(settings: Settings) -> Iterator[Redis]:
+    conn = Redis.from_url(settings.redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+def login(client: FlaskClient, name: str) -> None:
+    response = client.post("/login", data={"name": name, "password": PASSWORD})
+    assert response.status_code == 302, response.text
+
+
+@pytest.fixture
+def make_user(db_session: Session):  # type: ignore[no-untyped-def]
+    def make(name: str = "anna", role: str = "viewer", municipality: str | None = None):  # type: ignore[no-untyped-def]
+        user = users.create_user(db_session, name, PASSWORD, role, municipality)
+        db_session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
+    """A client logged in as a viewer."""
+    make_user("viewer-vera", "viewer")
+    test_client = app.test_client()
+    login(test_client, "viewer-vera")
+    return test_client
+
+
+@pytest.fixture
+def live_server(app: Flask, committed: Session) -> Iterator[str]:
+    """The app on a free local port in a thread, reading committed data."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
