@@ -169,3 +169,116 @@ class DataImport(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     user_name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+RUN_STATES = ("queued", "running", "finished", "failed")
+SCENARIO_KINDS = ("user", "builtin", "live")
+
+
+class Scenario(Base):
+    """A saved scenario. `definition` is the scenario file normalised to EPSG:3006."""
+
+    __tablename__ = "scenarios"
+    __table_args__ = (CheckConstraint(f"kind IN {SCENARIO_KINDS!r}", name="scenario_kind_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="user")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # Outage and snow areas, for drawing and for spatial queries.
+    outage_geom: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=SWEREF99TM), nullable=True
+    )
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Run(Base):
+    """One computation of a scenario; mirrors the RQ job's state for the UI."""
+
+    __tablename__ = "runs"
+    __table_args__ = (CheckConstraint(f"status IN {RUN_STATES!r}", name="run_status_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..100 %
+    step: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # What is needed to replay and explain the numbers.
+    model_version: Mapped[int | None] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    scenario_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    data_version: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # municipalities + county
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RunSite(Base):
+    __tablename__ = "run_sites"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality_code: Mapped[str | None] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(16))  # grid | backup | partial | none
+    hours_unpowered_before: Mapped[float] = mapped_column(Float)
+    hours_unpowered: Mapped[float] = mapped_column(Float)
+    generator_id: Mapped[int | None] = mapped_column(Integer)
+    arrival_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class RunCell(Base):
+    """Travel minutes per service (null: nothing reachable), baseline and scenario."""
+
+    __tablename__ = "run_cells"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    cell_id: Mapped[int] = mapped_column(
+        ForeignKey("population_cells.id", ondelete="CASCADE"), primary_key=True
+    )
+    municipality_code: Mapped[str | None] = mapped_column(String(4))
+    population: Mapped[int] = mapped_column(Integer)
+    food_minutes: Mapped[float | None] = mapped_column(Float)
+    care_minutes: Mapped[float | None] = mapped_column(Float)
+    shelter_minutes: Mapped[float | None] = mapped_column(Float)
+    food_minutes_baseline: Mapped[float | None] = mapped_column(Float)
+    care_minutes_baseline: Mapped[float | None] = mapped_column(Float)
+    shelter_minutes_baseline: Mapped[float | None] = mapped_column(Float)
+    food_covered: Mapped[bool] = mapped_column()
+    care_covered: Mapped[bool] = mapped_column()
+    shelter_covered: Mapped[bool] = mapped_column()
+    food_covered_baseline: Mapped[bool] = mapped_column()
+    care_covered_baseline: Mapped[bool] = mapped_column()
+    shelter_covered_baseline: Mapped[bool] = mapped_column()
+
+
+class RunMunicipality(Base):
+    """Per-municipality summary; code '' is what lies in no municipality."""
+
+    __tablename__ = "run_municipalities"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    population: Mapped[int] = mapped_column(BigInteger)
+    uncovered_food: Mapped[int] = mapped_column(BigInteger)
+    uncovered_care: Mapped[int] = mapped_column(BigInteger)
+    uncovered_shelter: Mapped[int] = mapped_column(BigInteger)
+    baseline_uncovered_food: Mapped[int] = mapped_column(BigInteger)
+    baseline_uncovered_care: Mapped[int] = mapped_column(BigInteger)
+    baseline_uncovered_shelter: Mapped[int] = mapped_column(BigInteger)
+    care_sites_unpowered: Mapped[int] = mapped_column(Integer)
+    residents_unpowered: Mapped[int] = mapped_column(Integer)
+    resident_hours_unpowered: Mapped[float] = mapped_column(Float)
+    generators_assigned: Mapped[int] = mapped_column(Integer)

@@ -31,7 +31,19 @@ TEST_DATABASE_URL = os.environ.get(
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PASSWORD = "correct horse battery"
-TABLES = ("sites", "population_cells", "municipalities", "api_tokens", "users", "data_imports")
+TABLES = (
+    "run_sites",
+    "run_cells",
+    "run_municipalities",
+    "runs",
+    "scenarios",
+    "sites",
+    "population_cells",
+    "municipalities",
+    "api_tokens",
+    "users",
+    "data_imports",
+)
 
 
 def shared_file(relative: str) -> Path:

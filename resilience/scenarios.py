@@ -1,0 +1,181 @@
+"""Scenario building: parse and validate a scenario file (coverage-model.md, "Scenario file")
+into geometries in EPSG:3006, and back into a normalised definition for storage."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from shapely.geometry import mapping, shape
+
+from resilience.crs import SWEREF99TM, WGS84, parse_epsg, transformer
+
+LEVELS = ("yellow", "orange", "red")
+DEFAULT_DURATION_HOURS = 24.0
+MAX_VERTICES = 200_000  # a drawn or uploaded scenario has far fewer; refuse absurd input
+# SWEREF 99 TM's area of use, with a margin: outside it the CRS is surely wrong.
+SWEDEN_3006 = shapely.box(100_000, 6_000_000, 1_100_000, 7_800_000)
+
+
+class ScenarioError(ValueError):
+    """The scenario file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class SnowZone:
+    level: str
+    geometry: shapely.MultiPolygon  # EPSG:3006
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    name: str
+    duration_hours: float = DEFAULT_DURATION_HOURS
+    outage: shapely.MultiPolygon | None = None  # EPSG:3006
+    snow_zones: tuple[SnowZone, ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict)  # overrides only
+    description: str = ""
+
+    def to_definition(self) -> dict[str, Any]:
+        """The scenario file again, normalised: EPSG:3006, MultiPolygons, explicit duration."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "crs": f"EPSG:{SWEREF99TM}",
+            "outage": {
+                "duration_hours": self.duration_hours,
+                "areas": mapping(self.outage) if self.outage is not None else None,
+            },
+            "snow_zones": [
+                {"level": z.level, "geometry": mapping(z.geometry)} for z in self.snow_zones
+            ],
+            "parameters": dict(self.parameters),
+        }
+
+
+def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
+    """Polygon, MultiPolygon, Feature or FeatureCollection → one valid MultiPolygon in 3006."""
+    if not isinstance(value, dict) or "type" not in value:
+        raise ScenarioError(f"{where}: expected a GeoJSON geometry, Feature or FeatureCollection")
+    if value["type"] == "FeatureCollection":
+        features = value.get("features")
+        if not isinstance(features, list):
+            raise ScenarioError(f"{where}: a FeatureCollection needs a 'features' list")
+        parts = [_polygons(f, f"{where}.features[{i}]", src) for i, f in enumerate(features)]
+        return _as_multi(shapely.union_all(parts), where) if parts else shapely.MultiPolygon()
+    if value["type"] == "Feature":
+        return _polygons(value.get("geometry"), f"{where}.geometry", src)
+    if value["type"] not in ("Polygon", "MultiPolygon"):
+        raise ScenarioError(f"{where}: expected Polygon or MultiPolygon, got {value['type']}")
+    try:
+        geom = shape(value)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise ScenarioError(f"{where}: malformed {value['type']} coordinates ({exc})") from exc
+    if shapely.get_num_coordinates(geom) > MAX_VERTICES:
+        raise ScenarioError(f"{where}: more than {MAX_VERTICES} vertices")
+    coords = shapely.get_coordinates(geom)
+    if not all(math.isfinite(c) for c in coords.ravel()):
+        raise ScenarioError(f"{where}: coordinates must be finite numbers")
+    if src == WGS84 and (abs(coords[:, 0]).max() > 180 or abs(coords[:, 1]).max() > 90):
+        raise ScenarioError(
+            f'{where}: coordinates are not longitude/latitude; set "crs": "EPSG:3006" '
+            "for SWEREF 99 TM metres"
+        )
+    if src != SWEREF99TM:
+        geom = shapely.transform(geom, lambda xy: _project(xy, src), interleaved=True)
+    if not geom.is_valid:
+        raise ScenarioError(f"{where}: invalid polygon ({shapely.is_valid_reason(geom)})")
+    if geom.is_empty:
+        raise ScenarioError(f"{where}: empty polygon")
+    if not SWEDEN_3006.contains(geom):
+        raise ScenarioError(f"{where}: the polygon lies outside Sweden; is the crs right?")
+    return _as_multi(geom, where)
+
+
+def _project(xy: Any, src: int) -> Any:
+    import numpy as np
+
+    x, y = transformer(src, SWEREF99TM).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def _as_multi(geom: shapely.Geometry, where: str) -> shapely.MultiPolygon:
+    if isinstance(geom, shapely.MultiPolygon):
+        return geom
+    if isinstance(geom, shapely.Polygon):
+        return shapely.MultiPolygon([geom])
+    polys = [g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon)]
+    if not polys:
+        raise ScenarioError(f"{where}: no polygon area")
+    return shapely.MultiPolygon(polys)
+
+
+def _number(value: Any, where: str, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ScenarioError(f"{where}: expected a number")
+    if value < minimum:
+        raise ScenarioError(f"{where}: must be >= {minimum:g}")
+    return float(value)
+
+
+def parse_scenario(document: Any) -> ScenarioSpec:
+    """Validate a scenario document (already JSON-decoded). Raises ScenarioError."""
+    from resilience.analysis import Parameters
+
+    if not isinstance(document, dict):
+        raise ScenarioError("a scenario is a JSON object")
+    unknown = set(document) - {"name", "description", "crs", "outage", "snow_zones", "parameters"}
+    if unknown:
+        raise ScenarioError(f"unknown keys: {', '.join(sorted(unknown))}")
+    name = document.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError("name: required, a non-empty text")
+    try:
+        src = parse_epsg(document.get("crs"), default=WGS84)
+    except ValueError as exc:
+        raise ScenarioError(f"crs: {exc}") from exc
+
+    outage_doc = document.get("outage") or {}
+    if not isinstance(outage_doc, dict):
+        raise ScenarioError("outage: expected an object with duration_hours and areas")
+    duration = _number(
+        outage_doc.get("duration_hours", DEFAULT_DURATION_HOURS), "outage.duration_hours"
+    )
+    areas = outage_doc.get("areas")
+    outage = _polygons(areas, "outage.areas", src) if areas else None
+    if outage is not None and outage.is_empty:
+        outage = None
+
+    zones_doc = document.get("snow_zones") or []
+    if not isinstance(zones_doc, list):
+        raise ScenarioError("snow_zones: expected a list")
+    zones = []
+    for i, zone in enumerate(zones_doc):
+        where = f"snow_zones[{i}]"
+        if not isinstance(zone, dict):
+            raise ScenarioError(f"{where}: expected an object with level and geometry")
+        level = zone.get("level")
+        if level not in LEVELS:
+            raise ScenarioError(f"{where}.level: one of {', '.join(LEVELS)}")
+        zones.append(SnowZone(level, _polygons(zone.get("geometry"), f"{where}.geometry", src)))
+
+    overrides = document.get("parameters") or {}
+    try:
+        Parameters.from_overrides(overrides)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(f"parameters: {exc}") from exc
+    description = document.get("description") or ""
+    if not isinstance(description, str):
+        raise ScenarioError("description: expected a text")
+    return ScenarioSpec(name.strip(), duration, outage, tuple(zones), dict(overrides), description)
+
+
+def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:
+    try:
+        document = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"not valid JSON: {exc}") from exc
+    return parse_scenario(document)

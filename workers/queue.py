@@ -1,0 +1,67 @@
+"""Enqueueing and inspecting RQ jobs. The web layer and the CLI call these; the job
+functions themselves live in workers/jobs.py."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from functools import cache
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from resilience.config import Settings
+
+RUN_TIMEOUT_S = 15 * 60
+# Transient failures (a PostGIS restart, a dropped connection): retry with backoff.
+RUN_RETRY = Retry(max=3, interval=[5, 30, 120])
+
+
+@cache
+def redis_connection(url: str) -> Redis:
+    return Redis.from_url(url)
+
+
+def queue(settings: Settings) -> Queue:
+    return Queue(
+        settings.queue_name,
+        connection=redis_connection(settings.redis_url),
+        serializer=JSONSerializer,
+    )
+
+
+def run_job_id(run_id: int) -> str:
+    return f"run-{run_id}"
+
+
+def enqueue_run(settings: Settings, run_id: int) -> str:
+    """Enqueue the computation of a run once: a deterministic, unique job id."""
+    job_id = run_job_id(run_id)
+    # Already queued or running: one run, one job.
+    with suppress(DuplicateJobError):
+        queue(settings).enqueue(
+            "workers.jobs.compute_run",
+            run_id,
+            job_id=job_id,
+            unique=True,
+            retry=RUN_RETRY,
+            job_timeout=RUN_TIMEOUT_S,
+            result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"Compute run {run_id}",
+        )
+    return job_id
+
+
+def job_state(settings: Settings, job_id: str) -> str | None:
+    """RQ's view of a job: queued, started, finished, failed, … or None when unknown."""
+    try:
+        job = Job.fetch(
+            job_id, connection=redis_connection(settings.redis_url), serializer=JSONSerializer
+        )
+    except NoSuchJobError:
+        return None
+    status = job.get_status(refresh=True)
+    return status.value if isinstance(status, JobStatus) else status
