@@ -3,6 +3,7 @@ service, commit, report."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -231,6 +232,59 @@ def users_ensure_admin() -> None:
         click.echo(f"Created user admin with password: {password}  (shown only this once)")
 
 
+scenario_cli = click.Group("scenario", help="Run outage and snowstorm scenarios.")
+
+
+@scenario_cli.command("run")
+@click.argument("file", type=click.File("rb"))
+@click.option("--json", "as_json", is_flag=True, help="Print the result document (JSON).")
+def scenario_run(file, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Compute a scenario FILE in this process (nothing is stored) and print the result."""
+    from resilience.analysis import compute
+    from resilience.scenarios import ScenarioError, parse_scenario_json
+    from resilience.services.runs import load_inputs
+
+    try:
+        spec = parse_scenario_json(file.read())
+    except ScenarioError as err:
+        _fail(err)
+        return
+    sites, cells, names = load_inputs(db.session)
+    result = compute(sites, cells, names, spec.to_analysis())
+    document = result.to_document()
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        return
+    click.echo(format_summary(spec.name, document))
+
+
+def format_summary(name: str, document: dict) -> str:  # type: ignore[type-arg]
+    """A readable table per municipality and the county (Swedish headings)."""
+    head = (
+        f"{'Kommun':<14}{'Befolkning':>11}{'Utan livsmedel':>16}{'Utan vård':>11}"
+        f"{'Utan värme':>12}{'Vårdplatser utan ström':>24}{'Boende':>8}{'Boendetimmar':>14}"
+    )
+    lines = [f"Scenario: {name}", head, "-" * len(head)]
+
+    def row(label: str, area: dict) -> str:  # type: ignore[type-arg]
+        u = area["uncovered"]
+        return (
+            f"{label:<14}{area['population']:>11}{u['food']:>16}{u['care']:>11}"
+            f"{u['shelter']:>12}{area['care_sites_unpowered']:>24}"
+            f"{area['residents_unpowered']:>8}{area['resident_hours_unpowered']:>14.2f}"
+        )
+
+    lines += [row(m["name"], m) for m in document["municipalities"]]
+    lines.append("-" * len(head))
+    county = document["county"]
+    lines.append(row("Länet", county))
+    lines.append(
+        f"Mobila reservkraftverk: {county['generators_assigned']} utsända, "
+        f"{county['generators_free']} lediga"
+    )
+    return "\n".join(lines)
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, geodata_cli, users_cli):
+    for group in (db_cli, geodata_cli, users_cli, scenario_cli):
         app.cli.add_command(group)

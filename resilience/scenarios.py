@@ -11,6 +11,7 @@ from typing import Any
 import shapely
 from shapely.geometry import mapping, shape
 
+from resilience.analysis import Parameters, Scenario, SnowZone
 from resilience.crs import SWEREF99TM, WGS84, parse_epsg, transformer
 
 LEVELS = ("yellow", "orange", "red")
@@ -25,12 +26,6 @@ class ScenarioError(ValueError):
 
 
 @dataclass(frozen=True)
-class SnowZone:
-    level: str
-    geometry: shapely.MultiPolygon  # EPSG:3006
-
-
-@dataclass(frozen=True)
 class ScenarioSpec:
     name: str
     duration_hours: float = DEFAULT_DURATION_HOURS
@@ -38,6 +33,15 @@ class ScenarioSpec:
     snow_zones: tuple[SnowZone, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)  # overrides only
     description: str = ""
+
+    def to_analysis(self) -> Scenario:
+        """The pure model's view: geometries and effective parameters."""
+        return Scenario(
+            outage=self.outage,
+            duration_hours=self.duration_hours,
+            snow_zones=self.snow_zones,
+            parameters=Parameters.from_overrides(self.parameters),
+        )
 
     def to_definition(self) -> dict[str, Any]:
         """The scenario file again, normalised: EPSG:3006, MultiPolygons, explicit duration."""
@@ -116,8 +120,8 @@ def _as_multi(geom: shapely.Geometry, where: str) -> shapely.MultiPolygon:
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ScenarioError(f"{where}: expected a number")
-    if value < minimum:
-        raise ScenarioError(f"{where}: must be >= {minimum:g}")
+    if value <= minimum:
+        raise ScenarioError(f"{where}: must be > {minimum:g}")
     return float(value)
 
 

@@ -73,7 +73,7 @@ class BBox:
         }
 
 
-def _feature_collection(rows: list[dict[str, Any]], crs: int) -> dict[str, Any]:
+def feature_collection(rows: list[dict[str, Any]], crs: int) -> dict[str, Any]:
     features = []
     for row in rows:
         geometry = json.loads(row.pop("geometry"))
@@ -92,7 +92,7 @@ def _feature_collection(rows: list[dict[str, Any]], crs: int) -> dict[str, Any]:
     return collection
 
 
-def _geometry_sql(column: str, crs: int) -> str:
+def geometry_sql(column: str, crs: int) -> str:
     digits = 6 if crs == WGS84 else 2  # ~0.1 m in degrees, cm in metres
     if crs == SWEREF99TM:
         return f"ST_AsGeoJSON({column}, {digits}) AS geometry"
@@ -129,30 +129,30 @@ def sites(
         where.append(clause.replace("geom", "s.geom", 1))
         params.update(bparams)
     sql = (
-        f"SELECT {_SITE_COLUMNS}, {_geometry_sql('s.geom', crs)} FROM sites s"
+        f"SELECT {_SITE_COLUMNS}, {geometry_sql('s.geom', crs)} FROM sites s"
         " LEFT JOIN municipalities m ON m.code = s.municipality_code"
         f" WHERE {' AND '.join(where)} ORDER BY s.id LIMIT :limit"
     )
     rows = [dict(r) for r in session.execute(text(sql), params).mappings()]
-    return _feature_collection(rows, crs)
+    return feature_collection(rows, crs)
 
 
 def site(session: Session, site_id: int, crs: int = WGS84) -> dict[str, Any]:
     sql = (
-        f"SELECT {_SITE_COLUMNS}, {_geometry_sql('s.geom', crs)},"
+        f"SELECT {_SITE_COLUMNS}, {geometry_sql('s.geom', crs)},"
         " ST_X(s.geom) AS x_3006, ST_Y(s.geom) AS y_3006 FROM sites s"
         " LEFT JOIN municipalities m ON m.code = s.municipality_code WHERE s.id = :id"
     )
     row = session.execute(text(sql), {"id": site_id}).mappings().first()
     if row is None:
         raise NotFound(f"no site with id {site_id}")
-    return _feature_collection([dict(row)], crs)["features"][0]
+    return feature_collection([dict(row)], crs)["features"][0]
 
 
 def municipalities(session: Session, crs: int = WGS84, simplify_m: float = 0) -> dict[str, Any]:
     geom = f"ST_SimplifyPreserveTopology(m.geom, {float(simplify_m)})" if simplify_m else "m.geom"
     sql = (
-        f"SELECT m.code, m.name, {_geometry_sql(geom, crs)},"
+        f"SELECT m.code, m.name, {geometry_sql(geom, crs)},"
         " COALESCE(p.population, 0) AS population, COALESCE(s.sites, 0) AS sites"
         " FROM municipalities m"
         " LEFT JOIN (SELECT municipality_code, SUM(population)::bigint AS population"
@@ -160,7 +160,7 @@ def municipalities(session: Session, crs: int = WGS84, simplify_m: float = 0) ->
         " LEFT JOIN (SELECT municipality_code, COUNT(*) AS sites FROM sites GROUP BY 1) s"
         "   ON s.municipality_code = m.code ORDER BY m.code"
     )
-    return _feature_collection([dict(r) for r in session.execute(text(sql)).mappings()], crs)
+    return feature_collection([dict(r) for r in session.execute(text(sql)).mappings()], crs)
 
 
 def population(
@@ -173,9 +173,7 @@ def population(
         params.update(bparams)
     sql = (
         f"SELECT id, x_ll, y_ll, cell_size, population, municipality_code,"
-        f" {_geometry_sql('geom', crs)} FROM population_cells"
+        f" {geometry_sql('geom', crs)} FROM population_cells"
         f" WHERE {' AND '.join(where)} ORDER BY id LIMIT :limit"
     )
-    return _feature_collection(
-        [dict(r) for r in session.execute(text(sql), params).mappings()], crs
-    )
+    return feature_collection([dict(r) for r in session.execute(text(sql), params).mappings()], crs)

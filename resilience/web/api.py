@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_login import current_user
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from resilience.crs import WGS84, parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput
-from resilience.services import layers
+from resilience.models import Run, Scenario
+from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
+from resilience.services import layers, run_layers, runs
+from resilience.web.auth import require_role
+from workers.queue import enqueue_run, job_state, run_job_id
 
 bp = Blueprint("api", __name__)
 
@@ -78,4 +86,146 @@ def population():  # type: ignore[no-untyped-def]
     bbox = layers.BBox.parse(request.args.get("bbox"), srid=_crs_arg("bbox-crs"))
     return layers.population(
         db.session, bbox=bbox, crs=_crs_arg(), limit=_int_arg("limit", layers.MAX_FEATURES)
+    )
+
+
+# --- Scenarios and runs (coverage-model.md) ---------------------------------------------
+
+
+def _scenario_json(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "id": scenario.id,
+        "name": scenario.name,
+        "kind": scenario.kind,
+        "definition": scenario.definition,
+        "created_by": scenario.created_by,
+        "created_at": scenario.created_at.isoformat() if scenario.created_at else None,
+        "runs_url": url_for("api.start_run", scenario_id=scenario.id),
+    }
+
+
+def _run_json(run: Run) -> dict[str, Any]:
+    error = runs.reconcile(run, job_state(current_app.config["SETTINGS"], run_job_id(run.id)))
+    status = "failed" if error else run.status
+    return {
+        "id": run.id,
+        "scenario_id": run.scenario_id,
+        "scenario_name": run.scenario_snapshot.get("name"),
+        "status": status,
+        "progress": run.progress,
+        "step": run.step,
+        "error": error or run.error,
+        "attempts": run.attempts,
+        "model_version": run.model_version,
+        "parameters": run.parameters,
+        "data_version": run.data_version,
+        "created_by": run.created_by,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "county": (run.summary or {}).get("county"),
+        "links": {
+            "self": url_for("api.run_status", run_id=run.id),
+            "result": url_for("api.run_result", run_id=run.id),
+            "gap_sites": url_for("api.run_sites", run_id=run.id),
+            "gap_cells": url_for("api.run_cells", run_id=run.id),
+        },
+    }
+
+
+def _scenario_body() -> ScenarioSpec:
+    raw = request.get_data(cache=False)
+    if not raw:
+        raise BadInput("send the scenario file (JSON) as the request body")
+    try:
+        return parse_scenario_json(raw)
+    except ScenarioError as exc:
+        raise BadInput(f"invalid scenario: {exc}") from exc
+
+
+@bp.get("/api/v1/scenarios")
+def list_scenarios():  # type: ignore[no-untyped-def]
+    rows = db.session.scalars(select(Scenario).order_by(Scenario.kind, Scenario.id))
+    return {"scenarios": [_scenario_json(s) for s in rows]}
+
+
+@bp.post("/api/v1/scenarios")
+@require_role("planner")
+def create_scenario():  # type: ignore[no-untyped-def]
+    spec = _scenario_body()
+    scenario = runs.create_scenario(db.session, spec, user=current_user.name)
+    db.session.commit()
+    return (
+        _scenario_json(scenario),
+        201,
+        {"Location": url_for("api.get_scenario", scenario_id=scenario.id)},
+    )
+
+
+@bp.get("/api/v1/scenarios/<int:scenario_id>")
+def get_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
+    return _scenario_json(runs.get_scenario(db.session, scenario_id))
+
+
+@bp.put("/api/v1/scenarios/<int:scenario_id>")
+@require_role("planner")
+def update_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
+    scenario = runs.get_scenario(db.session, scenario_id)
+    if scenario.kind != "user":
+        raise BadInput("built-in and live scenarios cannot be edited; copy them first")
+    runs.update_scenario(db.session, scenario, _scenario_body())
+    db.session.commit()
+    return _scenario_json(scenario)
+
+
+@bp.post("/api/v1/scenarios/<int:scenario_id>/copy")
+@require_role("planner")
+def copy_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
+    original = runs.get_scenario(db.session, scenario_id)
+    spec = runs.spec_of(original.definition)
+    copy = runs.create_scenario(
+        db.session, replace(spec, name=f"{spec.name} (kopia)"), user=current_user.name
+    )
+    db.session.commit()
+    return _scenario_json(copy), 201
+
+
+@bp.post("/api/v1/scenarios/<int:scenario_id>/runs")
+@require_role("planner")
+def start_run(scenario_id: int):  # type: ignore[no-untyped-def]
+    scenario = runs.get_scenario(db.session, scenario_id)
+    run = runs.start_run(db.session, scenario, user=current_user.name)
+    db.session.commit()  # the job must find the row
+    enqueue_run(current_app.config["SETTINGS"], run.id)
+    return _run_json(run), 202, {"Location": url_for("api.run_status", run_id=run.id)}
+
+
+@bp.get("/api/v1/runs")
+def list_runs():  # type: ignore[no-untyped-def]
+    return {"runs": [_run_json(r) for r in runs.latest_runs(db.session, _int_arg("limit", 50))]}
+
+
+@bp.get("/api/v1/runs/<int:run_id>")
+def run_status(run_id: int):  # type: ignore[no-untyped-def]
+    return _run_json(runs.get_run(db.session, run_id))
+
+
+@bp.get("/api/v1/runs/<int:run_id>/result")
+def run_result(run_id: int):  # type: ignore[no-untyped-def]
+    return runs.result_document(db.session, run_id)
+
+
+@bp.get("/api/v1/runs/<int:run_id>/sites")
+def run_sites(run_id: int):  # type: ignore[no-untyped-def]
+    runs.get_run(db.session, run_id)
+    return run_layers.gap_sites(
+        db.session, run_id, crs=_crs_arg(), only_gaps=request.args.get("all") != "1"
+    )
+
+
+@bp.get("/api/v1/runs/<int:run_id>/cells")
+def run_cells(run_id: int):  # type: ignore[no-untyped-def]
+    runs.get_run(db.session, run_id)
+    return run_layers.gap_cells(
+        db.session, run_id, crs=_crs_arg(), only_gaps=request.args.get("all") != "1"
     )

@@ -1,0 +1,267 @@
+"""Scenarios and runs: save a scenario, start a run, compute it (called by the RQ job),
+and read the stored result. The computation itself is resilience.analysis."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from resilience.analysis import CellTable, CoverageResult, SiteTable, compute, json_float
+from resilience.errors import NotFound
+from resilience.models import Run, RunCell, RunMunicipality, RunSite, Scenario
+from resilience.scenarios import ScenarioSpec, parse_scenario
+from resilience.services.imports import data_version
+
+_SITE_SQL = text(
+    "SELECT id, source_id, category, kind, ST_X(geom) AS x, ST_Y(geom) AS y,"
+    " municipality_code, residents, critical_load_kw, backup_kw, fuel_hours, priority,"
+    " capacity_kw, mobilization_hours, shelter_capacity FROM sites ORDER BY id"
+)
+_CELL_SQL = text(
+    "SELECT id, x_ll + cell_size / 2.0 AS x, y_ll + cell_size / 2.0 AS y, population,"
+    " municipality_code FROM population_cells WHERE population > 0 ORDER BY id"
+)
+
+
+def load_inputs(session: Session) -> tuple[SiteTable, CellTable, dict[str, str]]:
+    """Every site and populated cell as columns, and the municipality names by code."""
+    site_rows = session.execute(_SITE_SQL).all()
+    columns = list(zip(*site_rows, strict=True)) if site_rows else [[] for _ in range(15)]
+    names = ("id", "source_id", "category", "kind", "x", "y", "municipality", *SiteTable.NUMBERS)
+    site_columns = {
+        name: np.asarray(col, dtype=object) for name, col in zip(names, columns, strict=True)
+    }
+    site_columns["id"] = np.asarray(columns[0], dtype=np.int64)
+    for name in ("x", "y", *SiteTable.NUMBERS):
+        site_columns[name] = np.asarray(site_columns[name], dtype=np.float64)
+    sites = SiteTable(**site_columns)
+
+    cell_rows = session.execute(_CELL_SQL).all()
+    ccols = list(zip(*cell_rows, strict=True)) if cell_rows else [[] for _ in range(5)]
+    cells = CellTable(
+        id=np.asarray(ccols[0], dtype=np.int64),
+        x=np.asarray(ccols[1], dtype=np.float64),
+        y=np.asarray(ccols[2], dtype=np.float64),
+        population=np.asarray(ccols[3], dtype=np.int64),
+        municipality=np.asarray(ccols[4], dtype=object),
+    )
+    municipalities = dict(session.execute(text("SELECT code, name FROM municipalities")).all())
+    return sites, cells, municipalities
+
+
+def spec_of(definition: dict[str, Any]) -> ScenarioSpec:
+    """A stored definition is a valid scenario file in EPSG:3006."""
+    return parse_scenario(definition)
+
+
+def create_scenario(
+    session: Session, spec: ScenarioSpec, kind: str = "user", user: str | None = None
+) -> Scenario:
+    scenario = Scenario(
+        name=spec.name,
+        kind=kind,
+        definition=spec.to_definition(),
+        outage_geom=_ewkb(spec.outage),
+        created_by=user,
+    )
+    session.add(scenario)
+    session.flush()
+    return scenario
+
+
+def update_scenario(session: Session, scenario: Scenario, spec: ScenarioSpec) -> Scenario:
+    scenario.name = spec.name
+    scenario.definition = spec.to_definition()
+    scenario.outage_geom = _ewkb(spec.outage)
+    session.flush()
+    return scenario
+
+
+def _ewkb(geom: shapely.Geometry | None) -> str | None:
+    if geom is None:
+        return None
+    return shapely.to_wkb(shapely.set_srid(geom, 3006), hex=True, include_srid=True)
+
+
+def get_scenario(session: Session, scenario_id: int) -> Scenario:
+    scenario = session.get(Scenario, scenario_id)
+    if scenario is None:
+        raise NotFound(f"no scenario with id {scenario_id}")
+    return scenario
+
+
+def get_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"no run with id {run_id}")
+    return run
+
+
+def start_run(session: Session, scenario: Scenario, user: str | None = None) -> Run:
+    """A queued run with a snapshot of the scenario as it is now (later edits don't leak in)."""
+    run = Run(
+        scenario_id=scenario.id,
+        status="queued",
+        progress=0.0,
+        scenario_snapshot=scenario.definition,
+        created_by=user,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+ProgressSink = Callable[[int, float, str], None]
+
+
+def compute_run(session: Session, run_id: int, progress: ProgressSink | None = None) -> Run:
+    """Compute a run and store its results, replacing any earlier rows of the same run, in the
+    caller's transaction: a crash leaves nothing half-written. Idempotent."""
+    run = get_run(session, run_id)
+    spec = spec_of(run.scenario_snapshot)
+    sites, cells, names = load_inputs(session)
+    version = data_version(session)
+    started = time.monotonic()
+
+    def report(fraction: float, step: str) -> None:
+        if progress is not None:
+            progress(run_id, round(5 + 85 * fraction, 1), step)
+
+    result = compute(sites, cells, names, spec.to_analysis(), report)
+    report(1.0, "storing results")
+    store_result(session, run, result)
+    run.model_version = result.model_version
+    run.parameters = result.parameters.to_dict() | {"duration_hours": result.duration_hours}
+    run.data_version = version
+    run.summary = {
+        "municipalities": [m.to_dict() for m in result.municipalities],
+        "county": result.county.to_dict(),
+        "compute_seconds": round(time.monotonic() - started, 3),
+    }
+    run.status, run.progress, run.step, run.error = "finished", 100.0, None, None
+    run.finished_at = datetime.now(UTC)
+    return run
+
+
+def store_result(session: Session, run: Run, result: CoverageResult) -> None:
+    for table in (RunSite, RunCell, RunMunicipality):
+        session.execute(delete(table).where(table.run_id == run.id))
+    conn = session.connection().connection.driver_connection
+    sites = result.sites
+    rows = np.flatnonzero(~np.equal(result.status, None))
+    gen = result.generator_id[rows]
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY run_sites (run_id, site_id, municipality_code, status, hours_unpowered_before,"
+            " hours_unpowered, generator_id, arrival_hours) FROM STDIN"
+        ) as copy:
+            for values in zip(
+                sites.id[rows].tolist(),
+                sites.municipality[rows].tolist(),
+                result.status[rows].tolist(),
+                result.hours_unpowered_before[rows].tolist(),
+                result.hours_unpowered[rows].tolist(),
+                gen.tolist(),
+                result.arrival_hours[rows].tolist(),
+                strict=True,
+            ):
+                sid, code, status, before, after, gid, arrival = values
+                copy.write_row(
+                    (
+                        run.id,
+                        sid,
+                        code,
+                        status,
+                        before,
+                        after,
+                        gid if gid >= 0 else None,
+                        json_float(arrival),
+                    )
+                )
+        cells = result.cells
+        crows = np.flatnonzero(result.populated)
+        columns = [cells.id[crows], cells.municipality[crows], cells.population[crows]]
+        for minutes in (result.minutes, result.baseline_minutes):
+            columns += [minutes[s][crows] for s in ("food", "care", "shelter")]
+        for covered in (result.covered, result.baseline_covered):
+            columns += [covered[s][crows] for s in ("food", "care", "shelter")]
+        with cur.copy(
+            "COPY run_cells (run_id, cell_id, municipality_code, population, food_minutes,"
+            " care_minutes, shelter_minutes, food_minutes_baseline, care_minutes_baseline,"
+            " shelter_minutes_baseline, food_covered, care_covered, shelter_covered,"
+            " food_covered_baseline, care_covered_baseline, shelter_covered_baseline)"
+            " FROM STDIN"
+        ) as copy:
+            lists = [c.tolist() for c in columns]
+            for values in zip(*lists, strict=True):
+                copy.write_row(
+                    (run.id, *values[:3], *(json_float(v) for v in values[3:9]), *values[9:])
+                )
+    areas = [(m.code, m.name, m) for m in result.municipalities]
+    areas.append(("", "", result.no_municipality))
+    for code, name, area in areas:
+        session.add(
+            RunMunicipality(
+                run_id=run.id,
+                code=code,
+                name=name,
+                population=area.population,
+                uncovered_food=area.uncovered.food,
+                uncovered_care=area.uncovered.care,
+                uncovered_shelter=area.uncovered.shelter,
+                baseline_uncovered_food=area.baseline_uncovered.food,
+                baseline_uncovered_care=area.baseline_uncovered.care,
+                baseline_uncovered_shelter=area.baseline_uncovered.shelter,
+                care_sites_unpowered=area.care_sites_unpowered,
+                residents_unpowered=area.residents_unpowered,
+                resident_hours_unpowered=area.resident_hours_unpowered,
+                generators_assigned=area.generators_assigned,
+            )
+        )
+    session.flush()
+
+
+_RESULT_SITES_SQL = text(
+    "SELECT s.id, s.source_id, s.category, s.kind, r.municipality_code AS municipality,"
+    " r.status, r.hours_unpowered_before, r.hours_unpowered, r.generator_id,"
+    " g.source_id AS generator_source_id, r.arrival_hours"
+    " FROM run_sites r JOIN sites s ON s.id = r.site_id"
+    " LEFT JOIN sites g ON g.id = r.generator_id WHERE r.run_id = :run ORDER BY s.id"
+)
+
+
+def result_document(session: Session, run_id: int) -> dict[str, Any]:
+    """The result document of coverage-model.md, read from the stored rows."""
+    run = get_run(session, run_id)
+    if run.status != "finished" or run.summary is None:
+        raise NotFound(f"run {run_id} has no result yet (status {run.status})")
+    params = dict(run.parameters or {})
+    params.pop("duration_hours", None)
+    return {
+        "model_version": run.model_version,
+        "parameters": params,
+        "sites": [dict(r) for r in session.execute(_RESULT_SITES_SQL, {"run": run_id}).mappings()],
+        "municipalities": run.summary["municipalities"],
+        "county": run.summary["county"],
+    }
+
+
+def latest_runs(session: Session, limit: int = 50) -> list[Run]:
+    return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
+
+
+def reconcile(run: Run, job_state: str | None) -> str | None:
+    """An error message when RQ says the job died but the run row still says queued or
+    running (a killed work horse cannot write its own failure); None when consistent."""
+    if run.status not in ("queued", "running"):
+        return None
+    if job_state in ("failed", "stopped", "canceled"):
+        return run.error or "the worker stopped unexpectedly; start the run again"
+    return None
