@@ -13,6 +13,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import create_engine, make_url, text
 
 from geodata.records import ImportValidationError
@@ -48,9 +49,9 @@ def create_database(database_url: str) -> bool:
         admin.dispose()
 
 
-db_cli = click.Group("db", help="Create and migrate the PostGIS database.")
-geodata_cli = click.Group("geodata", help="Load the built-in data and import registers.")
-users_cli = click.Group("users", help="Accounts and API tokens.")
+db_cli = AppGroup("db", help="Create and migrate the PostGIS database.")
+geodata_cli = AppGroup("geodata", help="Load the built-in data and import registers.")
+users_cli = AppGroup("users", help="Accounts and API tokens.")
 
 
 def _url() -> str:
@@ -89,7 +90,9 @@ def load_demo(if_empty: bool) -> None:
     from geodata.demo import build_demo
 
     session = db.session
-    if if_empty and not imports.database_is_empty(session):
+    with session.begin():
+        empty = imports.database_is_empty(session)
+    if if_empty and not empty:
         click.echo("The database holds data already; the built-in data set was not loaded.")
         return
     click.echo("Building the built-in Västerbotten data set…")
@@ -111,6 +114,8 @@ def _import(kind: str, path: Path, records_and_meta, writer, source: str | None)
     except ImportValidationError as err:
         _fail(err)
         return
+    for note in result.notes:
+        click.echo(f"  note: {note}")
     for skipped in result.skipped:
         click.echo(f"  skipped {skipped}")
     try:
@@ -232,7 +237,7 @@ def users_ensure_admin() -> None:
         click.echo(f"Created user admin with password: {password}  (shown only this once)")
 
 
-scenario_cli = click.Group("scenario", help="Run outage and snowstorm scenarios.")
+scenario_cli = AppGroup("scenario", help="Run outage and snowstorm scenarios.")
 
 
 @scenario_cli.command("run")

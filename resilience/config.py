@@ -50,6 +50,8 @@ class Settings:
     tile_attribution: str = "© OpenStreetMap contributors"
     max_upload_bytes: int = 50 * 1024 * 1024
     queue_name: str = "resilience"
+    # Seconds between retries of a failed run (transient PostGIS/Redis trouble); one per retry.
+    run_retry_intervals: tuple[int, ...] = (5, 30, 120)
     var_dir: Path = PROJECT_ROOT / "var"
 
     @classmethod
@@ -61,7 +63,16 @@ class Settings:
             max_upload = int(env.get("RESILIENCE_MAX_UPLOAD_MB", "50")) * 1024 * 1024
         except ValueError as exc:
             raise ConfigError("RESILIENCE_MAX_UPLOAD_MB must be a whole number") from exc
+        try:
+            retries = tuple(
+                int(v)
+                for v in env.get("RESILIENCE_RUN_RETRY_INTERVALS", "5,30,120").split(",")
+                if v
+            )
+        except ValueError as exc:
+            raise ConfigError("RESILIENCE_RUN_RETRY_INTERVALS: seconds, comma-separated") from exc
         return cls(
+            run_retry_intervals=retries,
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
             secret_key=_secret_key(env, production, var_dir),

@@ -62,6 +62,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         secret_key="test-secret-key",
         var_dir=tmp_path_factory.mktemp("var"),
         tile_url="",  # no tiles in tests: there is no internet
+        run_retry_intervals=(0, 0, 0),  # retry at once: no waiting on the scheduler
     )
 
 

@@ -35,7 +35,7 @@ def _set_progress(run_id: int, percent: float, step: str) -> None:
 
 def compute_run(run_id: int) -> dict[str, object]:
     """Compute a run. Idempotent: the results of a run are replaced as a whole. Exceptions
-    propagate so that RQ retries (workers.queue.RUN_RETRY) and finally marks it failed."""
+    propagate so that RQ retries (Settings.run_retry_intervals) and finally marks it failed."""
     with _app().app_context():
         db.dispose()  # a forked work horse must not share the parent's pooled connections
         job = get_current_job()

@@ -15,8 +15,6 @@ from rq.serializers import JSONSerializer
 from resilience.config import Settings
 
 RUN_TIMEOUT_S = 15 * 60
-# Transient failures (a PostGIS restart, a dropped connection): retry with backoff.
-RUN_RETRY = Retry(max=3, interval=[5, 30, 120])
 
 
 @cache
@@ -39,6 +37,7 @@ def run_job_id(run_id: int) -> str:
 def enqueue_run(settings: Settings, run_id: int) -> str:
     """Enqueue the computation of a run once: a deterministic, unique job id."""
     job_id = run_job_id(run_id)
+    intervals = settings.run_retry_intervals
     # Already queued or running: one run, one job.
     with suppress(DuplicateJobError):
         queue(settings).enqueue(
@@ -46,7 +45,8 @@ def enqueue_run(settings: Settings, run_id: int) -> str:
             run_id,
             job_id=job_id,
             unique=True,
-            retry=RUN_RETRY,
+            # Transient failures (a PostGIS restart, a dropped connection): retry, backing off.
+            retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
             job_timeout=RUN_TIMEOUT_S,
             result_ttl=24 * 3600,
             failure_ttl=7 * 24 * 3600,

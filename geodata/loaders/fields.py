@@ -1,0 +1,120 @@
+"""Parsing one property value: text, numbers and JSON-safe extras.
+
+Values come as JSON types (GeoJSON), Python types from Arrow (GeoPackage) or strings (CSV),
+so every parser accepts all three and says in plain words what is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+
+
+class FieldError(ValueError):
+    """A value that cannot be used; the message is for the person who made the file."""
+
+
+def is_blank(value: Any) -> bool:
+    """Null, or a string of only whitespace: an absent optional value."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(value: Any) -> str | None:
+    """Text, with whole numbers accepted as their digits (ids like 6644203982)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise FieldError(f"expected text, got {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise FieldError(f"expected text, got {value!r}")
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value.strip()
+    raise FieldError(f"expected text, got {type(value).__name__}")
+
+
+def label(value: Any) -> str | None:
+    """A human-readable name: text in Unicode NFC, so 'å' typed on a Mac equals 'å' from SCB."""
+    result = text(value)
+    return None if result is None else unicodedata.normalize("NFC", result)
+
+
+def number(value: Any, *, decimal_comma: bool = False) -> float | None:
+    """A finite number; "" and null are None. `decimal_comma` accepts Swedish "12,5"."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise FieldError(f"expected a number, got {value!r}")
+    if isinstance(value, int | float | Decimal):
+        result = float(value)
+    elif isinstance(value, str):
+        raw = value.strip()
+        if decimal_comma and _DECIMAL_COMMA.fullmatch(raw):
+            raw = raw.replace(",", ".")
+        if raw.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+            raise FieldError(f"{value!r} is not a finite number")
+        if not _NUMBER.fullmatch(raw):
+            raise FieldError(f"{value!r} is not a number")
+        result = float(raw)
+    else:
+        raise FieldError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(result):
+        raise FieldError(f"{value!r} is not a finite number")
+    return result
+
+
+def whole(value: Any, *, decimal_comma: bool = False) -> int | None:
+    """A whole number; "12.0" is 12, "12.5" is refused rather than rounded."""
+    result = number(value, decimal_comma=decimal_comma)
+    if result is None:
+        return None
+    if not result.is_integer():
+        raise FieldError(f"{value!r} is not a whole number")
+    return int(result)
+
+
+def json_safe(value: Any) -> Any:
+    """A value that json.dumps (and PostgreSQL JSONB) accepts; NaN and infinity become null."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | Decimal):
+        result = float(value)
+        return result if math.isfinite(result) else None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if hasattr(value, "item"):  # NumPy scalars
+        return json_safe(value.item())
+    return str(value)
+
+
+def canonical_key(key: str) -> str:
+    return key.strip().lower()
+
+
+def find(props: Mapping[str, Any], names: Iterable[str]) -> tuple[str, Any] | None:
+    """The first property, by the order of `names`, whose key matches case-insensitively;
+    returns the key as spelt in the file (for error messages) and its value."""
+    by_key = {canonical_key(k): k for k in props}
+    for name in names:
+        key = by_key.get(name)
+        if key is not None:
+            return key, props[key]
+    return None

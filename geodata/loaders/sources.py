@@ -1,0 +1,451 @@
+"""Reading GeoJSON, GeoPackage and CSV into plain features, still in the file's own CRS.
+
+Only the file format is handled here (size, encoding, syntax, CRS, coordinate columns);
+what the fields mean is up to the loaders. Features are numbered from 1 ("feature 1"),
+CSV rows by their physical line in the file, the header being line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio
+import pyogrio.raw
+import shapely
+from pyproj import CRS
+from shapely.geometry import shape
+
+from geodata.loaders.fields import FieldError, canonical_key, number
+from geodata.loaders.geometry import check_in_sweden, looks_like_sweref, to_sweref
+from geodata.loaders.results import Problems, refuse
+from resilience.crs import SWEREF99TM, WGS84, parse_epsg
+
+MAX_BYTES = 200_000_000  # 200 MB; larger inputs belong in ogr2ogr and PostGIS, not an upload
+Source = Path | str | bytes
+
+X_NAMES = ("x", "easting")
+Y_NAMES = ("y", "northing")
+LON_NAMES = ("lon", "lng", "long", "longitude")
+LAT_NAMES = ("lat", "latitude")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Feature:
+    where: str  # "feature 3", "line 7", "layer sites feature 3"
+    props: dict[str, Any]
+    geom: shapely.Geometry | None  # in Table.crs; None when absent or unreadable
+    fid: Any = None  # a GeoJSON feature's own "id" (osmtogeojson puts "node/123" there)
+    geom_reported: bool = False  # the reader already reported why `geom` is None
+
+
+@dataclass
+class Table:
+    format: str  # "geojson" | "gpkg" | "csv"
+    crs: int  # EPSG code of the coordinates in `features`
+    features: list[Feature]
+    # (row, field, message) found while reading, e.g. a CSV coordinate that is not a number.
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    geometry_field: str = "geometry"  # how errors name the geometry: "geometry", "x/y", "lon/lat"
+    decimal_comma: bool = False  # a ;-separated CSV (Swedish Excel) may write 12,5
+
+    def problems(self) -> Problems:
+        """A collector for the loader, holding what reading found already."""
+        problems = Problems([f.where for f in self.features])
+        for row, name, message in self.errors:
+            problems.error(row, name, message)
+        return problems
+
+    def project(
+        self, rows: list[int], geoms: list[shapely.Geometry], problems: Problems
+    ) -> list[shapely.Geometry | None]:
+        """Transform the geometries of `rows` to EPSG:3006 in one call and check that they lie
+        in Sweden; a geometry that does not is reported and returned as None."""
+        if not geoms:
+            return []
+        src = np.array(geoms, dtype=object)
+        dst = to_sweref(src, self.crs).tolist()
+        for pos, message in check_in_sweden(src, np.array(dst, dtype=object), self.crs):
+            problems.error(rows[pos], self.geometry_field, message)
+            dst[pos] = None
+        return dst
+
+
+def crs_argument(crs: str | int | None) -> int | None:
+    """The caller's --crs, checked; None when not given."""
+    if crs is None or crs == "":
+        return None
+    try:
+        return parse_epsg(crs)
+    except ValueError as exc:
+        refuse("crs argument", str(exc))
+
+
+def read_table(
+    source: Source, *, crs: str | int | None = None, layer: str | None = None, max_bytes: int
+) -> Table:
+    """Read a GeoJSON, GeoPackage or CSV file (a path, or its bytes) into features.
+
+    An explicit `crs` overrides whatever the file says. Raises ImportValidationError for a
+    problem of the file as a whole."""
+    explicit = crs_argument(crs)
+    kind = _check(source, max_bytes)
+    if kind == "gpkg":
+        return _read_gpkg(source, explicit, layer)  # GDAL reads the file itself
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if kind == "geojson":
+        return _read_geojson(data, explicit)
+    return _read_csv(data, explicit)
+
+
+def _check(source: Source, max_bytes: int) -> str:
+    """The format, once the size is known to be acceptable."""
+    if isinstance(source, bytes):
+        size, suffix, head = len(source), "", source[:64]
+    else:
+        path = Path(source)
+        if not path.is_file():
+            refuse("file", f"cannot read {path}: no such file")
+        size, suffix = path.stat().st_size, path.suffix.lower()
+        with path.open("rb") as stream:
+            head = stream.read(64)
+    # Checked before parsing: a 2 GB upload must not fill memory first.
+    if size > max_bytes:
+        refuse("file", f"the file is {_size(size)}, more than the limit of {_size(max_bytes)}")
+    if size == 0:
+        refuse("file", "the file is empty")
+    return _detect(head, suffix)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n} bytes"
+
+
+def _detect(head: bytes, suffix: str) -> str:
+    if suffix in (".geojson", ".json"):
+        return "geojson"
+    if suffix == ".gpkg":
+        return "gpkg"
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if head.startswith(_SQLITE_MAGIC):
+        return "gpkg"
+    if head.removeprefix(_BOM).lstrip()[:1] in (b"{", b"["):
+        return "geojson"
+    return "csv"
+
+
+# --- GeoJSON -------------------------------------------------------------------------------
+
+
+def _legacy_crs(member: Any) -> int:
+    """The pre-RFC 7946 "crs" member: {"type": "name", "properties": {"name": "urn:...:3006"}}."""
+    if isinstance(member, str | int):
+        value: Any = member
+    elif isinstance(member, dict) and isinstance(member.get("properties"), dict):
+        props = member["properties"]
+        value = props.get("name", props.get("code"))
+    else:
+        value = None
+    if value is None:
+        refuse("crs member", f"unsupported GeoJSON crs member {json.dumps(member)[:200]}")
+    try:
+        return parse_epsg(value)
+    except ValueError as exc:
+        refuse("crs member", str(exc))
+
+
+def _read_geojson(data: bytes, explicit: int | None) -> Table:
+    try:
+        # RFC 8259 requires UTF-8; a BOM is tolerated because Windows tools write one.
+        text = data.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        refuse("file", f"GeoJSON must be UTF-8; byte {exc.start} is not")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        refuse(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}")
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    if kind == "FeatureCollection":
+        raw = doc.get("features")
+        if not isinstance(raw, list):
+            refuse("file", "a FeatureCollection needs a 'features' list")
+    elif kind == "Feature":
+        raw = [doc]
+    else:
+        got = f"type {kind!r}" if kind else type(doc).__name__
+        refuse("file", f"expected a GeoJSON FeatureCollection or Feature, got {got}")
+
+    if explicit is not None:
+        src = explicit
+    elif "crs" in doc and doc["crs"] is not None:
+        src = _legacy_crs(doc["crs"])
+    else:
+        src = WGS84  # RFC 7946
+
+    table = Table("geojson", src, [])
+    point_rows: list[int] = []
+    point_xy: list[tuple[float, float]] = []
+    for n, item in enumerate(raw, start=1):
+        row = n - 1
+        feature = Feature(f"feature {n}", {}, None)
+        table.features.append(feature)
+        if not isinstance(item, dict) or item.get("type") != "Feature":
+            table.errors.append((row, "type", "not a GeoJSON Feature"))
+            feature.geom_reported = True
+            continue
+        props = item.get("properties")
+        if isinstance(props, dict):
+            feature.props = props
+        elif props is not None:
+            table.errors.append((row, "properties", "'properties' must be an object or null"))
+        feature.fid = item.get("id")
+        geometry = item.get("geometry")
+        if geometry is None:
+            continue
+        if (xy := _simple_point(geometry)) is not None:
+            point_rows.append(row)
+            point_xy.append(xy)
+            continue
+        try:
+            feature.geom = shape(geometry)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            detail = f"{exc.__class__.__name__}: {exc}"
+            table.errors.append((row, "geometry", f"malformed GeoJSON geometry ({detail})"))
+            feature.geom_reported = True
+        except shapely.errors.ShapelyError as exc:
+            table.errors.append((row, "geometry", f"malformed GeoJSON geometry ({exc})"))
+            feature.geom_reported = True
+    if point_rows:
+        # Sites files are mostly points: build them in one call; shape() costs ~30 µs each.
+        points = shapely.points(np.array(point_xy, dtype=float)).tolist()
+        for row, geom in zip(point_rows, points, strict=True):
+            table.features[row].geom = geom
+    _force_2d(table)
+    return table
+
+
+def _simple_point(geometry: Any) -> tuple[float, float] | None:
+    """(x, y) of a well-formed GeoJSON Point, else None (left to shapely's shape())."""
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        return None
+    coords = geometry.get("coordinates")
+    if not isinstance(coords, list) or len(coords) not in (2, 3):
+        return None
+    if not all(type(v) in (int, float) for v in coords):  # bool is not a coordinate
+        return None
+    return coords[0], coords[1]
+
+
+def _force_2d(table: Table) -> None:
+    """Drop Z (and M): heights are not used, and 3D rings confuse the square-cell test."""
+    geoms = np.array([f.geom for f in table.features], dtype=object)
+    if len(geoms):
+        for feature, geom in zip(table.features, shapely.force_2d(geoms).tolist(), strict=True):
+            feature.geom = geom
+
+
+# --- GeoPackage ----------------------------------------------------------------------------
+
+
+def _read_gpkg(source: Source, explicit: int | None, layer: str | None) -> Table:
+    if isinstance(source, bytes):
+        # GDAL warns about in-memory GeoPackages without a .gpkg name; a temp file has one.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload.gpkg"
+            path.write_bytes(source)
+            return _read_gpkg_path(path, explicit, layer)
+    return _read_gpkg_path(Path(source), explicit, layer)
+
+
+def _read_gpkg_path(path: Path, explicit: int | None, layer: str | None) -> Table:
+    try:
+        listed = pyogrio.list_layers(path)
+    except RuntimeError as exc:  # pyogrio's errors derive from RuntimeError
+        refuse("file", f"cannot read the GeoPackage: {exc}")
+    layers = [str(name) for name, geometry_type in listed if geometry_type is not None]
+    if layer is None:
+        if len(layers) != 1:
+            names = ", ".join(layers) or "none"
+            refuse("file", f"the GeoPackage has {len(layers)} layers ({names}): pass --layer NAME")
+        layer = layers[0]
+    elif layer not in layers:
+        refuse("file", f"no layer {layer!r} in the GeoPackage; it has {', '.join(layers)}")
+    try:
+        meta, arrow = pyogrio.raw.read_arrow(path, layer=layer, return_fids=True)
+    except RuntimeError as exc:
+        refuse(f"layer {layer}", f"cannot read the layer: {exc}")
+    if meta.get("geometry_type") is None:
+        refuse(f"layer {layer}", "the layer has no geometry column")
+
+    if explicit is not None:
+        src = explicit
+    else:
+        if not meta.get("crs"):
+            refuse(f"layer {layer}", "the layer has no CRS: pass --crs", "crs")
+        epsg = CRS.from_user_input(meta["crs"]).to_epsg()
+        if epsg is None:
+            refuse(f"layer {layer}", "the layer's CRS has no EPSG code: pass --crs", "crs")
+        src = epsg
+
+    fid_column = arrow.column_names[0]  # return_fids puts the FIDs first
+    geom_column = meta.get("geometry_name") or "wkb_geometry"
+    rows = arrow.to_pylist()
+    wkb = np.array([r.pop(geom_column, None) for r in rows], dtype=object)
+    geoms = (
+        shapely.force_2d(shapely.from_wkb(wkb, on_invalid="ignore")).tolist() if len(wkb) else []
+    )
+    table = Table("gpkg", src, [])
+    for row, geom in zip(rows, geoms, strict=True):
+        fid = row.pop(fid_column)
+        table.features.append(Feature(f"layer {layer} feature {fid}", row, geom))
+    for row, (raw, geom) in enumerate(zip(wkb.tolist(), geoms, strict=True)):
+        if raw is not None and geom is None:
+            table.errors.append((row, "geometry", "unreadable geometry (bad WKB)"))
+            table.features[row].geom_reported = True
+    return table
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, notes: list[str]) -> str:
+    """UTF-8 (with or without BOM) first; else Windows-1252, which Excel uses for Swedish."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        note = (
+            f"the file is not UTF-8 (byte {exc.start}); read it as Windows-1252 (cp1252). "
+            "Check that å, ä and ö look right, or save it as 'CSV UTF-8'."
+        )
+        notes.append(note)
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # cp1252 leaves five bytes undefined; latin-1 none
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes, explicit: int | None) -> Table:
+    notes: list[str] = []
+    text = _decode(data, notes)
+    first, _, rest = text.partition("\n")
+    skip = 0
+    # Excel's "sep=;" first line names the delimiter.
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        delimiter, skip, text = first.strip()[4], 1, rest
+    else:
+        delimiter = _delimiter(next((line for line in text.split("\n") if line.strip()), ""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    header: list[str] | None = None
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            line = reader.line_num + skip
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                _check_header(header, line)
+                continue
+            if len(cells) != len(header):
+                refuse(f"line {line}", f"expected {len(header)} columns, found {len(cells)}")
+            records.append((line, [c.strip() for c in cells]))
+    except csv.Error as exc:
+        refuse(f"line {reader.line_num + skip}", f"malformed CSV: {exc}")
+    if header is None:
+        refuse("file", "the CSV has no header line")
+
+    table = Table("csv", SWEREF99TM, [], notes=notes, decimal_comma=delimiter != ",")
+    table.features = [
+        Feature(f"line {line}", dict(zip(header, cells, strict=True)), None)
+        for line, cells in records
+    ]
+    _csv_points(table, header, explicit)
+    return table
+
+
+def _check_header(header: list[str], line: int) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(header, start=1):
+        key = canonical_key(name)
+        if not key:
+            refuse(f"line {line}", f"column {i} has no name")
+        if key in seen:
+            refuse(f"line {line}", f"column {name!r} appears twice")
+        seen.add(key)
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> str | None:
+    by_key = {canonical_key(h): h for h in header}
+    return next((by_key[n] for n in names if n in by_key), None)
+
+
+def _csv_points(table: Table, header: list[str], explicit: int | None) -> None:
+    """Build points from x, y (a stated CRS) or lon, lat (WGS 84) columns."""
+    xy = _column(header, X_NAMES), _column(header, Y_NAMES)
+    lonlat = _column(header, LON_NAMES), _column(header, LAT_NAMES)
+    if None not in lonlat and (explicit is None or None in xy):
+        columns, table.geometry_field = lonlat, "lon/lat"
+    elif None not in xy:
+        columns, table.geometry_field = xy, "x/y"
+    else:
+        refuse("file", "no coordinate columns: need x, y (with --crs) or lon, lat (WGS 84)")
+    xcol, ycol = columns
+    assert xcol is not None and ycol is not None
+
+    coords = np.full((len(table.features), 2), np.nan)
+    usable = np.zeros(len(table.features), dtype=bool)
+    for row, feature in enumerate(table.features):
+        ok = True
+        for k, col in enumerate(columns):
+            assert col is not None
+            try:
+                value = number(feature.props.pop(col), decimal_comma=table.decimal_comma)
+            except FieldError as exc:
+                table.errors.append((row, col, str(exc)))
+                ok = False
+                continue
+            if value is None:
+                table.errors.append((row, col, "missing coordinate"))
+                ok = False
+            else:
+                coords[row, k] = value
+        usable[row] = ok
+        feature.geom_reported = not ok
+
+    if explicit is not None:
+        table.crs = explicit
+    elif table.geometry_field == "lon/lat":
+        table.crs = WGS84
+    elif not usable.any() or looks_like_sweref(coords[usable, 0], coords[usable, 1]):
+        # Every x, y lies in Sweden in SWEREF 99 TM metres: nothing else is plausible.
+        table.crs = SWEREF99TM
+        if usable.any():
+            table.notes.append(f"{xcol}, {ycol} read as EPSG:3006 (SWEREF 99 TM metres)")
+    else:
+        refuse(
+            "file",
+            f"columns {xcol}, {ycol} are not all SWEREF 99 TM metres in Sweden: pass --crs "
+            "with their EPSG code, or name the columns lon, lat for WGS 84",
+            f"{xcol}/{ycol}",
+        )
+    points = shapely.points(coords)
+    for row, feature in enumerate(table.features):
+        if usable[row]:
+            feature.geom = points[row]

@@ -1,0 +1,129 @@
+"""The command-line importers against the real open data in ../shared/data, and the
+built-in data set in PostGIS."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from geodata.demo import facts
+from resilience.models import DataImport, Municipality, PopulationCell, Site, User
+from tests.conftest import shared_file
+
+
+def _cli(app: Flask, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_import_scb_boundaries_in_either_crs(app: Flask, db_session: Session) -> None:
+    wgs84 = shared_file("boundaries/vasterbotten_kommuner_scb.geojson")
+    sweref = shared_file("boundaries/vasterbotten_kommuner_lan_scb_sweref99tm.geojson")
+    first = _cli(app, "geodata", "import-boundaries", str(sweref), "--source", "scb")
+    assert first.exit_code == 0, first.output
+    assert "15 inserted" in first.output and "a county" in first.output
+    area_3006 = dict(
+        db_session.execute(text("SELECT code, ST_Area(geom) FROM municipalities")).all()
+    )
+    second = _cli(app, "geodata", "import-boundaries", str(wgs84), "--source", "scb")
+    assert second.exit_code == 0 and "0 inserted, 15 updated" in second.output
+    db_session.expire_all()
+    names = dict(db_session.execute(select(Municipality.code, Municipality.name)).all())
+    assert names["2480"] == "Umeå" and names["2463"] == "Åsele" and len(names) == 15
+    area_4326 = dict(
+        db_session.execute(text("SELECT code, ST_Area(geom) FROM municipalities")).all()
+    )
+    for code, area in area_3006.items():  # same SCB geometry, whichever CRS it came in
+        assert abs(area_4326[code] - area) / area < 0.005
+    srid = db_session.scalar(text("SELECT DISTINCT ST_SRID(geom) FROM municipalities"))
+    assert srid == 3006
+
+
+def test_import_osm_health_facilities_twice_updates(app: Flask, db_session: Session) -> None:
+    boundaries = shared_file("boundaries/vasterbotten_kommuner_scb.geojson")
+    pois = shared_file("pois/vasterbotten_health_facilities_hotosm_2020.geojson")
+    assert _cli(app, "geodata", "import-boundaries", str(boundaries)).exit_code == 0
+    first = _cli(app, "geodata", "import-sites", str(pois), "--profile", "osm")
+    assert first.exit_code == 0, first.output
+    assert "21 inserted" in first.output and "pharmacy" in first.output
+    again = _cli(app, "geodata", "import-sites", str(pois), "--profile", "osm")
+    assert "0 inserted, 21 updated" in again.output
+    assert _count(db_session, Site) == 21
+    unassigned = db_session.scalar(
+        select(func.count()).select_from(Site).where(Site.municipality_code.is_(None))
+    )
+    assert unassigned == 0  # every facility lies in one of the 15 kommuner
+    sorsele = db_session.scalar(select(Site).where(Site.name.like("Sorsele%")))
+    assert (
+        sorsele is not None and sorsele.kind == "hospital" and sorsele.municipality_code == "2422"
+    )
+
+
+def test_a_bad_file_imports_nothing(app: Flask, db_session: Session, tmp_path: Path) -> None:
+    good = {
+        "type": "Feature",
+        "properties": {
+            "source_id": "a",
+            "name": "Ålgården",
+            "category": "care",
+            "kind": "elderly_home",
+            "residents": 20,
+        },
+        "geometry": {"type": "Point", "coordinates": [20.26, 63.83]},
+    }
+    bad = {**good, "properties": {**good["properties"], "source_id": "b", "backup_kw": -5}}
+    path = tmp_path / "register.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [good, bad]}))
+    result = _cli(app, "geodata", "import-sites", str(path))
+    assert result.exit_code == 1
+    assert "feature 2" in result.output and "backup_kw" in result.output
+    assert _count(db_session, Site) == 0 and _count(db_session, DataImport) == 0
+
+
+def test_users_create_and_token(app: Flask, db_session: Session) -> None:
+    created = _cli(
+        app, "users", "create", "Örjan", "--role", "planner", input="ett långt lösenord\n"
+    )
+    assert created.exit_code == 0, created.output
+    assert db_session.scalar(select(User.role).where(User.name == "Örjan")) == "planner"
+    short = _cli(app, "users", "create", "kort", "--role", "viewer", input="kort\n")
+    assert short.exit_code == 1 and "at least" in short.output
+    token = _cli(app, "users", "token", "Örjan").output.strip()
+    ok = app.test_client().get(
+        "/api/v1/municipalities", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert ok.status_code == 200
+
+
+def test_demo_population_sums_to_scb_per_municipality(app: Flask, db_session: Session) -> None:
+    """Loaded into PostGIS, each municipality's cells (assigned there by their centre) sum
+    exactly to SCB's population on 31 December 2024; the county to 281 138."""
+    result = _cli(app, "geodata", "load-demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    sums = dict(
+        db_session.execute(
+            select(PopulationCell.municipality_code, func.sum(PopulationCell.population)).group_by(
+                PopulationCell.municipality_code
+            )
+        ).all()
+    )
+    expected = {m.code: m.population for m in facts.MUNICIPALITIES}
+    assert sums == expected
+    assert sum(sums.values()) == facts.COUNTY_POPULATION == 281_138
+    categories = dict(
+        db_session.execute(select(Site.category, func.count()).group_by(Site.category)).all()
+    )
+    assert set(categories) == {"care", "power", "food", "energy"}
+    outside = db_session.scalar(
+        select(func.count()).select_from(Site).where(Site.municipality_code.is_(None))
+    )
+    assert outside == 0
+    again = _cli(app, "geodata", "load-demo", "--if-empty")
+    assert "not loaded" in again.output

@@ -1,0 +1,102 @@
+"""End to end: the API creates a scenario and starts a run, a real RQ worker process computes
+it, and the API returns the result."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from resilience.analysis import compute
+from resilience.config import PROJECT_ROOT, Settings
+from resilience.scenarios import parse_scenario
+from resilience.services import runs, users
+from tests.factories import small_county
+from tests.services.test_runs import OUTAGE_ABACKA
+
+
+def _worker(settings: Settings) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "RESILIENCE_SECRET_KEY": "test",
+        "RESILIENCE_VAR_DIR": str(settings.var_dir),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "workers.worker", "--burst"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_api_run_computed_by_a_real_worker(
+    app, committed: Session, redis_conn: Redis, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    small_county(committed)
+    users.create_user(committed, "planner-per", "correct horse battery", "planner")
+    token = users.create_token(committed, "planner-per")
+    committed.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+
+    created = client.post(
+        "/api/v1/scenarios",
+        data=json.dumps(OUTAGE_ABACKA),
+        headers=auth,
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.text
+    started = client.post(created.json["runs_url"], headers=auth)
+    assert started.status_code == 202
+    run_url = started.headers["Location"]
+    assert client.get(run_url, headers=auth).json["status"] == "queued"
+    assert client.get(f"{run_url}/result", headers=auth).status_code == 404
+
+    worker = _worker(settings)
+    assert worker.returncode == 0, worker.stderr[-3000:]
+
+    status = client.get(run_url, headers=auth).json
+    assert status["status"] == "finished", status
+    assert status["progress"] == 100 and status["model_version"] == 1
+    result = client.get(f"{run_url}/result", headers=auth).json
+    sites, cells, names = runs.load_inputs(committed)
+    assert (
+        result
+        == compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis()).to_document()
+    )
+    gap_sites = client.get(f"{run_url}/sites", headers=auth).json["features"]
+    by_name = {f["properties"]["name"]: f["properties"] for f in gap_sites}
+    assert set(by_name) == {"Björkgårdens äldreboende", "school energy-1"}  # both in Åbacka
+    assert by_name["Björkgårdens äldreboende"]["generator_line"]["type"] == "LineString"
+    assert by_name["school energy-1"]["generator_line"] is None  # schools get no generator
+    gap_cells = client.get(f"{run_url}/cells?all=1", headers=auth).json["features"]
+    assert len(gap_cells) == 3
+
+
+def test_a_failing_run_is_visibly_failed(
+    app, committed: Session, redis_conn: Redis, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    """A run whose stored scenario cannot be computed ends failed with the reason, after RQ's
+    retries, and no result rows are written."""
+    small_county(committed)
+    scenario = runs.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
+    scenario.definition = {"name": "broken", "outage": {"duration_hours": "x"}}
+    run = runs.start_run(committed, scenario)
+    committed.commit()
+    from workers.queue import enqueue_run, queue
+
+    enqueue_run(settings, run.id)
+    _worker(settings)  # retries without delay (test settings) are requeued at once
+    committed.expire_all()
+    failed = runs.get_run(committed, run.id)
+    assert failed.status == "failed" and "duration_hours" in failed.error
+    assert failed.attempts == 4  # the first try and three retries
+    assert len(queue(settings)) == 0
