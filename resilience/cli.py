@@ -88,6 +88,9 @@ def _fail(err: Exception) -> None:
 def load_demo(if_empty: bool) -> None:
     """Load the built-in Västerbotten data set (see geodata/demo/README.md)."""
     from geodata.demo import build_demo
+    from geodata.demo.scenarios import builtin_scenarios
+    from resilience.scenarios import parse_scenario
+    from resilience.services.runs import create_scenario
 
     session = db.session
     with session.begin():
@@ -104,6 +107,9 @@ def load_demo(if_empty: bool) -> None:
             imports.import_sites(session, demo.sites, demo.source),
         ):
             click.echo(f"  {summary}")
+        for document in builtin_scenarios(demo.municipalities):
+            create_scenario(session, parse_scenario(document), kind="builtin")
+            click.echo(f"  scenario: {document['name']}")
     click.echo("Loaded the built-in Västerbotten data set.")
 
 
