@@ -21,23 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The site vocabulary lives with the analysis, which must not import the ORM.
+from resilience.analysis.model import CATEGORIES as CATEGORIES
+from resilience.analysis.model import KINDS as KINDS
 from resilience.crs import SWEREF99TM
 
-CATEGORIES = ("care", "power", "food", "energy")
-KINDS: dict[str, tuple[str, ...]] = {
-    "care": ("hospital", "health_centre", "elderly_home", "group_home", "home_care_base"),
-    "power": ("fixed_generator", "mobile_generator", "fuel_depot"),
-    "food": ("supermarket", "grocery", "warehouse"),
-    "energy": (
-        "school",
-        "office",
-        "sports_hall",
-        "swimming_pool",
-        "hospital",
-        "care_home",
-        "other",
-    ),
-}
 OWNERS = ("state", "region", "municipality")
 ROLES = ("viewer", "planner", "editor", "admin")
 

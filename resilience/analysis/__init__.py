@@ -1,0 +1,48 @@
+"""Pure coverage computation (coverage-model.md, version 1): arrays in, arrays out, no I/O.
+
+Coordinates EPSG:3006 metres; travel in minutes; outage, fuel and arrival in hours.
+"""
+
+from resilience.analysis.coverage import compute, distance_m, travel_minutes
+from resilience.analysis.model import (
+    MODEL_VERSION,
+    CellTable,
+    Parameters,
+    Scenario,
+    SiteTable,
+    SnowZone,
+    SpeedFactors,
+)
+from resilience.analysis.result import (
+    STATUSES,
+    AreaSummary,
+    CountySummary,
+    CoverageResult,
+    MunicipalitySummary,
+    ServiceCounts,
+    json_float,
+)
+from resilience.analysis.spatial import assign_municipality, covers_xy, speed_factor_xy
+
+__all__ = [
+    "MODEL_VERSION",
+    "STATUSES",
+    "AreaSummary",
+    "CellTable",
+    "CountySummary",
+    "CoverageResult",
+    "MunicipalitySummary",
+    "Parameters",
+    "Scenario",
+    "ServiceCounts",
+    "SiteTable",
+    "SnowZone",
+    "SpeedFactors",
+    "assign_municipality",
+    "compute",
+    "covers_xy",
+    "distance_m",
+    "json_float",
+    "speed_factor_xy",
+    "travel_minutes",
+]

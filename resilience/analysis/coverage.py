@@ -1,0 +1,502 @@
+"""The coverage model, version 1 (shared/design/coverage-model.md): power status of sites,
+mobile generator dispatch, and who can reach food, care and shelter, for a scenario and its
+baseline in one call.
+
+Pure and vectorised: NumPy arrays and Shapely geometries in, a CoverageResult out; no
+database, no web. Coordinates are EPSG:3006 metres, travel in minutes, outages in hours.
+
+Nearest by travel time, exactly: minutes(a, b) = d · circuity / (speed_kmh · f · 1000 / 60)
+with f = min(f_a, f_b). Grouping candidate sites by their speed factor makes f constant for
+a given cell within a group (min(f_cell, f_group)), so the nearest by distance in a group
+is the fastest in that group, and the fastest overall is the minimum over the groups (at
+most four: 1.0, yellow, orange, red). A k-d tree per group finds the nearest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from resilience.analysis.model import (
+    CARE_PRIORITY,
+    CARE_SERVICE_KINDS,
+    MOBILE_GENERATOR,
+    POWERED_CATEGORIES,
+    SERVICES,
+    BoolArray,
+    CellTable,
+    FloatArray,
+    IntArray,
+    ObjectArray,
+    Parameters,
+    Scenario,
+    SiteTable,
+)
+from resilience.analysis.result import (
+    STATUSES,
+    AreaSummary,
+    CountySummary,
+    CoverageResult,
+    MunicipalitySummary,
+    ServiceCounts,
+)
+from resilience.analysis.spatial import covers_xy, speed_factor_xy
+
+Progress = Callable[[float, str], None]
+
+# Below this many query points a k-d tree search stays on one thread: SciPy starts Python
+# threads for workers != 1, which costs more than a small search.
+_PARALLEL_QUERIES = 20_000
+
+# Candidate care sites whose arrival times are computed at once in step 2: bounds the
+# (sites × generators) matrix to about 2.5 MB per 300 generators.
+_DISPATCH_BLOCK = 1024
+
+
+def travel_minutes(
+    metres: FloatArray | float, factor: FloatArray | float, parameters: Parameters
+) -> FloatArray:
+    """Travel minutes over a straight-line distance (metres) at a speed factor.
+
+    Written in exactly the spec's order of operations, so that equal inputs give equal
+    minutes wherever they are computed (the generator tie-break depends on it).
+    """
+    return np.asarray(metres * parameters.circuity / (parameters.speed_kmh * factor * 1000 / 60))
+
+
+def distance_m(ax: FloatArray, ay: FloatArray, bx: FloatArray, by: FloatArray) -> FloatArray:
+    """Euclidean distance in EPSG:3006 metres, as sqrt(dx·dx + dy·dy)."""
+    dx = ax - bx
+    dy = ay - by
+    return np.sqrt(dx * dx + dy * dy)
+
+
+def compute(
+    sites: SiteTable,
+    cells: CellTable,
+    municipalities: Mapping[str, str],
+    scenario: Scenario,
+    progress: Progress | None = None,
+) -> CoverageResult:
+    """Run steps 1-3 of the coverage model for a scenario and its baseline.
+
+    municipalities maps every code used in sites and cells to its name; all of them get a
+    summary, sorted by code. progress, if given, is called with a fraction 0..1 and a short
+    step name. Raises ValueError on a municipality code missing from municipalities.
+    """
+    report: Progress = progress if progress is not None else _silent
+    parameters = scenario.parameters
+    duration = scenario.duration_hours
+    codes = sorted(municipalities)
+    site_area = _area_index(sites.municipality, codes, "site")
+    cell_area = _area_index(cells.municipality, codes, "cell")
+
+    # Step 1: power status of every care, food and energy site.
+    report(0.0, "power status")
+    site_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, sites.x, sites.y)
+    powered = np.isin(sites.category, POWERED_CATEGORIES)
+    in_outage = covers_xy(scenario.outage, sites.x, sites.y)
+    own_hours = _own_backup_hours(sites)
+    hours_before = np.where(
+        powered, np.where(in_outage, np.maximum(0.0, duration - own_hours), 0.0), np.nan
+    )
+    status = _status(powered, in_outage, hours_before, duration)
+
+    # Step 2: mobile generators to care sites.
+    report(0.1, "generators")
+    generator_index, arrival_hours, hours_after = _dispatch(
+        sites, site_factor, own_hours, hours_before, duration, parameters
+    )
+
+    # Step 3: who can reach what, from every populated cell's centre.
+    report(0.2, "snow zones")
+    populated = cells.population > 0
+    rows = np.flatnonzero(populated)
+    cx, cy = cells.x[rows], cells.y[rows]
+    cell_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, cx, cy)
+    operational = powered & (hours_after == 0)
+    minutes: dict[str, FloatArray] = {}
+    baseline_minutes: dict[str, FloatArray] = {}
+    covered: dict[str, BoolArray] = {}
+    baseline_covered: dict[str, BoolArray] = {}
+    for step, (service, provider) in enumerate(_providers(sites).items()):
+        report(0.25 + 0.25 * step, f"travel times: {service}")
+        base, scen = _service_minutes(
+            cx,
+            cy,
+            cell_factor,
+            sites.x[provider],
+            sites.y[provider],
+            site_factor[provider],
+            operational[provider],
+            parameters,
+        )
+        threshold = parameters.threshold_minutes(service)
+        minutes[service] = _spread(scen, rows, cells.id.size, np.nan)
+        baseline_minutes[service] = _spread(base, rows, cells.id.size, np.nan)
+        covered[service] = _spread(scen <= threshold, rows, cells.id.size, False)
+        baseline_covered[service] = _spread(base <= threshold, rows, cells.id.size, False)
+
+    report(0.95, "summaries")
+    areas = _area_summaries(
+        len(codes),
+        sites,
+        cells,
+        site_area,
+        cell_area,
+        covered,
+        baseline_covered,
+        hours_after,
+        generator_index,
+    )
+    summaries = tuple(
+        MunicipalitySummary(**_fields(area), code=code, name=str(municipalities[code]))
+        for code, area in zip(codes, areas[:-1], strict=True)
+    )
+    assigned = int((generator_index >= 0).sum())
+    mobile = int(((sites.category == "power") & (sites.kind == MOBILE_GENERATOR)).sum())
+    county = CountySummary(**_fields(_add_areas(areas)), generators_free=mobile - assigned)
+    report(1.0, "done")
+    return CoverageResult(
+        parameters=parameters,
+        duration_hours=duration,
+        sites=sites,
+        cells=cells,
+        site_speed_factor=site_factor,
+        in_outage=in_outage,
+        status=status,
+        hours_unpowered_before=hours_before,
+        hours_unpowered=hours_after,
+        generator_index=generator_index,
+        arrival_hours=arrival_hours,
+        populated=populated,
+        cell_speed_factor=_spread(cell_factor, rows, cells.id.size, np.nan),
+        minutes=minutes,
+        baseline_minutes=baseline_minutes,
+        covered=covered,
+        baseline_covered=baseline_covered,
+        municipalities=summaries,
+        no_municipality=areas[-1],
+        county=county,
+    )
+
+
+def _silent(fraction: float, step: str) -> None:
+    """The progress callback when none is given."""
+
+
+def _area_index(values: ObjectArray, codes: list[str], what: str) -> IntArray:
+    """Position of each code in the sorted codes; len(codes) for None (no municipality)."""
+    index = np.full(values.shape, len(codes), dtype=np.int64)
+    known = ~np.equal(values, None)
+    if not known.any():
+        return index
+    present = values[known].astype(str)
+    table = np.asarray(codes, dtype=str)
+    position = np.searchsorted(table, present)
+    found = position < table.size
+    found[found] = table[position[found]] == present[found]
+    if not found.all():
+        raise ValueError(
+            f"{what} municipality {present[~found][0]!r} is not among the municipalities"
+        )
+    index[known] = position
+    return index
+
+
+def _own_backup_hours(sites: SiteTable) -> FloatArray:
+    """F of step 1, hours: fuel_hours when the backup exists and carries the load, else 0.
+
+    A site has backup power when backup_kw > 0 and fuel_hours > 0 (NaN compares False, so a
+    null in either means none); an unknown critical load is carried by any backup.
+    """
+    has_backup = (sites.backup_kw > 0) & (sites.fuel_hours > 0)
+    carries = np.isnan(sites.critical_load_kw) | (sites.backup_kw >= sites.critical_load_kw)
+    return np.where(has_backup & carries, sites.fuel_hours, 0.0)
+
+
+def _status(
+    powered: BoolArray, in_outage: BoolArray, hours: FloatArray, duration: float
+) -> ObjectArray:
+    """Status labels of step 1; None for power sites, which have none."""
+    code = np.select(
+        [~in_outage, hours == 0, hours < duration],
+        [0, 1, 2],
+        default=3,
+    )
+    status = np.asarray(STATUSES, dtype=object)[code]
+    status[~powered] = None
+    return status
+
+
+def _text_rank(values: ObjectArray) -> IntArray:
+    """Rank of each string in code-point order (equal strings share a rank)."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(values.astype(str), return_inverse=True)[1].astype(np.int64)
+
+
+def _visiting_order(sites: SiteTable, candidates: IntArray) -> IntArray:
+    """Candidates ordered by priority ascending (the site's own, else its kind's default),
+    residents descending (null as 0), source_id ascending as text, then id."""
+    kind = sites.kind[candidates]
+    default = np.zeros(candidates.size, dtype=np.float64)
+    for name, value in CARE_PRIORITY.items():
+        default[kind == name] = value
+    own = sites.priority[candidates]
+    priority = np.where(np.isnan(own), default, own)
+    residents = np.nan_to_num(sites.residents[candidates], nan=0.0)
+    source = _text_rank(sites.source_id[candidates])
+    # lexsort sorts by the last key first.
+    order = np.lexsort((sites.id[candidates], source, -residents, priority))
+    return candidates[order]
+
+
+def _dispatch(
+    sites: SiteTable,
+    site_factor: FloatArray,
+    own_hours: FloatArray,
+    hours_before: FloatArray,
+    duration: float,
+    parameters: Parameters,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Step 2: (generator row per site or -1, arrival hours or NaN, hours_unpowered after).
+
+    The visit is sequential by nature (each assignment takes a generator away from later
+    sites), so the loop is over candidate sites; arrival times are computed a block of
+    sites at a time against all generators.
+    """
+    generator_index = np.full(len(sites), -1, dtype=np.int64)
+    arrival_hours = np.full(len(sites), np.nan)
+    hours_after = hours_before.copy()
+    candidates = np.flatnonzero((sites.category == "care") & (hours_before > 0))
+    generators = np.flatnonzero((sites.category == "power") & (sites.kind == MOBILE_GENERATOR))
+    if candidates.size == 0 or generators.size == 0:
+        return generator_index, arrival_hours, hours_after
+    # Columns in tie-break order, so that argmin's first minimum is the lowest source_id.
+    generators = generators[
+        np.lexsort((sites.id[generators], _text_rank(sites.source_id[generators])))
+    ]
+    visit = _visiting_order(sites, candidates)
+    gx, gy = sites.x[generators], sites.y[generators]
+    g_factor = site_factor[generators]
+    g_mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
+    g_capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
+    fuel = sites.fuel_hours[generators]
+    g_fuel = np.where(np.isnan(fuel), np.inf, fuel)  # null: unlimited, it is refuelled
+    free = np.ones(generators.size, dtype=bool)
+    n_free = generators.size
+    latest = parameters.mobile_max_hours
+
+    for start in range(0, visit.size, _DISPATCH_BLOCK):
+        if n_free == 0:
+            break
+        block = visit[start : start + _DISPATCH_BLOCK]
+        sx, sy = sites.x[block][:, None], sites.y[block][:, None]
+        factor = np.minimum(g_factor[None, :], site_factor[block][:, None])
+        minutes = travel_minutes(distance_m(gx[None, :], gy[None, :], sx, sy), factor, parameters)
+        arrival = g_mobilization[None, :] + minutes / 60
+        load = sites.critical_load_kw[block][:, None]
+        # inf marks a generator this site cannot take: too small, or already assigned.
+        arrival[~(np.isnan(load) | (g_capacity[None, :] >= load))] = np.inf
+        arrival[:, ~free] = np.inf
+        for row, site in enumerate(block.tolist()):
+            column = int(arrival[row].argmin())
+            earliest = float(arrival[row, column])
+            if math.isinf(earliest) or not (earliest <= latest and earliest < duration):
+                continue
+            generator_index[site] = generators[column]
+            arrival_hours[site] = earliest
+            own = float(own_hours[site])
+            fuel = float(g_fuel[column])
+            hours_after[site] = max(0.0, min(duration, earliest) - own) + max(
+                0.0, duration - max(earliest, own) - fuel
+            )
+            free[column] = False
+            n_free -= 1
+            arrival[row + 1 :, column] = np.inf
+            if n_free == 0:
+                break
+    return generator_index, arrival_hours, hours_after
+
+
+def _providers(sites: SiteTable) -> dict[str, IntArray]:
+    """Rows of the sites that provide each service when operational."""
+    food = sites.category == "food"
+    care = (sites.category == "care") & np.isin(sites.kind, CARE_SERVICE_KINDS)
+    shelter = (sites.category == "energy") & (sites.shelter_capacity > 0)
+    masks = {"food": food, "care": care, "shelter": shelter}
+    return {service: np.flatnonzero(masks[service]) for service in SERVICES}
+
+
+def _nearest(sx: FloatArray, sy: FloatArray, qx: FloatArray, qy: FloatArray) -> IntArray:
+    """Index of the nearest site (by Euclidean distance) to each query point."""
+    tree = cKDTree(np.column_stack((sx, sy)), balanced_tree=False)
+    workers = -1 if qx.size >= _PARALLEL_QUERIES else 1
+    _, index = tree.query(np.column_stack((qx, qy)), workers=workers)
+    return np.asarray(index, dtype=np.int64)
+
+
+def _fastest(
+    qx: FloatArray,
+    qy: FloatArray,
+    q_factor: FloatArray,
+    sx: FloatArray,
+    sy: FloatArray,
+    s_factor: FloatArray,
+    parameters: Parameters,
+) -> FloatArray:
+    """Minutes from each query point to the fastest-reached site; inf when there is none."""
+    best = np.full(qx.size, np.inf)
+    if qx.size == 0:
+        return best
+    for value in np.unique(s_factor):
+        group = np.flatnonzero(s_factor == value)
+        near = group[_nearest(sx[group], sy[group], qx, qy)]
+        factor = np.minimum(q_factor, value)
+        candidate = travel_minutes(distance_m(qx, qy, sx[near], sy[near]), factor, parameters)
+        np.minimum(best, candidate, out=best)
+    return best
+
+
+def _service_minutes(
+    cx: FloatArray,
+    cy: FloatArray,
+    c_factor: FloatArray,
+    sx: FloatArray,
+    sy: FloatArray,
+    s_factor: FloatArray,
+    operational: BoolArray,
+    parameters: Parameters,
+) -> tuple[FloatArray, FloatArray]:
+    """(baseline, scenario) minutes from each cell centre to one service's providers.
+
+    Baseline: every provider is operational and every factor is 1.0, so the nearest
+    provider is the fastest. Scenario: a cell is settled without another search when its
+    baseline nearest provider is operational and reached at the best factor any operational
+    provider could offer that cell, min(f_cell, max f_site): no provider is nearer, none is
+    faster per metre. The other cells search each factor group of operational providers.
+    """
+    base = np.full(cx.size, np.inf)
+    scen = np.full(cx.size, np.inf)
+    if cx.size == 0 or sx.size == 0:
+        return base, scen
+    nearest = _nearest(sx, sy, cx, cy)
+    d0 = distance_m(cx, cy, sx[nearest], sy[nearest])
+    base = travel_minutes(d0, 1.0, parameters)
+    if not operational.any():
+        return base, scen
+    f0 = np.minimum(c_factor, s_factor[nearest])
+    bound = np.minimum(c_factor, s_factor[operational].max())
+    settled = operational[nearest] & (f0 == bound)
+    scen[settled] = travel_minutes(d0[settled], f0[settled], parameters)
+    rest = np.flatnonzero(~settled)
+    if rest.size:
+        scen[rest] = _fastest(
+            cx[rest],
+            cy[rest],
+            c_factor[rest],
+            sx[operational],
+            sy[operational],
+            s_factor[operational],
+            parameters,
+        )
+    return base, scen
+
+
+def _spread(values: NDArray, rows: IntArray, size: int, fill: float | bool) -> NDArray:
+    """Values of the populated cells placed into an array over all cells."""
+    out = np.full(size, fill, dtype=values.dtype)
+    out[rows] = values
+    return out
+
+
+def _int_sums(index: IntArray, values: IntArray, size: int) -> IntArray:
+    """Integer sums per area (exact, unlike bincount's float64 weights)."""
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, index, values)
+    return out
+
+
+def _area_summaries(
+    n_codes: int,
+    sites: SiteTable,
+    cells: CellTable,
+    site_area: IntArray,
+    cell_area: IntArray,
+    covered: dict[str, BoolArray],
+    baseline_covered: dict[str, BoolArray],
+    hours_after: FloatArray,
+    generator_index: IntArray,
+) -> list[AreaSummary]:
+    """One summary per municipality (sorted codes), then one for no municipality."""
+    size = n_codes + 1
+    population = _int_sums(cell_area, cells.population, size)
+    people = cells.population  # an unpopulated cell adds 0 whether covered or not
+    uncovered = {s: _int_sums(cell_area, people * ~covered[s], size) for s in SERVICES}
+    baseline = {s: _int_sums(cell_area, people * ~baseline_covered[s], size) for s in SERVICES}
+    care = sites.category == "care"
+    residents = np.nan_to_num(sites.residents, nan=0.0)
+    unpowered = care & (hours_after > 0)
+    sites_unpowered = np.bincount(site_area[unpowered], minlength=size)
+    residents_unpowered = _int_sums(
+        site_area[unpowered], residents[unpowered].astype(np.int64), size
+    )
+    # Summed in id order, so that the float sum does not depend on the order of the rows.
+    care_rows = np.flatnonzero(care)
+    care_rows = care_rows[np.argsort(sites.id[care_rows], kind="stable")]
+    resident_hours = np.bincount(
+        site_area[care_rows],
+        weights=residents[care_rows] * hours_after[care_rows],
+        minlength=size,
+    )
+    generators = np.bincount(site_area[generator_index >= 0], minlength=size)
+    return [
+        AreaSummary(
+            population=int(population[a]),
+            uncovered=ServiceCounts(*(int(uncovered[s][a]) for s in SERVICES)),
+            baseline_uncovered=ServiceCounts(*(int(baseline[s][a]) for s in SERVICES)),
+            care_sites_unpowered=int(sites_unpowered[a]),
+            residents_unpowered=int(residents_unpowered[a]),
+            resident_hours_unpowered=float(resident_hours[a]),
+            generators_assigned=int(generators[a]),
+        )
+        for a in range(size)
+    ]
+
+
+def _add_areas(areas: list[AreaSummary]) -> AreaSummary:
+    """The sum of area summaries: exact for counts; math.fsum (correctly rounded) for the
+    person-hours, so the county is the sum of the parts however they are ordered."""
+
+    def counts(attribute: str) -> ServiceCounts:
+        return ServiceCounts(
+            *(sum(getattr(getattr(a, attribute), s) for a in areas) for s in SERVICES)
+        )
+
+    return AreaSummary(
+        population=sum(a.population for a in areas),
+        uncovered=counts("uncovered"),
+        baseline_uncovered=counts("baseline_uncovered"),
+        care_sites_unpowered=sum(a.care_sites_unpowered for a in areas),
+        residents_unpowered=sum(a.residents_unpowered for a in areas),
+        resident_hours_unpowered=math.fsum(a.resident_hours_unpowered for a in areas),
+        generators_assigned=sum(a.generators_assigned for a in areas),
+    )
+
+
+def _fields(area: AreaSummary) -> dict[str, object]:
+    """An AreaSummary's fields by name, to build its subclasses from it."""
+    return {
+        "population": area.population,
+        "uncovered": area.uncovered,
+        "baseline_uncovered": area.baseline_uncovered,
+        "care_sites_unpowered": area.care_sites_unpowered,
+        "residents_unpowered": area.residents_unpowered,
+        "resident_hours_unpowered": area.resident_hours_unpowered,
+        "generators_assigned": area.generators_assigned,
+    }

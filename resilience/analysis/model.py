@@ -1,0 +1,437 @@
+"""Inputs of the coverage model, version 1 (shared/design/coverage-model.md).
+
+Everything here is columnar and free of I/O: parallel NumPy arrays with one element per site
+or per cell, Shapely geometries for the scenario, frozen dataclasses around them.
+
+Units and CRS, throughout: coordinates are SWEREF 99 TM (EPSG:3006) metres, travel times are
+minutes, outage, fuel and mobilisation times are hours, loads and capacities are kW.
+A null number is NaN in a float64 column; "no municipality" is None in an object column.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from numbers import Real
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from shapely.geometry.base import BaseGeometry
+
+MODEL_VERSION = 1
+
+# The vocabulary of resilience.models, repeated so that the analysis does not import the ORM
+# (and SQLAlchemy with it); tests/analysis/test_model.py checks that the two agree.
+CATEGORIES: tuple[str, ...] = ("care", "power", "food", "energy")
+KINDS: dict[str, tuple[str, ...]] = {
+    "care": ("hospital", "health_centre", "elderly_home", "group_home", "home_care_base"),
+    "power": ("fixed_generator", "mobile_generator", "fuel_depot"),
+    "food": ("supermarket", "grocery", "warehouse"),
+    "energy": (
+        "school",
+        "office",
+        "sports_hall",
+        "swimming_pool",
+        "hospital",
+        "care_home",
+        "other",
+    ),
+}
+
+# Default priority of care kinds, 1 highest, as in Styrel; a site's own priority overrides it.
+CARE_PRIORITY: dict[str, int] = {
+    "hospital": 1,
+    "elderly_home": 2,
+    "group_home": 2,
+    "health_centre": 3,
+    "home_care_base": 4,
+}
+# Categories whose power status step 1 computes and the result document lists.
+POWERED_CATEGORIES: tuple[str, ...] = ("care", "food", "energy")
+# Care kinds that provide the "care" service of step 3.
+CARE_SERVICE_KINDS: tuple[str, ...] = ("hospital", "health_centre")
+MOBILE_GENERATOR = "mobile_generator"
+
+# Warning levels in ascending severity: at a point the most severe zone wins.
+SNOW_LEVELS: tuple[str, ...] = ("yellow", "orange", "red")
+# The services of step 3, in the order the result document names them.
+SERVICES: tuple[str, ...] = ("food", "care", "shelter")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+ObjectArray = NDArray[np.object_]
+
+
+def _number(name: str, value: Any, *, minimum: float = 0.0, strict: bool = False) -> float:
+    """A finite real number >= minimum (> minimum when strict), or ValueError naming it."""
+    # bool is an int in Python; true/false in a JSON scenario is a mistake, not 1/0.
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"parameter {name!r} must be a number, not {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"parameter {name!r} must be finite, not {value!r}")
+    if number < minimum or (strict and number == minimum):
+        relation = ">" if strict else ">="
+        raise ValueError(f"parameter {name!r} must be {relation} {minimum:g}, not {value!r}")
+    return number
+
+
+@dataclass(frozen=True)
+class SpeedFactors:
+    """Travel speed multipliers inside snow zones, per warning level (no zone: 1.0)."""
+
+    yellow: float = 0.7
+    orange: float = 0.5
+    red: float = 0.3
+
+    def __post_init__(self) -> None:
+        for level in SNOW_LEVELS:
+            value = _number(f"speed_factors.{level}", getattr(self, level), strict=True)
+            object.__setattr__(self, level, value)
+
+    def of(self, level: str) -> float:
+        """The factor of a warning level (yellow, orange or red)."""
+        if level not in SNOW_LEVELS:
+            raise ValueError(f"unknown snow level {level!r}; use one of {', '.join(SNOW_LEVELS)}")
+        return float(getattr(self, level))
+
+    def to_dict(self) -> dict[str, float]:
+        return {level: self.of(level) for level in SNOW_LEVELS}
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The scenario parameters of coverage-model.md with their defaults.
+
+    speed_kmh: road speed without snow (km/h); circuity: road distance / straight distance;
+    speed_factors: per snow level; food/care/shelter_minutes: coverage thresholds (minutes,
+    covered when <=); mobile_max_hours: the latest useful arrival of a mobile generator (hours).
+    """
+
+    speed_kmh: float = 70.0
+    circuity: float = 1.3
+    speed_factors: SpeedFactors = field(default_factory=SpeedFactors)
+    food_minutes: float = 30.0
+    care_minutes: float = 60.0
+    shelter_minutes: float = 30.0
+    mobile_max_hours: float = 12.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.speed_factors, SpeedFactors):
+            raise ValueError("parameter 'speed_factors' must be a SpeedFactors")
+        for item in fields(self):
+            if item.name == "speed_factors":
+                continue
+            # Zero speed or circuity would divide by zero; zero thresholds are merely strict.
+            strict = item.name in ("speed_kmh", "circuity")
+            value = _number(item.name, getattr(self, item.name), strict=strict)
+            object.__setattr__(self, item.name, value)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Every parameter name, as a scenario's "parameters" object spells it."""
+        return tuple(item.name for item in fields(cls))
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, Any] | None) -> Parameters:
+        """The defaults with a scenario's overrides applied (its "parameters" object).
+
+        speed_factors may name only some levels: {"red": 0.2} keeps yellow and orange.
+        Raises ValueError with a message fit for the user on an unknown key or a bad value.
+        """
+        if overrides is None:
+            return cls()
+        if not isinstance(overrides, Mapping):
+            raise ValueError("'parameters' must be an object of parameter names and values")
+        unknown = sorted(str(key) for key in overrides if key not in cls.names())
+        if unknown:
+            raise ValueError(
+                f"unknown parameter {', '.join(map(repr, unknown))}; "
+                f"known parameters are {', '.join(cls.names())}"
+            )
+        values: dict[str, Any] = {key: overrides[key] for key in overrides}
+        if "speed_factors" in values:
+            factors = values["speed_factors"]
+            if not isinstance(factors, Mapping):
+                raise ValueError(
+                    "parameter 'speed_factors' must be an object such as "
+                    '{"yellow": 0.7, "orange": 0.5, "red": 0.3}'
+                )
+            bad = sorted(str(level) for level in factors if level not in SNOW_LEVELS)
+            if bad:
+                raise ValueError(
+                    f"unknown snow level {', '.join(map(repr, bad))} in 'speed_factors'; "
+                    f"use {', '.join(SNOW_LEVELS)}"
+                )
+            values["speed_factors"] = SpeedFactors(**{str(k): v for k, v in factors.items()})
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every effective parameter, defaults included, as plain JSON-able values."""
+        return {
+            "speed_kmh": self.speed_kmh,
+            "circuity": self.circuity,
+            "speed_factors": self.speed_factors.to_dict(),
+            "food_minutes": self.food_minutes,
+            "care_minutes": self.care_minutes,
+            "shelter_minutes": self.shelter_minutes,
+            "mobile_max_hours": self.mobile_max_hours,
+        }
+
+    def threshold_minutes(self, service: str) -> float:
+        """The coverage threshold of a service of step 3 (food, care or shelter), minutes."""
+        if service not in SERVICES:
+            raise ValueError(f"unknown service {service!r}; use one of {', '.join(SERVICES)}")
+        return float(getattr(self, f"{service}_minutes"))
+
+
+class SnowZone(NamedTuple):
+    """A snow zone: a warning level and its (multi)polygon in EPSG:3006."""
+
+    level: str
+    geometry: BaseGeometry
+
+
+def polygon_parts(geometry: BaseGeometry | None) -> NDArray[np.object_]:
+    """The non-empty parts of a geometry, multi-geometries and collections opened."""
+    if geometry is None or geometry.is_empty:
+        return np.empty(0, dtype=object)
+    parts = shapely.get_parts(geometry)
+    while True:  # GeometryCollections may nest multi-geometries
+        nested = np.isin(shapely.get_type_id(parts), (4, 5, 6, 7))  # Multi*, collections
+        if not nested.any():
+            break
+        parts = np.concatenate([parts[~nested], shapely.get_parts(parts[nested])])
+    return parts[~shapely.is_empty(parts)]
+
+
+def check_polygonal(name: str, geometry: BaseGeometry | None) -> None:
+    """ValueError unless geometry is None, empty, or made of polygons only."""
+    if geometry is not None and not isinstance(geometry, BaseGeometry):
+        raise ValueError(f"{name} must be a Shapely geometry, not {type(geometry).__name__}")
+    parts = polygon_parts(geometry)
+    if not (shapely.get_type_id(parts) == 3).all():  # 3: Polygon
+        raise ValueError(f"{name} must be made of polygons")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What happens: outage polygons lasting duration_hours, snow zones, parameters.
+
+    outage: a Polygon, MultiPolygon or GeometryCollection of polygons in EPSG:3006, or None
+    (no outage). Each polygon is tested on its own, so overlapping parts are fine.
+    duration_hours: D of the model, hours, > 0.
+    snow_zones: (level, geometry) pairs, level yellow, orange or red.
+    """
+
+    outage: BaseGeometry | None = None
+    duration_hours: float = 24.0
+    snow_zones: tuple[SnowZone, ...] = ()
+    parameters: Parameters = field(default_factory=Parameters)
+
+    def __post_init__(self) -> None:
+        check_polygonal("the outage", self.outage)
+        duration = _number("duration_hours", self.duration_hours, strict=True)
+        object.__setattr__(self, "duration_hours", duration)
+        zones: list[SnowZone] = []
+        for entry in self.snow_zones:
+            level, geometry = entry
+            if level not in SNOW_LEVELS:
+                raise ValueError(
+                    f"unknown snow level {level!r}; use one of {', '.join(SNOW_LEVELS)}"
+                )
+            check_polygonal(f"a {level} snow zone", geometry)
+            zones.append(SnowZone(str(level), geometry))
+        object.__setattr__(self, "snow_zones", tuple(zones))
+        if not isinstance(self.parameters, Parameters):
+            raise ValueError("the scenario's parameters must be a Parameters")
+
+    def baseline(self) -> Scenario:
+        """The same parameters with no outage and no snow zones."""
+        return Scenario(None, self.duration_hours, (), self.parameters)
+
+
+def _floats(name: str, values: ArrayLike | None, n: int, *, whole: bool = False) -> FloatArray:
+    """A float64 column of length n, NaN for null, checked >= 0 (and whole numbers)."""
+    if values is None:
+        return np.full(n, np.nan)
+    # dtype float64 turns None into NaN, so a list with nulls needs no special case.
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if array.shape != (n,):
+        raise ValueError(f"column {name!r} has {array.size} values, expected {n}")
+    if (array < 0).any():
+        raise ValueError(f"column {name!r} has negative values")
+    if np.isinf(array).any():
+        raise ValueError(f"column {name!r} must hold finite numbers or null")
+    if whole and (array != np.floor(array))[~np.isnan(array)].any():
+        raise ValueError(f"column {name!r} must hold whole numbers")
+    return array
+
+
+def _texts(name: str, values: ArrayLike | None, n: int, *, nullable: bool) -> ObjectArray:
+    """An object column of str (or None where nullable) of length n."""
+    if values is None:
+        if not nullable:
+            raise ValueError(f"column {name!r} is required")
+        return np.full(n, None, dtype=object)
+    array = np.empty(n, dtype=object)
+    source = np.asarray(values, dtype=object).reshape(-1)
+    if source.shape != (n,):
+        raise ValueError(f"column {name!r} has {source.size} values, expected {n}")
+    null = np.equal(source, None)
+    if null.any() and not nullable:
+        raise ValueError(f"column {name!r} has null values")
+    array[:] = source
+    # str() of every non-null value: ids read as numbers still compare as text.
+    array[~null] = source[~null].astype(str)
+    return array
+
+
+def _codes(name: str, values: ArrayLike | None, n: int) -> ObjectArray:
+    array = _texts(name, values, n, nullable=True)
+    if (array == "").any():
+        raise ValueError(f"column {name!r} has an empty municipality code; use None")
+    return array
+
+
+def _coordinates(name: str, values: ArrayLike, n: int) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if array.shape != (n,):
+        raise ValueError(f"column {name!r} has {array.size} values, expected {n}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"column {name!r} must hold finite EPSG:3006 coordinates")
+    return array
+
+
+def _ids(values: ArrayLike) -> IntArray:
+    array = np.asarray(values, dtype=np.int64).reshape(-1)
+    if np.unique(array).size != array.size:
+        raise ValueError("column 'id' has duplicate values")
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class SiteTable:
+    """Sites of every category as parallel columns (one element per site).
+
+    id: int64, unique; source_id: str (ordering ties break on it as text); category, kind:
+    str from CATEGORIES / KINDS; x, y: EPSG:3006 metres; municipality: code or None.
+    Numbers are float64 with NaN for null: residents (people), critical_load_kw, backup_kw,
+    capacity_kw (kW), fuel_hours, mobilization_hours (hours), priority (1 highest),
+    shelter_capacity (people). Every number is finite and >= 0; residents, priority and
+    shelter_capacity are whole. Columns left None are all null.
+    """
+
+    id: IntArray
+    source_id: ObjectArray
+    category: ObjectArray
+    kind: ObjectArray
+    x: FloatArray
+    y: FloatArray
+    municipality: ObjectArray | None = None
+    residents: FloatArray | None = None
+    critical_load_kw: FloatArray | None = None
+    backup_kw: FloatArray | None = None
+    fuel_hours: FloatArray | None = None
+    priority: FloatArray | None = None
+    capacity_kw: FloatArray | None = None
+    mobilization_hours: FloatArray | None = None
+    shelter_capacity: FloatArray | None = None
+
+    NUMBERS: ClassVar[tuple[str, ...]] = (
+        "residents",
+        "critical_load_kw",
+        "backup_kw",
+        "fuel_hours",
+        "priority",
+        "capacity_kw",
+        "mobilization_hours",
+        "shelter_capacity",
+    )
+    WHOLE: ClassVar[frozenset[str]] = frozenset({"residents", "priority", "shelter_capacity"})
+
+    def __post_init__(self) -> None:
+        ids = _ids(self.id)
+        n = ids.size
+        set_ = object.__setattr__
+        set_(self, "id", ids)
+        set_(self, "source_id", _texts("source_id", self.source_id, n, nullable=False))
+        category = _texts("category", self.category, n, nullable=False)
+        kind = _texts("kind", self.kind, n, nullable=False)
+        known = np.isin(category, CATEGORIES)
+        if not known.all():
+            raise ValueError(
+                f"unknown category {category[~known][0]!r}; use one of {', '.join(CATEGORIES)}"
+            )
+        for name, kinds in KINDS.items():
+            wrong = (category == name) & ~np.isin(kind, kinds)
+            if wrong.any():
+                raise ValueError(
+                    f"unknown {name} kind {kind[wrong][0]!r}; use one of {', '.join(kinds)}"
+                )
+        set_(self, "category", category)
+        set_(self, "kind", kind)
+        set_(self, "x", _coordinates("x", self.x, n))
+        set_(self, "y", _coordinates("y", self.y, n))
+        set_(self, "municipality", _codes("municipality", self.municipality, n))
+        for name in self.NUMBERS:
+            set_(self, name, _floats(name, getattr(self, name), n, whole=name in self.WHOLE))
+
+    def __len__(self) -> int:
+        return int(self.id.size)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> SiteTable:
+        """Build from dicts with the column names as keys; missing numbers are null."""
+        rows = list(records)
+        columns: dict[str, Any] = {}
+        for name in ("id", "source_id", "category", "kind", "x", "y"):
+            columns[name] = [row[name] for row in rows]
+        columns["municipality"] = [row.get("municipality") for row in rows]
+        for name in cls.NUMBERS:
+            columns[name] = [row.get(name) for row in rows]
+        if not rows:  # np.asarray([]) is float64; ids must still be int64
+            columns["id"] = np.zeros(0, dtype=np.int64)
+        return cls(**columns)
+
+
+@dataclass(frozen=True, eq=False)
+class CellTable:
+    """Population grid cells as parallel columns (one element per cell).
+
+    id: int64; x, y: the cell CENTRE in EPSG:3006 metres (not the lower-left corner that
+    identifies an SCB cell); population: int64 people >= 0; municipality: code or None.
+    """
+
+    id: IntArray
+    x: FloatArray
+    y: FloatArray
+    population: IntArray
+    municipality: ObjectArray | None = None
+
+    def __post_init__(self) -> None:
+        ids = _ids(self.id)
+        n = ids.size
+        set_ = object.__setattr__
+        set_(self, "id", ids)
+        set_(self, "x", _coordinates("x", self.x, n))
+        set_(self, "y", _coordinates("y", self.y, n))
+        population = np.asarray(self.population).reshape(-1)
+        if population.shape != (n,):
+            raise ValueError(f"column 'population' has {population.size} values, expected {n}")
+        if population.dtype.kind == "f" and not (
+            np.isfinite(population).all() and (population == np.floor(population)).all()
+        ):
+            raise ValueError("column 'population' must hold whole numbers")
+        population = population.astype(np.int64)
+        if (population < 0).any():
+            raise ValueError("column 'population' has negative values")
+        set_(self, "population", population)
+        set_(self, "municipality", _codes("municipality", self.municipality, n))
+
+    def __len__(self) -> int:
+        return int(self.id.size)

@@ -1,0 +1,249 @@
+"""What a coverage computation returns: per-site and per-cell arrays, area summaries, and
+the result document of coverage-model.md.
+
+Units: hours for outage, fuel and arrival times; minutes for travel; people for population
+and residents. Nothing is rounded here: rounding is for display only.
+
+Null conventions in the arrays: NaN where a number does not apply (a power site has no
+hours_unpowered; an unpopulated cell has no minutes; a site without a generator has no
+arrival); math.inf minutes where a service is unreachable because no operational site of
+that kind exists at all; -1 in generator_index where no generator is assigned. In the
+result document every one of these becomes JSON null.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from resilience.analysis.model import (
+    MODEL_VERSION,
+    POWERED_CATEGORIES,
+    SERVICES,
+    BoolArray,
+    CellTable,
+    FloatArray,
+    IntArray,
+    ObjectArray,
+    Parameters,
+    SiteTable,
+)
+
+# Power status of step 1, in the order of coverage-model.md.
+STATUSES: tuple[str, ...] = ("grid", "backup", "partial", "none")
+
+
+def json_float(value: float) -> float | None:
+    """A float for JSON: None for NaN and ±inf (not applicable, or unreachable)."""
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True)
+class ServiceCounts:
+    """People in populated cells not covered, per service of step 3."""
+
+    food: int
+    care: int
+    shelter: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"food": self.food, "care": self.care, "shelter": self.shelter}
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    """Figures for one area: a municipality, what lies in none, or the county.
+
+    population and the uncovered counts are people; care_sites_unpowered counts care sites
+    with hours_unpowered > 0 after step 2, residents_unpowered their residents (null as 0);
+    resident_hours_unpowered sums residents × hours_unpowered over care sites (person-hours);
+    generators_assigned counts mobile generators assigned to the area's care sites (by the
+    site's municipality, not the generator's).
+    """
+
+    population: int
+    uncovered: ServiceCounts
+    baseline_uncovered: ServiceCounts
+    care_sites_unpowered: int
+    residents_unpowered: int
+    resident_hours_unpowered: float
+    generators_assigned: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "population": self.population,
+            "uncovered": self.uncovered.to_dict(),
+            "baseline_uncovered": self.baseline_uncovered.to_dict(),
+            "care_sites_unpowered": self.care_sites_unpowered,
+            "residents_unpowered": self.residents_unpowered,
+            "resident_hours_unpowered": self.resident_hours_unpowered,
+            "generators_assigned": self.generators_assigned,
+        }
+
+
+@dataclass(frozen=True)
+class MunicipalitySummary(AreaSummary):
+    """An AreaSummary of one municipality (code: 4-digit kommun code as text)."""
+
+    code: str
+    name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, **super().to_dict()}
+
+
+@dataclass(frozen=True)
+class CountySummary(AreaSummary):
+    """The county: the municipalities plus what lies in none of them, exactly.
+
+    generators_free: mobile generators not assigned to any care site.
+    """
+
+    generators_free: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "generators_free": self.generators_free}
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageResult:
+    """The outcome of coverage.compute for one scenario and its baseline.
+
+    Per-site arrays are parallel to `sites`, per-cell arrays to `cells`; the per-service
+    dicts are keyed "food", "care", "shelter".
+    """
+
+    parameters: Parameters
+    duration_hours: float
+    sites: SiteTable
+    cells: CellTable
+    # Per site.
+    site_speed_factor: FloatArray
+    in_outage: BoolArray
+    status: ObjectArray  # STATUSES for care, food and energy sites; None for power sites
+    hours_unpowered_before: FloatArray  # after step 1, hours; NaN for power sites
+    hours_unpowered: FloatArray  # after step 2, hours; NaN for power sites
+    generator_index: IntArray  # row in `sites` of the assigned generator, -1 if none
+    arrival_hours: FloatArray  # arrival of the assigned generator, hours; NaN if none
+    # Per cell.
+    populated: BoolArray
+    cell_speed_factor: FloatArray  # NaN for unpopulated cells
+    minutes: dict[str, FloatArray]  # scenario; NaN unpopulated, inf unreachable
+    baseline_minutes: dict[str, FloatArray]
+    covered: dict[str, BoolArray]  # minutes <= threshold; False for unpopulated cells
+    baseline_covered: dict[str, BoolArray]
+    # Summaries.
+    municipalities: tuple[MunicipalitySummary, ...]  # sorted by code
+    no_municipality: AreaSummary  # sites and cells outside every municipality
+    county: CountySummary
+    model_version: int = MODEL_VERSION
+
+    @property
+    def generator_id(self) -> IntArray:
+        """Site id of the assigned generator, -1 where none (ids are positive)."""
+        ids = np.full(self.generator_index.shape, -1, dtype=np.int64)
+        assigned = self.generator_index >= 0
+        ids[assigned] = self.sites.id[self.generator_index[assigned]]
+        return ids
+
+    @property
+    def generator_source_id(self) -> ObjectArray:
+        """source_id of the assigned generator, None where none."""
+        source_ids = np.full(self.generator_index.shape, None, dtype=object)
+        assigned = self.generator_index >= 0
+        source_ids[assigned] = self.sites.source_id[self.generator_index[assigned]]
+        return source_ids
+
+    @property
+    def operational(self) -> BoolArray:
+        """Care, food and energy sites with hours_unpowered 0 after step 2."""
+        return self.hours_unpowered == 0
+
+    @property
+    def care_gaps(self) -> BoolArray:
+        """Care sites with hours_unpowered > 0 after step 2."""
+        return (self.sites.category == "care") & (self.hours_unpowered > 0)
+
+    def gaps(self) -> dict[str, BoolArray]:
+        """Populated cells not covered in the scenario, per service."""
+        return {s: self.populated & ~self.covered[s] for s in SERVICES}
+
+    def new_gaps(self) -> dict[str, BoolArray]:
+        """Gaps of the scenario that were covered in the baseline, per service."""
+        return {s: self.populated & ~self.covered[s] & self.baseline_covered[s] for s in SERVICES}
+
+    def site_records(self) -> list[dict[str, Any]]:
+        """The "sites" of the result document: care, food and energy sites by id."""
+        sites = self.sites
+        rows = np.flatnonzero(np.isin(sites.category, POWERED_CATEGORIES))
+        rows = rows[np.argsort(sites.id[rows], kind="stable")]
+        generator = self.generator_index[rows]
+        assigned = generator >= 0
+        generator_rows = generator[assigned]
+        generator_id: list[int | None] = [None] * rows.size
+        generator_source: list[str | None] = [None] * rows.size
+        for position, gid, gsource in zip(
+            np.flatnonzero(assigned).tolist(),
+            sites.id[generator_rows].tolist(),
+            sites.source_id[generator_rows].tolist(),
+            strict=True,
+        ):
+            generator_id[position] = gid
+            generator_source[position] = gsource
+        # tolist() turns NumPy scalars into the plain int/float/str json.dumps accepts.
+        columns = zip(
+            sites.id[rows].tolist(),
+            sites.source_id[rows].tolist(),
+            sites.category[rows].tolist(),
+            sites.kind[rows].tolist(),
+            sites.municipality[rows].tolist(),
+            self.status[rows].tolist(),
+            self.hours_unpowered_before[rows].tolist(),
+            self.hours_unpowered[rows].tolist(),
+            generator_id,
+            generator_source,
+            self.arrival_hours[rows].tolist(),
+            strict=True,
+        )
+        return [
+            {
+                "id": site_id,
+                "source_id": source_id,
+                "category": category,
+                "kind": kind,
+                "municipality": municipality,
+                "status": status,
+                "hours_unpowered_before": before,
+                "hours_unpowered": after,
+                "generator_id": gid,
+                "generator_source_id": gsource,
+                "arrival_hours": json_float(arrival),
+            }
+            for (
+                site_id,
+                source_id,
+                category,
+                kind,
+                municipality,
+                status,
+                before,
+                after,
+                gid,
+                gsource,
+                arrival,
+            ) in columns
+        ]
+
+    def to_document(self) -> dict[str, Any]:
+        """The result document of coverage-model.md as plain JSON-able Python (no NaN)."""
+        return {
+            "model_version": self.model_version,
+            "parameters": self.parameters.to_dict(),
+            "sites": self.site_records(),
+            "municipalities": [m.to_dict() for m in self.municipalities],
+            "county": self.county.to_dict(),
+        }
