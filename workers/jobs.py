@@ -23,6 +23,11 @@ def _app() -> Flask:
     return create_app()
 
 
+def warm_up() -> None:
+    """Build the app and import the analysis before forking (see workers/worker.py)."""
+    _app()
+
+
 def _set_progress(run_id: int, percent: float, step: str) -> None:
     """Progress goes in its own short transaction so the UI sees it while the run computes."""
     with db.begin() as session:

@@ -3,8 +3,8 @@ functions themselves live in workers/jobs.py."""
 
 from __future__ import annotations
 
-from contextlib import suppress
 from functools import cache
+from typing import Any
 
 from redis import Redis
 from rq import Queue, Retry
@@ -35,23 +35,29 @@ def run_job_id(run_id: int) -> str:
 
 
 def enqueue_run(settings: Settings, run_id: int) -> str:
-    """Enqueue the computation of a run once: a deterministic, unique job id."""
+    """Enqueue the computation of a run once: a deterministic, unique job id, so a run that
+    is queued or running is never computed twice at the same time."""
     job_id = run_job_id(run_id)
     intervals = settings.run_retry_intervals
-    # Already queued or running: one run, one job.
-    with suppress(DuplicateJobError):
-        queue(settings).enqueue(
-            "workers.jobs.compute_run",
-            run_id,
-            job_id=job_id,
-            unique=True,
-            # Transient failures (a PostGIS restart, a dropped connection): retry, backing off.
-            retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
-            job_timeout=RUN_TIMEOUT_S,
-            result_ttl=24 * 3600,
-            failure_ttl=7 * 24 * 3600,
-            description=f"Compute run {run_id}",
-        )
+    q = queue(settings)
+    kwargs: dict[str, Any] = {
+        "job_id": job_id,
+        "unique": True,
+        # Transient failures (a PostGIS restart, a dropped connection): retry, backing off.
+        "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
+        "job_timeout": RUN_TIMEOUT_S,
+        "result_ttl": 24 * 3600,
+        "failure_ttl": 7 * 24 * 3600,
+        "description": f"Compute run {run_id}",
+    }
+    try:
+        q.enqueue("workers.jobs.compute_run", run_id, **kwargs)
+    except DuplicateJobError:
+        # A finished or failed job of the same id is stale (a recreated database reuses run
+        # ids, or the run is recomputed on purpose): replace it. A live one stands.
+        if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
+            Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
+            q.enqueue("workers.jobs.compute_run", run_id, **kwargs)
     return job_id
 
 

@@ -10,6 +10,7 @@ from rq import Worker
 from rq.serializers import JSONSerializer
 
 from resilience.config import Settings
+from workers import jobs
 from workers.queue import queue
 
 
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    # Import the jobs and build the app once, here: every forked work horse inherits them
+    # instead of paying seconds of imports per job.
+    jobs.warm_up()
     q = queue(settings)
     worker = Worker([q], connection=q.connection, serializer=JSONSerializer, name=args.name)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
