@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from resilience import cli, errors, i18n
     from resilience.db import db
-    from resilience.web import api, auth, pages
+    from resilience.web import api, auth, pages, scenario_pages
 
     db.init_app(app)
     i18n.init_app(app)
@@ -35,5 +35,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(scenario_pages.bp)
     cli.init_app(app)
     return app

@@ -68,5 +68,5 @@ fi
 
 # --- Test tools --------------------------------------------------------------------
 if [ "$mode" = dev ]; then
-  if ! command -v chromium >/dev/null; then apt_install chromium; else say "Chromium is installed"; fi
+  if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then apt_install chromium chromium-driver; else say "Chromium and chromedriver are installed"; fi
 fi

@@ -15,7 +15,7 @@ from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
-from resilience.services import layers, run_layers, runs
+from resilience.services import layers, run_layers, runs, scenario_layers
 from resilience.web.auth import require_role
 from workers.queue import enqueue_run, job_state, run_job_id
 
@@ -229,3 +229,18 @@ def run_cells(run_id: int):  # type: ignore[no-untyped-def]
     return run_layers.gap_cells(
         db.session, run_id, crs=_crs_arg(), only_gaps=request.args.get("all") != "1"
     )
+
+
+# --- Scenario areas for the map and the editor (services/scenario_layers.py) -------------
+
+
+@bp.get("/api/v1/scenarios/<int:scenario_id>/geojson")
+def scenario_geojson(scenario_id: int):  # type: ignore[no-untyped-def]
+    """The saved outage and snow-zone areas, WGS 84 unless ?crs=."""
+    return scenario_layers.scenario_geojson(db.session, scenario_id, crs=_crs_arg())
+
+
+@bp.get("/api/v1/runs/<int:run_id>/areas")
+def run_areas(run_id: int):  # type: ignore[no-untyped-def]
+    """The areas of the scenario as the run computed it (its snapshot)."""
+    return scenario_layers.run_areas_geojson(db.session, run_id, crs=_crs_arg())

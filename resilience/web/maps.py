@@ -12,6 +12,7 @@ from flask import url_for
 from jinja2 import Template
 
 from resilience.config import Settings
+from resilience.i18n import current_language
 from resilience.i18n import gettext as _
 from resilience.models import KINDS, SITE_NUMBERS
 
@@ -22,6 +23,19 @@ CATEGORY_STYLE = {
     "power": ("Backup power", "#f77f00"),
     "food": ("Food", "#2a9d8f"),
     "energy": ("Energy buildings", "#6a4c93"),
+}
+
+# English for the i18n keys that are identifiers (column names); other identifiers, such as
+# kinds, just lose their underscores.
+ENGLISH_NAMES = {
+    "critical_load_kw": "critical load (kW)",
+    "backup_kw": "backup power (kW)",
+    "fuel_hours": "fuel (hours)",
+    "capacity_kw": "capacity (kW)",
+    "mobilization_hours": "mobilisation (hours)",
+    "heated_area_m2": "heated area (m²)",
+    "energy_kwh_year": "energy use (kWh/year)",
+    "shelter_capacity": "warm shelter, places",
 }
 
 
@@ -37,13 +51,18 @@ class ApiLayers(MacroElement):
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()
         self._name = "ApiLayers"
-        self.config = json.dumps(config, ensure_ascii=False)
+        # Inside an inline <script>: "</" would end it early, so escape it.
+        self.config = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _labels() -> dict[str, str]:
     words = [
         "Municipalities",
+        "Municipality code",
+        "Municipal boundary",
         "Population grid",
+        "Grid cell here",
+        "inhabitants",
         "inhabitants per km²",
         "Legend",
         "Name",
@@ -54,6 +73,15 @@ def _labels() -> dict[str, str]:
         "synthetic",
         "warm shelter",
         "Loading…",
+        "Could not load",
+        "network error",
+        "Session expired; log in again.",
+        "Background map",
+        "Sites",
+        "Category",
+        "Kind",
+        "owner",
+        "Hospital or warm shelter",
         *SITE_NUMBERS,
         "state",
         "region",
@@ -61,20 +89,28 @@ def _labels() -> dict[str, str]:
         *{k for kinds in KINDS.values() for k in kinds},
     ]
     labels = {w: _(w) for w in words}
+    if current_language() == "en":
+        labels.update({w: ENGLISH_NAMES.get(w, w.replace("_", " ")) for w in words if "_" in w})
     labels.update({cat: _(title) for cat, (title, _c) in CATEGORY_STYLE.items()})
     return labels
 
 
 def overview_map(settings: Settings) -> folium.Map:
     fmap = folium.Map(
-        location=COUNTY_CENTRE, zoom_start=6, tiles=None, prefer_canvas=True, control_scale=True
+        location=COUNTY_CENTRE,
+        zoom_start=6,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_snap=0.25,  # lets fitBounds fill the view with the long, narrow county
     )
     # Local copies: the map must work where CDNs are unreachable.
     fmap.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
     fmap.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
-    folium.TileLayer(
-        tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18
-    ).add_to(fmap)
+    if settings.tile_url:  # empty: no base map (offline networks, tests)
+        folium.TileLayer(
+            tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18
+        ).add_to(fmap)
     config = {
         "urls": {
             "municipalities": url_for("api.municipalities", simplify=100),
@@ -84,6 +120,7 @@ def overview_map(settings: Settings) -> folium.Map:
         },
         "categories": {c: {"color": color} for c, (_t, color) in CATEGORY_STYLE.items()},
         "labels": _labels(),
+        "siteNumbers": list(SITE_NUMBERS),
     }
     ApiLayers(config).add_to(fmap)
     return fmap

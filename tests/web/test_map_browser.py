@@ -1,0 +1,384 @@
+"""The map page in a real headless Chromium against the live app and PostGIS: logging in
+through the form, the layers loaded from the API (counts in data-layer-*), Swedish and
+English labels, pixels actually drawn on the canvases, and a site popup whose "Detaljer"
+link leads to the site page. `make test` installs chromium and chromium-driver."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geodata.records import BoundaryRecord, CellRecord, SiteRecord
+from resilience.models import Site
+from resilience.services import imports, users
+from tests.conftest import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver);"
+    " `make test` installs them",
+)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+WAIT_S = 30
+# Three square municipalities near Umeå (EPSG:3006), 16-17 km wide and 40 km tall.
+MUNICIPALITIES = {
+    "2901": ("Ängsjö", (750_000, 766_000)),
+    "2902": ("Östra Åby", (766_000, 783_000)),
+    "2903": ("Björkön", (783_000, 800_000)),
+}
+Y0, Y1 = 7_080_000, 7_120_000
+# One cell per density class and then some: (x_ll, y_ll, population); 1 km cells.
+CELLS = [
+    (752_000 + 4_000 * i, 7_100_000, pop)
+    for i, pop in enumerate([2, 3, 8, 12, 30, 60, 150, 300, 700, 1500, 2500, 4000])
+]
+SITES = [
+    SiteRecord(
+        "t-1",
+        "Ängsjö sjukhus",
+        "care",
+        "hospital",
+        758_000,
+        7_090_000,
+        {"critical_load_kw": 800.0, "backup_kw": 1000.0, "fuel_hours": 72.0},
+    ),
+    SiteRecord(
+        "t-2",
+        "Björkgårdens äldreboende",
+        "care",
+        "elderly_home",
+        790_000,
+        7_112_000,
+        {"residents": 40, "critical_load_kw": 35.5},
+    ),
+    SiteRecord(
+        "t-3",
+        "Reservkraft Östra Åby",
+        "power",
+        "fixed_generator",
+        775_000,
+        7_085_000,
+        {"capacity_kw": 500.0, "mobilization_hours": 2.0},
+        source="synthetic-test",
+    ),
+    SiteRecord("t-4", "Livs Björkön", "food", "supermarket", 792_000, 7_088_000),
+    SiteRecord(
+        "t-5",
+        "Ängsjö skola",
+        "energy",
+        "school",
+        760_000,
+        7_112_000,
+        {"heated_area_m2": 4200.0, "energy_kwh_year": 350_000.0, "shelter_capacity": 120},
+        owner="municipality",
+    ),
+]
+SWEDISH_LAYERS = [
+    "Kommuner",
+    "Befolkning (1 km-rutor)",
+    "Vård och omsorg",
+    "Reservkraft",
+    "Livsmedel",
+    "Energikrävande byggnader",
+]
+ENGLISH_LAYERS = [
+    "Municipalities",
+    "Population grid",
+    "Care",
+    "Backup power",
+    "Food",
+    "Energy buildings",
+]
+USER = "karta-kim"
+
+
+@pytest.fixture
+def county(committed: Session) -> dict[str, int]:
+    """The small data set, committed so the live server's requests can read it."""
+    boundaries = [
+        BoundaryRecord(code, name, shapely.MultiPolygon([shapely.box(x0, Y0, x1, Y1)]))
+        for code, (name, (x0, x1)) in MUNICIPALITIES.items()
+    ]
+    imports.import_boundaries(committed, boundaries, "test-boundaries")
+    imports.import_population(
+        committed, [CellRecord(x, y, pop) for x, y, pop in CELLS], "test-grid"
+    )
+    imports.import_sites(committed, SITES, "test-register")
+    users.create_user(committed, USER, PASSWORD, "viewer")
+    committed.commit()
+    return {s.source_id: s.id for s in committed.scalars(select(Site))}
+
+
+@pytest.fixture
+def browser(live_server: str, tmp_path: Path) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(arg)
+    # The driver path is explicit, so Selenium Manager never tries to download one.
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(WAIT_S)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def log_in(driver: WebDriver, base: str, path: str = "/") -> None:
+    """As a person would: open the page, get sent to the form, type, press the button."""
+    driver.get(base + path)
+    assert urlsplit(driver.current_url).path == "/login"
+    driver.find_element(By.NAME, "name").send_keys(USER)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, WAIT_S).until(lambda d: urlsplit(d.current_url).path == "/")
+
+
+def wait_until_ready(driver: WebDriver) -> dict[str, str]:
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: d.execute_script(
+            "return document.body.dataset.mapReady === '1' || !!document.body.dataset.mapError"
+        )
+    )
+    dataset = driver.execute_script("return Object.assign({}, document.body.dataset)")
+    assert "mapError" not in dataset, dataset["mapError"]
+    return dataset
+
+
+def legend_title(driver: WebDriver) -> str:
+    # textContent: CSS shows the heading in capitals, which WebElement.text would report.
+    return driver.find_element(By.CSS_SELECTOR, ".legend h4").get_attribute("textContent")
+
+
+def decode_png(data: bytes) -> tuple[int, int, int, list[bytearray]]:
+    """(width, height, channels, rows) of an 8-bit RGB/RGBA non-interlaced PNG, which is what
+    Chromium's screenshots are: enough PNG to count pixels without adding Pillow."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat = 8, []
+    width = height = depth = color = interlace = 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color, _comp, _filter, interlace = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + length
+    assert depth == 8 and color in (2, 6) and interlace == 0, (depth, color, interlace)
+    channels = 3 if color == 2 else 4
+    raw = zlib.decompress(b"".join(idat))
+    stride = width * channels
+    prev = bytearray(stride)
+    rows = []
+    for y in range(height):
+        start = y * (stride + 1)
+        kind = raw[start]
+        line = bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):  # undo the per-row filter (PNG spec, section 9)
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + ((a + b) >> 1)) & 255
+            elif kind == 4:
+                c = prev[i - channels] if i >= channels else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return width, height, channels, rows
+
+
+def count_pixels(
+    png: bytes, rect: dict[str, float], exclude: list[dict[str, float]]
+) -> dict[str, int]:
+    """Pixels inside `rect` and outside every `exclude` rect (CSS px; the headless window has
+    a device scale of 1) that are strongly coloured, care-marker red or population-grid blue."""
+    width, height, channels, rows = decode_png(png)
+    counts = {"coloured": 0, "red": 0, "blue": 0}
+    x0, x1 = max(0, int(rect["x"])), min(width, int(rect["x"] + rect["width"]))
+    y0, y1 = max(0, int(rect["y"])), min(height, int(rect["y"] + rect["height"]))
+    for y in range(y0, y1):
+        row, skip = rows[y], bytearray(width)
+        for e in exclude:
+            if e["y"] <= y < e["y"] + e["height"]:
+                a, b = max(0, int(e["x"])), min(width, int(e["x"] + e["width"]) + 1)
+                skip[a:b] = b"\x01" * (b - a)
+        for x in range(x0, x1):
+            if skip[x]:
+                continue
+            r, g, b = row[x * channels : x * channels + 3]
+            counts["coloured"] += max(r, g, b) - min(r, g, b) > 80
+            counts["red"] += r > 180 and g < 90 and b < 90  # #d62828
+            counts["blue"] += b > r + 60 and b > g + 20  # the grid's blues
+    return counts
+
+
+def open_popup_by_click(driver: WebDriver, category: str, source_id: str, name: str) -> str:
+    """Click the marker's pixel: the canvas, not a DOM element, must hit-test it. Returns
+    the popup's text."""
+    # An open popup may have auto-panned the map: close it and click only once all is still.
+    driver.execute_script("ResilienceMap.state.map.closePopup()")
+    WebDriverWait(driver, WAIT_S).until(
+        lambda d: (
+            not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup")
+            and d.execute_script("return !ResilienceMap.state.moving")
+        )
+    )
+    x, y, w, h = driver.execute_script(
+        """const [category, sourceId] = arguments;
+        const st = ResilienceMap.state;
+        let point = null;
+        st.layers[category].group.eachLayer((m) => {
+          if (m.feature.properties.source_id === sourceId) {
+            point = st.map.latLngToContainerPoint(m.getLatLng());
+          }
+        });
+        const box = st.map.getContainer().getBoundingClientRect();
+        return [point.x, point.y, box.width, box.height];""",
+        category,
+        source_id,
+    )
+    map_element = driver.find_element(By.CSS_SELECTOR, ".folium-map")
+    # Selenium 4 offsets are from the element's centre.
+    ActionChains(driver).move_to_element_with_offset(
+        map_element, round(x - w / 2), round(y - h / 2)
+    ).click().perform()
+
+    def popup_text(d: WebDriver) -> str | bool:
+        texts = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")]
+        return next((t for t in texts if t.startswith(name)), False)
+
+    return WebDriverWait(driver, WAIT_S).until(popup_text)
+
+
+def test_map_shows_the_layers_in_swedish_and_links_to_the_site_page(
+    browser: WebDriver, live_server: str, county: dict[str, int], tmp_path: Path
+) -> None:
+    log_in(browser, live_server)
+    dataset = wait_until_ready(browser)
+
+    assert dataset["layerMunicipalities"] == str(len(MUNICIPALITIES))
+    assert dataset["layerPopulation"] == str(len(CELLS))
+    for category in ("care", "power", "food", "energy"):
+        expected = sum(s.category == category for s in SITES)
+        assert dataset["layer" + category.capitalize()] == str(expected), category
+
+    control = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").text
+    legend = browser.find_element(By.CSS_SELECTOR, ".legend").text
+    for label in SWEDISH_LAYERS:
+        assert label in control
+    assert "Bakgrundskarta" not in control  # no tile URL in tests, so no base map
+    for label in [*SWEDISH_LAYERS[2:], "invånare per km²", "≥ 2 000"]:
+        assert label in legend
+    assert legend_title(browser) == "Teckenförklaring"
+    labels = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".municipality-label")}
+    assert labels == {name for name, _x in MUNICIPALITIES.values()}
+    assert not browser.find_element(By.CSS_SELECTOR, ".status-line").is_displayed()
+
+    # The vectors are on canvas: check the pixels, not the DOM.
+    assert browser.find_elements(By.CSS_SELECTOR, ".folium-map canvas")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")
+    png = browser.get_screenshot_as_png()
+    (tmp_path / "map.png").write_bytes(png)
+    pixels = count_pixels(
+        png,
+        browser.find_element(By.CSS_SELECTOR, ".folium-map").rect,
+        # Leave out the legend and layer control: their swatches are DOM, not canvas.
+        [e.rect for e in browser.find_elements(By.CSS_SELECTOR, ".leaflet-control")],
+    )
+    assert pixels["coloured"] > 1_500, pixels
+    assert pixels["red"] > 50, pixels  # the two care markers
+    assert pixels["blue"] > 1_000, pixels  # the grid cells
+
+    popup = open_popup_by_click(browser, "care", "t-1", "Ängsjö sjukhus")
+    for text in ("sjukhus", "Ängsjö", "reservkraft (kW)", "1 000", "Detaljer"):
+        assert text in popup
+    (tmp_path / "popup.png").write_bytes(browser.get_screenshot_as_png())
+
+    # A synthetic site says so in its popup (built here without opening, so nothing pans).
+    synthetic = browser.execute_script(
+        """let html = '';
+        ResilienceMap.state.layers.power.group.eachLayer((m) => {
+          html = m.getPopup().getContent()(m);
+        });
+        return html;"""
+    )
+    assert "Reservkraft Östra Åby" in synthetic and "syntetisk" in synthetic
+
+    open_popup_by_click(browser, "care", "t-1", "Ängsjö sjukhus")
+    link = browser.find_element(By.LINK_TEXT, "Detaljer →")
+    assert urlsplit(link.get_attribute("href")).path == f"/sites/{county['t-1']}"
+    status = browser.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0]).then((r) => done(r.status));",
+        link.get_attribute("href"),
+    )
+    assert status == 200
+    link.click()
+    WebDriverWait(browser, WAIT_S).until(lambda d: urlsplit(d.current_url).path.startswith("/s"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Ängsjö sjukhus"
+
+
+def test_map_needs_a_login_and_sends_an_expired_session_back_to_it(
+    browser: WebDriver, live_server: str, county: dict[str, int]
+) -> None:
+    browser.get(live_server + "/")
+    assert urlsplit(browser.current_url).path == "/login"
+    assert browser.find_elements(By.CSS_SELECTOR, "input[type=password]")
+
+    log_in(browser, live_server)
+    wait_until_ready(browser)
+    browser.delete_all_cookies()  # the session is gone: the next API call gets 401
+    browser.execute_script("ResilienceMap.state.map.panBy([1000, 0], {animate: false})")
+    WebDriverWait(browser, WAIT_S).until(lambda d: urlsplit(d.current_url).path == "/login")
+
+
+def test_map_in_english(browser: WebDriver, live_server: str, county: dict[str, int]) -> None:
+    log_in(browser, live_server)
+    browser.get(live_server + "/?lang=en")
+    dataset = wait_until_ready(browser)
+    assert dataset["layerCare"] == "2"
+
+    control = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").text
+    legend = browser.find_element(By.CSS_SELECTOR, ".legend").text
+    for label in ENGLISH_LAYERS:
+        assert label in control
+    assert "Vård och omsorg" not in control
+    assert "inhabitants per km²" in legend and "≥ 2,000" in legend
+    assert legend_title(browser) == "Legend"
+
+    popup = open_popup_by_click(browser, "care", "t-1", "Ängsjö sjukhus")
+    assert "hospital" in popup and "Details" in popup and "backup power (kW)" in popup
