@@ -1,0 +1,82 @@
+"""A scenario's outage and snow-zone areas as GeoJSON for the map and the scenario editor.
+
+Stored definitions are scenario files in EPSG:3006 (resilience.scenarios); the browser draws
+in WGS 84, so the areas are transformed here, in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+from sqlalchemy.orm import Session
+
+from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.services import runs
+
+
+def _transformed(geom: shapely.Geometry, crs: int) -> dict[str, Any]:
+    """GeoJSON geometry in `crs`, to ~0.1 m (6 decimals in degrees, 2 in metres)."""
+    digits = 6 if crs == WGS84 else 2
+    if crs != SWEREF99TM:
+        project = transformer(SWEREF99TM, crs)
+
+        def to_crs(xy: np.ndarray) -> np.ndarray:
+            x, y = project.transform(xy[:, 0], xy[:, 1])
+            return np.column_stack([x, y])
+
+        geom = shapely.transform(geom, to_crs)
+    geom = shapely.transform(geom, lambda xy: np.round(xy, digits))
+    return mapping(geom)
+
+
+def definition_geojson(definition: dict[str, Any], crs: int = WGS84) -> dict[str, Any]:
+    """The areas of a stored scenario definition as a FeatureCollection in `crs`.
+
+    One feature for the outage (MultiPolygon; properties role "outage", duration_hours) and
+    one per snow zone (role "snow_zone", level, index in the file's snow_zones). The foreign
+    member "scenario" carries the name, duration and parameter overrides.
+    """
+    spec = runs.spec_of(definition)
+    features: list[dict[str, Any]] = []
+    if spec.outage is not None:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _transformed(spec.outage, crs),
+                "properties": {"role": "outage", "duration_hours": spec.duration_hours},
+            }
+        )
+    for index, zone in enumerate(spec.snow_zones):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _transformed(zone.geometry, crs),
+                "properties": {"role": "snow_zone", "level": zone.level, "index": index},
+            }
+        )
+    collection: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "scenario": {
+            "name": spec.name,
+            "description": spec.description,
+            "duration_hours": spec.duration_hours,
+            "parameters": spec.parameters,
+        },
+        "features": features,
+    }
+    if crs != WGS84:
+        collection["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs}"}}
+    return collection
+
+
+def scenario_geojson(session: Session, scenario_id: int, crs: int = WGS84) -> dict[str, Any]:
+    """The saved scenario's areas as they are now."""
+    return definition_geojson(runs.get_scenario(session, scenario_id).definition, crs)
+
+
+def run_areas_geojson(session: Session, run_id: int, crs: int = WGS84) -> dict[str, Any]:
+    """The areas a run computed with: its snapshot, not the scenario as edited since."""
+    return definition_geojson(runs.get_run(session, run_id).scenario_snapshot, crs)

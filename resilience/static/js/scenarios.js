@@ -1,0 +1,700 @@
+/* Scenario and run pages: the scenario list (run, copy, upload), the scenario editor
+ * (Leaflet.draw over the map folium built), and a run's page (progress while it computes,
+ * then the result map and the municipality table).
+ *
+ * Plain ES2017, no build step, no CDN: Leaflet and Leaflet.draw come from /static/vendor.
+ * Everything is saved and started through the JSON API (/api/v1), so the pages follow the
+ * same rules and permissions as any other client.
+ *
+ * For browser tests and assistive tools the pages set data attributes on <body>:
+ * data-editor-ready, data-drawn-outage / data-drawn-snow (editor), data-run-status and
+ * data-run-layers="ready" with data-layer-cells / data-layer-sites (run page).
+ */
+(function () {
+  'use strict';
+
+  const POLL_MS = 1000;
+  const POLL_RETRY_MS = 3000;
+  const MAX_CARE_RADIUS = 22;
+  const POPUP = { minWidth: 260, maxWidth: 380 };
+
+  let labels = {};
+  const t = (key) => (Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : key);
+
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, (c) => ({
+      '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+    })[c]);
+  }
+
+  const numberFormat = new Intl.NumberFormat(
+    document.documentElement.lang === 'en' ? 'en-GB' : 'sv-SE',
+    { maximumFractionDigits: 2 },
+  );
+  const fmt = (value) => (value === null || value === undefined ? '–' : numberFormat.format(value));
+
+  class ApiError extends Error {
+    constructor(message, status) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  /* fetch() with the session cookie; JSON in and out; an ApiError with the API's message. */
+  async function api(url, options) {
+    const opts = Object.assign({ credentials: 'same-origin' }, options || {});
+    opts.headers = Object.assign({ Accept: 'application/json' }, opts.headers || {});
+    let response;
+    try {
+      response = await fetch(url, opts);
+    } catch (err) {
+      throw new ApiError(t('network error'), 0);
+    }
+    const type = response.headers.get('Content-Type') || '';
+    const body = type.includes('json') ? await response.json().catch(() => null) : await response.text();
+    if (!response.ok) {
+      if (response.status === 401) throw new ApiError(t('Session expired; log in again.'), 401);
+      const message = body && body.message ? body.message : `${response.status} ${response.statusText}`;
+      throw new ApiError(message, response.status);
+    }
+    return body;
+  }
+
+  function postJson(url, method, document_) {
+    return api(url, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(document_),
+    });
+  }
+
+  function showStatus(element, text, isError) {
+    if (!element) return;
+    element.hidden = !text;
+    element.textContent = text || '';
+    element.classList.toggle('is-error', Boolean(isError));
+  }
+
+  function stepLabel(step) {
+    if (!step) return '';
+    const parts = step.split(': ');
+    return parts.length > 1 ? `${t(parts[0])}: ${t(parts[1])}` : t(step);
+  }
+
+  /* ---------------------------------------------------------------- scenario list -- */
+
+  function initList(config) {
+    labels = config.labels || {};
+    const status = document.getElementById('page-status');
+    const table = document.getElementById('scenario-table');
+    table.addEventListener('click', async (event) => {
+      const button = event.target.closest('button[data-action]');
+      if (!button) return;
+      const id = button.closest('tr').dataset.scenarioId;
+      const action = button.dataset.action;
+      button.disabled = true;
+      try {
+        if (action === 'run') {
+          showStatus(status, t('Starting the run…'));
+          const run = await api(`${config.scenarioApi}${id}/runs`, { method: 'POST' });
+          window.location.assign(config.runPage + run.id);
+        } else if (action === 'copy') {
+          showStatus(status, t('Copying…'));
+          const copy = await api(`${config.scenarioApi}${id}/copy`, { method: 'POST' });
+          window.location.assign(`${config.editPage}${copy.id}/edit`);
+        }
+      } catch (err) {
+        const what = action === 'run' ? 'Could not start the run' : 'Could not copy';
+        showStatus(status, `${t(what)}: ${err.message}`, true);
+        button.disabled = false;
+      }
+    });
+
+    const upload = document.getElementById('upload-form');
+    if (upload) {
+      upload.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const file = document.getElementById('upload-file').files[0];
+        if (!file) return;
+        showStatus(status, t('Uploading…'));
+        try {
+          const text = await file.text();
+          await api(config.createUrl, {
+            method: 'POST', headers: { 'Content-Type': 'application/json' }, body: text,
+          });
+          window.location.reload();
+        } catch (err) {
+          showStatus(status, `${t('Could not upload')} (${file.name}): ${err.message}`, true);
+        }
+      });
+    }
+  }
+
+  /* ------------------------------------------------------------- scenario editor -- */
+
+  function areaStyle(styles, role) {
+    if (role === 'outage') {
+      return {
+        color: styles.outage, weight: 2, dashArray: '6 4', fillColor: styles.outage, fillOpacity: 0.25,
+      };
+    }
+    return { color: styles.levels[role], weight: 2, fillColor: styles.levels[role], fillOpacity: 0.3 };
+  }
+
+  function roleLabel(role) {
+    return role === 'outage' ? t('Outage area') : `${t('Snow zone')}, ${t(`${role} warning`)}`;
+  }
+
+  // GeoJSON Polygon / MultiPolygon → one array of Leaflet rings per polygon.
+  function polygonsOf(geometry) {
+    const swap = (ring) => ring.map((xy) => [xy[1], xy[0]]);
+    if (geometry.type === 'Polygon') return [geometry.coordinates.map(swap)];
+    if (geometry.type === 'MultiPolygon') return geometry.coordinates.map((p) => p.map(swap));
+    return [];
+  }
+
+  function localizeDraw() {
+    const local = L.drawLocal;
+    if (!local) return;
+    const draw = local.draw;
+    draw.toolbar.actions = { title: t('Cancel'), text: t('Cancel') };
+    draw.toolbar.finish = { title: t('Finish'), text: t('Finish') };
+    draw.toolbar.undo = { title: t('Delete last point'), text: t('Delete last point') };
+    draw.toolbar.buttons.polygon = t('Draw a polygon');
+    draw.toolbar.buttons.rectangle = t('Draw a rectangle');
+    draw.handlers.polygon.tooltip = {
+      start: t('Click to start drawing.'),
+      cont: t('Click to continue drawing.'),
+      end: t('Click the first point to close the area.'),
+    };
+    draw.handlers.polygon.error = t('Areas cannot cross themselves.');
+    draw.handlers.rectangle.tooltip = { start: t('Click and drag to draw a rectangle.') };
+    draw.handlers.simpleshape.tooltip = { end: t('Release the mouse to finish.') };
+    const edit = local.edit;
+    edit.toolbar.actions = {
+      save: { title: t('Done'), text: t('Done') },
+      cancel: { title: t('Cancel'), text: t('Cancel') },
+      clearAll: { title: t('Clear all'), text: t('Clear all') },
+    };
+    edit.toolbar.buttons = {
+      edit: t('Edit areas'),
+      editDisabled: t('No areas to edit'),
+      remove: t('Remove areas'),
+      removeDisabled: t('No areas to remove'),
+    };
+    edit.handlers.edit.tooltip = {
+      text: t('Drag the corners to change the area.'),
+      subtext: t('Click Cancel to undo the changes.'),
+    };
+    edit.handlers.remove.tooltip = { text: t('Click an area to remove it.') };
+  }
+
+  function initEditor(map, config) {
+    labels = config.labels || {};
+    const styles = config.styles;
+    const form = document.getElementById('scenario-form');
+    const statusEl = document.getElementById('editor-status');
+    const summaryEl = document.getElementById('drawn-summary');
+    const drawn = new L.FeatureGroup().addTo(map);
+    const chosenRole = () => (form.querySelector('input[name="draw_role"]:checked') || {}).value || 'outage';
+
+    const listEl = document.getElementById('drawn-list');
+    const roles = ['outage', ...config.levels];
+
+    // The panel lists every area with its kind and a remove button: areas may lie on top of
+    // each other on the map (a snow zone over an outage area), but not in the list.
+    function updateSummary() {
+      const layers = drawn.getLayers();
+      const outage = layers.filter((l) => l.scenarioRole === 'outage').length;
+      const snow = layers.length - outage;
+      document.body.dataset.drawnOutage = String(outage);
+      document.body.dataset.drawnSnow = String(snow);
+      summaryEl.textContent = layers.length
+        ? `${t('Outage areas')}: ${outage} · ${t('Snow zones')}: ${snow}`
+        : t('Nothing drawn yet: the scenario then only changes the parameters.');
+      if (!listEl) return;
+      listEl.textContent = '';
+      layers.forEach((layer, index) => {
+        const item = L.DomUtil.create('li', '', listEl);
+        const show = L.DomUtil.create('button', 'link', item);
+        show.type = 'button';
+        show.title = t('Show on the map');
+        show.innerHTML = `<i class="swatch" style="background:${areaStyle(styles, layer.scenarioRole).color}"></i>${index + 1}`;
+        L.DomEvent.on(show, 'click', () => map.fitBounds(layer.getBounds().pad(0.2)));
+        const select = L.DomUtil.create('select', '', item);
+        select.setAttribute('aria-label', `${t('Kind')} ${index + 1}`);
+        select.disabled = Boolean(config.readOnly);
+        roles.forEach((role) => {
+          const option = L.DomUtil.create('option', '', select);
+          option.value = role;
+          option.textContent = roleLabel(role);
+          option.selected = role === layer.scenarioRole;
+        });
+        L.DomEvent.on(select, 'change', () => {
+          setRole(layer, select.value);
+          updateSummary();
+        });
+        if (!config.readOnly) {
+          const remove = L.DomUtil.create('button', 'remove', item);
+          remove.type = 'button';
+          remove.textContent = t('Remove');
+          L.DomEvent.on(remove, 'click', () => {
+            drawn.removeLayer(layer);
+            updateSummary();
+          });
+        }
+        L.DomEvent.on(item, 'mouseenter', () => layer.setStyle({ weight: 4 }));
+        L.DomEvent.on(item, 'mouseleave', () => layer.setStyle({ weight: 2 }));
+      });
+    }
+
+    function popupFor(layer) {
+      const box = L.DomUtil.create('div', 'popup area-popup');
+      const title = L.DomUtil.create('h3', '', box);
+      title.textContent = roleLabel(layer.scenarioRole);
+      if (config.readOnly) return box;
+      const row = L.DomUtil.create('div', 'area-actions', box);
+      L.DomUtil.create('span', 'muted', row).textContent = `${t('Change to')}:`;
+      ['outage', ...config.levels].filter((r) => r !== layer.scenarioRole).forEach((role) => {
+        const button = L.DomUtil.create('button', `role-${role}`, row);
+        button.type = 'button';
+        button.textContent = role === 'outage' ? t('Outage area') : t(role);
+        L.DomEvent.on(button, 'click', () => {
+          setRole(layer, role);
+          map.closePopup();
+          updateSummary();
+        });
+      });
+      const remove = L.DomUtil.create('button', 'remove', box);
+      remove.type = 'button';
+      remove.textContent = t('Remove');
+      L.DomEvent.on(remove, 'click', () => {
+        drawn.removeLayer(layer);
+        map.closePopup();
+        updateSummary();
+      });
+      return box;
+    }
+
+    function setRole(layer, role) {
+      layer.scenarioRole = role;
+      layer.setStyle(areaStyle(styles, role));
+      layer.bindPopup(() => popupFor(layer));
+      layer.bindTooltip(roleLabel(role), { sticky: true, className: 'map-tooltip' });
+      // Snow zones drawn over an outage area stay clickable; outage areas go to the back.
+      if (role === 'outage') layer.bringToBack();
+    }
+
+    localizeDraw();
+    let control = null;
+    if (!config.readOnly) {
+      control = new L.Control.Draw({
+        position: 'topleft',
+        draw: {
+          polygon: {
+            allowIntersection: false,
+            showArea: false,
+            drawError: { color: '#e63946', message: t('Areas cannot cross themselves.') },
+            shapeOptions: areaStyle(styles, 'outage'),
+          },
+          // showArea must stay off: Leaflet.draw 1.0.4 fails in strict mode computing it.
+          rectangle: { showArea: false, shapeOptions: areaStyle(styles, 'outage') },
+          polyline: false,
+          circle: false,
+          marker: false,
+          circlemarker: false,
+        },
+        edit: { featureGroup: drawn },
+      });
+      map.addControl(control);
+      map.on(L.Draw.Event.CREATED, (event) => {
+        drawn.addLayer(event.layer);
+        setRole(event.layer, chosenRole());
+        updateSummary();
+      });
+      map.on(L.Draw.Event.DELETED, updateSummary);
+      map.on(L.Draw.Event.EDITED, updateSummary);
+      form.addEventListener('change', (event) => {
+        if (event.target.name !== 'draw_role') return;
+        const style = areaStyle(styles, chosenRole());
+        control.setDrawingOptions({ polygon: { shapeOptions: style }, rectangle: { shapeOptions: style } });
+      });
+    }
+
+    // Municipal boundaries for orientation (also where there is no base map).
+    const boundaries = config.municipalitiesUrl
+      ? api(config.municipalitiesUrl).then((collection) => {
+        const layer = L.geoJSON(collection, {
+          interactive: false, style: { color: '#1d3557', weight: 1, opacity: 0.6, fill: false },
+        }).addTo(map);
+        layer.bringToBack();
+        return layer;
+      }).catch(() => null)
+      : Promise.resolve(null);
+
+    const existing = config.geojsonUrl
+      ? api(config.geojsonUrl).then((collection) => {
+        collection.features.forEach((feature) => {
+          const role = feature.properties.role === 'outage' ? 'outage' : feature.properties.level;
+          polygonsOf(feature.geometry).forEach((rings) => {
+            const layer = L.polygon(rings);
+            drawn.addLayer(layer);
+            setRole(layer, role);
+          });
+        });
+      })
+      : Promise.resolve();
+
+    Promise.all([boundaries, existing]).then(([boundaryLayer]) => {
+      updateSummary();
+      if (drawn.getLayers().length) map.fitBounds(drawn.getBounds().pad(0.3));
+      else if (boundaryLayer) map.fitBounds(boundaryLayer.getBounds());
+      document.body.dataset.editorReady = '1';
+    }).catch((err) => {
+      showStatus(statusEl, `${t('Could not load')}: ${err.message}`, true);
+    });
+
+    function scenarioDocument() {
+      const name = form.elements.name.value.trim();
+      if (!name) throw new Error(t('Give the scenario a name.'));
+      const parameters = Object.assign({}, config.otherParameters || {});
+      Object.keys(config.defaults).forEach((key) => {
+        const input = form.elements[key];
+        const value = Number(input.value);
+        if (input.value.trim() === '' || !Number.isFinite(value)) {
+          throw new Error(`${input.closest('label').firstChild.textContent.trim()}: ${input.validationMessage || '?'}`);
+        }
+        // Only overrides are stored; a value equal to the default is no override.
+        if (value !== config.defaults[key]) parameters[key] = value;
+      });
+      const outage = [];
+      const snowZones = [];
+      drawn.getLayers().forEach((layer) => {
+        const geometry = layer.toGeoJSON(7).geometry;
+        if (layer.scenarioRole === 'outage') outage.push({ type: 'Feature', properties: {}, geometry });
+        else snowZones.push({ level: layer.scenarioRole, geometry });
+      });
+      return {
+        name,
+        description: form.elements.description.value.trim(),
+        crs: 'EPSG:4326',
+        outage: {
+          duration_hours: Number(form.elements.duration_hours.value),
+          areas: outage.length ? { type: 'FeatureCollection', features: outage } : null,
+        },
+        snow_zones: snowZones,
+        parameters,
+      };
+    }
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (config.readOnly) return;
+      const action = event.submitter ? event.submitter.value : 'save';
+      const buttons = form.querySelectorAll('button[type="submit"]');
+      let document_;
+      try {
+        document_ = scenarioDocument();
+      } catch (err) {
+        showStatus(statusEl, err.message, true);
+        return;
+      }
+      buttons.forEach((b) => { b.disabled = true; });
+      showStatus(statusEl, t('Saving…'));
+      try {
+        const saved = await postJson(config.saveUrl, config.saveMethod, document_);
+        if (config.saveMethod === 'POST') {
+          // From now on this page edits the scenario just made.
+          config.saveUrl = config.updateUrl + saved.id;
+          config.saveMethod = 'PUT';
+          window.history.replaceState(null, '', `${config.editPage}${saved.id}/edit${window.location.search}`);
+          const note = document.querySelector('.editor-panel .note');
+          if (note) note.hidden = true;
+        }
+        document.querySelector('.editor-panel h1').textContent = saved.name;
+        document.title = saved.name;
+        document.body.dataset.savedScenario = String(saved.id);
+        if (action === 'run') {
+          showStatus(statusEl, t('Starting the run…'));
+          try {
+            const run = await api(saved.runs_url, { method: 'POST' });
+            window.location.assign(config.runPage + run.id);
+            return;
+          } catch (err) {
+            showStatus(statusEl, `${t('Saved.')} ${t('Could not start the run')}: ${err.message}`, true);
+          }
+        } else {
+          showStatus(statusEl, t('Saved.'));
+        }
+      } catch (err) {
+        showStatus(statusEl, `${t('Could not save')}: ${err.message}`, true);
+      }
+      buttons.forEach((b) => { b.disabled = false; });
+    });
+  }
+
+  /* -------------------------------------------------------------------- run page -- */
+
+  function lostKey(props) {
+    return (props.food_covered ? '' : 'f') + (props.care_covered ? '' : 'c') + (props.shelter_covered ? '' : 's');
+  }
+
+  function lostLabel(key) {
+    const names = { f: t('food'), c: t('care'), s: t('shelter') };
+    return key.split('').map((k) => names[k]).join(' + ');
+  }
+
+  function popupTable(title, rows, link) {
+    const body = rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('');
+    return `<div class="popup"><h3>${escapeHtml(title)}</h3><table>${body}</table>${link || ''}</div>`;
+  }
+
+  function sitePopup(props, config) {
+    const rows = [
+      [t('Hours without power, before generators'), fmt(props.hours_unpowered_before)],
+      [t('Hours without power, after generators'), fmt(props.hours_unpowered)],
+    ];
+    if (props.category === 'care') rows.push([t('residents'), fmt(props.residents)]);
+    rows.push([t('Generator'), props.generator_name ? escapeHtml(props.generator_name) : t('none')]);
+    if (props.generator_name) rows.push([t('Arrival (hours)'), fmt(props.arrival_hours)]);
+    const link = `<p class="popup-link"><a href="${escapeHtml(config.sitePage + props.id)}">${escapeHtml(t('Details'))} →</a></p>`;
+    return popupTable(props.name, rows, link);
+  }
+
+  function cellPopup(props) {
+    const rows = [[t('inhabitants'), fmt(props.population)]];
+    ['food', 'care', 'shelter'].forEach((s) => {
+      const now = props[`${s}_minutes`];
+      const before = props[`${s}_minutes_baseline`];
+      const minutes = (m) => (m === null || m === undefined ? t('not reachable') : `${fmt(Math.round(m * 10) / 10)} min`);
+      const mark = props[`${s}_covered`] ? '' : (props[`new_${s}_gap`] ? ' <b class="new-gap">●</b>' : ' ●');
+      rows.push([t(s), `${minutes(now)} <span class="muted">(${minutes(before)})</span>${mark}`]);
+    });
+    return popupTable(`${t('Lost services')}: ${lostLabel(lostKey(props))}`, rows,
+      `<p class="muted small">${escapeHtml(t('Travel minutes in the scenario (baseline); ● not within the limit, red ● a new gap.'))}</p>`);
+  }
+
+  function legendControl(config, present) {
+    const styles = config.styles;
+    const control = L.control({ position: 'bottomright' });
+    control.onAdd = () => {
+      // A <details>, so the legend can be folded away on a small map.
+      const div = L.DomUtil.create('details', 'legend run-legend');
+      div.open = true;
+      const parts = [`<summary><h4>${escapeHtml(t('Legend'))}</h4></summary>`];
+      parts.push(`<div><i class="dot big" style="background:${styles.unpowered}"></i>${escapeHtml(t('Care sites without power'))}</div>`);
+      parts.push(`<div><i class="dot" style="background:#555"></i>${escapeHtml(t('Other sites without power'))}</div>`);
+      parts.push(`<div><i class="line dashed" style="border-color:${styles.generator}"></i>${escapeHtml(t('Generator dispatch'))}</div>`);
+      const keys = Object.keys(styles.gaps).filter((k) => present.has(k));
+      if (keys.length) {
+        parts.push(`<h5>${escapeHtml(t('Lost services'))}</h5>`);
+        keys.forEach((k) => parts.push(`<div><i class="square" style="background:${styles.gaps[k]}"></i>${escapeHtml(lostLabel(k))}</div>`));
+        parts.push(`<div><i class="square" style="border:2px solid ${styles.newGap}"></i>${escapeHtml(t('New gap (covered in the baseline)'))}</div>`);
+      }
+      parts.push(`<h5>${escapeHtml(t('Outage areas'))} / ${escapeHtml(t('Snow zones'))}</h5>`);
+      parts.push(`<div><i class="square" style="background:${styles.outage}55;border:1px dashed ${styles.outage}"></i>${escapeHtml(t('Outage area'))}</div>`);
+      Object.keys(styles.levels).forEach((level) => {
+        parts.push(`<div><i class="square" style="background:${styles.levels[level]}66"></i>${escapeHtml(t(`${level} warning`))}</div>`);
+      });
+      div.innerHTML = parts.join('');
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    return control;
+  }
+
+  function initRunMap(map, config) {
+    labels = config.labels || {};
+    const styles = config.styles;
+    const el = (id) => document.getElementById(id);
+    const municipalities = {};
+    let boundaryLayer = null;
+    let layersLoaded = false;
+
+    function render(run) {
+      const status = run.status;
+      document.body.dataset.runStatus = status;
+      el('run-page').dataset.status = status;
+      const badge = el('run-status');
+      badge.textContent = t(status);
+      badge.className = `status status-${status}`;
+      const active = status === 'queued' || status === 'running';
+      const percent = Math.max(0, Math.min(100, Math.round(run.progress || 0)));
+      const bar = el('run-progress');
+      bar.hidden = !active;
+      bar.setAttribute('aria-valuenow', String(percent));
+      bar.querySelector('.progress-bar').style.width = `${percent}%`;
+      el('run-percent').hidden = !active;
+      el('run-percent').textContent = `${percent} %`;
+      el('run-step').textContent = active ? stepLabel(run.step) : '';
+      el('run-error').hidden = status !== 'failed';
+      el('run-error-text').textContent = run.error || '';
+    }
+
+    async function poll() {
+      let run;
+      try {
+        run = await api(config.statusUrl);
+      } catch (err) {
+        el('run-step').textContent = `${t('Could not load')}: ${err.message}`;
+        if (err.status !== 401 && err.status !== 404) window.setTimeout(poll, POLL_RETRY_MS);
+        return;
+      }
+      render(run);
+      if (run.status === 'queued' || run.status === 'running') window.setTimeout(poll, POLL_MS);
+      else if (run.status === 'finished') showResult();
+    }
+
+    async function showResult() {
+      try {
+        el('run-table').innerHTML = await api(config.tableUrl, { headers: { Accept: 'text/html' } });
+      } catch (err) {
+        el('run-table').textContent = `${t('Could not load')}: ${err.message}`;
+      }
+      el('run-result').hidden = false;
+      map.invalidateSize();
+      loadLayers();
+    }
+
+    function zoomTo(code) {
+      const layer = municipalities[code];
+      if (!layer) return;
+      map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+      boundaryLayer.resetStyle();
+      layer.setStyle({ weight: 3, opacity: 1 });
+      document.querySelectorAll('#run-table tr.selected').forEach((tr) => tr.classList.remove('selected'));
+      const row = document.querySelector(`#run-table tr[data-code="${CSS.escape(code)}"]`);
+      if (row) row.classList.add('selected');
+      document.body.dataset.zoomedTo = code;
+      el('map-wrap').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+    }
+
+    const table = el('run-table');
+    // No focus on mouse clicks: focusing a wide row would scroll the table sideways.
+    table.addEventListener('mousedown', (event) => {
+      if (event.target.closest('tr.zoomable')) event.preventDefault();
+    });
+    table.addEventListener('click', (event) => {
+      const row = event.target.closest('tr[data-code]');
+      if (row && row.dataset.code !== 'county') zoomTo(row.dataset.code);
+    });
+    table.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' && event.key !== ' ') return;
+      const row = event.target.closest('tr[data-code]');
+      if (row && row.dataset.code !== 'county') {
+        event.preventDefault();
+        zoomTo(row.dataset.code);
+      }
+    });
+
+    async function loadLayers() {
+      if (layersLoaded) return;
+      layersLoaded = true;
+      map.createPane('areas').style.zIndex = 390;
+      const [boundaries, areas, cells, sites] = await Promise.all([
+        api(config.municipalitiesUrl),
+        api(config.areasUrl),
+        api(config.cellsUrl),
+        api(config.sitesUrl),
+      ].map((p) => p.catch((err) => ({ error: err }))));
+      const failed = [boundaries, areas, cells, sites].filter((r) => r.error);
+      if (failed.length) el('run-step').textContent = `${t('Could not load')}: ${failed[0].error.message}`;
+
+      const overlays = {};
+      if (!boundaries.error) {
+        boundaryLayer = L.geoJSON(boundaries, {
+          style: { color: '#1d3557', weight: 1, opacity: 0.7, fill: false },
+          interactive: false,
+          onEachFeature: (feature, layer) => { municipalities[feature.properties.code] = layer; },
+        }).addTo(map);
+        overlays[t('Municipalities')] = boundaryLayer;
+      }
+      if (!areas.error) {
+        const outage = L.geoJSON(areas, {
+          pane: 'areas',
+          interactive: false,
+          filter: (f) => f.properties.role === 'outage',
+          style: () => ({
+            color: styles.outage, weight: 2, dashArray: '6 4', fillColor: styles.outage, fillOpacity: 0.12,
+          }),
+        }).addTo(map);
+        const snow = L.geoJSON(areas, {
+          pane: 'areas',
+          interactive: false,
+          filter: (f) => f.properties.role === 'snow_zone',
+          style: (f) => ({
+            color: styles.levels[f.properties.level], weight: 1.5,
+            fillColor: styles.levels[f.properties.level], fillOpacity: 0.18,
+          }),
+        }).addTo(map);
+        overlays[t('Outage areas')] = outage;
+        overlays[t('Snow zones')] = snow;
+      }
+      const present = new Set();
+      if (!cells.error) {
+        // New gaps last, so their red outline is drawn on top of their neighbours'.
+        cells.features.sort((a, b) => Number(isNew(a.properties)) - Number(isNew(b.properties)));
+        const layer = L.geoJSON(cells, {
+          style: (f) => {
+            const key = lostKey(f.properties);
+            present.add(key);
+            const fresh = isNew(f.properties);
+            return {
+              fillColor: styles.gaps[key] || '#999',
+              fillOpacity: 0.75,
+              color: fresh ? styles.newGap : styles.gaps[key] || '#999',
+              weight: fresh ? 2 : 0.5,
+            };
+          },
+          onEachFeature: (f, l) => l.bindPopup(() => cellPopup(f.properties), POPUP),
+        }).addTo(map);
+        overlays[t('Gap cells')] = layer;
+        document.body.dataset.layerCells = String(cells.features.length);
+      }
+      if (!sites.error) {
+        const lines = L.layerGroup();
+        const care = L.layerGroup();
+        const other = L.layerGroup();
+        sites.features.forEach((f) => {
+          const p = f.properties;
+          const [lon, lat] = f.geometry.coordinates;
+          if (p.generator_line) {
+            const coords = p.generator_line.coordinates.map((xy) => [xy[1], xy[0]]);
+            L.polyline(coords, { color: styles.generator, weight: 2, dashArray: '5 5', interactive: false }).addTo(lines);
+            L.circleMarker(coords[0], {
+              radius: 5, color: '#fff', weight: 1, fillColor: styles.generator, fillOpacity: 1,
+            }).bindTooltip(p.generator_name || '', { className: 'map-tooltip' }).addTo(lines);
+          }
+          if (p.category === 'care') {
+            const radius = Math.min(MAX_CARE_RADIUS, 5 + 1.6 * Math.sqrt(p.residents || 0));
+            L.circleMarker([lat, lon], {
+              radius, color: '#fff', weight: 1.5, fillColor: styles.unpowered, fillOpacity: 0.9,
+            }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(p.name, { className: 'map-tooltip' }).addTo(care);
+          } else {
+            L.circleMarker([lat, lon], {
+              radius: 5, color: '#fff', weight: 1, fillColor: '#555', fillOpacity: 0.9,
+            }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(p.name, { className: 'map-tooltip' }).addTo(other);
+          }
+        });
+        overlays[t('Generator dispatch')] = lines.addTo(map);
+        overlays[t('Other sites without power')] = other.addTo(map);
+        overlays[t('Care sites without power')] = care.addTo(map);
+        document.body.dataset.layerSites = String(sites.features.length);
+      }
+      L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+      legendControl(config, present).addTo(map);
+      if (boundaryLayer) map.fitBounds(boundaryLayer.getBounds());
+      document.body.dataset.runLayers = 'ready';
+    }
+
+    function isNew(props) {
+      return Boolean(props.new_food_gap || props.new_care_gap || props.new_shelter_gap);
+    }
+
+    document.body.dataset.runStatus = config.status;
+    if (config.status === 'finished') loadLayers();
+    else if (config.status === 'queued' || config.status === 'running') window.setTimeout(poll, POLL_MS);
+  }
+
+  window.ScenarioPages = { initList, initEditor, initRunMap };
+}());

@@ -1,0 +1,431 @@
+"""The scenario and run pages (resilience/web/scenario_pages.py) and the scenario-area API,
+against a real PostGIS. Runs are computed in-process with services.runs.compute_run."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from resilience.models import Scenario
+from resilience.scenarios import parse_scenario
+from resilience.services import runs
+from tests.conftest import login
+from tests.factories import small_county
+
+SQUARE_ABACKA = [
+    [750000, 7080000],
+    [760000, 7080000],
+    [760000, 7090000],
+    [750000, 7090000],
+    [750000, 7080000],
+]
+# Outage over Åbacka (x 750-760 km, EPSG:3006): the school there, the only warm shelter,
+# loses power; the grocery in Östervik keeps it.
+OUTAGE_ABACKA: dict[str, Any] = {
+    "name": "Avbrott i Åbacka",
+    "crs": "EPSG:3006",
+    "outage": {"duration_hours": 24, "areas": {"type": "Polygon", "coordinates": [SQUARE_ABACKA]}},
+    "snow_zones": [
+        {
+            "level": "orange",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [760000, 7080000],
+                        [770000, 7080000],
+                        [770000, 7090000],
+                        [760000, 7090000],
+                        [760000, 7080000],
+                    ]
+                ],
+            },
+        }
+    ],
+}
+NO_OUTAGE: dict[str, Any] = {"name": "Lugnt väder", "parameters": {"food_minutes": 45}}
+
+
+def _scenario(session: Session, document: dict[str, Any], kind: str = "user") -> Scenario:
+    scenario = runs.create_scenario(session, parse_scenario(document), kind=kind)
+    session.commit()
+    return scenario
+
+
+def _finished_run(session: Session, document: dict[str, Any]) -> int:
+    scenario = _scenario(session, document)
+    run = runs.start_run(session, scenario)
+    runs.compute_run(session, run.id)
+    session.commit()
+    return run.id
+
+
+@pytest.fixture
+def planner(app, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
+    make_user("planner-pia", "planner")
+    client = app.test_client()
+    login(client, "planner-pia")
+    return client
+
+
+class _TableCells(HTMLParser):
+    """The cells of a table by row (data-code) and column (data-metric), as text."""
+
+    def __init__(self, table_id: str) -> None:
+        super().__init__()
+        self.table_id, self.inside, self.row, self.metric = table_id, False, None, None
+        self.cells: dict[str, dict[str, str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table" and a.get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr" and a.get("data-code") is not None:
+            self.row = a["data-code"]
+            self.cells[self.row] = {}  # type: ignore[index]
+        elif self.inside and self.row is not None and tag == "td" and a.get("data-metric"):
+            self.metric = a["data-metric"]
+            self.cells[self.row][self.metric] = ""  # type: ignore[index]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+        elif tag == "td":
+            self.metric = None
+        elif tag == "tr":
+            self.row = None
+
+    def handle_data(self, data: str) -> None:
+        if self.metric is not None and self.row is not None:
+            self.cells[self.row][self.metric] += data.strip()
+
+
+def table_cells(html: str, table_id: str) -> dict[str, dict[str, str]]:
+    parser = _TableCells(table_id)
+    parser.feed(html)
+    return parser.cells
+
+
+def _classes(html: str, row: str, metric: str) -> str:
+    """The class attribute of the <td data-metric=metric> in the <tr data-code=row>."""
+    tr = re.search(rf'<tr[^>]*data-code="{row}".*?</tr>', html, re.S)
+    assert tr, row
+    td = re.search(rf'<td class="([^"]*)" data-metric="{metric}"', tr.group(0))
+    assert td, (row, metric)
+    return td.group(1)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/scenarios",
+        "/scenarios/new",
+        "/scenarios/1/edit",
+        "/runs",
+        "/runs/1",
+        "/runs/1/table",
+        "/runs/compare?a=1&b=2",
+    ],
+)
+def test_pages_need_login(app, db_session: Session, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = app.test_client().get(path)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_the_nav_links_to_the_scenarios(client: FlaskClient, db_session: Session) -> None:
+    page = client.get("/")
+    assert '<a href="/scenarios">Scenarier</a>' in page.text
+
+
+def test_scenario_list_built_in_first_with_latest_run(
+    planner: FlaskClient, db_session: Session
+) -> None:
+    small_county(db_session)
+    own = _scenario(db_session, OUTAGE_ABACKA)
+    _scenario(db_session, NO_OUTAGE | {"name": "Snöstorm över Storuman"}, "builtin")
+    run = runs.start_run(db_session, own)
+    db_session.commit()
+
+    page = planner.get("/scenarios")
+    assert page.status_code == 200
+    text = page.text
+    assert "Avbrott i Åbacka" in text and "Snöstorm över Storuman" in text
+    assert text.index("Snöstorm över Storuman") < text.index("Avbrott i Åbacka")
+    assert "inbyggt" in text and "eget" in text
+    # The latest run of the own scenario, and the actions of a planner.
+    assert f'href="/runs/{run.id}"' in text and "i kö" in text
+    assert "aldrig körd" in text  # the built-in one
+    assert ">Kör</button>" in text and ">Kopiera</button>" in text
+    assert "Nytt scenario" in text and 'id="upload-form"' in text
+    config = json.loads(re.search(r'id="page-config">(.*?)</script>', text, re.S).group(1))  # type: ignore[union-attr]
+    assert config["scenarioApi"] == "/api/v1/scenarios/"
+    assert config["runPage"] == "/runs/" and config["editPage"] == "/scenarios/"
+    # The orange snow zone and the outage are summarised.
+    assert "1 orange" in text and "24 timmar" in text
+
+
+def test_a_viewer_sees_the_list_but_no_planner_actions(
+    client: FlaskClient, db_session: Session
+) -> None:
+    _scenario(db_session, NO_OUTAGE)
+    page = client.get("/scenarios")
+    assert page.status_code == 200 and "Lugnt väder" in page.text
+    assert ">Kör</button>" not in page.text and 'id="upload-form"' not in page.text
+    assert client.get("/scenarios/new").status_code == 403
+
+
+def test_the_list_in_english(planner: FlaskClient, db_session: Session) -> None:
+    _scenario(db_session, NO_OUTAGE)
+    page = planner.get("/scenarios?lang=en")
+    assert ">Run</button>" in page.text and "New scenario" in page.text
+    assert "never run" in page.text
+
+
+def test_new_scenario_editor_uses_local_leaflet_draw(
+    planner: FlaskClient, db_session: Session
+) -> None:
+    page = planner.get("/scenarios/new")
+    assert page.status_code == 200
+    text = page.text
+    assert "/static/vendor/leaflet/leaflet.js" in text
+    assert "/static/vendor/leaflet-draw/leaflet.draw.js" in text
+    assert "/static/vendor/leaflet-draw/leaflet.draw.css" in text
+    assert "cdn" not in text.lower() and "https://" not in text  # tiles are off in tests
+    assert "ScenarioPages.initEditor(" in text
+    # The parameters with their defaults, and the outage duration of 24 h.
+    for name, default in [
+        ("speed_kmh", "70"),
+        ("food_minutes", "30"),
+        ("care_minutes", "60"),
+        ("shelter_minutes", "30"),
+        ("mobile_max_hours", "12"),
+    ]:
+        assert re.search(rf'name="{name}"[^>]*value="{default}"', text), name
+    assert re.search(r'name="duration_hours"[^>]*value="24"', text)
+    for label in ("Avbrottsområde", "gul varning", "orange varning", "röd varning"):
+        assert label in text
+    assert ">Spara</button>" in text and ">Spara och kör</button>" in text
+    assert '"saveMethod": "POST"' in text and '"geojsonUrl": null' in text
+
+
+def test_edit_page_of_an_own_and_a_built_in_scenario(
+    planner: FlaskClient, client: FlaskClient, db_session: Session
+) -> None:
+    own = _scenario(db_session, OUTAGE_ABACKA | {"parameters": {"speed_kmh": 50}})
+    page = planner.get(f"/scenarios/{own.id}/edit")
+    assert page.status_code == 200
+    assert "Avbrott i Åbacka" in page.text
+    assert f'"geojsonUrl": "/api/v1/scenarios/{own.id}/geojson"' in page.text
+    assert f'"saveUrl": "/api/v1/scenarios/{own.id}", "saveMethod": "PUT"' in page.text
+    assert re.search(r'name="speed_kmh"[^>]*value="50"', page.text)
+
+    builtin = _scenario(db_session, NO_OUTAGE, "builtin")
+    page = planner.get(f"/scenarios/{builtin.id}/edit")
+    assert '"saveMethod": "POST"' in page.text  # saving makes a new scenario
+    assert "Inbyggda" in page.text
+    # The circuity override is not shown but kept for saving.
+    kept = _scenario(db_session, NO_OUTAGE | {"parameters": {"circuity": 1.5}})
+    assert '"otherParameters": {"circuity": 1.5}' in planner.get(f"/scenarios/{kept.id}/edit").text
+
+    viewer = client.get(f"/scenarios/{own.id}/edit")
+    assert viewer.status_code == 200 and '"readOnly": true' in viewer.text
+    assert ">Spara</button>" not in viewer.text
+
+
+def test_geojson_of_a_scenario_is_wgs84(client: FlaskClient, db_session: Session) -> None:
+    scenario = _scenario(db_session, OUTAGE_ABACKA)
+    body = client.get(f"/api/v1/scenarios/{scenario.id}/geojson").json
+    assert body["type"] == "FeatureCollection" and "crs" not in body
+    assert body["scenario"]["name"] == "Avbrott i Åbacka"
+    assert body["scenario"]["duration_hours"] == 24
+    outage, zone = body["features"]
+    assert outage["properties"] == {"role": "outage", "duration_hours": 24}
+    assert zone["properties"] == {"role": "snow_zone", "level": "orange", "index": 0}
+    assert outage["geometry"]["type"] == "MultiPolygon"
+    for feature in body["features"]:
+        for lon, lat in feature["geometry"]["coordinates"][0][0]:
+            assert 19 < lon < 21 and 63.5 < lat < 64.2  # west of Umeå
+    # The same corners in SWEREF 99 TM on request.
+    metres = client.get(f"/api/v1/scenarios/{scenario.id}/geojson?crs=EPSG:3006").json
+    corners = {tuple(xy) for xy in metres["features"][0]["geometry"]["coordinates"][0][0]}
+    assert corners == {tuple(xy) for xy in SQUARE_ABACKA}
+    assert client.get("/api/v1/scenarios/99999/geojson").status_code == 404
+
+
+def test_what_the_editor_saves_comes_back_the_same(
+    planner: FlaskClient, db_session: Session
+) -> None:
+    """The editor posts WGS 84 polygons (as Leaflet's toGeoJSON gives them) in a
+    FeatureCollection, and snow zones with a level; the geojson endpoint returns them."""
+    small_county(db_session)
+    original = _scenario(db_session, OUTAGE_ABACKA)
+    drawn = planner.get(f"/api/v1/scenarios/{original.id}/geojson").json["features"]
+    outage_polygon = {"type": "Polygon", "coordinates": drawn[0]["geometry"]["coordinates"][0]}
+    zone_polygon = {"type": "Polygon", "coordinates": drawn[1]["geometry"]["coordinates"][0]}
+    document = {
+        "name": "Ritat: Åbacka och snö",
+        "description": "",
+        "crs": "EPSG:4326",
+        "outage": {
+            "duration_hours": 36,
+            "areas": {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": outage_polygon}],
+            },
+        },
+        "snow_zones": [{"level": "red", "geometry": zone_polygon}],
+        "parameters": {"care_minutes": 45},
+    }
+    saved = planner.post("/api/v1/scenarios", data=json.dumps(document))
+    assert saved.status_code == 201, saved.text
+    back = planner.get(f"/api/v1/scenarios/{saved.json['id']}/geojson?crs=EPSG:3006").json
+    corners = {
+        tuple(round(c) for c in xy) for xy in back["features"][0]["geometry"]["coordinates"][0][0]
+    }
+    assert corners == {tuple(xy) for xy in SQUARE_ABACKA}  # to the metre
+    assert back["features"][1]["properties"]["level"] == "red"
+    assert back["scenario"]["duration_hours"] == 36
+    assert back["scenario"]["parameters"] == {"care_minutes": 45}
+
+
+def test_finished_run_page_shows_the_municipality_table(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """Outage over Åbacka (cells of 120 + 30 people, the school with 200 shelter places and the
+    elderly home of 40 residents), Östervik (55 people, the grocery and the generator) outside.
+    The school is the only warm shelter and has no backup: nobody in the county has a
+    shelter within 30 minutes, where everybody had one before (Östervik's cell is 13.6 km
+    from it: 13.6 · 1.3 / 70 · 60 = 15.2 min). The grocery in Östervik stays powered but
+    lies in the orange snow zone (speed × 0.5): from Åbacka's cells, 15.0 and 14.1 km away,
+    it takes 33.6 and 31.4 minutes instead of 16.8 and 15.7, over the 30-minute limit. No
+    hospital or health centre exists: care is uncovered in both. The generator, in the snow
+    zone too, reaches the elderly home (13.95 km away) after 13.95 · 1.3 / 35 · 60 = 31.1
+    minutes: 40 residents × 0.518 h = 20.72 resident-hours without power."""
+    small_county(db_session)
+    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    document = runs.result_document(db_session, run_id)
+
+    page = client.get(f"/runs/{run_id}")
+    assert page.status_code == 200
+    text = page.text
+    assert f"Körning {run_id}: Avbrott i Åbacka" in text and "klar" in text
+    assert "ScenarioPages.initRunMap(" in text
+    assert f'"areasUrl": "/api/v1/runs/{run_id}/areas"' in text
+    cells = table_cells(text, "municipality-table")
+    assert set(cells) == {"2401", "2403", "county"}  # nothing lies outside: no such row
+    assert "Åbacka" in text and "Östervik" in text and "Länet totalt" in text
+    abacka, ostervik, county = cells["2401"], cells["2403"], cells["county"]
+    assert abacka["shelter"] == "150" and abacka["baseline_shelter"] == "0"
+    assert ostervik["shelter"] == "55" and ostervik["baseline_shelter"] == "0"
+    assert abacka["food"] == "150" and abacka["baseline_food"] == "0"
+    assert ostervik["food"] == "0"
+    assert county["shelter"] == "205" and county["food"] == "150"
+    assert abacka["care"] == abacka["baseline_care"] == "150"
+    assert abacka["care_sites_unpowered"] == "1" and abacka["residents_unpowered"] == "40"
+    assert ostervik["care_sites_unpowered"] == "0"
+    # Resident-hours as the result document has them, shown to 0.01 with a decimal comma.
+    hours = document["county"]["resident_hours_unpowered"]
+    assert hours == pytest.approx(40 * 13_946 * 1.3 / (35_000 / 60) / 60, abs=0.01)
+    assert county["resident_hours_unpowered"] == abacka["resident_hours_unpowered"] == "20,72"
+    assert county["generators_assigned"] == str(document["county"]["generators_assigned"]) == "1"
+    assert "worse" in _classes(text, "2401", "shelter")
+    # Population per municipality and in the county.
+    assert re.search(r'data-code="2401".*?<td class="num">150</td>', text, re.S)
+    assert re.search(r'data-code="county".*?<td class="num">205</td>', text, re.S)
+
+
+def test_run_table_fragment_and_result_links(client: FlaskClient, db_session: Session) -> None:
+    small_county(db_session)
+    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    fragment = client.get(f"/runs/{run_id}/table")
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text and 'id="municipality-table"' in fragment.text
+    assert table_cells(fragment.text, "municipality-table")["county"]["shelter"] == "205"
+    areas = client.get(f"/api/v1/runs/{run_id}/areas").json
+    assert [f["properties"]["role"] for f in areas["features"]] == ["outage", "snow_zone"]
+
+
+def test_queued_and_failed_run_pages(client: FlaskClient, db_session: Session) -> None:
+    scenario = _scenario(db_session, NO_OUTAGE)
+    queued = runs.start_run(db_session, scenario)
+    failed = runs.start_run(db_session, scenario)
+    failed.status, failed.error = "failed", "ValueError: inget att räkna"
+    db_session.commit()
+
+    page = client.get(f"/runs/{queued.id}")
+    assert page.status_code == 200
+    assert "i kö" in page.text and 'role="progressbar"' in page.text
+    assert re.search(r'id="run-result"[^>]*hidden', page.text)  # no result yet
+    assert '"status": "queued"' in page.text  # the JS polls while queued or running
+    assert client.get(f"/runs/{queued.id}/table").status_code == 409
+
+    page = client.get(f"/runs/{failed.id}")
+    assert "misslyckades" in page.text and "ValueError: inget att räkna" in page.text
+
+
+def test_run_list(client: FlaskClient, db_session: Session) -> None:
+    small_county(db_session)
+    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    page = client.get("/runs")
+    assert page.status_code == 200
+    assert f'href="/runs/{run_id}"' in page.text and "Avbrott i Åbacka" in page.text
+    assert f'name="a" value="{run_id}"' in page.text
+
+
+def test_compare_two_runs(client: FlaskClient, db_session: Session) -> None:
+    """A: outage over Åbacka (nobody has a warm shelter); B: no outage, food within 45 min
+    (everybody has one again). B − A for shelter: −150 in Åbacka, −55 in Östervik: better."""
+    small_county(db_session)
+    a = _finished_run(db_session, OUTAGE_ABACKA)
+    b = _finished_run(db_session, NO_OUTAGE)
+    page = client.get(f"/runs/compare?a={a}&b={b}")
+    assert page.status_code == 200
+    text = page.text
+    assert "Avbrott i Åbacka" in text and "Lugnt väder" in text
+    cells = table_cells(text, "compare-table")
+    assert cells["2401"]["shelter"] == "\u2212150"
+    assert cells["2403"]["shelter"] == "\u221255"
+    assert cells["county"]["shelter"] == "\u2212205"
+    assert cells["2401"]["residents_unpowered"] == "\u221240"
+    assert cells["2401"]["care"] == "0"
+    assert "better" in _classes(text, "2401", "shelter")
+    assert "same" in _classes(text, "2401", "care")
+
+    swapped = client.get(f"/runs/compare?a={b}&b={a}").text
+    assert table_cells(swapped, "compare-table")["2401"]["shelter"] == "+150"
+    assert "worse" in _classes(swapped, "2401", "shelter")
+
+    chooser = client.get(f"/runs/compare?a={a}")
+    assert chooser.status_code == 200 and "compare-table" not in chooser.text
+
+
+def test_comparing_an_unfinished_run_is_refused(client: FlaskClient, db_session: Session) -> None:
+    small_county(db_session)
+    a = _finished_run(db_session, OUTAGE_ABACKA)
+    queued = runs.start_run(db_session, _scenario(db_session, NO_OUTAGE))
+    db_session.commit()
+    assert client.get(f"/runs/compare?a={a}&b={queued.id}").status_code == 409
+    assert client.get("/runs/compare?a=x&b=1").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/scenarios/99999/edit",
+        "/runs/99999",
+        "/runs/99999/table",
+        "/runs/compare?a=99999&b=99998",
+    ],
+)
+def test_unknown_ids_give_the_404_page(client: FlaskClient, db_session: Session, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "99999" in response.text and "Fel 404" in response.text
