@@ -9,6 +9,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -232,9 +233,9 @@ class RunCell(Base):
     __tablename__ = "run_cells"
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
-    cell_id: Mapped[int] = mapped_column(
-        ForeignKey("population_cells.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key to population_cells: checking it costs seconds per Sweden-sized run, and
+    # a run is a snapshot that must survive a later re-import of the grid anyway.
+    cell_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     municipality_code: Mapped[str | None] = mapped_column(String(4))
     population: Mapped[int] = mapped_column(Integer)
     food_minutes: Mapped[float | None] = mapped_column(Float)
@@ -270,3 +271,191 @@ class RunMunicipality(Base):
     residents_unpowered: Mapped[int] = mapped_column(Integer)
     resident_hours_unpowered: Mapped[float] = mapped_column(Float)
     generators_assigned: Mapped[int] = mapped_column(Integer)
+
+
+# --- Weather warnings (SMHI IBWW, CAP) ----------------------------------------------------
+
+
+class WeatherWarning(Base):
+    """One warned area in one version. `identity` is stable across versions of the same
+    area; the newest version is the one in force, older ones are kept as history."""
+
+    __tablename__ = "weather_warnings"
+    __table_args__ = (UniqueConstraint("identity", "version", name="uq_warning_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # smhi-ibww | cap
+    identity: Mapped[str] = mapped_column(Text, index=True)
+    version: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(16))  # message | yellow | orange | red
+    event_code: Mapped[str] = mapped_column(Text)
+    event_sv: Mapped[str | None] = mapped_column(Text)
+    event_en: Mapped[str | None] = mapped_column(Text)
+    area_name_sv: Mapped[str | None] = mapped_column(Text)
+    area_name_en: Mapped[str | None] = mapped_column(Text)
+    starts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=SWEREF99TM))
+    polygonal: Mapped[bool] = mapped_column()
+    involves_wind: Mapped[bool] = mapped_column()
+    in_county: Mapped[bool] = mapped_column()
+    # current: the newest version of its identity; ended: cancelled or superseded by a
+    # Cancel / an update that ends it. Expiry is read from `ends` at query time.
+    current: Mapped[bool] = mapped_column(default=True)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class LiveState(Base):
+    """The set of active county warnings behind each live scenario state, newest last."""
+
+    __tablename__ = "live_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    warning_ids: Mapped[list[int]] = mapped_column(JSONB)
+    scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- Energy saving in public buildings (issue #6; computations in resilience/energy.py) ---
+
+MEASURE_STATUSES = ("planned", "in_progress", "done")
+
+
+class EnergyMeasure(Base):
+    """An energy-saving measure of one building (a site of category energy). `ref` is the
+    owner's own id for it, unique per building, so re-importing a file updates it."""
+
+    __tablename__ = "energy_measures"
+    __table_args__ = (
+        UniqueConstraint("site_id", "ref", name="uq_energy_measures_site_ref"),
+        CheckConstraint(f"status IN {MEASURE_STATUSES!r}", name="measure_status_known"),
+        CheckConstraint("status <> 'done' OR date IS NOT NULL", name="measure_done_has_date"),
+        CheckConstraint("expected_kwh_year >= 0", name="measure_expected_non_negative"),
+        CheckConstraint("verified_kwh_year >= 0", name="measure_verified_non_negative"),
+        CheckConstraint("cost_sek >= 0", name="measure_cost_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    date: Mapped[Any | None] = mapped_column(Date)  # done: completed on; else planned for
+    expected_kwh_year: Mapped[float | None] = mapped_column(Float)
+    verified_kwh_year: Mapped[float | None] = mapped_column(Float)
+    cost_sek: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, default="web")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class MeterReading(Base):
+    """Metered energy use of one building in a year (month null) or a month, kWh."""
+
+    __tablename__ = "meter_readings"
+    __table_args__ = (
+        UniqueConstraint(
+            "site_id",
+            "year",
+            "month",
+            name="uq_meter_readings_period",
+            postgresql_nulls_not_distinct=True,
+        ),
+        CheckConstraint("year BETWEEN 1990 AND 2100", name="reading_year_range"),
+        CheckConstraint("month BETWEEN 1 AND 12", name="reading_month_range"),
+        CheckConstraint("kwh >= 0", name="reading_kwh_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer)
+    kwh: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(Text, default="web")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class EnergyTarget(Base):
+    """A saving target: an owner's in one municipality, an owner's in the county
+    (municipality null), or the county's for every owner (both null)."""
+
+    __tablename__ = "energy_targets"
+    __table_args__ = (
+        UniqueConstraint(
+            "owner",
+            "municipality_code",
+            name="uq_energy_targets_scope",
+            postgresql_nulls_not_distinct=True,
+        ),
+        CheckConstraint(f"owner IN {OWNERS!r}", name="target_owner_known"),
+        CheckConstraint(
+            "owner IS NOT NULL OR municipality_code IS NULL", name="target_scope_has_owner"
+        ),
+        CheckConstraint(
+            "reduction_percent > 0 AND reduction_percent < 100", name="target_percent_range"
+        ),
+        CheckConstraint("base_year BETWEEN 1990 AND 2100", name="target_base_year_range"),
+        CheckConstraint("target_year > base_year", name="target_year_after_base"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(16))
+    municipality_code: Mapped[str | None] = mapped_column(
+        String(4), ForeignKey("municipalities.code", ondelete="CASCADE")
+    )
+    reduction_percent: Mapped[float] = mapped_column(Float)
+    base_year: Mapped[int] = mapped_column(Integer)
+    target_year: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class EnergyClassLimits(Base):
+    """Upper limits of energy classes A..F (kWh/m² and year) for a building kind, overriding
+    the defaults of resilience.energy."""
+
+    __tablename__ = "energy_class_limits"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    limits: Mapped[list[float]] = mapped_column(JSONB)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class AuditLog(Base):
+    """Every change to an audited table, one row per field: who, when, old and new value."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    user_name: Mapped[str | None] = mapped_column(String(64))
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(Text, index=True)
+    # The building a change concerns (its own row, a measure, a reading), for its history;
+    # no foreign key, so the history outlives the building.
+    site_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(8))  # insert | update | delete
+    field: Mapped[str | None] = mapped_column(String(64))
+    old: Mapped[Any | None] = mapped_column(JSONB)
+    new: Mapped[Any | None] = mapped_column(JSONB)
+    context: Mapped[str | None] = mapped_column(Text)  # e.g. "import measures.csv"

@@ -107,7 +107,6 @@ def upgrade() -> None:
         sa.Column("food_covered_baseline", sa.Boolean(), nullable=False),
         sa.Column("care_covered_baseline", sa.Boolean(), nullable=False),
         sa.Column("shelter_covered_baseline", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["cell_id"], ["population_cells.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("run_id", "cell_id"),
     )
