@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from resilience import cli, errors, i18n
     from resilience.db import db
-    from resilience.web import api, auth, pages, scenario_pages
+    from resilience.web import api, auth, energy_pages, pages, scenario_pages, warnings
 
     db.init_app(app)
     i18n.init_app(app)
@@ -36,5 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(scenario_pages.bp)
+    app.register_blueprint(energy_pages.bp)
+    warnings.init_app(app)
     cli.init_app(app)
     return app

@@ -243,6 +243,39 @@ def users_ensure_admin() -> None:
         click.echo(f"Created user admin with password: {password}  (shown only this once)")
 
 
+warnings_cli = AppGroup("warnings", help="SMHI and CAP weather warnings.")
+
+
+@warnings_cli.command("ingest")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def warnings_ingest(file: Path) -> None:
+    """Ingest an SMHI IBWW document (.json) or a CAP alert (.xml), as POST /api/v1/warnings."""
+    from geodata.loaders.warnings import WarningFormatError
+    from resilience.services import warnings
+    from workers.queue import enqueue_live
+
+    settings = current_app.config["SETTINGS"]
+    content_type = (
+        "application/xml" if file.suffix.lower() in (".xml", ".cap") else ("application/json")
+    )
+    session = db.session
+    try:
+        with session.begin():
+            result = warnings.ingest(session, settings, file.read_bytes(), content_type)
+    except WarningFormatError as err:
+        _fail(err)
+        return
+    for reason in result.refused:
+        click.echo(f"  refused {reason}")
+    click.echo(
+        f"{file.name}: {result.report.stored} stored, {result.report.unchanged} unchanged,"
+        f" {result.report.ended} ended"
+    )
+    if result.recalculation:
+        enqueue_live(settings, result.recalculation)
+        click.echo("The live scenario changed: a recalculation is queued.")
+
+
 scenario_cli = AppGroup("scenario", help="Run outage and snowstorm scenarios.")
 
 
@@ -296,6 +329,47 @@ def format_summary(name: str, document: dict) -> str:  # type: ignore[type-arg]
     return "\n".join(lines)
 
 
+@geodata_cli.command("import-energy")
+@click.argument("what", type=click.Choice(["register", "measures", "readings"]))
+@file_argument
+@crs_option
+@source_option
+@click.option("--layer", help="GeoPackage layer or table, when there are several.")
+@click.option("--user", "user_name", default="cli", show_default=True, help="Name in the audit log")
+def import_energy(
+    what: str,
+    file: Path,
+    crs: str | None,
+    source: str | None,
+    layer: str | None,
+    user_name: str,
+) -> None:
+    """Import the energy register, saving measures or meter readings (CSV, GeoPackage or
+    GeoJSON); every change is written to the audit log."""
+    from geodata.loaders.energy import read_measures, read_readings, read_register
+    from resilience.services import energy as energy_service
+
+    readers = {
+        "register": lambda: read_register(file, crs, layer=layer),
+        "measures": lambda: read_measures(file, layer=layer),
+        "readings": lambda: read_readings(file, layer=layer),
+    }
+    writers = {
+        "register": energy_service.import_register,
+        "measures": energy_service.import_measures,
+        "readings": energy_service.import_readings,
+    }
+    editor = energy_service.Editor(user_name)
+
+    def write(session, records, name, filename=None):  # type: ignore[no-untyped-def]
+        return writers[what](session, records, name, editor, filename=filename)
+
+    try:
+        _import(what, file, readers[what], write, source)
+    except ImportValidationError as err:  # a building the file names is not in the register
+        _fail(err)
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, geodata_cli, users_cli, scenario_cli):
+    for group in (db_cli, geodata_cli, users_cli, scenario_cli, warnings_cli):
         app.cli.add_command(group)

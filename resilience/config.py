@@ -52,6 +52,18 @@ class Settings:
     queue_name: str = "resilience"
     # Seconds between retries of a failed run (transient PostGIS/Redis trouble); one per retry.
     run_retry_intervals: tuple[int, ...] = (5, 30, 120)
+    # SMHI impact-based warnings: the endpoint is configuration, SMHI changes its APIs.
+    smhi_warnings_url: str = (
+        "https://opendata-download-warnings.smhi.se/ibww/api/version/1/warning.json"
+    )
+    smhi_poll_seconds: int = 300
+    # Files that resolve warning areas given only as ids or geocodes: SMHI's IBWW area
+    # metadata (metadata/area.json) and MeteoAlarm EMMA_ID regions (GeoJSON). Without the
+    # first, county id 24 still resolves to the union of the stored municipalities.
+    ibww_areas_file: str | None = None
+    emma_areas_file: str | None = None
+    # A burst of warning updates within this many seconds gives one live run.
+    live_debounce_seconds: float = 0.3
     var_dir: Path = PROJECT_ROOT / "var"
 
     @classmethod
@@ -71,8 +83,18 @@ class Settings:
             )
         except ValueError as exc:
             raise ConfigError("RESILIENCE_RUN_RETRY_INTERVALS: seconds, comma-separated") from exc
+        try:
+            poll = int(env.get("RESILIENCE_SMHI_POLL_SECONDS", "300"))
+            debounce = float(env.get("RESILIENCE_LIVE_DEBOUNCE_SECONDS", "0.3"))
+        except ValueError as exc:
+            raise ConfigError("RESILIENCE_SMHI_POLL_SECONDS / _LIVE_DEBOUNCE_SECONDS") from exc
         return cls(
             run_retry_intervals=retries,
+            smhi_warnings_url=env.get("RESILIENCE_SMHI_URL", cls.smhi_warnings_url),
+            smhi_poll_seconds=poll,
+            live_debounce_seconds=debounce,
+            ibww_areas_file=env.get("RESILIENCE_IBWW_AREAS_FILE") or None,
+            emma_areas_file=env.get("RESILIENCE_EMMA_AREAS_FILE") or None,
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
             secret_key=_secret_key(env, production, var_dir),

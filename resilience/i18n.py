@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Flask, request, session
 
 LANGUAGES = ("sv", "en")
@@ -267,6 +269,397 @@ SV: dict[str, str] = {
     ),
     "better in B": "bättre i B",
     "worse in B": "sämre i B",
+    # Weather warnings (templates/warnings/)
+    "Warnings": "Varningar",
+    "Weather warnings": "Vädervarningar",
+    "valid until": "gäller till",
+    "warning_yellow": "Gul varning",
+    "warning_orange": "Orange varning",
+    "warning_red": "Röd varning",
+    "warning_message": "Meddelande",
+    "Live run": "Live-körning",
+    "since the previous live run": "sedan förra live-körningen",
+    "elderly homes without power": "äldreboenden utan ström",
+    "more people without food within 30 min": "fler personer utan livsmedel inom 30 min",
+    "now": "nu",
+    "The live run is being computed…": "Live-körningen beräknas…",
+    "Live runs": "Live-körningar",
+    "When": "När",
+    "Warnings in force": "Gällande varningar",
+    "No live run yet: no warning has reached the county.": (
+        "Ingen live-körning ännu: ingen varning har nått länet."
+    ),
+    "Received warnings, newest first": "Mottagna varningar, nyaste först",
+    "Received": "Mottagen",
+    "Level": "Nivå",
+    "Event": "Händelse",
+    "Area": "Område",
+    "Valid": "Giltig",
+    "ended": "upphörd",
+    "updated": "uppdaterad",
+    "in force": "gäller",
+    "over Västerbottens län": "över Västerbottens län",
+    # energy saving in public buildings (templates/energy, resilience/web/energy_pages.py)
+    "Energy": "Energi",
+    "Energy saving": "Energibesparing",
+    "Energy saving in public buildings": "Energibesparing i offentliga byggnader",
+    "State, regional and municipal buildings in the county: their energy use, the measures "
+    "taken to save energy and the progress against the targets. The county administrative "
+    "board supports the owners in this government assignment.": (
+        "Statliga, regionala och kommunala byggnader i länet: deras energianvändning, "
+        "åtgärderna för att spara energi och hur det går mot målen. Länsstyrelsen stödjer "
+        "fastighetsägarna i regeringsuppdraget."
+    ),
+    "Overview": "Översikt",
+    "Energy map": "Energikarta",
+    "Buildings": "Byggnader",
+    "buildings": "byggnader",
+    "Building": "Byggnad",
+    "building": "byggnad",
+    "Follow-up": "Uppföljning",
+    "Load shedding": "Frånkoppling",
+    "Targets and classes": "Mål och klasser",
+    "Targets and energy classes": "Mål och energiklasser",
+    "History": "Historik",
+    "History of changes": "Ändringshistorik",
+    "Import": "Importera",
+    "Year": "År",
+    "year": "år",
+    "All": "Alla",
+    "All municipalities": "Alla kommuner",
+    "All owners": "Alla ägare",
+    "All kinds": "Alla typer",
+    "Sort by": "Sortera efter",
+    "Owner": "Ägare",
+    "owner unknown": "okänd ägare",
+    "every owner": "alla ägare",
+    "the whole county": "hela länet",
+    "Heating": "Uppvärmning",
+    "district_heating": "fjärrvärme",
+    "electricity": "el",
+    "heat_pump": "värmepump",
+    "biofuel": "biobränsle",
+    "oil": "olja",
+    "Heated area": "Uppvärmd yta",
+    "Annual use": "Årsanvändning",
+    "Annual use in the register": "Årsanvändning i registret",
+    "MWh/year": "MWh/år",
+    "Intensity": "Energiintensitet",
+    "Energy class": "Energiklass",
+    "Energy classes": "Energiklasser",
+    "Class": "Klass",
+    "limits": "gränser",
+    "Median of the kind": "Median för typen",
+    "Saving potential": "Besparingspotential",
+    "saving potential": "besparingspotential",
+    "Largest saving potential": "Störst besparingspotential",
+    "Savings achieved": "Uppnådd besparing",
+    "of which verified": "varav verifierad",
+    "Planned and in progress": "Planerad och pågående",
+    "Cost of the measures": "Åtgärdernas kostnad",
+    "Warm shelter": "Trygghetspunkt",
+    "Warm shelters": "Trygghetspunkter",
+    "Warm shelter, places": "Trygghetspunkt, platser",
+    "places": "platser",
+    "Load": "Effekt",
+    "Peak load": "Toppeffekt",
+    "stored peak": "lagrad toppeffekt",
+    "estimated": "uppskattad",
+    "metered": "mätt",
+    "metered in {year}": "mätta {year}",
+    "register": "registret",
+    "no data": "uppgift saknas",
+    "Fuel": "Bränsle",
+    "fuel": "bränsle",
+    "yes": "ja",
+    "no": "nej",
+    "Styrel priority": "Styrelprioritet",
+    "Styrel priority class": "Styrels prioritetsklass",
+    "Preparedness": "Beredskap",
+    "In a disconnection": "Vid frånkoppling",
+    "must stay on": "ska vara kvar",
+    "may be cut by its priority class": "kan kopplas från enligt sin prioritetsklass",
+    "Site page": "Platsens sida",
+    "No municipality": "Ingen kommun",
+    "Edit the building's energy data": "Ändra byggnadens energiuppgifter",
+    "Energy-saving measures": "Energisparåtgärder",
+    "Measure": "Åtgärd",
+    "Date": "Datum",
+    "Expected": "Förväntad",
+    "Verified": "Verifierad",
+    "Expected saving": "Förväntad besparing",
+    "Verified saving": "Verifierad besparing",
+    "Cost": "Kostnad",
+    "Note": "Anteckning",
+    "Reference": "Referens",
+    "optional, unique per building": "valfri, unik per byggnad",
+    "done: completed on": "klar: slutförd den",
+    "planned": "planerad",
+    "in_progress": "pågår",
+    "Delete": "Ta bort",
+    "Add a measure": "Lägg till en åtgärd",
+    "No measures recorded.": "Inga åtgärder registrerade.",
+    "Meter readings": "Mätarställningar",
+    "Complete years": "Hela år",
+    "Month": "Månad",
+    "whole year": "helt år",
+    "empty: whole year": "tom: helt år",
+    "No readings.": "Inga mätvärden.",
+    "Save the reading": "Spara mätvärdet",
+    "verified": "verifierad",
+    "Target": "Mål",
+    "target": "mål",
+    "less than in": "mindre än",
+    "until": "till",
+    "Who": "Vem",
+    "What": "Vad",
+    "Field": "Fält",
+    "Old value": "Tidigare värde",
+    "New value": "Nytt värde",
+    "Context": "Sammanhang",
+    "insert": "ny",
+    "update": "ändring",
+    "delete": "borttagning",
+    "No changes recorded.": "Inga ändringar registrerade.",
+    "Every change to the register, the measures, the readings, the targets and the class "
+    "limits: who, when, the old and the new value. The latest 500.": (
+        "Varje ändring av registret, åtgärderna, mätvärdena, målen och klassgränserna: vem, "
+        "när, tidigare och nytt värde. De senaste 500."
+    ),
+    "Progress in {year}": "Måluppfyllelse {year}",
+    "Progress against the target": "Måluppfyllelse",
+    "Progress against the targets": "Uppföljning mot målen",
+    "Use in the base year": "Användning basåret",
+    "Use in {year}": "Användning {year}",
+    "Change since the base year": "Förändring sedan basåret",
+    "Share of the target reached": "Andel av målet uppnådd",
+    "target met": "målet nått",
+    "not yet": "inte än",
+    "Buildings counted": "Byggnader som räknas",
+    "without data, left out": "utan uppgifter, ej medräknade",
+    "without data": "utan uppgifter",
+    "less": "mindre",
+    "No building has a base-year use yet.": "Ingen byggnad har ännu någon användning för basåret.",
+    "Change since the base year per municipality": "Förändring sedan basåret per kommun",
+    "Savings achieved per municipality": "Uppnådd besparing per kommun",
+    "Energy use in the county": "Energianvändning i länet",
+    "Energy use in {name}": "Energianvändning i {name}",
+    "Energy use in the county per year": "Energianvändning i länet per år",
+    "Bar: the change in energy use from each owner's base year (positive = less energy "
+    "used); tick: the target. Click a name for the municipality's report.": (
+        "Stapel: förändringen av energianvändningen från varje ägares basår (positiv = mindre "
+        "energi använd); streck: målet. Klicka på ett namn för kommunens rapport."
+    ),
+    "Done measures: the verified saving, else the expected one.": (
+        "Genomförda åtgärder: den verifierade besparingen, annars den förväntade."
+    ),
+    "Use: metered where there are readings, else the base-year use less the savings of the "
+    "measures done. Target: each building's base-year use less its owner's target.": (
+        "Användning: mätt där det finns mätvärden, annars basårets användning minus de "
+        "genomförda åtgärdernas besparing. Mål: varje byggnads användning basåret minus "
+        "ägarens mål."
+    ),
+    "Use": "Användning",
+    "Base year": "Basår",
+    "Base year use": "Användning basåret",
+    "Change": "Förändring",
+    "Reached": "Uppnått",
+    "The county": "Länet",
+    "Per owner": "Per ägare",
+    "Targets in force": "Gällande mål",
+    "Default": "Standard",
+    "Set": "Satta",
+    "Change the targets": "Ändra målen",
+    "Report": "Rapport",
+    "All buildings, ranked and filtered": "Alla byggnader, rangordnade och filtrerade",
+    "No buildings.": "Inga byggnader.",
+    "m: metered use of the latest complete year; otherwise the register's annual use. *: "
+    "load estimated from the annual use.": (
+        "m: mätt användning för senaste hela år; annars registrets årsanvändning. *: effekten "
+        "uppskattad från årsanvändningen."
+    ),
+    "How the figures are computed": "Så räknas siffrorna fram",
+    "Intensity = annual use (kWh) / heated area (m²). Annual use: the latest complete "
+    "metered year (an annual reading or twelve monthly ones), else the register's figure.": (
+        "Energiintensitet = årsanvändning (kWh) / uppvärmd yta (m²). Årsanvändning: senaste "
+        "hela mätta år (ett årsvärde eller tolv månadsvärden), annars registrets uppgift."
+    ),
+    "Energy class A–G: Boverket's scale relative to the building code's requirement for a "
+    "new building (A ≤ 50 %, B ≤ 75 %, C ≤ 100 %, D ≤ 135 %, E ≤ 180 %, F ≤ 235 %, G above). "
+    "The default requirement is 70 kWh/m² and year for every kind (BBR 29, non-residential "
+    "premises). Our intensity is delivered energy without Boverket's weighting factors and "
+    "geographic correction, so the class is an approximation for comparison, not the class "
+    "of an energy declaration. The limits can be set per kind.": (
+        "Energiklass A–G: Boverkets skala i förhållande till byggreglernas krav på en ny "
+        "byggnad (A ≤ 50 %, B ≤ 75 %, C ≤ 100 %, D ≤ 135 %, E ≤ 180 %, F ≤ 235 %, G däröver). "
+        "Standardkravet är 70 kWh/m² och år för alla typer (BBR 29, lokaler). Intensiteten här "
+        "är levererad energi utan Boverkets viktningsfaktorer och geografiska justering, så "
+        "klassen är en jämförelse, inte energideklarationens klass. Gränserna kan sättas per "
+        "typ."
+    ),
+    "Saving potential = (intensity − the median intensity of buildings of the same kind in "
+    "the county) × heated area, in kWh/year; 0 at or below the median.": (
+        "Besparingspotential = (energiintensitet − medianintensiteten för byggnader av samma "
+        "typ i länet) × uppvärmd yta, i kWh/år; 0 vid eller under medianen."
+    ),
+    "Progress: each building's use in the base year of its owner's target (metered, else the "
+    "register's figure) against its use in the year (metered, else the base less the savings "
+    "of measures done since the base year; a measure counts from the year after it is done). "
+    "Targets are set per owner, and per owner in a municipality; the default is 10 % less "
+    "than in 2022.": (
+        "Uppföljning: varje byggnads användning under basåret för ägarens mål (mätt, annars "
+        "registrets uppgift) mot användningen under året (mätt, annars basåret minus "
+        "besparingen från åtgärder genomförda sedan basåret; en åtgärd räknas från året efter "
+        "att den blev klar). Mål sätts per ägare, och per ägare i en kommun; standard är 10 % "
+        "mindre än 2022."
+    ),
+    "Savings achieved: done measures, with the verified saving when there is one, else the "
+    "expected one.": (
+        "Uppnådd besparing: genomförda åtgärder, med den verifierade besparingen när den "
+        "finns, annars den förväntade."
+    ),
+    "Manual load shedding": "Manuell förbrukningsfrånkoppling",
+    "What the energy buildings could shed in a manual disconnection, by Styrel priority "
+    "class (class 8 is cut first, class 1 last), and the warm shelters and care sites that "
+    "must stay on. Warm shelters and care buildings are never counted as load to shed.": (
+        "Vad de energikrävande byggnaderna kan frånkoppla vid manuell "
+        "förbrukningsfrånkoppling, per prioritetsklass i Styrel (klass 8 kopplas bort först, "
+        "klass 1 sist), och de trygghetspunkter och vårdplatser som ska vara kvar. "
+        "Trygghetspunkter och vårdbyggnader räknas aldrig som last att koppla bort."
+    ),
+    "Peak factor": "Toppfaktor",
+    "Load in kW: the stored peak load where there is one, else annual use / 8 760 h × peak "
+    "factor (default {factor}: an assumed winter peak of twice the mean load). That is the "
+    "building's total energy load; where heat comes from district heating, biofuel or oil, "
+    "the electric load actually shed is smaller. Store peak loads from the grid owner for "
+    "better figures.": (
+        "Effekt i kW: lagrad toppeffekt där den finns, annars årsanvändning / 8 760 h × "
+        "toppfaktor (standard {factor}: en antagen vintertopp på dubbla medeleffekten). Det är "
+        "byggnadens totala energieffekt; där värmen kommer från fjärrvärme, biobränsle eller "
+        "olja är den elektriska last som faktiskt kopplas bort mindre. Lagra toppeffekter från "
+        "nätägaren för bättre siffror."
+    ),
+    "Cut from this class to 8": "Bortkopplat från denna klass till 8",
+    "of which estimated": "varav uppskattade",
+    "not classified": "ej klassad",
+    "Non-critical load, classified": "Icke-kritisk last, klassad",
+    "Must stay on": "Ska vara kvar",
+    "Why": "Varför",
+    "Care building": "Vårdbyggnad",
+    "Care site": "Vård- och omsorgsplats",
+    "None.": "Inga.",
+    "Load estimated with peak factor {factor} where no peak load is stored.": (
+        "Effekten uppskattad med toppfaktor {factor} där ingen toppeffekt är lagrad."
+    ),
+    "Energy report": "Energirapport",
+    "County Administrative Board of Västerbotten": "Länsstyrelsen Västerbotten",
+    "printed": "utskriven",
+    "Print": "Skriv ut",
+    "Key figures": "Nyckeltal",
+    "No building above the median of its kind.": "Ingen byggnad över medianen för sin typ.",
+    "Saving targets": "Besparingsmål",
+    "A building follows the most specific target: its owner's in its municipality, else its "
+    "owner's in the county, else the county's for every owner, else the default: {pct} % "
+    "less than in {year}.": (
+        "En byggnad följer det mest specifika målet: ägarens i kommunen, annars ägarens i "
+        "länet, annars länets för alla ägare, annars standardmålet: {pct} % mindre än {year}."
+    ),
+    "Reduction": "Minskning",
+    "Target year": "Målår",
+    "No targets set: the default applies.": "Inga mål satta: standardmålet gäller.",
+    "Set the target": "Sätt målet",
+    "Energy class limits": "Gränser för energiklasser",
+    "Upper limits of classes A to F in kWh per m² heated area and year; above F is G. The "
+    "default for every kind is Boverket's scale (A ≤ 50 %, B ≤ 75 %, C ≤ 100 %, D ≤ 135 %, E "
+    "≤ 180 %, F ≤ 235 % of the requirement on a new building) applied to {ref} kWh/m², the "
+    "building code's (BBR 29) requirement on the primary energy number of non-residential "
+    "premises.": (
+        "Övre gränser för klasserna A till F i kWh per m² uppvärmd yta och år; över F är G. "
+        "Standard för alla typer är Boverkets skala (A ≤ 50 %, B ≤ 75 %, C ≤ 100 %, D ≤ 135 %, "
+        "E ≤ 180 %, F ≤ 235 % av kravet på en ny byggnad) tillämpad på {ref} kWh/m², "
+        "byggreglernas (BBR 29) krav på primärenergital för lokaler."
+    ),
+    "The intensity here is delivered energy as the owners report it, without Boverket's "
+    "weighting factors per energy carrier, geographic correction factor or ventilation "
+    "allowances, and it may include operational electricity. The class is therefore a "
+    "yardstick to compare buildings, not the class in the building's energy declaration. "
+    "Swimming pools have no requirement of their own and come out G with the default: set "
+    "limits per kind to compare them among themselves.": (
+        "Intensiteten här är levererad energi så som ägarna rapporterar den, utan Boverkets "
+        "viktningsfaktorer per energibärare, geografiska justeringsfaktor eller tillägg för "
+        "ventilation, och den kan innehålla verksamhetsel. Klassen är därför en måttstock för "
+        "att jämföra byggnader, inte klassen i byggnadens energideklaration. Simhallar har "
+        "inget eget krav och hamnar i G med standardgränserna: sätt gränser per typ för att "
+        "jämföra dem med varandra."
+    ),
+    "changed": "ändrad",
+    "Import the register, measures or readings": "Importera registret, åtgärder eller mätvärden",
+    "The whole file is checked first; if any row has a problem, nothing is imported and "
+    "every problem is listed with its row and field. Importing the same file again changes "
+    "nothing; a changed row updates what it names. Every change is recorded in the history.": (
+        "Hela filen kontrolleras först; har någon rad ett fel importeras ingenting och varje "
+        "fel listas med rad och fält. Att importera samma fil igen ändrar ingenting; en ändrad "
+        "rad uppdaterar det den avser. Varje ändring sparas i historiken."
+    ),
+    "Buildings (the register)": "Byggnader (registret)",
+    "File": "Fil",
+    "CRS of the coordinates": "Koordinaternas referenssystem",
+    "register only, when the file does not say": "bara registret, när filen inte anger det",
+    "GeoPackage layer": "Lager i GeoPackage",
+    "when it has several": "när den har flera",
+    "Imported": "Importerat",
+    "new": "nya",
+    "Nothing was imported: {n} problem(s).": "Ingenting importerades: {n} fel.",
+    "Where": "Var",
+    "Problem": "Fel",
+    "Columns": "Kolumner",
+    "a point": "en punkt",
+    "with a CRS, or": "med referenssystem, eller",
+    "or the geometry of a GeoPackage/GeoJSON": "eller geometrin i en GeoPackage/GeoJSON",
+    "Other columns are kept as attributes.": "Övriga kolumner sparas som attribut.",
+    "or": "eller",
+    "required when done": "krävs när den är klar",
+    "1–12, empty for the whole year": "1–12, tom för helt år",
+    "The exports on the Buildings page have these columns and can be imported again.": (
+        "Exporterna på sidan Byggnader har dessa kolumner och kan importeras igen."
+    ),
+    "On the map": "På kartan",
+    "Export": "Exportera",
+    "measures": "åtgärder",
+    "readings": "mätvärden",
+    "Buildings by energy class": "Byggnader efter energiklass",
+    "Total use per municipality": "Total användning per kommun",
+    "Circle size: annual use": "Cirkelns storlek: årsanvändning",
+    "Not saved: {message}": "Sparades inte: {message}",
+    "Saved: {fields}.": "Sparat: {fields}.",
+    "Nothing changed.": "Inget ändrades.",
+    "Measure added.": "Åtgärden lades till.",
+    "Measure saved.": "Åtgärden sparades.",
+    "Measure deleted.": "Åtgärden togs bort.",
+    "Reading added.": "Mätvärdet lades till.",
+    "Reading replaced.": "Mätvärdet ersattes.",
+    "Reading deleted.": "Mätvärdet togs bort.",
+    "Target saved.": "Målet sparades.",
+    "Target deleted.": "Målet togs bort.",
+    "Class limits saved.": "Klassgränserna sparades.",
+    "Class limits reset to the default.": "Klassgränserna återställdes till standard.",
+    "The form has expired; reload the page and try again.": (
+        "Formuläret har gått ut; ladda om sidan och försök igen."
+    ),
+    "Choose a file to import.": "Välj en fil att importera.",
+    "Upload a CSV, GeoPackage or GeoJSON file.": (
+        "Ladda upp en CSV-, GeoPackage- eller GeoJSON-fil."
+    ),
+    "unknown import {kind}": "okänd import {kind}",
+    "unknown kind {kind}": "okänd typ {kind}",
+    "unknown municipality {code}": "okänd kommun {code}",
+    "unknown owner {owner}": "okänd ägare {owner}",
+    "unknown sort {sort}": "okänd sortering {sort}",
+    "no export {what}": "ingen export {what}",
+    "year must be between 1990 and 2100": "året måste vara mellan 1990 och 2100",
+    "peak_factor must be a number": "peak_factor måste vara ett tal",
+    "peak_factor must be above 0 and at most 10": "peak_factor måste vara över 0 och högst 10",
+    "{name} must be a whole number": "{name} måste vara ett heltal",
 }
 
 
@@ -283,5 +676,9 @@ def gettext(text: str) -> str:
     return SV.get(text, text) if current_language() == "sv" else text
 
 
+# Times are stored in UTC and shown as the county lives them.
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(_=gettext, current_language=current_language)
+    app.jinja_env.globals.update(_=gettext, current_language=current_language, local_tz=LOCAL_TZ)

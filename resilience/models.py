@@ -287,6 +287,7 @@ class WeatherWarning(Base):
     source: Mapped[str] = mapped_column(String(16))  # smhi-ibww | cap
     identity: Mapped[str] = mapped_column(Text, index=True)
     version: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text, index=True)  # the message it came in
     level: Mapped[str] = mapped_column(String(16))  # message | yellow | orange | red
     event_code: Mapped[str] = mapped_column(Text)
     event_sv: Mapped[str | None] = mapped_column(Text)

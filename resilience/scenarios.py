@@ -183,3 +183,61 @@ def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"not valid JSON: {exc}") from exc
     return parse_scenario(document)
+
+
+# --- Warning-driven scenarios (coverage-model.md) -----------------------------------------
+
+# Outage duration for wind warnings by level; yellow wind gives snow only.
+WIND_OUTAGE_HOURS = {"orange": 12.0, "red": 48.0}
+
+
+@dataclass(frozen=True)
+class ActiveWarning:
+    """What the live scenario needs of an active warning area (geometry in EPSG:3006)."""
+
+    level: str  # yellow | orange | red (message-level notices make no zone)
+    involves_wind: bool
+    geometry: shapely.Geometry
+    label: str = ""
+
+
+def live_scenario(
+    warnings: list[ActiveWarning], name: str = "Live: aktiva vädervarningar"
+) -> ScenarioSpec:
+    """Every active warning area becomes a snow zone at its level; wind warnings at orange
+    or red are also outage polygons. The model gives one D per scenario: with both orange
+    and red wind active we take the longer, 48 h (noted in the README)."""
+    zones: list[SnowZone] = []
+    outages: list[shapely.Geometry] = []
+    duration = DEFAULT_DURATION_HOURS
+    for warning in warnings:
+        if warning.level not in LEVELS:
+            continue
+        area = _as_polygonal(warning.geometry)
+        if area is None:
+            continue
+        zones.append(SnowZone(warning.level, area))
+        if warning.involves_wind and warning.level in WIND_OUTAGE_HOURS:
+            outages.append(area)
+    if outages:
+        duration = max(
+            WIND_OUTAGE_HOURS[w.level]
+            for w in warnings
+            if w.involves_wind and w.level in WIND_OUTAGE_HOURS
+        )
+    outage = _as_multi(shapely.union_all(outages), "live outage") if outages else None
+    labels = sorted({w.label for w in warnings if w.label})
+    return ScenarioSpec(
+        name=name,
+        duration_hours=duration,
+        outage=outage,
+        snow_zones=tuple(zones),
+        description="; ".join(labels),
+    )
+
+
+def _as_polygonal(geom: shapely.Geometry) -> shapely.MultiPolygon | None:
+    polys = [
+        g for g in shapely.get_parts(geom) if isinstance(g, shapely.Polygon) and not g.is_empty
+    ]
+    return shapely.MultiPolygon(polys) if polys else None

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: set up, migrate, load the built-in Västerbotten data when the database is
-# empty, make sure an admin exists, then run web + worker until Ctrl-C.
+# empty, make sure an admin exists, then run web, worker and scheduler until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -19,7 +19,7 @@ flask users ensure-admin
 
 pids=()
 cleanup() {
-  say "Stopping web and worker"
+  say "Stopping web, worker and scheduler"
   kill "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -27,6 +27,9 @@ trap cleanup INT TERM EXIT
 
 say "Starting the RQ worker (with scheduler)"
 .venv/bin/python -m workers.worker &
+pids+=($!)
+say "Starting the scheduler (SMHI warnings every ${RESILIENCE_SMHI_POLL_SECONDS:-300} s)"
+.venv/bin/python -m workers.scheduler &
 pids+=($!)
 say "Starting the web service on http://127.0.0.1:5000 (gunicorn)"
 .venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - "app:create_app()" &

@@ -32,6 +32,10 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PASSWORD = "correct horse battery"
 TABLES = (
+    "audit_log",
+    "energy_class_limits",
+    "live_states",
+    "weather_warnings",
     "run_sites",
     "run_cells",
     "run_municipalities",
@@ -158,3 +162,16 @@ def live_server(app: Flask, committed: Session) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+@pytest.fixture
+def make_token(app: Flask, committed: Session):  # type: ignore[no-untyped-def]
+    """A committed user of a role and their bearer token (for tests with other processes)."""
+
+    def make(role: str = "viewer") -> str:
+        users.create_user(committed, f"{role}-token", PASSWORD, role)
+        token = users.create_token(committed, f"{role}-token")
+        committed.commit()
+        return token
+
+    return make

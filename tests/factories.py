@@ -63,3 +63,65 @@ def small_county(session: Session) -> dict[str, Any]:
     imports.import_sites(session, sites, "test")
     session.commit()
     return {"cells": cells, "sites": sites}
+
+
+# --- Weather warnings -------------------------------------------------------------------
+
+# Inland Västerbotten (Storuman–Lycksele), lon/lat; Östervik's test county lies east of it.
+INLAND_LONLAT = [[16.0, 64.4], [18.5, 64.4], [18.5, 65.3], [16.0, 65.3], [16.0, 64.4]]
+# Over the test county of small_county() (x 750-770 km, y 7080-7090 km), lon/lat.
+SMALL_COUNTY_LONLAT = [[19.8, 63.65], [20.8, 63.65], [20.8, 63.95], [19.8, 63.95], [19.8, 63.65]]
+# Skåne, far outside.
+SKANE_LONLAT = [[13.0, 55.5], [14.0, 55.5], [14.0, 56.0], [13.0, 56.0], [13.0, 55.5]]
+
+
+def ibww(
+    *areas: dict[str, Any], warning_id: int = 90, event: str = "WIND", wind_snow: bool = True
+) -> list[dict[str, Any]]:
+    """An SMHI IBWW document (the warning.json array) with one warning and its areas."""
+    return [
+        {
+            "id": warning_id,
+            "normalProbability": True,
+            "event": {"sv": "Vind", "en": "Wind", "code": event},
+            "descriptions": [],
+            "warningAreas": list(areas),
+        }
+    ]
+
+
+def ibww_area(
+    area_id: int = 901,
+    level: str = "ORANGE",
+    coords: list[list[float]] | None = None,
+    published: str = "2026-11-26T10:00:00.000Z",
+    hours: tuple[float, float] = (-1, 24),
+) -> dict[str, Any]:
+    """A warned area, in force from hours[0] to hours[1] relative to now."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+
+    def stamp(h: float) -> str:
+        return (now + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    return {
+        "id": area_id,
+        "approximateStart": stamp(hours[0]),
+        "approximateEnd": stamp(hours[1]),
+        "published": published,
+        "normalProbability": True,
+        "areaName": {"sv": "Västerbottens län", "en": "Västerbotten County"},
+        "warningLevel": {"sv": level.title(), "en": level.title(), "code": level},
+        "eventDescription": {
+            "sv": "Vind i kombination med snöfall",
+            "en": "Wind in combination with snowfall",
+            "code": "WIND_SNOW",
+        },
+        "affectedAreas": [{"id": 24, "sv": "Västerbottens län", "en": "Västerbotten County"}],
+        "descriptions": [],
+        "area": {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [coords or SMALL_COUNTY_LONLAT]},
+        },
+    }

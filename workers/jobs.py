@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+import urllib.request
 from datetime import UTC, datetime
 from functools import cache
 
@@ -10,10 +12,12 @@ from flask import Flask
 from rq import get_current_job
 from sqlalchemy import update
 
+from geodata.loaders.warnings import MAX_BYTES
 from resilience import create_app
 from resilience.db import db
 from resilience.models import Run
-from resilience.services import runs
+from resilience.services import runs, warnings
+from workers.queue import enqueue_live
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +80,52 @@ def compute_run(run_id: int) -> dict[str, object]:
             log.exception("run %s failed", run_id)
             raise
         return summary
+
+
+def recalculate_live(fingerprint: str) -> dict[str, object]:
+    """Rebuild the live scenario for a warning state and compute its run, unless the state
+    moved on meanwhile: a burst of updates within the debounce gives one run of the latest."""
+    app = _app()
+    with app.app_context():
+        db.dispose()
+        time.sleep(app.config["SETTINGS"].live_debounce_seconds)
+        with db.begin() as session:
+            run = warnings.start_live_run(session, fingerprint)
+        if run is None:
+            return {"fingerprint": fingerprint, "run_id": None}
+    compute_run(run.id)
+    return {"fingerprint": fingerprint, "run_id": run.id}
+
+
+def poll_smhi() -> dict[str, object]:
+    """Fetch SMHI's warnings (the endpoint is configuration) and ingest them as the full set
+    in force. A failure raises (RQ retries with backoff); nothing stored changes, so the
+    last good state stands."""
+    app = _app()
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        db.dispose()
+        request = urllib.request.Request(
+            settings.smhi_warnings_url, headers={"Accept": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=20) as response:
+            payload = response.read(MAX_BYTES + 1)
+        with db.begin() as session:
+            result = warnings.ingest(session, settings, payload, "application/json", snapshot=True)
+        if result.recalculation:
+            enqueue_live(settings, result.recalculation)
+        log.info("SMHI poll: %s", result.to_dict())
+        return result.to_dict()
+
+
+def check_live_state() -> str | None:
+    """Warnings expire (or begin) with time alone: enqueue a recalculation when the set in
+    force over the county is not the one of the latest live run."""
+    app = _app()
+    with app.app_context():
+        db.dispose()
+        with db.begin() as session:
+            fingerprint = warnings.needs_recalculation(session)
+        if fingerprint:
+            enqueue_live(app.config["SETTINGS"], fingerprint)
+        return fingerprint

@@ -3,6 +3,7 @@ functions themselves live in workers/jobs.py."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import cache
 from typing import Any
 
@@ -71,3 +72,58 @@ def job_state(settings: Settings, job_id: str) -> str | None:
         return None
     status = job.get_status(refresh=True)
     return status.value if isinstance(status, JobStatus) else status
+
+
+def enqueue_live(settings: Settings, fingerprint: str) -> str:
+    """One recalculation per live state: the job id is the state's fingerprint, so repeated
+    reports of the same state enqueue nothing more."""
+    job_id = f"live-{fingerprint[:32]}"
+    with suppress(DuplicateJobError):
+        queue(settings).enqueue(
+            "workers.jobs.recalculate_live",
+            fingerprint,
+            job_id=job_id,
+            unique=True,
+            job_timeout=RUN_TIMEOUT_S,
+            result_ttl=24 * 3600,
+            description="Recalculate the live warning scenario",
+        )
+    return job_id
+
+
+def enqueue_poll(settings: Settings, now: float) -> str | None:
+    """The SMHI poll of the current interval: the id names the interval, so any number of
+    schedulers (or a restarted one) enqueue it once."""
+    slot = int(now // settings.smhi_poll_seconds)
+    job_id = f"poll-smhi-{slot}"
+    try:
+        queue(settings).enqueue(
+            "workers.jobs.poll_smhi",
+            job_id=job_id,
+            unique=True,
+            # SMHI down or answering garbage: retry with backoff within the interval.
+            retry=Retry(max=3, interval=[10, 30, 90]),
+            job_timeout=120,
+            result_ttl=settings.smhi_poll_seconds * 2,
+            failure_ttl=24 * 3600,
+            description="Poll SMHI warnings",
+        )
+    except DuplicateJobError:
+        return None
+    return job_id
+
+
+def enqueue_live_check(settings: Settings, now: float, every: int = 60) -> str | None:
+    """Once a minute: has a warning expired (or started) so that the live state changed?"""
+    job_id = f"live-check-{int(now // every)}"
+    try:
+        queue(settings).enqueue(
+            "workers.jobs.check_live_state",
+            job_id=job_id,
+            unique=True,
+            result_ttl=2 * every,
+            description="Check the live warning state",
+        )
+    except DuplicateJobError:
+        return None
+    return job_id

@@ -36,6 +36,10 @@ ENGLISH_NAMES = {
     "heated_area_m2": "heated area (m²)",
     "energy_kwh_year": "energy use (kWh/year)",
     "shelter_capacity": "warm shelter, places",
+    "warning_yellow": "Yellow warning",
+    "warning_orange": "Orange warning",
+    "warning_red": "Red warning",
+    "warning_message": "Message",
 }
 
 
@@ -82,6 +86,12 @@ def _labels() -> dict[str, str]:
         "Kind",
         "owner",
         "Hospital or warm shelter",
+        "Weather warnings",
+        "valid until",
+        "warning_yellow",
+        "warning_orange",
+        "warning_red",
+        "warning_message",
         *SITE_NUMBERS,
         "state",
         "region",
@@ -116,6 +126,7 @@ def overview_map(settings: Settings) -> folium.Map:
             "municipalities": url_for("api.municipalities", simplify=100),
             "population": url_for("api.population"),
             "sites": url_for("api.sites"),
+            "warnings": url_for("warnings.list_warnings"),
             "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
         },
         "categories": {c: {"color": color} for c, (_t, color) in CATEGORY_STYLE.items()},

@@ -19,17 +19,19 @@ from tests.factories import small_county
 from tests.services.test_runs import OUTAGE_ABACKA
 
 
-def _worker(settings: Settings) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
+def _worker(settings: Settings, **env: str) -> subprocess.CompletedProcess[str]:
+    """A real worker process in burst mode: it works off the queue, then exits."""
+    environment = os.environ | {
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "RESILIENCE_SECRET_KEY": "test",
         "RESILIENCE_VAR_DIR": str(settings.var_dir),
+        **env,
     }
     return subprocess.run(
         [sys.executable, "-m", "workers.worker", "--burst"],
         cwd=PROJECT_ROOT,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         timeout=300,

@@ -420,6 +420,32 @@
       });
     });
 
+    // --- weather warnings in force (SMHI/CAP), coloured by level -----------------------------
+    const WARNING_COLORS = { yellow: '#f2c500', orange: '#f08c00', red: '#e03131', message: '#868e96' };
+    const warningsLayer = L.geoJSON(null, {
+      style: (f) => ({
+        color: WARNING_COLORS[f.properties.level] || '#868e96', weight: 2,
+        fillColor: WARNING_COLORS[f.properties.level] || '#868e96', fillOpacity: 0.15,
+      }),
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        const event = (lang === 'en-GB' ? p.event_en : p.event_sv) || p.event_sv || p.event_code;
+        const area = (lang === 'en-GB' ? p.area_name_en : p.area_name_sv) || p.area_name_sv || '';
+        layer.bindPopup('<div class="popup"><h4>' + escapeHtml(t('warning_' + p.level)) + '</h4>'
+          + '<p>' + escapeHtml(event) + (area ? ', ' + escapeHtml(area) : '') + '</p>'
+          + (p.ends ? '<p>' + escapeHtml(t('valid until')) + ' '
+            + escapeHtml(new Date(p.ends).toLocaleString(lang)) + '</p>' : '') + '</div>');
+      },
+    });
+    if (config.urls.warnings) {
+      warningsLayer.addTo(map);
+      fetchJSON(config.urls.warnings).then((data) => {
+        warningsLayer.addData(data);
+        warningsLayer.bringToBack();
+        loaded('warnings', data.features.length);
+      }).catch((err) => failed('warnings', t('Weather warnings'), err));
+    }
+
     // --- controls ------------------------------------------------------------------------
     const swatch = (color, cls) => '<i class="' + cls + '" style="background:' + color + '"></i>';
     const overlays = {};
@@ -428,6 +454,7 @@
     Object.keys(categories).forEach((c) => {
       overlays[swatch(categories[c].color, 'dot') + escapeHtml(t(c))] = state.layers[c].group;
     });
+    overlays[swatch(WARNING_COLORS.orange, 'square') + escapeHtml(t('Weather warnings'))] = warningsLayer;
     map.eachLayer((layer) => { // folium's base map, when a tile URL is configured
       if (layer instanceof L.TileLayer) overlays[escapeHtml(t('Background map'))] = layer;
     });
@@ -453,6 +480,11 @@
         const range = upper === undefined
           ? '≥ ' + fmt.format(lower) : fmt.format(lower) + '–' + fmt.format(upper - 1);
         html += '<div>' + swatch(DENSITY_COLORS[i], 'square') + range + '</div>';
+      });
+      html += '<h5>' + escapeHtml(t('Weather warnings')) + '</h5>';
+      ['yellow', 'orange', 'red'].forEach((level) => {
+        html += '<div>' + swatch(WARNING_COLORS[level], 'square')
+          + escapeHtml(t('warning_' + level)) + '</div>';
       });
       html += '<h5>' + escapeHtml(t('Municipalities')) + '</h5><div>'
         + swatch('transparent', 'line') + escapeHtml(t('Municipal boundary')) + '</div>';

@@ -1,0 +1,162 @@
+"""Warning latency benchmark (issue 4), with a real worker already running.
+
+For each of N warnings over inland Västerbotten (alternating orange and red "vind i
+kombination med snöfall", each a new version, so every one changes the live state) it
+measures, in the same run:
+- from POST /api/v1/warnings to the live run's result being readable from the API;
+- from the recalculation's enqueue to its job starting (RQ's own timestamps).
+Prints the median and p95 of both, then the ratios to the targets (2 s and 200 ms p95).
+
+    .venv/bin/python bench/warning_latency.py [--warnings 20]
+
+Uses RESILIENCE_BENCH_DATABASE_URL (default resilience_bench, recreated) and Redis db 13.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from redis import Redis
+from rq import Worker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from bench.coverage import BENCH_DB, BENCH_REDIS, fresh_database
+from resilience import create_app
+from resilience.config import PROJECT_ROOT, Settings
+from resilience.services import imports, users
+
+INLAND = [[16.0, 64.4], [18.5, 64.4], [18.5, 65.3], [16.0, 65.3], [16.0, 64.4]]
+
+
+def warning(i: int) -> list[dict]:
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now - 3600))
+    end = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + 86400))
+    level = "RED" if i % 2 else "ORANGE"
+    return [
+        {
+            "id": 4242,
+            "normalProbability": True,
+            "event": {"sv": "Vind", "en": "Wind", "code": "WIND"},
+            "descriptions": [],
+            "warningAreas": [
+                {
+                    "id": 1,
+                    "approximateStart": stamp,
+                    "approximateEnd": end,
+                    "published": f"2026-11-26T12:{i // 60:02d}:{i % 60:02d}.000Z",
+                    "normalProbability": True,
+                    "areaName": {"sv": "Västerbottens inland", "en": "Inland Västerbotten"},
+                    "warningLevel": {"sv": level, "en": level, "code": level},
+                    "eventDescription": {
+                        "sv": "Vind i kombination med snöfall",
+                        "en": "Wind in combination with snowfall",
+                        "code": "WIND_SNOW",
+                    },
+                    "affectedAreas": [
+                        {"id": 24, "sv": "Västerbottens län", "en": "Västerbotten County"}
+                    ],
+                    "descriptions": [],
+                    "area": {
+                        "type": "Feature",
+                        "geometry": {"type": "Polygon", "coordinates": [INLAND]},
+                    },
+                }
+            ],
+        }
+    ]
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warnings", type=int, default=20)
+    args = parser.parse_args()
+
+    from geodata.demo import build_demo
+
+    session = fresh_database()
+    demo = build_demo()
+    with session.begin():
+        imports.import_boundaries(session, demo.municipalities, "demo")
+        imports.import_population(session, demo.cells, "demo")
+        imports.import_sites(session, demo.sites, "demo")
+        users.create_user(session, "bench-editor", "bench password", "editor")
+        token = users.create_token(session, "bench-editor")
+    session.close()
+
+    redis = Redis.from_url(BENCH_REDIS)
+    redis.flushdb()
+    env = os.environ | {
+        "DATABASE_URL": BENCH_DB,
+        "REDIS_URL": BENCH_REDIS,
+        "RESILIENCE_SECRET_KEY": "bench",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workers.worker"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while not Worker.all(connection=redis):  # a worker already running, as in production
+            time.sleep(0.05)
+        settings = Settings(database_url=BENCH_DB, redis_url=BENCH_REDIS, secret_key="bench")
+        client = create_app(settings).test_client()
+        auth = {"Authorization": f"Bearer {token}"}
+        latencies: list[float] = []
+        queue_waits: list[float] = []
+        for i in range(args.warnings):
+            start = time.perf_counter()
+            posted = client.post(
+                "/api/v1/warnings",
+                data=json.dumps(warning(i)),
+                content_type="application/json",
+                headers=auth,
+            )
+            assert posted.status_code == 202, posted.text
+            fingerprint = posted.json["recalculation"]
+            while True:
+                live = client.get("/api/v1/live", headers=auth).json
+                run = live["run"]
+                if live["fingerprint"] == fingerprint and run and run["status"] == "finished":
+                    result = client.get(f"/api/v1/runs/{run['id']}/result", headers=auth)
+                    if result.status_code == 200:
+                        break
+                time.sleep(0.01)
+            latencies.append(time.perf_counter() - start)
+            job = Job.fetch(f"live-{fingerprint[:32]}", connection=redis, serializer=JSONSerializer)
+            started = job.latest_result(
+                timeout=10
+            ).execution_started_at  # RQ 3 keeps it per execution
+            queue_waits.append((started - job.enqueued_at).total_seconds())
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    print(f"warnings: {len(latencies)}")
+    print(f"post_to_result_median_seconds: {statistics.median(latencies):.3f}")
+    print(f"post_to_result_p95_seconds: {p95(latencies):.3f}")
+    print(f"enqueue_to_start_median_ms: {statistics.median(queue_waits) * 1000:.1f}")
+    print(f"enqueue_to_start_p95_ms: {p95(queue_waits) * 1000:.1f}")
+    print(f"debounce_seconds_included: {settings.live_debounce_seconds}")
+    print(f"post_to_result_p95_vs_target_2s: {p95(latencies) / 2:.2f}")
+    print(f"enqueue_to_start_p95_vs_target_200ms: {p95(queue_waits) / 0.2:.2f}")
+
+
+if __name__ == "__main__":
+    main()

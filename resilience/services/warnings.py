@@ -1,0 +1,335 @@
+"""Weather warnings: store parsed warning areas (idempotently, versions and cancellations
+applied), find the active ones over the county, and keep the live scenario in step."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import shapely
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.orm import Session
+
+from geodata.loaders.warnings import (
+    SOURCE_IBWW,
+    AreaCatalog,
+    CatalogArea,
+    WarningFormatError,
+    parse_cap,
+    parse_ibww,
+)
+from resilience.config import Settings
+from resilience.models import LiveState, Run, Scenario, WeatherWarning
+from resilience.scenarios import ActiveWarning, live_scenario
+from resilience.services import runs
+
+LEVELS = ("yellow", "orange", "red")
+LIVE_SCENARIO_NAME = "Live: aktiva vädervarningar"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    stored: int  # new warning versions
+    unchanged: int  # versions seen before
+    ended: int  # warnings ended by a Cancel / all-clear
+
+    def to_dict(self) -> dict[str, int]:
+        return {"stored": self.stored, "unchanged": self.unchanged, "ended": self.ended}
+
+
+def county_geometry(session: Session) -> shapely.Geometry | None:
+    """The county: the union of the stored municipalities (EPSG:3006)."""
+    wkb = session.scalar(text("SELECT ST_AsBinary(ST_Union(geom)) FROM municipalities"))
+    return shapely.from_wkb(bytes(wkb)) if wkb else None
+
+
+def _ewkb(geom: shapely.Geometry) -> str:
+    return shapely.to_wkb(shapely.set_srid(geom, 3006), hex=True, include_srid=True)
+
+
+def store(session: Session, areas: Sequence[Any], county: shapely.Geometry | None) -> IngestReport:
+    """Store parsed warning areas (geodata.loaders.warnings.WarningArea) in the caller's
+    transaction. The same (identity, version) again changes nothing; a newer version of an
+    identity, or one that names it in `replaces`, makes the older ones history; a
+    cancellation ends them."""
+    stored = unchanged = ended = 0
+    if county is not None:
+        shapely.prepare(county)  # many intersects tests against one polygon
+    for area in areas:
+        exists = session.scalar(
+            select(WeatherWarning.id).where(
+                WeatherWarning.identity == area.identity, WeatherWarning.version == area.version
+            )
+        )
+        if exists is not None:
+            unchanged += 1
+            continue
+        identities = [area.identity, *area.replaces]
+        older = WeatherWarning.identity.in_(identities)
+        if area.cancelled:
+            ended += session.execute(
+                update(WeatherWarning).where(older, WeatherWarning.current).values(cancelled=True)
+            ).rowcount
+        session.execute(update(WeatherWarning).where(older).values(current=False))
+        session.add(
+            WeatherWarning(
+                source=area.source,
+                identity=area.identity,
+                version=area.version,
+                message=area.message,
+                level=area.level,
+                event_code=area.event_code,
+                event_sv=area.event_sv,
+                event_en=area.event_en,
+                area_name_sv=area.area_name_sv,
+                area_name_en=area.area_name_en,
+                starts=area.starts,
+                ends=area.ends,
+                published=area.published,
+                geom=_ewkb(area.geometry),
+                polygonal=area.polygonal,
+                involves_wind=area.involves_wind,
+                in_county=bool(county is not None and shapely.intersects(county, area.geometry)),
+                current=True,
+                cancelled=area.cancelled,
+                raw=area.raw,
+            )
+        )
+        stored += 1
+    session.flush()
+    return IngestReport(stored, unchanged, ended)
+
+
+def end_missing(session: Session, source: str, seen: set[str]) -> int:
+    """A polled feed lists every warning in force: what it no longer lists has ended."""
+    rows = session.scalars(
+        select(WeatherWarning).where(
+            WeatherWarning.source == source, WeatherWarning.current, ~WeatherWarning.cancelled
+        )
+    ).all()
+    gone = [w for w in rows if w.identity not in seen]
+    for warning in gone:
+        warning.cancelled = True
+    session.flush()
+    return len(gone)
+
+
+def active_in_county(session: Session, now: datetime | None = None) -> list[WeatherWarning]:
+    """Warnings in force now over the county: the current version, not cancelled, at a
+    warning level, started and not yet ended (an open end is in force)."""
+    now = now or datetime.now(UTC)
+    return list(
+        session.scalars(
+            select(WeatherWarning)
+            .where(
+                WeatherWarning.current,
+                ~WeatherWarning.cancelled,
+                WeatherWarning.in_county,
+                WeatherWarning.level.in_(LEVELS),
+                or_(WeatherWarning.starts.is_(None), WeatherWarning.starts <= now),
+                or_(WeatherWarning.ends.is_(None), WeatherWarning.ends > now),
+            )
+            .order_by(WeatherWarning.id)
+        )
+    )
+
+
+def active_warnings(session: Session, now: datetime | None = None) -> list[WeatherWarning]:
+    """Like active_in_county but anywhere: for the map and the banner."""
+    now = now or datetime.now(UTC)
+    return list(
+        session.scalars(
+            select(WeatherWarning)
+            .where(
+                WeatherWarning.current,
+                ~WeatherWarning.cancelled,
+                or_(WeatherWarning.starts.is_(None), WeatherWarning.starts <= now),
+                or_(WeatherWarning.ends.is_(None), WeatherWarning.ends > now),
+            )
+            .order_by(WeatherWarning.in_county.desc(), WeatherWarning.level.desc())
+        )
+    )
+
+
+def fingerprint(warnings: Sequence[WeatherWarning]) -> str:
+    """The identity of a set of active warnings: equal sets, equal fingerprints."""
+    keys = sorted(f"{w.identity}@{w.version}" for w in warnings)
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def needs_recalculation(session: Session, now: datetime | None = None) -> str | None:
+    """The fingerprint of the current state when no live run has been made for it yet.
+    Nothing is needed while no warning has ever touched the county."""
+    active = active_in_county(session, now)
+    current = fingerprint(active)
+    if session.scalar(select(LiveState.id).where(LiveState.fingerprint == current)):
+        return None
+    if not active and session.scalar(select(LiveState.id).limit(1)) is None:
+        return None
+    return current
+
+
+def _shape(warning: WeatherWarning) -> shapely.Geometry:
+    from geoalchemy2.shape import to_shape
+
+    return to_shape(warning.geom)
+
+
+def start_live_run(session: Session, expected: str, now: datetime | None = None) -> Run | None:
+    """Rebuild the live scenario for the state `expected` and start its run, unless the
+    state has moved on meanwhile (a newer job will handle it) or is handled already."""
+    active = active_in_county(session, now)
+    if fingerprint(active) != expected:
+        return None
+    if session.scalar(select(LiveState.id).where(LiveState.fingerprint == expected)):
+        return None
+    spec = live_scenario(
+        [
+            ActiveWarning(
+                w.level, w.involves_wind, _shape(w), f"{w.level}: {w.event_sv or w.event_code}"
+            )
+            for w in active
+        ],
+        name=LIVE_SCENARIO_NAME,
+    )
+    scenario = session.scalar(select(Scenario).where(Scenario.kind == "live"))
+    if scenario is None:
+        scenario = runs.create_scenario(session, spec, kind="live", user="smhi")
+    else:
+        runs.update_scenario(session, scenario, spec)
+    run = runs.start_run(session, scenario, user="smhi")
+    session.add(
+        LiveState(
+            fingerprint=expected,
+            warning_ids=[w.id for w in active],
+            scenario_id=scenario.id,
+            run_id=run.id,
+        )
+    )
+    session.flush()
+    return run
+
+
+def live_changes(session: Session) -> dict[str, Any] | None:
+    """What the newest finished live run changed against the one before it."""
+    finished = session.scalars(
+        select(Run)
+        .join(Scenario, Scenario.id == Run.scenario_id)
+        .where(Scenario.kind == "live", Run.status == "finished")
+        .order_by(Run.id.desc())
+        .limit(2)
+        # A run may have finished since this session loaded it: read it afresh.
+        .execution_options(populate_existing=True)
+    ).all()
+    if not finished:
+        return None
+    latest = finished[0]
+    previous = finished[1] if len(finished) > 1 else None
+
+    def figures(run: Run | None) -> dict[str, int]:
+        if run is None:
+            return {"elderly_homes": 0, "care_sites": 0, "food": 0, "care": 0, "shelter": 0}
+        county = run.summary["county"]
+        homes = session.scalar(
+            text(
+                "SELECT count(*) FROM run_sites r JOIN sites s ON s.id = r.site_id"
+                " WHERE r.run_id = :run AND s.kind = 'elderly_home' AND r.hours_unpowered > 0"
+            ),
+            {"run": run.id},
+        )
+        return {
+            "elderly_homes": int(homes or 0),
+            "care_sites": county["care_sites_unpowered"],
+            **county["uncovered"],
+        }
+
+    now, before = figures(latest), figures(previous)
+    return {
+        "run_id": latest.id,
+        "previous_run_id": previous.id if previous else None,
+        "now": now,
+        "delta": {k: now[k] - before[k] for k in now},
+    }
+
+
+# --- Ingestion ------------------------------------------------------------------------
+
+COUNTY_AREA_ID = 24  # Västerbottens län in SMHI's area metadata
+CAP_TYPES = ("application/xml", "text/xml", "application/cap+xml")
+
+
+@cache
+def _catalog_from_files(ibww: str | None, emma: str | None) -> AreaCatalog:
+    return AreaCatalog.from_files(ibww, emma)  # projects every region: once per process
+
+
+def area_catalog(settings: Settings, county: shapely.Geometry | None) -> AreaCatalog:
+    """The configured catalog; county 24 falls back to our own municipalities' union."""
+    files = _catalog_from_files(settings.ibww_areas_file, settings.emma_areas_file)
+    catalog = AreaCatalog(files.ibww, files.emma)
+    if COUNTY_AREA_ID not in catalog.ibww and county is not None:
+        catalog.ibww[COUNTY_AREA_ID] = CatalogArea(
+            str(COUNTY_AREA_ID),
+            "Västerbottens län",
+            "Västerbotten County",
+            shapely.MultiPolygon(
+                [g for g in shapely.get_parts(county) if isinstance(g, shapely.Polygon)]
+            ),
+        )
+    return catalog
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    report: IngestReport
+    refused: list[str]
+    recalculation: str | None  # fingerprint of the new live state, when one is due
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.report.to_dict(),
+            "refused": self.refused,
+            "recalculation": self.recalculation,
+        }
+
+
+def ingest(
+    session: Session,
+    settings: Settings,
+    payload: bytes,
+    content_type: str,
+    snapshot: bool = False,
+) -> IngestResult:
+    """Parse an IBWW document (JSON) or a CAP alert (XML) and store it, in the caller's
+    transaction. `snapshot`: the payload lists every warning in force (a poll of SMHI), so
+    stored IBWW warnings it does not list have ended. Raises WarningFormatError."""
+    county = county_geometry(session)
+    catalog = area_catalog(settings, county)
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in CAP_TYPES:
+        parsed = parse_cap(payload, catalog)
+    elif kind == "application/json":
+        parsed = parse_ibww(payload, catalog)
+    else:
+        raise WarningFormatError(
+            f"unsupported content type {kind or 'none'}: send application/json (SMHI IBWW)"
+            " or application/xml (CAP 1.2)"
+        )
+    ended = 0
+    if parsed.supersedes:  # CAP Update/Cancel: the messages it names are history now
+        ended += session.execute(
+            update(WeatherWarning)
+            .where(
+                WeatherWarning.raw["message"].astext.in_(parsed.supersedes), WeatherWarning.current
+            )
+            .values(current=False)
+        ).rowcount
+    report = store(session, parsed.areas, county)
+    if snapshot:
+        ended += end_missing(session, SOURCE_IBWW, {a.identity for a in parsed.areas})
+    report = IngestReport(report.stored, report.unchanged, report.ended + ended)
+    return IngestResult(report, list(parsed.refused), needs_recalculation(session))

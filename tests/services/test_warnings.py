@@ -1,0 +1,116 @@
+"""Warnings in PostGIS: idempotent ingestion, updates and cancellations, the county test,
+and the live scenario built from what is in force."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from resilience.config import Settings
+from resilience.models import Run, WeatherWarning
+from resilience.services import runs, warnings
+from tests.factories import SKANE_LONLAT, ibww, ibww_area, small_county
+
+JSON = "application/json"
+
+
+def _ingest(session: Session, settings: Settings, document: object, snapshot: bool = False):  # type: ignore[no-untyped-def]
+    return warnings.ingest(session, settings, json.dumps(document).encode(), JSON, snapshot)
+
+
+def test_same_document_twice_changes_nothing(db_session: Session, settings: Settings) -> None:
+    small_county(db_session)
+    first = _ingest(db_session, settings, ibww(ibww_area()))
+    assert first.report.stored == 1 and first.recalculation is not None
+    warning = db_session.scalar(select(WeatherWarning))
+    assert warning.in_county and warning.involves_wind and warning.level == "orange"
+    assert warning.event_sv == "Vind i kombination med snöfall"
+    run = warnings.start_live_run(db_session, first.recalculation)
+    assert run is not None
+    again = _ingest(db_session, settings, ibww(ibww_area()))
+    assert (again.report.stored, again.report.unchanged) == (0, 1)
+    assert again.recalculation is None  # the same state: nothing to start
+    assert db_session.scalar(select(func.count()).select_from(WeatherWarning)) == 1
+
+
+def test_live_scenario_of_an_orange_wind_warning(db_session: Session, settings: Settings) -> None:
+    """Orange wind over the county: a snow zone at orange and a 12 h outage over the area
+    (coverage-model.md, "Warning-driven scenarios")."""
+    small_county(db_session)
+    result = _ingest(db_session, settings, ibww(ibww_area(level="ORANGE")))
+    run = warnings.start_live_run(db_session, result.recalculation)
+    snapshot = run.scenario_snapshot
+    assert snapshot["outage"]["duration_hours"] == 12
+    assert [z["level"] for z in snapshot["snow_zones"]] == ["orange"]
+    runs.compute_run(db_session, run.id)
+    county = runs.result_document(db_session, run.id)["county"]
+    assert county["care_sites_unpowered"] == 1  # the elderly home in Åbacka
+
+
+def test_an_update_replaces_and_red_wind_means_48_hours(
+    db_session: Session, settings: Settings
+) -> None:
+    small_county(db_session)
+    _ingest(db_session, settings, ibww(ibww_area(level="ORANGE")))
+    updated = _ingest(
+        db_session, settings, ibww(ibww_area(level="RED", published="2026-11-26T12:00:00.000Z"))
+    )
+    assert updated.report.stored == 1
+    current = db_session.scalars(select(WeatherWarning).where(WeatherWarning.current)).all()
+    assert [w.level for w in current] == ["red"]
+    run = warnings.start_live_run(db_session, updated.recalculation)
+    assert run.scenario_snapshot["outage"]["duration_hours"] == 48
+
+
+def test_a_warning_outside_the_county_starts_nothing(
+    db_session: Session, settings: Settings
+) -> None:
+    small_county(db_session)
+    result = _ingest(db_session, settings, ibww(ibww_area(coords=SKANE_LONLAT)))
+    assert result.report.stored == 1 and result.recalculation is None
+    assert not db_session.scalar(select(WeatherWarning.in_county))
+
+
+def test_expired_and_future_warnings_are_not_in_force(
+    db_session: Session, settings: Settings
+) -> None:
+    small_county(db_session)
+    past = ibww_area(area_id=1, hours=(-30, -2))
+    future = ibww_area(area_id=2, hours=(5, 30))
+    result = _ingest(db_session, settings, ibww(past, future))
+    assert result.report.stored == 2 and result.recalculation is None
+    assert warnings.active_in_county(db_session) == []
+
+
+def test_a_poll_that_no_longer_lists_a_warning_ends_it(
+    db_session: Session, settings: Settings
+) -> None:
+    small_county(db_session)
+    first = _ingest(db_session, settings, ibww(ibww_area()), snapshot=True)
+    warnings.start_live_run(db_session, first.recalculation)
+    gone = _ingest(db_session, settings, [], snapshot=True)
+    assert gone.report.ended == 1
+    assert warnings.active_in_county(db_session) == []
+    calm = warnings.start_live_run(db_session, gone.recalculation)  # the all-clear state
+    assert calm.scenario_snapshot["outage"]["areas"] is None
+    assert db_session.scalar(select(func.count()).select_from(Run)) == 2
+
+
+def test_live_changes_compare_the_last_two_live_runs(
+    db_session: Session, settings: Settings
+) -> None:
+    small_county(db_session)
+    first = _ingest(db_session, settings, ibww(ibww_area(level="YELLOW")))
+    run1 = warnings.start_live_run(db_session, first.recalculation)
+    runs.compute_run(db_session, run1.id)
+    second = _ingest(
+        db_session, settings, ibww(ibww_area(level="RED", published="2026-11-26T13:00:00.000Z"))
+    )
+    run2 = warnings.start_live_run(db_session, second.recalculation)
+    runs.compute_run(db_session, run2.id)
+    changes = warnings.live_changes(db_session)
+    assert changes["run_id"] == run2.id and changes["previous_run_id"] == run1.id
+    # Yellow is snow only; red wind cuts the power: the home in Åbacka loses it.
+    assert changes["delta"]["elderly_homes"] == 1 and changes["now"]["elderly_homes"] == 1

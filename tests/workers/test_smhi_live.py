@@ -1,0 +1,151 @@
+"""A local stand-in for SMHI's warning endpoint: a warning over the county appears, is
+updated, then disappears; a real worker polls it, and exactly the right live runs start."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from resilience.config import Settings
+from resilience.models import Run, Scenario
+from tests.factories import ibww, ibww_area, small_county
+from tests.workers.test_run_e2e import _worker
+from workers.queue import enqueue_poll
+
+
+class FakeSmhi:
+    """Serves whatever `document` holds; `status` lets a test play an outage."""
+
+    def __init__(self) -> None:
+        self.document: object = []
+        self.status = 200
+        self.requests = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests += 1
+                body = json.dumps(owner.document).encode()
+                self.send_response(owner.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body if owner.status == 200 else b"<html>502</html>")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/ibww/api/version/1/warning.json"
+
+
+@pytest.fixture
+def smhi() -> Iterator[FakeSmhi]:
+    fake = FakeSmhi()
+    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+def _poll(settings: Settings, smhi: FakeSmhi, slot: int) -> None:
+    """One poll of the scheduler (its own interval slot), processed by a real worker."""
+    polling = replace(settings, smhi_warnings_url=smhi.url, smhi_poll_seconds=1)
+    assert enqueue_poll(polling, float(slot)) is not None
+    assert enqueue_poll(polling, float(slot) + 0.5) is None  # same interval: no duplicate
+    result = _worker(polling, RESILIENCE_SMHI_URL=smhi.url)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _live_runs(session: Session) -> list[Run]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(Run)
+            .join(Scenario, Scenario.id == Run.scenario_id)
+            .where(Scenario.kind == "live")
+            .order_by(Run.id)
+        )
+    )
+
+
+def test_appear_update_disappear(
+    app,
+    committed: Session,
+    redis_conn: Redis,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    smhi: FakeSmhi,
+) -> None:
+    small_county(committed)
+
+    _poll(settings, smhi, 1)  # nothing announced: nothing to do
+    assert _live_runs(committed) == [] and smhi.requests == 1
+
+    smhi.document = ibww(ibww_area(level="ORANGE"))
+    _poll(settings, smhi, 2)
+    first = _live_runs(committed)
+    assert [r.status for r in first] == ["finished"]
+    assert first[0].scenario_snapshot["outage"]["duration_hours"] == 12
+    assert [z["level"] for z in first[0].scenario_snapshot["snow_zones"]] == ["orange"]
+
+    _poll(settings, smhi, 3)  # the same warning again: no new run
+    assert len(_live_runs(committed)) == 1
+
+    smhi.status = 502  # SMHI down: the last good state stands, nothing starts
+    _poll(settings, smhi, 4)
+    assert len(_live_runs(committed)) == 1
+    smhi.status = 200
+
+    smhi.document = ibww(ibww_area(level="RED", published="2026-11-26T12:00:00.000Z"))
+    _poll(settings, smhi, 5)
+    second = _live_runs(committed)
+    assert [r.status for r in second] == ["finished", "finished"]
+    assert second[1].scenario_snapshot["outage"]["duration_hours"] == 48
+    assert [z["level"] for z in second[1].scenario_snapshot["snow_zones"]] == ["red"]
+
+    smhi.document = []
+    _poll(settings, smhi, 6)
+    third = _live_runs(committed)
+    assert len(third) == 3 and third[2].status == "finished"
+    assert third[2].scenario_snapshot["outage"]["areas"] is None
+    assert third[2].scenario_snapshot["snow_zones"] == []
+
+
+def test_a_burst_of_updates_gives_one_run(
+    app,
+    committed: Session,
+    redis_conn: Redis,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    make_token,
+) -> None:
+    """Ten updates posted before a worker gets to them: one run, of the latest state."""
+    small_county(committed)
+    token = make_token("editor")
+    client = app.test_client()
+    for minute in range(10):
+        document = ibww(
+            ibww_area(
+                level="RED" if minute == 9 else "ORANGE",
+                published=f"2026-11-26T12:{minute:02d}:00.000Z",
+            )
+        )
+        response = client.post(
+            "/api/v1/warnings",
+            data=json.dumps(document),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 202, response.text
+    result = _worker(settings)
+    assert result.returncode == 0, result.stderr[-3000:]
+    live = _live_runs(committed)
+    assert len(live) == 1 and live[0].status == "finished"
+    assert live[0].scenario_snapshot["outage"]["duration_hours"] == 48  # the last, red

@@ -1,0 +1,42 @@
+"""Periodic jobs: `python -m workers.scheduler`. Enqueues the SMHI poll once per interval
+(RESILIENCE_SMHI_POLL_SECONDS, default 300) with an id naming the interval, so restarts and
+several schedulers never duplicate it; then checks whether a warning has expired since."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from resilience.config import Settings
+from workers.queue import enqueue_live_check, enqueue_poll
+
+log = logging.getLogger("workers.scheduler")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("polling %s every %s s", settings.smhi_warnings_url, settings.smhi_poll_seconds)
+    while not stop:
+        job_id = enqueue_poll(settings, time.time())
+        if job_id:
+            log.info("enqueued %s", job_id)
+        enqueue_live_check(settings, time.time())
+        # Wake at least every few seconds to stop promptly; poll once per interval.
+        for _ in range(min(settings.smhi_poll_seconds, 10)):
+            if stop:
+                break
+            time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
