@@ -118,41 +118,30 @@ def end_missing(session: Session, source: str, seen: set[str]) -> int:
     return len(gone)
 
 
-def active_in_county(session: Session, now: datetime | None = None) -> list[WeatherWarning]:
-    """Warnings in force now over the county: the current version, not cancelled, at a
-    warning level, started and not yet ended (an open end is in force)."""
+def _in_force(now: datetime | None) -> list[Any]:
+    """The current version, not cancelled, started and not yet ended (an open end is in
+    force)."""
     now = now or datetime.now(UTC)
-    return list(
-        session.scalars(
-            select(WeatherWarning)
-            .where(
-                WeatherWarning.current,
-                ~WeatherWarning.cancelled,
-                WeatherWarning.in_county,
-                WeatherWarning.level.in_(LEVELS),
-                or_(WeatherWarning.starts.is_(None), WeatherWarning.starts <= now),
-                or_(WeatherWarning.ends.is_(None), WeatherWarning.ends > now),
-            )
-            .order_by(WeatherWarning.id)
-        )
+    return [
+        WeatherWarning.current,
+        ~WeatherWarning.cancelled,
+        or_(WeatherWarning.starts.is_(None), WeatherWarning.starts <= now),
+        or_(WeatherWarning.ends.is_(None), WeatherWarning.ends > now),
+    ]
+
+
+def active_in_county(session: Session, now: datetime | None = None) -> list[WeatherWarning]:
+    """Warnings at a warning level in force now over the county: the live scenario's input."""
+    query = select(WeatherWarning).where(
+        *_in_force(now), WeatherWarning.in_county, WeatherWarning.level.in_(LEVELS)
     )
+    return list(session.scalars(query.order_by(WeatherWarning.id)))
 
 
 def active_warnings(session: Session, now: datetime | None = None) -> list[WeatherWarning]:
-    """Like active_in_county but anywhere: for the map and the banner."""
-    now = now or datetime.now(UTC)
-    return list(
-        session.scalars(
-            select(WeatherWarning)
-            .where(
-                WeatherWarning.current,
-                ~WeatherWarning.cancelled,
-                or_(WeatherWarning.starts.is_(None), WeatherWarning.starts <= now),
-                or_(WeatherWarning.ends.is_(None), WeatherWarning.ends > now),
-            )
-            .order_by(WeatherWarning.in_county.desc(), WeatherWarning.level.desc())
-        )
-    )
+    """Every warning in force now, anywhere: for the map layer."""
+    query = select(WeatherWarning).where(*_in_force(now))
+    return list(session.scalars(query.order_by(WeatherWarning.in_county.desc(), WeatherWarning.id)))
 
 
 def fingerprint(warnings: Sequence[WeatherWarning]) -> str:

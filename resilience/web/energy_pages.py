@@ -11,8 +11,6 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-import folium
-from branca.element import MacroElement
 from flask import (
     Blueprint,
     Response,
@@ -26,7 +24,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from jinja2 import Template
 from markupsafe import Markup
 
 from geodata.loaders.energy import read_measures, read_readings, read_register
@@ -39,7 +36,7 @@ from resilience.i18n import current_language
 from resilience.i18n import gettext as _
 from resilience.services import energy as service
 from resilience.web.auth import require_role
-from resilience.web.maps import COUNTY_CENTRE, map_parts
+from resilience.web.maps import JsInit, base_map, map_parts
 from resilience.web.scenario_pages import format_number
 
 bp = Blueprint("energy", __name__)
@@ -408,21 +405,6 @@ def delete_reading(reading_id: int):  # type: ignore[no-untyped-def]
 # --- map --------------------------------------------------------------------------------------
 
 
-class EnergyLayers(MacroElement):
-    """Hands the folium map to EnergyMap.init (templates/energy/map.html)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        EnergyMap.init({{ this._parent.get_name() }}, {{ this.config }});
-        {% endmacro %}"""
-    )
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "EnergyLayers"
-        self.config = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-
-
 MAP_WORDS = (
     "Buildings by energy class",
     "Total use per municipality",
@@ -463,20 +445,7 @@ def map_page():  # type: ignore[no-untyped-def]
     register = service.load_register(db.session)
     filters = {k: v for k, v in _filters(register).items() if v}
     settings = current_app.config["SETTINGS"]
-    fmap = folium.Map(
-        location=COUNTY_CENTRE,
-        zoom_start=6,
-        tiles=None,
-        prefer_canvas=True,
-        control_scale=True,
-        zoom_snap=0.25,
-    )
-    fmap.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
-    fmap.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
-    if settings.tile_url:
-        folium.TileLayer(
-            tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18
-        ).add_to(fmap)
+    fmap = base_map(settings)
     config = {
         "urls": {
             "buildings": url_for("energy.api_buildings", styled=1, **filters),
@@ -489,7 +458,7 @@ def map_page():  # type: ignore[no-untyped-def]
         "labels": _map_labels(),
         "lang": current_language(),
     }
-    EnergyLayers(config).add_to(fmap)
+    JsInit("EnergyMap.init", config).add_to(fmap)
     return render_template(
         "energy/map.html",
         map=map_parts(fmap),

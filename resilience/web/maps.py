@@ -43,20 +43,49 @@ ENGLISH_NAMES = {
 }
 
 
-class ApiLayers(MacroElement):
-    """Hands the folium map to ResilienceMap.init with the API endpoints and labels."""
+class JsInit(MacroElement):
+    """Hands the folium map to a page's script: `<function>(map, config)`; the script then
+    fetches its layers from the API."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        ResilienceMap.init({{ this._parent.get_name() }}, {{ this.config }});
+        {{ this.function }}({{ this._parent.get_name() }}, {{ this.config }});
         {% endmacro %}"""
     )
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, function: str, config: dict[str, Any]) -> None:
         super().__init__()
-        self._name = "ApiLayers"
+        self._name = "JsInit"
+        self.function = function
         # Inside an inline <script>: "</" would end it early, so escape it.
         self.config = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+
+
+def base_map(settings: Settings, *, canvas: bool = True, draw: bool = False) -> folium.Map:
+    """The county with the configured base map; Leaflet (and Leaflet.draw) from /static."""
+    fmap = folium.Map(
+        location=COUNTY_CENTRE,
+        zoom_start=6,
+        tiles=None,
+        prefer_canvas=canvas,
+        control_scale=True,
+        zoom_snap=0.25,  # lets fitBounds fill the view with the long, narrow county
+    )
+    # Local copies only: the maps must work where CDNs are unreachable.
+    fmap.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
+    fmap.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
+    if draw:
+        fmap.default_js.append(
+            ("leaflet_draw", url_for("static", filename="vendor/leaflet-draw/leaflet.draw.js"))
+        )
+        fmap.default_css.append(
+            ("leaflet_draw_css", url_for("static", filename="vendor/leaflet-draw/leaflet.draw.css"))
+        )
+    if settings.tile_url:  # empty: no base map (offline networks, tests)
+        folium.TileLayer(
+            tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18
+        ).add_to(fmap)
+    return fmap
 
 
 def _labels() -> dict[str, str]:
@@ -106,21 +135,7 @@ def _labels() -> dict[str, str]:
 
 
 def overview_map(settings: Settings) -> folium.Map:
-    fmap = folium.Map(
-        location=COUNTY_CENTRE,
-        zoom_start=6,
-        tiles=None,
-        prefer_canvas=True,
-        control_scale=True,
-        zoom_snap=0.25,  # lets fitBounds fill the view with the long, narrow county
-    )
-    # Local copies: the map must work where CDNs are unreachable.
-    fmap.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
-    fmap.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
-    if settings.tile_url:  # empty: no base map (offline networks, tests)
-        folium.TileLayer(
-            tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18
-        ).add_to(fmap)
+    fmap = base_map(settings)
     config = {
         "urls": {
             "municipalities": url_for("api.municipalities", simplify=100),
@@ -133,7 +148,7 @@ def overview_map(settings: Settings) -> folium.Map:
         "labels": _labels(),
         "siteNumbers": list(SITE_NUMBERS),
     }
-    ApiLayers(config).add_to(fmap)
+    JsInit("ResilienceMap.init", config).add_to(fmap)
     return fmap
 
 

@@ -6,17 +6,12 @@ MacroElement hands it to a function of static/js/scenarios.js; the layers come f
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import folium
-from branca.element import MacroElement
-from flask import url_for
-from jinja2 import Template
 
 from resilience.config import Settings
-from resilience.i18n import gettext as _
-from resilience.web.maps import COUNTY_CENTRE
+from resilience.web.maps import JsInit, base_map
 
 # Warning levels (scenario files spell them in English) and the colours of SMHI's warnings.
 LEVEL_STYLE = {
@@ -40,50 +35,6 @@ UNPOWERED_COLOR = "#d62828"
 GENERATOR_COLOR = "#f77f00"
 
 
-class PageScript(MacroElement):
-    """Hands the folium map to ScenarioPages.<function>(map, config)."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        ScenarioPages.{{ this.function }}({{ this._parent.get_name() }}, {{ this.config }});
-        {% endmacro %}"""
-    )
-
-    def __init__(self, function: str, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "ScenarioPages"
-        self.function = function
-        # Inside an inline <script>: "</" would end it early, so escape it.
-        self.config = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-
-
-def base_map(settings: Settings, *, canvas: bool = True, draw: bool = False) -> folium.Map:
-    """The county with the configured base map, Leaflet (and Leaflet.draw) from /static."""
-    fmap = folium.Map(
-        location=COUNTY_CENTRE,
-        zoom_start=6,
-        tiles=None,
-        prefer_canvas=canvas,
-        control_scale=True,
-        zoom_snap=0.25,
-    )
-    # Local copies only: the maps must work where CDNs are unreachable.
-    fmap.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
-    fmap.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
-    if draw:
-        fmap.default_js.append(
-            ("leaflet_draw", url_for("static", filename="vendor/leaflet-draw/leaflet.draw.js"))
-        )
-        fmap.default_css.append(
-            ("leaflet_draw_css", url_for("static", filename="vendor/leaflet-draw/leaflet.draw.css"))
-        )
-    if settings.tile_url:  # empty: no base map (offline networks, tests)
-        folium.TileLayer(
-            tiles=settings.tile_url, attr=settings.tile_attribution, name=_("Map"), max_zoom=18
-        ).add_to(fmap)
-    return fmap
-
-
 def styles() -> dict[str, Any]:
     return {
         "levels": {level: color for level, (_label, color) in LEVEL_STYLE.items()},
@@ -98,11 +49,11 @@ def styles() -> dict[str, Any]:
 def editor_map(settings: Settings, config: dict[str, Any]) -> folium.Map:
     # SVG, not canvas: Leaflet.draw's editing handles work on SVG paths.
     fmap = base_map(settings, canvas=False, draw=True)
-    PageScript("initEditor", config | {"styles": styles()}).add_to(fmap)
+    JsInit("ScenarioPages.initEditor", config | {"styles": styles()}).add_to(fmap)
     return fmap
 
 
 def run_map(settings: Settings, config: dict[str, Any]) -> folium.Map:
     fmap = base_map(settings, canvas=True)
-    PageScript("initRunMap", config | {"styles": styles()}).add_to(fmap)
+    JsInit("ScenarioPages.initRunMap", config | {"styles": styles()}).add_to(fmap)
     return fmap
