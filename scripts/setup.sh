@@ -69,4 +69,5 @@ fi
 # --- Test tools --------------------------------------------------------------------
 if [ "$mode" = dev ]; then
   if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then apt_install chromium chromium-driver; else say "Chromium and chromedriver are installed"; fi
+  command -v ogrinfo >/dev/null || apt_install gdal-bin  # exports are checked with GDAL's own ogrinfo
 fi

@@ -10,13 +10,13 @@ from functools import cache
 
 from flask import Flask
 from rq import get_current_job
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from geodata.loaders.warnings import MAX_BYTES
 from resilience import create_app
 from resilience.db import db
 from resilience.models import Run
-from resilience.services import runs, warnings
+from resilience.services import exports, runs, warnings
 from workers.queue import enqueue_live
 
 log = logging.getLogger(__name__)
@@ -129,3 +129,35 @@ def check_live_state() -> str | None:
         if fingerprint:
             enqueue_live(app.config["SETTINGS"], fingerprint)
         return fingerprint
+
+
+def export_layers(export_id: str, request: dict[str, object]) -> dict[str, object]:
+    """Build a background export (services/exports.py) from one snapshot of the data, with
+    its progress in the job's meta and in the export record. Building it again writes the
+    same file. Exceptions propagate so that RQ retries and finally marks it failed."""
+    app = _app()
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        db.dispose()
+        job = get_current_job()
+
+        def progress(percent: float, step: str) -> None:
+            exports.set_progress(settings, export_id, percent, step)
+            if job is not None:
+                job.meta.update(progress=round(percent, 1), step=step)
+                job.save_meta()
+
+        try:
+            with db.begin() as session:
+                # Every layer from the same snapshot, even while an import commits.
+                session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+                record = exports.build_background(session, settings, export_id, request, progress)
+        except Exception as exc:
+            retrying = job is not None and (job.retries_left or 0) > 0
+            exports.mark_failed(settings, export_id, f"{type(exc).__name__}: {exc}", retrying)
+            log.exception("export %s failed", export_id)
+            raise
+        if job is not None:
+            job.meta.update(progress=100.0, step="done")
+            job.save_meta()
+        return {"export_id": export_id, "file": record["file_name"], "bytes": record["size_bytes"]}

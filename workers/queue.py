@@ -127,3 +127,32 @@ def enqueue_live_check(settings: Settings, now: float, every: int = 60) -> str |
     except DuplicateJobError:
         return None
     return job_id
+
+
+EXPORT_TIMEOUT_S = 30 * 60
+
+
+def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) -> str:
+    """Enqueue a background export (services/exports.py) once: the job id is the export's
+    id, made from its request and the data, so asking again while it is queued or running
+    adds nothing. Retried like a run; the file is kept 24 hours."""
+    intervals = settings.run_retry_intervals
+    q = queue(settings)
+    kwargs: dict[str, Any] = {
+        "job_id": export_id,
+        "unique": True,
+        "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
+        "job_timeout": EXPORT_TIMEOUT_S,
+        "result_ttl": 24 * 3600,
+        "failure_ttl": 24 * 3600,
+        "description": f"Export {request.get('format')} {export_id}",
+    }
+    try:
+        q.enqueue("workers.jobs.export_layers", export_id, request, **kwargs)
+    except DuplicateJobError:
+        # A finished or failed job of the same id is an earlier build (its file expired or
+        # failed): replace it. A live one stands.
+        if job_state(settings, export_id) in ("finished", "failed", "stopped", "canceled"):
+            Job.fetch(export_id, connection=q.connection, serializer=JSONSerializer).delete()
+            q.enqueue("workers.jobs.export_layers", export_id, request, **kwargs)
+    return export_id

@@ -484,7 +484,13 @@ def audit(
 def audit_entries(
     session: Session, *, site_id: int | None = None, limit: int = 200
 ) -> list[AuditLog]:
-    query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    # Changes only: GIS exports share the table (services/exports.py) but change nothing.
+    query = (
+        select(AuditLog)
+        .where(AuditLog.action != "export")
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(limit)
+    )
     if site_id is not None:
         query = query.where(AuditLog.site_id == site_id)
     return list(session.scalars(query))

@@ -11,6 +11,7 @@ from branca.element import MacroElement
 from flask import url_for
 from jinja2 import Template
 
+from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
 from resilience.i18n import current_language
 from resilience.i18n import gettext as _
@@ -121,6 +122,8 @@ def _labels() -> dict[str, str]:
         "warning_orange",
         "warning_red",
         "warning_message",
+        "Export all layers",
+        "More choices…",
         *SITE_NUMBERS,
         "state",
         "region",
@@ -147,6 +150,12 @@ def overview_map(settings: Settings) -> folium.Map:
         "categories": {c: {"color": color} for c, (_t, color) in CATEGORY_STYLE.items()},
         "labels": _labels(),
         "siteNumbers": list(SITE_NUMBERS),
+        # Every layer for GIS in one click (web/exports.py); the export page has the choices.
+        "exports": {
+            "layers": url_for("exports.api_layers"),
+            "page": url_for("exports.page"),
+            "formats": [[f, FORMAT_NAMES[f]] for f in ("gpkg", "shp", "csv", "geojson")],
+        },
     }
     JsInit("ResilienceMap.init", config).add_to(fmap)
     return fmap

@@ -488,6 +488,15 @@
       });
       html += '<h5>' + escapeHtml(t('Municipalities')) + '</h5><div>'
         + swatch('transparent', 'line') + escapeHtml(t('Municipal boundary')) + '</div>';
+      if (config.exports) { // downloads for QGIS/ArcGIS (the export page has the choices)
+        const links = config.exports.formats.map((f) => '<a href="'
+          + escapeHtml(withParams(config.exports.layers, { format: f[0] })) + '">'
+          + escapeHtml(f[1]) + '</a>').join(' · ');
+        html += '<h5>' + escapeHtml(t('Export all layers')) + '</h5>'
+          + '<div class="legend-exports" style="white-space: normal">' + links + '</div>'
+          + '<div><a href="' + escapeHtml(config.exports.page) + '">'
+          + escapeHtml(t('More choices…')) + '</a></div>';
+      }
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);

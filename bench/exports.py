@@ -1,0 +1,152 @@
+"""Export benchmark (issue 5): time and size of exports, measured in one run on this machine.
+
+- `bench_full_gpkg()`: the built-in Västerbotten data (geodata.demo), every map layer in one
+  GeoPackage in EPSG:3006, as the direct download builds it (plan, read from PostGIS, write);
+  the same layers in the other formats; and the results of the inland snowstorm run.
+- `bench_large_grid()`: the population grid of the Sweden-sized synthetic data set
+  (250,000 cells) as a GeoPackage, as a background job builds it: the reason for the
+  threshold between direct and background exports (services/exports.DIRECT_MAX_FEATURES).
+
+The database is RESILIENCE_BENCH_EXPORTS_DATABASE_URL (default resilience_bench_exports,
+recreated). Ratios last: time per feature against the direct threshold's budget (1 s for
+DIRECT_MAX_FEATURES features).
+
+    .venv/bin/python bench/exports.py [--skip-sweden]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from resilience.cli import alembic_config, create_database
+from resilience.services import exports
+from resilience.services.exports import ExportRequest
+
+BENCH_DB = os.environ.get(
+    "RESILIENCE_BENCH_EXPORTS_DATABASE_URL",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_bench_exports",
+)
+REPEAT = 3
+DIRECT_BUDGET_S = 1.0  # what a direct download of DIRECT_MAX_FEATURES may take
+
+
+def fresh_database() -> Session:
+    from alembic import command
+
+    create_database(BENCH_DB)
+    engine = create_engine(BENCH_DB)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+    command.upgrade(alembic_config(BENCH_DB), "head")
+    return sessionmaker(engine)()
+
+
+def timed_export(session: Session, request: ExportRequest) -> tuple[float, int, int]:
+    """Median seconds of REPEAT builds (plan + read + write), the file size and features."""
+    seconds, size, features = [], 0, 0
+    for _ in range(REPEAT):
+        with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+            started = time.perf_counter()
+            plan = exports.plan_export(session, request)
+            path = exports.build(session, plan, Path(tmp))
+            seconds.append(time.perf_counter() - started)
+            size, features = path.stat().st_size, plan.features
+        session.rollback()
+    return statistics.median(seconds), size, features
+
+
+def report(label: str, figures: tuple[float, int, int], out: Callable[[str], None]) -> None:
+    seconds, size, features = figures
+    out(f"{label}_features: {features}")
+    out(f"{label}_seconds: {seconds:.3f}")
+    out(f"{label}_megabytes: {size / 1e6:.2f}")
+
+
+def load_vasterbotten(session: Session) -> int:
+    """The built-in data set and a finished run of its inland snowstorm; the run id."""
+    from geodata.demo import build_demo
+    from geodata.demo.scenarios import builtin_scenarios
+    from resilience.scenarios import parse_scenario
+    from resilience.services import imports, runs
+
+    demo = build_demo()
+    with session.begin():
+        imports.import_boundaries(session, demo.municipalities, "demo")
+        imports.import_population(session, demo.cells, "demo")
+        imports.import_sites(session, demo.sites, "demo")
+        scenario = runs.create_scenario(
+            session, parse_scenario(builtin_scenarios(demo.municipalities)[0]), kind="builtin"
+        )
+        run = runs.start_run(session, scenario)
+        runs.compute_run(session, run.id)
+    return run.id
+
+
+def bench_full_gpkg(out: Callable[[str], None] = print) -> list[str]:
+    """The full GeoPackage of the built-in data: time and size; returns the ratio lines."""
+    session = fresh_database()
+    run_id = load_vasterbotten(session)
+    full = timed_export(session, ExportRequest(format="gpkg"))
+    report("vasterbotten_full_gpkg", full, out)
+    for fmt in ("shp", "csv", "geojson"):
+        crs = 4326 if fmt == "geojson" else 3006
+        report(f"vasterbotten_full_{fmt}", timed_export(session, ExportRequest(fmt, crs)), out)
+    run = timed_export(
+        session, ExportRequest(format="gpkg", layers=exports.RUN_LAYER_IDS, run_id=run_id)
+    )
+    report("vasterbotten_run_gpkg", run, out)
+    session.close()
+    per_feature = full[0] / full[2]
+    budget = DIRECT_BUDGET_S / exports.DIRECT_MAX_FEATURES
+    return [f"vasterbotten_full_gpkg_time_per_feature_vs_direct_budget: {per_feature / budget:.2f}"]
+
+
+def bench_large_grid(out: Callable[[str], None] = print) -> list[str]:
+    """The Sweden-sized synthetic grid (250,000 cells) as one GeoPackage layer."""
+    from bench.coverage import copy_dataset
+    from bench.coverage_compute import synthetic_sweden
+
+    sites, cells, names, _scenario = synthetic_sweden(0)
+    session = fresh_database()
+    with session.begin():
+        copy_dataset(session, sites, cells, names)
+    seconds, size, features = timed_export(
+        session, ExportRequest(format="gpkg", layers=("population",))
+    )
+    report("sweden_grid_gpkg", (seconds, size, features), out)
+    session.close()
+    per_feature = seconds / features
+    budget = DIRECT_BUDGET_S / exports.DIRECT_MAX_FEATURES
+    return [
+        f"sweden_grid_gpkg_time_per_feature_vs_direct_budget: {per_feature / budget:.2f}",
+        "sweden_grid_gpkg_features_vs_direct_threshold:"
+        f" {features / exports.DIRECT_MAX_FEATURES:.1f}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-sweden", action="store_true")
+    args = parser.parse_args()
+    ratios = bench_full_gpkg()
+    if not args.skip_sweden:
+        ratios += bench_large_grid()
+    for line in ratios:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

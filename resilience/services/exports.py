@@ -1,0 +1,947 @@
+"""Exports for GIS (issue #5): the map layers and a run's results as GeoPackage, GeoJSON,
+CSV or zipped Shapefile, in SWEREF 99 TM (EPSG:3006) or WGS 84 (EPSG:4326).
+
+What can be exported (`LAYER_IDS`, `RUN_LAYER_IDS`) and with which fields is declared here;
+the rows are read from PostGIS in batches (geometry transformed and as WKB in the same
+query) and written by geodata.exporters. Small exports are built in the request; above
+`DIRECT_MAX_FEATURES` features an export is built by an RQ job (workers/jobs.py
+export_layers), whose state is kept in a JSON record beside the file under
+`var_dir/exports` until it expires (`EXPORT_TTL_S`). Every export is written to the audit
+log (action "export").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geodata import exporters
+from geodata.exporters import Field, Layer, LayerSchema
+from resilience.config import Settings
+from resilience.crs import SWEREF99TM, WGS84, parse_epsg
+from resilience.errors import BadInput, Conflict, DomainError, NotFound
+from resilience.models import CATEGORIES, AuditLog, Municipality, Run
+
+# Up to this many features (summed over the layers; for gap polygons, the cells dissolved)
+# an export is built while the request waits: ~1 s for a GeoPackage on a 2-core machine,
+# and the built-in Västerbotten data (~3,300 features) stays well below it. A 250,000-cell
+# grid, or the cells of a run over it, goes to a worker.
+DIRECT_MAX_FEATURES = 20_000
+BATCH_ROWS = 10_000  # rows per Arrow batch, and between two progress reports
+EXPORT_TTL_S = 24 * 3600  # a finished background export is kept this long
+LOST_AFTER_S = 60  # a queued record RQ does not know after this long was lost
+CRSS = (SWEREF99TM, WGS84)
+AUDIT_ACTION = "export"
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+COUNTY_SLUG = "vasterbotten"
+OUTSIDE_NAME = "Utanför kommunerna"
+
+LAYER_IDS = ("municipalities", "population", "care", "power", "food", "energy")
+RUN_LAYER_IDS = ("sites", "cells", "municipalities", "gaps")
+SERVICES = (("food", "Livsmedel"), ("care", "Vård"), ("shelter", "Trygghetspunkt"))
+
+
+class ExportGone(DomainError):
+    status, code = 410, "gone"
+
+
+# --- what is exported: layers, fields, Shapefile names -----------------------------------
+
+_SITE_NUMBER_FIELDS = {
+    "residents": Field("residents", "int", None, "people who depend on the site"),
+    "critical_load_kw": Field("critical_load_kw", "float", "crit_kw", "critical load, kW"),
+    "backup_kw": Field("backup_kw", "float", None, "backup power, kW"),
+    "fuel_hours": Field("fuel_hours", "float", None, "backup fuel, hours"),
+    "priority": Field("priority", "int", None, "Styrel priority, 1 highest"),
+    "capacity_kw": Field("capacity_kw", "float", "cap_kw", "generator capacity, kW"),
+    "mobilization_hours": Field(
+        "mobilization_hours", "float", "mobil_h", "mobile generator: hours to set off"
+    ),
+    "heated_area_m2": Field("heated_area_m2", "float", "area_m2", "heated area, m²"),
+    "energy_kwh_year": Field("energy_kwh_year", "float", "kwh_year", "energy use, kWh/year"),
+    "owner": Field("owner", "text", None, "state, region or municipality"),
+    "shelter_capacity": Field(
+        "shelter_capacity", "int", "shelt_cap", "warm shelter places (> 0: trygghetspunkt)"
+    ),
+}
+# The attributes the coverage model uses per category (coverage-model.md, "Inputs"); any
+# other attribute of a site is in `attributes` (JSON text).
+CATEGORY_FIELDS = {
+    "care": ("residents", "critical_load_kw", "backup_kw", "fuel_hours", "priority"),
+    "power": ("capacity_kw", "fuel_hours", "mobilization_hours"),
+    "food": ("backup_kw", "fuel_hours"),
+    "energy": (
+        "heated_area_m2",
+        "energy_kwh_year",
+        "owner",
+        "backup_kw",
+        "fuel_hours",
+        "shelter_capacity",
+    ),
+}
+# Layer names in the files (ASCII), and titles, in Swedish: what the planners see in QGIS.
+CATEGORY_LAYERS = {
+    "care": ("vard", "Vård och omsorg"),
+    "power": ("reservkraft", "Reservkraft"),
+    "food": ("livsmedel", "Livsmedel"),
+    "energy": ("energi", "Energikrävande byggnader"),
+}
+_MUNICIPALITY_CODE = Field("municipality_code", "text", "muni_code", "kommun code")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One exported layer: its schema and the SQL that reads it. `select` returns the
+    schema's fields in order and then the geometry as WKB in :crs; `count` the number of
+    rows it reads (for gaps: the cells dissolved)."""
+
+    id: str
+    schema: LayerSchema
+    select: str
+    count: str
+    single_row_batches: bool = False  # gaps: a few big polygons, read at once
+
+
+def _geom(column: str) -> str:
+    return f"ST_AsBinary(ST_Transform({column}, CAST(:crs AS integer)))"
+
+
+def _where(*clauses: str | None) -> str:
+    kept = [c for c in clauses if c]
+    return " WHERE " + " AND ".join(kept) if kept else ""
+
+
+def layer_sources(municipality: str | None) -> dict[str, Source]:
+    """The map layers, filtered by municipality when given (the SQL varies only by fixed
+    fragments; values are bound parameters)."""
+    by_code = "m.code = :municipality" if municipality else None
+    sources: dict[str, Source] = {
+        "municipalities": Source(
+            "municipalities",
+            LayerSchema(
+                "kommuner",
+                "Kommuner",
+                "MultiPolygon",
+                (
+                    Field("code", "text", None, "kommun code (4 digits)"),
+                    Field("name", "text"),
+                    Field("population", "bigint", None, "inhabitants in the grid"),
+                    Field("sites", "int", None, "sites in the municipality"),
+                ),
+            ),
+            "SELECT m.code, m.name, COALESCE(p.population, 0)::bigint,"
+            f" COALESCE(s.sites, 0)::int, {_geom('m.geom')} FROM municipalities m"
+            " LEFT JOIN (SELECT municipality_code, SUM(population)::bigint AS population"
+            "   FROM population_cells GROUP BY 1) p ON p.municipality_code = m.code"
+            " LEFT JOIN (SELECT municipality_code, COUNT(*) AS sites FROM sites GROUP BY 1) s"
+            f"   ON s.municipality_code = m.code{_where(by_code)} ORDER BY m.code",
+            f"SELECT count(*) FROM municipalities m{_where(by_code)}",
+        ),
+        "population": Source(
+            "population",
+            LayerSchema(
+                "befolkning",
+                "Befolkningsrutor",
+                "Polygon",
+                (
+                    Field("id", "bigint"),
+                    Field("x_ll", "int", None, "lower-left corner, EPSG:3006 easting, m"),
+                    Field("y_ll", "int", None, "lower-left corner, EPSG:3006 northing, m"),
+                    Field("cell_size", "int", None, "cell side, m"),
+                    Field("population", "int", None, "inhabitants"),
+                    _MUNICIPALITY_CODE,
+                ),
+            ),
+            "SELECT id, x_ll, y_ll, cell_size, population, municipality_code,"
+            f" {_geom('geom')} FROM population_cells"
+            + _where("population > 0", municipality and "municipality_code = :municipality")
+            + " ORDER BY id",
+            "SELECT count(*) FROM population_cells"
+            + _where("population > 0", municipality and "municipality_code = :municipality"),
+        ),
+    }
+    for category in CATEGORIES:
+        name, title = CATEGORY_LAYERS[category]
+        numbers = CATEGORY_FIELDS[category]
+        where = _where(
+            "s.category = :category_" + category,
+            municipality and "s.municipality_code = :municipality",
+        )
+        sources[category] = Source(
+            category,
+            LayerSchema(
+                name,
+                title,
+                "Point",
+                (
+                    Field("id", "int"),
+                    Field("name", "text"),
+                    Field("category", "text", None, "care, power, food or energy"),
+                    Field("kind", "text"),
+                    Field("source", "text"),
+                    Field("source_id", "text", None, "id in its source, unique per source"),
+                    _MUNICIPALITY_CODE,
+                    Field("municipality_name", "text", "muni_name"),
+                    *(_SITE_NUMBER_FIELDS[n] for n in numbers),
+                    Field("attributes", "text", None, "other attributes, JSON"),
+                ),
+            ),
+            "SELECT s.id, s.name, s.category, s.kind, s.source, s.source_id,"
+            " s.municipality_code, m.name,"
+            + "".join(f" s.{n}," for n in numbers)
+            + f" s.attributes::text, {_geom('s.geom')} FROM sites s"
+            " LEFT JOIN municipalities m ON m.code = s.municipality_code"
+            f"{where} ORDER BY s.id",
+            f"SELECT count(*) FROM sites s{where}",
+        )
+    return sources
+
+
+def run_sources(municipality: str | None, category: str | None) -> dict[str, Source]:
+    """A run's results: every site with its power status, every populated cell with its
+    travel times, the summary per municipality, and the gaps dissolved per service."""
+    in_municipality = "r.municipality_code = :municipality" if municipality else None
+    site_where = _where(
+        "r.run_id = :run", in_municipality, "s.category = :category" if category else None
+    )
+    cell_where = _where("r.run_id = :run", in_municipality)
+    minutes = [
+        Field(f"{s}_minutes", "float", f"{s[:5]}_min", f"travel minutes to {s}, scenario")
+        for s, _n in SERVICES
+    ] + [
+        Field(f"{s}_minutes_baseline", "float", f"{s[:4]}_min_b", "travel minutes, baseline")
+        for s, _n in SERVICES
+    ]
+    covered = [
+        Field(f"{s}_covered", "bool", f"{s[:5]}_cov", "within the time limit, scenario")
+        for s, _n in SERVICES
+    ] + [
+        Field(f"{s}_covered_baseline", "bool", f"{s[:4]}_cov_b", "within the limit, baseline")
+        for s, _n in SERVICES
+    ]
+    new = [
+        Field(f"new_{s}_gap", "bool", f"new_{s[:5]}", "not covered, but covered in the baseline")
+        for s, _n in SERVICES
+    ]
+    uncovered = [
+        Field(f"uncovered_{s}", "bigint", f"unc_{s[:5]}", f"people without {s}, scenario")
+        for s, _n in SERVICES
+    ] + [
+        Field(f"baseline_uncovered_{s}", "bigint", f"b_unc_{s[:4]}", "people without, baseline")
+        for s, _n in SERVICES
+    ]
+    services_sql = ", ".join(
+        f"('{s}', '{label}', NOT r.{s}_covered, r.{s}_covered_baseline)" for s, label in SERVICES
+    )
+    gap_where = _where("r.run_id = :run", "g.uncovered", in_municipality)
+    return {
+        "sites": Source(
+            "sites",
+            LayerSchema(
+                "platser",
+                "Platser: el i scenariot",
+                "Point",
+                (
+                    Field("site_id", "int"),
+                    Field("name", "text"),
+                    Field("category", "text"),
+                    Field("kind", "text"),
+                    Field("source_id", "text"),
+                    _MUNICIPALITY_CODE,
+                    Field("residents", "int"),
+                    Field("status", "text", None, "grid, backup, partial or none"),
+                    Field(
+                        "hours_unpowered_before",
+                        "float",
+                        "h_before",
+                        "hours without power before mobile generators",
+                    ),
+                    Field("hours_unpowered", "float", "h_unpower", "hours without power"),
+                    Field("unpowered", "bool", None, "hours_unpowered > 0"),
+                    Field("generator_id", "int", "gen_id", "assigned mobile generator"),
+                    Field("generator_source_id", "text", "gen_src_id"),
+                    Field("generator_name", "text", "gen_name"),
+                    Field("arrival_hours", "float", "arrival_h", "generator arrival, hours"),
+                ),
+            ),
+            "SELECT s.id, s.name, s.category, s.kind, s.source_id, r.municipality_code,"
+            " s.residents, r.status, r.hours_unpowered_before, r.hours_unpowered,"
+            " r.hours_unpowered > 0, r.generator_id, g.source_id, g.name, r.arrival_hours,"
+            f" {_geom('s.geom')} FROM run_sites r JOIN sites s ON s.id = r.site_id"
+            f" LEFT JOIN sites g ON g.id = r.generator_id{site_where} ORDER BY s.id",
+            "SELECT count(*) FROM run_sites r JOIN sites s ON s.id = r.site_id" + site_where,
+        ),
+        "cells": Source(
+            "cells",
+            LayerSchema(
+                "rutor",
+                "Rutor: restider och täckning",
+                "Polygon",
+                (
+                    Field("cell_id", "bigint"),
+                    _MUNICIPALITY_CODE,
+                    Field("population", "int"),
+                    *minutes,
+                    *covered,
+                    *new,
+                ),
+            ),
+            "SELECT r.cell_id, r.municipality_code, r.population,"
+            + "".join(f" r.{f.name}," for f in minutes + covered)
+            + "".join(f" (NOT r.{s}_covered AND r.{s}_covered_baseline)," for s, _n in SERVICES)
+            + f" {_geom('c.geom')} FROM run_cells r"
+            f" LEFT JOIN population_cells c ON c.id = r.cell_id{cell_where} ORDER BY r.cell_id",
+            "SELECT count(*) FROM run_cells r" + cell_where,
+        ),
+        "municipalities": Source(
+            "municipalities",
+            LayerSchema(
+                "kommuner",
+                "Kommuner: sammanfattning",
+                "MultiPolygon",
+                (
+                    Field("code", "text", None, "kommun code; empty: outside every kommun"),
+                    Field("name", "text"),
+                    Field("population", "bigint"),
+                    *uncovered,
+                    Field("care_sites_unpowered", "int", "care_unpow"),
+                    Field("residents_unpowered", "int", "res_unpow"),
+                    Field("resident_hours_unpowered", "float", "res_h_unpo"),
+                    Field("generators_assigned", "int", "gen_assign"),
+                ),
+            ),
+            "SELECT NULLIF(r.code, ''), CASE WHEN r.code = '' THEN :outside ELSE r.name END,"
+            " r.population,"
+            + "".join(f" r.{f.name}," for f in uncovered)
+            + " r.care_sites_unpowered, r.residents_unpowered, r.resident_hours_unpowered,"
+            f" r.generators_assigned, {_geom('m.geom')} FROM run_municipalities r"
+            " LEFT JOIN municipalities m ON m.code = r.code"
+            + _where("r.run_id = :run", municipality and "r.code = :municipality")
+            + " ORDER BY r.code = '', r.code",
+            "SELECT count(*) FROM run_municipalities r"
+            + _where("r.run_id = :run", municipality and "r.code = :municipality"),
+        ),
+        "gaps": Source(
+            "gaps",
+            LayerSchema(
+                "luckor",
+                "Luckor per tjänst",
+                "MultiPolygon",
+                (
+                    Field("service", "text", None, "food, care or shelter"),
+                    Field("service_name", "text", "serv_name"),
+                    Field("new_gap", "bool", None, "covered in the baseline: a new gap"),
+                    Field("cells", "int", None, "grid cells dissolved"),
+                    Field("population", "bigint"),
+                    Field("area_km2", "float", None, "km²"),
+                ),
+            ),
+            # ST_Union per service and new/old: the uncovered cells dissolved into areas.
+            "SELECT g.service, g.service_name, g.baseline_covered, count(*)::int,"
+            " sum(r.population)::bigint, (sum(ST_Area(c.geom)) / 1e6)::float8,"
+            f" {_geom('ST_Multi(ST_Union(c.geom))')} FROM run_cells r"
+            " JOIN population_cells c ON c.id = r.cell_id"
+            f" CROSS JOIN LATERAL (VALUES {services_sql})"
+            f" AS g(service, service_name, uncovered, baseline_covered){gap_where}"
+            " GROUP BY g.service, g.service_name, g.baseline_covered"
+            " ORDER BY array_position(ARRAY['food', 'care', 'shelter'], g.service),"
+            " g.baseline_covered",
+            "SELECT count(*) FROM run_cells r JOIN population_cells c ON c.id = r.cell_id"
+            f" CROSS JOIN LATERAL (VALUES {services_sql})"
+            f" AS g(service, service_name, uncovered, baseline_covered){gap_where}",
+            single_row_batches=True,
+        ),
+    }
+
+
+def schemas() -> dict[str, list[LayerSchema]]:
+    """Every layer's schema, for the documentation of the Shapefile field names."""
+    return {
+        "layers": [s.schema for s in layer_sources(None).values()],
+        "run": [s.schema for s in run_sources(None, None).values()],
+    }
+
+
+# --- what is asked for ----------------------------------------------------------------------
+
+
+def _names(value: Any) -> list[str]:
+    """Layer ids from "a,b", ["a", "b"] or ["a,b"]."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """An export: the map layers (`run_id` None) or a run's results, in a format and CRS,
+    optionally filtered. With `category` and no layers named, a layers export is that
+    category's sites alone; in a run export it filters the site results."""
+
+    format: str = "gpkg"
+    crs: int = SWEREF99TM
+    layers: tuple[str, ...] = LAYER_IDS
+    run_id: int | None = None
+    municipality: str | None = None
+    category: str | None = None
+    csv_geometry: str = "wkt"
+
+    @classmethod
+    def parse(cls, values: Mapping[str, Any], run_id: int | None = None) -> ExportRequest:
+        fmt = str(values.get("format") or "gpkg").lower()
+        if fmt not in exporters.FORMATS:
+            raise BadInput(f"unknown format {fmt!r}; use one of {', '.join(exporters.FORMATS)}")
+        default_crs = WGS84 if fmt == "geojson" else SWEREF99TM
+        try:
+            crs = parse_epsg(values.get("crs"), default=default_crs)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from exc
+        if crs not in CRSS:
+            raise BadInput("crs must be 3006 (SWEREF 99 TM) or 4326 (WGS 84)")
+        if fmt == "geojson" and crs != WGS84:
+            raise BadInput("GeoJSON is always WGS 84 (RFC 7946): leave out crs or use 4326")
+        if run_id is None and values.get("run") not in (None, ""):
+            run = str(values["run"])
+            if not run.isdigit():
+                raise BadInput("run must be a run number")
+            run_id = int(run)
+        category = values.get("category") or None
+        if category is not None and category not in CATEGORIES:
+            raise BadInput(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+        known = RUN_LAYER_IDS if run_id is not None else LAYER_IDS
+        named = _names(values.get("layers"))
+        unknown = [n for n in named if n not in known]
+        if unknown:
+            raise BadInput(f"unknown layers {', '.join(unknown)}; use any of {', '.join(known)}")
+        if run_id is None and category:
+            named = [n for n in named or [category] if n not in CATEGORIES or n == category]
+            if not named:
+                raise BadInput(f"category {category} is not among the layers chosen")
+        layers = tuple(n for n in known if n in named) if named else known
+        geometry = str(values.get("geometry") or "wkt").lower()
+        if geometry not in exporters.CSV_GEOMETRIES:
+            raise BadInput("geometry (CSV) must be wkt or xy")
+        municipality = str(values.get("municipality") or "").strip() or None
+        return cls(fmt, crs, layers, run_id, municipality, category, geometry)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["layers"] = list(self.layers)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExportRequest:
+        return cls(**{**data, "layers": tuple(data["layers"])})
+
+    def describe(self) -> str:
+        """For people: "GeoPackage EPSG:3006: run 12 (sites, cells); municipality 2480"."""
+        what = f"run {self.run_id}" if self.run_id is not None else "layers"
+        text_ = f"{exporters.FORMAT_NAMES[self.format]} EPSG:{self.crs}: {what}"
+        text_ += f" ({', '.join(self.layers)})"
+        if self.municipality:
+            text_ += f"; municipality {self.municipality}"
+        if self.category:
+            text_ += f"; category {self.category}"
+        if self.format == "csv":
+            text_ += f"; geometry {self.csv_geometry}"
+        return text_
+
+
+def slugify(value: str) -> str:
+    """ASCII for file names: å, ä → a, ö → o, other accents dropped, the rest as '-'."""
+    value = value.translate(str.maketrans("åäöÅÄÖ", "aaoAAO"))
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "x"
+
+
+@dataclass
+class Plan:
+    """A validated request with its layers, their row counts and the file name."""
+
+    request: ExportRequest
+    sources: list[Source]
+    counts: list[int]
+    file_name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def features(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def direct(self) -> bool:
+        return self.features <= DIRECT_MAX_FEATURES
+
+    @property
+    def basename(self) -> str:
+        return self.file_name.rsplit(".", 1)[0]
+
+
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def file_name(
+    request: ExportRequest,
+    on: date,
+    *,
+    scenario: str | None = None,
+    municipality: str | None = None,
+) -> str:
+    """vasterbotten_<what>[_<kommun>][_<category>][_wgs84]_<date>.<ext>, e.g.
+    vasterbotten_luckor_stormen-ylva_2026-11-26.gpkg or vasterbotten_lager_2026-11-26.gpkg;
+    <what> is luckor_<scenario> for a run, a single layer's name, or lager."""
+    parts = [COUNTY_SLUG]
+    if request.run_id is not None:
+        parts.append(f"luckor_{slugify(scenario or f'korning-{request.run_id}')}")
+    elif len(request.layers) == 1:
+        parts.append(layer_sources(None)[request.layers[0]].schema.name)
+    else:
+        parts.append("lager")
+    if municipality:
+        parts.append(slugify(municipality))
+    if request.category and (request.run_id is not None or request.layers != (request.category,)):
+        parts.append(CATEGORY_LAYERS[request.category][0])
+    if request.crs == WGS84 and request.format != "geojson":
+        parts.append("wgs84")
+    parts.append(on.isoformat())
+    ext = exporters.output_extension(request.format, len(request.layers))
+    return "_".join(parts) + "." + ext
+
+
+def plan_export(session: Session, request: ExportRequest, on: date | None = None) -> Plan:
+    """Check the request against the data (municipality known, run finished), count what
+    each layer reads and name the file."""
+    municipality_name = None
+    if request.municipality:
+        found = session.get(Municipality, request.municipality)
+        if found is None:
+            raise BadInput(f"unknown municipality {request.municipality!r} (a kommun code)")
+        municipality_name = found.name
+    params: dict[str, Any] = {"crs": request.crs, "municipality": request.municipality}
+    scenario = None
+    if request.run_id is not None:
+        run = session.get(Run, request.run_id)
+        if run is None:
+            raise NotFound(f"no run with id {request.run_id}")
+        if run.status != "finished":
+            raise Conflict(f"run {run.id} has no result yet (status {run.status})")
+        scenario = run.scenario_snapshot.get("name") or None
+        sources = run_sources(request.municipality, request.category)
+        params.update(run=run.id, category=request.category, outside=OUTSIDE_NAME)
+    else:
+        sources = layer_sources(request.municipality)
+        params.update({f"category_{c}": c for c in CATEGORIES})
+    chosen = [sources[layer] for layer in request.layers]
+    counts = [int(session.execute(text(s.count), params).scalar_one()) for s in chosen]
+    name = file_name(request, on or today(), scenario=scenario, municipality=municipality_name)
+    return Plan(request, chosen, counts, name, params)
+
+
+def finished_runs(session: Session, limit: int = 100) -> list[Run]:
+    """The runs that can be exported, newest first."""
+    query = select(Run).where(Run.status == "finished").order_by(Run.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def municipality_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of every municipality, by name."""
+    rows = session.execute(select(Municipality.code, Municipality.name).order_by(Municipality.name))
+    return [(code, name) for code, name in rows]
+
+
+# --- building the file ------------------------------------------------------------------
+
+Progress = Callable[[float, str], None]
+
+
+def _batches(
+    session: Session, source: Source, params: dict[str, Any], done: Callable[[int], None]
+) -> Iterator[pa.RecordBatch]:
+    """The rows of a layer as Arrow batches, read with a server-side cursor."""
+    schema = source.schema
+    result = session.execute(
+        text(source.select), params, execution_options={"yield_per": BATCH_ROWS}
+    )
+    for rows in result.partitions():
+        columns = list(zip(*rows, strict=True))
+        by_name = {f.name: columns[i] for i, f in enumerate(schema.fields)}
+        yield exporters.record_batch(schema, by_name, columns[-1])
+        done(len(rows))
+
+
+def build(session: Session, plan: Plan, directory: Path, progress: Progress | None = None) -> Path:
+    """Write the plan's layers into `directory`; returns the file. Progress is reported
+    as 0..100 % of the rows read, with the layer being written as the step."""
+    total = max(plan.features, 1)
+    state = {"done": 0}
+    layers = []
+    for source, count in zip(plan.sources, plan.counts, strict=True):
+
+        def done(rows: int, source: Source = source, count: int = count) -> None:
+            # A gap layer reads a few dissolved rows for many cells: count the cells.
+            state["done"] += count if source.single_row_batches else rows
+            if progress is not None:
+                progress(min(99.0, 100.0 * state["done"] / total), source.schema.name)
+
+        layers.append(Layer(source.schema, _batches(session, source, plan.params, done)))
+    request = plan.request
+    return exporters.write(
+        request.format,
+        layers,
+        directory,
+        plan.basename,
+        request.crs,
+        csv_geometry=request.csv_geometry,
+    )
+
+
+def build_bytes(session: Session, plan: Plan) -> bytes:
+    """A small export in memory, for answering the request directly."""
+    with tempfile.TemporaryDirectory(prefix="export-") as tmp:
+        return build(session, plan, Path(tmp)).read_bytes()
+
+
+def media_type(name: str) -> str:
+    return exporters.MEDIA_TYPES[name.rsplit(".", 1)[-1]]
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+
+def audit(
+    session: Session,
+    user: str | None,
+    plan: Plan,
+    mode: str,
+    export_id: str | None = None,
+) -> None:
+    """Who exported what, when, with which filters, format and CRS. mode: direct (built in
+    the request), background (a job was asked for) or download (a job's file fetched)."""
+    session.add(
+        AuditLog(
+            user_name=user,
+            table_name="exports",
+            row_id=export_id or plan.file_name,
+            action=AUDIT_ACTION,
+            field=mode,
+            new=plan.request.to_dict() | {"features": plan.features, "file": plan.file_name},
+            context=plan.request.describe(),
+        )
+    )
+
+
+def audit_download(session: Session, user: str | None, record: dict[str, Any]) -> None:
+    session.add(
+        AuditLog(
+            user_name=user,
+            table_name="exports",
+            row_id=record["id"],
+            action=AUDIT_ACTION,
+            field="download",
+            new=record["request"]
+            | {"features": record.get("features"), "file": record["file_name"]},
+            context=record.get("description"),
+        )
+    )
+
+
+def audit_entries(session: Session, limit: int = 500) -> list[AuditLog]:
+    query = (
+        select(AuditLog)
+        .where(AuditLog.action == AUDIT_ACTION)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def audit_json(entry: AuditLog) -> dict[str, Any]:
+    return {
+        "at": entry.at.isoformat() if entry.at else None,
+        "user": entry.user_name,
+        "mode": entry.field,
+        "export": entry.row_id,
+        "request": entry.new,
+        "description": entry.context,
+    }
+
+
+# --- background exports: records beside the files ---------------------------------------------
+#
+# A record is var_dir/exports/<id>.json; the file is var_dir/exports/<id>/<file name>. The
+# web process creates the record (queued); the job updates it (running, progress, finished
+# or failed) with atomic replaces, so a reader always sees a whole record.
+
+
+def exports_dir(settings: Settings) -> Path:
+    return settings.var_dir / "exports"
+
+
+def _record_path(settings: Settings, export_id: str) -> Path:
+    if not re.fullmatch(r"export-[0-9a-f]{24}", export_id):
+        raise NotFound(f"no export {export_id}")
+    return exports_dir(settings) / f"{export_id}.json"
+
+
+def read_record(settings: Settings, export_id: str) -> dict[str, Any] | None:
+    path = _record_path(settings, export_id)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def write_record(settings: Settings, record: dict[str, Any]) -> dict[str, Any]:
+    path = _record_path(settings, record["id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return record
+
+
+def update_record(settings: Settings, export_id: str, **changes: Any) -> dict[str, Any]:
+    record = read_record(settings, export_id)
+    if record is None:
+        raise NotFound(f"no export {export_id}")
+    return write_record(settings, record | changes)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fingerprint(session: Session, run_id: int | None) -> list[Any]:
+    """What changes when the exported data changes: imports, edits of sites, the grid."""
+    row = session.execute(
+        text(
+            "SELECT (SELECT max(id) FROM data_imports),"
+            " (SELECT count(*) FROM sites), (SELECT max(updated_at) FROM sites),"
+            " (SELECT count(*) FROM municipalities), (SELECT max(updated_at) FROM municipalities),"
+            " (SELECT count(*) FROM population_cells), (SELECT max(id) FROM population_cells),"
+            " (SELECT sum(population) FROM population_cells),"
+            " (SELECT finished_at FROM runs WHERE id = :run)"
+        ),
+        {"run": run_id},
+    ).one()
+    return [str(v) for v in row]
+
+
+def export_id_for(session: Session, request: ExportRequest) -> str:
+    """The same request over the same data gives the same id, so it is built once."""
+    key = json.dumps(
+        {"request": request.to_dict(), "data": _fingerprint(session, request.run_id)},
+        sort_keys=True,
+    )
+    return "export-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _file_path(settings: Settings, record: dict[str, Any]) -> Path:
+    return exports_dir(settings) / record["id"] / record["file_name"]
+
+
+def record_state(record: dict[str, Any], job_state: str | None, now: datetime) -> dict[str, Any]:
+    """The record as users see it: failed when RQ says the job died (or forgot a queued job
+    long ago), expired after its time."""
+    shown = dict(record)
+    status = record["status"]
+    created = datetime.fromisoformat(record["created_at"])
+    if status in ("queued", "running") and (
+        job_state in ("failed", "stopped", "canceled")
+        or (job_state is None and (now - created).total_seconds() > LOST_AFTER_S)
+    ):
+        shown["status"] = "failed"
+        shown["error"] = record.get("error") or (
+            "the worker stopped unexpectedly; start the export again"
+        )
+    expires = record.get("expires_at")
+    if status == "finished" and expires and now >= datetime.fromisoformat(expires):
+        shown["status"] = "expired"
+    return shown
+
+
+def start_background(
+    session: Session,
+    settings: Settings,
+    request: ExportRequest,
+    user: str | None,
+    job_state: Callable[[str], str | None],
+) -> tuple[dict[str, Any], bool]:
+    """The record of a background export of `request` and whether a job must be enqueued:
+    a queued, running or finished (unexpired) export of the same request and data is
+    reused. `job_state` is RQ's state of a job id. The request is audited in the caller's
+    transaction."""
+    purge_expired(settings)
+    plan = plan_export(session, request)
+    export_id = export_id_for(session, request)
+    record = read_record(settings, export_id)
+    now = _now()
+    reusable = False
+    if record is not None:
+        status = record_state(record, job_state(export_id), now)["status"]
+        reusable = status in ("queued", "running") or (
+            status == "finished" and _file_path(settings, record).exists()
+        )
+    if not reusable:
+        record = write_record(
+            settings,
+            {
+                "id": export_id,
+                "status": "queued",
+                "progress": 0.0,
+                "step": None,
+                "error": None,
+                "request": request.to_dict(),
+                "description": request.describe(),
+                "features": plan.features,
+                "file_name": plan.file_name,
+                "size_bytes": None,
+                "created_by": user,
+                "created_at": now.isoformat(),
+                "started_at": None,
+                "finished_at": None,
+                "expires_at": None,
+                "attempts": 0,
+            },
+        )
+    audit(session, user, plan, "background", export_id)
+    assert record is not None
+    return record, not reusable
+
+
+def build_background(
+    session: Session,
+    settings: Settings,
+    export_id: str,
+    request_data: Mapping[str, Any],
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Build a background export's file (called by the RQ job). Running it again rebuilds
+    the same file; the file appears under its name only when complete."""
+    request = ExportRequest.from_dict(request_data)
+    record = read_record(settings, export_id)
+    plan = plan_export(session, request)
+    if record is None:  # enqueued without a record (by hand): make one
+        record = {
+            "id": export_id,
+            "request": request.to_dict(),
+            "description": request.describe(),
+            "file_name": plan.file_name,
+            "created_by": None,
+            "created_at": _now().isoformat(),
+            "attempts": 0,
+        }
+    plan.file_name = record["file_name"]
+    record = write_record(
+        settings,
+        record
+        | {
+            "status": "running",
+            "progress": 1.0,
+            "step": None,
+            "error": None,
+            "features": plan.features,
+            "started_at": _now().isoformat(),
+            "attempts": int(record.get("attempts") or 0) + 1,
+        },
+    )
+    work = exports_dir(settings) / export_id
+    partial = work / ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    built = build(session, plan, partial, progress)
+    final = work / plan.file_name
+    built.replace(final)
+    shutil.rmtree(partial, ignore_errors=True)
+    finished = _now()
+    return write_record(
+        settings,
+        record
+        | {
+            "status": "finished",
+            "progress": 100.0,
+            "step": None,
+            "size_bytes": final.stat().st_size,
+            "finished_at": finished.isoformat(),
+            "expires_at": (finished + timedelta(seconds=EXPORT_TTL_S)).isoformat(),
+        },
+    )
+
+
+def set_progress(settings: Settings, export_id: str, percent: float, step: str) -> None:
+    update_record(settings, export_id, progress=round(percent, 1), step=step)
+
+
+def mark_failed(settings: Settings, export_id: str, error: str, retrying: bool) -> None:
+    if read_record(settings, export_id) is None:
+        return
+    update_record(
+        settings,
+        export_id,
+        status="queued" if retrying else "failed",
+        step="waiting to retry" if retrying else None,
+        error=error,
+    )
+
+
+def download_path(settings: Settings, record: dict[str, Any], job_state: str | None) -> Path:
+    """The finished file of an export, or the reason there is none."""
+    shown = record_state(record, job_state, _now())
+    if shown["status"] == "expired":
+        raise ExportGone(f"export {record['id']} has expired; start it again")
+    if shown["status"] != "finished":
+        raise Conflict(f"export {record['id']} is not ready (status {shown['status']})")
+    path = _file_path(settings, record)
+    if not path.exists():
+        raise ExportGone(f"the file of export {record['id']} is gone; start it again")
+    return path
+
+
+def recent_records(settings: Settings) -> list[dict[str, Any]]:
+    """The background exports still on record, newest first."""
+    folder = exports_dir(settings)
+    if not folder.is_dir():
+        return []
+    records = []
+    for path in folder.glob("export-*.json"):
+        try:
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue  # being replaced or removed right now
+    return sorted(records, key=lambda r: r["created_at"], reverse=True)
+
+
+def purge_expired(settings: Settings, now: datetime | None = None) -> int:
+    """Delete the files and records of exports past their time: finished ones after
+    EXPORT_TTL_S from finishing, others after EXPORT_TTL_S from their start."""
+    now = now or _now()
+    removed = 0
+    for record in recent_records(settings):
+        ends = (
+            record.get("expires_at")
+            or (
+                datetime.fromisoformat(record["created_at"]) + timedelta(seconds=EXPORT_TTL_S)
+            ).isoformat()
+        )
+        if now >= datetime.fromisoformat(ends):
+            shutil.rmtree(exports_dir(settings) / record["id"], ignore_errors=True)
+            _record_path(settings, record["id"]).unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,377 @@
+"""Exports for GIS: the export page, direct downloads, background exports and their audit.
+
+Everyone logged in (viewer and up) may export the whole county: these are the county's
+own layers, and the same data is readable through the API already; a planner's
+municipality limits what they edit, not what they read. The audit is for admins.
+
+Direct downloads (GET) answer with the file when the export has at most
+services.exports.DIRECT_MAX_FEATURES features. Above that an API client gets 413 and is
+pointed to POST /api/v1/exports, while a browser is sent to the export page with the same
+choices, where one click starts the background export.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from geodata import exporters
+from resilience.config import Settings
+from resilience.db import db
+from resilience.errors import BadInput, Forbidden, NotFound, TooLarge
+from resilience.i18n import gettext as _
+from resilience.models import CATEGORIES
+from resilience.services import exports
+from resilience.web.auth import require_role
+from resilience.web.scenario_pages import format_number, format_time
+from workers.queue import enqueue_export, job_state
+
+bp = Blueprint("exports", __name__)
+
+# The formats in the order the pages offer them.
+FORMAT_ORDER = ("gpkg", "shp", "csv", "geojson")
+LAYER_LABELS = {
+    "municipalities": "Municipalities",
+    "population": "Population grid",
+    "care": "Care",
+    "power": "Backup power",
+    "food": "Food",
+    "energy": "Energy buildings",
+}
+RUN_LAYER_LABELS = {
+    "sites": "Sites with their power status",
+    "cells": "Grid cells with travel times",
+    "municipalities": "Summary per municipality",
+    "gaps": "Gap areas per service",
+}
+# Words of static/js/exports.js.
+JS_WORDS = (
+    "queued",
+    "running",
+    "finished",
+    "failed",
+    "expired",
+    "Download",
+    "waiting to retry",
+)
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _user() -> str | None:
+    return current_user.name if current_user.is_authenticated else None
+
+
+@bp.app_context_processor
+def _export_words() -> dict[str, Any]:
+    """For the links on the map and run pages."""
+    return {"export_formats": [(f, exporters.FORMAT_NAMES[f]) for f in FORMAT_ORDER]}
+
+
+@bp.app_template_filter("iso_time")
+def iso_time(value: str | None) -> str:
+    """A stored ISO time, local (Europe/Stockholm)."""
+    return format_time(datetime.fromisoformat(value)) if value else "–"
+
+
+@bp.app_template_filter("file_size")
+def file_size(value: int | None) -> str:
+    if value is None:
+        return "–"
+    for unit, size in (("MB", 1_000_000), ("kB", 1_000)):
+        if value >= size:
+            return f"{format_number(value / size, 1)} {unit}"
+    return f"{value} B"
+
+
+def _values(source: Any) -> dict[str, Any]:
+    """The export choices from query arguments or a form (layers may repeat)."""
+    return {
+        "format": source.get("format"),
+        "crs": source.get("crs"),
+        "layers": source.getlist("layers"),
+        "municipality": source.get("municipality"),
+        "category": source.get("category"),
+        "geometry": source.get("geometry"),
+        "run": source.get("run"),
+    }
+
+
+def _wants_page() -> bool:
+    """A browser following a link (it names text/html), not an API client (*/*, JSON)."""
+    return any(value == "text/html" for value, _q in request.accept_mimetypes)
+
+
+def _file(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        mimetype=exports.media_type(name),
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _page_args(req: exports.ExportRequest, features: int | None = None) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "format": req.format,
+        "crs": req.crs,
+        "layers": ",".join(req.layers),
+        "municipality": req.municipality or None,
+        "category": req.category or None,
+        "geometry": req.csv_geometry if req.format == "csv" else None,
+        "run": req.run_id,
+        "large": features,
+    }
+    return {k: v for k, v in args.items() if v is not None}
+
+
+def _direct(plan: exports.Plan) -> Response:
+    """The file now, or (too large) where to get it built."""
+    if not plan.direct:
+        if _wants_page():
+            return redirect(url_for("exports.page", **_page_args(plan.request, plan.features)), 303)
+        raise TooLarge(
+            f"{plan.features} features, more than {exports.DIRECT_MAX_FEATURES} for a direct"
+            " download: POST /api/v1/exports with the same parameters builds the file in the"
+            " background",
+            details={
+                "features": plan.features,
+                "limit": exports.DIRECT_MAX_FEATURES,
+                "background": url_for("exports.api_start"),
+                "request": plan.request.to_dict(),
+            },
+        )
+    data = exports.build_bytes(db.session, plan)
+    exports.audit(db.session, _user(), plan, "direct")
+    db.session.commit()
+    return _file(data, plan.file_name)
+
+
+def _record_json(record: dict[str, Any]) -> dict[str, Any]:
+    shown = exports.record_state(record, job_state(_settings(), record["id"]), datetime.now(UTC))
+    keys = (
+        "id",
+        "status",
+        "progress",
+        "step",
+        "error",
+        "description",
+        "request",
+        "features",
+        "file_name",
+        "size_bytes",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "expires_at",
+        "attempts",
+    )
+    out = {k: shown.get(k) for k in keys}
+    out["links"] = {
+        "self": url_for("exports.api_status", export_id=record["id"]),
+        "download": (
+            url_for("exports.api_download", export_id=record["id"])
+            if shown["status"] == "finished"
+            else None
+        ),
+    }
+    return out
+
+
+def _start(req: exports.ExportRequest) -> dict[str, Any]:
+    """A background export: reuse a live or finished one, or enqueue a new job."""
+    settings = _settings()
+    record, enqueue = exports.start_background(
+        db.session, settings, req, _user(), lambda job_id: job_state(settings, job_id)
+    )
+    db.session.commit()  # the audit row; the record is on disk already
+    if enqueue:
+        enqueue_export(settings, record["id"], req.to_dict())
+    return record
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+@bp.get("/api/v1/exports/layers")
+def api_layers():  # type: ignore[no-untyped-def]
+    """?format=gpkg|geojson|csv|shp&crs=3006|4326&layers=a,b&municipality=&category=
+    &geometry=wkt|xy (CSV)."""
+    values = _values(request.args) | {"run": None}
+    return _direct(exports.plan_export(db.session, exports.ExportRequest.parse(values)))
+
+
+@bp.get("/api/v1/runs/<int:run_id>/export")
+def api_run_export(run_id: int):  # type: ignore[no-untyped-def]
+    req = exports.ExportRequest.parse(_values(request.args), run_id=run_id)
+    return _direct(exports.plan_export(db.session, req))
+
+
+@bp.post("/api/v1/exports")
+def api_start():  # type: ignore[no-untyped-def]
+    """A background export: JSON {"layers": [...] or "run": id, "format", "crs",
+    "municipality", "category", "geometry"}, or the same as form fields. 202 with the
+    export's status and its Location."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadInput("send the export as a JSON object")
+        values = body
+    else:
+        values = _values(request.form) if request.form else _values(request.args)
+    record = _start(exports.ExportRequest.parse(values))
+    location = url_for("exports.api_status", export_id=record["id"])
+    return _record_json(record), 202, {"Location": location}
+
+
+@bp.get("/api/v1/exports")
+def api_list():  # type: ignore[no-untyped-def]
+    """The background exports on record (the last 24 hours), newest first."""
+    return {"exports": [_record_json(r) for r in exports.recent_records(_settings())]}
+
+
+@bp.get("/api/v1/exports/audit")
+@require_role("admin")
+def api_audit():  # type: ignore[no-untyped-def]
+    limit = request.args.get("limit", "500")
+    if not limit.isdigit():
+        raise BadInput("limit must be a whole number")
+    entries = exports.audit_entries(db.session, min(int(limit), 5000))
+    return {"entries": [exports.audit_json(e) for e in entries]}
+
+
+def _record(export_id: str) -> dict[str, Any]:
+    record = exports.read_record(_settings(), export_id)
+    if record is None:
+        raise NotFound(f"no export {export_id} (finished ones expire after 24 hours)")
+    return record
+
+
+@bp.get("/api/v1/exports/<export_id>")
+def api_status(export_id: str):  # type: ignore[no-untyped-def]
+    return _record_json(_record(export_id))
+
+
+@bp.get("/api/v1/exports/<export_id>/download")
+def api_download(export_id: str):  # type: ignore[no-untyped-def]
+    record = _record(export_id)
+    path = exports.download_path(_settings(), record, job_state(_settings(), export_id))
+    exports.audit_download(db.session, _user(), record)
+    db.session.commit()
+    return send_file(
+        path,
+        mimetype=exports.media_type(record["file_name"]),
+        as_attachment=True,
+        download_name=record["file_name"],
+        max_age=0,
+    )
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def _csrf_token() -> str:
+    token = session.get("exports_csrf")
+    if not token:
+        token = session["exports_csrf"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def _check_csrf() -> None:
+    sent = request.form.get("csrf_token", "")
+    expected = session.get("exports_csrf", "")
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden(_("The form has expired; reload the page and try again."))
+
+
+def _chosen() -> dict[str, Any]:
+    """The page's preselection from the query: a run or layers, format, CRS, filters."""
+    args = request.args
+    run = args.get("run", "")
+    layers = [p for v in args.getlist("layers") for p in v.split(",") if p]
+    return {
+        "what": "run" if run.isdigit() else "layers",
+        "run": int(run) if run.isdigit() else None,
+        "layers": layers,
+        "format": args.get("format") if args.get("format") in exporters.FORMATS else "gpkg",
+        "crs": args.get("crs", ""),
+        "municipality": args.get("municipality", ""),
+        "category": args.get("category", ""),
+        "geometry": args.get("geometry", "wkt"),
+    }
+
+
+@bp.get("/exports")
+def page():  # type: ignore[no-untyped-def]
+    settings = _settings()
+    exports.purge_expired(settings)
+    large = request.args.get("large", "")
+    return render_template(
+        "exports/page.html",
+        chosen=_chosen(),
+        large=int(large) if large.isdigit() else None,
+        job=request.args.get("job"),
+        runs=exports.finished_runs(db.session),
+        municipalities=exports.municipality_choices(db.session),
+        categories=CATEGORIES,
+        layer_labels=LAYER_LABELS,
+        run_layer_labels=RUN_LAYER_LABELS,
+        formats=[(f, exporters.FORMAT_NAMES[f]) for f in FORMAT_ORDER],
+        records=[_record_json(r) for r in exports.recent_records(settings)],
+        limit=exports.DIRECT_MAX_FEATURES,
+        ttl_hours=exports.EXPORT_TTL_S // 3600,
+        schemas=exports.schemas(),
+        csrf_token=_csrf_token(),
+        config={
+            "listUrl": url_for("exports.api_list"),
+            "labels": {w: _(w) for w in JS_WORDS},
+        },
+    )
+
+
+@bp.post("/exports")
+def start_from_page():  # type: ignore[no-untyped-def]
+    """The page's form: a small export is the response; a large one starts a job and the
+    page shows its progress."""
+    _check_csrf()
+    form = request.form
+    values = _values(form)
+    if form.get("what") == "run":
+        values["layers"] = form.getlist("run_layers")
+    else:
+        values["run"] = None
+    if not values["layers"]:
+        raise BadInput(_("Choose at least one layer."))
+    req = exports.ExportRequest.parse(values)
+    plan = exports.plan_export(db.session, req)
+    if plan.direct and not form.get("background"):
+        return _direct(plan)
+    record = _start(req)
+    return redirect(url_for("exports.page", job=record["id"]) + "#exports-jobs", 303)
+
+
+@bp.get("/exports/audit")
+@require_role("admin")
+def audit_page():  # type: ignore[no-untyped-def]
+    return render_template(
+        "exports/audit.html", entries=exports.audit_entries(db.session, limit=500)
+    )

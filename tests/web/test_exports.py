@@ -1,0 +1,625 @@
+"""GIS exports over HTTP (resilience/web/exports.py) against a real PostGIS: every format read
+back with pyogrio, CRS and filters, run results with gap polygons, the threshold between
+direct and background exports, a background export built by a real RQ worker, the audit."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+import pytest
+import shapely
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from rq.job import Job
+from rq.serializers import JSONSerializer
+from sqlalchemy.orm import Session
+
+from resilience.config import Settings
+from resilience.scenarios import parse_scenario
+from resilience.services import energy, exports, runs
+from tests.conftest import login
+from tests.factories import small_county
+from tests.services.test_runs import OUTAGE_ABACKA
+from tests.workers.test_run_e2e import _worker
+from workers.queue import queue
+
+TODAY = exports.today().isoformat()
+SITE_LAYERS = ["vard", "reservkraft", "livsmedel", "energi"]
+
+
+@pytest.fixture(autouse=True)
+def no_exports_on_disk(settings: Settings) -> Iterator[None]:
+    folder = exports.exports_dir(settings)
+    shutil.rmtree(folder, ignore_errors=True)
+    yield
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def county(db_session: Session) -> dict[str, Any]:
+    return small_county(db_session)
+
+
+def _save(response: Any, folder: Path) -> Path:
+    """The attachment, saved under the name the server gave it."""
+    assert response.status_code == 200, response.text
+    disposition = response.headers["Content-Disposition"]
+    name = re.search(r'filename="?([^";]+)', disposition).group(1)  # type: ignore[union-attr]
+    path = folder / name
+    path.write_bytes(response.data)
+    response.close()
+    return path
+
+
+def _values(path: str | Path, layer: str | None = None) -> dict[str, list[Any]]:
+    meta, _fids, _geoms, fields = pyogrio.raw.read(path, layer=layer)
+    return {name: list(values) for name, values in zip(meta["fields"], fields, strict=True)}
+
+
+def _finished_run(session: Session, document: dict[str, Any] = OUTAGE_ABACKA) -> int:
+    scenario = runs.create_scenario(session, parse_scenario(document))
+    run = runs.start_run(session, scenario)
+    runs.compute_run(session, run.id)
+    session.commit()
+    return run.id
+
+
+# --- the map layers ---------------------------------------------------------------------
+
+
+def test_all_layers_as_one_geopackage(
+    client: FlaskClient, county: dict[str, Any], tmp_path: Path
+) -> None:
+    response = client.get("/api/v1/exports/layers?format=gpkg")
+    assert response.mimetype == "application/geopackage+sqlite3"
+    path = _save(response, tmp_path)
+    assert path.name == f"vasterbotten_lager_{TODAY}.gpkg"
+    assert [list(r) for r in pyogrio.list_layers(path)] == [
+        ["kommuner", "MultiPolygon"],
+        ["befolkning", "Polygon"],
+        ["vard", "Point"],
+        ["reservkraft", "Point"],
+        ["livsmedel", "Point"],
+        ["energi", "Point"],
+    ]
+    counts = {
+        name: pyogrio.read_info(path, layer=name)["features"]
+        for name, _t in pyogrio.list_layers(path)
+    }
+    assert counts == {
+        "kommuner": 2,
+        "befolkning": 3,
+        "vard": 1,
+        "reservkraft": 1,
+        "livsmedel": 2,
+        "energi": 1,
+    }
+    for name in counts:
+        assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
+    care = pyogrio.read_info(path, layer="vard")
+    types = dict(zip(care["fields"], care["ogr_types"], strict=True))
+    assert types["id"] == "OFTInteger" and types["name"] == "OFTString"
+    assert types["residents"] == "OFTInteger" and types["backup_kw"] == "OFTReal"
+    assert "capacity_kw" not in types  # the care layer has the care attributes
+    assert care["layer_metadata"]["IDENTIFIER"] == "Vård och omsorg"
+    assert _values(path, "vard")["name"] == ["Björkgårdens äldreboende"]
+    assert _values(path, "vard")["municipality_name"] == ["Åbacka"]
+    municipalities = _values(path, "kommuner")
+    assert municipalities["name"] == ["Åbacka", "Östervik"]
+    assert municipalities["population"] == [150, 55]
+    food = _values(path, "livsmedel")
+    assert food["municipality_code"] == ["2403", None]  # the shop outside every kommun
+    population = pyogrio.read_info(path, layer="befolkning")
+    assert population["ogr_types"][0] == "OFTInteger64"
+    _meta, _fids, geoms, _fields = pyogrio.raw.read(path, layer="befolkning")
+    assert shapely.from_wkb(geoms[0]).equals(shapely.box(751_000, 7_081_000, 752_000, 7_082_000))
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="ogrinfo (gdal-bin) not installed")
+def test_the_geopackage_in_ogrinfo(
+    client: FlaskClient, county: dict[str, Any], tmp_path: Path
+) -> None:
+    path = _save(client.get("/api/v1/exports/layers"), tmp_path)  # GeoPackage by default
+    done = subprocess.run(
+        ["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True, check=True
+    )
+    assert "Warning" not in done.stderr
+    assert done.stdout.count('ID["EPSG",3006]') == 6
+    for layer in ("kommuner", "befolkning", *SITE_LAYERS):
+        assert f"Layer name: {layer}" in done.stdout
+    assert "shelter_capacity: Integer" in done.stdout and "population: Integer64" in done.stdout
+
+
+def test_wgs84_and_a_municipality(
+    client: FlaskClient, county: dict[str, Any], tmp_path: Path
+) -> None:
+    path = _save(client.get("/api/v1/exports/layers?crs=EPSG:4326&municipality=2401"), tmp_path)
+    assert path.name == f"vasterbotten_lager_abacka_wgs84_{TODAY}.gpkg"
+    counts = {}
+    for name, _type in pyogrio.list_layers(path):
+        info = pyogrio.read_info(path, layer=name)
+        assert info["crs"] == "EPSG:4326"
+        counts[name] = info["features"]
+        if info["features"]:
+            minx, miny, maxx, maxy = info["total_bounds"]
+            assert 19 < minx <= maxx < 21 and 63 < miny <= maxy < 64.5  # lon, lat
+    assert counts == {
+        "kommuner": 1,
+        "befolkning": 2,
+        "vard": 1,
+        "reservkraft": 0,
+        "livsmedel": 0,
+        "energi": 1,
+    }
+
+
+def test_a_category_alone(client: FlaskClient, county: dict[str, Any], tmp_path: Path) -> None:
+    path = _save(client.get("/api/v1/exports/layers?category=food&format=gpkg"), tmp_path)
+    assert path.name == f"vasterbotten_livsmedel_{TODAY}.gpkg"
+    assert [r[0] for r in pyogrio.list_layers(path)] == ["livsmedel"]
+    # With layers named, the category keeps only its own site layer among them.
+    both = _save(
+        client.get("/api/v1/exports/layers?layers=municipalities,care,food&category=food"),
+        tmp_path,
+    )
+    assert both.name == f"vasterbotten_lager_livsmedel_{TODAY}.gpkg"
+    assert [r[0] for r in pyogrio.list_layers(both)] == ["kommuner", "livsmedel"]
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "csv", "shp"])
+def test_swedish_letters_survive_every_format(
+    client: FlaskClient, county: dict[str, Any], tmp_path: Path, fmt: str
+) -> None:
+    path = _save(
+        client.get(f"/api/v1/exports/layers?format={fmt}&layers=municipalities,care"), tmp_path
+    )
+    if fmt == "gpkg":
+        sources = {layer: (path, layer) for layer in ("kommuner", "vard")}
+    else:
+        assert path.suffix == ".zip"
+        with zipfile.ZipFile(path) as archive:
+            members = set(archive.namelist())
+            if fmt == "shp":
+                for layer in ("kommuner", "vard"):
+                    assert archive.read(f"{layer}.cpg") == b"UTF-8"
+                    for ext in ("shp", "shx", "dbf", "prj"):
+                        assert f"{layer}.{ext}" in members
+                assert "field_names.csv" in members
+                sources = {layer: (f"/vsizip/{path}", layer) for layer in ("kommuner", "vard")}
+            else:
+                assert members == {f"kommuner.{fmt}", f"vard.{fmt}"}
+                sources = {
+                    layer: (f"/vsizip/{path}/{layer}.{fmt}", None) for layer in ("kommuner", "vard")
+                }
+    municipalities = _values(*sources["kommuner"])
+    care = _values(*sources["vard"])
+    assert list(municipalities["name"]) == ["Åbacka", "Östervik"]
+    assert list(care["name"]) == ["Björkgårdens äldreboende"]
+    muni_field = "muni_name" if fmt == "shp" else "municipality_name"
+    assert list(care[muni_field]) == ["Åbacka"]
+    crs = pyogrio.read_info(*sources["vard"])["crs"] if fmt != "csv" else None
+    assert (
+        crs == {"gpkg": "EPSG:3006", "shp": "EPSG:3006", "geojson": "EPSG:4326", "csv": None}[fmt]
+    )
+
+
+def test_geojson_is_wgs84_rfc7946(client: FlaskClient, county: dict[str, Any]) -> None:
+    response = client.get("/api/v1/exports/layers?format=geojson&layers=care")
+    assert response.mimetype == "application/geo+json"
+    assert (
+        f'filename="vasterbotten_vard_{TODAY}.geojson"' in response.headers["Content-Disposition"]
+    )
+    document = json.loads(response.data)
+    assert "crs" not in document and document["name"] == "vard"
+    lon, lat = document["features"][0]["geometry"]["coordinates"]
+    assert 19 < lon < 21 and 63 < lat < 64.5
+    assert document["features"][0]["properties"]["name"] == "Björkgårdens äldreboende"
+    refused = client.get("/api/v1/exports/layers?format=geojson&crs=3006")
+    assert refused.status_code == 400 and "RFC 7946" in refused.json["message"]
+
+
+def test_csv_geometry_as_x_y(client: FlaskClient, county: dict[str, Any]) -> None:
+    response = client.get("/api/v1/exports/layers?format=csv&layers=population&geometry=xy")
+    assert response.mimetype == "text/csv"
+    assert f"vasterbotten_befolkning_{TODAY}.csv" in response.headers["Content-Disposition"]
+    lines = response.data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "X,Y,id,x_ll,y_ll,cell_size,population,municipality_code"
+    x, y, *_rest = lines[1].split(",")
+    assert (float(x), float(y)) == (751_500, 7_081_500)  # the cell's centre
+    wkt = client.get("/api/v1/exports/layers?format=csv&layers=population")
+    first = wkt.data.decode("utf-8-sig").splitlines()[1]
+    assert first.startswith('"POLYGON ((') and "751000 7081000" in first
+    assert first.endswith(',"2401"')  # GDAL quotes text that looks like a number
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("format=kml", "unknown format"),
+        ("crs=3857", "3006"),
+        ("crs=nonsense", "unknown CRS"),
+        ("layers=roads", "unknown layers"),
+        ("municipality=9999", "unknown municipality"),
+        ("category=weapons", "unknown category"),
+        ("format=csv&geometry=wkb", "wkt or xy"),
+    ],
+)
+def test_bad_requests(
+    client: FlaskClient, county: dict[str, Any], query: str, message: str
+) -> None:
+    response = client.get(f"/api/v1/exports/layers?{query}")
+    assert response.status_code == 400
+    assert message in response.json["message"]
+
+
+def test_exports_need_login(app: Flask, db_session: Session) -> None:
+    anonymous = app.test_client()
+    assert anonymous.get("/api/v1/exports/layers").status_code == 401
+    assert anonymous.post("/api/v1/exports", json={}).status_code == 401
+    assert anonymous.get("/exports").status_code == 302
+
+
+# --- run results ------------------------------------------------------------------------
+
+
+def test_run_results_with_gap_polygons(
+    client: FlaskClient, db_session: Session, county: dict[str, Any], tmp_path: Path
+) -> None:
+    """Outage over Åbacka: its school, the only warm shelter, goes dark, so all three
+    cells lose the shelter (new gaps); food and care are not reachable anywhere in time."""
+    run_id = _finished_run(db_session)
+    result = runs.result_document(db_session, run_id)
+    path = _save(client.get(f"/api/v1/runs/{run_id}/export?format=gpkg"), tmp_path)
+    assert path.name == f"vasterbotten_luckor_avbrott-i-abacka_{TODAY}.gpkg"
+    assert [list(r) for r in pyogrio.list_layers(path)] == [
+        ["platser", "Point"],
+        ["rutor", "Polygon"],
+        ["kommuner", "MultiPolygon"],
+        ["luckor", "MultiPolygon"],
+    ]
+    for name in ("platser", "rutor", "kommuner", "luckor"):
+        assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
+
+    sites = _values(path, "platser")
+    by_name = dict(zip(sites["name"], sites["hours_unpowered_before"], strict=True))
+    assert by_name["Björkgårdens äldreboende"] == 24.0  # no backup; a generator comes later
+    assert len(sites["name"]) == len(result["sites"])
+    cells = _values(path, "rutor")
+    assert len(cells["cell_id"]) == 3 and sum(cells["population"]) == 205
+    info = pyogrio.read_info(path, layer="rutor")
+    assert dict(zip(info["fields"], info["ogr_subtypes"], strict=True))["shelter_covered"] == (
+        "OFSTBoolean"
+    )
+
+    summary = _values(path, "kommuner")
+    assert summary["name"][:2] == ["Åbacka", "Östervik"]
+    assert summary["name"][2] == "Utanför kommunerna" and summary["code"][2] is None
+    by_code = {m["code"]: m for m in result["municipalities"]}
+    for code, uncovered in zip(summary["code"][:2], summary["uncovered_shelter"][:2], strict=True):
+        assert uncovered == by_code[code]["uncovered"]["shelter"]
+
+    gaps = _values(path, "luckor")
+    county_uncovered = result["county"]["uncovered"]
+    for service in ("food", "care", "shelter"):
+        people = [
+            p for s, p in zip(gaps["service"], gaps["population"], strict=True) if s == service
+        ]
+        assert sum(people) == county_uncovered[service]  # the polygons hold every gap
+    assert "Trygghetspunkt" in gaps["service_name"] and "Vård" in gaps["service_name"]
+    shelter = [i for i, s in enumerate(gaps["service"]) if s == "shelter" and gaps["new_gap"][i]]
+    assert shelter  # the shelter gap is new: the baseline had the school
+    _meta, _fids, geoms, _fields = pyogrio.raw.read(path, layer="luckor")
+    for i, geom in enumerate(shapely.from_wkb(geoms)):
+        assert geom.area == pytest.approx(gaps["area_km2"][i] * 1e6)
+        assert gaps["cells"][i] == round(geom.area / 1e6)  # 1 km² cells, dissolved
+
+
+def test_run_results_filtered_and_as_shapefile(
+    client: FlaskClient, db_session: Session, county: dict[str, Any], tmp_path: Path
+) -> None:
+    run_id = _finished_run(db_session)
+    path = _save(
+        client.get(
+            f"/api/v1/runs/{run_id}/export?format=shp&crs=4326&municipality=2401&category=care"
+        ),
+        tmp_path,
+    )
+    assert path.name == f"vasterbotten_luckor_avbrott-i-abacka_abacka_vard_wgs84_{TODAY}.zip"
+    zipped = f"/vsizip/{path}"
+    sites = pyogrio.read_info(zipped, layer="platser")
+    assert sites["crs"] == "EPSG:4326" and sites["features"] == 1
+    assert "h_before" in list(sites["fields"]) and max(map(len, sites["fields"])) <= 10
+    assert pyogrio.read_info(zipped, layer="rutor")["features"] == 2
+    summary = _values(zipped, "kommuner")
+    assert summary["name"] == ["Åbacka"]
+    with zipfile.ZipFile(path) as archive:
+        mapping = archive.read("field_names.csv").decode()
+    assert "rutor,shelter_minutes_baseline,shel_min_b,float" in mapping
+
+
+def test_run_export_needs_a_finished_run(client: FlaskClient, db_session: Session) -> None:
+    small_county(db_session)
+    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    run = runs.start_run(db_session, scenario)
+    db_session.commit()
+    assert client.get(f"/api/v1/runs/{run.id}/export").status_code == 409
+    assert client.get("/api/v1/runs/999999/export").status_code == 404
+    assert client.get(f"/api/v1/runs/{run.id}/export?layers=roads").status_code == 400
+
+
+# --- direct or background -----------------------------------------------------------------
+
+
+def test_large_exports_are_not_built_in_the_request(
+    client: FlaskClient, county: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(exports, "DIRECT_MAX_FEATURES", 5)  # the county has 10 features
+    api = client.get("/api/v1/exports/layers?format=shp&municipality=2403")
+    assert api.status_code == 200  # Östervik alone has 4 features: small enough
+    api.close()
+    too_large = client.get("/api/v1/exports/layers?format=shp")
+    assert too_large.status_code == 413
+    assert too_large.json["details"]["features"] == 10
+    assert too_large.json["details"]["background"] == "/api/v1/exports"
+    browser = client.get(
+        "/api/v1/exports/layers?format=shp", headers={"Accept": "text/html,*/*;q=0.8"}
+    )
+    assert browser.status_code == 303
+    location = browser.headers["Location"]
+    assert location.startswith("/exports?") and "large=10" in location and "format=shp" in location
+    page = client.get(location)
+    assert "10 objekt, fler än 5" in page.text
+    assert 'value="shp" selected' in page.text
+
+
+def _csrf(client: FlaskClient) -> str:
+    page = client.get("/exports")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+def test_the_export_page_form(
+    client: FlaskClient, db_session: Session, county: dict[str, Any]
+) -> None:
+    run_id = _finished_run(db_session)
+    page = client.get(f"/exports?run={run_id}")
+    assert page.status_code == 200
+    assert "Export för GIS" in page.text and "Kartlager" in page.text
+    assert f'<option value="{run_id}" selected>' in page.text
+    assert 'name="what" value="run" checked' in page.text
+    assert "shel_min_b" in page.text  # the Shapefile field names are documented
+    refused = client.post("/exports", data={"format": "gpkg", "what": "layers"})
+    assert refused.status_code == 403
+    token = _csrf(client)
+    direct = client.post(
+        "/exports",
+        data={
+            "csrf_token": token,
+            "what": "run",
+            "run": str(run_id),
+            "run_layers": ["gaps"],
+            "format": "geojson",
+            "layers": ["population"],  # of the other choice: ignored
+        },
+    )
+    assert direct.status_code == 200 and direct.mimetype == "application/geo+json"
+    assert json.loads(direct.data)["name"] == "luckor"
+    nothing = client.post("/exports", data={"csrf_token": token, "what": "layers"})
+    assert nothing.status_code == 400 and "Välj minst ett lager" in nothing.text
+
+
+def test_links_from_the_run_page_and_the_map(
+    client: FlaskClient, db_session: Session, county: dict[str, Any]
+) -> None:
+    run_id = _finished_run(db_session)
+    run_page = client.get(f"/runs/{run_id}").text
+    assert f'href="/api/v1/runs/{run_id}/export?format=gpkg"' in run_page
+    assert f'href="/api/v1/runs/{run_id}/export?format=shp"' in run_page
+    assert f'href="/exports?run={run_id}"' in run_page
+    map_page = client.get("/").text
+    assert '"layers": "/api/v1/exports/layers"' in map_page and '"page": "/exports"' in map_page
+    assert 'href="/exports"' in map_page  # the nav
+
+
+# --- the audit ------------------------------------------------------------------------------
+
+
+def test_exports_are_audited_for_admins(
+    app: Flask, client: FlaskClient, db_session: Session, county: dict[str, Any], make_user
+) -> None:  # type: ignore[no-untyped-def]
+    client.get("/api/v1/exports/layers?format=csv&crs=4326&municipality=2401&layers=care").close()
+    assert client.get("/api/v1/exports/audit").status_code == 403
+    assert client.get("/exports/audit").status_code == 403
+    make_user("admin-ada", "admin")
+    admin = app.test_client()
+    login(admin, "admin-ada")
+    entries = admin.get("/api/v1/exports/audit").json["entries"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["user"] == "viewer-vera" and entry["mode"] == "direct"
+    assert {k: entry["request"][k] for k in ("format", "crs", "municipality", "layers")} == {
+        "format": "csv",
+        "crs": 4326,
+        "municipality": "2401",
+        "layers": ["care"],
+    }
+    assert entry["request"]["file"] == f"vasterbotten_vard_abacka_wgs84_{TODAY}.csv"
+    assert entry["request"]["features"] == 1
+    assert datetime.fromisoformat(entry["at"]) > datetime.now(UTC) - timedelta(minutes=5)
+    page = admin.get("/exports/audit")
+    assert page.status_code == 200 and "viewer-vera" in page.text and "direkt" in page.text
+    # The energy history lists changes, and an export changes nothing.
+    assert all(e.action != "export" for e in energy.audit_entries(db_session))
+
+
+# --- background exports ---------------------------------------------------------------------
+
+
+def test_a_background_export_built_by_a_real_worker(
+    app: Flask,
+    committed: Session,
+    redis_conn: Redis,
+    settings: Settings,
+    make_token,
+    tmp_path: Path,
+) -> None:  # type: ignore[no-untyped-def]
+    small_county(committed)
+    run_id = _finished_run(committed)
+    auth = {"Authorization": f"Bearer {make_token('viewer')}"}
+    client = app.test_client()
+
+    started = client.post(
+        "/api/v1/exports",
+        json={"layers": ["population", "care"], "format": "shp", "municipality": "2401"},
+        headers=auth,
+    )
+    assert started.status_code == 202, started.text
+    status_url = started.headers["Location"]
+    export_id = started.json["id"]
+    assert status_url == f"/api/v1/exports/{export_id}"
+    assert started.json["status"] == "queued" and started.json["links"]["download"] is None
+    run_export = client.post(
+        "/api/v1/exports", json={"run": run_id, "format": "gpkg", "crs": 4326}, headers=auth
+    )
+    assert run_export.status_code == 202
+    assert client.get(f"{status_url}/download", headers=auth).status_code == 409
+
+    worker = _worker(settings)
+    assert worker.returncode == 0, worker.stderr[-3000:]
+
+    status = client.get(status_url, headers=auth).json
+    assert status["status"] == "finished", status
+    assert status["progress"] == 100 and status["features"] == 3  # 2 cells, 1 care site
+    assert status["file_name"] == f"vasterbotten_lager_abacka_{TODAY}.zip"
+    assert status["size_bytes"] > 0 and status["expires_at"]
+    job = Job.fetch(export_id, connection=redis_conn, serializer=JSONSerializer)
+    assert job.meta["progress"] == 100
+    download = client.get(status["links"]["download"], headers=auth)
+    path = _save(download, tmp_path)
+    assert path.name == status["file_name"]
+    assert sorted(pyogrio.list_layers(f"/vsizip/{path}")[:, 0]) == ["befolkning", "vard"]
+    assert _values(f"/vsizip/{path}", "vard")["name"] == ["Björkgårdens äldreboende"]
+    stored = exports.exports_dir(settings) / export_id / status["file_name"]
+    assert stored.stat().st_size == status["size_bytes"]
+
+    run_status = client.get(run_export.headers["Location"], headers=auth).json
+    assert run_status["status"] == "finished"
+    assert run_status["file_name"] == f"vasterbotten_luckor_avbrott-i-abacka_wgs84_{TODAY}.gpkg"
+    gpkg = _save(client.get(run_status["links"]["download"], headers=auth), tmp_path)
+    assert pyogrio.read_info(gpkg, layer="luckor")["crs"] == "EPSG:4326"
+
+    # The same request over the same data is the same export: nothing is built again.
+    again = client.post(
+        "/api/v1/exports",
+        json={"layers": "population,care", "format": "shp", "municipality": "2401"},
+        headers=auth,
+    )
+    assert again.status_code == 202 and again.json["id"] == export_id
+    assert again.json["status"] == "finished"
+    assert len(queue(settings)) == 0
+    listed = client.get("/api/v1/exports", headers=auth).json["exports"]
+    assert {r["id"] for r in listed} == {export_id, run_export.json["id"]}
+    page = client.get("/exports", headers=auth)
+    assert status["file_name"] in page.text and "Ladda ner" in page.text
+
+    modes = [
+        e.field
+        for e in exports.audit_entries(committed)
+        if e.row_id == export_id and e.user_name == "viewer-token"
+    ]
+    assert sorted(modes) == ["background", "background", "download"]
+
+
+def test_the_page_starts_a_background_export(
+    client: FlaskClient, county: dict[str, Any], redis_conn: Redis, settings: Settings
+) -> None:
+    response = client.post(
+        "/exports",
+        data={
+            "csrf_token": _csrf(client),
+            "what": "layers",
+            "layers": ["municipalities"],
+            "format": "gpkg",
+            "background": "1",
+        },
+    )
+    assert response.status_code == 303
+    export_id = re.search(r"job=(export-[0-9a-f]+)", response.headers["Location"]).group(1)  # type: ignore[union-attr]
+    assert queue(settings).job_ids == [export_id]
+    page = client.get(response.headers["Location"])
+    assert f'data-export="{export_id}" class="current"' in page.text
+    assert "status-queued" in page.text
+
+
+def _record(settings: Settings, **changes: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    record = {
+        "id": "export-" + "a" * 24,
+        "status": "finished",
+        "progress": 100.0,
+        "step": None,
+        "error": None,
+        "request": exports.ExportRequest().to_dict(),
+        "description": "GeoPackage EPSG:3006: layers",
+        "features": 10,
+        "file_name": "vasterbotten_lager_2026-11-25.gpkg",
+        "size_bytes": 3,
+        "created_by": "anna",
+        "created_at": (now - timedelta(hours=30)).isoformat(),
+        "started_at": None,
+        "finished_at": (now - timedelta(hours=25)).isoformat(),
+        "expires_at": (now - timedelta(hours=1)).isoformat(),
+        "attempts": 1,
+    } | changes
+    exports.write_record(settings, record)
+    folder = exports.exports_dir(settings) / record["id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / record["file_name"]).write_bytes(b"abc")
+    return record
+
+
+def test_expired_and_lost_exports(
+    client: FlaskClient, db_session: Session, redis_conn: Redis, settings: Settings
+) -> None:
+    expired = _record(settings)
+    status = client.get(f"/api/v1/exports/{expired['id']}").json
+    assert status["status"] == "expired" and status["links"]["download"] is None
+    assert client.get(f"/api/v1/exports/{expired['id']}/download").status_code == 410
+    assert exports.purge_expired(settings) == 1
+    assert client.get(f"/api/v1/exports/{expired['id']}").status_code == 404
+    assert not (exports.exports_dir(settings) / expired["id"]).exists()
+
+    lost = _record(
+        settings,
+        status="running",
+        created_at=(datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        expires_at=None,
+    )
+    status = client.get(f"/api/v1/exports/{lost['id']}").json  # RQ knows no such job
+    assert status["status"] == "failed" and "start the export again" in status["error"]
+    assert client.get("/api/v1/exports/../../etc/passwd").status_code == 404
+    assert client.get("/api/v1/exports/export-nothex").status_code == 404
+
+
+def test_request_body_errors(client: FlaskClient, county: dict[str, Any]) -> None:
+    assert client.post("/api/v1/exports", json=[1, 2]).status_code == 400
+    response = client.post("/api/v1/exports", json={"format": "dxf"})
+    assert response.status_code == 400 and "unknown format" in response.json["message"]
+    assert client.post("/api/v1/exports", json={"run": 999999}).status_code == 404
+
+
+def test_file_is_served_with_its_media_type(client: FlaskClient, county: dict[str, Any]) -> None:
+    response = client.get("/api/v1/exports/layers?format=shp&layers=care")
+    assert response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert archive.read("vard.cpg") == b"UTF-8"
