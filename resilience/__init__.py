@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from resilience import cli, errors, i18n
     from resilience.db import db
-    from resilience.web import api, auth, energy_pages, pages, scenario_pages, warnings
+    from resilience.web import api, auth, energy_pages, pages, scenario_pages, uploads, warnings
+    from resilience.web.exports import bp as exports_bp
+    from resilience.web.ogc import bp as ogc_bp
 
     db.init_app(app)
     i18n.init_app(app)
@@ -37,6 +39,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(scenario_pages.bp)
     app.register_blueprint(energy_pages.bp)
+    app.register_blueprint(uploads.bp)
+    app.register_blueprint(ogc_bp)  # OGC API - Features under /ogc
+    app.register_blueprint(exports_bp)  # GIS exports: /exports, /api/v1/exports
     warnings.init_app(app)
     cli.init_app(app)
     return app

@@ -660,6 +660,143 @@ SV: dict[str, str] = {
     "peak_factor must be a number": "peak_factor måste vara ett tal",
     "peak_factor must be above 0 and at most 10": "peak_factor måste vara över 0 och högst 10",
     "{name} must be a whole number": "{name} måste vara ett heltal",
+    # uploads of planners' registers (resilience/web/uploads.py)
+    "Uploads": "Uppladdning",
+    "Upload a register of sites": "Ladda upp ett register med platser",
+    (
+        "The file is checked row by row before anything is saved. You see which rows are "
+        "accepted (new, updated or unchanged) and which are refused, with the reason; nothing "
+        "is imported until you confirm. Uploading the same file again changes nothing."
+    ): (
+        "Filen kontrolleras rad för rad innan något sparas. Du ser vilka rader som godtas (nya, "
+        "uppdaterade eller oförändrade) och vilka som avvisas, med skälet; inget importeras "
+        "förrän du bekräftar. Att ladda upp samma fil igen ändrar ingenting."
+    ),
+    "You upload sites in municipality {code} only; rows elsewhere are refused.": (
+        "Du laddar upp platser i kommun {code}; rader på andra ställen avvisas."
+    ),
+    "You upload sites for the whole county.": "Du laddar upp platser för hela länet.",
+    "The file cannot be imported.": "Filen kan inte importeras.",
+    "Source name": "Källans namn",
+    "default: the file name; the same source and source_id updates a site": (
+        "standard: filnamnet; samma källa och source_id uppdaterar en plats"
+    ),
+    "when the file does not say": "när filen inte anger det",
+    "Profile": "Profil",
+    "our fields": "våra fält",
+    "Check the file": "Kontrollera filen",
+    "Choose a file to upload (the multipart field 'file').": (
+        "Välj en fil att ladda upp (multipart-fältet 'file')."
+    ),
+    "unknown profile {profile}": "okänd profil {profile}",
+    "The file is too large: the limit is {size}.": "Filen är för stor: gränsen är {size}.",
+    "Upload another file": "Ladda upp en annan fil",
+    "Format": "Format",
+    "CRS": "Koordinatsystem",
+    "given": "angivet",
+    "detected": "avläst ur filen",
+    "Uploaded by": "Uppladdad av",
+    "{accepted} row(s) accepted, {refused} refused": "{accepted} rad(er) godtas, {refused} avvisas",
+    "{n} skipped": "{n} hoppas över",
+    "{insert} new, {update} updated, {unchanged} unchanged": (
+        "{insert} nya, {update} uppdaterade, {unchanged} oförändrade"
+    ),
+    "Imported: {inserted} new, {updated} updated, {unchanged} unchanged.": (
+        "Importerat: {inserted} nya, {updated} uppdaterade, {unchanged} oförändrade."
+    ),
+    "Confirm import": "Bekräfta import",
+    "Imports the {n} accepted row(s) in one go; the refused rows are left out.": (
+        "Importerar de {n} godtagna raderna i ett svep; de avvisade lämnas utanför."
+    ),
+    "Every row was refused; there is nothing to import.": (
+        "Alla rader avvisades; det finns inget att importera."
+    ),
+    "Refused rows": "Avvisade rader",
+    "Skipped rows": "Rader som hoppas över",
+    "Accepted rows": "Godtagna rader",
+    "Reason": "Skäl",
+    "On import": "Vid import",
+    "New site": "Ny plats",
+    "Update": "Uppdatering",
+    "Unchanged": "Oförändrad",
+    "The first {n} rows are shown; the API lists them all.": (
+        "De första {n} raderna visas; API:et listar alla."
+    ),
+    "This report is kept until {time}.": "Rapporten sparas till {time}.",
+    # GIS exports (resilience/web/exports.py, templates/exports)
+    "Export for GIS": "Export för GIS",
+    "Export log": "Exportlogg",
+    (
+        "The map layers or the results of a run as GeoPackage, zipped Shapefile, CSV or "
+        "GeoJSON, in SWEREF 99 TM (EPSG:3006) or WGS 84 (EPSG:4326), for QGIS and ArcGIS. Up "
+        "to {limit} features download at once; larger exports are built in the background "
+        "and kept for {hours} hours."
+    ): (
+        "Kartlagren eller resultatet av en körning som GeoPackage, zippad Shapefile, CSV eller "
+        "GeoJSON, i SWEREF 99 TM (EPSG:3006) eller WGS 84 (EPSG:4326), för QGIS och ArcGIS. "
+        "Upp till {limit} objekt laddas ner direkt; större exporter byggs i bakgrunden och "
+        "sparas i {hours} timmar."
+    ),
+    (
+        "This export has {n} features, more than {limit}: it is built in the background. "
+        "Check the choices and press Export."
+    ): (
+        "Exporten har {n} objekt, fler än {limit}: den byggs i bakgrunden. Kontrollera valen "
+        "och tryck på Exportera."
+    ),
+    "Map layers": "Kartlager",
+    "Results of a run": "Resultat av en körning",
+    "No finished runs yet.": "Inga färdiga körningar ännu.",
+    "File format": "Filformat",
+    "Coordinate system": "Koordinatsystem",
+    "GeoJSON is always WGS 84 (RFC 7946).": "GeoJSON är alltid WGS 84 (RFC 7946).",
+    "CSV geometry": "Geometri i CSV",
+    "WKT column": "WKT-kolumn",
+    "X and Y columns (polygons: centroid)": "X- och Y-kolumner (polygoner: tyngdpunkt)",
+    "Filter": "Filter",
+    "The whole county": "Hela länet",
+    "All categories": "Alla kategorier",
+    "Build in the background even when small": "Bygg i bakgrunden även när den är liten",
+    "Background exports": "Exporter i bakgrunden",
+    "Requested": "Beställd",
+    "Size": "Storlek",
+    "Expires": "Upphör",
+    "Download": "Ladda ner",
+    "expired": "utgången",
+    "No background exports in the last 24 hours.": "Inga exporter i bakgrunden senaste dygnet.",
+    "What the files contain": "Vad filerna innehåller",
+    (
+        "Layer names and fields are the same in every format. Shapefile field names are at "
+        "most 10 characters: the table gives the short name of each field, and every "
+        "Shapefile zip carries it as field_names.csv. Text is UTF-8 in every format (the "
+        "Shapefile's .cpg says so); CSV files start with a byte order mark for Excel."
+    ): (
+        "Lagrens namn och fält är desamma i alla format. Fältnamn i Shapefile har högst 10 "
+        "tecken: tabellen ger varje fälts korta namn, och varje Shapefile-zip har den med som "
+        "field_names.csv. Text är UTF-8 i alla format (Shapefilens .cpg säger det); CSV-filer "
+        "börjar med en byte order mark för Excel."
+    ),
+    "Shapefile field": "Fält i Shapefile",
+    "Type": "Typ",
+    "Sites with their power status": "Platser med elförsörjning",
+    "Grid cells with travel times": "Rutor med restider och täckning",
+    "Summary per municipality": "Sammanfattning per kommun",
+    "Gap areas per service": "Luckor per tjänst",
+    (
+        "Every export: who, when, what, with which filters, format and coordinate system. "
+        "The latest 500."
+    ): (
+        "Varje export: vem, när, vad, med vilka filter, format och koordinatsystem. De senaste 500."
+    ),
+    "How": "Hur",
+    "Features": "Objekt",
+    "No exports recorded.": "Inga exporter registrerade.",
+    "direct": "direkt",
+    "background": "i bakgrunden",
+    "download": "nedladdning",
+    "Export all layers": "Exportera alla lager",
+    "More choices…": "Fler val…",
+    "Choose at least one layer.": "Välj minst ett lager.",
 }
 
 

@@ -21,6 +21,11 @@ class LoadResult(Generic[T]):
     format: str  # "geojson" | "gpkg" | "csv"
     # Things the importer decided for the user, e.g. a CSV read as cp1252 or a repaired polygon.
     notes: list[str] = field(default_factory=list)
+    # Where each record was in the file ("feature 3", "line 7"), in the order of `records`.
+    wheres: list[str] = field(default_factory=list)
+    # Per-row mode only (read_sites(per_row=True)): every problem of the rows left out,
+    # in file order; a row may have several.
+    refused: list[RecordError] = field(default_factory=list)
 
 
 def refuse(where: str, message: str, field: str | None = None) -> NoReturn:
@@ -52,7 +57,21 @@ class Problems:
     def skipped(self) -> list[RecordError]:
         return [e for _, e in sorted(self._skipped, key=lambda item: item[0])]
 
-    def raise_if_any(self) -> None:
-        if self._errors:
-            errors = [e for _, e in sorted(self._errors, key=lambda item: item[0])]
+    @property
+    def rows_in_error(self) -> set[int]:
+        """The rows with at least one error (problems of the whole file not counted)."""
+        return {row for row, _ in self._errors if row >= 0}
+
+    def row_errors(self) -> list[RecordError]:
+        """The errors of rows, in file order (problems of the whole file left out)."""
+        return [e for row, e in self._sorted() if row >= 0]
+
+    def raise_if_any(self, *, file_only: bool = False) -> None:
+        """Refuse the file if anything is wrong; with `file_only`, only if the file as a
+        whole is (rows with errors are then the caller's to leave out)."""
+        errors = [e for row, e in self._sorted() if row < 0 or not file_only]
+        if errors:
             raise ImportValidationError(errors)
+
+    def _sorted(self) -> list[tuple[int, RecordError]]:
+        return sorted(self._errors, key=lambda item: item[0])

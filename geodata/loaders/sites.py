@@ -107,6 +107,7 @@ def read_sites(
     *,
     layer: str | None = None,
     max_bytes: int = MAX_BYTES,
+    per_row: bool = False,
 ) -> LoadResult[SiteRecord]:
     """Read sites from a file (path or bytes); points end up in EPSG:3006.
 
@@ -114,7 +115,12 @@ def read_sites(
     skips features whose tags do not map (even when `defaults` are given: a pharmacy stays
     out). `defaults` fill fields missing in a row, e.g. {"category": "care", "kind":
     "health_centre"}. Raises ImportValidationError listing every problem; nothing is
-    returned unless the whole file is good."""
+    returned unless the whole file is good.
+
+    With `per_row`, only a problem of the file as a whole (unreadable, no source_id column,
+    bad crs) raises; a row with problems is left out and its problems are listed in
+    `refused`, the good rows are returned. Rows sharing a source_id are all refused then:
+    which of them is right is for the file's owner to say."""
     if profile is not None and profile not in osm.PROFILES:
         refuse("profile", f"unknown profile {profile!r}; known: {', '.join(osm.PROFILES)}")
     fill = _check_defaults(defaults)
@@ -202,6 +208,7 @@ def read_sites(
     projected = dict(zip(rows, table.project(rows, points, problems), strict=True))
 
     first: dict[str, int] = {}
+    repeated: set[str] = set()
     for row, parsed in values.items():
         sid = parsed.get("source_id")
         if sid is None:
@@ -210,15 +217,24 @@ def read_sites(
             where = problems.where(first[sid])
             message = f"duplicate source_id {sid!r} (first at {where})"
             problems.error(row, id_keys.get(row, "source_id"), message)
+            if per_row and sid not in repeated:
+                repeated.add(sid)
+                message = f"duplicate source_id {sid!r} (again at {problems.where(row)})"
+                problems.error(first[sid], id_keys.get(first[sid], "source_id"), message)
         else:
             first[sid] = row
-    problems.raise_if_any()
+    problems.raise_if_any(file_only=per_row)
+    refused = problems.rows_in_error
 
     if unnamed:
         notes.append(f"{unnamed} unnamed OSM feature(s) named after their kind and id")
     records = []
+    wheres = []
     for row, parsed in values.items():
+        if row in refused:
+            continue
         point = projected[row]
+        wheres.append(problems.where(row))
         records.append(
             SiteRecord(
                 source_id=parsed["source_id"],
@@ -233,4 +249,12 @@ def read_sites(
                 source=parsed.get("source"),
             )
         )
-    return LoadResult(records, table.crs, problems.skipped, table.format, notes)
+    return LoadResult(
+        records,
+        table.crs,
+        problems.skipped,
+        table.format,
+        notes,
+        wheres=wheres,
+        refused=problems.row_errors(),
+    )

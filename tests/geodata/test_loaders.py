@@ -637,3 +637,38 @@ def test_load_result_is_typed_and_plain(tmp_path: Path) -> None:
     assert isinstance(result, LoadResult)
     assert result.skipped == [] and result.notes == []
     assert result.records[0].population == 0
+
+
+def test_sites_per_row_keeps_the_good_rows_and_lists_the_refused() -> None:
+    """The same file read whole is refused; read per row, rows 1 and 4 come back."""
+    x, y = UMEA_XY
+    text = collection(
+        [
+            feature(point(x, y), **care("a", "Åsens vårdcentral")),
+            feature(point(x, y), **care("b", kind="castle", residents=-2)),
+            feature({"type": "LineString", "coordinates": [[x, y], [x + 9, y]]}, **care("c")),
+            feature(point(x + 10, y), **care("d")),
+            feature(point(x, y), **care("e")),
+            feature(point(x + 20, y), **care("e")),
+        ],
+        crs="EPSG:3006",
+    ).encode()
+    whole = refused(read_sites, text)
+    assert "feature 6, field 'source_id': duplicate source_id 'e' (first at feature 5)" in whole
+
+    result = read_sites(text, per_row=True)
+    assert [r.source_id for r in result.records] == ["a", "d"]
+    assert result.wheres == ["feature 1", "feature 4"]
+    assert result.records[0].name == "Åsens vårdcentral"
+    assert [(e.where, e.field) for e in result.refused] == [
+        ("feature 2", "residents"),
+        ("feature 2", "kind"),
+        ("feature 3", "geometry"),
+        ("feature 5", "source_id"),  # every row of a repeated id: which one is right?
+        ("feature 6", "source_id"),
+    ]
+    assert result.refused[3].message == "duplicate source_id 'e' (again at feature 6)"
+
+    # A problem of the file as a whole still refuses it.
+    no_kind = collection([feature(point(x, y), source_id="a", name="n", category="care")])
+    assert "the file has no 'kind' field" in refused(read_sites, no_kind.encode(), per_row=True)

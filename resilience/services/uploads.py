@@ -1,0 +1,472 @@
+"""Planners' uploads of site registers (issue #5): check, report, confirm.
+
+Unlike the command-line importer, which refuses a file with any error, an upload is checked
+row by row: good rows are accepted, bad ones refused with every reason, and the report
+says which accepted rows would be inserted, updated or left unchanged. The checked records
+wait in var/uploads/<id>.json (readable by their uploader only, for UPLOAD_TTL) until the
+uploader confirms; then the accepted rows that change anything are written in one
+transaction by imports.import_sites, recorded in data_imports and the audit log. Nothing
+touches the database before the confirmation, and confirming the same data twice changes
+nothing.
+
+A user with a municipality (not an admin) uploads for that municipality only: a row whose
+point lies elsewhere, by the importer's rule (ST_Covers of the stored boundary, lowest
+code), or that would change a site stored elsewhere, is refused. Admins and users without a
+municipality upload county-wide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ARRAY, Text, any_, bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from geodata.loaders import read_sites
+from geodata.records import ImportValidationError, RecordError, SiteRecord
+from resilience.crs import SWEREF99TM
+from resilience.errors import Conflict, DomainError, NotFound
+from resilience.models import SITE_NUMBERS, AuditLog, Municipality, Site
+from resilience.services import imports
+
+UPLOAD_TTL = timedelta(hours=2)
+ACTIONS = ("insert", "update", "unchanged")
+_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_COMPARED = ("category", "kind", "name", "owner", "attributes", *SITE_NUMBERS)
+
+
+class InvalidFile(DomainError):
+    """The file as a whole cannot be read (format, missing column, CRS): no report."""
+
+    status, code = 422, "invalid_file"
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Who uploads; `municipality` None means the whole county."""
+
+    id: int
+    name: str
+    role: str
+    municipality: str | None = None
+
+    @property
+    def scope(self) -> str | None:
+        """The municipality this user's rows must lie in; None: anywhere."""
+        return None if self.role == "admin" else self.municipality
+
+
+# --- where pending uploads wait ---------------------------------------------------------------
+
+
+class UploadStore:
+    """One JSON file per upload in `directory`, written atomically, private to the service
+    user; files older than the TTL are removed whenever a new upload is saved."""
+
+    def __init__(self, directory: Path, ttl: timedelta = UPLOAD_TTL) -> None:
+        self.directory = directory
+        self.ttl = ttl
+
+    def _path(self, upload_id: str) -> Path | None:
+        return self.directory / f"{upload_id}.json" if _ID.fullmatch(upload_id) else None
+
+    def save(self, doc: dict[str, Any]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(doc["id"])
+        assert path is not None
+        # mkstemp makes the file 0600; os.replace makes the new content appear at once.
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                json.dump(doc, stream, ensure_ascii=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load(self, upload_id: str, now: datetime | None = None) -> dict[str, Any] | None:
+        """The upload, or None when unknown or expired."""
+        path = self._path(upload_id)
+        if path is None or not path.is_file():
+            return None
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if datetime.fromisoformat(doc["expires_at"]) <= (now or datetime.now(UTC)):
+            path.unlink(missing_ok=True)
+            return None
+        return doc
+
+    def purge(self) -> None:
+        if not self.directory.is_dir():
+            return
+        oldest = time.time() - self.ttl.total_seconds()
+        for path in self.directory.iterdir():
+            try:
+                if path.stat().st_mtime < oldest:
+                    path.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass  # another worker removed it first
+
+
+# --- checking the rows against the database ----------------------------------------------------
+
+_MUNICIPALITY_OF_POINTS = text(
+    "SELECT t.i, (SELECT m.code FROM municipalities m"
+    " WHERE ST_Covers(m.geom, ST_SetSRID(ST_MakePoint(t.x, t.y), :srid))"
+    " ORDER BY m.code LIMIT 1)"
+    " FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(x, y, i)"
+)
+
+
+def municipalities_of(session: Session, records: Sequence[SiteRecord]) -> list[str | None]:
+    """The municipality covering each point, as import_sites assigns it (lowest code)."""
+    if not records:
+        return []
+    rows = session.execute(
+        _MUNICIPALITY_OF_POINTS,
+        {"srid": SWEREF99TM, "xs": [r.x for r in records], "ys": [r.y for r in records]},
+    )
+    found = {i: code for i, code in rows}
+    return [found.get(i) for i in range(1, len(records) + 1)]
+
+
+def stored_sites(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored sites with these (source, source_id), their compared values, x and y."""
+    if not keys:
+        return {}
+    columns = [getattr(Site, name) for name in _COMPARED]
+    query = select(
+        Site.id,
+        Site.source,
+        Site.source_id,
+        Site.municipality_code,
+        func.ST_X(Site.geom),
+        func.ST_Y(Site.geom),
+        *columns,
+    ).where(
+        Site.source.in_(sorted({source for source, _ in keys})),
+        # One array parameter: a file of 100 000 rows would exceed PostgreSQL's 65 535.
+        Site.source_id == any_(bindparam("ids", sorted({sid for _, sid in keys}), ARRAY(Text))),
+    )
+    wanted = set(keys)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in session.execute(query):
+        site_id, source, source_id, municipality, x, y, *values = row
+        if (source, source_id) in wanted:
+            found[(source, source_id)] = {
+                "id": site_id,
+                "municipality": municipality,
+                "x": x,
+                "y": y,
+                **dict(zip(_COMPARED, values, strict=True)),
+            }
+    return found
+
+
+def _unchanged(record: SiteRecord, stored: dict[str, Any]) -> bool:
+    new = {
+        "category": record.category,
+        "kind": record.kind,
+        "name": record.name,
+        "owner": record.owner,
+        "attributes": record.attributes,
+        **{name: record.numbers.get(name) for name in SITE_NUMBERS},
+    }
+    # EWKB keeps doubles exactly, so a point read back equals the point written.
+    same_point = (stored["x"], stored["y"]) == (record.x, record.y)
+    return same_point and all(new[name] == stored[name] for name in _COMPARED)
+
+
+@dataclass
+class Plan:
+    """What confirming would do: per record an action or the reason it is refused."""
+
+    actions: list[str | None]  # insert | update | unchanged; None when refused
+    municipalities: list[str | None]
+    site_ids: list[int | None]
+    refusals: list[RecordError]  # the scope refusals, one per refused record
+
+
+def plan_records(
+    session: Session,
+    records: Sequence[SiteRecord],
+    wheres: Sequence[str],
+    source: str,
+    scope: str | None,
+) -> Plan:
+    """Compare the records with the stored sites, and check them against `scope`."""
+    keys = [(r.source or source, r.source_id) for r in records]
+    stored = stored_sites(session, keys)
+    codes = municipalities_of(session, records)
+    names = _municipality_names(session) if scope is not None else {}
+    plan = Plan([], codes, [], [])
+    for record, key, code, where in zip(records, keys, codes, wheres, strict=True):
+        old = stored.get(key)
+        plan.site_ids.append(old["id"] if old else None)
+        why = None
+        if scope is not None and code != scope:
+            if code:
+                lies = f"it lies in {code} {names.get(code, '')}".rstrip()
+            else:
+                lies = "it lies in no municipality of the county"
+            why = f"outside the municipality {scope} you upload for: {lies}"
+            field = "geometry"
+        elif scope is not None and old is not None and old["municipality"] != scope:
+            held = old["municipality"] or "no municipality"
+            why = (
+                f"source_id {record.source_id!r} of source {key[0]!r} is a stored site of "
+                f"{held}, outside the municipality {scope} you upload for"
+            )
+            field = "source_id"
+        if why is not None:
+            plan.refusals.append(RecordError(where, field, why))
+            plan.actions.append(None)
+        elif old is None:
+            plan.actions.append("insert")
+        else:
+            plan.actions.append("unchanged" if _unchanged(record, old) else "update")
+    return plan
+
+
+# --- the use-cases ----------------------------------------------------------------------------
+
+
+def _order(where: str) -> tuple[int, str]:
+    """File order of "feature 12", "line 7", "layer x feature 3": by the trailing number."""
+    tail = where.rsplit(" ", 1)[-1]
+    return (int(tail) if tail.isdigit() else -1, where)
+
+
+def _refused_rows(errors: Sequence[RecordError]) -> list[dict[str, Any]]:
+    """Errors grouped by row, rows in file order, each row's reasons in the order found."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for e in errors:
+        rows.setdefault(e.where, []).append({"field": e.field, "message": e.message})
+    return [
+        {"where": where, "reasons": rows[where]}
+        for where in sorted(rows, key=_order)  # sorted() is stable: ties keep their order
+    ]
+
+
+def scope_label(session: Session, uploader: Uploader) -> str | None:
+    """ "2401 Åbacka" for a user limited to a municipality; None for a county-wide one."""
+    if uploader.scope is None:
+        return None
+    name = session.get(Municipality, uploader.scope)
+    return f"{uploader.scope} {name.name}" if name else uploader.scope
+
+
+def _municipality_names(session: Session) -> dict[str, str]:
+    return {
+        code: name for code, name in session.execute(select(Municipality.code, Municipality.name))
+    }
+
+
+def _report(
+    doc: dict[str, Any],
+    records: Sequence[SiteRecord],
+    wheres: Sequence[str],
+    plan: Plan,
+    file_refused: Sequence[RecordError],
+) -> None:
+    """Fill the report parts of `doc` from the records and the plan."""
+    accepted = []
+    for i, record in enumerate(records):
+        action = plan.actions[i]
+        if action is None:
+            continue
+        accepted.append(
+            {
+                "where": wheres[i],
+                "source": record.source or doc["source"],
+                "source_id": record.source_id,
+                "name": record.name,
+                "category": record.category,
+                "kind": record.kind,
+                "municipality": plan.municipalities[i],
+                "action": action,
+                "site_id": plan.site_ids[i],
+            }
+        )
+    refused = _refused_rows([*file_refused, *plan.refusals])
+    counts = {action: sum(1 for a in accepted if a["action"] == action) for action in ACTIONS}
+    doc["accepted"] = accepted
+    doc["refused"] = refused
+    doc["counts"] = {
+        "rows": len(accepted) + len(refused) + len(doc["skipped"]),
+        "accepted": len(accepted),
+        "refused": len(refused),
+        "skipped": len(doc["skipped"]),
+        **counts,
+    }
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    """The report as users see it: everything but the stored records."""
+    return {k: v for k, v in doc.items() if k not in ("records", "wheres", "user_id")}
+
+
+def check_upload(
+    session: Session,
+    store: UploadStore,
+    uploader: Uploader,
+    data: bytes,
+    filename: str,
+    *,
+    source: str | None = None,
+    crs: str | None = None,
+    profile: str | None = None,
+    layer: str | None = None,
+    max_bytes: int,
+) -> dict[str, Any]:
+    """Check a file row by row and keep it for confirmation; returns the stored report.
+    Raises InvalidFile when the file as a whole is unusable. Writes nothing to the
+    database."""
+    source = (source or "").strip() or Path(filename).stem.strip() or "upload"
+    try:
+        result = read_sites(
+            data,
+            crs=crs or None,
+            profile=profile or None,
+            layer=layer or None,
+            max_bytes=max_bytes,
+            per_row=True,
+        )
+    except ImportValidationError as err:
+        details = [dataclasses.asdict(e) for e in err.errors]
+        first = err.errors[0] if err.errors else None
+        raise InvalidFile(
+            f"the file cannot be imported: {first}" if first else "the file cannot be imported",
+            details=details,
+        ) from err
+    scope = uploader.scope
+    plan = plan_records(session, result.records, result.wheres, source, scope)
+    names = _municipality_names(session)
+    now = datetime.now(UTC)
+    notes = list(result.notes)
+    outside = sum(1 for a, c in zip(plan.actions, plan.municipalities, strict=True) if a and not c)
+    if outside:
+        notes.append(f"{outside} accepted row(s) lie in no municipality of the county")
+    doc: dict[str, Any] = {
+        "id": secrets.token_urlsafe(18),
+        "status": "pending",
+        "user": uploader.name,
+        "user_id": uploader.id,
+        "filename": filename,
+        "source": source,
+        "format": result.format,
+        "crs": f"EPSG:{result.crs}",
+        "crs_given": bool(crs),
+        "profile": profile or None,
+        "municipality": scope,
+        "municipality_name": names.get(scope) if scope else None,
+        "created_at": now.isoformat(),
+        "expires_at": (now + store.ttl).isoformat(),
+        "skipped": [dataclasses.asdict(e) for e in result.skipped],
+        "notes": notes,
+        "result": None,
+        "records": [dataclasses.asdict(r) for r in result.records],
+        "wheres": result.wheres,
+    }
+    _report(doc, result.records, result.wheres, plan, result.refused)
+    store.purge()
+    store.save(doc)
+    return doc
+
+
+def get_upload(store: UploadStore, uploader: Uploader, upload_id: str) -> dict[str, Any]:
+    """The uploader's own upload; anyone else's, an expired or unknown one is not found."""
+    doc = store.load(upload_id)
+    if doc is None or doc["user_id"] != uploader.id:
+        raise NotFound(f"no upload {upload_id}: unknown, expired or someone else's")
+    return doc
+
+
+def _lock_key(upload_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(upload_id.encode()).digest()[:8], "big", signed=True)
+
+
+def confirm_upload(
+    session: Session, store: UploadStore, uploader: Uploader, upload_id: str
+) -> dict[str, Any]:
+    """Import the accepted rows of an upload in one transaction and commit; returns the
+    report with `result` (inserted, updated, unchanged, data_version) and each accepted
+    row's site_id. Rows that would change nothing are not written, so confirming the same
+    data again adds no data version."""
+    get_upload(store, uploader, upload_id)
+    try:
+        # Two confirmations of one upload (a double click) run one after the other; the
+        # second then finds the upload confirmed.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(upload_id)})
+        doc = get_upload(store, uploader, upload_id)
+        if doc["status"] != "pending":
+            raise Conflict(f"upload {upload_id} was confirmed already")
+        records = [SiteRecord(**r) for r in doc["records"]]
+        plan = plan_records(session, records, doc["wheres"], doc["source"], uploader.scope)
+        now_accepted = [w for w, a in zip(doc["wheres"], plan.actions, strict=True) if a]
+        if now_accepted != [row["where"] for row in doc["accepted"]]:
+            raise Conflict(
+                "the stored sites changed since the file was checked, and other rows would be "
+                "refused now; upload the file again to see the new report"
+            )
+        if not now_accepted:
+            raise Conflict("nothing to import: every row was refused")
+        changed = [
+            r for r, a in zip(records, plan.actions, strict=True) if a in ("insert", "update")
+        ]
+        result: dict[str, Any] = {"inserted": 0, "updated": 0, "data_version": None}
+        if changed:
+            summary = imports.import_sites(
+                session, changed, doc["source"], filename=doc["filename"], user=uploader.name
+            )
+            session.flush()
+            result = {
+                "inserted": summary.inserted,
+                "updated": summary.updated,
+                "data_version": imports.data_version(session),
+            }
+        result |= {
+            "unchanged": plan.actions.count("unchanged"),
+            "refused": doc["counts"]["refused"],
+            "confirmed_at": datetime.now(UTC).isoformat(),
+        }
+        session.add(
+            AuditLog(
+                user_name=uploader.name,
+                table_name="sites",
+                row_id=upload_id,
+                action="import",
+                new={"file": doc["filename"], "source": doc["source"], **result},
+                context=f"upload {doc['filename']}",
+            )
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    accepted = [r for r, a in zip(records, plan.actions, strict=True) if a]
+    keys = [(r.source or doc["source"], r.source_id) for r in accepted]
+    ids = {key: site["id"] for key, site in stored_sites(session, keys).items()}
+    actions = [a for a in plan.actions if a]
+    for row, key, action in zip(doc["accepted"], keys, actions, strict=True):
+        row["action"], row["site_id"] = action, ids.get(key)
+    doc["counts"] |= {action: actions.count(action) for action in ACTIONS}
+    doc["status"], doc["result"] = "confirmed", result
+    store.save(doc)
+    return doc
