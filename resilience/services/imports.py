@@ -41,15 +41,17 @@ def _chunks(rows: Sequence[dict], size: int = BATCH) -> Iterable[Sequence[dict]]
 
 
 def _upsert(session: Session, table: type, rows: list[dict], keys: list[str]) -> tuple[int, int]:
-    """INSERT … ON CONFLICT DO UPDATE; returns (inserted, updated) from xmax."""
+    """INSERT … ON CONFLICT DO UPDATE; returns (inserted, updated) from xmax. One statement
+    executed for all rows: SQLAlchemy batches it ("insertmanyvalues") without compiling a
+    new statement per chunk."""
+    stmt = insert(table)
+    cols = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=cols).returning(
+        text("(xmax = 0) AS inserted"), sort_by_parameter_order=True
+    )
     inserted = updated = 0
     for chunk in _chunks(rows):
-        stmt = insert(table).values(list(chunk))
-        cols = {c: stmt.excluded[c] for c in chunk[0] if c not in keys}
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=cols).returning(
-            text("(xmax = 0) AS inserted")
-        )
-        for (was_inserted,) in session.execute(stmt):
+        for (was_inserted,) in session.execute(stmt, list(chunk)):
             inserted += bool(was_inserted)
             updated += not was_inserted
     return inserted, updated
