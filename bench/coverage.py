@@ -52,14 +52,15 @@ BENCH_REDIS = os.environ.get("RESILIENCE_BENCH_REDIS_URL", "redis://127.0.0.1:63
 SAMPLE = 1_000
 
 
-def fresh_database() -> Session:
+def fresh_database(url: str = BENCH_DB) -> Session:
+    """An empty, migrated benchmark database (the schema dropped and made again)."""
     from alembic import command
 
-    create_database(BENCH_DB)
-    engine = create_engine(BENCH_DB)
+    create_database(url)
+    engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-    command.upgrade(alembic_config(BENCH_DB), "head")
+    command.upgrade(alembic_config(url), "head")
     return sessionmaker(engine)()
 
 

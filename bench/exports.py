@@ -28,10 +28,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from resilience.cli import alembic_config, create_database
+from bench.coverage import fresh_database
 from resilience.services import exports
 from resilience.services.exports import ExportRequest
 
@@ -41,17 +40,6 @@ BENCH_DB = os.environ.get(
 )
 REPEAT = 3
 DIRECT_BUDGET_S = 1.0  # what a direct download of DIRECT_MAX_FEATURES may take
-
-
-def fresh_database() -> Session:
-    from alembic import command
-
-    create_database(BENCH_DB)
-    engine = create_engine(BENCH_DB)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
-    command.upgrade(alembic_config(BENCH_DB), "head")
-    return sessionmaker(engine)()
 
 
 def timed_export(session: Session, request: ExportRequest) -> tuple[float, int, int]:
@@ -97,7 +85,7 @@ def load_vasterbotten(session: Session) -> int:
 
 def bench_full_gpkg(out: Callable[[str], None] = print) -> list[str]:
     """The full GeoPackage of the built-in data: time and size; returns the ratio lines."""
-    session = fresh_database()
+    session = fresh_database(BENCH_DB)
     run_id = load_vasterbotten(session)
     full = timed_export(session, ExportRequest(format="gpkg"))
     report("vasterbotten_full_gpkg", full, out)
@@ -116,11 +104,11 @@ def bench_full_gpkg(out: Callable[[str], None] = print) -> list[str]:
 
 def bench_large_grid(out: Callable[[str], None] = print) -> list[str]:
     """The Sweden-sized synthetic grid (250,000 cells) as one GeoPackage layer."""
-    from bench.coverage import copy_dataset
+    from bench.coverage import copy_dataset, fresh_database
     from bench.coverage_compute import synthetic_sweden
 
     sites, cells, names, _scenario = synthetic_sweden(0)
-    session = fresh_database()
+    session = fresh_database(BENCH_DB)
     with session.begin():
         copy_dataset(session, sites, cells, names)
     seconds, size, features = timed_export(

@@ -30,7 +30,6 @@ from resilience.errors import BadInput, Forbidden, NotFound
 from resilience.models import (
     OWNERS,
     AuditLog,
-    DataImport,
     EnergyClassLimits,
     EnergyMeasure,
     EnergyTarget,
@@ -1042,26 +1041,6 @@ def _scope_rows(editor: Editor, rows: Iterable[tuple[str, Site]]) -> None:
         raise ImportValidationError(errors, "you may import for your own municipality only")
 
 
-def _record_import(
-    session: Session,
-    kind: str,
-    source: str,
-    filename: str | None,
-    summary: imports.ImportSummary,
-    user: str,
-) -> None:
-    session.add(
-        DataImport(
-            kind=kind,
-            source=source,
-            filename=filename,
-            inserted=summary.inserted,
-            updated=summary.updated,
-            user_name=user,
-        )
-    )
-
-
 def import_measures(
     session: Session,
     records: Sequence[MeasureRecord],
@@ -1122,7 +1101,7 @@ def import_measures(
             updated += 1
     session.flush()
     summary = imports.ImportSummary("energy measures", inserted, updated)
-    _record_import(session, "energy-measures", source, filename, summary, editor.name)
+    imports.record_import(session, "energy-measures", source, filename, summary, editor.name)
     return summary
 
 
@@ -1152,7 +1131,7 @@ def import_readings(
         inserted += action == "insert"
         updated += action == "update"
     summary = imports.ImportSummary("meter readings", inserted, updated)
-    _record_import(session, "energy-readings", source, filename, summary, editor.name)
+    imports.record_import(session, "energy-readings", source, filename, summary, editor.name)
     return summary
 
 

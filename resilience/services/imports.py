@@ -92,7 +92,7 @@ def assign_municipalities(
         )
 
 
-def _record(
+def record_import(
     session: Session,
     kind: str,
     source: str,
@@ -125,7 +125,7 @@ def import_boundaries(
     ins, upd = _upsert(session, Municipality, rows, ["code"]) if rows else (0, 0)
     assign_municipalities(session)
     summary = ImportSummary("municipalities", ins, upd)
-    _record(session, "boundaries", source, filename, summary, user)
+    record_import(session, "boundaries", source, filename, summary, user)
     return summary
 
 
@@ -154,7 +154,7 @@ def import_population(
     )
     assign_municipalities(session, cell_source=source)
     summary = ImportSummary("population cells", ins, upd)
-    _record(session, "population", source, filename, summary, user)
+    record_import(session, "population", source, filename, summary, user)
     return summary
 
 
@@ -184,7 +184,7 @@ def import_sites(
     ins, upd = _upsert(session, Site, rows, ["source", "source_id"]) if rows else (0, 0)
     assign_municipalities(session, site_sources=sorted({row["source"] for row in rows}))
     summary = ImportSummary("sites", ins, upd)
-    _record(session, "sites", source, filename, summary, user)
+    record_import(session, "sites", source, filename, summary, user)
     return summary
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from resilience.db import db
@@ -66,6 +67,27 @@ def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return decorator
 
 
+def csrf_token() -> str:
+    """The session's token for HTML forms (JSON APIs use bearer tokens or SameSite cookies)."""
+    token = session.get("csrf_token")
+    if not token:
+        token = session["csrf_token"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def _check_csrf() -> None:
+    """Every HTML form POST carries the session's token; the login form is exempt (there is
+    no session yet) and the APIs take no forms."""
+    if request.method != "POST" or request.endpoint == "auth.login":
+        return
+    if request.path.startswith(("/api/", "/ogc")):
+        return
+    sent = request.form.get("csrf_token", "")
+    expected = session.get("csrf_token", "")
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden(_("The form has expired; reload the page and try again."))
+
+
 def _safe_next(target: str | None) -> str:
     # Only same-site relative paths: never redirect to another host after login.
     if target and target.startswith("/") and not urlsplit(target).netloc:
@@ -104,4 +126,6 @@ def init_app(app: Flask) -> None:
             return {"error": "unauthorized", "message": "log in or send a bearer token"}, 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
+    app.before_request(_check_csrf)
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.register_blueprint(bp)

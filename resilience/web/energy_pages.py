@@ -6,7 +6,6 @@ form posts carry a per-session token."""
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -20,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -31,7 +29,7 @@ from geodata.records import ImportValidationError
 from resilience import energy
 from resilience.crs import WGS84, parse_epsg
 from resilience.db import db
-from resilience.errors import BadInput, DomainError, Forbidden, NotFound
+from resilience.errors import BadInput, DomainError, NotFound
 from resilience.i18n import current_language
 from resilience.i18n import gettext as _
 from resilience.services import energy as service
@@ -63,26 +61,9 @@ def mwh_filter(kwh: float | None, decimals: int = 1) -> str:
     return format_number(energy.to_mwh(kwh), decimals)
 
 
-def csrf_token() -> str:
-    token = session.get("energy_csrf")
-    if not token:
-        token = session["energy_csrf"] = secrets.token_urlsafe(32)
-    return str(token)
-
-
-@bp.before_request
-def _check_form_token():  # type: ignore[no-untyped-def]
-    if request.method == "POST" and not request.path.startswith("/api/"):
-        sent = request.form.get("csrf_token", "")
-        expected = session.get("energy_csrf", "")
-        if not expected or not secrets.compare_digest(sent, expected):
-            raise Forbidden(_("The form has expired; reload the page and try again."))
-
-
 @bp.context_processor
 def _words() -> dict[str, Any]:
     return {
-        "csrf_token": csrf_token,
         "can_edit": current_user.is_authenticated and current_user.has_role("editor"),
         "class_colors": energy.CLASS_COLORS,
         "energy_kinds": energy.ENERGY_KINDS,

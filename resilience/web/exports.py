@@ -12,7 +12,6 @@ choices, where one click starts the background export.
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +23,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -32,7 +30,7 @@ from flask_login import current_user
 from geodata import exporters
 from resilience.config import Settings
 from resilience.db import db
-from resilience.errors import BadInput, Forbidden, NotFound, TooLarge
+from resilience.errors import BadInput, NotFound, TooLarge
 from resilience.i18n import gettext as _
 from resilience.models import CATEGORIES
 from resilience.services import exports
@@ -289,20 +287,6 @@ def api_download(export_id: str):  # type: ignore[no-untyped-def]
 # --- the pages ------------------------------------------------------------------------------
 
 
-def _csrf_token() -> str:
-    token = session.get("exports_csrf")
-    if not token:
-        token = session["exports_csrf"] = secrets.token_urlsafe(32)
-    return str(token)
-
-
-def _check_csrf() -> None:
-    sent = request.form.get("csrf_token", "")
-    expected = session.get("exports_csrf", "")
-    if not expected or not secrets.compare_digest(sent, expected):
-        raise Forbidden(_("The form has expired; reload the page and try again."))
-
-
 def _chosen() -> dict[str, Any]:
     """The page's preselection from the query: a run or layers, format, CRS, filters."""
     args = request.args
@@ -340,7 +324,6 @@ def page():  # type: ignore[no-untyped-def]
         limit=exports.DIRECT_MAX_FEATURES,
         ttl_hours=exports.EXPORT_TTL_S // 3600,
         schemas=exports.schemas(),
-        csrf_token=_csrf_token(),
         config={
             "listUrl": url_for("exports.api_list"),
             "labels": {w: _(w) for w in JS_WORDS},
@@ -352,7 +335,6 @@ def page():  # type: ignore[no-untyped-def]
 def start_from_page():  # type: ignore[no-untyped-def]
     """The page's form: a small export is the response; a large one starts a job and the
     page shows its progress."""
-    _check_csrf()
     form = request.form
     values = _values(form)
     if form.get("what") == "run":

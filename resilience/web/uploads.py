@@ -4,7 +4,6 @@ Everything needs the planner role; form posts carry a per-session token."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from resilience.db import db
-from resilience.errors import BadInput, Forbidden
+from resilience.errors import BadInput
 from resilience.i18n import gettext as _
 from resilience.services import uploads as service
 from resilience.web.auth import require_role
@@ -47,13 +45,6 @@ def _uploader() -> service.Uploader:
     )
 
 
-def csrf_token() -> str:
-    token = session.get("uploads_csrf")
-    if not token:
-        token = session["uploads_csrf"] = secrets.token_urlsafe(32)
-    return str(token)
-
-
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
     """Flask refuses a body above MAX_CONTENT_LENGTH before any view runs; say the limit."""
@@ -66,18 +57,9 @@ def _too_large(_err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
     return render_template("error.html", status=413, message=message), 413
 
 
-@bp.before_request
-def _check_form_token():  # type: ignore[no-untyped-def]
-    if request.method == "POST" and not request.path.startswith("/api/"):
-        sent = request.form.get("csrf_token", "")
-        expected = session.get("uploads_csrf", "")
-        if not expected or not secrets.compare_digest(sent, expected):
-            raise Forbidden(_("The form has expired; reload the page and try again."))
-
-
 @bp.context_processor
 def _words() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "action_labels": ACTION_LABELS}
+    return {"action_labels": ACTION_LABELS}
 
 
 def _check_file() -> dict[str, Any]:
