@@ -50,6 +50,9 @@ class Settings:
     tile_attribution: str = "© OpenStreetMap contributors"
     max_upload_bytes: int = 50 * 1024 * 1024
     queue_name: str = "resilience"
+    # Behind a reverse proxy (HTTPS terminated there): trust one hop of X-Forwarded-*, so
+    # links (OGC API, downloads) carry the public scheme and host.
+    behind_proxy: bool = False
     # Seconds between retries of a failed run (transient PostGIS/Redis trouble); one per retry.
     run_retry_intervals: tuple[int, ...] = (5, 30, 120)
     # SMHI impact-based warnings: the endpoint is configuration, SMHI changes its APIs.
@@ -89,6 +92,7 @@ class Settings:
         except ValueError as exc:
             raise ConfigError("RESILIENCE_SMHI_POLL_SECONDS / _LIVE_DEBOUNCE_SECONDS") from exc
         return cls(
+            behind_proxy=parse_bool(env.get("RESILIENCE_BEHIND_PROXY", "false")),
             run_retry_intervals=retries,
             smhi_warnings_url=env.get("RESILIENCE_SMHI_URL", cls.smhi_warnings_url),
             smhi_poll_seconds=poll,

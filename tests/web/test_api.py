@@ -153,3 +153,23 @@ def test_population_cells_by_bbox(client: FlaskClient, db_session: Session) -> N
     small_county(db_session)
     cells = client.get("/api/v1/population?bbox=750000,7080000,760000,7090000&bbox-crs=3006")
     assert sorted(f["properties"]["population"] for f in cells.json["features"]) == [30, 120]
+
+
+def test_behind_a_proxy_links_use_the_public_scheme_and_host(  # type: ignore[no-untyped-def]
+    settings, db_session: Session, make_user
+) -> None:
+    from dataclasses import replace
+
+    from resilience import create_app
+
+    make_user("qgis", "viewer")
+    token = users.create_token(db_session, "qgis")
+    db_session.commit()
+    proxied = create_app(replace(settings, behind_proxy=True)).test_client()
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "karta.example.se",
+    }
+    links = proxied.get("/ogc", headers=headers).json["links"]
+    assert links and all(link["href"].startswith("https://karta.example.se/ogc") for link in links)
