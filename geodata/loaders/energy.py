@@ -14,9 +14,7 @@ database.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,15 +30,7 @@ from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from geodata.loaders.results import LoadResult, Problems, refuse
 from geodata.loaders.sites import read_sites
-from geodata.loaders.sources import (
-    MAX_BYTES,
-    Source,
-    _check,
-    _check_header,
-    _decode,
-    _delimiter,
-    read_table,
-)
+from geodata.loaders.sources import MAX_BYTES, Source, _check, read_csv_rows, read_table
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.energy import (
     MAX_YEAR,
@@ -153,36 +143,12 @@ class _Rows:
 
 
 def _read_csv_rows(data: bytes) -> _Rows:
-    notes: list[str] = []
-    content = _decode(data, notes)
-    first, _, rest = content.partition("\n")
-    skip = 0
-    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
-        delimiter, skip, content = first.strip()[4], 1, rest
-    else:
-        delimiter = _delimiter(next((ln for ln in content.split("\n") if ln.strip()), ""))
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    rows: list[tuple[str, dict[str, Any]]] = []
-    try:
-        for cells in reader:
-            line = reader.line_num + skip
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header = [c.strip() for c in cells]
-                _check_header(header, line)
-                continue
-            if len(cells) != len(header):
-                refuse(f"line {line}", f"expected {len(header)} columns, found {len(cells)}")
-            rows.append(
-                (f"line {line}", dict(zip(header, (c.strip() for c in cells), strict=True)))
-            )
-    except csv.Error as exc:
-        refuse(f"line {reader.line_num + skip}", f"malformed CSV: {exc}")
-    if header is None:
-        refuse("file", "the CSV has no header line")
-    return _Rows("csv", rows, notes, decimal_comma=delimiter != ",")
+    parsed = read_csv_rows(data)
+    rows = [
+        (f"line {line}", dict(zip(parsed.header, cells, strict=True)))
+        for line, cells in parsed.rows
+    ]
+    return _Rows("csv", rows, parsed.notes, decimal_comma=parsed.delimiter != ",")
 
 
 def _read_gpkg_rows(path: Path, layer: str | None) -> _Rows:

@@ -340,7 +340,19 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes, explicit: int | None) -> Table:
+@dataclass
+class CsvRows:
+    """A CSV's header and its non-empty rows (physical line number, stripped cells)."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    delimiter: str
+    notes: list[str]
+
+
+def read_csv_rows(data: bytes) -> CsvRows:
+    """Decode (UTF-8, else cp1252), find the delimiter (Excel's "sep=" line, else sniffed
+    from , ; or tab) and split, refusing ragged rows and a missing header."""
     notes: list[str] = []
     text = _decode(data, notes)
     first, _, rest = text.partition("\n")
@@ -370,13 +382,17 @@ def _read_csv(data: bytes, explicit: int | None) -> Table:
         refuse(f"line {reader.line_num + skip}", f"malformed CSV: {exc}")
     if header is None:
         refuse("file", "the CSV has no header line")
+    return CsvRows(header, records, delimiter, notes)
 
-    table = Table("csv", SWEREF99TM, [], notes=notes, decimal_comma=delimiter != ",")
+
+def _read_csv(data: bytes, explicit: int | None) -> Table:
+    parsed = read_csv_rows(data)
+    table = Table("csv", SWEREF99TM, [], notes=parsed.notes, decimal_comma=parsed.delimiter != ",")
     table.features = [
-        Feature(f"line {line}", dict(zip(header, cells, strict=True)), None)
-        for line, cells in records
+        Feature(f"line {line}", dict(zip(parsed.header, cells, strict=True)), None)
+        for line, cells in parsed.rows
     ]
-    _csv_points(table, header, explicit)
+    _csv_points(table, parsed.header, explicit)
     return table
 
 
