@@ -233,14 +233,7 @@ def overview():  # type: ignore[no-untyped-def]
     county_progress = energy.progress(
         register.buildings, register.readings, register.measures, register.targets, year
     )
-    series = energy.progress_series(
-        register.buildings,
-        register.readings,
-        register.measures,
-        register.targets,
-        service.first_year(register.targets),
-        year,
-    )
+    series = _county_series(register, year)
     top = energy.rank_by_potential(register.assessments)[:10]
     return render_template(
         "energy/overview.html",
@@ -468,12 +461,9 @@ def _progress_tables(register: service.Register, year: int) -> dict[str, Any]:
     return {"municipalities": munis, "owners": owners, "county": energy.progress(*args)}
 
 
-@bp.get("/energy/progress")
-def progress_page():  # type: ignore[no-untyped-def]
-    register = service.load_register(db.session)
-    year = _year_arg()
-    tables = _progress_tables(register, year)
-    series = energy.progress_series(
+def _county_series(register: Any, year: int) -> Any:
+    """The county's progress line from the first target's base year up to `year`."""
+    return energy.progress_series(
         register.buildings,
         register.readings,
         register.measures,
@@ -481,6 +471,14 @@ def progress_page():  # type: ignore[no-untyped-def]
         service.first_year(register.targets),
         year,
     )
+
+
+@bp.get("/energy/progress")
+def progress_page():  # type: ignore[no-untyped-def]
+    register = service.load_register(db.session)
+    year = _year_arg()
+    tables = _progress_tables(register, year)
+    series = _county_series(register, year)
     return render_template(
         "energy/progress.html",
         year=year,
@@ -806,14 +804,7 @@ def api_progress():  # type: ignore[no-untyped-def]
     register = service.load_register(db.session)
     year = _year_arg()
     tables = _progress_tables(register, year)
-    series = energy.progress_series(
-        register.buildings,
-        register.readings,
-        register.measures,
-        register.targets,
-        service.first_year(register.targets),
-        year,
-    )
+    series = _county_series(register, year)
     return jsonify(
         year=year,
         county=_progress_json(tables["county"]),
