@@ -9,10 +9,12 @@ import subprocess
 import sys
 
 from redis import Redis
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from resilience.analysis import compute
 from resilience.config import PROJECT_ROOT, Settings
+from resilience.models import RunCell
 from resilience.scenarios import parse_scenario
 from resilience.services import runs, users
 from tests.factories import small_county
@@ -102,3 +104,35 @@ def test_a_failing_run_is_visibly_failed(
     assert failed.status == "failed" and "duration_hours" in failed.error
     assert failed.attempts == 4  # the first try and three retries
     assert len(queue(settings)) == 0
+
+
+def test_a_crashed_work_horse_leaves_the_run_visibly_failed(  # type: ignore[no-untyped-def]
+    app, committed: Session, redis_conn: Redis, settings: Settings, make_token
+) -> None:
+    """The process computing a run dies (as on an out-of-memory kill): it cannot write its
+    own failure, so the API reports the run failed from RQ's record, and no half-written
+    results exist."""
+    from rq.serializers import JSONSerializer
+
+    from workers.queue import queue, run_job_id
+
+    small_county(committed)
+    scenario = runs.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
+    run = runs.start_run(committed, scenario)
+    run.status = "running"  # as the job sets it before computing
+    committed.commit()
+    # The run's own job id, but a function that kills the work horse outright.
+    queue(settings).enqueue("os._exit", 9, job_id=run_job_id(run.id))
+    assert queue(settings).serializer is JSONSerializer
+    worker = _worker(settings)
+    assert worker.returncode == 0, worker.stderr[-3000:]
+
+    status = (
+        app.test_client()
+        .get(f"/api/v1/runs/{run.id}", headers={"Authorization": f"Bearer {make_token('viewer')}"})
+        .json
+    )
+    assert status["status"] == "failed"
+    assert "worker stopped" in status["error"]
+    assert runs.get_run(committed, run.id).summary is None
+    assert committed.scalar(select(func.count()).select_from(RunCell)) == 0
