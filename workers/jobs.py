@@ -97,6 +97,10 @@ def recalculate_live(fingerprint: str) -> dict[str, object]:
     return {"fingerprint": fingerprint, "run_id": run.id}
 
 
+class SmhiUnavailable(RuntimeError):
+    """SMHI did not answer; the stored warnings stand until it does."""
+
+
 def poll_smhi() -> dict[str, object]:
     """Fetch SMHI's warnings (the endpoint is configuration) and ingest them as the full set
     in force. A failure raises (RQ retries with backoff); nothing stored changes, so the
@@ -108,8 +112,11 @@ def poll_smhi() -> dict[str, object]:
         request = urllib.request.Request(
             settings.smhi_warnings_url, headers={"Accept": "application/json"}
         )
-        with urllib.request.urlopen(request, timeout=20) as response:
-            payload = response.read(MAX_BYTES + 1)
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                payload = response.read(MAX_BYTES + 1)
+        except OSError as exc:  # URLError, timeouts, refused connections: RQ retries
+            raise SmhiUnavailable(f"{settings.smhi_warnings_url}: {exc}") from None
         with db.begin() as session:
             result = warnings.ingest(session, settings, payload, "application/json", snapshot=True)
         if result.recalculation:
