@@ -17,7 +17,7 @@ from resilience import create_app
 from resilience.db import db
 from resilience.models import Run
 from resilience.services import exports, runs, warnings
-from workers.queue import enqueue_live
+from workers.queue import RUN_TIMEOUT_S, enqueue_live, job_state, run_job_id
 
 log = logging.getLogger(__name__)
 
@@ -168,3 +168,19 @@ def export_layers(export_id: str, request: dict[str, object]) -> dict[str, objec
             job.meta.update(progress=100.0, step="done")
             job.save_meta()
         return {"export_id": export_id, "file": record["file_name"], "bytes": record["size_bytes"]}
+
+
+def sweep_runs() -> list[int]:
+    """Once a minute: runs whose job died or vanished are marked failed with the reason."""
+    app = _app()
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        db.dispose()
+        with db.begin() as session:
+            states = {
+                run.id: job_state(settings, run_job_id(run.id))
+                for run in runs.unfinished_runs(session)
+            }
+            # Live runs are computed inside their recalculation job, not under run-<id>:
+            # wait out the job timeout before calling a missing job lost.
+            return runs.fail_lost(session, states, lost_after_s=RUN_TIMEOUT_S + 60)

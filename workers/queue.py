@@ -156,3 +156,19 @@ def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) 
             Job.fetch(export_id, connection=q.connection, serializer=JSONSerializer).delete()
             q.enqueue("workers.jobs.export_layers", export_id, request, **kwargs)
     return export_id
+
+
+def enqueue_sweep(settings: Settings, now: float, every: int = 60) -> str | None:
+    """Once a minute: mark runs whose job died or vanished as failed."""
+    job_id = f"sweep-runs-{int(now // every)}"
+    try:
+        queue(settings).enqueue(
+            "workers.jobs.sweep_runs",
+            job_id=job_id,
+            unique=True,
+            result_ttl=2 * every,
+            description="Mark runs with lost jobs failed",
+        )
+    except DuplicateJobError:
+        return None
+    return job_id

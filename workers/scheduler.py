@@ -1,6 +1,7 @@
 """Periodic jobs: `python -m workers.scheduler`. Enqueues the SMHI poll once per interval
 (RESILIENCE_SMHI_POLL_SECONDS, default 300) with an id naming the interval, so restarts and
-several schedulers never duplicate it; then checks whether a warning has expired since."""
+several schedulers never duplicate it; once a minute, checks whether a warning has expired
+and marks runs whose job died as failed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import signal
 import time
 
 from resilience.config import Settings
-from workers.queue import enqueue_live_check, enqueue_poll
+from workers.queue import enqueue_live_check, enqueue_poll, enqueue_sweep
 
 log = logging.getLogger("workers.scheduler")
 
@@ -31,6 +32,7 @@ def main() -> None:
         if job_id:
             log.info("enqueued %s", job_id)
         enqueue_live_check(settings, time.time())
+        enqueue_sweep(settings, time.time())
         # Wake at least every few seconds to stop promptly; poll once per interval.
         for _ in range(min(settings.smhi_poll_seconds, 10)):
             if stop:

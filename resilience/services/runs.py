@@ -295,3 +295,33 @@ def reconcile(run: Run, job_state: str | None) -> str | None:
     if job_state in ("failed", "stopped", "canceled"):
         return run.error or "the worker stopped unexpectedly; start the run again"
     return None
+
+
+def unfinished_runs(session: Session) -> list[Run]:
+    return list(session.scalars(select(Run).where(Run.status.in_(("queued", "running")))))
+
+
+def fail_lost(
+    session: Session,
+    job_states: dict[int, str | None],
+    lost_after_s: float,
+    now: datetime | None = None,
+) -> list[int]:
+    """Mark failed, with the reason, the unfinished runs whose job died (a killed work horse
+    cannot say so itself) or vanished long ago (Redis lost it). `job_states` maps run id to
+    RQ's state of its job. Returns the ids marked."""
+    now = now or datetime.now(UTC)
+    marked = []
+    for run in unfinished_runs(session):
+        if run.id not in job_states:
+            continue
+        state = job_states[run.id]
+        error = reconcile(run, state)
+        age = (now - run.created_at).total_seconds() if run.created_at else 0.0
+        if error is None and state is None and age > lost_after_s:
+            error = "the run's job was lost (was Redis restarted?); start the run again"
+        if error:
+            run.status, run.error = "failed", error
+            marked.append(run.id)
+    session.flush()
+    return marked

@@ -114,7 +114,7 @@ def test_a_crashed_work_horse_leaves_the_run_visibly_failed(  # type: ignore[no-
     results exist."""
     from rq.serializers import JSONSerializer
 
-    from workers.queue import queue, run_job_id
+    from workers.queue import job_state, queue, run_job_id
 
     small_county(committed)
     scenario = runs.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
@@ -136,3 +136,10 @@ def test_a_crashed_work_horse_leaves_the_run_visibly_failed(  # type: ignore[no-
     assert "worker stopped" in status["error"]
     assert runs.get_run(committed, run.id).summary is None
     assert committed.scalar(select(func.count()).select_from(RunCell)) == 0
+    # The scheduler's sweep writes the failure into the run itself.
+    committed.expire_all()
+    states = {run.id: job_state(settings, run_job_id(run.id))}
+    assert runs.fail_lost(committed, states, lost_after_s=900) == [run.id]
+    committed.commit()
+    assert runs.get_run(committed, run.id).status == "failed"
+    assert runs.fail_lost(committed, states, lost_after_s=900) == []  # once
