@@ -23,6 +23,7 @@ from resilience import create_app
 from resilience.cli import alembic_config, create_database
 from resilience.config import Settings
 from resilience.db import db
+from resilience.models import Base
 from resilience.services import users
 
 TEST_DATABASE_URL = os.environ.get(
@@ -31,23 +32,8 @@ TEST_DATABASE_URL = os.environ.get(
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PASSWORD = "correct horse battery"
-TABLES = (
-    "audit_log",
-    "energy_class_limits",
-    "live_states",
-    "weather_warnings",
-    "run_sites",
-    "run_cells",
-    "run_municipalities",
-    "runs",
-    "scenarios",
-    "sites",
-    "population_cells",
-    "municipalities",
-    "api_tokens",
-    "users",
-    "data_imports",
-)
+# Every table of the models, so a new table cannot be forgotten by the `committed` clean-up.
+TABLES = tuple(t.name for t in Base.metadata.sorted_tables)
 
 
 def shared_file(relative: str) -> Path:
