@@ -265,12 +265,15 @@ def _no_building_column(rows: _Rows) -> bool:
 # --- measures -------------------------------------------------------------------------------
 
 
-def read_measures(
-    source: Source, *, layer: str | None = None, max_bytes: int = MAX_BYTES
-) -> LoadResult[MeasureRecord]:
-    """Energy-saving measures: building, ref (default: the title), title, status (planned,
-    in_progress, done; Swedish planerad, pågår, klar), date (required when done),
-    expected_kwh_year, verified_kwh_year (kWh/year), cost_sek, note."""
+def _open_rows(
+    source: Source,
+    layer: str | None,
+    max_bytes: int,
+    required: tuple[str, ...],
+    columns: Mapping[str, tuple[str, ...]],
+) -> tuple[_Rows, Problems]:
+    """Read a measures or readings file and refuse it as a whole when it has no rows, no
+    building column or a required column missing."""
     table = read_rows(source, layer=layer, max_bytes=max_bytes)
     problems = Problems([w for w, _p in table.rows])
     if not table.rows:
@@ -278,10 +281,20 @@ def read_measures(
     if _no_building_column(table):
         problems.error(None, "site_id", "no site_id or source_id column: name each building")
     present = {canonical_key(k) for _w, props in table.rows for k in props}
-    for name in ("title", "status"):
-        if not present & set(MEASURE_COLUMNS[name]):
+    for name in required:
+        if not present & set(columns[name]):
             problems.error(None, name, f"the file has no '{name}' column")
     problems.raise_if_any()
+    return table, problems
+
+
+def read_measures(
+    source: Source, *, layer: str | None = None, max_bytes: int = MAX_BYTES
+) -> LoadResult[MeasureRecord]:
+    """Energy-saving measures: building, ref (default: the title), title, status (planned,
+    in_progress, done; Swedish planerad, pågår, klar), date (required when done),
+    expected_kwh_year, verified_kwh_year (kWh/year), cost_sek, note."""
+    table, problems = _open_rows(source, layer, max_bytes, ("title", "status"), MEASURE_COLUMNS)
 
     records: list[MeasureRecord] = []
     ignored: set[str] = set()
@@ -353,17 +366,7 @@ def read_readings(
     source: Source, *, layer: str | None = None, max_bytes: int = MAX_BYTES
 ) -> LoadResult[ReadingRecord]:
     """Meter readings: building, year, month (1-12; empty for the whole year), kwh."""
-    table = read_rows(source, layer=layer, max_bytes=max_bytes)
-    problems = Problems([w for w, _p in table.rows])
-    if not table.rows:
-        refuse("file", "the file has no rows")
-    if _no_building_column(table):
-        problems.error(None, "site_id", "no site_id or source_id column: name each building")
-    present = {canonical_key(k) for _w, props in table.rows for k in props}
-    for name in ("year", "kwh"):
-        if not present & set(READING_COLUMNS[name]):
-            problems.error(None, name, f"the file has no '{name}' column")
-    problems.raise_if_any()
+    table, problems = _open_rows(source, layer, max_bytes, ("year", "kwh"), READING_COLUMNS)
 
     records: list[ReadingRecord] = []
     ignored: set[str] = set()
