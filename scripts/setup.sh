@@ -44,7 +44,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
     sleep 2
   fi
   major=$(pgq "show server_version_num" | cut -c1-2)
-  [ -n "$major" ] || { echo "PostgreSQL is not reachable on 127.0.0.1:5432 as postgres" >&2; exit 1; }
+  if [ -z "$major" ]; then
+    echo "PostgreSQL does not let user postgres in on 127.0.0.1:5432 without a password." >&2
+    echo "Set DATABASE_URL (postgresql+psycopg://USER:PASSWORD@HOST/resilience), or allow" >&2
+    echo "local connections in pg_hba.conf, and run this again." >&2
+    exit 1
+  fi
   if [ "$(pgq "select count(*) from pg_available_extensions where name='postgis'")" != 1 ]; then
     apt_install "postgresql-${major}-postgis-3"
   else
