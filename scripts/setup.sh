@@ -25,13 +25,16 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv 2>/dev/null || { apt_install python3-venv; "$PY" -m venv .venv; }
 fi
 req=requirements.txt; [ "$mode" = dev ] && req=requirements-dev.txt
-stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$mode
-if [ ! -f "$stamp" ]; then
+hash=$(cat requirements*.txt | sha256sum | cut -c1-16)
+stamp=.venv/.installed-$hash-$mode
+# The dev set includes the runtime one, so either stamp of this hash will do for runtime.
+if [ -f "$stamp" ] || { [ "$mode" != dev ] && [ -f ".venv/.installed-$hash-dev" ]; }; then
+  say "Python packages from $req already installed"
+else
   say "Installing pinned Python packages from $req"
   .venv/bin/pip install -q --disable-pip-version-check -r "$req"
-  rm -f .venv/.installed-*; touch "$stamp"
-else
-  say "Python packages from $req already installed"
+  find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$hash-*" -delete
+  touch "$stamp"
 fi
 
 # --- PostgreSQL + PostGIS --------------------------------------------------------
