@@ -40,9 +40,9 @@ from bench.coverage_compute import synthetic_sweden
 from resilience.analysis import CellTable, Scenario, SiteTable, compute
 from resilience.cli import alembic_config, create_database
 from resilience.config import PROJECT_ROOT, Settings
-from resilience.models import SITE_INTEGERS, SITE_NUMBERS
 from resilience.scenarios import ScenarioSpec
 from resilience.services import runs
+from resilience.vocabulary import SITE_INTEGERS, SITE_NUMBERS
 from workers.queue import enqueue_run
 
 BENCH_DB = os.environ.get(

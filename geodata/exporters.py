@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyogrio
 import shapely
 
-from resilience.crs import WGS84
+from resilience.vocabulary import WGS84
 
 FORMATS = ("gpkg", "geojson", "csv", "shp")
 FORMAT_NAMES = {"gpkg": "GeoPackage", "geojson": "GeoJSON", "csv": "CSV", "shp": "Shapefile"}

@@ -6,8 +6,7 @@ from functools import cache
 
 from pyproj import CRS, Transformer
 
-SWEREF99TM = 3006  # storage and analysis: planar metres
-WGS84 = 4326  # the browser and GeoJSON (RFC 7946)
+from resilience.vocabulary import WGS84
 
 
 @cache

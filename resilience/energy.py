@@ -50,53 +50,23 @@ from itertools import pairwise
 from typing import TypeVar
 from xml.sax.saxutils import escape
 
-from resilience.analysis.model import CARE_PRIORITY, KINDS
+from resilience.vocabulary import (
+    CARE_PRIORITY,
+    HEATING,
+    HEATING_ALIASES,
+    KINDS,
+    MEASURE_STATUSES,
+    STATUS_ALIASES,
+    STYREL_CLASSES,
+)
+from resilience.vocabulary import OWNERS as OWNERS  # the pages read energy.OWNERS
 
-# --- vocabulary ------------------------------------------------------------------------
+# --- vocabulary: the energy pages' words (the shared ones are in resilience.vocabulary) --
 
 ENERGY_KINDS: tuple[str, ...] = KINDS["energy"]
-OWNERS: tuple[str, ...] = ("state", "region", "municipality")  # = resilience.models.OWNERS
-HEATING: tuple[str, ...] = ("district_heating", "electricity", "heat_pump", "biofuel", "oil")
-MEASURE_STATUSES: tuple[str, ...] = ("planned", "in_progress", "done")
-STYREL_CLASSES: tuple[int, ...] = tuple(range(1, 9))  # 1 is the highest priority
 CLASSES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F", "G")
 # Energy kinds that house care: they stay on in a disconnection, like the care sites.
 CARE_KINDS: frozenset[str] = frozenset({"hospital", "care_home"})
-
-# What files and forms may say, mapped to the values above (Swedish and English).
-HEATING_ALIASES: dict[str, str] = {
-    "district_heating": "district_heating",
-    "district heating": "district_heating",
-    "fjärrvärme": "district_heating",
-    "electricity": "electricity",
-    "electric": "electricity",
-    "el": "electricity",
-    "elvärme": "electricity",
-    "direktel": "electricity",
-    "heat_pump": "heat_pump",
-    "heat pump": "heat_pump",
-    "värmepump": "heat_pump",
-    "biofuel": "biofuel",
-    "biobränsle": "biofuel",
-    "pellets": "biofuel",
-    "flis": "biofuel",
-    "oil": "oil",
-    "olja": "oil",
-    "eldningsolja": "oil",
-}
-STATUS_ALIASES: dict[str, str] = {
-    "planned": "planned",
-    "planerad": "planned",
-    "in_progress": "in_progress",
-    "in progress": "in_progress",
-    "pågår": "in_progress",
-    "pagar": "in_progress",
-    "påbörjad": "in_progress",
-    "done": "done",
-    "klar": "done",
-    "genomförd": "done",
-    "utförd": "done",
-}
 
 # --- defaults (see the module docstring for their sources) --------------------------------
 

@@ -22,28 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# The site vocabulary lives with the analysis, which must not import the ORM.
-from resilience.analysis.model import CATEGORIES as CATEGORIES
-from resilience.analysis.model import KINDS as KINDS
-from resilience.crs import SWEREF99TM
+from resilience.vocabulary import CATEGORIES, MEASURE_STATUSES, OWNERS, SWEREF99TM
 
-OWNERS = ("state", "region", "municipality")
 ROLES = ("viewer", "planner", "editor", "admin")
-
-# Numeric site attributes of the coverage model (coverage-model.md, "Inputs").
-SITE_NUMBERS: tuple[str, ...] = (
-    "residents",
-    "critical_load_kw",
-    "backup_kw",
-    "fuel_hours",
-    "priority",
-    "capacity_kw",
-    "mobilization_hours",
-    "heated_area_m2",
-    "energy_kwh_year",
-    "shelter_capacity",
-)
-SITE_INTEGERS = frozenset({"residents", "priority", "shelter_capacity"})
 
 
 class Base(DeclarativeBase):
@@ -325,8 +306,6 @@ class LiveState(Base):
 
 
 # --- Energy saving in public buildings (issue #6; computations in resilience/energy.py) ---
-
-MEASURE_STATUSES = ("planned", "in_progress", "done")
 
 
 class EnergyMeasure(Base):

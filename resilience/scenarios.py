@@ -12,7 +12,8 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from resilience.analysis import Parameters, Scenario, SnowZone
-from resilience.crs import SWEREF99TM, WGS84, parse_epsg, transformer
+from resilience.crs import parse_epsg, transformer
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 LEVELS = ("yellow", "orange", "red")
 DEFAULT_DURATION_HOURS = 24.0

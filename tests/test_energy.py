@@ -123,13 +123,6 @@ def test_vocabulary_aliases() -> None:
         energy.normalise_status("kanske")
 
 
-def test_owners_match_the_models() -> None:
-    from resilience.models import MEASURE_STATUSES, OWNERS
-
-    assert energy.OWNERS == OWNERS
-    assert energy.MEASURE_STATUSES == MEASURE_STATUSES
-
-
 # --- the register ------------------------------------------------------------------------------
 
 

@@ -11,7 +11,8 @@ from shapely import MultiPolygon, Polygon
 
 from geodata.demo.facts import COUNTY_CODE
 from geodata.records import BoundaryRecord
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 
 def to_sweref(geoms: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ import shapely
 from geodata.demo.boundaries import locate
 from geodata.demo.facts import FACTS_BY_CODE, GEONAMES_EXCLUDED, SEAT_LONLAT
 from geodata.records import BoundaryRecord
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 # SCB's simplified boundaries cut off coastal towns by a few hundred metres (Hörnefors,
 # Skelleftehamn, Rundvik); places this close to the county count as in it. The nearest

@@ -11,7 +11,8 @@ from shapely.geometry import mapping
 
 from geodata.demo.facts import SEAT_LONLAT
 from geodata.records import BoundaryRecord
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 # The inland municipalities ("inlandet") and the mountain ones ("fjällen").
 INLAND = ("2418", "2421", "2422", "2425", "2462", "2463", "2481")

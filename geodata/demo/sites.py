@@ -20,8 +20,8 @@ from geodata.demo.localities import Locality, anchor
 from geodata.demo.names import DISTRICTS, ELDERLY_HOMES, SCHOOLS, STREETS
 from geodata.demo.population import kernel_sigma_m
 from geodata.records import BoundaryRecord, SiteRecord
-from resilience.crs import SWEREF99TM, WGS84, transformer
-from resilience.models import CATEGORIES
+from resilience.crs import transformer
+from resilience.vocabulary import CATEGORIES, SWEREF99TM, WGS84
 
 REAL = "demo-real"  # a real facility at an approximate real location
 SYNTHETIC = "demo-synthetic"  # made up, placed around a real locality

@@ -15,7 +15,8 @@ import shapely
 from pyproj import CRS
 from shapely import MultiPolygon, Polygon
 
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 GeometryArray = np.ndarray  # object array of shapely geometries (None allowed)
 

@@ -20,7 +20,7 @@ from geodata.loaders.fields import whole as parse_whole
 from geodata.loaders.results import LoadResult, refuse
 from geodata.loaders.sources import MAX_BYTES, Source, read_table
 from geodata.records import ImportValidationError, RecordError, SiteRecord
-from resilience.models import CATEGORIES, KINDS, OWNERS, SITE_INTEGERS, SITE_NUMBERS
+from resilience.vocabulary import CATEGORIES, KINDS, OWNERS, SITE_INTEGERS, SITE_NUMBERS
 
 TEXT_FIELDS = ("source_id", "name", "category", "kind", "owner", "source")
 SITE_FIELDS = frozenset(TEXT_FIELDS + SITE_NUMBERS)

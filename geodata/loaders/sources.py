@@ -25,7 +25,8 @@ from shapely.geometry import shape
 from geodata.loaders.fields import FieldError, canonical_key, number
 from geodata.loaders.geometry import check_in_sweden, looks_like_sweref, to_sweref
 from geodata.loaders.results import Problems, refuse
-from resilience.crs import SWEREF99TM, WGS84, parse_epsg
+from resilience.crs import parse_epsg
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 MAX_BYTES = 200_000_000  # 200 MB; larger inputs belong in ogr2ogr and PostGIS, not an upload
 Source = Path | str | bytes

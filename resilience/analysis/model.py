@@ -21,39 +21,15 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
+# The site vocabulary, shared with the ORM, the loaders and the exporters.
+from resilience.vocabulary import CARE_PRIORITY as CARE_PRIORITY
+from resilience.vocabulary import CARE_SERVICE_KINDS as CARE_SERVICE_KINDS
+from resilience.vocabulary import CATEGORIES as CATEGORIES
+from resilience.vocabulary import KINDS as KINDS
+from resilience.vocabulary import MOBILE_GENERATOR as MOBILE_GENERATOR
+from resilience.vocabulary import POWERED_CATEGORIES as POWERED_CATEGORIES
+
 MODEL_VERSION = 1
-
-# The vocabulary of resilience.models, repeated so that the analysis does not import the ORM
-# (and SQLAlchemy with it); tests/analysis/test_model.py checks that the two agree.
-CATEGORIES: tuple[str, ...] = ("care", "power", "food", "energy")
-KINDS: dict[str, tuple[str, ...]] = {
-    "care": ("hospital", "health_centre", "elderly_home", "group_home", "home_care_base"),
-    "power": ("fixed_generator", "mobile_generator", "fuel_depot"),
-    "food": ("supermarket", "grocery", "warehouse"),
-    "energy": (
-        "school",
-        "office",
-        "sports_hall",
-        "swimming_pool",
-        "hospital",
-        "care_home",
-        "other",
-    ),
-}
-
-# Default priority of care kinds, 1 highest, as in Styrel; a site's own priority overrides it.
-CARE_PRIORITY: dict[str, int] = {
-    "hospital": 1,
-    "elderly_home": 2,
-    "group_home": 2,
-    "health_centre": 3,
-    "home_care_base": 4,
-}
-# Categories whose power status step 1 computes and the result document lists.
-POWERED_CATEGORIES: tuple[str, ...] = ("care", "food", "energy")
-# Care kinds that provide the "care" service of step 3.
-CARE_SERVICE_KINDS: tuple[str, ...] = ("hospital", "health_centre")
-MOBILE_GENERATOR = "mobile_generator"
 
 # Warning levels in ascending severity: at a point the most severe zone wins.
 SNOW_LEVELS: tuple[str, ...] = ("yellow", "orange", "red")

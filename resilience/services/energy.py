@@ -25,10 +25,8 @@ from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience import energy
-from resilience.crs import WGS84
 from resilience.errors import BadInput, Forbidden, NotFound
 from resilience.models import (
-    OWNERS,
     AuditLog,
     EnergyClassLimits,
     EnergyMeasure,
@@ -39,6 +37,7 @@ from resilience.models import (
 )
 from resilience.services import imports
 from resilience.services.layers import feature_collection, geometry_sql
+from resilience.vocabulary import OWNERS, WGS84
 
 # Columns of sites that the energy pages edit, and attributes (JSONB) they edit.
 SITE_FIELDS = (

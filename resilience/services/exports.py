@@ -33,9 +33,18 @@ from sqlalchemy.orm import Session
 from geodata import exporters
 from geodata.exporters import Field, Layer, LayerSchema
 from resilience.config import Settings
-from resilience.crs import SWEREF99TM, WGS84, parse_epsg
+from resilience.crs import parse_epsg
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
-from resilience.models import CATEGORIES, AuditLog, Municipality, Run
+from resilience.models import AuditLog, Municipality, Run
+from resilience.vocabulary import (
+    CATEGORIES,
+    CATEGORY,
+    OWNERS,
+    SITE_NUMBER_SPECS,
+    SWEREF99TM,
+    WGS84,
+    one_of,
+)
 
 # Up to this many features (summed over the layers; for gap polygons, the cells dissolved)
 # an export is built while the request waits: ~1 s for a GeoPackage on a 2-core machine,
@@ -51,7 +60,7 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 COUNTY_SLUG = "vasterbotten"
 OUTSIDE_NAME = "Utanför kommunerna"
 
-LAYER_IDS = ("municipalities", "population", "care", "power", "food", "energy")
+LAYER_IDS = ("municipalities", "population", *CATEGORIES)
 RUN_LAYER_IDS = ("sites", "cells", "municipalities", "gaps")
 SERVICES = (("food", "Livsmedel"), ("care", "Vård"), ("shelter", "Trygghetspunkt"))
 
@@ -62,44 +71,14 @@ class ExportGone(DomainError):
 
 # --- what is exported: layers, fields, Shapefile names -----------------------------------
 
-_SITE_NUMBER_FIELDS = {
-    "residents": Field("residents", "int", None, "people who depend on the site"),
-    "critical_load_kw": Field("critical_load_kw", "float", "crit_kw", "critical load, kW"),
-    "backup_kw": Field("backup_kw", "float", None, "backup power, kW"),
-    "fuel_hours": Field("fuel_hours", "float", None, "backup fuel, hours"),
-    "priority": Field("priority", "int", None, "Styrel priority, 1 highest"),
-    "capacity_kw": Field("capacity_kw", "float", "cap_kw", "generator capacity, kW"),
-    "mobilization_hours": Field(
-        "mobilization_hours", "float", "mobil_h", "mobile generator: hours to set off"
-    ),
-    "heated_area_m2": Field("heated_area_m2", "float", "area_m2", "heated area, m²"),
-    "energy_kwh_year": Field("energy_kwh_year", "float", "kwh_year", "energy use, kWh/year"),
-    "owner": Field("owner", "text", None, "state, region or municipality"),
-    "shelter_capacity": Field(
-        "shelter_capacity", "int", "shelt_cap", "warm shelter places (> 0: trygghetspunkt)"
-    ),
-}
-# The attributes the coverage model uses per category (coverage-model.md, "Inputs"); any
-# other attribute of a site is in `attributes` (JSON text).
-CATEGORY_FIELDS = {
-    "care": ("residents", "critical_load_kw", "backup_kw", "fuel_hours", "priority"),
-    "power": ("capacity_kw", "fuel_hours", "mobilization_hours"),
-    "food": ("backup_kw", "fuel_hours"),
-    "energy": (
-        "heated_area_m2",
-        "energy_kwh_year",
-        "owner",
-        "backup_kw",
-        "fuel_hours",
-        "shelter_capacity",
-    ),
-}
-# Layer names in the files (ASCII), and titles, in Swedish: what the planners see in QGIS.
-CATEGORY_LAYERS = {
-    "care": ("vard", "Vård och omsorg"),
-    "power": ("reservkraft", "Reservkraft"),
-    "food": ("livsmedel", "Livsmedel"),
-    "energy": ("energi", "Energikrävande byggnader"),
+# A site's numeric columns, and its owner, with their Shapefile names and descriptions;
+# which of them a category's layer has is vocabulary.CATEGORY[category].fields.
+_SITE_FIELDS = {
+    **{
+        n.name: Field(n.name, "int" if n.integer else "float", n.short, n.description)
+        for n in SITE_NUMBER_SPECS
+    },
+    "owner": Field("owner", "text", None, one_of(OWNERS)),
 }
 _MUNICIPALITY_CODE = Field("municipality_code", "text", "muni_code", "kommun code")
 
@@ -176,8 +155,8 @@ def layer_sources(municipality: str | None) -> dict[str, Source]:
         ),
     }
     for category in CATEGORIES:
-        name, title = CATEGORY_LAYERS[category]
-        numbers = CATEGORY_FIELDS[category]
+        spec = CATEGORY[category]
+        name, title, numbers = spec.layer, spec.title, spec.fields
         where = _where(
             "s.category = :category_" + category,
             municipality and "s.municipality_code = :municipality",
@@ -191,13 +170,13 @@ def layer_sources(municipality: str | None) -> dict[str, Source]:
                 (
                     Field("id", "int"),
                     Field("name", "text"),
-                    Field("category", "text", None, "care, power, food or energy"),
+                    Field("category", "text", None, one_of(CATEGORIES)),
                     Field("kind", "text"),
                     Field("source", "text"),
                     Field("source_id", "text", None, "id in its source, unique per source"),
                     _MUNICIPALITY_CODE,
                     Field("municipality_name", "text", "muni_name"),
-                    *(_SITE_NUMBER_FIELDS[n] for n in numbers),
+                    *(_SITE_FIELDS[n] for n in numbers),
                     Field("attributes", "text", None, "other attributes, JSON"),
                 ),
             ),
@@ -517,7 +496,7 @@ def file_name(
     if municipality:
         parts.append(slugify(municipality))
     if request.category and (request.run_id is not None or request.layers != (request.category,)):
-        parts.append(CATEGORY_LAYERS[request.category][0])
+        parts.append(CATEGORY[request.category].layer)
     if request.crs == WGS84 and request.format != "geojson":
         parts.append("wgs84")
     parts.append(on.isoformat())

@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
-from resilience.crs import SWEREF99TM
-from resilience.models import SITE_NUMBERS, DataImport, Municipality, PopulationCell, Site
+from resilience.models import DataImport, Municipality, PopulationCell, Site
+from resilience.vocabulary import SITE_NUMBERS, SWEREF99TM
 
 BATCH = 2000
 

@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from resilience.crs import SWEREF99TM, WGS84
 from resilience.errors import BadInput, NotFound
-from resilience.models import CATEGORIES, KINDS, SITE_NUMBERS
+from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SWEREF99TM, WGS84
 
 MAX_FEATURES = 50_000
 _SITE_COLUMNS = ", ".join(

@@ -22,8 +22,8 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from resilience.crs import SWEREF99TM, WGS84
 from resilience.errors import BadInput, NotFound
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",

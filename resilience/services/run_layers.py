@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from resilience.crs import WGS84
 from resilience.services.layers import feature_collection, geometry_sql
+from resilience.vocabulary import WGS84
 
 
 def gap_sites(

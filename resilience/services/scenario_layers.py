@@ -13,8 +13,9 @@ import shapely
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
 from resilience.services import runs
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 
 def _transformed(geom: shapely.Geometry, crs: int) -> dict[str, Any]:

@@ -36,10 +36,10 @@ from sqlalchemy.orm import Session
 
 from geodata.loaders import read_sites
 from geodata.records import ImportValidationError, RecordError, SiteRecord
-from resilience.crs import SWEREF99TM
 from resilience.errors import Conflict, DomainError, NotFound
-from resilience.models import SITE_NUMBERS, AuditLog, Municipality, Site
+from resilience.models import AuditLog, Municipality, Site
 from resilience.services import imports
+from resilience.vocabulary import SITE_NUMBERS, SWEREF99TM
 
 UPLOAD_TTL = timedelta(hours=2)
 ACTIONS = ("insert", "update", "unchanged")

@@ -10,12 +10,13 @@ from flask_login import current_user
 from redis import Redis
 from sqlalchemy import select, text
 
-from resilience.crs import WGS84, parse_epsg
+from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
 from resilience.services import layers, run_layers, runs, scenario_layers
+from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
 from workers.queue import enqueue_run, job_state, run_job_id
 

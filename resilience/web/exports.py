@@ -32,8 +32,8 @@ from resilience.config import Settings
 from resilience.db import db
 from resilience.errors import BadInput, NotFound, TooLarge
 from resilience.i18n import gettext as _
-from resilience.models import CATEGORIES
 from resilience.services import exports
+from resilience.vocabulary import CATEGORIES
 from resilience.web.auth import require_role
 from resilience.web.scenario_pages import format_number, format_time
 from workers.queue import enqueue_export, job_state

@@ -15,7 +15,7 @@ from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
 from resilience.i18n import current_language
 from resilience.i18n import gettext as _
-from resilience.models import KINDS, SITE_NUMBERS
+from resilience.vocabulary import KINDS, SITE_NUMBERS
 
 # Västerbotten, roughly centred; the JS fits the view to the municipality layer.
 COUNTY_CENTRE = (64.6, 18.0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from resilience.db import db
-from resilience.models import SITE_NUMBERS
 from resilience.services import layers
+from resilience.vocabulary import SITE_NUMBERS
 from resilience.web import maps
 
 bp = Blueprint("pages", __name__)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from resilience.analysis import CellTable, Parameters, Scenario, SiteTable, SpeedFactors, model
+from resilience.analysis import CellTable, Parameters, Scenario, SiteTable, SpeedFactors
 
 DEFAULTS = {
     "speed_kmh": 70.0,
@@ -91,10 +91,6 @@ def test_speed_factors_of_level() -> None:
     assert SpeedFactors().of("orange") == 0.5
     with pytest.raises(ValueError):
         SpeedFactors().of("green")
-
-
-def test_every_care_kind_has_a_default_priority() -> None:
-    assert set(model.CARE_PRIORITY) == set(model.KINDS["care"])
 
 
 def test_site_table_from_records_fills_nulls() -> None:

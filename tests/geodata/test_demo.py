@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from geodata.demo import DemoDataset, build_demo
 from geodata.demo.population import largest_remainder
 from geodata.demo.sites import REAL, SYNTHETIC
-from resilience.models import CATEGORIES, KINDS, OWNERS, SITE_INTEGERS, SITE_NUMBERS
+from resilience.vocabulary import CATEGORIES, KINDS, OWNERS, SITE_INTEGERS, SITE_NUMBERS
 
 # SCB, folkmängd 31 December 2024 (via RegionFakta).
 SCB_2024 = {

@@ -22,7 +22,8 @@ from shapely import MultiPolygon
 
 from geodata.loaders import MAX_BYTES, LoadResult, read_boundaries, read_population, read_sites
 from geodata.records import ImportValidationError
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(

@@ -27,7 +27,8 @@ from geodata.loaders.warnings import (
     parse_ibww,
 )
 from geodata.loaders.warnings.areas import to_sweref_area
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 WARNINGS = SHARED / "warnings"

@@ -24,10 +24,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from resilience.crs import SWEREF99TM, WGS84, transformer
+from resilience.crs import transformer
 from resilience.db import db
 from resilience.models import AuditLog, DataImport, Site
 from resilience.services import imports
+from resilience.vocabulary import SWEREF99TM, WGS84
 from tests.conftest import login
 from tests.factories import small_county
 

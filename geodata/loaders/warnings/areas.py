@@ -23,7 +23,8 @@ from shapely.geometry.base import BaseGeometry
 from geodata.loaders.geometry import lonlat_extent, to_sweref
 from geodata.loaders.geometry import polygonal as polygon_parts
 from geodata.loaders.warnings.model import WarningFormatError
-from resilience.crs import WGS84, parse_epsg, transformer
+from resilience.crs import parse_epsg, transformer
+from resilience.vocabulary import WGS84
 
 # A line (river, coast) or a point is widened to this so it can intersect counties and
 # sites; the WarningArea says polygonal=False so the map can still draw it as issued.

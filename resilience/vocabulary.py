@@ -1,0 +1,164 @@
+"""The words of the domain, each written once: site categories and their kinds, owners,
+heating sources, measure statuses, the numeric site fields, and the SRIDs.
+
+The analysis, the ORM (and its CHECK constraints), the energy figures, the loaders and the
+exporters all import from here. Pure: standard library only, so that the analysis and the
+loaders can use it without SQLAlchemy or Flask.
+
+Adding a category, a kind or a numeric field is one edit in the tables below; a category or
+an owner also needs an Alembic migration for its CHECK constraint, and a numeric field its
+column on resilience.models.Site (and in a migration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- coordinate reference systems --------------------------------------------------------
+
+SWEREF99TM = 3006  # storage and analysis: planar metres
+WGS84 = 4326  # the browser and GeoJSON (RFC 7946)
+
+# --- numeric site fields -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteNumber:
+    """A numeric column of sites (coverage-model.md, "Inputs"): whole numbers or floats;
+    `short` is its Shapefile name when `name` is longer than 10 characters."""
+
+    name: str
+    integer: bool
+    description: str
+    short: str | None = None
+
+
+SITE_NUMBER_SPECS: tuple[SiteNumber, ...] = (
+    SiteNumber("residents", True, "people who depend on the site"),
+    SiteNumber("critical_load_kw", False, "critical load, kW", "crit_kw"),
+    SiteNumber("backup_kw", False, "backup power, kW"),
+    SiteNumber("fuel_hours", False, "backup fuel, hours"),
+    SiteNumber("priority", True, "Styrel priority, 1 highest"),
+    SiteNumber("capacity_kw", False, "generator capacity, kW", "cap_kw"),
+    SiteNumber("mobilization_hours", False, "mobile generator: hours to set off", "mobil_h"),
+    SiteNumber("heated_area_m2", False, "heated area, m²", "area_m2"),
+    SiteNumber("energy_kwh_year", False, "energy use, kWh/year", "kwh_year"),
+    SiteNumber("shelter_capacity", True, "warm shelter places (> 0: trygghetspunkt)", "shelt_cap"),
+)
+SITE_NUMBERS: tuple[str, ...] = tuple(n.name for n in SITE_NUMBER_SPECS)
+SITE_INTEGERS: frozenset[str] = frozenset(n.name for n in SITE_NUMBER_SPECS if n.integer)
+
+# Styrel's priority classes, 1 highest: a site's `priority`, an energy building's class.
+STYREL_CLASSES: tuple[int, ...] = tuple(range(1, 9))
+
+# --- categories and kinds ----------------------------------------------------------------
+
+# Default priority of care kinds, 1 highest, as in Styrel; a site's own priority overrides
+# it. Its keys are the care kinds, in the order forms and messages list them.
+CARE_PRIORITY: dict[str, int] = {
+    "hospital": 1,
+    "health_centre": 3,
+    "elderly_home": 2,
+    "group_home": 2,
+    "home_care_base": 4,
+}
+
+
+@dataclass(frozen=True)
+class Category:
+    """A site category. `fields`: the site columns the coverage model and the registers use
+    for it (exported as columns; anything else is in `attributes`); `powered`: step 1 of the
+    model computes its power status; `layer`, `title`: its layer name (ASCII) and Swedish
+    title in exported files, what the planners see in QGIS."""
+
+    name: str
+    kinds: tuple[str, ...]
+    fields: tuple[str, ...]
+    powered: bool
+    layer: str
+    title: str
+
+
+SITE_CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "care",
+        tuple(CARE_PRIORITY),
+        ("residents", "critical_load_kw", "backup_kw", "fuel_hours", "priority"),
+        powered=True,
+        layer="vard",
+        title="Vård och omsorg",
+    ),
+    Category(
+        "power",
+        ("fixed_generator", "mobile_generator", "fuel_depot"),
+        ("capacity_kw", "fuel_hours", "mobilization_hours"),
+        powered=False,
+        layer="reservkraft",
+        title="Reservkraft",
+    ),
+    Category(
+        "food",
+        ("supermarket", "grocery", "warehouse"),
+        ("backup_kw", "fuel_hours"),
+        powered=True,
+        layer="livsmedel",
+        title="Livsmedel",
+    ),
+    Category(
+        "energy",
+        ("school", "office", "sports_hall", "swimming_pool", "hospital", "care_home", "other"),
+        (
+            "heated_area_m2",
+            "energy_kwh_year",
+            "owner",
+            "backup_kw",
+            "fuel_hours",
+            "shelter_capacity",
+        ),
+        powered=True,
+        layer="energi",
+        title="Energikrävande byggnader",
+    ),
+)
+CATEGORY: dict[str, Category] = {c.name: c for c in SITE_CATEGORIES}
+CATEGORIES: tuple[str, ...] = tuple(CATEGORY)
+KINDS: dict[str, tuple[str, ...]] = {c.name: c.kinds for c in SITE_CATEGORIES}
+# Categories whose power status step 1 computes and the result document lists.
+POWERED_CATEGORIES: tuple[str, ...] = tuple(c.name for c in SITE_CATEGORIES if c.powered)
+# Care kinds that provide the "care" service of step 3.
+CARE_SERVICE_KINDS: tuple[str, ...] = ("hospital", "health_centre")
+MOBILE_GENERATOR = "mobile_generator"
+
+# --- energy buildings: owners, heating, measures -------------------------------------------
+
+OWNERS: tuple[str, ...] = ("state", "region", "municipality")
+
+# Each heating source as stored, and what files and forms may say for it besides (Swedish
+# and English).
+_HEATING_WORDS: dict[str, tuple[str, ...]] = {
+    "district_heating": ("district heating", "fjärrvärme"),
+    "electricity": ("electric", "el", "elvärme", "direktel"),
+    "heat_pump": ("heat pump", "värmepump"),
+    "biofuel": ("biobränsle", "pellets", "flis"),
+    "oil": ("olja", "eldningsolja"),
+}
+HEATING: tuple[str, ...] = tuple(_HEATING_WORDS)
+HEATING_ALIASES: dict[str, str] = {
+    word: value for value, words in _HEATING_WORDS.items() for word in (value, *words)
+}
+
+# The status of an energy-saving measure as stored, and its other spellings.
+_STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "planned": ("planerad",),
+    "in_progress": ("in progress", "pågår", "pagar", "påbörjad"),
+    "done": ("klar", "genomförd", "utförd"),
+}
+MEASURE_STATUSES: tuple[str, ...] = tuple(_STATUS_WORDS)
+STATUS_ALIASES: dict[str, str] = {
+    word: value for value, words in _STATUS_WORDS.items() for word in (value, *words)
+}
+
+
+def one_of(words: tuple[str, ...]) -> str:
+    """'a, b or c': a word list as a description says it."""
+    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else "".join(words)
