@@ -59,7 +59,7 @@ class BBox:
         # Densify before transforming so the box edges stay straight enough in SWEREF 99 TM.
         clause = (
             "geom && ST_Transform(ST_Segmentize(ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, :bsrid),"
-            " :bseg), 3006)"
+            " :bseg), :bstored)"
         )
         seg = (self.maxx - self.minx) / 16 or 1
         return clause, {
@@ -69,6 +69,7 @@ class BBox:
             "by1": self.maxy,
             "bsrid": self.srid,
             "bseg": seg,
+            "bstored": SWEREF99TM,
         }
 
 

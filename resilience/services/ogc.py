@@ -327,7 +327,8 @@ def _bbox_filter(bbox: BBox) -> tuple[str, dict[str, Any]]:
     before it is transformed, so its edges follow the meridians and parallels; one that
     crosses the antimeridian (minx > maxx) is two boxes."""
     if bbox.crs is SWEREF:  # northing first: swap to PostGIS's x = easting
-        return "ST_Intersects(v.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 3006))", {
+        return "ST_Intersects(v.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, :stored))", {
+            "stored": SWEREF99TM,
             "x0": bbox.miny,
             "y0": bbox.minx,
             "x1": bbox.maxy,
@@ -347,11 +348,12 @@ def _bbox_filter(bbox: BBox) -> tuple[str, dict[str, Any]]:
             continue  # wholly outside where anything is stored
         clauses.append(
             f"ST_Intersects(v.geom, ST_Transform(ST_Segmentize("
-            f"ST_MakeEnvelope(:x0_{i}, :y0_{i}, :x1_{i}, :y1_{i}, 4326), 0.05), 3006))"
+            f"ST_MakeEnvelope(:x0_{i}, :y0_{i}, :x1_{i}, :y1_{i}, :lonlat), 0.05), :stored))"
         )
         params.update({f"x0_{i}": x0, f"y0_{i}": y0, f"x1_{i}": x1, f"y1_{i}": y1})
     if not clauses:
         return "FALSE", {}
+    params.update({"lonlat": WGS84, "stored": SWEREF99TM})
     return f"({' OR '.join(clauses)})", params
 
 
@@ -378,13 +380,15 @@ def _extents(session: Session, collections: list[Collection]) -> dict[str, list[
     sql = (
         f"WITH boxes AS ({' UNION ALL '.join(boxes)}),"
         f" wanted AS ({' UNION ALL '.join(wanted)}),"
-        " lonlat AS (SELECT id, ST_Transform(ST_Segmentize(ST_SetSRID(box::geometry, 3006),"
-        " 5000), 4326) AS g FROM wanted WHERE box IS NOT NULL)"
+        " lonlat AS (SELECT id, ST_Transform(ST_Segmentize(ST_SetSRID(box::geometry, :stored),"
+        " 5000), :lonlat) AS g FROM wanted WHERE box IS NOT NULL)"
         " SELECT id, ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g) FROM lonlat"
     )
     return {
         cid: _outward(minx, miny, maxx, maxy)
-        for cid, minx, miny, maxx, maxy in session.execute(text(sql))
+        for cid, minx, miny, maxx, maxy in session.execute(
+            text(sql), {"stored": SWEREF99TM, "lonlat": WGS84}
+        )
     }
 
 

@@ -18,6 +18,7 @@ from resilience.errors import NotFound
 from resilience.models import Run, RunCell, RunMunicipality, RunSite, Scenario
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
+from resilience.vocabulary import SWEREF99TM
 
 # One row of arrays per table: psycopg turns PostgreSQL arrays into lists in C, which is far
 # faster than building a Row object per site or cell (250,000 cells in a Sweden-sized set).
@@ -96,7 +97,7 @@ def update_scenario(session: Session, scenario: Scenario, spec: ScenarioSpec) ->
 def _ewkb(geom: shapely.Geometry | None) -> str | None:
     if geom is None:
         return None
-    return shapely.to_wkb(shapely.set_srid(geom, 3006), hex=True, include_srid=True)
+    return shapely.to_wkb(shapely.set_srid(geom, SWEREF99TM), hex=True, include_srid=True)
 
 
 def get_scenario(session: Session, scenario_id: int) -> Scenario:

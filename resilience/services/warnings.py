@@ -26,6 +26,7 @@ from resilience.config import Settings
 from resilience.models import LiveState, Run, Scenario, WeatherWarning
 from resilience.scenarios import ActiveWarning, live_scenario
 from resilience.services import runs
+from resilience.vocabulary import SWEREF99TM
 
 LEVELS = ("yellow", "orange", "red")
 LIVE_SCENARIO_NAME = "Live: aktiva vädervarningar"
@@ -48,7 +49,7 @@ def county_geometry(session: Session) -> shapely.Geometry | None:
 
 
 def _ewkb(geom: shapely.Geometry) -> str:
-    return shapely.to_wkb(shapely.set_srid(geom, 3006), hex=True, include_srid=True)
+    return shapely.to_wkb(shapely.set_srid(geom, SWEREF99TM), hex=True, include_srid=True)
 
 
 def store(session: Session, areas: Sequence[Any], county: shapely.Geometry | None) -> IngestReport:

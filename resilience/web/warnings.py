@@ -14,6 +14,7 @@ from resilience.errors import BadInput
 from resilience.models import LiveState, Run, WeatherWarning
 from resilience.services import warnings
 from resilience.services.layers import feature_collection, geometry_sql
+from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
 from workers.queue import enqueue_live
 
@@ -82,7 +83,7 @@ def list_warnings():  # type: ignore[no-untyped-def]
     sql = (
         "SELECT id, source, identity, version, level, event_code, event_sv, event_en,"
         " area_name_sv, area_name_en, starts, ends, published, in_county, involves_wind,"
-        f" current, cancelled, {geometry_sql('ST_SimplifyPreserveTopology(geom, 200)', 4326)}"
+        f" current, cancelled, {geometry_sql('ST_SimplifyPreserveTopology(geom, 200)', WGS84)}"
         f" FROM weather_warnings WHERE {where} ORDER BY published DESC, id DESC LIMIT 500"
     )
     rows = []
@@ -91,7 +92,7 @@ def list_warnings():  # type: ignore[no-untyped-def]
         for key in ("starts", "ends", "published"):
             row[key] = row[key].isoformat() if row[key] else None
         rows.append(row)
-    return feature_collection(rows, 4326)
+    return feature_collection(rows, WGS84)
 
 
 @bp.get("/api/v1/live")
