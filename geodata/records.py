@@ -30,11 +30,11 @@ class CellRecord:
 class SiteRecord:
     source_id: str
     name: str
-    category: str  # one of resilience.models.CATEGORIES
-    kind: str  # one of resilience.models.KINDS[category]
+    category: str  # one of resilience.vocabulary.CATEGORIES
+    kind: str  # one of resilience.vocabulary.KINDS[category]
     x: float  # EPSG:3006 easting, metres
     y: float  # EPSG:3006 northing, metres
-    # The coverage model's numeric attributes (resilience.models.SITE_NUMBERS); absent = null.
+    # The coverage model's numeric attributes (resilience.vocabulary.SITE_NUMBERS); absent = null.
     numbers: dict[str, float | int | None] = field(default_factory=dict)
     owner: str | None = None  # state | region | municipality (energy sites)
     attributes: dict[str, Any] = field(default_factory=dict)  # free extra fields, JSON-able

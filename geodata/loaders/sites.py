@@ -20,12 +20,18 @@ from geodata.loaders.fields import whole as parse_whole
 from geodata.loaders.results import LoadResult, refuse
 from geodata.loaders.sources import MAX_BYTES, Source, read_table
 from geodata.records import ImportValidationError, RecordError, SiteRecord
-from resilience.vocabulary import CATEGORIES, KINDS, OWNERS, SITE_INTEGERS, SITE_NUMBERS
+from resilience.vocabulary import (
+    CATEGORIES,
+    KINDS,
+    OWNERS,
+    SITE_INTEGERS,
+    SITE_NUMBERS,
+    STYREL_CLASSES,
+)
 
 TEXT_FIELDS = ("source_id", "name", "category", "kind", "owner", "source")
 SITE_FIELDS = frozenset(TEXT_FIELDS + SITE_NUMBERS)
 REQUIRED = ("source_id", "name", "category", "kind")
-PRIORITIES = range(1, 9)  # Styrel's priority classes, 1 highest
 
 _MISSING_COLUMN = {
     "source_id": "the file has no 'source_id' field: every site needs an id, unique in the "
@@ -54,7 +60,7 @@ def _value(name: str, raw: Any, decimal_comma: bool) -> Any:
     result = parse(raw, decimal_comma=decimal_comma)
     if result is None:
         return None
-    if name == "priority" and result not in PRIORITIES:
+    if name == "priority" and result not in STYREL_CLASSES:
         raise FieldError(f"priority {raw!r} is out of range; expected 1 (highest) to 8")
     if result < 0:
         raise FieldError(f"{raw!r} is negative; expected a number >= 0")
