@@ -42,7 +42,7 @@ from resilience.cli import alembic_config, create_database
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.scenarios import ScenarioSpec
 from resilience.services import runs
-from resilience.vocabulary import SITE_INTEGERS, SITE_NUMBERS
+from resilience.vocabulary import SITE_INTEGERS, SITE_NUMBERS, SWEREF99TM
 from workers.queue import enqueue_run
 
 BENCH_DB = os.environ.get(
@@ -224,10 +224,10 @@ def naive_postgis(session: Session, cells: CellTable) -> float:
         for where in filters:
             session.execute(
                 text(
-                    f"SELECT id, ST_Distance(geom, ST_SetSRID(ST_MakePoint(:x, :y), 3006)) AS d"
+                    f"SELECT id, ST_Distance(geom, ST_SetSRID(ST_MakePoint(:x, :y), :srid)) AS d"
                     f" FROM sites WHERE {where} ORDER BY d LIMIT 1"
                 ),
-                {"x": x, "y": y},
+                {"x": x, "y": y, "srid": SWEREF99TM},
             ).all()
     return (time.perf_counter() - start) * len(cells) / sample.size * 2  # baseline + scenario
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from bench.coverage import fresh_database
 from resilience.services import exports
 from resilience.services.exports import ExportRequest
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 BENCH_DB = os.environ.get(
     "RESILIENCE_BENCH_EXPORTS_DATABASE_URL",
@@ -90,7 +91,7 @@ def bench_full_gpkg(out: Callable[[str], None] = print) -> list[str]:
     full = timed_export(session, ExportRequest(format="gpkg"))
     report("vasterbotten_full_gpkg", full, out)
     for fmt in ("shp", "csv", "geojson"):
-        crs = 4326 if fmt == "geojson" else 3006
+        crs = WGS84 if fmt == "geojson" else SWEREF99TM
         report(f"vasterbotten_full_{fmt}", timed_export(session, ExportRequest(fmt, crs)), out)
     run = timed_export(
         session, ExportRequest(format="gpkg", layers=exports.RUN_LAYER_IDS, run_id=run_id)

@@ -49,6 +49,7 @@ from resilience.crs import transformer
 from resilience.scenarios import ScenarioSpec
 from resilience.services import runs, users
 from resilience.services.ogc import COLLECTIONS, CRSES
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 MIX = (
     "population",
@@ -118,7 +119,7 @@ def random_boxes(session: Session, n: int, seed: int = 5) -> list[Box]:
 
 def lonlat(box: Box) -> str:
     _, x0, y0, x1, y1 = box
-    lons, lats = transformer(3006, 4326).transform([x0, x1, x0, x1], [y0, y0, y1, y1])
+    lons, lats = transformer(SWEREF99TM, WGS84).transform([x0, x1, x0, x1], [y0, y0, y1, y1])
     return f"{min(lons):.6f},{min(lats):.6f},{max(lons):.6f},{max(lats):.6f}"
 
 

@@ -37,7 +37,7 @@ from resilience.models import (
 )
 from resilience.services import imports
 from resilience.services.layers import feature_collection, geometry_sql
-from resilience.vocabulary import OWNERS, WGS84
+from resilience.vocabulary import OWNERS, SITE_INTEGERS, WGS84
 
 # Columns of sites that the energy pages edit, and attributes (JSONB) they edit.
 SITE_FIELDS = (
@@ -561,7 +561,7 @@ def parse_building_changes(data: Mapping[str, Any]) -> dict[str, Any]:
                     raise FieldError(f"{raw!r} is not a Styrel priority class 1 (highest) to 8")
                 values[name] = priority
             else:
-                values[name] = _non_negative(raw, integer=name == "shelter_capacity")
+                values[name] = _non_negative(raw, integer=name in SITE_INTEGERS)
         except (FieldError, ValueError) as exc:
             errors[name] = str(exc)
     _field_errors(errors)
