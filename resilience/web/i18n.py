@@ -9,6 +9,7 @@ import json
 import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import extract
 from babel.messages.mofile import write_mo
@@ -72,7 +73,7 @@ def script_messages() -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def script_catalog() -> dict[str, dict[str, str] | dict[str, dict[str, str]]]:
+def script_catalog() -> dict[str, Any]:
     """The scripts' catalog in the page's language: messages by English text, and the
     display names of codes (kinds, categories, …) by group."""
     return {
