@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.extract import extract
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, Response, abort, request, session
@@ -61,13 +62,17 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
 
 @cache
 def script_messages() -> tuple[str, ...]:
-    """The strings the scripts look up with t('…'), found by Babel's JavaScript extractor
-    (as `pybabel extract` finds them for the catalog)."""
+    """The strings the scripts look up with t('…'): what `make translations` extracts from
+    static/js, with babel.cfg's options (t, also inside template strings)."""
+    with (PROJECT_ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    pattern = next(p for p, method in method_map if method == "javascript")
+    options = options_map[pattern]
     found: set[str] = set()
     for path in sorted(SCRIPTS.glob("*.js")):
         with path.open("rb") as source:
             for _line, message, _comments, _context in extract(
-                "javascript", source, keywords={"t": None}
+                "javascript", source, keywords=options["keywords"], options=options
             ):
                 found.add(message)  # type: ignore[arg-type]
     return tuple(sorted(found))

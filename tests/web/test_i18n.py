@@ -127,10 +127,14 @@ def test_the_scripts_catalog(client: FlaskClient) -> None:
     """One catalog for every script: each t('…') of static/js, and the names of codes."""
     messages = i18n.script_messages()
     assert {"Loading…", "Outage area", "Download", "Circle size: annual use"} <= set(messages)
+    assert "Change to" in messages  # t('…') inside a template string, `${t('Change to')}:`
+    js_extracted = {k for k, where in _extracted().items() if any(".js:" in w for w in where)}
+    assert set(messages) == js_extracted  # the same strings as the catalog's extraction
     sv = _script_catalog(client, "sv")
     en = _script_catalog(client, "en")
     assert set(sv["messages"]) == set(messages) == set(en["messages"])
     assert sv["messages"]["Loading…"] == "Laddar…" and en["messages"]["Loading…"] == "Loading…"
+    assert sv["messages"]["Change to"] != "Change to"
     assert sv["names"]["kind"]["sports_hall"] == "idrottshall"
     assert en["names"]["kind"]["sports_hall"] == "sports hall"
     assert en["names"]["status"]["queued"] == "queued" and sv["names"]["status"]["queued"] == "i kö"
