@@ -28,14 +28,25 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from resilience import cli, errors, i18n
+    from resilience import cli, errors
     from resilience.db import db
-    from resilience.web import api, auth, energy_pages, pages, scenario_pages, uploads, warnings
+    from resilience.web import (
+        api,
+        auth,
+        energy_pages,
+        formatting,
+        i18n,
+        pages,
+        scenario_pages,
+        uploads,
+        warnings,
+    )
     from resilience.web.exports import bp as exports_bp
     from resilience.web.ogc import bp as ogc_bp
 
     db.init_app(app)
     i18n.init_app(app)
+    formatting.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)
     app.register_blueprint(api.bp)

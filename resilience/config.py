@@ -6,10 +6,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/resilience"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# Times are stored in UTC and shown, and dated, as the county lives them.
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 
 
 class ConfigError(RuntimeError):

@@ -288,19 +288,14 @@ def buildings_geojson(
     assessments: Sequence[energy.Assessment],
     names: Mapping[str, str],
     crs: int = WGS84,
-    styled: bool = False,
 ) -> dict[str, Any]:
-    """The given buildings as GeoJSON; `styled` adds the map's colour and radius."""
+    """The given buildings as GeoJSON."""
     ids = [a.building.id for a in assessments]
     sql = f"SELECT id, {geometry_sql('geom', crs)} FROM sites WHERE id = ANY(:ids)"
     geometry = dict(session.execute(text(sql), {"ids": ids}).all())
-    largest = max((a.use_kwh_year or 0.0 for a in assessments), default=0.0)
     rows = []
     for a in assessments:
         props = assessment_properties(a, names)
-        if styled:
-            props["color"] = energy.CLASS_COLORS[a.energy_class]
-            props["radius"] = energy.marker_radius(a.use_kwh_year, largest)
         rows.append({**props, "geometry": geometry[a.building.id]})
     return feature_collection(rows, crs)
 
@@ -308,12 +303,10 @@ def buildings_geojson(
 def municipalities_geojson(
     session: Session, register: Register, crs: int = WGS84, simplify_m: float = 100.0
 ) -> dict[str, Any]:
-    """Municipalities with their buildings' totals (MWh/year) and choropleth colours for
-    the total use and the savings achieved."""
+    """Municipalities with their buildings' totals (MWh/year)."""
     groups = energy.totals_by(register.assessments, lambda a: a.building.municipality)
     use = {k: t.use_kwh_year / energy.KWH_PER_MWH for k, t in groups.items()}
     saved = {k: t.savings_done_kwh_year / energy.KWH_PER_MWH for k, t in groups.items()}
-    use_breaks, saved_breaks = energy.breaks(use.values()), energy.breaks(saved.values())
     geom = f"ST_SimplifyPreserveTopology(geom, {float(simplify_m)})" if simplify_m else "geom"
     sql = f"SELECT code, name, {geometry_sql(geom, crs)} FROM municipalities ORDER BY code"
     rows = []
@@ -329,20 +322,10 @@ def municipalities_geojson(
                 "savings_done_mwh_year": saved.get(code, 0.0),
                 "saving_potential_mwh_year": t.saving_potential_kwh_year / energy.KWH_PER_MWH,
                 "intensity_kwh_m2": t.intensity_kwh_m2,
-                "use_color": energy.bin_color(
-                    use.get(code, 0.0) if t.buildings else None, use_breaks, energy.USE_COLORS
-                ),
-                "savings_color": energy.bin_color(
-                    saved.get(code, 0.0) if t.buildings else None,
-                    saved_breaks,
-                    energy.SAVINGS_COLORS,
-                ),
                 "geometry": geometry,
             }
         )
-    collection = feature_collection(rows, crs)
-    collection["breaks"] = {"use_mwh_year": use_breaks, "savings_done_mwh_year": saved_breaks}
-    return collection
+    return feature_collection(rows, crs)
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from sqlalchemy import select, text
@@ -32,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from geodata import exporters
 from geodata.exporters import Field, Layer, LayerSchema
-from resilience.config import Settings
+from resilience.config import LOCAL_TZ, Settings
 from resilience.crs import parse_epsg
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
 from resilience.models import AuditLog, Municipality, Run
@@ -56,7 +55,6 @@ EXPORT_TTL_S = 24 * 3600  # a finished background export is kept this long
 LOST_AFTER_S = 60  # a queued record RQ does not know after this long was lost
 CRSS = (SWEREF99TM, WGS84)
 AUDIT_ACTION = "export"
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 COUNTY_SLUG = "vasterbotten"
 OUTSIDE_NAME = "Utanför kommunerna"
 

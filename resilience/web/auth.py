@@ -9,11 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from resilience.db import db
 from resilience.errors import Forbidden
-from resilience.i18n import gettext as _
 from resilience.models import User
 from resilience.services import users
 

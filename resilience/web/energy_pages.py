@@ -21,29 +21,26 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from geodata.loaders.energy import read_measures, read_readings, read_register
 from geodata.records import ImportValidationError
 from resilience import energy
-from resilience.crs import WGS84, parse_epsg
+from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput, DomainError, NotFound
-from resilience.i18n import current_language
-from resilience.i18n import gettext as _
 from resilience.services import energy as service
+from resilience.vocabulary import WGS84
+from resilience.web import charts, names
 from resilience.web.auth import require_role
+from resilience.web.formatting import format_number
+from resilience.web.i18n import current_language
 from resilience.web.maps import JsInit, base_map, map_parts
-from resilience.web.scenario_pages import format_number
 
 bp = Blueprint("energy", __name__)
 
-IMPORT_KINDS = {
-    "register": "Buildings (the register)",
-    "measures": "Energy-saving measures",
-    "readings": "Meter readings",
-}
 SORTS = ("potential", "intensity", "use", "name")
 MAX_PEAK_FACTOR = 10.0
 
@@ -55,23 +52,17 @@ def _fmt(decimals: int = 0):  # type: ignore[no-untyped-def]
     return lambda value: format_number(value, decimals)
 
 
-@bp.app_template_filter("mwh")
-def mwh_filter(kwh: float | None, decimals: int = 1) -> str:
-    """kWh shown as MWh."""
-    return format_number(energy.to_mwh(kwh), decimals)
-
-
 @bp.context_processor
 def _words() -> dict[str, Any]:
     return {
         "can_edit": current_user.is_authenticated and current_user.has_role("editor"),
-        "class_colors": energy.CLASS_COLORS,
+        "class_colors": charts.CLASS_COLORS,
         "energy_kinds": energy.ENERGY_KINDS,
         "owners": energy.OWNERS,
         "heatings": energy.HEATING,
         "statuses": energy.MEASURE_STATUSES,
         "classes": energy.CLASSES,
-        "import_kinds": IMPORT_KINDS,
+        "import_kinds": names.labels("energy_import"),
     }
 
 
@@ -157,7 +148,7 @@ def _sorted(assessments: list[energy.Assessment], sort: str) -> list[energy.Asse
 def progress_bars(rows: list[tuple[str, str, energy.Progress]], title: str) -> Markup:
     """Bars per municipality: the change from the base year (%), the target as a tick."""
     bars = [
-        energy.Bar(
+        charts.Bar(
             label=name,
             value=p.change_percent or 0.0,
             marker=p.target_percent,
@@ -166,13 +157,13 @@ def progress_bars(rows: list[tuple[str, str, energy.Progress]], title: str) -> M
         for code, name, p in rows
         if p.buildings
     ]
-    svg = energy.bar_chart_svg(bars, title=title, unit="%", fmt=_fmt(1), marker_label=_("target"))
+    svg = charts.bar_chart_svg(bars, title=title, unit="%", fmt=_fmt(1), marker_label=_("target"))
     return Markup(svg)
 
 
 def savings_bars(rows: list[tuple[str, str, energy.Totals]], title: str) -> Markup:
     bars = [
-        energy.Bar(
+        charts.Bar(
             label=name,
             value=energy.to_mwh(t.savings_done_kwh_year) or 0.0,
             href=url_for("energy.report", code=code),
@@ -180,7 +171,7 @@ def savings_bars(rows: list[tuple[str, str, energy.Totals]], title: str) -> Mark
         for code, name, t in rows
     ]
     return Markup(
-        energy.bar_chart_svg(
+        charts.bar_chart_svg(
             bars,
             title=title,
             unit=_("MWh/year"),
@@ -191,18 +182,18 @@ def savings_bars(rows: list[tuple[str, str, energy.Totals]], title: str) -> Mark
 
 def progress_line(series: list[energy.Progress], title: str) -> Markup:
     lines = [
-        energy.Series(
+        charts.Series(
             _("Use"), [(p.year, energy.to_mwh(p.use_kwh) or 0.0) for p in series], "line"
         ),
-        energy.Series(
+        charts.Series(
             _("Target"), [(p.year, energy.to_mwh(p.target_kwh) or 0.0) for p in series], "target"
         ),
-        energy.Series(
+        charts.Series(
             _("Base year"), [(p.year, energy.to_mwh(p.base_kwh) or 0.0) for p in series], "base"
         ),
     ]
     # Markup: the chart functions escape every text they put in the SVG.
-    return Markup(energy.line_chart_svg(lines, title=title, unit=_("MWh/year"), fmt=_fmt(0)))
+    return Markup(charts.line_chart_svg(lines, title=title, unit=_("MWh/year"), fmt=_fmt(0)))
 
 
 # --- pages: overview, register, building ------------------------------------------------------
@@ -312,7 +303,7 @@ def update_building(site_id: int):  # type: ignore[no-untyped-def]
         changes = service.parse_building_changes(request.form)
         changed = service.update_building(db.session, site_id, changes, _editor())
         return (
-            _("Saved: {fields}.").format(fields=", ".join(_(f) for f in changed))
+            _("Saved: {fields}.").format(fields=", ".join(names.label("field", f) for f in changed))
             if changed
             else _("Nothing changed.")
         )
@@ -379,41 +370,6 @@ def delete_reading(reading_id: int):  # type: ignore[no-untyped-def]
 # --- map --------------------------------------------------------------------------------------
 
 
-MAP_WORDS = (
-    "Buildings by energy class",
-    "Total use per municipality",
-    "Savings achieved per municipality",
-    "Energy class",
-    "Intensity",
-    "Annual use",
-    "Saving potential",
-    "Savings achieved",
-    "Heated area",
-    "Owner",
-    "Heating",
-    "Styrel priority",
-    "Backup power",
-    "Warm shelter",
-    "places",
-    "yes",
-    "no",
-    "Details",
-    "Loading…",
-    "Could not load",
-    "no data",
-    "Circle size: annual use",
-    "Legend",
-    "metered",
-    "register",
-)
-
-
-def _map_labels() -> dict[str, str]:
-    words = {w: _(w) for w in MAP_WORDS}
-    words.update({k: _(k) for k in (*energy.ENERGY_KINDS, *energy.OWNERS, *energy.HEATING)})
-    return words
-
-
 @bp.get("/energy/map")
 def map_page():  # type: ignore[no-untyped-def]
     register = service.load_register(db.session)
@@ -426,10 +382,9 @@ def map_page():  # type: ignore[no-untyped-def]
             "municipalities": url_for("energy.api_municipalities"),
             "buildingPage": url_for("energy.building", site_id=0).removesuffix("0"),
         },
-        "classes": {k or "none": v for k, v in energy.CLASS_COLORS.items()},
-        "useColors": list(energy.USE_COLORS),
-        "savingsColors": list(energy.SAVINGS_COLORS),
-        "labels": _map_labels(),
+        "classes": {k or "none": v for k, v in charts.CLASS_COLORS.items()},
+        "useColors": list(charts.USE_COLORS),
+        "savingsColors": list(charts.SAVINGS_COLORS),
         "lang": current_language(),
     }
     JsInit("EnergyMap.init", config).add_to(fmap)
@@ -455,7 +410,7 @@ def _progress_tables(register: service.Register, year: int) -> dict[str, Any]:
     ]
     if None in by_muni:
         munis.append(("", _("No municipality"), by_muni[None]))
-    owners = [(o, _(o), by_owner.get(o, empty)) for o in energy.OWNERS]
+    owners = [(o, names.label("owner", o), by_owner.get(o, empty)) for o in energy.OWNERS]
     if None in by_owner:
         owners.append(("", _("owner unknown"), by_owner[None]))
     return {"municipalities": munis, "owners": owners, "county": energy.progress(*args)}
@@ -630,7 +585,7 @@ def run_import(
 ) -> dict[str, Any]:
     """Read, validate and write one file in one transaction. Returns a report: inserted,
     updated, notes, or errors (each with where, field, message) when nothing was written."""
-    if kind not in IMPORT_KINDS:
+    if kind not in names.NAMES["energy_import"]:
         raise BadInput(_("unknown import {kind}").format(kind=kind))
     editor = _editor()
     source = filename.rsplit(".", 1)[0] or kind
@@ -747,9 +702,8 @@ def api_buildings():  # type: ignore[no-untyped-def]
     limit = _int_arg("limit")
     if limit is not None:
         chosen = chosen[: max(limit, 0)]
-    return service.buildings_geojson(
-        db.session, chosen, register.names, crs=_crs_arg(), styled=request.args.get("styled") == "1"
-    )
+    collection = service.buildings_geojson(db.session, chosen, register.names, crs=_crs_arg())
+    return charts.style_buildings(collection) if request.args.get("styled") == "1" else collection
 
 
 @bp.get("/api/v1/energy/buildings/<int:site_id>")
@@ -796,7 +750,8 @@ def api_update_building(site_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/api/v1/energy/municipalities")
 def api_municipalities():  # type: ignore[no-untyped-def]
     register = service.load_register(db.session)
-    return service.municipalities_geojson(db.session, register, crs=_crs_arg())
+    collection = service.municipalities_geojson(db.session, register, crs=_crs_arg())
+    return charts.style_municipalities(collection)
 
 
 @bp.get("/api/v1/energy/progress")

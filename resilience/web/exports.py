@@ -25,47 +25,23 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from geodata import exporters
 from resilience.config import Settings
 from resilience.db import db
 from resilience.errors import BadInput, NotFound, TooLarge
-from resilience.i18n import gettext as _
 from resilience.services import exports
 from resilience.vocabulary import CATEGORIES
+from resilience.web import names
 from resilience.web.auth import require_role
-from resilience.web.scenario_pages import format_number, format_time
 from workers.queue import enqueue_export, job_state
 
 bp = Blueprint("exports", __name__)
 
 # The formats in the order the pages offer them.
 FORMAT_ORDER = ("gpkg", "shp", "csv", "geojson")
-LAYER_LABELS = {
-    "municipalities": "Municipalities",
-    "population": "Population grid",
-    "care": "Care",
-    "power": "Backup power",
-    "food": "Food",
-    "energy": "Energy buildings",
-}
-RUN_LAYER_LABELS = {
-    "sites": "Sites with their power status",
-    "cells": "Grid cells with travel times",
-    "municipalities": "Summary per municipality",
-    "gaps": "Gap areas per service",
-}
-# Words of static/js/exports.js.
-JS_WORDS = (
-    "queued",
-    "running",
-    "finished",
-    "failed",
-    "expired",
-    "Download",
-    "waiting to retry",
-)
 
 
 def _settings() -> Settings:
@@ -80,22 +56,6 @@ def _user() -> str | None:
 def _export_words() -> dict[str, Any]:
     """For the links on the map and run pages."""
     return {"export_formats": [(f, exporters.FORMAT_NAMES[f]) for f in FORMAT_ORDER]}
-
-
-@bp.app_template_filter("iso_time")
-def iso_time(value: str | None) -> str:
-    """A stored ISO time, local (Europe/Stockholm)."""
-    return format_time(datetime.fromisoformat(value)) if value else "–"
-
-
-@bp.app_template_filter("file_size")
-def file_size(value: int | None) -> str:
-    if value is None:
-        return "–"
-    for unit, size in (("MB", 1_000_000), ("kB", 1_000)):
-        if value >= size:
-            return f"{format_number(value / size, 1)} {unit}"
-    return f"{value} B"
 
 
 def _values(source: Any) -> dict[str, Any]:
@@ -317,17 +277,14 @@ def page():  # type: ignore[no-untyped-def]
         runs=exports.finished_runs(db.session),
         municipalities=exports.municipality_choices(db.session),
         categories=CATEGORIES,
-        layer_labels=LAYER_LABELS,
-        run_layer_labels=RUN_LAYER_LABELS,
+        layer_labels=names.labels("layer"),
+        run_layer_labels=names.labels("run_layer"),
         formats=[(f, exporters.FORMAT_NAMES[f]) for f in FORMAT_ORDER],
         records=[_record_json(r) for r in exports.recent_records(settings)],
         limit=exports.DIRECT_MAX_FEATURES,
         ttl_hours=exports.EXPORT_TTL_S // 3600,
         schemas=exports.schemas(),
-        config={
-            "listUrl": url_for("exports.api_list"),
-            "labels": {w: _(w) for w in JS_WORDS},
-        },
+        config={"listUrl": url_for("exports.api_list")},
     )
 
 

@@ -9,38 +9,20 @@ from typing import Any
 import folium
 from branca.element import MacroElement
 from flask import url_for
+from flask_babel import gettext as _
 from jinja2 import Template
 
 from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
-from resilience.i18n import current_language
-from resilience.i18n import gettext as _
-from resilience.vocabulary import KINDS, SITE_NUMBERS
+from resilience.vocabulary import SITE_NUMBERS
 
 # Västerbotten, roughly centred; the JS fits the view to the municipality layer.
 COUNTY_CENTRE = (64.6, 18.0)
-CATEGORY_STYLE = {
-    "care": ("Care", "#d62828"),
-    "power": ("Backup power", "#f77f00"),
-    "food": ("Food", "#2a9d8f"),
-    "energy": ("Energy buildings", "#6a4c93"),
-}
-
-# English for the i18n keys that are identifiers (column names); other identifiers, such as
-# kinds, just lose their underscores.
-ENGLISH_NAMES = {
-    "critical_load_kw": "critical load (kW)",
-    "backup_kw": "backup power (kW)",
-    "fuel_hours": "fuel (hours)",
-    "capacity_kw": "capacity (kW)",
-    "mobilization_hours": "mobilisation (hours)",
-    "heated_area_m2": "heated area (m²)",
-    "energy_kwh_year": "energy use (kWh/year)",
-    "shelter_capacity": "warm shelter, places",
-    "warning_yellow": "Yellow warning",
-    "warning_orange": "Orange warning",
-    "warning_red": "Red warning",
-    "warning_message": "Message",
+CATEGORY_COLORS = {
+    "care": "#d62828",
+    "power": "#f77f00",
+    "food": "#2a9d8f",
+    "energy": "#6a4c93",
 }
 
 
@@ -89,54 +71,6 @@ def base_map(settings: Settings, *, canvas: bool = True, draw: bool = False) -> 
     return fmap
 
 
-def _labels() -> dict[str, str]:
-    words = [
-        "Municipalities",
-        "Municipality code",
-        "Municipal boundary",
-        "Population grid",
-        "Grid cell here",
-        "inhabitants",
-        "inhabitants per km²",
-        "Legend",
-        "Name",
-        "Municipality",
-        "Population",
-        "Details",
-        "Source",
-        "synthetic",
-        "warm shelter",
-        "Loading…",
-        "Could not load",
-        "network error",
-        "Session expired; log in again.",
-        "Background map",
-        "Sites",
-        "Category",
-        "Kind",
-        "owner",
-        "Hospital or warm shelter",
-        "Weather warnings",
-        "valid until",
-        "warning_yellow",
-        "warning_orange",
-        "warning_red",
-        "warning_message",
-        "Export all layers",
-        "More choices…",
-        *SITE_NUMBERS,
-        "state",
-        "region",
-        "municipality",
-        *{k for kinds in KINDS.values() for k in kinds},
-    ]
-    labels = {w: _(w) for w in words}
-    if current_language() == "en":
-        labels.update({w: ENGLISH_NAMES.get(w, w.replace("_", " ")) for w in words if "_" in w})
-    labels.update({cat: _(title) for cat, (title, _c) in CATEGORY_STYLE.items()})
-    return labels
-
-
 def overview_map(settings: Settings) -> folium.Map:
     fmap = base_map(settings)
     config = {
@@ -147,8 +81,7 @@ def overview_map(settings: Settings) -> folium.Map:
             "warnings": url_for("warnings.list_warnings"),
             "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
         },
-        "categories": {c: {"color": color} for c, (_t, color) in CATEGORY_STYLE.items()},
-        "labels": _labels(),
+        "categories": {c: {"color": color} for c, color in CATEGORY_COLORS.items()},
         "siteNumbers": list(SITE_NUMBERS),
         # Every layer for GIS in one click (web/exports.py); the export page has the choices.
         "exports": {

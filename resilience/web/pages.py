@@ -15,7 +15,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def map_page():  # type: ignore[no-untyped-def]
     parts = maps.map_parts(maps.overview_map(current_app.config["SETTINGS"]))
-    return render_template("pages/map.html", map=parts, categories=maps.CATEGORY_STYLE)
+    return render_template("pages/map.html", map=parts)
 
 
 @bp.get("/sites/<int:site_id>")

@@ -13,11 +13,12 @@ import folium
 from resilience.config import Settings
 from resilience.web.maps import JsInit, base_map
 
-# Warning levels (scenario files spell them in English) and the colours of SMHI's warnings.
+# Warning levels (scenario files spell them in English) and the colours of SMHI's warnings;
+# their names are in web/names.py.
 LEVEL_STYLE = {
-    "yellow": ("yellow warning", "#f2c200"),
-    "orange": ("orange warning", "#f77f00"),
-    "red": ("red warning", "#d00000"),
+    "yellow": "#f2c200",
+    "orange": "#f77f00",
+    "red": "#d00000",
 }
 OUTAGE_COLOR = "#3d405b"
 # Gap cells by the services lost there (food, care, shelter as "f", "c", "s").
@@ -37,7 +38,7 @@ GENERATOR_COLOR = "#f77f00"
 
 def styles() -> dict[str, Any]:
     return {
-        "levels": {level: color for level, (_label, color) in LEVEL_STYLE.items()},
+        "levels": dict(LEVEL_STYLE),
         "outage": OUTAGE_COLOR,
         "gaps": GAP_COLORS,
         "newGap": NEW_GAP_COLOR,

@@ -6,22 +6,20 @@ and the API share one set of rules and permissions."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from resilience.analysis import Parameters
 from resilience.db import db
 from resilience.errors import BadInput, Conflict, Forbidden
-from resilience.i18n import current_language
-from resilience.i18n import gettext as _
 from resilience.models import Run, Scenario
 from resilience.scenarios import DEFAULT_DURATION_HOURS
 from resilience.services import run_reports, runs
-from resilience.web import maps, scenario_maps
+from resilience.web import maps, names, scenario_maps
+from resilience.web.names import N_
 from workers.queue import job_state, run_job_id
 
 bp = Blueprint("scenario_pages", __name__)
@@ -29,116 +27,12 @@ bp = Blueprint("scenario_pages", __name__)
 # The parameters the editor shows, with a label and unit; others in a definition (circuity,
 # speed_factors) are kept as they are.
 EDITABLE_PARAMETERS = (
-    ("speed_kmh", "Road speed without snow", "km/h"),
-    ("food_minutes", "Food within", "min"),
-    ("care_minutes", "Hospital or health centre within", "min"),
-    ("shelter_minutes", "Warm shelter within", "min"),
-    ("mobile_max_hours", "Latest useful arrival of a mobile generator", "h"),
+    ("speed_kmh", N_("Road speed without snow"), "km/h"),
+    ("food_minutes", N_("Food within"), "min"),
+    ("care_minutes", N_("Hospital or health centre within"), "min"),
+    ("shelter_minutes", N_("Warm shelter within"), "min"),
+    ("mobile_max_hours", N_("Latest useful arrival of a mobile generator"), "h"),
 )
-KIND_LABELS = {"builtin": "built-in", "live": "live (warnings)", "user": "own"}
-METRIC_LABELS = {
-    "population": "Population",
-    "food": "Without food",
-    "care": "Without care",
-    "shelter": "Without warm shelter",
-    "care_sites_unpowered": "Care sites without power",
-    "residents_unpowered": "Residents without power",
-    "resident_hours_unpowered": "Resident-hours without power",
-    "generators_assigned": "Generators assigned",
-}
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-# Words of static/js/scenarios.js, translated for the page's language.
-JS_WORDS = (
-    "Outage area",
-    "Snow zone",
-    "yellow",
-    "orange",
-    "red",
-    "yellow warning",
-    "orange warning",
-    "red warning",
-    "Change to",
-    "Remove",
-    "Show on the map",
-    "Kind",
-    "Saving…",
-    "Saved.",
-    "Starting the run…",
-    "Could not save",
-    "Could not start the run",
-    "Could not load",
-    "network error",
-    "Session expired; log in again.",
-    "Give the scenario a name.",
-    "Nothing drawn yet: the scenario then only changes the parameters.",
-    "queued",
-    "running",
-    "finished",
-    "failed",
-    "loading data",
-    "power status",
-    "generators",
-    "snow zones",
-    "travel times",
-    "summaries",
-    "done",
-    "storing results",
-    "waiting to retry",
-    "food",
-    "care",
-    "shelter",
-    "Care sites without power",
-    "Other sites without power",
-    "Generator dispatch",
-    "Gap cells",
-    "New gap (covered in the baseline)",
-    "Lost services",
-    "Outage areas",
-    "Snow zones",
-    "Municipalities",
-    "Legend",
-    "Hours without power, before generators",
-    "Hours without power, after generators",
-    "residents",
-    "Generator",
-    "Arrival (hours)",
-    "none",
-    "Details",
-    "Travel minutes in the scenario (baseline); ● not within the limit, red ● a new gap.",
-    "not reachable",
-    "inhabitants",
-    "Background map",
-    "Loading…",
-    "Edit areas",
-    "Cancel",
-    "Finish",
-    "Delete last point",
-    "Done",
-    "Clear all",
-    "Draw a polygon",
-    "Draw a rectangle",
-    "Click to start drawing.",
-    "Click to continue drawing.",
-    "Click the first point to close the area.",
-    "Click and drag to draw a rectangle.",
-    "Release the mouse to finish.",
-    "Drag the corners to change the area.",
-    "Click Cancel to undo the changes.",
-    "Click an area to remove it.",
-    "Remove areas",
-    "No areas to edit",
-    "No areas to remove",
-    "Areas cannot cross themselves.",
-    "The run failed",
-    "Uploading…",
-    "Could not upload",
-    "Copying…",
-    "Could not copy",
-)
-
-
-def _labels() -> dict[str, str]:
-    return {word: _(word) for word in JS_WORDS}
 
 
 def _prefix(url: str) -> str:
@@ -157,7 +51,7 @@ def _can_plan() -> bool:
 
 @bp.context_processor
 def _page_words() -> dict[str, Any]:
-    return {"kind_labels": KIND_LABELS, "metric_labels": METRIC_LABELS, "step_label": step_label}
+    return {"step_label": step_label}
 
 
 def step_label(step: str | None) -> str:
@@ -165,32 +59,9 @@ def step_label(step: str | None) -> str:
     if not step:
         return ""
     head, _sep, service = step.partition(": ")
-    return f"{_(head)}: {_(service)}" if service else _(step)
-
-
-@bp.app_template_filter("fmt_number")
-def format_number(value: float | None, decimals: int = 2, sign: bool = False) -> str:
-    """A number for display: integers as they are, others to `decimals`, with the
-    language's separators (Swedish: 1 234,5). Rounded only here (coverage-model.md)."""
-    if value is None:
-        return "–"
-    if isinstance(value, float) and not round(value, decimals).is_integer():
-        text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{round(value):,}"
-    if sign and value > 0:
-        text = "+" + text
-    text = text.replace("-", "\u2212")
-    if current_language() == "sv":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
-@bp.app_template_filter("fmt_time")
-def format_time(value: datetime | None) -> str:
-    if value is None:
-        return "–"
-    return value.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+    if service:
+        return f"{names.label('step', head)}: {names.label('service', service)}"
+    return names.label("step", step)
 
 
 def run_state(run: Run) -> tuple[str, str | None]:
@@ -227,7 +98,6 @@ def scenarios():  # type: ignore[no-untyped-def]
         "scenarioApi": _prefix(url_for("api.get_scenario", scenario_id=0)),
         "editPage": _edit_prefix(),
         "runPage": _prefix(url_for("scenario_pages.run_page", run_id=0)),
-        "labels": _labels(),
     }
     return render_template("scenarios/list.html", rows=rows, can_plan=_can_plan(), config=config)
 
@@ -269,7 +139,6 @@ def _editor(scenario: Scenario | None):  # type: ignore[no-untyped-def]
         "municipalitiesUrl": url_for("api.municipalities", simplify=200),
         "readOnly": read_only,
         "levels": list(scenario_maps.LEVEL_STYLE),
-        "labels": _labels(),
     }
     fmap = scenario_maps.editor_map(current_app.config["SETTINGS"], config)
     return render_template(
@@ -316,7 +185,9 @@ def _finished_summary(run: Run) -> dict[str, Any]:
     status, _error = run_state(run)
     if status != "finished" or run.summary is None:
         raise Conflict(
-            _("Run {id} has no result yet ({status}).").format(id=run.id, status=_(status))
+            _("Run {id} has no result yet ({status}).").format(
+                id=run.id, status=names.label("status", status)
+            )
         )
     return run.summary
 
@@ -336,7 +207,6 @@ def run_page(run_id: int):  # type: ignore[no-untyped-def]
         "areasUrl": url_for("api.run_areas", run_id=run.id),
         "municipalitiesUrl": url_for("api.municipalities", simplify=100),
         "sitePage": _prefix(url_for("pages.site_page", site_id=0)),
-        "labels": _labels(),
     }
     fmap = scenario_maps.run_map(current_app.config["SETTINGS"], config)
     return render_template(

@@ -18,12 +18,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from resilience.db import db
 from resilience.errors import BadInput
-from resilience.i18n import gettext as _
 from resilience.services import uploads as service
 from resilience.web.auth import require_role
 
@@ -31,7 +31,6 @@ bp = Blueprint("uploads", __name__)
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".gpkg", ".geojson", ".json")
 PROFILES = ("", "osm")
-ACTION_LABELS = {"insert": "New site", "update": "Update", "unchanged": "Unchanged"}
 SHOWN_ROWS = 1000  # the page lists this many accepted rows; the API returns every one
 
 
@@ -55,11 +54,6 @@ def _too_large(_err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
         body = {"error": "too_large", "message": message, "details": {"max_bytes": limit}}
         return jsonify(body), 413
     return render_template("error.html", status=413, message=message), 413
-
-
-@bp.context_processor
-def _words() -> dict[str, Any]:
-    return {"action_labels": ACTION_LABELS}
 
 
 def _check_file() -> dict[str, Any]:

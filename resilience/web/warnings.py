@@ -19,18 +19,6 @@ from resilience.web.auth import require_role
 from workers.queue import enqueue_live
 
 bp = Blueprint("warnings", __name__)
-LEVEL_SV = {
-    "yellow": "Gul varning",
-    "orange": "Orange varning",
-    "red": "Röd varning",
-    "message": "Meddelande",
-}
-LEVEL_EN = {
-    "yellow": "Yellow warning",
-    "orange": "Orange warning",
-    "red": "Red warning",
-    "message": "Message",
-}
 
 
 def _warning_json(w: WeatherWarning) -> dict[str, Any]:
@@ -134,14 +122,7 @@ def history_page():  # type: ignore[no-untyped-def]
         warnings=rows,
         states=states,
         live_runs=live_runs,
-        level_names=_level_names(),
     )
-
-
-def _level_names() -> dict[str, str]:
-    from resilience.i18n import current_language
-
-    return LEVEL_SV if current_language() == "sv" else LEVEL_EN
 
 
 def banner() -> dict[str, Any]:
@@ -156,7 +137,7 @@ def banner() -> dict[str, Any]:
     if not active:
         return {}
     changes = warnings.live_changes(db.session)
-    return {"banner": {"warnings": active, "changes": changes, "levels": _level_names()}}
+    return {"banner": {"warnings": active, "changes": changes}}
 
 
 def init_app(app: Flask) -> None:

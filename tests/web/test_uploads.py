@@ -504,7 +504,7 @@ def test_the_upload_pages_check_and_confirm(planner: FlaskClient, county: Sessio
     assert "Bekräfta import" in page.text
     assert "outside the municipality 2401" in page.text and "feature 2" in page.text
     assert "Ny plats" in page.text and "Björkbacken" in page.text
-    assert "1 rad(er) godtas, 1 avvisas: 1 nya, 0 uppdaterade, 0 oförändrade." in page.text
+    assert "1 rad godtas, 1 avvisas: 1 nya, 0 uppdaterade, 0 oförändrade." in page.text
 
     forged = planner.post(f"{report_url}/confirm", data={"csrf_token": "nope"})
     assert forged.status_code == 403

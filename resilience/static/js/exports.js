@@ -37,7 +37,7 @@
   }
 
   function initJobs(table, config) {
-    const t = (key) => (config.labels && config.labels[key]) || key;
+    const { t, name } = window.I18n;
     const live = (status) => status === 'queued' || status === 'running';
 
     function update(record) {
@@ -46,7 +46,7 @@
       const field = (name) => row.querySelector('[data-field="' + name + '"]');
       const status = field('status');
       status.className = 'status status-' + record.status;
-      status.textContent = t(record.status);
+      status.textContent = name('status', record.status);
       field('error').textContent = record.error || '';
       const percent = Math.round(record.progress || 0);
       row.querySelector('.progress-bar').style.width = (record.progress || 0) + '%';

@@ -114,8 +114,7 @@
   class SessionExpired extends Error {}
 
   function init(map, config) {
-    const labels = config.labels || {};
-    const t = (key) => (labels[key] !== undefined ? labels[key] : key);
+    const { t, name } = window.I18n;
     const lang = document.documentElement.lang === 'en' ? 'en-GB' : 'sv-SE';
     const fmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
     const categories = config.categories || {};
@@ -295,15 +294,15 @@
       const color = (categories[p.category] || {}).color || '#555';
       const synthetic = String(p.source || '').toLowerCase().indexOf('synthetic') >= 0;
       let rows = row(t('Category'), '<i class="dot" style="background:' + escapeHtml(color)
-        + '"></i>' + escapeHtml(t(p.category)))
-        + row(t('Kind'), escapeHtml(t(p.kind)))
+        + '"></i>' + escapeHtml(name('category', p.category)))
+        + row(t('Kind'), escapeHtml(name('kind', p.kind)))
         + row(t('Municipality'), escapeHtml(p.municipality_name || '–'));
       siteNumbers.forEach((key) => {
         if (p[key] !== null && p[key] !== undefined && p[key] !== '') {
-          rows += row(t(key), escapeHtml(fmt.format(Number(p[key]))));
+          rows += row(name('field', key), escapeHtml(fmt.format(Number(p[key]))));
         }
       });
-      if (p.owner) rows += row(t('owner'), escapeHtml(t(p.owner)));
+      if (p.owner) rows += row(t('owner'), escapeHtml(name('owner', p.owner)));
       rows += row(
         t('Source'),
         escapeHtml(p.source || '–') + (synthetic
@@ -374,7 +373,7 @@
     bboxLayer('population', t('Population grid'), config.urls.population, population);
     Object.keys(categories).forEach((category) => {
       const url = withParams(config.urls.sites, { category });
-      bboxLayer(category, t(category), url, siteLayer(category));
+      bboxLayer(category, name('category', category), url, siteLayer(category));
     });
     state.layers.municipalities = { key: 'municipalities', group: municipalities, bbox: false };
 
@@ -431,7 +430,7 @@
         const p = f.properties;
         const event = (lang === 'en-GB' ? p.event_en : p.event_sv) || p.event_sv || p.event_code;
         const area = (lang === 'en-GB' ? p.area_name_en : p.area_name_sv) || p.area_name_sv || '';
-        layer.bindPopup('<div class="popup"><h4>' + escapeHtml(t('warning_' + p.level)) + '</h4>'
+        layer.bindPopup('<div class="popup"><h4>' + escapeHtml(name('warning', p.level)) + '</h4>'
           + '<p>' + escapeHtml(event) + (area ? ', ' + escapeHtml(area) : '') + '</p>'
           + (p.ends ? '<p>' + escapeHtml(t('valid until')) + ' '
             + escapeHtml(new Date(p.ends).toLocaleString(lang)) + '</p>' : '') + '</div>');
@@ -452,7 +451,7 @@
     overlays[swatch('transparent', 'line') + escapeHtml(t('Municipalities'))] = municipalities;
     overlays[swatch(DENSITY_COLORS[3], 'square') + escapeHtml(t('Population grid'))] = population;
     Object.keys(categories).forEach((c) => {
-      overlays[swatch(categories[c].color, 'dot') + escapeHtml(t(c))] = state.layers[c].group;
+      overlays[swatch(categories[c].color, 'dot') + escapeHtml(name('category', c))] = state.layers[c].group;
     });
     overlays[swatch(WARNING_COLORS.orange, 'square') + escapeHtml(t('Weather warnings'))] = warningsLayer;
     map.eachLayer((layer) => { // folium's base map, when a tile URL is configured
@@ -469,7 +468,7 @@
       div.setAttribute('aria-label', t('Legend'));
       let html = '<h4>' + escapeHtml(t('Legend')) + '</h4><h5>' + escapeHtml(t('Sites')) + '</h5>';
       Object.keys(categories).forEach((c) => {
-        html += '<div>' + swatch(categories[c].color, 'dot') + escapeHtml(t(c)) + '</div>';
+        html += '<div>' + swatch(categories[c].color, 'dot') + escapeHtml(name('category', c)) + '</div>';
       });
       html += '<div class="legend-note">' + swatch('#888', 'dot big')
         + escapeHtml(t('Hospital or warm shelter')) + '</div>';
@@ -484,7 +483,7 @@
       html += '<h5>' + escapeHtml(t('Weather warnings')) + '</h5>';
       ['yellow', 'orange', 'red'].forEach((level) => {
         html += '<div>' + swatch(WARNING_COLORS[level], 'square')
-          + escapeHtml(t('warning_' + level)) + '</div>';
+          + escapeHtml(name('warning', level)) + '</div>';
       });
       html += '<h5>' + escapeHtml(t('Municipalities')) + '</h5><div>'
         + swatch('transparent', 'line') + escapeHtml(t('Municipal boundary')) + '</div>';

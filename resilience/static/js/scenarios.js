@@ -18,8 +18,7 @@
   const MAX_CARE_RADIUS = 22;
   const POPUP = { minWidth: 260, maxWidth: 380 };
 
-  let labels = {};
-  const t = (key) => (Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : key);
+  const { t, name } = window.I18n;
 
   function escapeHtml(value) {
     return String(value).replace(/[&<>"']/g, (c) => ({
@@ -78,13 +77,12 @@
   function stepLabel(step) {
     if (!step) return '';
     const parts = step.split(': ');
-    return parts.length > 1 ? `${t(parts[0])}: ${t(parts[1])}` : t(step);
+    return parts.length > 1 ? `${name('step', parts[0])}: ${name('service', parts[1])}` : name('step', step);
   }
 
   /* ---------------------------------------------------------------- scenario list -- */
 
   function initList(config) {
-    labels = config.labels || {};
     const status = document.getElementById('page-status');
     const table = document.getElementById('scenario-table');
     table.addEventListener('click', async (event) => {
@@ -104,8 +102,8 @@
           window.location.assign(`${config.editPage}${copy.id}/edit`);
         }
       } catch (err) {
-        const what = action === 'run' ? 'Could not start the run' : 'Could not copy';
-        showStatus(status, `${t(what)}: ${err.message}`, true);
+        const what = action === 'run' ? t('Could not start the run') : t('Could not copy');
+        showStatus(status, `${what}: ${err.message}`, true);
         button.disabled = false;
       }
     });
@@ -142,7 +140,7 @@
   }
 
   function roleLabel(role) {
-    return role === 'outage' ? t('Outage area') : `${t('Snow zone')}, ${t(`${role} warning`)}`;
+    return role === 'outage' ? t('Outage area') : `${t('Snow zone')}, ${name('level_warning', role)}`;
   }
 
   // GeoJSON Polygon / MultiPolygon → one array of Leaflet rings per polygon.
@@ -190,7 +188,6 @@
   }
 
   function initEditor(map, config) {
-    labels = config.labels || {};
     const styles = config.styles;
     const form = document.getElementById('scenario-form');
     const statusEl = document.getElementById('editor-status');
@@ -258,7 +255,7 @@
       ['outage', ...config.levels].filter((r) => r !== layer.scenarioRole).forEach((role) => {
         const button = L.DomUtil.create('button', `role-${role}`, row);
         button.type = 'button';
-        button.textContent = role === 'outage' ? t('Outage area') : t(role);
+        button.textContent = role === 'outage' ? t('Outage area') : name('level', role);
         L.DomEvent.on(button, 'click', () => {
           setRole(layer, role);
           map.closePopup();
@@ -468,7 +465,7 @@
       const before = props[`${s}_minutes_baseline`];
       const minutes = (m) => (m === null || m === undefined ? t('not reachable') : `${fmt(Math.round(m * 10) / 10)} min`);
       const mark = props[`${s}_covered`] ? '' : (props[`new_${s}_gap`] ? ' <b class="new-gap">●</b>' : ' ●');
-      rows.push([t(s), `${minutes(now)} <span class="muted">(${minutes(before)})</span>${mark}`]);
+      rows.push([name('service', s), `${minutes(now)} <span class="muted">(${minutes(before)})</span>${mark}`]);
     });
     return popupTable(`${t('Lost services')}: ${lostLabel(lostKey(props))}`, rows,
       `<p class="muted small">${escapeHtml(t('Travel minutes in the scenario (baseline); ● not within the limit, red ● a new gap.'))}</p>`);
@@ -494,7 +491,7 @@
       parts.push(`<h5>${escapeHtml(t('Outage areas'))} / ${escapeHtml(t('Snow zones'))}</h5>`);
       parts.push(`<div><i class="square" style="background:${styles.outage}55;border:1px dashed ${styles.outage}"></i>${escapeHtml(t('Outage area'))}</div>`);
       Object.keys(styles.levels).forEach((level) => {
-        parts.push(`<div><i class="square" style="background:${styles.levels[level]}66"></i>${escapeHtml(t(`${level} warning`))}</div>`);
+        parts.push(`<div><i class="square" style="background:${styles.levels[level]}66"></i>${escapeHtml(name('level_warning', level))}</div>`);
       });
       div.innerHTML = parts.join('');
       L.DomEvent.disableScrollPropagation(div);
@@ -504,7 +501,6 @@
   }
 
   function initRunMap(map, config) {
-    labels = config.labels || {};
     const styles = config.styles;
     const el = (id) => document.getElementById(id);
     const municipalities = {};
@@ -516,7 +512,7 @@
       document.body.dataset.runStatus = status;
       el('run-page').dataset.status = status;
       const badge = el('run-status');
-      badge.textContent = t(status);
+      badge.textContent = name('status', status);
       badge.className = `status status-${status}`;
       const active = status === 'queued' || status === 'running';
       const percent = Math.max(0, Math.min(100, Math.round(run.progress || 0)));

@@ -1,0 +1,191 @@
+"""Display names of the codes the data, the runs and the pages use (categories, kinds,
+fields, owners, statuses, …): one English name per code and group, marked here for the
+catalog and translated where shown (`label`, the Jinja filter `label`, the scripts'
+`name(group, code)`). A code without a name shows as itself."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+
+def N_(text: str) -> str:
+    """Marks a string for the catalog (babel.cfg); it is translated where it is shown."""
+    return text
+
+
+NAMES: dict[str, dict[str, str]] = {
+    "category": {
+        "care": N_("Care"),
+        "power": N_("Backup power"),
+        "food": N_("Food"),
+        "energy": N_("Energy buildings"),
+    },
+    "kind": {
+        "hospital": N_("hospital"),
+        "health_centre": N_("health centre"),
+        "elderly_home": N_("elderly home"),
+        "group_home": N_("group home"),
+        "home_care_base": N_("home care base"),
+        "fixed_generator": N_("fixed generator"),
+        "mobile_generator": N_("mobile generator"),
+        "fuel_depot": N_("fuel depot"),
+        "supermarket": N_("supermarket"),
+        "grocery": N_("grocery"),
+        "warehouse": N_("warehouse"),
+        "school": N_("school"),
+        "office": N_("office"),
+        "sports_hall": N_("sports hall"),
+        "swimming_pool": N_("swimming pool"),
+        "care_home": N_("care home"),
+        "other": N_("other"),
+    },
+    # Numeric and other fields of a site or an energy building.
+    "field": {
+        "residents": N_("residents"),
+        "critical_load_kw": N_("critical load (kW)"),
+        "backup_kw": N_("backup power (kW)"),
+        "fuel_hours": N_("fuel (hours)"),
+        "priority": N_("priority"),
+        "capacity_kw": N_("capacity (kW)"),
+        "mobilization_hours": N_("mobilisation (hours)"),
+        "heated_area_m2": N_("heated area (m²)"),
+        "energy_kwh_year": N_("energy use (kWh/year)"),
+        "shelter_capacity": N_("warm shelter, places"),
+        "owner": N_("owner"),
+        "heating": N_("heating"),
+        "styrel_priority": N_("Styrel priority"),
+        "peak_kw": N_("peak load (kW)"),
+    },
+    "owner": {
+        "state": N_("state"),
+        "region": N_("region"),
+        "municipality": N_("municipality"),
+    },
+    "heating": {
+        "district_heating": N_("district heating"),
+        "electricity": N_("electricity"),
+        "heat_pump": N_("heat pump"),
+        "biofuel": N_("biofuel"),
+        "oil": N_("oil"),
+    },
+    "measure_status": {
+        "planned": N_("planned"),
+        "in_progress": N_("in progress"),
+        "done": N_("done"),
+    },
+    # What an audit entry did.
+    "action": {
+        "insert": N_("insert"),
+        "update": N_("update"),
+        "delete": N_("delete"),
+    },
+    # A checked upload row on import.
+    "upload_action": {
+        "insert": N_("New site"),
+        "update": N_("Update"),
+        "unchanged": N_("Unchanged"),
+    },
+    # Runs and background exports.
+    "status": {
+        "queued": N_("queued"),
+        "running": N_("running"),
+        "finished": N_("finished"),
+        "failed": N_("failed"),
+        "expired": N_("expired"),
+    },
+    # A worker's step ("travel times: care"), head and service.
+    "step": {
+        "loading data": N_("loading data"),
+        "power status": N_("power status"),
+        "generators": N_("generators"),
+        "snow zones": N_("snow zones"),
+        "travel times": N_("travel times"),
+        "summaries": N_("summaries"),
+        "storing results": N_("storing results"),
+        "waiting to retry": N_("waiting to retry"),
+        "done": N_("done"),
+    },
+    "service": {
+        "food": N_("food"),
+        "care": N_("care"),
+        "shelter": N_("shelter"),
+    },
+    # SMHI's warning levels (warnings in force, the map, the banner).
+    "warning": {
+        "yellow": N_("Yellow warning"),
+        "orange": N_("Orange warning"),
+        "red": N_("Red warning"),
+        "message": N_("Message"),
+    },
+    # A snow zone's level in a scenario, and as a warning.
+    "level": {
+        "yellow": N_("yellow"),
+        "orange": N_("orange"),
+        "red": N_("red"),
+    },
+    "level_warning": {
+        "yellow": N_("yellow warning"),
+        "orange": N_("orange warning"),
+        "red": N_("red warning"),
+    },
+    "scenario": {
+        "builtin": N_("built-in"),
+        "live": N_("live (warnings)"),
+        "user": N_("own"),
+    },
+    # The figures of a run, per municipality and compared.
+    "metric": {
+        "population": N_("Population"),
+        "food": N_("Without food"),
+        "care": N_("Without care"),
+        "shelter": N_("Without warm shelter"),
+        "care_sites_unpowered": N_("Care sites without power"),
+        "residents_unpowered": N_("Residents without power"),
+        "resident_hours_unpowered": N_("Resident-hours without power"),
+        "generators_assigned": N_("Generators assigned"),
+    },
+    # Export layers: the map's, and a run's.
+    "layer": {
+        "municipalities": N_("Municipalities"),
+        "population": N_("Population grid"),
+        "care": N_("Care"),
+        "power": N_("Backup power"),
+        "food": N_("Food"),
+        "energy": N_("Energy buildings"),
+    },
+    "run_layer": {
+        "sites": N_("Sites with their power status"),
+        "cells": N_("Grid cells with travel times"),
+        "municipalities": N_("Summary per municipality"),
+        "gaps": N_("Gap areas per service"),
+    },
+    # How an export was delivered (the export log).
+    "export_mode": {
+        "direct": N_("direct"),
+        "background": N_("background"),
+        "download": N_("download"),
+    },
+    # The energy imports.
+    "energy_import": {
+        "register": N_("Buildings (the register)"),
+        "measures": N_("Energy-saving measures"),
+        "readings": N_("Meter readings"),
+    },
+}
+
+
+def label(group: str, code: str | None) -> str:
+    """The display name of `code` in the page's language; the code itself when unnamed."""
+    if code is None:
+        return ""
+    name = NAMES[group].get(code)
+    return gettext(name) if name is not None else code
+
+
+def labels(group: str) -> dict[str, str]:
+    """Every code of a group with its display name, in the order above."""
+    return {code: gettext(name) for code, name in NAMES[group].items()}
+
+
+def all_labels() -> dict[str, dict[str, str]]:
+    return {group: labels(group) for group in NAMES}
