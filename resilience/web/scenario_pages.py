@@ -6,6 +6,7 @@ and the API share one set of rules and permissions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from resilience.models import Run, Scenario
 from resilience.scenarios import DEFAULT_DURATION_HOURS
 from resilience.services import run_reports, runs
 from resilience.web import maps, scenario_maps
-from workers.queue import job_state, run_job_id
+from workers.queue import run_job_states
 
 bp = Blueprint("scenario_pages", __name__)
 
@@ -193,14 +194,15 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
 
 
+def run_states(shown: Sequence[Run]) -> list[tuple[str, str | None]]:
+    """Each run's status and error, failed when RQ says the job died (as the API does);
+    RQ is asked once for the whole list."""
+    states = run_job_states(current_app.config["SETTINGS"], shown)
+    return [runs.shown_status(run, states.get(run.id)) for run in shown]
+
+
 def run_state(run: Run) -> tuple[str, str | None]:
-    """The run's status and error, failed when RQ says the job died (as the API does)."""
-    if run.status in ("queued", "running"):
-        settings = current_app.config["SETTINGS"]
-        error = runs.reconcile(run, job_state(settings, run_job_id(run.id)))
-        if error:
-            return "failed", error
-    return run.status, run.error
+    return run_states([run])[0]
 
 
 def scenario_facts(definition: dict[str, Any]) -> dict[str, Any]:
@@ -218,9 +220,12 @@ def scenario_facts(definition: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/scenarios")
 def scenarios():  # type: ignore[no-untyped-def]
+    listed = run_reports.scenarios_with_latest_run(db.session)
+    latest = [run for _scenario, run in listed if run]
+    status = {run.id: state[0] for run, state in zip(latest, run_states(latest), strict=True)}
     rows = [
-        (scenario, scenario_facts(scenario.definition), run, run_state(run)[0] if run else None)
-        for scenario, run in run_reports.scenarios_with_latest_run(db.session)
+        (scenario, scenario_facts(scenario.definition), run, status[run.id] if run else None)
+        for scenario, run in listed
     ]
     config = {
         "createUrl": url_for("api.create_scenario"),
@@ -301,7 +306,7 @@ def edit_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/runs")
 def run_list():  # type: ignore[no-untyped-def]
     latest = runs.latest_runs(db.session, 200)
-    rows = [(run, *run_state(run)) for run in latest]
+    rows = [(run, *state) for run, state in zip(latest, run_states(latest), strict=True)]
     # Preselected for comparing: the latest finished run against the one before it.
     finished = [run.id for run, status, _error in rows if status == "finished"]
     return render_template(
