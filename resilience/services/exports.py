@@ -929,8 +929,12 @@ def file_pieces(session: Session, export_id: str) -> Iterator[bytes]:
     query = (
         select(ExportChunk.data).where(ExportChunk.export_id == export_id).order_by(ExportChunk.seq)
     )
-    for (piece,) in session.execute(query, execution_options={"yield_per": 1}):
-        yield bytes(piece)
+    result = session.execute(query, execution_options={"yield_per": 1})
+    try:
+        for (piece,) in result:
+            yield bytes(piece)
+    finally:
+        result.close()  # also when the reader stops early (a range, a dropped connection)
 
 
 def recent_records(session: Session) -> list[dict[str, Any]]:

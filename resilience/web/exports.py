@@ -283,11 +283,15 @@ def api_download(export_id: str):  # type: ignore[no-untyped-def]
     exports.audit_download(db.session, _user(), record)
     db.session.commit()
     # Streamed from the database a piece at a time; the request's session stays open until
-    # the last piece is sent.
+    # the last piece is sent. Ranges work as they did for files on disk (a download resumed).
     pieces = stream_with_context(exports.file_pieces(db.session, export_id))
     response = _file(pieces, record["file_name"])
     response.content_length = record["size_bytes"]
-    return response
+    response.set_etag(f"{export_id}-{record['finished_at']}")
+    response.last_modified = datetime.fromisoformat(record["finished_at"])
+    return response.make_conditional(
+        request, accept_ranges=True, complete_length=record["size_bytes"]
+    )
 
 
 # --- the pages ------------------------------------------------------------------------------

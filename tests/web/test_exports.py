@@ -597,6 +597,9 @@ def test_expired_and_lost_exports(
 ) -> None:
     fresh = _record(db_session, expires_at=datetime.now(UTC) + timedelta(hours=1))
     assert client.get(f"/api/v1/exports/{fresh['id']}/download").data == b"abc"
+    resumed = client.get(f"/api/v1/exports/{fresh['id']}/download", headers={"Range": "bytes=1-"})
+    assert resumed.status_code == 206 and resumed.data == b"bc"
+    assert resumed.headers["Content-Range"] == "bytes 1-2/3"
     expired = _record(db_session)
     status = client.get(f"/api/v1/exports/{expired['id']}").json
     assert status["status"] == "expired" and status["links"]["download"] is None
