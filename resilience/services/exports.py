@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from geodata import exporters
 from geodata.exporters import Field, Layer, LayerSchema
 from resilience.crs import SWEREF99TM, WGS84, parse_epsg
+from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
 from resilience.models import CATEGORIES, AuditLog, Export, ExportChunk, Municipality, Run
 
@@ -688,7 +689,7 @@ def audit_json(entry: AuditLog) -> dict[str, Any]:
 # file with the finished status in one transaction, so a reader sees a whole file or none.
 # Web and workers thus share nothing but PostgreSQL and Redis.
 
-CHUNK_BYTES = 1024 * 1024  # 61 pieces for the largest (Sweden-sized) export
+CHUNK_BYTES = 1024 * 1024  # about 60 pieces for the largest (Sweden-sized) export
 _EXPORT_ID = re.compile(r"export-[0-9a-f]{24}")
 _TIMES = ("created_at", "started_at", "finished_at", "expires_at")
 
@@ -790,7 +791,7 @@ def start_background(
     plan = plan_export(session, request)
     export_id = export_id_for(session, request)
     # Two requests for the same export at once: the second waits here for the first.
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(export_id)})
+    advisory_xact_lock(session, export_id)
     record = read_record(session, export_id)
     now = _now()
     reusable = False
@@ -829,10 +830,6 @@ def start_background(
     audit(session, user, plan, "background", export_id)
     assert record is not None
     return record, not reusable
-
-
-def _lock_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def mark_running(

@@ -18,7 +18,6 @@ municipality upload county-wide.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import secrets
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from geodata.loaders import read_sites
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.crs import SWEREF99TM
+from resilience.db import advisory_xact_lock
 from resilience.errors import Conflict, DomainError, NotFound
 from resilience.models import SITE_NUMBERS, AuditLog, Municipality, Site, Upload
 from resilience.services import imports
@@ -379,10 +379,6 @@ def get_upload(session: Session, uploader: Uploader, upload_id: str) -> dict[str
     return doc
 
 
-def _lock_key(upload_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(upload_id.encode()).digest()[:8], "big", signed=True)
-
-
 def confirm_upload(session: Session, uploader: Uploader, upload_id: str) -> dict[str, Any]:
     """Import the accepted rows of an upload and store its confirmed report in one
     transaction, and commit; returns the report with `result` (inserted, updated, unchanged,
@@ -392,7 +388,7 @@ def confirm_upload(session: Session, uploader: Uploader, upload_id: str) -> dict
     try:
         # Two confirmations of one upload (a double click) run one after the other; the
         # second then finds the upload confirmed.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(upload_id)})
+        advisory_xact_lock(session, upload_id)
         doc = get_upload(session, uploader, upload_id)
         if doc["status"] != "pending":
             raise Conflict(f"upload {upload_id} was confirmed already")
