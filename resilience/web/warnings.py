@@ -32,13 +32,6 @@ LEVEL_EN = {
 }
 
 
-class LiveRun(NamedTuple):
-    """A live run as the history lists it."""
-
-    id: int
-    status: str
-
-
 def _warning_json(w: WeatherWarning) -> dict[str, Any]:
     return {
         "id": w.id,
@@ -119,6 +112,13 @@ def live():  # type: ignore[no-untyped-def]
         },
         "changes": warnings.live_changes(db.session),
     }
+
+
+class LiveRun(NamedTuple):
+    """A live run as the history lists it."""
+
+    id: int
+    status: str
 
 
 @bp.get("/warnings")
