@@ -946,5 +946,4 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
     caller's transaction."""
     now = now or _now()
     ends = func.coalesce(Export.expires_at, Export.created_at + timedelta(seconds=EXPORT_TTL_S))
-    result = session.execute(delete(Export).where(ends <= now))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return len(session.execute(delete(Export).where(ends <= now).returning(Export.id)).all())

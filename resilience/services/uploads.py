@@ -99,8 +99,8 @@ def _load(session: Session, upload_id: str, now: datetime | None = None) -> dict
 
 def purge_expired(session: Session, now: datetime | None = None) -> int:
     """Delete the uploads past their time, in the caller's transaction."""
-    result = session.execute(delete(Upload).where(Upload.expires_at <= (now or datetime.now(UTC))))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    expired = delete(Upload).where(Upload.expires_at <= (now or datetime.now(UTC)))
+    return len(session.execute(expired.returning(Upload.id)).all())
 
 
 # --- checking the rows against the database ----------------------------------------------------

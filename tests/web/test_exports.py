@@ -600,6 +600,7 @@ def test_expired_and_lost_exports(
     resumed = client.get(f"/api/v1/exports/{fresh['id']}/download", headers={"Range": "bytes=1-"})
     assert resumed.status_code == 206 and resumed.data == b"bc"
     assert resumed.headers["Content-Range"] == "bytes 1-2/3"
+    resumed.close()  # as a WSGI server does: the rest of the stream is let go
     expired = _record(db_session)
     status = client.get(f"/api/v1/exports/{expired['id']}").json
     assert status["status"] == "expired" and status["links"]["download"] is None
