@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -50,6 +51,13 @@ class Database:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def advisory_xact_lock(session: Session, name: str) -> None:
+    """Wait for PostgreSQL's advisory lock of `name` and hold it until the transaction ends:
+    work on one name (an upload, an export) in two requests at once runs one after the other."""
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 db = Database()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -439,3 +440,68 @@ class AuditLog(Base):
     old: Mapped[Any | None] = mapped_column(JSONB)
     new: Mapped[Any | None] = mapped_column(JSONB)
     context: Mapped[str | None] = mapped_column(Text)  # e.g. "import measures.csv"
+
+
+# --- Job records: background exports and pending uploads (issue #13) -----------------------
+#
+# Kept here rather than in files under var/, so that web and workers on different hosts need
+# nothing in common but PostgreSQL and Redis.
+
+EXPORT_STATES = ("queued", "running", "finished", "failed")
+
+
+class Export(Base):
+    """A background export (services/exports.py); its id is made from the request and the
+    data, and is the RQ job's id. The built file is in `export_chunks`."""
+
+    __tablename__ = "exports"
+    __table_args__ = (CheckConstraint(f"status IN {EXPORT_STATES!r}", name="export_status_known"),)
+
+    id: Mapped[str] = mapped_column(String(31), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..100 %
+    step: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    request: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    description: Mapped[str | None] = mapped_column(Text)
+    features: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExportChunk(Base):
+    """The file of a finished export in pieces of services.exports.CHUNK_BYTES, in order:
+    written and read a piece at a time, so neither side holds a whole file in memory, and
+    deleted with its export."""
+
+    __tablename__ = "export_chunks"
+
+    export_id: Mapped[str] = mapped_column(
+        ForeignKey("exports.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+UPLOAD_STATES = ("pending", "confirmed")
+
+
+class Upload(Base):
+    """An upload checked and waiting for its uploader's confirmation (services/uploads.py):
+    the report and the checked records in `document`, until `expires_at`."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (CheckConstraint(f"status IN {UPLOAD_STATES!r}", name="upload_status_known"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

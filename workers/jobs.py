@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
 from flask import Flask
 from rq import get_current_job
@@ -16,8 +18,8 @@ from geodata.loaders.warnings import MAX_BYTES
 from resilience import create_app
 from resilience.db import db
 from resilience.models import Run
-from resilience.services import exports, runs, warnings
-from workers.queue import RUN_TIMEOUT_S, enqueue_live, job_state, run_job_id
+from resilience.services import exports, runs, uploads, warnings
+from workers.queue import RUN_TIMEOUT_S, enqueue_live, run_job_states
 
 log = logging.getLogger(__name__)
 
@@ -140,28 +142,38 @@ def check_live_state() -> str | None:
 
 def export_layers(export_id: str, request: dict[str, object]) -> dict[str, object]:
     """Build a background export (services/exports.py) from one snapshot of the data, with
-    its progress in the job's meta and in the export record. Building it again writes the
-    same file. Exceptions propagate so that RQ retries and finally marks it failed."""
-    app = _app()
-    settings = app.config["SETTINGS"]
-    with app.app_context():
+    its progress in the job's meta and in the export record, and store the file in
+    PostgreSQL, where the web reads it: only a scratch folder of this host is used. Building
+    it again stores the same file. Exceptions propagate so that RQ retries and finally marks
+    it failed."""
+    with _app().app_context():
         db.dispose()
         job = get_current_job()
 
         def progress(percent: float, step: str) -> None:
-            exports.set_progress(settings, export_id, percent, step)
+            # Its own short transaction, so the page sees it while the file is built.
+            with db.begin() as session:
+                exports.set_progress(session, export_id, percent, step)
             if job is not None:
                 job.meta.update(progress=round(percent, 1), step=step)
                 job.save_meta()
 
         try:
             with db.begin() as session:
-                # Every layer from the same snapshot, even while an import commits.
-                session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-                record = exports.build_background(session, settings, export_id, request, progress)
+                record = exports.mark_running(session, export_id, request)
+            with tempfile.TemporaryDirectory(prefix="export-") as scratch:
+                with db.begin() as session:
+                    # Every layer from the same snapshot, even while an import commits.
+                    session.execute(
+                        text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    )
+                    built = exports.build_file(session, record, Path(scratch), progress)
+                with db.begin() as session:
+                    record = exports.store_file(session, export_id, built)
         except Exception as exc:
             retrying = job is not None and (job.retries_left or 0) > 0
-            exports.mark_failed(settings, export_id, f"{type(exc).__name__}: {exc}", retrying)
+            with db.begin() as session:
+                exports.mark_failed(session, export_id, f"{type(exc).__name__}: {exc}", retrying)
             log.exception("export %s failed", export_id)
             raise
         if job is not None:
@@ -177,10 +189,19 @@ def sweep_runs() -> list[int]:
     with app.app_context():
         db.dispose()
         with db.begin() as session:
-            states = {
-                run.id: job_state(settings, run_job_id(run.id))
-                for run in runs.unfinished_runs(session)
-            }
+            states = run_job_states(settings, runs.unfinished_runs(session))
             # Live runs are computed inside their recalculation job, not under run-<id>:
             # wait out the job timeout before calling a missing job lost.
             return runs.fail_lost(session, states, lost_after_s=RUN_TIMEOUT_S + 60)
+
+
+def purge_records() -> dict[str, int]:
+    """Periodically: delete the exports (with their files) and uploads past their time, in
+    PostgreSQL, whichever host runs it."""
+    with _app().app_context():
+        db.dispose()
+        with db.begin() as session:
+            return {
+                "exports": exports.purge_expired(session),
+                "uploads": uploads.purge_expired(session),
+            }

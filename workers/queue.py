@@ -3,9 +3,10 @@ functions themselves live in workers/jobs.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from rq import Queue, Retry
@@ -14,6 +15,9 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from resilience.config import Settings
+
+if TYPE_CHECKING:
+    from resilience.models import Run
 
 RUN_TIMEOUT_S = 15 * 60
 
@@ -64,14 +68,44 @@ def enqueue_run(settings: Settings, run_id: int) -> str:
 
 def job_state(settings: Settings, job_id: str) -> str | None:
     """RQ's view of a job: queued, started, finished, failed, … or None when unknown."""
-    try:
-        job = Job.fetch(
-            job_id, connection=redis_connection(settings.redis_url), serializer=JSONSerializer
-        )
-    except NoSuchJobError:
-        return None
-    status = job.get_status(refresh=True)
+    return job_states(settings, [job_id])[job_id]
+
+
+def run_job_states(settings: Settings, runs: Iterable[Run]) -> dict[int, str | None]:
+    """RQ's state of the job of each queued or running run among `runs`, in one round trip
+    (the row of a finished or failed run is final)."""
+    ids = [run.id for run in runs if run.status in ("queued", "running")]
+    states = job_states(settings, [run_job_id(i) for i in ids])
+    return {i: states[run_job_id(i)] for i in ids}
+
+
+def _status(job: Job | None) -> str | None:
+    status = job.get_status(refresh=False) if job is not None else None
     return status.value if isinstance(status, JobStatus) else status
+
+
+def job_states(settings: Settings, job_ids: Sequence[str]) -> dict[str, str | None]:
+    """RQ's view of several jobs in one round trip (a list page asks once, not per row);
+    None for a job Redis does not know. A job hash RQ cannot read (a leftover of a deleted
+    job, say) counts as unknown rather than failing the page."""
+    ids = list(dict.fromkeys(job_ids))
+    if not ids:
+        return {}
+    connection = redis_connection(settings.redis_url)
+    try:
+        jobs = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer)
+        return {job_id: _status(job) for job_id, job in zip(ids, jobs, strict=True)}
+    except (NoSuchJobError, ValueError, KeyError):
+        pass  # one unreadable job: read them one by one to keep the others
+    states: dict[str, str | None] = {}
+    for job_id in ids:
+        try:
+            states[job_id] = _status(
+                Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+            )
+        except (NoSuchJobError, ValueError, KeyError):
+            states[job_id] = None
+    return states
 
 
 def enqueue_live(settings: Settings, fingerprint: str) -> str:
@@ -168,6 +202,22 @@ def enqueue_sweep(settings: Settings, now: float, every: int = 60) -> str | None
             unique=True,
             result_ttl=2 * every,
             description="Mark runs with lost jobs failed",
+        )
+    except DuplicateJobError:
+        return None
+    return job_id
+
+
+def enqueue_purge(settings: Settings, now: float, every: int = 600) -> str | None:
+    """Every ten minutes: delete expired exports and uploads (workers/jobs.py)."""
+    job_id = f"purge-records-{int(now // every)}"
+    try:
+        queue(settings).enqueue(
+            "workers.jobs.purge_records",
+            job_id=job_id,
+            unique=True,
+            result_ttl=2 * every,
+            description="Delete expired exports and uploads",
         )
     except DuplicateJobError:
         return None

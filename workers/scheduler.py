@@ -1,7 +1,8 @@
 """Periodic jobs: `python -m workers.scheduler`. Enqueues the SMHI poll once per interval
 (RESILIENCE_SMHI_POLL_SECONDS, default 300) with an id naming the interval, so restarts and
 several schedulers never duplicate it; once a minute, checks whether a warning has expired
-and marks runs whose job died as failed."""
+and marks runs whose job died as failed; every ten minutes, deletes expired exports and
+uploads."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import signal
 import time
 
 from resilience.config import Settings
-from workers.queue import enqueue_live_check, enqueue_poll, enqueue_sweep
+from workers.queue import enqueue_live_check, enqueue_poll, enqueue_purge, enqueue_sweep
 
 log = logging.getLogger("workers.scheduler")
 
@@ -33,6 +34,7 @@ def main() -> None:
             log.info("enqueued %s", job_id)
         enqueue_live_check(settings, time.time())
         enqueue_sweep(settings, time.time())
+        enqueue_purge(settings, time.time())
         # Wake at least every few seconds to stop promptly; poll once per interval.
         for _ in range(min(settings.smhi_poll_seconds, 10)):
             if stop:

@@ -5,8 +5,8 @@ What can be exported (`LAYER_IDS`, `RUN_LAYER_IDS`) and with which fields is dec
 the rows are read from PostGIS in batches (geometry transformed and as WKB in the same
 query) and written by geodata.exporters. Small exports are built in the request; above
 `DIRECT_MAX_FEATURES` features an export is built by an RQ job (workers/jobs.py
-export_layers), whose state is kept in a JSON record beside the file under
-`var_dir/exports` until it expires (`EXPORT_TTL_S`). Every export is written to the audit
+export_layers), whose record and file are kept in PostgreSQL (tables `exports` and
+`export_chunks`) until they expire (`EXPORT_TTL_S`). Every export is written to the audit
 log (action "export").
 """
 
@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import shutil
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
@@ -26,15 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from geodata import exporters
 from geodata.exporters import Field, Layer, LayerSchema
-from resilience.config import LOCAL_TZ, Settings
+from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg
+from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
-from resilience.models import AuditLog, Municipality, Run
+from resilience.models import AuditLog, Export, ExportChunk, Municipality, Run
 from resilience.vocabulary import (
     CATEGORIES,
     CATEGORY,
@@ -660,45 +659,46 @@ def audit_json(entry: AuditLog) -> dict[str, Any]:
     }
 
 
-# --- background exports: records beside the files ---------------------------------------------
+# --- background exports: records and files in PostgreSQL -------------------------------------
 #
-# A record is var_dir/exports/<id>.json; the file is var_dir/exports/<id>/<file name>. The
-# web process creates the record (queued); the job updates it (running, progress, finished
-# or failed) with atomic replaces, so a reader always sees a whole record.
+# A record is a row of `exports`; the finished file is in `export_chunks`, in pieces of
+# CHUNK_BYTES. The web process creates the record (queued); the job updates it (running,
+# progress, finished or failed), each change in its own short transaction, and stores the
+# file with the finished status in one transaction, so a reader sees a whole file or none.
+# Web and workers thus share nothing but PostgreSQL and Redis.
+
+CHUNK_BYTES = 1024 * 1024  # about 60 pieces for the largest (Sweden-sized) export
+_EXPORT_ID = re.compile(r"export-[0-9a-f]{24}")
+_TIMES = ("created_at", "started_at", "finished_at", "expires_at")
 
 
-def exports_dir(settings: Settings) -> Path:
-    return settings.var_dir / "exports"
-
-
-def _record_path(settings: Settings, export_id: str) -> Path:
-    if not re.fullmatch(r"export-[0-9a-f]{24}", export_id):
+def _checked_id(export_id: str) -> str:
+    if not _EXPORT_ID.fullmatch(export_id):
         raise NotFound(f"no export {export_id}")
-    return exports_dir(settings) / f"{export_id}.json"
+    return export_id
 
 
-def read_record(settings: Settings, export_id: str) -> dict[str, Any] | None:
-    path = _record_path(settings, export_id)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-
-
-def write_record(settings: Settings, record: dict[str, Any]) -> dict[str, Any]:
-    path = _record_path(settings, record["id"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+def _as_record(row: Export) -> dict[str, Any]:
+    """The record as the API shows it (times as ISO text)."""
+    record = {c.key: getattr(row, c.key) for c in Export.__table__.columns}
+    for key in _TIMES:
+        record[key] = record[key].isoformat() if record[key] else None
     return record
 
 
-def update_record(settings: Settings, export_id: str, **changes: Any) -> dict[str, Any]:
-    record = read_record(settings, export_id)
-    if record is None:
+def read_record(session: Session, export_id: str) -> dict[str, Any] | None:
+    row = session.get(Export, _checked_id(export_id), populate_existing=True)
+    return _as_record(row) if row is not None else None
+
+
+def update_record(session: Session, export_id: str, **changes: Any) -> dict[str, Any]:
+    row = session.get(Export, _checked_id(export_id))
+    if row is None:
         raise NotFound(f"no export {export_id}")
-    return write_record(settings, record | changes)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    session.flush()
+    return _as_record(row)
 
 
 def _now() -> datetime:
@@ -730,8 +730,9 @@ def export_id_for(session: Session, request: ExportRequest) -> str:
     return "export-" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def _file_path(settings: Settings, record: dict[str, Any]) -> Path:
-    return exports_dir(settings) / record["id"] / record["file_name"]
+def _has_file(session: Session, export_id: str) -> bool:
+    query = select(ExportChunk.seq).where(ExportChunk.export_id == export_id).limit(1)
+    return session.execute(query).first() is not None
 
 
 def record_state(record: dict[str, Any], job_state: str | None, now: datetime) -> dict[str, Any]:
@@ -756,169 +757,171 @@ def record_state(record: dict[str, Any], job_state: str | None, now: datetime) -
 
 def start_background(
     session: Session,
-    settings: Settings,
     request: ExportRequest,
     user: str | None,
     job_state: Callable[[str], str | None],
 ) -> tuple[dict[str, Any], bool]:
     """The record of a background export of `request` and whether a job must be enqueued:
     a queued, running or finished (unexpired) export of the same request and data is
-    reused. `job_state` is RQ's state of a job id. The request is audited in the caller's
-    transaction."""
-    purge_expired(settings)
+    reused. `job_state` is RQ's state of a job id. The record and the audit are written in
+    the caller's transaction."""
+    purge_expired(session)
     plan = plan_export(session, request)
     export_id = export_id_for(session, request)
-    record = read_record(settings, export_id)
+    # Two requests for the same export at once: the second waits here for the first.
+    advisory_xact_lock(session, export_id)
+    record = read_record(session, export_id)
     now = _now()
     reusable = False
     if record is not None:
         status = record_state(record, job_state(export_id), now)["status"]
         reusable = status in ("queued", "running") or (
-            status == "finished" and _file_path(settings, record).exists()
+            status == "finished" and _has_file(session, export_id)
         )
     if not reusable:
-        record = write_record(
-            settings,
-            {
-                "id": export_id,
-                "status": "queued",
-                "progress": 0.0,
-                "step": None,
-                "error": None,
-                "request": request.to_dict(),
-                "description": request.describe(),
-                "features": plan.features,
-                "file_name": plan.file_name,
-                "size_bytes": None,
-                "created_by": user,
-                "created_at": now.isoformat(),
-                "started_at": None,
-                "finished_at": None,
-                "expires_at": None,
-                "attempts": 0,
-            },
-        )
+        row = session.get(Export, export_id)
+        if row is None:
+            row = Export(id=export_id)
+            session.add(row)
+        fresh: dict[str, Any] = {
+            "status": "queued",
+            "progress": 0.0,
+            "step": None,
+            "error": None,
+            "request": request.to_dict(),
+            "description": request.describe(),
+            "features": plan.features,
+            "file_name": plan.file_name,
+            "size_bytes": None,
+            "created_by": user,
+            "created_at": now,
+            "started_at": None,
+            "finished_at": None,
+            "expires_at": None,
+            "attempts": 0,
+        }
+        for key, value in fresh.items():
+            setattr(row, key, value)
+        session.execute(delete(ExportChunk).where(ExportChunk.export_id == export_id))
+        session.flush()
+        record = _as_record(row)
     audit(session, user, plan, "background", export_id)
     assert record is not None
     return record, not reusable
 
 
-def build_background(
-    session: Session,
-    settings: Settings,
-    export_id: str,
-    request_data: Mapping[str, Any],
-    progress: Progress | None = None,
+def mark_running(
+    session: Session, export_id: str, request_data: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Build a background export's file (called by the RQ job). Running it again rebuilds
-    the same file; the file appears under its name only when complete."""
+    """The job starts (again): running, one more attempt. A job enqueued without a record
+    (by hand) gets one."""
     request = ExportRequest.from_dict(request_data)
-    record = read_record(settings, export_id)
-    plan = plan_export(session, request)
-    if record is None:  # enqueued without a record (by hand): make one
-        record = {
-            "id": export_id,
-            "request": request.to_dict(),
-            "description": request.describe(),
-            "file_name": plan.file_name,
-            "created_by": None,
-            "created_at": _now().isoformat(),
-            "attempts": 0,
-        }
+    row = session.get(Export, _checked_id(export_id))
+    if row is None:
+        plan = plan_export(session, request)
+        row = Export(
+            id=export_id,
+            request=request.to_dict(),
+            description=request.describe(),
+            features=plan.features,
+            file_name=plan.file_name,
+            created_at=_now(),
+            attempts=0,
+        )
+        session.add(row)
+    row.status, row.progress, row.step, row.error = "running", 1.0, None, None
+    row.started_at = _now()
+    row.attempts = (row.attempts or 0) + 1
+    session.flush()
+    return _as_record(row)
+
+
+def build_file(
+    session: Session,
+    record: Mapping[str, Any],
+    directory: Path,
+    progress: Progress | None = None,
+) -> Path:
+    """Build a background export's file into `directory` (a local scratch folder of the
+    worker), under the record's file name. Running it again builds the same file."""
+    plan = plan_export(session, ExportRequest.from_dict(record["request"]))
     plan.file_name = record["file_name"]
-    record = write_record(
-        settings,
-        record
-        | {
-            "status": "running",
-            "progress": 1.0,
-            "step": None,
-            "error": None,
-            "features": plan.features,
-            "started_at": _now().isoformat(),
-            "attempts": int(record.get("attempts") or 0) + 1,
-        },
-    )
-    work = exports_dir(settings) / export_id
-    partial = work / ".partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    built = build(session, plan, partial, progress)
-    final = work / plan.file_name
-    built.replace(final)
-    shutil.rmtree(partial, ignore_errors=True)
+    return build(session, plan, directory, progress)
+
+
+def store_file(session: Session, export_id: str, path: Path) -> dict[str, Any]:
+    """Put the built file into the database, replacing any earlier one, and mark the export
+    finished, in the caller's transaction. Read and written a piece at a time."""
+    row = session.get(Export, _checked_id(export_id))
+    if row is None:  # purged while it was being built
+        raise NotFound(f"no export {export_id}")
+    session.execute(delete(ExportChunk).where(ExportChunk.export_id == export_id))
+    size = 0
+    with path.open("rb") as stream:
+        for seq, piece in enumerate(iter(lambda: stream.read(CHUNK_BYTES), b"")):
+            session.execute(insert(ExportChunk).values(export_id=export_id, seq=seq, data=piece))
+            size += len(piece)
     finished = _now()
-    return write_record(
-        settings,
-        record
-        | {
-            "status": "finished",
-            "progress": 100.0,
-            "step": None,
-            "size_bytes": final.stat().st_size,
-            "finished_at": finished.isoformat(),
-            "expires_at": (finished + timedelta(seconds=EXPORT_TTL_S)).isoformat(),
-        },
+    row.status, row.progress, row.step, row.error = "finished", 100.0, None, None
+    row.size_bytes = size
+    row.finished_at = finished
+    row.expires_at = finished + timedelta(seconds=EXPORT_TTL_S)
+    session.flush()
+    return _as_record(row)
+
+
+def set_progress(session: Session, export_id: str, percent: float, step: str) -> None:
+    session.execute(
+        update(Export).where(Export.id == export_id).values(progress=round(percent, 1), step=step)
     )
 
 
-def set_progress(settings: Settings, export_id: str, percent: float, step: str) -> None:
-    update_record(settings, export_id, progress=round(percent, 1), step=step)
-
-
-def mark_failed(settings: Settings, export_id: str, error: str, retrying: bool) -> None:
-    if read_record(settings, export_id) is None:
-        return
-    update_record(
-        settings,
-        export_id,
-        status="queued" if retrying else "failed",
-        step="waiting to retry" if retrying else None,
-        error=error,
+def mark_failed(session: Session, export_id: str, error: str, retrying: bool) -> None:
+    session.execute(
+        update(Export)
+        .where(Export.id == export_id)
+        .values(
+            status="queued" if retrying else "failed",
+            step="waiting to retry" if retrying else None,
+            error=error,
+        )
     )
 
 
-def download_path(settings: Settings, record: dict[str, Any], job_state: str | None) -> Path:
-    """The finished file of an export, or the reason there is none."""
+def downloadable(session: Session, record: dict[str, Any], job_state: str | None) -> None:
+    """Nothing when the export's file can be downloaded, else the reason why not."""
     shown = record_state(record, job_state, _now())
     if shown["status"] == "expired":
         raise ExportGone(f"export {record['id']} has expired; start it again")
     if shown["status"] != "finished":
         raise Conflict(f"export {record['id']} is not ready (status {shown['status']})")
-    path = _file_path(settings, record)
-    if not path.exists():
+    if not _has_file(session, record["id"]):
         raise ExportGone(f"the file of export {record['id']} is gone; start it again")
-    return path
 
 
-def recent_records(settings: Settings) -> list[dict[str, Any]]:
+def file_pieces(session: Session, export_id: str) -> Iterator[bytes]:
+    """The stored file, a piece at a time, from one snapshot (a server-side cursor)."""
+    query = (
+        select(ExportChunk.data).where(ExportChunk.export_id == export_id).order_by(ExportChunk.seq)
+    )
+    result = session.execute(query, execution_options={"yield_per": 1})
+    try:
+        for (piece,) in result:
+            yield bytes(piece)
+    finally:
+        result.close()  # also when the reader stops early (a range, a dropped connection)
+
+
+def recent_records(session: Session) -> list[dict[str, Any]]:
     """The background exports still on record, newest first."""
-    folder = exports_dir(settings)
-    if not folder.is_dir():
-        return []
-    records = []
-    for path in folder.glob("export-*.json"):
-        try:
-            records.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue  # being replaced or removed right now
-    return sorted(records, key=lambda r: r["created_at"], reverse=True)
+    rows = session.scalars(select(Export).order_by(Export.created_at.desc(), Export.id))
+    return [_as_record(row) for row in rows]
 
 
-def purge_expired(settings: Settings, now: datetime | None = None) -> int:
-    """Delete the files and records of exports past their time: finished ones after
-    EXPORT_TTL_S from finishing, others after EXPORT_TTL_S from their start."""
+def purge_expired(session: Session, now: datetime | None = None) -> int:
+    """Delete the records and files of exports past their time: finished ones after
+    EXPORT_TTL_S from finishing, others after EXPORT_TTL_S from their start. In the
+    caller's transaction."""
     now = now or _now()
-    removed = 0
-    for record in recent_records(settings):
-        ends = (
-            record.get("expires_at")
-            or (
-                datetime.fromisoformat(record["created_at"]) + timedelta(seconds=EXPORT_TTL_S)
-            ).isoformat()
-        )
-        if now >= datetime.fromisoformat(ends):
-            shutil.rmtree(exports_dir(settings) / record["id"], ignore_errors=True)
-            _record_path(settings, record["id"]).unlink(missing_ok=True)
-            removed += 1
-    return removed
+    ends = func.coalesce(Export.expires_at, Export.created_at + timedelta(seconds=EXPORT_TTL_S))
+    return len(session.execute(delete(Export).where(ends <= now).returning(Export.id)).all())

@@ -298,6 +298,12 @@ def reconcile(run: Run, job_state: str | None) -> str | None:
     return None
 
 
+def shown_status(run: Run, job_state: str | None) -> tuple[str, str | None]:
+    """The run's status and error as users see them: failed when RQ says the job died."""
+    error = reconcile(run, job_state)
+    return ("failed", error) if error else (run.status, run.error)
+
+
 def unfinished_runs(session: Session) -> list[Run]:
     return list(session.scalars(select(Run).where(Run.status.in_(("queued", "running")))))
 

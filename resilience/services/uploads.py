@@ -3,11 +3,11 @@
 Unlike the command-line importer, which refuses a file with any error, an upload is checked
 row by row: good rows are accepted, bad ones refused with every reason, and the report
 says which accepted rows would be inserted, updated or left unchanged. The checked records
-wait in var/uploads/<id>.json (readable by their uploader only, for UPLOAD_TTL) until the
+wait in the table `uploads` (readable by their uploader only, for UPLOAD_TTL) until the
 uploader confirms; then the accepted rows that change anything are written in one
-transaction by imports.import_sites, recorded in data_imports and the audit log. Nothing
-touches the database before the confirmation, and confirming the same data twice changes
-nothing.
+transaction by imports.import_sites, recorded in data_imports and the audit log, together
+with the upload's confirmed report. No site is touched before the confirmation, and
+confirming the same data twice changes nothing.
 
 A user with a municipality (not an admin) uploads for that municipality only: a row whose
 point lies elsewhere, by the importer's rule (ST_Covers of the stored boundary, lowest
@@ -18,26 +18,23 @@ municipality upload county-wide.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import os
 import re
 import secrets
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, func, select, text
+from sqlalchemy import ARRAY, Text, any_, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from geodata.loaders import read_sites
 from geodata.records import ImportValidationError, RecordError, SiteRecord
+from resilience.db import advisory_xact_lock
 from resilience.errors import Conflict, DomainError, NotFound
-from resilience.models import AuditLog, Municipality, Site
+from resilience.models import AuditLog, Municipality, Site, Upload
 from resilience.services import imports
 from resilience.vocabulary import SITE_NUMBERS, SWEREF99TM
 
@@ -69,57 +66,41 @@ class Uploader:
 
 
 # --- where pending uploads wait ---------------------------------------------------------------
+#
+# A row of `uploads` per upload, so any web process (on any host) can show and confirm an
+# upload another one checked. Expired rows are treated as absent and deleted whenever a new
+# upload is saved (and by the scheduler's purge).
 
 
-class UploadStore:
-    """One JSON file per upload in `directory`, written atomically, private to the service
-    user; files older than the TTL are removed whenever a new upload is saved."""
+def _save(session: Session, doc: dict[str, Any]) -> None:
+    row = session.get(Upload, doc["id"])
+    if row is None:
+        row = Upload(
+            id=doc["id"],
+            user_id=doc["user_id"],
+            created_at=datetime.fromisoformat(doc["created_at"]),
+            expires_at=datetime.fromisoformat(doc["expires_at"]),
+        )
+        session.add(row)
+    row.status, row.document = doc["status"], doc
+    flag_modified(row, "document")  # nested lists of the report change in place
+    session.flush()
 
-    def __init__(self, directory: Path, ttl: timedelta = UPLOAD_TTL) -> None:
-        self.directory = directory
-        self.ttl = ttl
 
-    def _path(self, upload_id: str) -> Path | None:
-        return self.directory / f"{upload_id}.json" if _ID.fullmatch(upload_id) else None
+def _load(session: Session, upload_id: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """The upload, or None when unknown or expired."""
+    if not _ID.fullmatch(upload_id):
+        return None
+    row = session.get(Upload, upload_id, populate_existing=True)
+    if row is None or row.expires_at <= (now or datetime.now(UTC)):
+        return None
+    return dict(row.document)
 
-    def save(self, doc: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(doc["id"])
-        assert path is not None
-        # mkstemp makes the file 0600; os.replace makes the new content appear at once.
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                json.dump(doc, stream, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
-    def load(self, upload_id: str, now: datetime | None = None) -> dict[str, Any] | None:
-        """The upload, or None when unknown or expired."""
-        path = self._path(upload_id)
-        if path is None or not path.is_file():
-            return None
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if datetime.fromisoformat(doc["expires_at"]) <= (now or datetime.now(UTC)):
-            path.unlink(missing_ok=True)
-            return None
-        return doc
-
-    def purge(self) -> None:
-        if not self.directory.is_dir():
-            return
-        oldest = time.time() - self.ttl.total_seconds()
-        for path in self.directory.iterdir():
-            try:
-                if path.stat().st_mtime < oldest:
-                    path.unlink(missing_ok=True)
-            except FileNotFoundError:
-                pass  # another worker removed it first
+def purge_expired(session: Session, now: datetime | None = None) -> int:
+    """Delete the uploads past their time, in the caller's transaction."""
+    expired = delete(Upload).where(Upload.expires_at <= (now or datetime.now(UTC)))
+    return len(session.execute(expired.returning(Upload.id)).all())
 
 
 # --- checking the rows against the database ----------------------------------------------------
@@ -324,7 +305,6 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
 
 def check_upload(
     session: Session,
-    store: UploadStore,
     uploader: Uploader,
     data: bytes,
     filename: str,
@@ -335,9 +315,9 @@ def check_upload(
     layer: str | None = None,
     max_bytes: int,
 ) -> dict[str, Any]:
-    """Check a file row by row and keep it for confirmation; returns the stored report.
-    Raises InvalidFile when the file as a whole is unusable. Writes nothing to the
-    database."""
+    """Check a file row by row and keep it for confirmation (committed, so that any web
+    process can confirm it); returns the stored report. Raises InvalidFile when the file as
+    a whole is unusable. Writes no site."""
     source = (source or "").strip() or Path(filename).stem.strip() or "upload"
     try:
         result = read_sites(
@@ -377,7 +357,7 @@ def check_upload(
         "municipality": scope,
         "municipality_name": names.get(scope) if scope else None,
         "created_at": now.isoformat(),
-        "expires_at": (now + store.ttl).isoformat(),
+        "expires_at": (now + UPLOAD_TTL).isoformat(),
         "skipped": [dataclasses.asdict(e) for e in result.skipped],
         "notes": notes,
         "result": None,
@@ -385,36 +365,31 @@ def check_upload(
         "wheres": result.wheres,
     }
     _report(doc, result.records, result.wheres, plan, result.refused)
-    store.purge()
-    store.save(doc)
+    purge_expired(session, now)
+    _save(session, doc)
+    session.commit()
     return doc
 
 
-def get_upload(store: UploadStore, uploader: Uploader, upload_id: str) -> dict[str, Any]:
+def get_upload(session: Session, uploader: Uploader, upload_id: str) -> dict[str, Any]:
     """The uploader's own upload; anyone else's, an expired or unknown one is not found."""
-    doc = store.load(upload_id)
+    doc = _load(session, upload_id)
     if doc is None or doc["user_id"] != uploader.id:
         raise NotFound(f"no upload {upload_id}: unknown, expired or someone else's")
     return doc
 
 
-def _lock_key(upload_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(upload_id.encode()).digest()[:8], "big", signed=True)
-
-
-def confirm_upload(
-    session: Session, store: UploadStore, uploader: Uploader, upload_id: str
-) -> dict[str, Any]:
-    """Import the accepted rows of an upload in one transaction and commit; returns the
-    report with `result` (inserted, updated, unchanged, data_version) and each accepted
-    row's site_id. Rows that would change nothing are not written, so confirming the same
-    data again adds no data version."""
-    get_upload(store, uploader, upload_id)
+def confirm_upload(session: Session, uploader: Uploader, upload_id: str) -> dict[str, Any]:
+    """Import the accepted rows of an upload and store its confirmed report in one
+    transaction, and commit; returns the report with `result` (inserted, updated, unchanged,
+    data_version) and each accepted row's site_id. Rows that would change nothing are not
+    written, so confirming the same data again adds no data version."""
+    get_upload(session, uploader, upload_id)
     try:
         # Two confirmations of one upload (a double click) run one after the other; the
         # second then finds the upload confirmed.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(upload_id)})
-        doc = get_upload(store, uploader, upload_id)
+        advisory_xact_lock(session, upload_id)
+        doc = get_upload(session, uploader, upload_id)
         if doc["status"] != "pending":
             raise Conflict(f"upload {upload_id} was confirmed already")
         records = [SiteRecord(**r) for r in doc["records"]]
@@ -456,17 +431,17 @@ def confirm_upload(
                 context=f"upload {doc['filename']}",
             )
         )
+        accepted = [r for r, a in zip(records, plan.actions, strict=True) if a]
+        keys = [(r.source or doc["source"], r.source_id) for r in accepted]
+        ids = {key: site["id"] for key, site in stored_sites(session, keys).items()}
+        actions = [a for a in plan.actions if a]
+        for row, key, action in zip(doc["accepted"], keys, actions, strict=True):
+            row["action"], row["site_id"] = action, ids.get(key)
+        doc["counts"] |= {action: actions.count(action) for action in ACTIONS}
+        doc["status"], doc["result"] = "confirmed", result
+        _save(session, doc)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    accepted = [r for r, a in zip(records, plan.actions, strict=True) if a]
-    keys = [(r.source or doc["source"], r.source_id) for r in accepted]
-    ids = {key: site["id"] for key, site in stored_sites(session, keys).items()}
-    actions = [a for a in plan.actions if a]
-    for row, key, action in zip(doc["accepted"], keys, actions, strict=True):
-        row["action"], row["site_id"] = action, ids.get(key)
-    doc["counts"] |= {action: actions.count(action) for action in ACTIONS}
-    doc["status"], doc["result"] = "confirmed", result
-    store.save(doc)
     return doc

@@ -18,7 +18,7 @@ from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_jso
 from resilience.services import layers, run_layers, runs, scenario_layers
 from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
-from workers.queue import enqueue_run, job_state, run_job_id
+from workers.queue import enqueue_run, run_job_states
 
 bp = Blueprint("api", __name__)
 
@@ -105,9 +105,14 @@ def _scenario_json(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def _run_json(run: Run) -> dict[str, Any]:
-    error = runs.reconcile(run, job_state(current_app.config["SETTINGS"], run_job_id(run.id)))
-    status = "failed" if error else run.status
+def _runs_json(listed: list[Run]) -> list[dict[str, Any]]:
+    """Runs as the API shows them, with RQ's job states read in one round trip."""
+    states = run_job_states(current_app.config["SETTINGS"], listed)
+    return [_run_json(run, states.get(run.id)) for run in listed]
+
+
+def _run_json(run: Run, job_state: str | None) -> dict[str, Any]:
+    status, error = runs.shown_status(run, job_state)
     return {
         "id": run.id,
         "scenario_id": run.scenario_id,
@@ -115,7 +120,7 @@ def _run_json(run: Run) -> dict[str, Any]:
         "status": status,
         "progress": run.progress,
         "step": run.step,
-        "error": error or run.error,
+        "error": error,
         "attempts": run.attempts,
         "model_version": run.model_version,
         "parameters": run.parameters,
@@ -198,17 +203,17 @@ def start_run(scenario_id: int):  # type: ignore[no-untyped-def]
     run = runs.start_run(db.session, scenario, user=current_user.name)
     db.session.commit()  # the job must find the row
     enqueue_run(current_app.config["SETTINGS"], run.id)
-    return _run_json(run), 202, {"Location": url_for("api.run_status", run_id=run.id)}
+    return _runs_json([run])[0], 202, {"Location": url_for("api.run_status", run_id=run.id)}
 
 
 @bp.get("/api/v1/runs")
 def list_runs():  # type: ignore[no-untyped-def]
-    return {"runs": [_run_json(r) for r in runs.latest_runs(db.session, _int_arg("limit", 50))]}
+    return {"runs": _runs_json(runs.latest_runs(db.session, _int_arg("limit", 50)))}
 
 
 @bp.get("/api/v1/runs/<int:run_id>")
 def run_status(run_id: int):  # type: ignore[no-untyped-def]
-    return _run_json(runs.get_run(db.session, run_id))
+    return _runs_json([runs.get_run(db.session, run_id)])[0]
 
 
 @bp.get("/api/v1/runs/<int:run_id>/result")

@@ -12,6 +12,7 @@ choices, where one click starts the background export.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -36,7 +37,7 @@ from resilience.services import exports
 from resilience.vocabulary import CATEGORIES
 from resilience.web import names
 from resilience.web.auth import require_role
-from workers.queue import enqueue_export, job_state
+from workers.queue import enqueue_export, job_state, job_states
 
 bp = Blueprint("exports", __name__)
 
@@ -76,7 +77,7 @@ def _wants_page() -> bool:
     return any(value == "text/html" for value, _q in request.accept_mimetypes)
 
 
-def _file(data: bytes, name: str) -> Response:
+def _file(data: bytes | Iterator[bytes], name: str) -> Response:
     return Response(
         data,
         mimetype=exports.media_type(name),
@@ -123,8 +124,14 @@ def _direct(plan: exports.Plan) -> Response:
     return _file(data, plan.file_name)
 
 
-def _record_json(record: dict[str, Any]) -> dict[str, Any]:
-    shown = exports.record_state(record, job_state(_settings(), record["id"]), datetime.now(UTC))
+def _records_json(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as the API shows them, with RQ's job states read in one round trip."""
+    states = job_states(_settings(), [r["id"] for r in records])
+    return [_record_json(r, states.get(r["id"])) for r in records]
+
+
+def _record_json(record: dict[str, Any], state: str | None) -> dict[str, Any]:
+    shown = exports.record_state(record, state, datetime.now(UTC))
     keys = (
         "id",
         "status",
@@ -159,9 +166,9 @@ def _start(req: exports.ExportRequest) -> dict[str, Any]:
     """A background export: reuse a live or finished one, or enqueue a new job."""
     settings = _settings()
     record, enqueue = exports.start_background(
-        db.session, settings, req, _user(), lambda job_id: job_state(settings, job_id)
+        db.session, req, _user(), lambda job_id: job_state(settings, job_id)
     )
-    db.session.commit()  # the audit row; the record is on disk already
+    db.session.commit()  # the record and the audit row, before the job looks for them
     if enqueue:
         enqueue_export(settings, record["id"], req.to_dict())
     return record
@@ -198,13 +205,13 @@ def api_start():  # type: ignore[no-untyped-def]
         values = _values(request.form) if request.form else _values(request.args)
     record = _start(exports.ExportRequest.parse(values))
     location = url_for("exports.api_status", export_id=record["id"])
-    return _record_json(record), 202, {"Location": location}
+    return _records_json([record])[0], 202, {"Location": location}
 
 
 @bp.get("/api/v1/exports")
 def api_list():  # type: ignore[no-untyped-def]
     """The background exports on record (the last 24 hours), newest first."""
-    return {"exports": [_record_json(r) for r in exports.recent_records(_settings())]}
+    return {"exports": _records_json(exports.recent_records(db.session))}
 
 
 @bp.get("/api/v1/exports/audit")
@@ -218,7 +225,7 @@ def api_audit():  # type: ignore[no-untyped-def]
 
 
 def _record(export_id: str) -> dict[str, Any]:
-    record = exports.read_record(_settings(), export_id)
+    record = exports.read_record(db.session, export_id)
     if record is None:
         raise NotFound(f"no export {export_id} (finished ones expire after 24 hours)")
     return record
@@ -226,21 +233,24 @@ def _record(export_id: str) -> dict[str, Any]:
 
 @bp.get("/api/v1/exports/<export_id>")
 def api_status(export_id: str):  # type: ignore[no-untyped-def]
-    return _record_json(_record(export_id))
+    return _records_json([_record(export_id)])[0]
 
 
 @bp.get("/api/v1/exports/<export_id>/download")
 def api_download(export_id: str):  # type: ignore[no-untyped-def]
     record = _record(export_id)
-    path = exports.download_path(_settings(), record, job_state(_settings(), export_id))
+    exports.downloadable(db.session, record, job_state(_settings(), export_id))
     exports.audit_download(db.session, _user(), record)
     db.session.commit()
-    return send_file(
-        path,
-        mimetype=exports.media_type(record["file_name"]),
-        as_attachment=True,
-        download_name=record["file_name"],
-        max_age=0,
+    # Streamed from the database a piece at a time; the request's session stays open until
+    # the last piece is sent. Ranges work as they did for files on disk (a download resumed).
+    pieces = stream_with_context(exports.file_pieces(db.session, export_id))
+    response = _file(pieces, record["file_name"])
+    response.content_length = record["size_bytes"]
+    response.set_etag(f"{export_id}-{record['finished_at']}")
+    response.last_modified = datetime.fromisoformat(record["finished_at"])
+    return response.make_conditional(
+        request, accept_ranges=True, complete_length=record["size_bytes"]
     )
 
 
@@ -266,8 +276,8 @@ def _chosen() -> dict[str, Any]:
 
 @bp.get("/exports")
 def page():  # type: ignore[no-untyped-def]
-    settings = _settings()
-    exports.purge_expired(settings)
+    exports.purge_expired(db.session)
+    db.session.commit()
     large = request.args.get("large", "")
     return render_template(
         "exports/page.html",
@@ -280,7 +290,7 @@ def page():  # type: ignore[no-untyped-def]
         layer_labels=names.labels("layer"),
         run_layer_labels=names.labels("run_layer"),
         formats=[(f, exporters.FORMAT_NAMES[f]) for f in FORMAT_ORDER],
-        records=[_record_json(r) for r in exports.recent_records(settings)],
+        records=_records_json(exports.recent_records(db.session)),
         limit=exports.DIRECT_MAX_FEATURES,
         ttl_hours=exports.EXPORT_TTL_S // 3600,
         schemas=exports.schemas(),

@@ -6,6 +6,7 @@ and the API share one set of rules and permissions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -20,7 +21,7 @@ from resilience.scenarios import DEFAULT_DURATION_HOURS
 from resilience.services import run_reports, runs
 from resilience.web import maps, names, scenario_maps
 from resilience.web.names import N_
-from workers.queue import job_state, run_job_id
+from workers.queue import run_job_states
 
 bp = Blueprint("scenario_pages", __name__)
 
@@ -64,14 +65,15 @@ def step_label(step: str | None) -> str:
     return names.label("step", step)
 
 
+def run_states(shown: Sequence[Run]) -> list[tuple[str, str | None]]:
+    """Each run's status and error, failed when RQ says the job died (as the API does);
+    RQ is asked once for the whole list."""
+    states = run_job_states(current_app.config["SETTINGS"], shown)
+    return [runs.shown_status(run, states.get(run.id)) for run in shown]
+
+
 def run_state(run: Run) -> tuple[str, str | None]:
-    """The run's status and error, failed when RQ says the job died (as the API does)."""
-    if run.status in ("queued", "running"):
-        settings = current_app.config["SETTINGS"]
-        error = runs.reconcile(run, job_state(settings, run_job_id(run.id)))
-        if error:
-            return "failed", error
-    return run.status, run.error
+    return run_states([run])[0]
 
 
 def scenario_facts(definition: dict[str, Any]) -> dict[str, Any]:
@@ -89,9 +91,12 @@ def scenario_facts(definition: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/scenarios")
 def scenarios():  # type: ignore[no-untyped-def]
+    listed = run_reports.scenarios_with_latest_run(db.session)
+    latest = [run for _scenario, run in listed if run]
+    status = {run.id: state[0] for run, state in zip(latest, run_states(latest), strict=True)}
     rows = [
-        (scenario, scenario_facts(scenario.definition), run, run_state(run)[0] if run else None)
-        for scenario, run in run_reports.scenarios_with_latest_run(db.session)
+        (scenario, scenario_facts(scenario.definition), run, status[run.id] if run else None)
+        for scenario, run in listed
     ]
     config = {
         "createUrl": url_for("api.create_scenario"),
@@ -170,7 +175,7 @@ def edit_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/runs")
 def run_list():  # type: ignore[no-untyped-def]
     latest = runs.latest_runs(db.session, 200)
-    rows = [(run, *run_state(run)) for run in latest]
+    rows = [(run, *state) for run, state in zip(latest, run_states(latest), strict=True)]
     # Preselected for comparing: the latest finished run against the one before it.
     finished = [run.id for run, status, _error in rows if status == "finished"]
     return render_template(

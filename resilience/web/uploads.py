@@ -34,10 +34,6 @@ PROFILES = ("", "osm")
 SHOWN_ROWS = 1000  # the page lists this many accepted rows; the API returns every one
 
 
-def _store() -> service.UploadStore:
-    return service.UploadStore(Path(current_app.config["SETTINGS"].var_dir) / "uploads")
-
-
 def _uploader() -> service.Uploader:
     return service.Uploader(
         current_user.id, current_user.name, current_user.role, current_user.municipality_code
@@ -69,7 +65,6 @@ def _check_file() -> dict[str, Any]:
         raise BadInput(_("unknown profile {profile}").format(profile=profile))
     return service.check_upload(
         db.session,
-        _store(),
         _uploader(),
         upload.read(),
         filename,
@@ -112,7 +107,7 @@ def upload_form():  # type: ignore[no-untyped-def]
 @bp.get("/uploads/<upload_id>")
 @require_role("planner")
 def report_page(upload_id: str):  # type: ignore[no-untyped-def]
-    doc = service.get_upload(_store(), _uploader(), upload_id)
+    doc = service.get_upload(db.session, _uploader(), upload_id)
     return render_template(
         "uploads/report.html",
         report=service.public(doc),
@@ -124,7 +119,7 @@ def report_page(upload_id: str):  # type: ignore[no-untyped-def]
 @bp.post("/uploads/<upload_id>/confirm")
 @require_role("planner")
 def confirm_form(upload_id: str):  # type: ignore[no-untyped-def]
-    doc = service.confirm_upload(db.session, _store(), _uploader(), upload_id)
+    doc = service.confirm_upload(db.session, _uploader(), upload_id)
     result = doc["result"]
     flash(
         _("Imported: {inserted} new, {updated} updated, {unchanged} unchanged.").format(**result),
@@ -156,10 +151,10 @@ def api_upload():  # type: ignore[no-untyped-def]
 @bp.get("/api/v1/uploads/<upload_id>")
 @require_role("planner")
 def api_get(upload_id: str):  # type: ignore[no-untyped-def]
-    return _json(service.get_upload(_store(), _uploader(), upload_id))
+    return _json(service.get_upload(db.session, _uploader(), upload_id))
 
 
 @bp.post("/api/v1/uploads/<upload_id>/confirm")
 @require_role("planner")
 def api_confirm(upload_id: str):  # type: ignore[no-untyped-def]
-    return _json(service.confirm_upload(db.session, _store(), _uploader(), upload_id))
+    return _json(service.confirm_upload(db.session, _uploader(), upload_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -12,11 +12,11 @@ from geodata.loaders.warnings import WarningFormatError
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import LiveState, Run, WeatherWarning
-from resilience.services import warnings
+from resilience.services import runs, warnings
 from resilience.services.layers import feature_collection, geometry_sql
 from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
-from workers.queue import enqueue_live
+from workers.queue import enqueue_live, run_job_states
 
 bp = Blueprint("warnings", __name__)
 
@@ -103,6 +103,13 @@ def live():  # type: ignore[no-untyped-def]
     }
 
 
+class LiveRun(NamedTuple):
+    """A live run as the history lists it."""
+
+    id: int
+    status: str
+
+
 @bp.get("/warnings")
 def history_page():  # type: ignore[no-untyped-def]
     rows = db.session.scalars(
@@ -111,12 +118,12 @@ def history_page():  # type: ignore[no-untyped-def]
         .limit(200)
     ).all()
     states = db.session.scalars(select(LiveState).order_by(LiveState.id.desc()).limit(50)).all()
-    live_runs = {
-        r.id: r
-        for r in db.session.scalars(
-            select(Run).where(Run.id.in_([s.run_id for s in states if s.run_id]))
-        )
-    }
+    listed = db.session.scalars(
+        select(Run).where(Run.id.in_([s.run_id for s in states if s.run_id]))
+    ).all()
+    # The status as users see it (failed when the job died), RQ asked once for the page.
+    jobs = run_job_states(current_app.config["SETTINGS"], listed)
+    live_runs = {r.id: LiveRun(r.id, runs.shown_status(r, jobs.get(r.id))[0]) for r in listed}
     return render_template(
         "warnings/history.html",
         warnings=rows,

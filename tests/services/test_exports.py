@@ -4,13 +4,13 @@ files themselves are in tests/web/test_exports.py and tests/geodata/test_exporte
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from resilience.config import Settings
 from resilience.errors import BadInput
 from resilience.services import exports
 from resilience.services.exports import ExportRequest
@@ -112,22 +112,43 @@ def test_record_state() -> None:
     assert exports.record_state(expired, "finished", now)["status"] == "expired"
 
 
-def test_a_lost_export_is_started_again(db_session: Session, settings: Settings) -> None:
+def test_a_lost_export_is_started_again(db_session: Session) -> None:
     small_county(db_session)
     request = ExportRequest(layers=("population",))
-    first, enqueue = exports.start_background(db_session, settings, request, "anna", lambda _: None)
+    first, enqueue = exports.start_background(db_session, request, "anna", lambda _: None)
     assert enqueue and first["status"] == "queued" and first["features"] == 3
-    again, enqueue = exports.start_background(db_session, settings, request, "bo", lambda _: None)
+    again, enqueue = exports.start_background(db_session, request, "bo", lambda _: None)
     assert not enqueue and again["id"] == first["id"]  # queued a moment ago: the same one
-    stale = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
-    exports.update_record(settings, first["id"], status="running", created_at=stale)
-    restarted, enqueue = exports.start_background(
-        db_session, settings, request, "bo", lambda _: None
-    )
+    stale = datetime.now(UTC) - timedelta(minutes=10)
+    exports.update_record(db_session, first["id"], status="running", created_at=stale)
+    restarted, enqueue = exports.start_background(db_session, request, "bo", lambda _: None)
     assert enqueue and restarted["status"] == "queued" and restarted["created_by"] == "bo"
     # Other data is another export.
     db_session.execute(text("UPDATE population_cells SET population = population + 1"))
-    other, _enqueue = exports.start_background(db_session, settings, request, "bo", lambda _: None)
+    other, _enqueue = exports.start_background(db_session, request, "bo", lambda _: None)
     assert other["id"] != first["id"]
-    exports.purge_expired(settings, datetime.now(UTC) + timedelta(days=2))
-    assert exports.recent_records(settings) == []
+    assert len(exports.recent_records(db_session)) == 2
+    assert exports.purge_expired(db_session, datetime.now(UTC) + timedelta(days=2)) == 2
+    assert exports.recent_records(db_session) == []
+
+
+def test_a_file_is_stored_and_read_back_in_pieces(
+    db_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_county(db_session)
+    record, _enqueue = exports.start_background(
+        db_session, ExportRequest(layers=("population",)), "anna", lambda _: None
+    )
+    monkeypatch.setattr(exports, "CHUNK_BYTES", 1000)
+    built = tmp_path / "built.gpkg"
+    content = bytes(range(256)) * 10 + "åäö".encode()  # 2,566 bytes: three pieces
+    built.write_bytes(content)
+    finished = exports.store_file(db_session, record["id"], built)
+    assert finished["status"] == "finished" and finished["size_bytes"] == len(content)
+    pieces = list(exports.file_pieces(db_session, record["id"]))
+    assert [len(p) for p in pieces] == [1000, 1000, 566] and b"".join(pieces) == content
+    exports.downloadable(db_session, exports.read_record(db_session, record["id"]), "finished")
+    # Storing again (a retried job) replaces the file.
+    built.write_bytes(b"short")
+    exports.store_file(db_session, record["id"], built)
+    assert b"".join(exports.file_pieces(db_session, record["id"])) == b"short"

@@ -11,6 +11,8 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
+from resilience import create_app
+from resilience.config import Settings
 from resilience.crs import transformer
 from resilience.db import db
-from resilience.models import AuditLog, DataImport, Site
+from resilience.models import AuditLog, DataImport, Site, Upload
 from resilience.services import imports
 from resilience.vocabulary import SWEREF99TM, WGS84
 from tests.conftest import login
@@ -402,14 +406,44 @@ def test_unknown_and_expired_uploads_are_not_found(
     assert planner.get("/api/v1/uploads/nosuchuploadatall").status_code == 404
     assert confirm(planner, "..secret_key..0123456789").status_code == 404
     report = upload(planner, geojson([site("a", IN_2401)])).json
-    path = Path(settings.var_dir) / "uploads" / f"{report['id']}.json"
-    doc = json.loads(path.read_text())
-    doc["expires_at"] = "2020-01-01T00:00:00+00:00"
-    path.write_text(json.dumps(doc))
+    expires = datetime.fromisoformat(report["expires_at"])
+    assert expires - datetime.fromisoformat(report["created_at"]) == timedelta(hours=2)
+    county.execute(
+        update(Upload)
+        .where(Upload.id == report["id"])
+        .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
     response = confirm(planner, report["id"])
     assert response.status_code == 404
     assert "expired" in response.json["message"]
-    assert not path.exists()
+    assert planner.get(f"/uploads/{report['id']}").status_code == 404
+    assert stored(county, "register") == {}
+    # The next upload sweeps the expired one away.
+    upload(planner, geojson([site("b", IN_2401)]))
+    assert county.get(Upload, report["id"], populate_existing=True) is None
+
+
+def test_an_upload_checked_by_one_web_host_is_confirmed_by_another(
+    planner: FlaskClient, county: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """Two app instances with different var/ directories, as on two hosts: the second
+    shows and confirms what the first checked, and only the uploader sees it."""
+    report = upload(planner, geojson([site("a", IN_2401)]), source="värdar").json
+    other_host = create_app(replace(settings, var_dir=tmp_path / "other-var"))
+    assert other_host is not planner.application
+    client = other_host.test_client()
+    login(client, "petra")
+    shown = client.get(f"/api/v1/uploads/{report['id']}")
+    assert shown.status_code == 200 and shown.json["counts"]["insert"] == 1
+    assert shown.json["source"] == "värdar"
+    done = confirm(client, report["id"])
+    assert done.status_code == 200, done.text
+    assert done.json["result"]["inserted"] == 1 and done.json["status"] == "confirmed"
+    assert sorted(stored(county, "värdar")) == ["a"]
+    # The first host sees the confirmation; confirming again there imports nothing more.
+    assert planner.get(f"/api/v1/uploads/{report['id']}").json["status"] == "confirmed"
+    assert confirm(planner, report["id"]).status_code == 409
+    assert not (tmp_path / "other-var" / "uploads").exists()
 
 
 def test_a_file_above_the_limit_gets_a_clear_413(

@@ -1,0 +1,163 @@
+"""Job records in PostgreSQL and job states from RQ: list pages ask RQ once for all their
+jobs and survive jobs RQ lost or cannot read; the scheduler's purge, run by a real worker
+on a host with its own var/, deletes expired exports (with their files) and uploads."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from redis import Redis
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from resilience.config import Settings
+from resilience.models import Export, ExportChunk, LiveState, Upload
+from resilience.scenarios import parse_scenario
+from resilience.services import exports, runs, users
+from tests.conftest import PASSWORD
+from tests.factories import small_county
+from tests.services.test_runs import OUTAGE_ABACKA
+from tests.workers.test_run_e2e import _worker
+from workers.queue import enqueue_export, enqueue_purge, enqueue_run, job_states, run_job_id
+
+
+@pytest.fixture
+def rq_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Which of RQ's readers each request calls (the real ones, on the real Redis)."""
+    calls: list[str] = []
+    fetch_many, fetch = Job.fetch_many.__func__, Job.fetch.__func__  # type: ignore[attr-defined]
+
+    def counted_many(cls: type[Job], *args: Any, **kwargs: Any) -> Any:
+        calls.append("fetch_many")
+        return fetch_many(cls, *args, **kwargs)
+
+    def counted(cls: type[Job], *args: Any, **kwargs: Any) -> Any:
+        calls.append("fetch")
+        return fetch(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Job, "fetch_many", classmethod(counted_many))
+    monkeypatch.setattr(Job, "fetch", classmethod(counted))
+    yield calls
+
+
+def _export(session: Session, letter: str, **changes: Any) -> Export:
+    now = datetime.now(UTC)
+    row = Export(
+        id="export-" + letter * 24,
+        status="queued",
+        progress=0.0,
+        request=exports.ExportRequest().to_dict(),
+        description="GeoPackage EPSG:3006: layers",
+        file_name="vasterbotten_lager.gpkg",
+        created_at=now,
+        attempts=0,
+    )
+    for key, value in changes.items():
+        setattr(row, key, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_list_pages_read_every_job_state_in_one_call(
+    client: FlaskClient,
+    db_session: Session,
+    redis_conn: Redis,
+    settings: Settings,
+    rq_calls: list[str],
+) -> None:
+    small_county(db_session)
+    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    queued = [runs.start_run(db_session, scenario) for _ in range(3)]
+    for run in queued:
+        db_session.add(LiveState(fingerprint=f"state-{run.id}", warning_ids=[], run_id=run.id))
+    db_session.commit()
+    for run in queued:
+        enqueue_run(settings, run.id)
+    # The first run's work horse died: RQ says failed, the row still says queued.
+    died = Job.fetch(run_job_id(queued[0].id), connection=redis_conn, serializer=JSONSerializer)
+    died.set_status(JobStatus.FAILED)
+    for letter in "cd":
+        record = _export(db_session, letter)
+        enqueue_export(settings, record.id, record.request)
+    db_session.commit()
+
+    rq_calls.clear()
+    listed = {r["id"]: r for r in client.get("/api/v1/runs").json["runs"]}
+    assert rq_calls == ["fetch_many"]
+    assert listed[queued[0].id]["status"] == "failed"
+    assert "worker stopped" in listed[queued[0].id]["error"]
+    assert [listed[r.id]["status"] for r in queued[1:]] == ["queued", "queued"]
+    for page in ("/runs", "/scenarios", "/warnings", "/exports", "/api/v1/exports"):
+        rq_calls.clear()
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert rq_calls == ["fetch_many"], page
+    history = client.get("/warnings").text
+    assert "misslyckades" in history and "i kö" in history
+    assert {e["status"] for e in client.get("/api/v1/exports").json["exports"]} == {"queued"}
+
+    # A job hash RQ cannot read (what a save_meta on a deleted job leaves) and a job Redis
+    # lost are unknown, not a 500; the other jobs keep their states.
+    redis_conn.delete(Job.key_for(run_job_id(queued[1].id)))
+    for key in (Job.key_for(run_job_id(queued[2].id)), Job.key_for("export-" + "c" * 24)):
+        redis_conn.delete(key)
+        redis_conn.hset(key, "meta", "{}")
+    listed = {r["id"]: r for r in client.get("/api/v1/runs").json["runs"]}
+    assert [listed[r.id]["status"] for r in queued] == ["failed", "queued", "queued"]
+    for page in ("/runs", "/scenarios", "/warnings", "/exports", "/api/v1/exports"):
+        assert client.get(page).status_code == 200, page
+    states = job_states(settings, ["export-" + "c" * 24, "export-" + "d" * 24, "nothing-here"])
+    assert states == {
+        "export-" + "c" * 24: None,
+        "export-" + "d" * 24: "queued",
+        "nothing-here": None,
+    }
+
+
+def test_the_purge_job_deletes_expired_exports_and_uploads(
+    committed: Session, redis_conn: Redis, settings: Settings, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    user = users.create_user(committed, "petra", PASSWORD, "planner")
+    committed.flush()
+    for upload_id, expires in (
+        ("u" * 24, now - timedelta(minutes=1)),
+        ("v" * 24, now + timedelta(hours=1)),
+    ):
+        committed.add(
+            Upload(
+                id=upload_id,
+                user_id=user.id,
+                status="pending",
+                document={"id": upload_id},
+                created_at=expires - timedelta(hours=2),
+                expires_at=expires,
+            )
+        )
+    expired = _export(committed, "e", status="finished", expires_at=now - timedelta(minutes=1))
+    kept = _export(committed, "f", status="finished", expires_at=now + timedelta(hours=1))
+    stale = _export(committed, "a", created_at=now - timedelta(hours=25))  # never finished
+    for record in (expired, kept, stale):
+        committed.add(ExportChunk(export_id=record.id, seq=0, data=b"GPKG"))
+    committed.commit()
+
+    assert enqueue_purge(settings, time.time())
+    assert enqueue_purge(settings, time.time()) is None  # once per interval
+    worker = _worker(settings, RESILIENCE_VAR_DIR=str(tmp_path / "worker-var"))
+    assert worker.returncode == 0, worker.stderr[-3000:]
+
+    committed.expire_all()
+    assert committed.scalars(select(Upload.id)).all() == ["v" * 24]
+    assert committed.scalars(select(Export.id)).all() == [kept.id]
+    chunks = committed.scalars(select(ExportChunk.export_id)).all()
+    assert chunks == [kept.id]
+    assert committed.scalar(select(func.count()).select_from(Export)) == 1
