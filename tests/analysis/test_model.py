@@ -19,6 +19,11 @@ DEFAULTS = {
     "care_minutes": 60.0,
     "shelter_minutes": 30.0,
     "mobile_max_hours": 12.0,
+    "timeline_step_hours": 1.0,
+    "outdoor_c": -10.0,
+    "indoor_c": 21.0,
+    "cold_threshold_c": 18.0,
+    "food_stock_target_days": 7.0,
 }
 
 
