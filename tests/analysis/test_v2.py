@@ -374,3 +374,15 @@ def test_v1_data_keeps_v1_figures_and_the_timeline_matches_step_3() -> None:
     assert result.municipalities[0].food.food_stock_days == 0.0
     assert result.county.food.food_sites_stock_unknown == 2
     assert np.all(result.heat_plant_source_id == None)  # noqa: E711
+
+
+def test_a_timeline_too_long_is_refused_by_the_scenario_parser() -> None:
+    """48 h at 0.01 h a step would be 4,800 instants, more than the 2,000 allowed."""
+    with pytest.raises(ScenarioError, match="at most 2000"):
+        parse_scenario(
+            {
+                "name": "fint",
+                "outage": {"duration_hours": 48},
+                "parameters": {"timeline_step_hours": 0.01},
+            }
+        )
