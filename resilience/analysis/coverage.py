@@ -1,6 +1,6 @@
-"""The coverage model, version 1 (shared/design/coverage-model.md): power status of sites,
-mobile generator dispatch, and who can reach food, care and shelter, for a scenario and its
-baseline in one call.
+"""The coverage model, version 2 (shared/design/coverage-model.md): power status of sites,
+mobile generator dispatch, who can reach food, care and shelter, for a scenario and its
+baseline in one call; and (v2) the timeline, heat plants and indoor cooling, food stock.
 
 Pure and vectorised: NumPy arrays and Shapely geometries in, a CoverageResult out; no
 database, no web. Coordinates are EPSG:3006 metres, travel in minutes, outages in hours.
@@ -10,6 +10,12 @@ with f = min(f_a, f_b). Grouping candidate sites by their speed factor makes f c
 a given cell within a group (min(f_cell, f_group)), so the nearest by distance in a group
 is the fastest in that group, and the fastest overall is the minimum over the groups (at
 most four: 1.0, yellow, orange, red). A k-d tree per group finds the nearest.
+
+The timeline needs no search per instant: providers available throughout are those of
+step 3, so a cell covered in step 3 is covered at every instant; a cell uncovered in step 3
+can only be covered by a provider available part of the time within the threshold, and one
+range search finds all such (cell, provider) pairs. Each provider's instants are a range or
+two of k, so coverage per instant is a cumulative sum (see _covered_over_time).
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ hours_unpowered; an unpopulated cell has no minutes; a site without a generator 
 arrival); math.inf minutes where a service is unreachable because no operational site of
 that kind exists at all; -1 in generator_index where no generator is assigned. In the
 result document every one of these becomes JSON null.
+
+Version 2 adds, per site, the heat plant and the unpowered and unheated intervals with the
+indoor figures of "Heat"; per area the cold and food stock figures; and the timeline.
 """
 
 from __future__ import annotations
