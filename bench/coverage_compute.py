@@ -4,6 +4,13 @@
 290 municipalities, a 50,000 km² outage and three snow zones, all in EPSG:3006 metres.
 Target: compute (baseline + scenario) <= 2 s on 2 cores.
 
+Version 2 (issue 9): the same set plus 500 district heating plants, 30 % of the buildings
+on district heating and a 48 h outage. Target: v2 compute (baseline + scenario + timeline +
+heat) <= 3 s, at most 3 × v1 compute on the same data in the same run (v1: the sites
+without the v2 inputs, no timeline); a Västerbotten-sized set (VASTERBOTTEN) under 0.3 s.
+The v2 timeline's coverage is checked against brute force on sampled cells, most of them
+cells whose coverage changes during the outage.
+
 Prints one figure per line, ratios last. compute_cpu_seconds adds up both cores' time
 (less sensitive than wall time to other load on the machine); compute_peak_traced_mib is
 what tracemalloc sees (NumPy and Python allocations, not SciPy's k-d tree internals);
@@ -25,6 +32,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +54,7 @@ from resilience.analysis import (
     speed_factor_xy,
     travel_minutes,
 )
+from resilience.analysis.model import SERVICES
 
 # Roughly Sweden's extent in SWEREF 99 TM (EPSG:3006), metres.
 XMIN, XMAX = 270_000.0, 910_000.0
@@ -53,6 +62,13 @@ YMIN, YMAX = 6_140_000.0, 7_670_000.0
 N_CELLS = 250_000
 N_MUNICIPALITIES = 290
 TARGET_SECONDS = 2.0
+# Version 2 (issue 9): plants, share of buildings on district heating, outage, targets.
+V2_PLANTS = 500
+VASTERBOTTEN_PLANTS = 25
+V2_SHARE = 0.3
+V2_HOURS = 48.0
+V2_TARGET_SECONDS = 3.0
+VASTERBOTTEN_TARGET_SECONDS = 0.3
 
 # (category, kind, count): 30,000 sites in all, 300 of them mobile generators.
 SITE_MIX: tuple[tuple[str, str, int], ...] = (
@@ -93,23 +109,65 @@ def _with_nulls(rng: np.random.Generator, values: np.ndarray, share: float) -> n
     return values
 
 
-def synthetic_sweden(seed: int = 0) -> tuple[SiteTable, CellTable, dict[str, str], Scenario]:
+@dataclass(frozen=True)
+class Size:
+    """The extent (EPSG:3006 metres) and counts of a synthetic data set."""
+
+    xmin: float = XMIN
+    xmax: float = XMAX
+    ymin: float = YMIN
+    ymax: float = YMAX
+    land_xmax: float = 890_000.0  # beyond it: no municipality
+    cells: int = N_CELLS
+    municipalities: int = N_MUNICIPALITIES
+    towns: int = 400
+    clustered: int = 700_000
+    rural: int = 150_000
+    site_scale: float = 1.0  # times SITE_MIX's counts
+    outage_km2: float = 50_000.0
+
+
+SWEDEN = Size()
+# Västerbotten: about 55,000 km², 15 municipalities, some 8,000 populated cells.
+VASTERBOTTEN = Size(
+    xmin=520_000.0,
+    xmax=770_000.0,
+    ymin=7_080_000.0,
+    ymax=7_300_000.0,
+    land_xmax=760_000.0,
+    cells=8_000,
+    municipalities=15,
+    towns=25,
+    clustered=40_000,
+    rural=10_000,
+    site_scale=0.05,
+    outage_km2=10_000.0,
+)
+
+
+def synthetic_sweden(
+    seed: int = 0, size: Size = SWEDEN
+) -> tuple[SiteTable, CellTable, dict[str, str], Scenario]:
     """A deterministic Sweden-sized data set: (sites, cells, municipalities, scenario).
 
     Population clusters around 400 towns over a rural background; sites sit near people
     (generators anywhere); municipalities are Voronoi regions of 290 seeds, the land ending
-    at x = 890 km so that some cells and sites lie in no municipality.
+    at x = 890 km so that some cells and sites lie in no municipality. Another size (such
+    as VASTERBOTTEN) scales every count.
     """
     rng = np.random.default_rng(seed)
+    xmin, xmax, ymin, ymax = size.xmin, size.xmax, size.ymin, size.ymax
+    n_cells = size.cells
+    towns_n = size.towns
 
     # Municipalities.
-    land = shapely.box(XMIN, YMIN, 890_000.0, YMAX)
-    seeds = rng.uniform((XMIN, YMIN), (XMAX, YMAX), (N_MUNICIPALITIES, 2))
+    land = shapely.box(xmin, ymin, size.land_xmax, ymax)
+    seeds = rng.uniform((xmin, ymin), (xmax, ymax), (size.municipalities, 2))
     regions = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=land)
     )
     codes = sorted(
-        f"{c:04d}" for c in rng.choice(np.arange(100, 2600), N_MUNICIPALITIES, replace=False)
+        f"{c:04d}" for c in rng.choice(np.arange(100, 2600), size.municipalities, replace=False)
     )
     boundaries = {
         code: shapely.intersection(region, land)
@@ -118,26 +176,26 @@ def synthetic_sweden(seed: int = 0) -> tuple[SiteTable, CellTable, dict[str, str
     municipalities = {code: f"Kommun {code}" for code in codes}
 
     # Populated cells: unique 1 km cells, clustered, in SCB (row-major) order.
-    towns = rng.uniform((XMIN, YMIN), (XMAX, YMAX), (400, 2))
-    spread = rng.uniform(4_000.0, 30_000.0, 400)
-    pick = rng.integers(0, 400, 700_000)
-    clustered = towns[pick] + rng.normal(0.0, 1.0, (700_000, 2)) * spread[pick, None]
-    rural = rng.uniform((XMIN, YMIN), (XMAX, YMAX), (150_000, 2))
+    towns = rng.uniform((xmin, ymin), (xmax, ymax), (towns_n, 2))
+    spread = rng.uniform(4_000.0, 30_000.0, towns_n)
+    pick = rng.integers(0, towns_n, size.clustered)
+    clustered = towns[pick] + rng.normal(0.0, 1.0, (size.clustered, 2)) * spread[pick, None]
+    rural = rng.uniform((xmin, ymin), (xmax, ymax), (size.rural, 2))
     corners = np.floor(np.concatenate([clustered, rural]) / 1000.0).astype(np.int64) * 1000
     inside = (
-        (corners[:, 0] >= XMIN)
-        & (corners[:, 0] < XMAX)
-        & (corners[:, 1] >= YMIN)
-        & (corners[:, 1] < YMAX)
+        (corners[:, 0] >= xmin)
+        & (corners[:, 0] < xmax)
+        & (corners[:, 1] >= ymin)
+        & (corners[:, 1] < ymax)
     )
     corners = np.unique(corners[inside], axis=0)
-    corners = corners[np.sort(rng.choice(corners.shape[0], N_CELLS, replace=False))]
+    corners = corners[np.sort(rng.choice(corners.shape[0], n_cells, replace=False))]
     order = np.lexsort((corners[:, 0], corners[:, 1]))
     corners = corners[order]
     cx, cy = corners[:, 0] + 500.0, corners[:, 1] + 500.0
-    population = np.maximum(1, rng.lognormal(2.0, 1.3, N_CELLS).astype(np.int64))
+    population = np.maximum(1, rng.lognormal(2.0, 1.3, n_cells).astype(np.int64))
     cells = CellTable(
-        id=np.arange(1, N_CELLS + 1, dtype=np.int64),
+        id=np.arange(1, n_cells + 1, dtype=np.int64),
         x=cx,
         y=cy,
         population=population,
@@ -147,18 +205,19 @@ def synthetic_sweden(seed: int = 0) -> tuple[SiteTable, CellTable, dict[str, str
     # Sites near people (weighted by population), generators anywhere.
     categories: list[str] = []
     kinds: list[str] = []
-    for category, kind, count in SITE_MIX:
+    for category, kind, full in SITE_MIX:
+        count = max(1, round(full * size.site_scale))
         categories += [category] * count
         kinds += [kind] * count
     category = np.asarray(categories, dtype=object)
     kind = np.asarray(kinds, dtype=object)
     n = category.size
-    home = rng.choice(N_CELLS, n, p=population / population.sum())
+    home = rng.choice(n_cells, n, p=population / population.sum())
     sx = cx[home] + rng.uniform(-500.0, 500.0, n)
     sy = cy[home] + rng.uniform(-500.0, 500.0, n)
     power = category == "power"
-    sx[power] = rng.uniform(XMIN, XMAX, power.sum())
-    sy[power] = rng.uniform(YMIN, YMAX, power.sum())
+    sx[power] = rng.uniform(xmin, xmax, power.sum())
+    sy[power] = rng.uniform(ymin, ymax, power.sum())
     care = category == "care"
     homes = np.isin(kind, ("elderly_home", "group_home")) & care
     residents = np.where(homes, rng.integers(4, 90, n), np.where(care, rng.integers(0, 30, n), 0))
@@ -189,19 +248,86 @@ def synthetic_sweden(seed: int = 0) -> tuple[SiteTable, CellTable, dict[str, str
     )
 
     # A 50,000 km² outage over the densest town, three nested-ish snow zones around it.
-    centre = towns[np.argmax(np.bincount(pick, minlength=400))]
+    centre = towns[np.argmax(np.bincount(pick, minlength=towns_n))]
     ox, oy = float(centre[0]), float(centre[1])
+    a = size.outage_km2 / SWEDEN.outage_km2  # snow zones scale with the outage
+    k = math.sqrt(a)
     scenario = Scenario(
-        outage=_ellipse(ox, oy, 50_000.0, 1.6, 0.4),
+        outage=_ellipse(ox, oy, size.outage_km2, 1.6, 0.4),
         duration_hours=24.0,
         snow_zones=(
-            ("yellow", _ellipse(ox + 60_000.0, oy + 40_000.0, 90_000.0, 1.4, -0.3)),
-            ("orange", _ellipse(ox + 40_000.0, oy + 20_000.0, 30_000.0, 1.3, 0.2)),
-            ("red", _ellipse(ox + 20_000.0, oy - 10_000.0, 8_000.0, 1.2, 0.9)),
+            ("yellow", _ellipse(ox + 60_000.0 * k, oy + 40_000.0 * k, 90_000.0 * a, 1.4, -0.3)),
+            ("orange", _ellipse(ox + 40_000.0 * k, oy + 20_000.0 * k, 30_000.0 * a, 1.3, 0.2)),
+            ("red", _ellipse(ox + 20_000.0 * k, oy - 10_000.0 * k, 8_000.0 * a, 1.2, 0.9)),
         ),
         parameters=Parameters(),
     )
     return sites, cells, municipalities, scenario
+
+
+def with_heat(
+    sites: SiteTable,
+    cells: CellTable,
+    n_plants: int,
+    share: float,
+    seed: int = 0,
+) -> SiteTable:
+    """The sites plus n_plants district heating plants near people (a third with backup),
+    share of the care, food and energy buildings on district heating (one in ten naming
+    its plant, the others taking the nearest of their municipality), thermal time
+    constants for some, and food stocks (null for one in ten)."""
+    rng = np.random.default_rng(seed + 7)
+    weights = cells.population / cells.population.sum()
+    home = rng.choice(len(cells), n_plants, p=weights)
+    px = cells.x[home] + rng.uniform(-500.0, 500.0, n_plants)
+    py = cells.y[home] + rng.uniform(-500.0, 500.0, n_plants)
+    backup = rng.random(n_plants) < 1 / 3
+    n = len(sites)
+    plant_source = np.asarray([f"dh-{i}" for i in range(n_plants)], dtype=object)
+    buildings = np.isin(sites.category, ("care", "food", "energy"))
+    district = buildings & (rng.random(n) < share)
+    heating = np.where(district, "district_heating", None).astype(object)
+    heating[buildings & ~district & (rng.random(n) < 0.5)] = "heat_pump"
+    named = district & (rng.random(n) < 0.1)
+    heat_plant = np.full(n, None, dtype=object)
+    heat_plant[named] = plant_source[rng.integers(0, n_plants, int(named.sum()))]
+    followed = np.isin(sites.category, ("care", "energy")) & (rng.random(n) < 0.2)
+    tau = np.where(followed, rng.uniform(12.0, 120.0, n), np.nan)
+    food = sites.category == "food"
+    stock = np.where(
+        food,
+        np.where(sites.kind == "warehouse", 20_000.0, 800.0) * rng.uniform(0.5, 1.5, n),
+        np.nan,
+    )
+    stock[food & (rng.random(n) < 0.1)] = np.nan
+
+    def both(column: np.ndarray, plants: np.ndarray) -> np.ndarray:
+        return np.concatenate([column, plants])
+
+    nan = np.full(n_plants, np.nan)
+    # A plant's municipality: that of the cell it stands in.
+    plant_municipality = cells.municipality[home]
+    return SiteTable(
+        id=both(sites.id, sites.id.max() + 1 + np.arange(n_plants)),
+        source_id=both(sites.source_id, plant_source),
+        category=both(sites.category, np.full(n_plants, "utility", dtype=object)),
+        kind=both(sites.kind, np.full(n_plants, "district_heating_plant", dtype=object)),
+        x=both(sites.x, px),
+        y=both(sites.y, py),
+        municipality=both(sites.municipality, plant_municipality),
+        residents=both(sites.residents, nan),
+        critical_load_kw=both(sites.critical_load_kw, rng.uniform(200.0, 5_000.0, n_plants)),
+        backup_kw=both(sites.backup_kw, np.where(backup, 6_000.0, np.nan)),
+        fuel_hours=both(sites.fuel_hours, np.where(backup, rng.uniform(4.0, 72.0, n_plants), nan)),
+        priority=both(sites.priority, nan),
+        capacity_kw=both(sites.capacity_kw, nan),
+        mobilization_hours=both(sites.mobilization_hours, nan),
+        shelter_capacity=both(sites.shelter_capacity, nan),
+        heating=both(heating, np.full(n_plants, None, dtype=object)),
+        heat_plant=both(heat_plant, np.full(n_plants, None, dtype=object)),
+        thermal_time_constant_hours=both(tau, nan),
+        stock_person_days=both(stock, nan),
+    )
 
 
 def naive_sample_minutes(
@@ -235,6 +361,67 @@ def naive_sample_minutes(
         scen_all[:, ~operational] = np.inf
         out[service] = (base, scen_all.min(axis=1))
     return out
+
+
+def naive_timeline_mismatches(
+    sites: SiteTable,
+    cells: CellTable,
+    scenario: Scenario,
+    result: CoverageResult,
+    sample: np.ndarray,
+) -> int:
+    """Brute-force timeline coverage for some cells: at every instant, every cell against
+    every provider available then (powered; shelters also heated, from the result's
+    intervals). Returns the number of (cell, instant, service) that differ from compute()."""
+    parameters = scenario.parameters
+    qx, qy = cells.x[sample], cells.y[sample]
+    q_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, qx, qy)
+    s_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, sites.x, sites.y)
+    providers = {
+        "food": sites.category == "food",
+        "care": (sites.category == "care") & np.isin(sites.kind, ("hospital", "health_centre")),
+        "shelter": (sites.category == "energy") & (sites.shelter_capacity > 0),
+    }
+    mismatches = 0
+    for service, mask in providers.items():
+        rows = np.flatnonzero(mask)
+        d = distance_m(qx[:, None], qy[:, None], sites.x[rows][None, :], sites.y[rows][None, :])
+        factor = np.minimum(q_factor[:, None], s_factor[rows][None, :])
+        near = travel_minutes(d, factor, parameters) <= parameters.threshold_minutes(service)
+        for k, hour in enumerate(result.timeline.hours.tolist()):
+            if service == "shelter":
+                start, end = result.unheated_start[rows], result.unheated_end[rows]
+                available = ~((start <= hour) & (hour < end)).any(axis=1)
+            else:
+                available = ~result.unpowered_at(hour)[rows]
+            covered = (near & available[None, :]).any(axis=1)
+            mismatches += int((covered != result.covered_at(service, k)[sample]).sum())
+    return mismatches
+
+
+def time_v2_and_v1(
+    v2_sites: SiteTable,
+    v1_sites: SiteTable,
+    cells: CellTable,
+    municipalities: dict[str, str],
+    scenario: Scenario,
+    repeat: int,
+) -> tuple[float, float, CoverageResult]:
+    """Median wall seconds of v2 compute (with plants, timeline) and v1 compute (the same
+    data without the v2 inputs, no timeline), interleaved so that load on the machine hits
+    both alike; and the last v2 result."""
+    v2: list[float] = []
+    v1: list[float] = []
+    result: CoverageResult | None = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        compute(v1_sites, cells, municipalities, scenario, timeline=False)
+        v1.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        result = compute(v2_sites, cells, municipalities, scenario)
+        v2.append(time.perf_counter() - start)
+    assert result is not None
+    return statistics.median(v2), statistics.median(v1), result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -302,8 +489,57 @@ def main(argv: list[str] | None = None) -> None:
     print(f"naive_sample_seconds: {naive_seconds:.3f}")
     print(f"naive_scaled_seconds: {naive_scaled:.3f}")
     print(f"naive_max_abs_diff_minutes: {worst:.3g}")
+
+    # Version 2: 500 heat plants, 30 % of the buildings on district heating, a 48 h outage.
+    heat_sites = with_heat(sites, cells, V2_PLANTS, V2_SHARE, args.seed)
+    long = Scenario(scenario.outage, V2_HOURS, scenario.snow_zones, scenario.parameters)
+    v2_seconds, v1_seconds, v2_result = time_v2_and_v1(
+        heat_sites, sites, cells, municipalities, long, args.repeat
+    )
+    # Cells whose coverage changes during the outage (at most 100 per service), and others.
+    changing = [v2_result.timeline.covered_rows[service] for service in SERVICES]
+    timeline_sample = np.unique(
+        np.concatenate(
+            [rng.choice(rows, min(100, rows.size), replace=False) for rows in changing]
+            + [sample[:100]]
+        )
+    )
+    mismatches = naive_timeline_mismatches(heat_sites, cells, long, v2_result, timeline_sample)
+    if mismatches:
+        raise SystemExit(f"v2 timeline: {mismatches} cell-instants differ from the naive check")
+    vb_sites, vb_cells, vb_names, vb_scenario = synthetic_sweden(args.seed, VASTERBOTTEN)
+    vb_heat = with_heat(vb_sites, vb_cells, VASTERBOTTEN_PLANTS, V2_SHARE, args.seed)
+    vb_long = Scenario(vb_scenario.outage, V2_HOURS, vb_scenario.snow_zones, vb_scenario.parameters)
+    vb_v2, vb_v1, _ = time_v2_and_v1(
+        vb_heat, vb_sites, vb_cells, vb_names, vb_long, max(args.repeat, 5)
+    )
+    county = v2_result.county
+    print(f"v2 heat plants: {V2_PLANTS}")
+    print(
+        f"v2 buildings on district heating: {int((heat_sites.heating == 'district_heating').sum())}"
+    )
+    print(f"v2 outage hours: {V2_HOURS:g}")
+    print(f"v2 timeline instants: {v2_result.timeline.hours.size}")
+    print(f"v2 care sites cold: {county.care_sites_cold}")
+    print(f"v2 shelters cold: {county.shelters_cold}")
+    print(f"v2 timeline naive check cells: {timeline_sample.size}")
+    print(f"v2 timeline naive check mismatches: {mismatches}")
+    print(f"v2 compute (baseline + scenario + timeline + heat) seconds: {v2_seconds:.3f}")
+    print(f"v1 compute seconds: {v1_seconds:.3f}")
+    print(f"vasterbotten cells: {len(vb_cells)}")
+    print(f"vasterbotten sites: {len(vb_heat)}")
+    print(f"vasterbotten v2 compute seconds: {vb_v2:.3f}")
+    print(f"vasterbotten v1 compute seconds: {vb_v1:.3f}")
+
     print(f"ratio_naive_scaled_over_compute: {naive_scaled / compute_seconds:.1f}")
     print(f"ratio_compute_over_target: {compute_seconds / TARGET_SECONDS:.2f}")
+    print(f"ratio v2 over v1 compute: {v2_seconds / v1_seconds:.2f}")
+    v2_over_target = v2_seconds / V2_TARGET_SECONDS
+    print(f"ratio v2 compute over target {V2_TARGET_SECONDS:g} s: {v2_over_target:.2f}")
+    print(
+        f"ratio vasterbotten v2 over target {VASTERBOTTEN_TARGET_SECONDS:g} s: "
+        f"{vb_v2 / VASTERBOTTEN_TARGET_SECONDS:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -168,8 +168,8 @@ def parse_scenario(document: Any) -> ScenarioSpec:
         zones.append(SnowZone(level, _polygons(zone.get("geometry"), f"{where}.geometry", src)))
 
     overrides = document.get("parameters") or {}
-    try:
-        Parameters.from_overrides(overrides)
+    try:  # the parameters, and the timeline they give with this duration
+        Scenario(duration_hours=duration, parameters=Parameters.from_overrides(overrides))
     except (ValueError, TypeError) as exc:
         raise ScenarioError(f"parameters: {exc}") from exc
     description = document.get("description") or ""

@@ -1,9 +1,10 @@
-"""Pure coverage computation (coverage-model.md, version 1): arrays in, arrays out, no I/O.
+"""Pure coverage computation (coverage-model.md, version 2): arrays in, arrays out, no I/O.
 
 Coordinates EPSG:3006 metres; travel in minutes; outage, fuel and arrival in hours.
 """
 
 from resilience.analysis.coverage import compute, distance_m, travel_minutes
+from resilience.analysis.food import FoodStock
 from resilience.analysis.model import (
     MODEL_VERSION,
     CellTable,
@@ -23,6 +24,7 @@ from resilience.analysis.result import (
     json_float,
 )
 from resilience.analysis.spatial import assign_municipality, covers_xy, speed_factor_xy
+from resilience.analysis.timeline import Series, Timeline
 
 __all__ = [
     "MODEL_VERSION",
@@ -31,13 +33,16 @@ __all__ = [
     "CellTable",
     "CountySummary",
     "CoverageResult",
+    "FoodStock",
     "MunicipalitySummary",
     "Parameters",
     "Scenario",
+    "Series",
     "ServiceCounts",
     "SiteTable",
     "SnowZone",
     "SpeedFactors",
+    "Timeline",
     "assign_municipality",
     "compute",
     "covers_xy",

@@ -1,6 +1,6 @@
-"""The coverage model, version 1 (shared/design/coverage-model.md): power status of sites,
-mobile generator dispatch, and who can reach food, care and shelter, for a scenario and its
-baseline in one call.
+"""The coverage model, version 2 (shared/design/coverage-model.md): power status of sites,
+mobile generator dispatch, who can reach food, care and shelter, for a scenario and its
+baseline in one call; and (v2) the timeline, heat plants and indoor cooling, food stock.
 
 Pure and vectorised: NumPy arrays and Shapely geometries in, a CoverageResult out; no
 database, no web. Coordinates are EPSG:3006 metres, travel in minutes, outages in hours.
@@ -10,17 +10,34 @@ with f = min(f_a, f_b). Grouping candidate sites by their speed factor makes f c
 a given cell within a group (min(f_cell, f_group)), so the nearest by distance in a group
 is the fastest in that group, and the fastest overall is the minimum over the groups (at
 most four: 1.0, yellow, orange, red). A k-d tree per group finds the nearest.
+
+The timeline needs no search per instant: providers available throughout are those of
+step 3, so a cell covered in step 3 is covered at every instant; a cell uncovered in step 3
+can only be covered by a provider available part of the time within the threshold, and one
+range search finds all such (cell, provider) pairs. Each provider's instants are a range or
+two of k, so coverage per instant is a cumulative sum (see _covered_over_time).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 from scipy.spatial import cKDTree
 
+from resilience.analysis.food import food_stock
+from resilience.analysis.heat import (
+    cold_figures,
+    gaps,
+    heated_windows,
+    powered_windows,
+    resolve_plants,
+    time_constants,
+)
 from resilience.analysis.model import (
     CARE_PRIORITY,
     CARE_SERVICE_KINDS,
@@ -35,6 +52,7 @@ from resilience.analysis.model import (
     Parameters,
     Scenario,
     SiteTable,
+    text_rank,
 )
 from resilience.analysis.result import (
     STATUSES,
@@ -45,8 +63,13 @@ from resilience.analysis.result import (
     ServiceCounts,
 )
 from resilience.analysis.spatial import covers_xy, speed_factor_xy
+from resilience.analysis.timeline import Series, Timeline, after, area_series, during
+from resilience.analysis.vocabulary_v2 import UTILITY
 
 Progress = Callable[[float, str], None]
+
+# Sites whose power status step 1 computes: v1's, and the heat plants of v2.
+STEP1_CATEGORIES: tuple[str, ...] = (*POWERED_CATEGORIES, UTILITY)
 
 # Below this many query points a k-d tree search stays on one thread: SciPy starts Python
 # threads for workers != 1, which costs more than a small search.
@@ -81,12 +104,17 @@ def compute(
     municipalities: Mapping[str, str],
     scenario: Scenario,
     progress: Progress | None = None,
+    *,
+    timeline: bool = True,
 ) -> CoverageResult:
-    """Run steps 1-3 of the coverage model for a scenario and its baseline.
+    """Run the coverage model for a scenario and its baseline: steps 1-3, Time, Heat and
+    Food stock.
 
     municipalities maps every code used in sites and cells to its name; all of them get a
     summary, sorted by code. progress, if given, is called with a fraction 0..1 and a short
-    step name. Raises ValueError on a municipality code missing from municipalities.
+    step name. timeline=False skips the timeline (its instants are then empty), for callers
+    that need only the per-site and per-area figures. Raises ValueError on a municipality
+    code missing from municipalities, or a heat_plant that names no plant.
     """
     report: Progress = progress if progress is not None else _silent
     parameters = scenario.parameters
@@ -94,35 +122,63 @@ def compute(
     codes = sorted(municipalities)
     site_area = _area_index(sites.municipality, codes, "site")
     cell_area = _area_index(cells.municipality, codes, "cell")
+    plant_index = resolve_plants(sites, site_area, len(codes))
 
-    # Step 1: power status of every care, food and energy site.
+    # Step 1: power status of every care, food, energy and utility site.
     report(0.0, "power status")
     site_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, sites.x, sites.y)
-    powered = np.isin(sites.category, POWERED_CATEGORIES)
+    stepped = np.isin(sites.category, STEP1_CATEGORIES)
     in_outage = covers_xy(scenario.outage, sites.x, sites.y)
     own_hours = _own_backup_hours(sites)
     hours_before = np.where(
-        powered, np.where(in_outage, np.maximum(0.0, duration - own_hours), 0.0), np.nan
+        stepped, np.where(in_outage, np.maximum(0.0, duration - own_hours), 0.0), np.nan
     )
-    status = _status(powered, in_outage, hours_before, duration)
+    status = _status(stepped, in_outage, hours_before, duration)
 
-    # Step 2: mobile generators to care sites.
+    # Step 2: mobile generators to care sites (never to utility sites).
     report(0.1, "generators")
     generator_index, arrival_hours, hours_after = _dispatch(
         sites, site_factor, own_hours, hours_before, duration, parameters
     )
 
-    # Step 3: who can reach what, from every populated cell's centre.
+    # Time and Heat: the powered and heated windows of every site, in closed form.
+    report(0.15, "heat")
+    fuel = sites.fuel_hours[np.maximum(generator_index, 0)]
+    generator_fuel = np.where(np.isnan(fuel), np.inf, fuel)  # null: unlimited
+    power = powered_windows(
+        in_outage & stepped, own_hours, generator_index, arrival_hours, generator_fuel
+    )
+    plant_end = np.where(plant_index >= 0, power[0][np.maximum(plant_index, 0)], np.inf)
+    heat = heated_windows(*power, plant_end)
+    unpowered_start, unpowered_end = gaps(*power, duration)
+    unheated_start, unheated_end = gaps(*heat, duration)
+    tau = time_constants(sites)
+    tstar, hours_cold, first_cold, min_indoor = cold_figures(
+        unheated_start, unheated_end, tau, parameters
+    )
+    hours = scenario.timeline_hours() if timeline else np.zeros(0)
+
+    # Step 3: who can reach what, from every populated cell's centre. Shelters must also be
+    # heated throughout: their plant, if any, never loses power.
     report(0.2, "snow zones")
     populated = cells.population > 0
     rows = np.flatnonzero(populated)
     cx, cy = cells.x[rows], cells.y[rows]
     cell_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, cx, cy)
-    operational = powered & (hours_after == 0)
+    operational = stepped & (hours_after == 0)
+    heated_throughout = (plant_index < 0) | (hours_before[np.maximum(plant_index, 0)] == 0)
+    available = {
+        "food": operational,
+        "care": operational,
+        "shelter": operational & heated_throughout,
+    }
+    windows = {"food": power, "care": power, "shelter": heat}
     minutes: dict[str, FloatArray] = {}
     baseline_minutes: dict[str, FloatArray] = {}
     covered: dict[str, BoolArray] = {}
     baseline_covered: dict[str, BoolArray] = {}
+    changing_rows: dict[str, IntArray] = {}
+    covered_at: dict[str, BoolArray] = {}
     for step, (service, provider) in enumerate(_providers(sites).items()):
         report(0.25 + 0.25 * step, f"travel times: {service}")
         base, scen = _service_minutes(
@@ -132,7 +188,7 @@ def compute(
             sites.x[provider],
             sites.y[provider],
             site_factor[provider],
-            operational[provider],
+            available[service][provider],
             parameters,
         )
         threshold = parameters.threshold_minutes(service)
@@ -140,6 +196,22 @@ def compute(
         baseline_minutes[service] = _spread(base, rows, cells.id.size, np.nan)
         covered[service] = _spread(scen <= threshold, rows, cells.id.size, False)
         baseline_covered[service] = _spread(base <= threshold, rows, cells.id.size, False)
+        changing, at = _covered_over_time(
+            cx,
+            cy,
+            cell_factor,
+            ~(scen <= threshold),
+            sites.x[provider],
+            sites.y[provider],
+            site_factor[provider],
+            tuple(w[provider] for w in windows[service]),
+            available[service][provider],
+            hours,
+            threshold,
+            parameters,
+        )
+        changing_rows[service] = rows[changing]
+        covered_at[service] = at
 
     report(0.95, "summaries")
     areas = _area_summaries(
@@ -152,6 +224,9 @@ def compute(
         baseline_covered,
         hours_after,
         generator_index,
+        hours_cold,
+        operational,
+        parameters.food_stock_target_days,
     )
     summaries = tuple(
         MunicipalitySummary(**_fields(area), code=code, name=str(municipalities[code]))
@@ -160,6 +235,30 @@ def compute(
     assigned = int((generator_index >= 0).sum())
     mobile = int(((sites.category == "power") & (sites.kind == MOBILE_GENERATOR)).sum())
     county = CountySummary(**_fields(_add_areas(areas)), generators_free=mobile - assigned)
+    _, county_food = food_stock(
+        sites,
+        site_area,
+        operational,
+        np.asarray([area.population for area in areas], dtype=np.int64),
+        parameters.food_stock_target_days,
+    )
+    county = dataclasses.replace(county, food=county_food)
+    series = _timeline_series(
+        len(codes),
+        hours,
+        sites,
+        cells,
+        site_area,
+        cell_area,
+        areas,
+        changing_rows,
+        covered_at,
+        unpowered_start,
+        unpowered_end,
+        unheated_start,
+        unheated_end,
+        tstar,
+    )
     report(1.0, "done")
     return CoverageResult(
         parameters=parameters,
@@ -173,6 +272,15 @@ def compute(
         hours_unpowered=hours_after,
         generator_index=generator_index,
         arrival_hours=arrival_hours,
+        plant_index=plant_index,
+        unpowered_start=unpowered_start,
+        unpowered_end=unpowered_end,
+        unheated_start=unheated_start,
+        unheated_end=unheated_end,
+        cold_after_hours=tstar,
+        hours_cold=hours_cold,
+        first_cold_hour=first_cold,
+        min_indoor_c=min_indoor,
         populated=populated,
         cell_speed_factor=_spread(cell_factor, rows, cells.id.size, np.nan),
         minutes=minutes,
@@ -182,6 +290,14 @@ def compute(
         municipalities=summaries,
         no_municipality=areas[-1],
         county=county,
+        timeline=Timeline(
+            hours=hours,
+            municipalities=dict(zip(codes, series[:-1], strict=True)),
+            no_municipality=series[-1],
+            county=Series.total(series),
+            covered_rows=changing_rows,
+            covered_at=covered_at,
+        ),
     )
 
 
@@ -233,13 +349,6 @@ def _status(
     return status
 
 
-def _text_rank(values: ObjectArray) -> IntArray:
-    """Rank of each string in code-point order (equal strings share a rank)."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(values.astype(str), return_inverse=True)[1].astype(np.int64)
-
-
 def _visiting_order(sites: SiteTable, candidates: IntArray) -> IntArray:
     """Candidates ordered by priority ascending (the site's own, else its kind's default),
     residents descending (null as 0), source_id ascending as text, then id."""
@@ -250,7 +359,7 @@ def _visiting_order(sites: SiteTable, candidates: IntArray) -> IntArray:
     own = sites.priority[candidates]
     priority = np.where(np.isnan(own), default, own)
     residents = np.nan_to_num(sites.residents[candidates], nan=0.0)
-    source = _text_rank(sites.source_id[candidates])
+    source = text_rank(sites.source_id[candidates])
     # lexsort sorts by the last key first.
     order = np.lexsort((sites.id[candidates], source, -residents, priority))
     return candidates[order]
@@ -279,7 +388,7 @@ def _dispatch(
         return generator_index, arrival_hours, hours_after
     # Columns in tie-break order, so that argmin's first minimum is the lowest source_id.
     generators = generators[
-        np.lexsort((sites.id[generators], _text_rank(sites.source_id[generators])))
+        np.lexsort((sites.id[generators], text_rank(sites.source_id[generators])))
     ]
     visit = _visiting_order(sites, candidates)
     gx, gy = sites.x[generators], sites.y[generators]
@@ -432,6 +541,9 @@ def _area_summaries(
     baseline_covered: dict[str, BoolArray],
     hours_after: FloatArray,
     generator_index: IntArray,
+    hours_cold: FloatArray,
+    operational: BoolArray,
+    target_days: float,
 ) -> list[AreaSummary]:
     """One summary per municipality (sorted codes), then one for no municipality."""
     size = n_codes + 1
@@ -455,6 +567,17 @@ def _area_summaries(
         minlength=size,
     )
     generators = np.bincount(site_area[generator_index >= 0], minlength=size)
+    cold = care & (hours_cold > 0)
+    sites_cold = np.bincount(site_area[cold], minlength=size)
+    residents_cold = _int_sums(site_area[cold], residents[cold].astype(np.int64), size)
+    resident_hours_cold = np.bincount(
+        site_area[care_rows],
+        weights=residents[care_rows] * hours_cold[care_rows],
+        minlength=size,
+    )
+    shelters = (sites.category == "energy") & (sites.shelter_capacity > 0) & (hours_cold > 0)
+    shelters_cold = np.bincount(site_area[shelters], minlength=size)
+    food, _ = food_stock(sites, site_area, operational, population, target_days)
     return [
         AreaSummary(
             population=int(population[a]),
@@ -464,6 +587,11 @@ def _area_summaries(
             residents_unpowered=int(residents_unpowered[a]),
             resident_hours_unpowered=float(resident_hours[a]),
             generators_assigned=int(generators[a]),
+            care_sites_cold=int(sites_cold[a]),
+            residents_cold=int(residents_cold[a]),
+            resident_hours_cold=float(resident_hours_cold[a]),
+            shelters_cold=int(shelters_cold[a]),
+            food=food[a],
         )
         for a in range(size)
     ]
@@ -471,7 +599,8 @@ def _area_summaries(
 
 def _add_areas(areas: list[AreaSummary]) -> AreaSummary:
     """The sum of area summaries: exact for counts; math.fsum (correctly rounded) for the
-    person-hours, so the county is the sum of the parts however they are ordered."""
+    person-hours, so the county is the sum of the parts however they are ordered. The food
+    figures are not sums: the caller replaces them with the county's own."""
 
     def counts(attribute: str) -> ServiceCounts:
         return ServiceCounts(
@@ -486,17 +615,128 @@ def _add_areas(areas: list[AreaSummary]) -> AreaSummary:
         residents_unpowered=sum(a.residents_unpowered for a in areas),
         resident_hours_unpowered=math.fsum(a.resident_hours_unpowered for a in areas),
         generators_assigned=sum(a.generators_assigned for a in areas),
+        care_sites_cold=sum(a.care_sites_cold for a in areas),
+        residents_cold=sum(a.residents_cold for a in areas),
+        resident_hours_cold=math.fsum(a.resident_hours_cold for a in areas),
+        shelters_cold=sum(a.shelters_cold for a in areas),
+        food=areas[-1].food,
     )
 
 
 def _fields(area: AreaSummary) -> dict[str, object]:
     """An AreaSummary's fields by name, to build its subclasses from it."""
-    return {
-        "population": area.population,
-        "uncovered": area.uncovered,
-        "baseline_uncovered": area.baseline_uncovered,
-        "care_sites_unpowered": area.care_sites_unpowered,
-        "residents_unpowered": area.residents_unpowered,
-        "resident_hours_unpowered": area.resident_hours_unpowered,
-        "generators_assigned": area.generators_assigned,
-    }
+    return {item.name: getattr(area, item.name) for item in dataclasses.fields(AreaSummary)}
+
+
+def _covered_over_time(
+    cx: FloatArray,
+    cy: FloatArray,
+    c_factor: FloatArray,
+    uncovered: BoolArray,
+    sx: FloatArray,
+    sy: FloatArray,
+    s_factor: FloatArray,
+    windows: tuple[FloatArray, ...],
+    always: BoolArray,
+    hours: FloatArray,
+    threshold: float,
+    parameters: Parameters,
+) -> tuple[IntArray, BoolArray]:
+    """Which cells uncovered in step 3 are covered at each instant of the timeline.
+
+    A cell covered by the always-available providers (those of step 3) stays covered at
+    every instant, so only the cells uncovered in step 3 can change, and only through a
+    provider available at some instant (windows [0, e1) and [s2, e2)) within the threshold.
+    Those pairs are found at once by a k-d tree range search with the largest distance the
+    threshold allows, then checked with the exact travel time.
+
+    Returns (positions among the cells given of the cells that are covered at some
+    instant, whether each is covered at each instant (cells × instants)).
+    """
+    e1, s2, e2 = windows
+    n_hours = hours.size
+    first_end = np.searchsorted(hours, e1, side="left")  # instants t < e1
+    k2a, k2b = during(hours, s2, e2)
+    sometimes = np.flatnonzero(~always & ((first_end > 0) | (k2b > k2a)))
+    candidates = np.flatnonzero(uncovered)
+    none = (np.zeros(0, dtype=np.int64), np.zeros((0, n_hours), dtype=bool))
+    if candidates.size == 0 or sometimes.size == 0 or n_hours == 0:
+        return none
+    qx, qy, qf = cx[candidates], cy[candidates], c_factor[candidates]
+    # minutes <= threshold implies d <= threshold · speed · f_cell · 1000 / 60 / circuity
+    # (f = min(f_cell, f_site) <= f_cell); the margin keeps rounding from losing a pair.
+    reach = threshold * parameters.speed_kmh * float(qf.max()) * 1000 / 60 / parameters.circuity
+    reach = reach * (1 + 1e-9) + 1e-6
+    pairs = cKDTree(np.column_stack((qx, qy))).sparse_distance_matrix(
+        cKDTree(np.column_stack((sx[sometimes], sy[sometimes]))), reach, output_type="ndarray"
+    )
+    i = np.asarray(pairs["i"], dtype=np.int64)
+    p = sometimes[np.asarray(pairs["j"], dtype=np.int64)]
+    factor = np.minimum(qf[i], s_factor[p])
+    near = travel_minutes(distance_m(qx[i], qy[i], sx[p], sy[p]), factor, parameters) <= threshold
+    i, p = i[near], p[near]
+    if i.size == 0:
+        return none
+    changing, local = np.unique(i, return_inverse=True)
+    width = n_hours + 1
+    base = local * width
+    one = np.ones(i.size)
+    first = first_end[p] > 0
+    second = k2b[p] > k2a[p]
+    starts = [base[first], (base + k2a[p])[second]]
+    ends = [(base + first_end[p])[first], (base + k2b[p])[second]]
+    index = np.concatenate([starts[0], ends[0], starts[1], ends[1]])
+    values = np.concatenate([one[first], -one[first], one[second], -one[second]])
+    diff = np.bincount(index, weights=values, minlength=changing.size * width)
+    holding = np.cumsum(diff.reshape(changing.size, width), axis=1)[:, :n_hours]
+    return candidates[changing], holding > 0.5
+
+
+def _timeline_series(
+    n_codes: int,
+    hours: FloatArray,
+    sites: SiteTable,
+    cells: CellTable,
+    site_area: IntArray,
+    cell_area: IntArray,
+    areas: list[AreaSummary],
+    changing_rows: dict[str, IntArray],
+    covered_at: dict[str, BoolArray],
+    unpowered_start: FloatArray,
+    unpowered_end: FloatArray,
+    unheated_start: FloatArray,
+    unheated_end: FloatArray,
+    tstar: FloatArray,
+) -> list[Series]:
+    """The timeline's series per municipality (sorted codes), then for no municipality.
+
+    Care sites unpowered at t_k: in an unpowered interval, a <= t_k < b; cold: in an
+    unheated interval with a + t* < t_k < b. Uncovered people at t_k: those uncovered in
+    step 3, less the people of the cells covered at t_k by a provider available then.
+    """
+    size = n_codes + 1
+    n_hours = hours.size
+    care = np.flatnonzero(sites.category == "care")
+    area = site_area[care]
+    ones = np.ones(care.size)
+    residents = np.nan_to_num(sites.residents[care], nan=0.0)
+    k0, k1 = during(hours, unpowered_start[care], unpowered_end[care])
+    c0, c1 = after(hours, unheated_start[care] + tstar[care][:, None], unheated_end[care])
+    uncovered: dict[str, FloatArray] = {}
+    for service in SERVICES:
+        rows = changing_rows[service]
+        # people of the changing cells covered at each instant, per area
+        weights = sparse.csr_matrix(
+            (cells.population[rows].astype(np.float64), (cell_area[rows], np.arange(rows.size))),
+            shape=(size, rows.size),
+        )
+        gained = weights @ covered_at[service].astype(np.float64)
+        still = np.asarray([getattr(a.uncovered, service) for a in areas], dtype=np.float64)
+        uncovered[service] = still[:, None] - gained
+    return Series.rows(
+        area_series(area, k0, k1, ones, size, n_hours),
+        area_series(area, k0, k1, residents, size, n_hours),
+        area_series(area, c0, c1, ones, size, n_hours),
+        area_series(area, c0, c1, residents, size, n_hours),
+        uncovered,
+    )

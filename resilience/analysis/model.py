@@ -1,4 +1,4 @@
-"""Inputs of the coverage model, version 1 (shared/design/coverage-model.md).
+"""Inputs of the coverage model, version 2 (shared/design/coverage-model.md).
 
 Everything here is columnar and free of I/O: parallel NumPy arrays with one element per site
 or per cell, Shapely geometries for the scenario, frozen dataclasses around them.
@@ -21,6 +21,8 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
+from resilience.analysis.vocabulary_v2 import HEATING_KINDS, UTILITY, UTILITY_KINDS
+
 # The site vocabulary, shared with the ORM, the loaders and the exporters.
 from resilience.vocabulary import CARE_PRIORITY as CARE_PRIORITY
 from resilience.vocabulary import CARE_SERVICE_KINDS as CARE_SERVICE_KINDS
@@ -29,7 +31,7 @@ from resilience.vocabulary import KINDS as KINDS
 from resilience.vocabulary import MOBILE_GENERATOR as MOBILE_GENERATOR
 from resilience.vocabulary import POWERED_CATEGORIES as POWERED_CATEGORIES
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 # Warning levels in ascending severity: at a point the most severe zone wins.
 SNOW_LEVELS: tuple[str, ...] = ("yellow", "orange", "red")
@@ -86,6 +88,9 @@ class Parameters:
     speed_kmh: road speed without snow (km/h); circuity: road distance / straight distance;
     speed_factors: per snow level; food/care/shelter_minutes: coverage thresholds (minutes,
     covered when <=); mobile_max_hours: the latest useful arrival of a mobile generator (hours).
+    v2: timeline_step_hours: spacing of the timeline's instants (hours, > 0); outdoor_c,
+    indoor_c, cold_threshold_c: T_out, T_0, T_c of "Heat" (°C, T_out < T_c < T_0);
+    food_stock_target_days: the food stock a municipality should hold (days).
     """
 
     speed_kmh: float = 70.0
@@ -95,6 +100,16 @@ class Parameters:
     care_minutes: float = 60.0
     shelter_minutes: float = 30.0
     mobile_max_hours: float = 12.0
+    timeline_step_hours: float = 1.0
+    outdoor_c: float = -10.0
+    indoor_c: float = 21.0
+    cold_threshold_c: float = 18.0
+    food_stock_target_days: float = 7.0
+
+    # Temperatures may be negative; a zero step, speed or circuity would divide by zero
+    # (zero thresholds are merely strict).
+    _ANY_SIGN: ClassVar[frozenset[str]] = frozenset({"outdoor_c", "indoor_c", "cold_threshold_c"})
+    _STRICT: ClassVar[frozenset[str]] = frozenset({"speed_kmh", "circuity", "timeline_step_hours"})
 
     def __post_init__(self) -> None:
         if not isinstance(self.speed_factors, SpeedFactors):
@@ -102,10 +117,16 @@ class Parameters:
         for item in fields(self):
             if item.name == "speed_factors":
                 continue
-            # Zero speed or circuity would divide by zero; zero thresholds are merely strict.
-            strict = item.name in ("speed_kmh", "circuity")
-            value = _number(item.name, getattr(self, item.name), strict=strict)
+            minimum = -math.inf if item.name in self._ANY_SIGN else 0.0
+            strict = item.name in self._STRICT
+            value = _number(item.name, getattr(self, item.name), minimum=minimum, strict=strict)
             object.__setattr__(self, item.name, value)
+        if not self.outdoor_c < self.cold_threshold_c < self.indoor_c:
+            raise ValueError(
+                "parameters must satisfy outdoor_c < cold_threshold_c < indoor_c, not "
+                f"outdoor_c {self.outdoor_c:g}, cold_threshold_c {self.cold_threshold_c:g}, "
+                f"indoor_c {self.indoor_c:g}"
+            )
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -156,13 +177,27 @@ class Parameters:
             "care_minutes": self.care_minutes,
             "shelter_minutes": self.shelter_minutes,
             "mobile_max_hours": self.mobile_max_hours,
+            "timeline_step_hours": self.timeline_step_hours,
+            "outdoor_c": self.outdoor_c,
+            "indoor_c": self.indoor_c,
+            "cold_threshold_c": self.cold_threshold_c,
+            "food_stock_target_days": self.food_stock_target_days,
         }
+
+    @property
+    def cold_after_ratio(self) -> float:
+        """ln((T_0 - T_out) / (T_c - T_out)): t* = tau times this (hours per hour of tau)."""
+        return math.log((self.indoor_c - self.outdoor_c) / (self.cold_threshold_c - self.outdoor_c))
 
     def threshold_minutes(self, service: str) -> float:
         """The coverage threshold of a service of step 3 (food, care or shelter), minutes."""
         if service not in SERVICES:
             raise ValueError(f"unknown service {service!r}; use one of {', '.join(SERVICES)}")
         return float(getattr(self, f"{service}_minutes"))
+
+
+# A timeline beyond this many instants is refused: its document would be unreasonably big.
+MAX_TIMELINE_INSTANTS = 2_000
 
 
 class SnowZone(NamedTuple):
@@ -225,6 +260,19 @@ class Scenario:
         object.__setattr__(self, "snow_zones", tuple(zones))
         if not isinstance(self.parameters, Parameters):
             raise ValueError("the scenario's parameters must be a Parameters")
+        instants = duration / self.parameters.timeline_step_hours
+        if instants > MAX_TIMELINE_INSTANTS:
+            raise ValueError(
+                f"the timeline would have {math.ceil(instants)} instants "
+                f"(duration_hours / timeline_step_hours); at most {MAX_TIMELINE_INSTANTS}"
+            )
+
+    def timeline_hours(self) -> FloatArray:
+        """The instants t_k = k · timeline_step_hours, k = 0, 1, ..., while t_k < D (hours)."""
+        step = self.parameters.timeline_step_hours
+        count = math.ceil(self.duration_hours / step) + 1
+        hours = np.arange(count, dtype=np.float64) * step
+        return hours[hours < self.duration_hours]
 
     def baseline(self) -> Scenario:
         """The same parameters with no outage and no snow zones."""
@@ -267,6 +315,14 @@ def _texts(name: str, values: ArrayLike | None, n: int, *, nullable: bool) -> Ob
     return array
 
 
+def text_rank(values: ObjectArray) -> IntArray:
+    """Rank of each string in code-point order (equal strings share a rank): the model's
+    ties break on source_id as text."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(values.astype(str), return_inverse=True)[1].astype(np.int64)
+
+
 def _codes(name: str, values: ArrayLike | None, n: int) -> ObjectArray:
     array = _texts(name, values, n, nullable=True)
     if (array == "").any():
@@ -300,6 +356,9 @@ class SiteTable:
     capacity_kw (kW), fuel_hours, mobilization_hours (hours), priority (1 highest),
     shelter_capacity (people). Every number is finite and >= 0; residents, priority and
     shelter_capacity are whole. Columns left None are all null.
+    v2: category may also be "utility" (kind district_heating_plant); heating (one of
+    HEATING_KINDS) and heat_plant (a utility site's source_id) are str or None;
+    thermal_time_constant_hours (hours, > 0) and stock_person_days (person-days) are numbers.
     """
 
     id: IntArray
@@ -317,6 +376,10 @@ class SiteTable:
     capacity_kw: FloatArray | None = None
     mobilization_hours: FloatArray | None = None
     shelter_capacity: FloatArray | None = None
+    heating: ObjectArray | None = None
+    heat_plant: ObjectArray | None = None
+    thermal_time_constant_hours: FloatArray | None = None
+    stock_person_days: FloatArray | None = None
 
     NUMBERS: ClassVar[tuple[str, ...]] = (
         "residents",
@@ -329,6 +392,9 @@ class SiteTable:
         "shelter_capacity",
     )
     WHOLE: ClassVar[frozenset[str]] = frozenset({"residents", "priority", "shelter_capacity"})
+    # The columns version 2 adds, apart from NUMBERS, whose order the database loader uses.
+    V2_NUMBERS: ClassVar[tuple[str, ...]] = ("thermal_time_constant_hours", "stock_person_days")
+    V2_TEXTS: ClassVar[tuple[str, ...]] = ("heating", "heat_plant")
 
     def __post_init__(self) -> None:
         ids = _ids(self.id)
@@ -338,12 +404,13 @@ class SiteTable:
         set_(self, "source_id", _texts("source_id", self.source_id, n, nullable=False))
         category = _texts("category", self.category, n, nullable=False)
         kind = _texts("kind", self.kind, n, nullable=False)
-        known = np.isin(category, CATEGORIES)
+        categories = (*CATEGORIES, UTILITY)
+        known = np.isin(category, categories)
         if not known.all():
             raise ValueError(
-                f"unknown category {category[~known][0]!r}; use one of {', '.join(CATEGORIES)}"
+                f"unknown category {category[~known][0]!r}; use one of {', '.join(categories)}"
             )
-        for name, kinds in KINDS.items():
+        for name, kinds in (*KINDS.items(), (UTILITY, UTILITY_KINDS)):
             wrong = (category == name) & ~np.isin(kind, kinds)
             if wrong.any():
                 raise ValueError(
@@ -354,8 +421,18 @@ class SiteTable:
         set_(self, "x", _coordinates("x", self.x, n))
         set_(self, "y", _coordinates("y", self.y, n))
         set_(self, "municipality", _codes("municipality", self.municipality, n))
-        for name in self.NUMBERS:
+        for name in self.NUMBERS + self.V2_NUMBERS:
             set_(self, name, _floats(name, getattr(self, name), n, whole=name in self.WHOLE))
+        if (self.thermal_time_constant_hours == 0).any():
+            raise ValueError("column 'thermal_time_constant_hours' must hold values > 0")
+        heating = _texts("heating", self.heating, n, nullable=True)
+        bad = ~np.equal(heating, None) & ~np.isin(heating, HEATING_KINDS)
+        if bad.any():
+            raise ValueError(
+                f"unknown heating {heating[bad][0]!r}; use one of {', '.join(HEATING_KINDS)}"
+            )
+        set_(self, "heating", heating)
+        set_(self, "heat_plant", _texts("heat_plant", self.heat_plant, n, nullable=True))
 
     def __len__(self) -> int:
         return int(self.id.size)
@@ -368,7 +445,7 @@ class SiteTable:
         for name in ("id", "source_id", "category", "kind", "x", "y"):
             columns[name] = [row[name] for row in rows]
         columns["municipality"] = [row.get("municipality") for row in rows]
-        for name in cls.NUMBERS:
+        for name in cls.NUMBERS + cls.V2_NUMBERS + cls.V2_TEXTS:
             columns[name] = [row.get(name) for row in rows]
         if not rows:  # np.asarray([]) is float64; ids must still be int64
             columns["id"] = np.zeros(0, dtype=np.int64)

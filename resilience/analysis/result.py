@@ -9,6 +9,9 @@ hours_unpowered; an unpopulated cell has no minutes; a site without a generator 
 arrival); math.inf minutes where a service is unreachable because no operational site of
 that kind exists at all; -1 in generator_index where no generator is assigned. In the
 result document every one of these becomes JSON null.
+
+Version 2 adds, per site, the heat plant and the unpowered and unheated intervals with the
+indoor figures of "Heat"; per area the cold and food stock figures; and the timeline.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from resilience.analysis.food import FoodStock
 from resilience.analysis.model import (
     MODEL_VERSION,
-    POWERED_CATEGORIES,
     SERVICES,
     BoolArray,
     CellTable,
@@ -31,6 +34,7 @@ from resilience.analysis.model import (
     Parameters,
     SiteTable,
 )
+from resilience.analysis.timeline import Timeline
 
 # Power status of step 1, in the order of coverage-model.md.
 STATUSES: tuple[str, ...] = ("grid", "backup", "partial", "none")
@@ -63,6 +67,10 @@ class AreaSummary:
     resident_hours_unpowered sums residents × hours_unpowered over care sites (person-hours);
     generators_assigned counts mobile generators assigned to the area's care sites (by the
     site's municipality, not the generator's).
+    v2: care_sites_cold counts care sites with hours_cold > 0, residents_cold their
+    residents, resident_hours_cold sums residents × hours_cold over care sites
+    (person-hours), shelters_cold counts warm shelters with hours_cold > 0; food: see
+    FoodStock (days None where the population is 0).
     """
 
     population: int
@@ -72,8 +80,13 @@ class AreaSummary:
     residents_unpowered: int
     resident_hours_unpowered: float
     generators_assigned: int
+    care_sites_cold: int
+    residents_cold: int
+    resident_hours_cold: float
+    shelters_cold: int
+    food: FoodStock
 
-    def to_dict(self) -> dict[str, Any]:
+    def v1_dict(self) -> dict[str, Any]:
         return {
             "population": self.population,
             "uncovered": self.uncovered.to_dict(),
@@ -83,6 +96,21 @@ class AreaSummary:
             "resident_hours_unpowered": self.resident_hours_unpowered,
             "generators_assigned": self.generators_assigned,
         }
+
+    def v2_dict(self) -> dict[str, Any]:
+        return {
+            "care_sites_cold": self.care_sites_cold,
+            "residents_cold": self.residents_cold,
+            "resident_hours_cold": self.resident_hours_cold,
+            "shelters_cold": self.shelters_cold,
+            "food_stock_days": self.food.food_stock_days,
+            "food_stock_days_baseline": self.food.food_stock_days_baseline,
+            "food_stock_deficit_person_days": self.food.food_stock_deficit_person_days,
+            "food_sites_stock_unknown": self.food.food_sites_stock_unknown,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.v1_dict(), **self.v2_dict()}
 
 
 @dataclass(frozen=True)
@@ -106,7 +134,7 @@ class CountySummary(AreaSummary):
     generators_free: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "generators_free": self.generators_free}
+        return {**self.v1_dict(), "generators_free": self.generators_free, **self.v2_dict()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +157,17 @@ class CoverageResult:
     hours_unpowered: FloatArray  # after step 2, hours; NaN for power sites
     generator_index: IntArray  # row in `sites` of the assigned generator, -1 if none
     arrival_hours: FloatArray  # arrival of the assigned generator, hours; NaN if none
+    # Per site, v2 (Time and Heat). Intervals are (sites, 2) arrays of [start, end) hours
+    # within [0, D), an empty one (D, D); (D, D) too for sites without a power status.
+    plant_index: IntArray  # row in `sites` of the heat plant it depends on, -1 if none
+    unpowered_start: FloatArray
+    unpowered_end: FloatArray
+    unheated_start: FloatArray  # maximal unheated intervals (care and energy sites)
+    unheated_end: FloatArray
+    cold_after_hours: FloatArray  # t* per site; NaN for sites not followed indoors
+    hours_cold: FloatArray  # NaN for sites other than care and energy
+    first_cold_hour: FloatArray  # NaN where never cold (and for sites not followed)
+    min_indoor_c: FloatArray  # °C; NaN for sites not followed
     # Per cell.
     populated: BoolArray
     cell_speed_factor: FloatArray  # NaN for unpopulated cells
@@ -140,6 +179,7 @@ class CoverageResult:
     municipalities: tuple[MunicipalitySummary, ...]  # sorted by code
     no_municipality: AreaSummary  # sites and cells outside every municipality
     county: CountySummary
+    timeline: Timeline
     model_version: int = MODEL_VERSION
 
     @property
@@ -157,6 +197,33 @@ class CoverageResult:
         assigned = self.generator_index >= 0
         source_ids[assigned] = self.sites.source_id[self.generator_index[assigned]]
         return source_ids
+
+    @property
+    def heat_plant_source_id(self) -> ObjectArray:
+        """source_id of the heat plant each site depends on, None where none."""
+        source_ids = np.full(self.plant_index.shape, None, dtype=object)
+        depends = self.plant_index >= 0
+        source_ids[depends] = self.sites.source_id[self.plant_index[depends]]
+        return source_ids
+
+    def unpowered_at(self, hour: float) -> BoolArray:
+        """Sites without power at instant `hour` (0 <= hour < D; False outside)."""
+        inside = (self.unpowered_start <= hour) & (hour < self.unpowered_end)
+        return inside.any(axis=1)
+
+    def cold_at(self, hour: float) -> BoolArray:
+        """Care and energy sites cold at instant `hour`: in an unheated interval [a, b)
+        with a + t* < hour < b."""
+        tstar = self.cold_after_hours[:, None]
+        with np.errstate(invalid="ignore"):
+            inside = (self.unheated_start + tstar < hour) & (hour < self.unheated_end)
+        return inside.any(axis=1)
+
+    def covered_at(self, service: str, k: int) -> BoolArray:
+        """Cells covered for a service at the timeline's instant k (False if unpopulated)."""
+        covered = self.covered[service].copy()
+        covered[self.timeline.covered_rows[service]] = self.timeline.covered_at[service][:, k]
+        return covered
 
     @property
     def operational(self) -> BoolArray:
@@ -177,9 +244,9 @@ class CoverageResult:
         return {s: self.populated & ~self.covered[s] & self.baseline_covered[s] for s in SERVICES}
 
     def site_records(self) -> list[dict[str, Any]]:
-        """The "sites" of the result document: care, food and energy sites by id."""
+        """The "sites" of the result document: care, food, energy and utility sites by id."""
         sites = self.sites
-        rows = np.flatnonzero(np.isin(sites.category, POWERED_CATEGORIES))
+        rows = np.flatnonzero(~np.equal(self.status, None))
         rows = rows[np.argsort(sites.id[rows], kind="stable")]
         generator = self.generator_index[rows]
         assigned = generator >= 0
@@ -207,6 +274,10 @@ class CoverageResult:
             generator_id,
             generator_source,
             self.arrival_hours[rows].tolist(),
+            self.heat_plant_source_id[rows].tolist(),
+            self.hours_cold[rows].tolist(),
+            self.first_cold_hour[rows].tolist(),
+            self.min_indoor_c[rows].tolist(),
             strict=True,
         )
         return [
@@ -222,6 +293,10 @@ class CoverageResult:
                 "generator_id": gid,
                 "generator_source_id": gsource,
                 "arrival_hours": json_float(arrival),
+                "heat_plant_source_id": plant,
+                "hours_cold": json_float(cold),
+                "first_cold_hour": json_float(first),
+                "min_indoor_c": json_float(coldest),
             }
             for (
                 site_id,
@@ -235,6 +310,10 @@ class CoverageResult:
                 gid,
                 gsource,
                 arrival,
+                plant,
+                cold,
+                first,
+                coldest,
             ) in columns
         ]
 
@@ -246,4 +325,5 @@ class CoverageResult:
             "sites": self.site_records(),
             "municipalities": [m.to_dict() for m in self.municipalities],
             "county": self.county.to_dict(),
+            "timeline": self.timeline.to_dict(),
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import shapely
 
@@ -16,6 +17,21 @@ AREA_KEYS = {
     "residents_unpowered",
     "resident_hours_unpowered",
     "generators_assigned",
+    "care_sites_cold",
+    "residents_cold",
+    "resident_hours_cold",
+    "shelters_cold",
+    "food_stock_days",
+    "food_stock_days_baseline",
+    "food_stock_deficit_person_days",
+    "food_sites_stock_unknown",
+}
+TIMELINE_KEYS = {
+    "care_sites_unpowered",
+    "residents_unpowered",
+    "care_sites_cold",
+    "residents_cold",
+    "uncovered",
 }
 SITE_KEYS = [
     "id",
@@ -29,6 +45,10 @@ SITE_KEYS = [
     "generator_id",
     "generator_source_id",
     "arrival_hours",
+    "heat_plant_source_id",
+    "hours_cold",
+    "first_cold_hour",
+    "min_indoor_c",
 ]
 
 
@@ -48,8 +68,15 @@ def document() -> dict:
 
 def test_document_keys_are_exactly_the_spec_s() -> None:
     doc = document()
-    assert list(doc) == ["model_version", "parameters", "sites", "municipalities", "county"]
-    assert doc["model_version"] == 1
+    assert list(doc) == [
+        "model_version",
+        "parameters",
+        "sites",
+        "municipalities",
+        "county",
+        "timeline",
+    ]
+    assert doc["model_version"] == 2
     assert set(doc["parameters"]) == {
         "speed_kmh",
         "circuity",
@@ -58,6 +85,11 @@ def test_document_keys_are_exactly_the_spec_s() -> None:
         "care_minutes",
         "shelter_minutes",
         "mobile_max_hours",
+        "timeline_step_hours",
+        "outdoor_c",
+        "indoor_c",
+        "cold_threshold_c",
+        "food_stock_target_days",
     }
     for entry in doc["sites"]:
         assert list(entry) == SITE_KEYS
@@ -66,6 +98,17 @@ def test_document_keys_are_exactly_the_spec_s() -> None:
         assert set(entry["uncovered"]) == {"food", "care", "shelter"}
         assert set(entry["baseline_uncovered"]) == {"food", "care", "shelter"}
     assert set(doc["county"]) == AREA_KEYS | {"generators_free"}
+    timeline = doc["timeline"]
+    assert list(timeline) == ["hours", "county", "municipalities"]
+    assert timeline["hours"] == list(range(12))  # D = 12, step 1: t_k < 12
+    assert list(timeline["municipalities"]) == ["2401", "2403"]
+    for series in [timeline["county"], *timeline["municipalities"].values()]:
+        assert set(series) == TIMELINE_KEYS
+        assert set(series["uncovered"]) == {"food", "care", "shelter"}
+        for values in [*series["uncovered"].values()] + [
+            series[key] for key in TIMELINE_KEYS - {"uncovered"}
+        ]:
+            assert len(values) == 12 and all(isinstance(v, int) for v in values)
 
 
 def test_sites_are_care_food_and_energy_by_id_with_generators_by_reference() -> None:
@@ -74,6 +117,8 @@ def test_sites_are_care_food_and_energy_by_id_with_generators_by_reference() -> 
     home = doc["sites"][1]
     # The hospital (x 200 m) is outside the outage. The home is 60 km from the generator:
     # at 1 km/min it arrives after 1 h of a 12 h outage and has unlimited fuel: 1 h.
+    # Unheated during [0, 1): L = 1 h < t* = 72 · ln(31 / 28) ≈ 7.3 h, never cold; it
+    # cools to -10 + 31 · exp(-1 / 72) °C. No plant, no heating: heat_plant null.
     assert home == {
         "id": 2,
         "source_id": "c",
@@ -86,7 +131,13 @@ def test_sites_are_care_food_and_energy_by_id_with_generators_by_reference() -> 
         "generator_id": 5,
         "generator_source_id": "gen-4",
         "arrival_hours": 1.0,
+        "heat_plant_source_id": None,
+        "hours_cold": 0.0,
+        "first_cold_hour": None,
+        "min_indoor_c": -10 + 31 * math.exp(-1 / 72),
     }
+    food = doc["sites"][0]  # no indoor figures for food sites
+    assert [food[k] for k in ("hours_cold", "first_cold_hour", "min_indoor_c")] == [None] * 3
     assert doc["sites"][0]["generator_id"] is None
     assert doc["sites"][0]["arrival_hours"] is None
     assert [m["code"] for m in doc["municipalities"]] == ["2401", "2403"]

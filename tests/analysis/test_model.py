@@ -19,6 +19,11 @@ DEFAULTS = {
     "care_minutes": 60.0,
     "shelter_minutes": 30.0,
     "mobile_max_hours": 12.0,
+    "timeline_step_hours": 1.0,
+    "outdoor_c": -10.0,
+    "indoor_c": 21.0,
+    "cold_threshold_c": 18.0,
+    "food_stock_target_days": 7.0,
 }
 
 
@@ -129,12 +134,36 @@ def test_site_table_from_records_fills_nulls() -> None:
         ({"x": math.nan}, "'x' must hold finite"),
         ({"municipality": ""}, "empty municipality code"),
         ({"source_id": None}, "'source_id' has null values"),
+        ({"heating": "coal"}, "unknown heating 'coal'"),
+        ({"thermal_time_constant_hours": 0}, "'thermal_time_constant_hours' must hold values > 0"),
+        ({"stock_person_days": -1}, "'stock_person_days' has negative values"),
+        ({"category": "utility"}, "unknown utility kind 'grocery'"),
     ],
 )
 def test_site_table_rejects_bad_values(change: dict[str, Any], message: str) -> None:
     record = {"id": 1, "source_id": "a", "category": "food", "kind": "grocery", "x": 0, "y": 0}
     with pytest.raises(ValueError, match=message):
         SiteTable.from_records([{**record, **change}])
+
+
+def test_site_table_v2_columns() -> None:
+    """Utility sites (heat plants) and the v2 attributes; missing ones are null."""
+    table = SiteTable.from_records(
+        [
+            {"id": 1, "source_id": "dh", "category": "utility", "kind": "district_heating_plant"}
+            | {"x": 0, "y": 0},
+            {"id": 2, "source_id": "c", "category": "care", "kind": "elderly_home", "x": 1}
+            | {"y": 1, "heating": "district_heating", "heat_plant": "dh"}
+            | {"thermal_time_constant_hours": 30},
+            {"id": 3, "source_id": "f", "category": "food", "kind": "grocery", "x": 2, "y": 2}
+            | {"stock_person_days": 0},
+        ]
+    )
+    assert table.heating.tolist() == [None, "district_heating", None]
+    assert table.heat_plant.tolist() == [None, "dh", None]
+    assert table.thermal_time_constant_hours[1] == 30.0
+    assert np.isnan(table.thermal_time_constant_hours[[0, 2]]).all()
+    assert table.stock_person_days[2] == 0.0
 
 
 def test_site_table_rejects_duplicate_ids_and_bad_lengths() -> None:

@@ -52,6 +52,11 @@ def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
 
     sites, cells, names = runs.load_inputs(db_session)
     expected = compute(sites, cells, names, spec.to_analysis()).to_document()
+    # Not stored yet (issue 9 wiring): the timeline and the per-site heat fields.
+    expected.pop("timeline")
+    for entry in expected["sites"]:
+        for key in ("heat_plant_source_id", "hours_cold", "first_cold_hour", "min_indoor_c"):
+            del entry[key]
     assert stored == expected
     assert progress == sorted(progress) and progress[-1] <= 100
     # The elderly home in Åbacka has no backup: unpowered the whole 24 h, no generator can
@@ -61,7 +66,7 @@ def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
     assert home["hours_unpowered_before"] == 24
     assert home["generator_source_id"] == "gen-1"
     assert 0 < home["hours_unpowered"] < 0.3
-    assert run.model_version == 1 and run.data_version >= 1
+    assert run.model_version == 2 and run.data_version >= 1
     assert run.parameters["duration_hours"] == 24
 
 

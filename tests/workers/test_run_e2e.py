@@ -69,13 +69,17 @@ def test_api_run_computed_by_a_real_worker(
 
     status = client.get(run_url, headers=auth).json
     assert status["status"] == "finished", status
-    assert status["progress"] == 100 and status["model_version"] == 1
+    assert status["progress"] == 100 and status["model_version"] == 2
     result = client.get(f"{run_url}/result", headers=auth).json
     sites, cells, names = runs.load_inputs(committed)
-    assert (
-        result
-        == compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis()).to_document()
-    )
+    expected = compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis())
+    document = expected.to_document()
+    # Not stored yet (issue 9 wiring): the timeline and the per-site heat fields.
+    document.pop("timeline")
+    for entry in document["sites"]:
+        for key in ("heat_plant_source_id", "hours_cold", "first_cold_hour", "min_indoor_c"):
+            del entry[key]
+    assert result == document
     gap_sites = client.get(f"{run_url}/sites", headers=auth).json["features"]
     by_name = {f["properties"]["name"]: f["properties"] for f in gap_sites}
     assert set(by_name) == {"Björkgårdens äldreboende", "school energy-1"}  # both in Åbacka
