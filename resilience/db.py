@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, g
-from sqlalchemy import Engine, create_engine, make_url
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -18,6 +18,8 @@ class Database:
     def configure(self, url: str) -> None:
         if self.engine is not None and str(self.engine.url) == str(make_url(url)):
             return
+        if self.engine is not None:  # another database: close the old one's connections
+            self.engine.dispose()
         self.engine = create_engine(url, pool_pre_ping=True, future=True)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -31,6 +33,8 @@ class Database:
         if "db_session" not in g:
             assert self.session_factory is not None, "Database.configure was not called"
             g.db_session = self.session_factory()
+            if has_request_context() and current_app.config["SETTINGS"].statement_timeout_ms:
+                event.listen(g.db_session, "after_begin", _statement_timeout)
         return g.db_session
 
     @contextmanager
@@ -50,6 +54,13 @@ class Database:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def _statement_timeout(_session: Session, _transaction: object, connection: Connection) -> None:
+    """A web request's statements end after Settings.statement_timeout_ms (SET LOCAL: for
+    this transaction only, so the pooled connection is clean for the next user)."""
+    ms = int(current_app.config["SETTINGS"].statement_timeout_ms)
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
 
 
 db = Database()

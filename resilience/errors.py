@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -44,7 +47,37 @@ def _wants_json() -> bool:
     )
 
 
+class Unavailable(DomainError):
+    status, code = 503, "unavailable"
+
+
+def database_trouble(err: OperationalError | InterfaceError) -> Unavailable:
+    """A statement stopped by statement_timeout, or a database that cannot be reached."""
+    if isinstance(err.orig, pg_errors.QueryCanceled):
+        return Unavailable(
+            "the request took too long and was stopped; ask for less (a smaller bbox, a filter)"
+        )
+    return Unavailable("the database cannot be reached just now; try again in a minute")
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database(err: OperationalError | InterfaceError):  # type: ignore[no-untyped-def]
+        # The service's own 503, rendered without touching the database (no user, no banner).
+        from resilience.db import db
+
+        app.logger.warning("database trouble: %s", err)
+        with suppress(Exception):  # the connection may be gone: nothing to roll back
+            db.session.rollback()
+        # Flask-Login would load the user again for the template, from the same database.
+        g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        trouble = database_trouble(err)
+        headers = {"Retry-After": "30"}
+        if _wants_json():
+            return jsonify({"error": trouble.code, "message": trouble.message}), 503, headers
+        return render_template("unavailable.html", message=trouble.message), 503, headers
+
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):  # type: ignore[no-untyped-def]
         body: dict[str, Any] = {"error": err.code, "message": err.message}

@@ -797,6 +797,15 @@ SV: dict[str, str] = {
     "Export all layers": "Exportera alla lager",
     "More choices…": "Fler val…",
     "Choose at least one layer.": "Välj minst ett lager.",
+    # The 503 page (resilience/errors.py).
+    "Temporarily unavailable": "Tillfälligt otillgänglig",
+    "Try again": "Försök igen",
+    "the request took too long and was stopped; ask for less (a smaller bbox, a filter)": (
+        "frågan tog för lång tid och avbröts; be om mindre (en mindre bbox, ett filter)"
+    ),
+    "the database cannot be reached just now; try again in a minute": (
+        "databasen går inte att nå just nu; försök igen om en minut"
+    ),
 }
 
 

@@ -36,6 +36,7 @@ from resilience.config import Settings
 from resilience.crs import SWEREF99TM, WGS84, parse_epsg
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
 from resilience.models import CATEGORIES, AuditLog, Municipality, Run
+from resilience.services.layers import municipality_code
 
 # Up to this many features (summed over the layers; for gap polygons, the cells dissolved)
 # an export is built while the request waits: ~1 s for a GeoPackage on a 2-core machine,
@@ -437,7 +438,7 @@ class ExportRequest:
         geometry = str(values.get("geometry") or "wkt").lower()
         if geometry not in exporters.CSV_GEOMETRIES:
             raise BadInput("geometry (CSV) must be wkt or xy")
-        municipality = str(values.get("municipality") or "").strip() or None
+        municipality = municipality_code(str(values.get("municipality") or ""))
         return cls(fmt, crs, layers, run_id, municipality, category, geometry)
 
     def to_dict(self) -> dict[str, Any]:

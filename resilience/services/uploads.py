@@ -17,6 +17,7 @@ municipality upload county-wide.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -456,17 +457,36 @@ def confirm_upload(
                 context=f"upload {doc['filename']}",
             )
         )
-        session.commit()
+        pending = copy.deepcopy(doc)
+        _mark_confirmed(session, doc, records, plan.actions, result)
+        # The status is saved while the lock is held (the commit releases it): a second
+        # confirmation waiting on the lock then finds the upload confirmed (409).
+        store.save(doc)
+        try:
+            session.commit()
+        except BaseException:
+            store.save(pending)  # nothing was imported: the upload waits again
+            raise
     except BaseException:
         session.rollback()
         raise
-    accepted = [r for r, a in zip(records, plan.actions, strict=True) if a]
+    return doc
+
+
+def _mark_confirmed(
+    session: Session,
+    doc: dict[str, Any],
+    records: Sequence[SiteRecord],
+    actions: Sequence[str | None],
+    result: dict[str, Any],
+) -> None:
+    """The report after the import, read in its transaction: each accepted row's action and
+    the id of its site, the counts and the result."""
+    accepted = [r for r, a in zip(records, actions, strict=True) if a]
     keys = [(r.source or doc["source"], r.source_id) for r in accepted]
     ids = {key: site["id"] for key, site in stored_sites(session, keys).items()}
-    actions = [a for a in plan.actions if a]
-    for row, key, action in zip(doc["accepted"], keys, actions, strict=True):
+    done = [a for a in actions if a]
+    for row, key, action in zip(doc["accepted"], keys, done, strict=True):
         row["action"], row["site_id"] = action, ids.get(key)
-    doc["counts"] |= {action: actions.count(action) for action in ACTIONS}
+    doc["counts"] |= {action: done.count(action) for action in ACTIONS}
     doc["status"], doc["result"] = "confirmed", result
-    store.save(doc)
-    return doc

@@ -29,6 +29,9 @@ from resilience.services import runs
 
 LEVELS = ("yellow", "orange", "red")
 LIVE_SCENARIO_NAME = "Live: aktiva vädervarningar"
+INGEST_LOCK_KEY = (
+    int.from_bytes(hashlib.sha256(b"weather_warnings.ingest").digest()[:8], "big") >> 1
+)
 
 
 @dataclass(frozen=True)
@@ -308,6 +311,9 @@ def ingest(
             f"unsupported content type {kind or 'none'}: send application/json (SMHI IBWW)"
             " or application/xml (CAP 1.2)"
         )
+    # One ingest at a time (a push and a poll, or the same document posted twice at once):
+    # the next then sees what this one stored, instead of inserting it again.
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
     ended = 0
     if parsed.supersedes:  # CAP Update/Cancel: the messages it names are history now
         ended += session.execute(

@@ -20,6 +20,8 @@ from resilience.web.auth import require_role
 from workers.queue import enqueue_run, job_state, run_job_id
 
 bp = Blueprint("api", __name__)
+MAX_RUNS = 1000  # per /api/v1/runs answer
+MAX_SIMPLIFY_M = 10_000  # simplify= tolerance, metres
 
 
 def _crs_arg(name: str = "crs") -> int:
@@ -29,13 +31,14 @@ def _crs_arg(name: str = "crs") -> int:
         raise BadInput(str(exc)) from exc
 
 
-def _int_arg(name: str, default: int) -> int:
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    """A whole number of at most `maximum` (a larger one is lowered to it)."""
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise BadInput(f"{name} must be a whole number")
-    return int(value)
+    return min(int(value), maximum)
 
 
 @bp.get("/healthz")
@@ -65,7 +68,7 @@ def sites():  # type: ignore[no-untyped-def]
         municipality=request.args.get("municipality"),
         bbox=bbox,
         crs=crs,
-        limit=_int_arg("limit", layers.MAX_FEATURES),
+        limit=_int_arg("limit", layers.MAX_FEATURES, layers.MAX_FEATURES),
     )
 
 
@@ -77,7 +80,7 @@ def site(site_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/api/v1/municipalities")
 def municipalities():  # type: ignore[no-untyped-def]
     return layers.municipalities(
-        db.session, crs=_crs_arg(), simplify_m=float(_int_arg("simplify", 0))
+        db.session, crs=_crs_arg(), simplify_m=float(_int_arg("simplify", 0, MAX_SIMPLIFY_M))
     )
 
 
@@ -85,7 +88,10 @@ def municipalities():  # type: ignore[no-untyped-def]
 def population():  # type: ignore[no-untyped-def]
     bbox = layers.BBox.parse(request.args.get("bbox"), srid=_crs_arg("bbox-crs"))
     return layers.population(
-        db.session, bbox=bbox, crs=_crs_arg(), limit=_int_arg("limit", layers.MAX_FEATURES)
+        db.session,
+        bbox=bbox,
+        crs=_crs_arg(),
+        limit=_int_arg("limit", layers.MAX_FEATURES, layers.MAX_FEATURES),
     )
 
 
@@ -202,7 +208,11 @@ def start_run(scenario_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/api/v1/runs")
 def list_runs():  # type: ignore[no-untyped-def]
-    return {"runs": [_run_json(r) for r in runs.latest_runs(db.session, _int_arg("limit", 50))]}
+    return {
+        "runs": [
+            _run_json(r) for r in runs.latest_runs(db.session, _int_arg("limit", 50, MAX_RUNS))
+        ]
+    }
 
 
 @bp.get("/api/v1/runs/<int:run_id>")

@@ -251,7 +251,7 @@ def api_list():  # type: ignore[no-untyped-def]
 @require_role("admin")
 def api_audit():  # type: ignore[no-untyped-def]
     limit = request.args.get("limit", "500")
-    if not limit.isdigit():
+    if not (limit.isascii() and limit.isdigit()):
         raise BadInput("limit must be a whole number")
     entries = exports.audit_entries(db.session, min(int(limit), 5000))
     return {"entries": [exports.audit_json(e) for e in entries]}

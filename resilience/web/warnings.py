@@ -145,9 +145,9 @@ def _level_names() -> dict[str, str]:
 
 def banner() -> dict[str, Any]:
     """Active county warnings and the live run, for the banner on every page."""
-    if not current_user.is_authenticated or request.endpoint in (None, "static"):
-        return {}
     try:
+        if not current_user.is_authenticated or request.endpoint in (None, "static"):
+            return {}
         active = warnings.active_in_county(db.session)
     except Exception:  # the banner must never take a page down with it
         current_app.logger.exception("warning banner")

@@ -1,0 +1,297 @@
+"""The audit's reproductions (issue 15) against the real HTTP API and PostGIS: bounded
+bboxes, a statement timeout for web requests, 4xx for nonsense instead of 500, the service's
+own 503 with the database down, and concurrent requests that must not both succeed."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from resilience import create_app
+from resilience.config import ConfigError, Settings
+from resilience.db import db
+from resilience.models import AuditLog, Site, WeatherWarning
+from resilience.services import layers, users
+from tests.conftest import PASSWORD, login
+from tests.factories import ibww, ibww_area, small_county
+from tests.web.test_uploads import IN_2401, geojson, site, upload
+
+# --- bbox: bounded whatever the box ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ["/api/v1/sites", "/api/v1/population"])
+@pytest.mark.parametrize(
+    "box",
+    [
+        "700000,7000000,700001,8000000",  # the audit's: 1 m wide, 1,000 km tall
+        "700000,-1000000000000,700001,1000000000000",  # taller still
+        "-1e300,-1e300,1e300,1e300",
+    ],
+)
+def test_a_thin_tall_sweref_box_is_answered_at_once(
+    client: FlaskClient, db_session: Session, endpoint: str, box: str
+) -> None:
+    small_county(db_session)
+    started = time.perf_counter()
+    response = client.get(f"{endpoint}?bbox-crs=EPSG:3006&bbox={box}")
+    assert response.status_code == 200, response.text
+    assert time.perf_counter() - started < 2
+    wide = client.get(f"{endpoint}?bbox-crs=EPSG:3006&bbox=-1e300,-1e300,1e300,1e300").json
+    assert len(wide["features"]) == (5 if endpoint.endswith("sites") else 3)
+
+
+def test_a_box_costs_at_most_a_few_thousand_vertices(db_session: Session) -> None:
+    """The filter's polygon, as PostGIS builds it, for the largest boxes there are."""
+    for bbox in (
+        layers.BBox(-180, -90, 180, 90),
+        layers.BBox(17.0, 60.0, 17.000001, 70.0),
+        layers.BBox(-1e300, -1e300, 1e300, 1e300, srid=3006),
+        layers.BBox(700_000, 7_000_000, 700_001, 8_000_000, srid=3006),
+    ):
+        clause, params = bbox.sql()
+        polygon = clause.removeprefix("geom && ")
+        points = db_session.scalar(text(f"SELECT ST_NPoints({polygon})"), params)
+        assert points <= 2_500, (bbox, points)
+
+
+def test_a_box_outside_sweden_finds_nothing(client: FlaskClient, db_session: Session) -> None:
+    small_county(db_session)
+    assert client.get("/api/v1/sites?bbox=-170,-80,-160,-70").json["features"] == []
+    far = client.get("/api/v1/sites?bbox-crs=EPSG:3006&bbox=9e9,9e9,9.1e9,9.1e9")
+    assert far.status_code == 200 and far.json["features"] == []
+
+
+@pytest.mark.parametrize("endpoint", ["/api/v1/sites", "/api/v1/population"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "bbox=1,1,nan,nan",
+        "bbox=10,60,1e300,1e300",
+        "bbox=10,60,inf,70",
+        "bbox=-inf,60,20,70",
+        "bbox=10,60,20",
+        "bbox=20,60,10,70",
+        "bbox=10,60,20,70&bbox-crs=EPSG:3857",
+        "bbox=1,1,nan,nan&bbox-crs=EPSG:3006",
+        "municipality=%00",
+        "municipality=24%0080",
+        "municipality=abcd",
+        "municipality=24801",
+        "limit=%C2%B2",
+    ],
+)
+def test_nonsense_is_a_400(
+    client: FlaskClient, db_session: Session, endpoint: str, query: str
+) -> None:
+    if endpoint.endswith("population") and query.startswith("municipality"):
+        query = query.replace("municipality", "bbox")
+    response = client.get(f"{endpoint}?{query}")
+    assert response.status_code == 400, response.text
+    assert response.json["error"] == "bad_input"
+
+
+def test_limits_past_any_integer(client: FlaskClient, db_session: Session) -> None:
+    assert client.get("/api/v1/runs?limit=99999999999999999999").status_code == 200
+    assert client.get("/api/v1/runs?limit=%C2%B2").status_code == 400
+    assert client.get("/api/v1/municipalities?simplify=9" + "9" * 400).status_code == 200
+    small_county(db_session)
+    too_far = client.get("/ogc/collections/sites-care/items?offset=99999999999999999999")
+    assert too_far.status_code == 400 and "offset" in too_far.json["message"]
+    last = client.get(f"/ogc/collections/sites-care/items?offset={2**63 - 1}")
+    assert last.status_code == 200 and last.json["features"] == []
+    assert client.get("/ogc/collections/sites-care/items?limit=1" + "0" * 30).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["format=csv&municipality=%00", "format=gpkg&municipality=%00ab", "format=csv&municipality=x"],
+)
+def test_exports_refuse_a_bad_municipality(
+    client: FlaskClient, db_session: Session, query: str
+) -> None:
+    small_county(db_session)
+    direct = client.get(f"/api/v1/exports/layers?{query}")
+    assert direct.status_code == 400, direct.text
+    background = client.post(
+        "/api/v1/exports", json={"layers": ["care"], "format": "csv", "municipality": "\x00"}
+    )
+    assert background.status_code == 400, background.text
+    assert db_session.scalar(select(func.count()).select_from(AuditLog)) == 0
+
+
+# --- statement_timeout for web requests -----------------------------------------------------
+
+
+def test_the_setting_is_read_and_checked() -> None:
+    base = {"RESILIENCE_SECRET_KEY": "k"}
+    assert Settings.from_env(base).statement_timeout_ms == 30_000
+    assert (
+        Settings.from_env(base | {"RESILIENCE_STATEMENT_TIMEOUT_MS": "0"}).statement_timeout_ms == 0
+    )
+    with pytest.raises(ConfigError):
+        Settings.from_env(base | {"RESILIENCE_STATEMENT_TIMEOUT_MS": "soon"})
+
+
+def test_requests_have_a_statement_timeout_jobs_none(app: Flask, db_session: Session) -> None:
+    with app.test_request_context("/api/v1/sites"):
+        assert db.session.scalar(text("SHOW statement_timeout")) == "30s"
+        db.session.rollback()
+    with app.app_context():  # as RQ jobs and the command line run
+        assert db.session.scalar(text("SHOW statement_timeout")) == "0"
+
+
+@pytest.fixture
+def committed_user(committed: Session) -> Callable[[str, str, str | None], None]:
+    def make(name: str, role: str, municipality: str | None = None) -> None:
+        users.create_user(committed, name, PASSWORD, role, municipality)
+        committed.commit()
+
+    return make
+
+
+def test_a_statement_over_the_limit_is_a_503(
+    settings: Settings, committed: Session, committed_user: Any
+) -> None:
+    """A statement that waits (here on a lock another connection holds) is stopped after
+    statement_timeout_ms: 503, and the next request is served normally."""
+    small_county(committed)
+    committed_user("vera", "viewer")
+    quick = create_app(replace(settings, statement_timeout_ms=300))
+    client = quick.test_client()
+    login(client, "vera")
+    assert db.engine is not None
+    with db.engine.connect() as other:
+        other.execute(text("LOCK TABLE sites IN ACCESS EXCLUSIVE MODE"))
+        started = time.perf_counter()
+        response = client.get("/api/v1/sites")
+        page = client.get("/sites/1")
+        took = time.perf_counter() - started
+        other.rollback()
+    assert response.status_code == 503, response.text
+    assert response.json["error"] == "unavailable" and "too long" in response.json["message"]
+    assert page.status_code == 503 and "Tillfälligt otillgänglig" in page.text
+    assert took < 5
+    assert client.get("/api/v1/sites").status_code == 200
+
+
+# --- the database down: the service's own 503 -------------------------------------------------
+
+
+@pytest.fixture
+def database_down(settings: Settings) -> Iterator[Flask]:
+    """The app against a PostgreSQL that is not there (a closed port)."""
+    down = create_app(
+        replace(settings, database_url="postgresql+psycopg://postgres@127.0.0.1:9/none")
+    )
+    try:
+        yield down
+    finally:
+        db.configure(settings.database_url)  # back to the test database for what follows
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/runs", "/sites/1", "/warnings"])
+def test_pages_with_the_database_down_get_the_503_page(database_down: Flask, path: str) -> None:
+    client = database_down.test_client()
+    if path != "/login":
+        with client.session_transaction() as session:  # a logged-in browser's cookie
+            session["_user_id"] = "1"
+            session["_fresh"] = True
+    response = client.get(path)
+    if path == "/login":  # the form needs no database; posting it does
+        assert response.status_code == 200
+        response = client.post("/login", data={"name": "x", "password": "y"})
+    assert response.status_code == 503, response.text
+    assert "Tillfälligt otillgänglig" in response.text
+    assert "databasen går inte att nå" in response.text
+    assert "Werkzeug" not in response.text and "Internal Server Error" not in response.text
+    assert response.headers["Retry-After"] == "30"
+
+
+def test_the_api_with_the_database_down_is_a_json_503(database_down: Flask) -> None:
+    client = database_down.test_client()
+    response = client.get("/api/v1/sites", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 503
+    assert response.json["error"] == "unavailable"
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json["database"].startswith("error")
+
+
+# --- concurrent requests ----------------------------------------------------------------------
+
+
+def _at_once(calls: list[Callable[[], TestResponse]]) -> list[TestResponse]:
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_the_same_warning_posted_at_once_is_stored_once(
+    app: Flask, committed: Session, make_token: Any
+) -> None:
+    small_county(committed)
+    token = make_token("editor")
+    document = json.dumps(ibww(ibww_area(level="RED"))).encode()
+    for trial in range(3):
+        responses = _at_once(
+            [
+                lambda: app.test_client().post(
+                    "/api/v1/warnings",
+                    data=document,
+                    content_type="application/json",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            ]
+            * 3
+        )
+        assert all(r.status_code in (200, 202) for r in responses), [r.text for r in responses]
+        stored = sorted(r.json["stored"] for r in responses)
+        assert stored == ([0, 0, 1] if trial == 0 else [0, 0, 0])
+    assert committed.scalar(select(func.count()).select_from(WeatherWarning)) == 1
+
+
+def test_concurrent_confirms_of_one_upload_import_once(
+    app: Flask, committed: Session, committed_user: Any
+) -> None:
+    small_county(committed)
+    committed_user("petra", "planner", "2401")
+    clients = []
+    for _ in range(3):
+        c = app.test_client()
+        login(c, "petra")
+        clients.append(c)
+    data = geojson([site(f"s{n}", (IN_2401[0] + n, IN_2401[1])) for n in range(50)])
+    report = upload(clients[0], data, source="samtidigt").json
+    responses = _at_once(
+        [lambda c=c: c.post(f"/api/v1/uploads/{report['id']}/confirm") for c in clients]
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 409, 409], [r.text for r in responses]
+    committed.expire_all()
+    audits = committed.scalars(select(AuditLog).where(AuditLog.row_id == report["id"])).all()
+    assert len(audits) == 1
+    assert (
+        committed.scalar(select(func.count()).select_from(Site).where(Site.source == "samtidigt"))
+        == 50
+    )
+    assert clients[1].get(f"/api/v1/uploads/{report['id']}").json["status"] == "confirmed"
