@@ -76,18 +76,24 @@ def job_state(settings: Settings, job_id: str) -> str | None:
 
 def enqueue_live(settings: Settings, fingerprint: str) -> str:
     """One recalculation per live state: the job id is the state's fingerprint, so repeated
-    reports of the same state enqueue nothing more."""
+    reports of the same state enqueue nothing more while it is queued or running. A state
+    the county returns to (a warning in force again) replaces the old, finished job."""
     job_id = f"live-{fingerprint[:32]}"
-    with suppress(DuplicateJobError):
-        queue(settings).enqueue(
-            "workers.jobs.recalculate_live",
-            fingerprint,
-            job_id=job_id,
-            unique=True,
-            job_timeout=RUN_TIMEOUT_S,
-            result_ttl=24 * 3600,
-            description="Recalculate the live warning scenario",
-        )
+    q = queue(settings)
+    kwargs: dict[str, Any] = {
+        "job_id": job_id,
+        "unique": True,
+        "job_timeout": RUN_TIMEOUT_S,
+        "result_ttl": 24 * 3600,
+        "description": "Recalculate the live warning scenario",
+    }
+    try:
+        q.enqueue("workers.jobs.recalculate_live", fingerprint, **kwargs)
+    except DuplicateJobError:
+        if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
+            Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
+            with suppress(DuplicateJobError):  # another process re-enqueued it first
+                q.enqueue("workers.jobs.recalculate_live", fingerprint, **kwargs)
     return job_id
 
 
