@@ -295,3 +295,51 @@ def test_concurrent_confirms_of_one_upload_import_once(
         == 50
     )
     assert clients[1].get(f"/api/v1/uploads/{report['id']}").json["status"] == "confirmed"
+
+
+# --- CSV exports: no formulas -----------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example","klicka")'
+
+
+def _csv_rows(body: bytes) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_csv_exports_neutralise_formulas(client: FlaskClient, db_session: Session) -> None:
+    from geodata.records import SiteRecord
+    from resilience.services import imports
+
+    small_county(db_session)
+    imports.import_sites(
+        db_session,
+        [
+            SiteRecord(
+                "f-1", FORMULA, "care", "elderly_home", 753_000, 7_083_000, {"residents": 3}
+            ),
+            SiteRecord(
+                "f-2",
+                "@SUM(A1)",
+                "energy",
+                "school",
+                754_000,
+                7_083_000,
+                {"heated_area_m2": 1000.0, "energy_kwh_year": 90_000.0},
+            ),
+        ],
+        "-källa",
+    )
+    db_session.commit()
+    layers_csv = client.get("/api/v1/exports/layers?format=csv&layers=care")
+    assert layers_csv.status_code == 200
+    rows = {r["source_id"]: r for r in _csv_rows(layers_csv.data)}
+    assert rows["f-1"]["name"] == "'" + FORMULA and rows["f-1"]["source"] == "'-källa"
+    assert rows["f-1"]["residents"] == "3"
+    register = client.get("/energy/export/register.csv")
+    assert register.status_code == 200
+    rows = {r["source_id"]: r for r in _csv_rows(register.data)}
+    assert rows["f-2"]["name"] == "'@SUM(A1)" and rows["f-2"]["source"] == "'-källa"
+    assert float(rows["f-2"]["heated_area_m2"]) == 1000.0
