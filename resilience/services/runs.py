@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from resilience.analysis import CellTable, CoverageResult, SiteTable, compute
 from resilience.errors import NotFound
-from resilience.models import Run, RunCell, RunMunicipality, RunSite, Scenario
+from resilience.models import AuditLog, Run, RunCell, RunMunicipality, RunSite, Scenario
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
 
@@ -82,15 +82,44 @@ def create_scenario(
     )
     session.add(scenario)
     session.flush()
+    _audit(session, scenario, "insert", None, user)
     return scenario
 
 
-def update_scenario(session: Session, scenario: Scenario, spec: ScenarioSpec) -> Scenario:
+def may_edit(scenario: Scenario, user: str, editor: bool) -> bool:
+    """Who may change a scenario: its owner, an editor or an admin (`editor`); built-in and
+    live scenarios nobody (they are copied instead)."""
+    return scenario.kind == "user" and (editor or scenario.created_by == user)
+
+
+def update_scenario(
+    session: Session, scenario: Scenario, spec: ScenarioSpec, user: str | None = None
+) -> Scenario:
+    """Replace the scenario's definition; the change goes to the audit log, old and new."""
+    old = {"name": scenario.name, "definition": scenario.definition}
     scenario.name = spec.name
     scenario.definition = spec.to_definition()
     scenario.outage_geom = _ewkb(spec.outage)
     session.flush()
+    _audit(session, scenario, "update", old, user)
     return scenario
+
+
+def _audit(
+    session: Session, scenario: Scenario, action: str, old: dict[str, Any] | None, user: str | None
+) -> None:
+    new = {"name": scenario.name, "definition": scenario.definition}
+    session.add(
+        AuditLog(
+            user_name=user,
+            table_name="scenarios",
+            row_id=str(scenario.id),
+            action=action,
+            old=old,
+            new=new,
+            context=f"scenario {scenario.kind}",
+        )
+    )
 
 
 def _ewkb(geom: shapely.Geometry | None) -> str | None:

@@ -225,7 +225,7 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
     if scenario is None:
         scenario = runs.create_scenario(session, spec, kind="live", user="smhi")
     else:
-        runs.update_scenario(session, scenario, spec)
+        runs.update_scenario(session, scenario, spec, user="smhi")
     run = runs.start_run(session, scenario, user="smhi")
     session.add(
         LiveState(

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from resilience.crs import WGS84, parse_epsg
 from resilience.db import db
-from resilience.errors import BadInput
+from resilience.errors import BadInput, Forbidden
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
 from resilience.services import layers, run_layers, runs, scenario_layers
@@ -179,7 +179,9 @@ def update_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
     scenario = runs.get_scenario(db.session, scenario_id)
     if scenario.kind != "user":
         raise BadInput("built-in and live scenarios cannot be edited; copy them first")
-    runs.update_scenario(db.session, scenario, _scenario_body())
+    if not runs.may_edit(scenario, current_user.name, current_user.has_role("editor")):
+        raise Forbidden("only the scenario's owner, an editor or an admin may change it; copy it")
+    runs.update_scenario(db.session, scenario, _scenario_body(), user=current_user.name)
     db.session.commit()
     return _scenario_json(scenario)
 

@@ -205,7 +205,7 @@ def test_pages_with_the_database_down_get_the_503_page(database_down: Flask, pat
     client = database_down.test_client()
     if path != "/login":
         with client.session_transaction() as session:  # a logged-in browser's cookie
-            session["_user_id"] = "1"
+            session["_user_id"] = "1:0"
             session["_fresh"] = True
     response = client.get(path)
     if path == "/login":  # the form needs no database; posting it does
@@ -343,3 +343,142 @@ def test_csv_exports_neutralise_formulas(client: FlaskClient, db_session: Sessio
     rows = {r["source_id"]: r for r in _csv_rows(register.data)}
     assert rows["f-2"]["name"] == "'@SUM(A1)" and rows["f-2"]["source"] == "'-källa"
     assert float(rows["f-2"]["heated_area_m2"]) == 1000.0
+
+
+# --- sessions, tokens and accounts --------------------------------------------------------------
+
+
+def _cli(app: Flask, *args: str, input: str | None = None) -> Any:
+    result = app.test_cli_runner().invoke(args=list(args), input=input)
+    return result
+
+
+def _log_out(client: FlaskClient) -> None:
+    with client.session_transaction() as session:
+        session["csrf_token"] = "form-token"
+    response = client.post("/logout", data={"csrf_token": "form-token"})
+    assert response.status_code == 302
+
+
+def test_logout_ends_the_session_on_the_server(app: Flask, make_user: Any) -> None:
+    make_user("lotta", "viewer")
+    client = app.test_client()
+    login(client, "lotta")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert client.get("/api/v1/municipalities").status_code == 200
+    other_device = app.test_client()
+    login(other_device, "lotta")
+    _log_out(client)
+    replay = app.test_client()  # the cookie as it was before the logout, sent again
+    replay.set_cookie("session", cookie.value)
+    assert replay.get("/api/v1/municipalities").status_code == 401
+    assert other_device.get("/api/v1/municipalities").status_code == 401
+    login(client, "lotta")  # a new login works
+    assert client.get("/api/v1/municipalities").status_code == 200
+
+
+def test_password_disable_and_tokens_from_the_command_line(
+    app: Flask, make_user: Any, db_session: Session
+) -> None:
+    make_user("tove", "planner")
+    client = app.test_client()
+    login(client, "tove")
+    short = _cli(app, "users", "password", "tove", input="kort\n")
+    assert short.exit_code == 1 and "at least" in short.output
+    changed = _cli(app, "users", "password", "tove", input="ett helt nytt lösenord\n")
+    assert changed.exit_code == 0, changed.output
+    assert client.get("/api/v1/municipalities").status_code == 401  # the session ended
+    assert client.post("/login", data={"name": "tove", "password": PASSWORD}).status_code == 401
+    new = client.post("/login", data={"name": "tove", "password": "ett helt nytt lösenord"})
+    assert new.status_code == 302
+
+    def bearer(token: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return app.test_client().get("/api/v1/municipalities", headers=headers).status_code
+
+    forever = _cli(app, "users", "token", "tove").output.strip()
+    week = _cli(app, "users", "token", "tove", "--days", "7").output.strip()
+    assert _cli(app, "users", "token", "tove", "--days", "0").exit_code == 1
+    assert bearer(forever) == 200 and bearer(week) == 200
+
+    disabled = _cli(app, "users", "disable", "tove")
+    assert disabled.exit_code == 0, disabled.output
+    assert client.get("/api/v1/municipalities").status_code == 401
+    assert bearer(forever) == 401
+    again = app.test_client().post(
+        "/login", data={"name": "tove", "password": "ett helt nytt lösenord"}
+    )
+    assert again.status_code == 401
+    assert _cli(app, "users", "enable", "tove").exit_code == 0
+    assert bearer(forever) == 200
+
+    expired = _cli(app, "users", "expire-tokens", "tove", "--days", "0")
+    assert expired.exit_code == 0 and "2 token(s)" in expired.output
+    assert bearer(forever) == 401 and bearer(week) == 401
+    fresh = _cli(app, "users", "token", "tove").output.strip()
+    assert bearer(fresh) == 200
+    revoked = _cli(app, "users", "revoke-tokens", "tove")
+    assert revoked.exit_code == 0 and "Revoked 3 token(s)" in revoked.output
+    assert bearer(fresh) == 401
+    assert _cli(app, "users", "disable", "nobody").exit_code == 1
+
+
+def test_a_wrong_password_takes_as_long_for_an_unknown_name(app: Flask, make_user: Any) -> None:
+    """Both hash: the answer's time does not tell which names exist."""
+    make_user("kajsa", "viewer")
+    client = app.test_client()
+
+    def took(name: str) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            response = client.post("/login", data={"name": name, "password": "fel lösenord"})
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 401
+        return sorted(times)[2]
+
+    known, unknown = took("kajsa"), took("ingen-sadan")
+    assert 0.5 < unknown / known < 2, (known, unknown)
+
+
+def test_only_the_owner_an_editor_or_an_admin_change_a_scenario(
+    app: Flask, make_user: Any, db_session: Session
+) -> None:
+    clients = {}
+    for name, role in (("pia", "planner"), ("per", "planner"), ("erik", "editor")):
+        make_user(name, role)
+        clients[name] = app.test_client()
+        login(clients[name], name)
+    document = {"name": "Pias scenario", "parameters": {"food_minutes": 45}}
+    created = clients["pia"].post("/api/v1/scenarios", json=document)
+    assert created.status_code == 201
+    scenario_id = created.json["id"]
+    url = f"/api/v1/scenarios/{scenario_id}"
+
+    def audits() -> list[AuditLog]:
+        db_session.expire_all()
+        return list(
+            db_session.scalars(
+                select(AuditLog)
+                .where(AuditLog.table_name == "scenarios", AuditLog.row_id == str(scenario_id))
+                .order_by(AuditLog.id)
+            )
+        )
+
+    assert [(a.action, a.user_name) for a in audits()] == [("insert", "pia")]
+    refused = clients["per"].put(url, json=document | {"name": "Pers namn"})
+    assert refused.status_code == 403
+    assert clients["per"].get(url).json["name"] == "Pias scenario"
+    assert len(audits()) == 1
+    editor_page = clients["per"].get(f"/scenarios/{scenario_id}/edit").text
+    assert '"saveMethod": "POST"' in editor_page  # saving there makes his own copy
+
+    own = clients["pia"].put(url, json=document | {"name": "Pias nya namn"})
+    assert own.status_code == 200
+    by_editor = clients["erik"].put(url, json=document | {"name": "Redigerat"})
+    assert by_editor.status_code == 200
+    changes = audits()[1:]
+    assert [(a.action, a.user_name) for a in changes] == [("update", "pia"), ("update", "erik")]
+    assert changes[0].old["name"] == "Pias scenario" and changes[0].new["name"] == "Pias nya namn"
+    assert changes[1].new["name"] == "Redigerat"
