@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from psycopg import errors as pg_errors
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -77,6 +79,14 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": trouble.code, "message": trouble.message}), 503, headers
         return render_template("unavailable.html", message=trouble.message), 503, headers
+
+    @app.errorhandler(RedisConnectionError)
+    @app.errorhandler(RedisTimeoutError)
+    def _redis(err: Exception):  # type: ignore[no-untyped-def]
+        app.logger.warning("Redis trouble: %s", err)
+        return _domain(
+            Unavailable("the job queue (Redis) cannot be reached; try again in a minute")
+        )
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):  # type: ignore[no-untyped-def]

@@ -8,19 +8,42 @@ from functools import cache
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from resilience.config import Settings
+from resilience.errors import Unavailable
 
 RUN_TIMEOUT_S = 15 * 60
+# Redis down or unreachable: what every caller here may see, and must survive.
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
+# job_state() when Redis cannot be asked: no information, which is not "no such job".
+UNAVAILABLE = "unavailable"
 
 
 @cache
 def redis_connection(url: str) -> Redis:
-    return Redis.from_url(url)
+    # A connect timeout, so a request never hangs on a Redis that is gone; no read timeout,
+    # which would cut the workers' blocking waits for jobs.
+    return Redis.from_url(url, socket_connect_timeout=2)
+
+
+def queue_unavailable() -> Unavailable:
+    return Unavailable(
+        "the job queue (Redis) cannot be reached: nothing was started; try again in a minute"
+    )
+
+
+def check_queue(settings: Settings) -> None:
+    """Before anything is written for a job: a 503 (Unavailable) when Redis is down."""
+    try:
+        redis_connection(settings.redis_url).ping()
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
 
 
 def queue(settings: Settings) -> Queue:
@@ -59,6 +82,8 @@ def enqueue_run(settings: Settings, run_id: int) -> str:
         if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
             Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
             q.enqueue("workers.jobs.compute_run", run_id, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
     return job_id
 
 
@@ -68,9 +93,11 @@ def job_state(settings: Settings, job_id: str) -> str | None:
         job = Job.fetch(
             job_id, connection=redis_connection(settings.redis_url), serializer=JSONSerializer
         )
+        status = job.get_status(refresh=True)
     except NoSuchJobError:
         return None
-    status = job.get_status(refresh=True)
+    except REDIS_ERRORS:  # pages show the state stored in PostgreSQL meanwhile
+        return UNAVAILABLE
     return status.value if isinstance(status, JobStatus) else status
 
 
@@ -94,6 +121,8 @@ def enqueue_live(settings: Settings, fingerprint: str) -> str:
             Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
             with suppress(DuplicateJobError):  # another process re-enqueued it first
                 q.enqueue("workers.jobs.recalculate_live", fingerprint, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
     return job_id
 
 
@@ -161,6 +190,8 @@ def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) 
         if job_state(settings, export_id) in ("finished", "failed", "stopped", "canceled"):
             Job.fetch(export_id, connection=q.connection, serializer=JSONSerializer).delete()
             q.enqueue("workers.jobs.export_layers", export_id, request, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
     return export_id
 
 

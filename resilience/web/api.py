@@ -12,12 +12,12 @@ from sqlalchemy import select, text
 
 from resilience.crs import WGS84, parse_epsg
 from resilience.db import db
-from resilience.errors import BadInput, Forbidden
+from resilience.errors import BadInput, Forbidden, Unavailable
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
 from resilience.services import layers, run_layers, runs, scenario_layers
 from resilience.web.auth import require_role
-from workers.queue import enqueue_run, job_state, run_job_id
+from workers.queue import check_queue, enqueue_run, job_state, run_job_id
 
 bp = Blueprint("api", __name__)
 MAX_RUNS = 1000  # per /api/v1/runs answer
@@ -201,10 +201,17 @@ def copy_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/api/v1/scenarios/<int:scenario_id>/runs")
 @require_role("planner")
 def start_run(scenario_id: int):  # type: ignore[no-untyped-def]
+    settings = current_app.config["SETTINGS"]
     scenario = runs.get_scenario(db.session, scenario_id)
+    check_queue(settings)  # Redis down: 503, and no run that nothing would compute
     run = runs.start_run(db.session, scenario, user=current_user.name)
     db.session.commit()  # the job must find the row
-    enqueue_run(current_app.config["SETTINGS"], run.id)
+    try:
+        enqueue_run(settings, run.id)
+    except Unavailable:  # Redis went away just now: take the run back
+        db.session.delete(run)
+        db.session.commit()
+        raise
     return _run_json(run), 202, {"Location": url_for("api.run_status", run_id=run.id)}
 
 

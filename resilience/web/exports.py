@@ -30,13 +30,13 @@ from flask_login import current_user
 from geodata import exporters
 from resilience.config import Settings
 from resilience.db import db
-from resilience.errors import BadInput, NotFound, TooLarge
+from resilience.errors import BadInput, NotFound, TooLarge, Unavailable
 from resilience.i18n import gettext as _
 from resilience.models import CATEGORIES
 from resilience.services import exports
 from resilience.web.auth import require_role
 from resilience.web.scenario_pages import format_number, format_time
-from workers.queue import enqueue_export, job_state
+from workers.queue import check_queue, enqueue_export, job_state
 
 bp = Blueprint("exports", __name__)
 
@@ -198,12 +198,17 @@ def _record_json(record: dict[str, Any]) -> dict[str, Any]:
 def _start(req: exports.ExportRequest) -> dict[str, Any]:
     """A background export: reuse a live or finished one, or enqueue a new job."""
     settings = _settings()
+    check_queue(settings)  # Redis down: 503 before any record or audit row is written
     record, enqueue = exports.start_background(
         db.session, settings, req, _user(), lambda job_id: job_state(settings, job_id)
     )
     db.session.commit()  # the audit row; the record is on disk already
     if enqueue:
-        enqueue_export(settings, record["id"], req.to_dict())
+        try:
+            enqueue_export(settings, record["id"], req.to_dict())
+        except Unavailable:  # Redis went away just now: the record says so
+            exports.mark_failed(settings, record["id"], "the job queue (Redis) was down", False)
+            raise
     return record
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from geodata.loaders.warnings import WarningFormatError
 from resilience.db import db
-from resilience.errors import BadInput
+from resilience.errors import BadInput, Unavailable
 from resilience.models import LiveState, Run, WeatherWarning
 from resilience.services import warnings
 from resilience.services.layers import feature_collection, geometry_sql
@@ -69,7 +69,10 @@ def post_warning():  # type: ignore[no-untyped-def]
         raise BadInput(f"warning refused: {exc}") from exc
     db.session.commit()
     if result.recalculation:
-        enqueue_live(settings, result.recalculation)
+        try:
+            enqueue_live(settings, result.recalculation)
+        except Unavailable:  # stored; the scheduler's minute check enqueues it later
+            current_app.logger.warning("live recalculation not enqueued: Redis is down")
     return result.to_dict(), 202 if result.recalculation else 200
 
 
