@@ -9,7 +9,7 @@ from flask import Flask, g, jsonify, render_template, request
 from psycopg import errors as pg_errors
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -79,6 +79,17 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": trouble.code, "message": trouble.message}), 503, headers
         return render_template("unavailable.html", message=trouble.message), 503, headers
+
+    @app.errorhandler(DataError)
+    def _data(err: DataError):  # type: ignore[no-untyped-def]
+        # A value PostgreSQL cannot store (a NUL character in text, a number out of range):
+        # the request's fault, and its transaction is rolled back, so nothing is written.
+        from resilience.db import db
+
+        app.logger.info("refused a value: %s", err.orig)
+        with suppress(Exception):
+            db.session.rollback()
+        return _domain(BadInput(f"a value cannot be stored: {err.orig}"))
 
     @app.errorhandler(RedisConnectionError)
     @app.errorhandler(RedisTimeoutError)

@@ -482,3 +482,28 @@ def test_only_the_owner_an_editor_or_an_admin_change_a_scenario(
     assert [(a.action, a.user_name) for a in changes] == [("update", "pia"), ("update", "erik")]
     assert changes[0].old["name"] == "Pias scenario" and changes[0].new["name"] == "Pias nya namn"
     assert changes[1].new["name"] == "Redigerat"
+
+
+def test_a_nul_character_anywhere_is_a_400_and_writes_nothing(
+    app: Flask, make_user: Any, db_session: Session
+) -> None:
+    from resilience.models import Scenario
+
+    small_county(db_session)
+    make_user("nora", "editor")
+    client = app.test_client()
+    login(client, "nora")
+    scenario = client.post("/api/v1/scenarios", json={"name": "Noll\u0000tecken"})
+    assert scenario.status_code == 400, scenario.text
+    assert db_session.scalar(select(func.count()).select_from(Scenario)) == 0
+    warning = ibww(ibww_area(level="RED"))
+    warning[0]["event"]["sv"] = "Vind\u0000"
+    posted = client.post("/api/v1/warnings", json=warning)
+    assert posted.status_code == 400, posted.text
+    assert db_session.scalar(select(func.count()).select_from(WeatherWarning)) == 0
+    checked = upload(client, geojson([site("n1", IN_2401)]), source="källa\u0000")
+    assert checked.status_code in (200, 400), checked.text
+    if checked.status_code == 200:
+        confirmed = client.post(f"/api/v1/uploads/{checked.json['id']}/confirm")
+        assert confirmed.status_code == 400, confirmed.text
+    assert db_session.scalar(select(func.count()).select_from(Site)) == 5
