@@ -20,6 +20,7 @@ from resilience.services import exports, runs, warnings
 from workers.queue import RUN_TIMEOUT_S, enqueue_live, job_state, run_job_id
 
 log = logging.getLogger(__name__)
+LOST_RUN_S = 60
 
 
 @cache
@@ -181,6 +182,9 @@ def sweep_runs() -> list[int]:
                 run.id: job_state(settings, run_job_id(run.id))
                 for run in runs.unfinished_runs(session)
             }
-            # Live runs are computed inside their recalculation job, not under run-<id>:
-            # wait out the job timeout before calling a missing job lost.
-            return runs.fail_lost(session, states, lost_after_s=RUN_TIMEOUT_S + 60)
+            # A run's job is enqueued right after its row is committed: a minute without one
+            # means Redis lost it. Live runs are computed inside their recalculation job,
+            # not under run-<id>: wait out the job timeout before calling them lost.
+            return runs.fail_lost(
+                session, states, lost_after_s=LOST_RUN_S, live_lost_after_s=RUN_TIMEOUT_S + 60
+            )

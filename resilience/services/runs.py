@@ -335,10 +335,13 @@ def fail_lost(
     job_states: dict[int, str | None],
     lost_after_s: float,
     now: datetime | None = None,
+    live_lost_after_s: float | None = None,
 ) -> list[int]:
     """Mark failed, with the reason, the unfinished runs whose job died (a killed work horse
-    cannot say so itself) or vanished long ago (Redis lost it). `job_states` maps run id to
-    RQ's state of its job. Returns the ids marked."""
+    cannot say so itself) or vanished (Redis lost it): `lost_after_s` after the run was made,
+    or `live_lost_after_s` for live runs, which are computed inside their recalculation job
+    and have no job of their own. `job_states` maps run id to RQ's state of its job (None:
+    no such job). Returns the ids marked."""
     now = now or datetime.now(UTC)
     marked = []
     for run in unfinished_runs(session):
@@ -347,7 +350,10 @@ def fail_lost(
         state = job_states[run.id]
         error = reconcile(run, state)
         age = (now - run.created_at).total_seconds() if run.created_at else 0.0
-        if error is None and state is None and age > lost_after_s:
+        limit = lost_after_s
+        if live_lost_after_s is not None and session.get(Scenario, run.scenario_id).kind == "live":
+            limit = live_lost_after_s
+        if error is None and state is None and age > limit:
             error = "the run's job was lost (was Redis restarted?); start the run again"
         if error:
             run.status, run.error = "failed", error
