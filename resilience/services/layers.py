@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from resilience.crs import SWEREF_DOMAIN, SWEREF_DOMAIN_M
 from resilience.errors import BadInput, NotFound
-from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM, WGS84
 
 MAX_FEATURES = 50_000
 MUNICIPALITY_CODE = re.compile(r"[0-9]{4}")  # kommunkod, as stored (String(4))
@@ -27,7 +27,7 @@ _SITE_COLUMNS = ", ".join(
         "s.source_id",
         "s.municipality_code",
         "m.name AS municipality_name",
-        "s.owner",
+        *(f"s.{n}" for n in SITE_TEXTS),
         "s.attributes",
         *(f"s.{n}" for n in SITE_NUMBERS),
     )
