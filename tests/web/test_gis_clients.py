@@ -24,6 +24,8 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from owslib.ogcapi.features import Features
+from owslib.util import Authentication
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
@@ -381,3 +383,14 @@ def test_gzip_when_the_client_accepts_it(
         timeout=60,
     )
     assert export.status_code == 200 and "Content-Encoding" not in export.headers
+
+
+def test_owslib_with_basic_auth(live_server: str, committed: Session, make_token: Any) -> None:
+    _load(committed)
+    token = make_token("viewer")
+    api = Features(f"{live_server}/ogc", auth=Authentication(NAME, token))
+    assert sorted(api.feature_collections()) == sorted(COUNTS)
+    items = api.collection_items("latest-run-sites", limit=10)
+    assert items["numberMatched"] == COUNTS["latest-run-sites"]
+    with pytest.raises(RuntimeError, match="unauthorized"):  # the login password: refused
+        Features(f"{live_server}/ogc", auth=Authentication(NAME, PASSWORD)).feature_collections()
