@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from resilience.web import (
         api,
         auth,
+        compression,
         energy_pages,
         formatting,
         i18n,
@@ -57,5 +58,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(ogc_bp)  # OGC API - Features under /ogc
     app.register_blueprint(exports_bp)  # GIS exports: /exports, /api/v1/exports
     warnings.init_app(app)
+    compression.init_app(app)
     cli.init_app(app)
     return app

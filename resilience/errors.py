@@ -114,5 +114,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):  # type: ignore[no-untyped-def]
         if _wants_json():
             name = (err.name or "error").lower().replace(" ", "_")
-            return jsonify({"error": name, "message": err.description}), err.code
+            # Keep the exception's own headers (a 405's Allow), not its HTML media type.
+            headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+            return jsonify({"error": name, "message": err.description}), err.code, headers
         return render_template("error.html", status=err.code, message=err.description), err.code
