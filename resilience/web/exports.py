@@ -174,7 +174,8 @@ def _start(req: exports.ExportRequest) -> dict[str, Any]:
         try:
             enqueue_export(settings, record["id"], req.to_dict())
         except Unavailable:  # Redis went away just now: the record says so
-            exports.mark_failed(settings, record["id"], "the job queue (Redis) was down", False)
+            exports.mark_failed(db.session, record["id"], "the job queue (Redis) was down", False)
+            db.session.commit()
             raise
     return record
 
