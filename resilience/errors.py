@@ -76,7 +76,7 @@ def register_error_handlers(app: Flask) -> None:
         with suppress(Exception):  # the connection may be gone: nothing to roll back
             db.session.rollback()
         # Flask-Login would load the user again for the template, from the same database.
-        g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]  # set by Flask-Login
         trouble = database_trouble(err)
         headers = {"Retry-After": "30"}
         if _wants_json():

@@ -137,7 +137,7 @@ def _editor(scenario: Scenario | None) -> ResponseReturnValue:
         "saveUrl": (
             url_for("api.create_scenario")
             if as_new
-            else url_for("api.update_scenario", scenario_id=scenario.id)  # type: ignore[union-attr]
+            else url_for("api.update_scenario", scenario_id=scenario.id)  # type: ignore[union-attr]  # not new: one
         ),
         "saveMethod": "POST" if as_new else "PUT",
         "updateUrl": _prefix(url_for("api.update_scenario", scenario_id=0)),
@@ -224,7 +224,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
         status=status,
         error=error,
         finished=finished,
-        rows=run_reports.area_rows(run.summary) if finished else None,  # type: ignore[arg-type]
+        rows=run_reports.area_rows(run.summary) if finished else None,  # type: ignore[arg-type]  # finished: a summary
         facts=scenario_facts(run.scenario_snapshot),
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
