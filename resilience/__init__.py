@@ -24,9 +24,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.production,
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False  # å, ä, ö as themselves
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's; å, ä, ö as themselves
     if settings.behind_proxy:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]  # Flask documents this
 
     from resilience import cli, errors
     from resilience.db import db

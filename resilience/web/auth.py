@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
@@ -123,7 +124,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         user = users.authenticate(
@@ -137,7 +138,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     # Server-side: the cookie is worthless from now on, even replayed (every session of the
     # user ends, on every device).
     user = db.session.get(User, current_user.id) if current_user.is_authenticated else None
@@ -152,7 +153,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
     @app.before_request
-    def _require_login():  # type: ignore[no-untyped-def]
+    def _require_login() -> ResponseReturnValue | None:
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         if request.path.startswith(("/api/", "/ogc")):
