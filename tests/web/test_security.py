@@ -303,9 +303,15 @@ FORMULA = '=HYPERLINK("http://evil.example","klicka")'
 
 
 def _csv_rows(body: bytes) -> list[dict[str, str]]:
+    """The rows of a CSV export: a zip with GDAL's side files (layers), or a bare CSV."""
     import csv
     import io
+    import zipfile
 
+    if body.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            [name] = [n for n in archive.namelist() if n.endswith(".csv")]
+            body = archive.read(name)
     return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
