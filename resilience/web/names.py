@@ -143,6 +143,14 @@ NAMES: dict[str, dict[str, str]] = {
         "residents_unpowered": N_("Residents without power"),
         "resident_hours_unpowered": N_("Resident-hours without power"),
         "generators_assigned": N_("Generators assigned"),
+        "care_sites_cold": N_("Care sites cold"),
+        "residents_cold": N_("Residents in cold buildings"),
+        "resident_hours_cold": N_("Resident-hours cold"),
+        "shelters_cold": N_("Warm shelters cold"),
+        "food_stock_days": N_("Food stock, days"),
+        "food_stock_days_baseline": N_("Food stock, days normally"),
+        "food_stock_deficit_person_days": N_("Short of the target, person-days"),
+        "food_sites_stock_unknown": N_("Food sites with unknown stock"),
     },
     # Export layers: the map's, and a run's.
     "layer": {
@@ -158,6 +166,7 @@ NAMES: dict[str, dict[str, str]] = {
         "cells": N_("Grid cells with travel times"),
         "municipalities": N_("Summary per municipality"),
         "gaps": N_("Gap areas per service"),
+        "timeline": N_("Timeline per hour"),
     },
     # How an export was delivered (the export log).
     "export_mode": {
