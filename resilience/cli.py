@@ -186,7 +186,13 @@ def import_sites(
     _import(
         "sites",
         file,
-        lambda: read_sites(file, crs, profile=profile, defaults=defaults),
+        lambda: read_sites(
+            file,
+            crs,
+            profile=profile,
+            defaults=defaults,
+            stored_plants=imports.stored_plants(db.session),
+        ),
         imports.import_sites,
         source,
     )
@@ -350,7 +356,9 @@ def import_energy(
     from resilience.services import energy as energy_service
 
     readers = {
-        "register": lambda: read_register(file, crs, layer=layer),
+        "register": lambda: read_register(
+            file, crs, layer=layer, stored_plants=imports.stored_plants(db.session)
+        ),
         "measures": lambda: read_measures(file, layer=layer),
         "readings": lambda: read_readings(file, layer=layer),
     }

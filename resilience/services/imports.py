@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
 from resilience.models import DataImport, Municipality, PopulationCell, Site
-from resilience.vocabulary import SITE_NUMBERS, SWEREF99TM
+from resilience.vocabulary import DISTRICT_HEATING_PLANT, SITE_NUMBERS, SWEREF99TM
 
 BATCH = 2000
 
@@ -167,6 +167,8 @@ def site_row(r: SiteRecord, default_source: str) -> dict:
         "source_id": r.source_id,
         "geom": _ewkb(shapely.Point(r.x, r.y)),
         "owner": r.owner,
+        "heating": r.heating,
+        "heat_plant": r.heat_plant,
         "attributes": r.attributes,
     }
     row.update({k: r.numbers.get(k) for k in SITE_NUMBERS})
@@ -186,6 +188,14 @@ def import_sites(
     summary = ImportSummary("sites", ins, upd)
     record_import(session, "sites", source, filename, summary, user)
     return summary
+
+
+def stored_plants(session: Session) -> frozenset[str]:
+    """The source_ids of the district heating plants stored, which a heat_plant may name."""
+    query = select(Site.source_id).where(
+        Site.category == "utility", Site.kind == DISTRICT_HEATING_PLANT
+    )
+    return frozenset(session.scalars(query))
 
 
 def database_is_empty(session: Session) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from resilience.errors import BadInput, NotFound
-from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM, WGS84
 
 MAX_FEATURES = 50_000
 _SITE_COLUMNS = ", ".join(
@@ -23,7 +23,7 @@ _SITE_COLUMNS = ", ".join(
         "s.source_id",
         "s.municipality_code",
         "m.name AS municipality_name",
-        "s.owner",
+        *(f"s.{n}" for n in SITE_TEXTS),
         "s.attributes",
         *(f"s.{n}" for n in SITE_NUMBERS),
     )

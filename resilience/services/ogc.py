@@ -86,7 +86,7 @@ def parse_crs(value: str | None, name: str = "crs") -> Crs:
 @dataclass(frozen=True)
 class Collection:
     id: str
-    view: str  # a view of migration 0005: `id`, properties, `geom` (EPSG:3006)
+    view: str  # a view of migration 0005 (sites: 0008): `id`, properties, `geom` (EPSG:3006)
     title: str
     description: str
     geometry: str  # the GeoJSON type of every feature's geometry
@@ -148,6 +148,14 @@ COLLECTIONS: dict[str, Collection] = {
             "Point",
         ),
         Collection(
+            "sites-utility",
+            "ogc_sites_utility",
+            "Fjärrvärmeverk",
+            "District heating plants: the care, food and energy sites whose heat_plant is a"
+            f" plant's source_id depend on its power for their heat. {_SITES}",
+            "Point",
+        ),
+        Collection(
             "latest-run-sites",
             "ogc_latest_run_sites",
             "Senaste körningen: platser",
@@ -155,7 +163,7 @@ COLLECTIONS: dict[str, Collection] = {
             " partial, none), hours without power before and after generator dispatch, the"
             " assigned generator and its arrival in hours.",
             "Point",
-            within=("sites-care", "sites-power", "sites-food", "sites-energy"),
+            within=("sites-care", "sites-power", "sites-food", "sites-energy", "sites-utility"),
         ),
         Collection(
             "latest-run-cells",

@@ -32,6 +32,7 @@ from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput, DomainError, NotFound
 from resilience.services import energy as service
+from resilience.services import imports
 from resilience.vocabulary import WGS84
 from resilience.web import charts, names
 from resilience.web.auth import require_role
@@ -574,7 +575,8 @@ def _read_upload(kind: str, data: bytes, filename: str, crs: str | None, layer: 
     if suffix not in ("csv", "txt", "gpkg", "geojson", "json"):
         raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."))
     if kind == "register":
-        return read_register(data, crs or None, layer=layer or None)
+        plants = imports.stored_plants(db.session)
+        return read_register(data, crs or None, layer=layer or None, stored_plants=plants)
     if kind == "measures":
         return read_measures(data, layer=layer or None)
     return read_readings(data, layer=layer or None)

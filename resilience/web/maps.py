@@ -23,7 +23,10 @@ CATEGORY_COLORS = {
     "power": "#f77f00",
     "food": "#2a9d8f",
     "energy": "#6a4c93",
+    "utility": "#e9c46a",
 }
+# Heat plants are few and many buildings depend on them: drawn larger, with a dark ring.
+CATEGORY_MARKERS = {"utility": "plant"}
 
 
 class JsInit(MacroElement):
@@ -81,7 +84,10 @@ def overview_map(settings: Settings) -> folium.Map:
             "warnings": url_for("warnings.list_warnings"),
             "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
         },
-        "categories": {c: {"color": color} for c, color in CATEGORY_COLORS.items()},
+        "categories": {
+            c: {"color": color, "marker": CATEGORY_MARKERS.get(c, "dot")}
+            for c, color in CATEGORY_COLORS.items()
+        },
         "siteNumbers": list(SITE_NUMBERS),
         # Every layer for GIS in one click (web/exports.py); the export page has the choices.
         "exports": {

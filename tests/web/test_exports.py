@@ -36,7 +36,7 @@ from tests.workers.test_run_e2e import _worker
 from workers.queue import queue
 
 TODAY = exports.today().isoformat()
-SITE_LAYERS = ["vard", "reservkraft", "livsmedel", "energi"]
+SITE_LAYERS = ["vard", "reservkraft", "livsmedel", "energi", "fjarrvarme"]
 
 
 @pytest.fixture
@@ -85,6 +85,7 @@ def test_all_layers_as_one_geopackage(
         ["reservkraft", "Point"],
         ["livsmedel", "Point"],
         ["energi", "Point"],
+        ["fjarrvarme", "Point"],
     ]
     counts = {
         name: pyogrio.read_info(path, layer=name)["features"]
@@ -97,6 +98,7 @@ def test_all_layers_as_one_geopackage(
         "reservkraft": 1,
         "livsmedel": 2,
         "energi": 1,
+        "fjarrvarme": 0,
     }
     for name in counts:
         assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
@@ -105,6 +107,15 @@ def test_all_layers_as_one_geopackage(
     assert types["id"] == "OFTInteger" and types["name"] == "OFTString"
     assert types["residents"] == "OFTInteger" and types["backup_kw"] == "OFTReal"
     assert "capacity_kw" not in types  # the care layer has the care attributes
+    assert types["heating"] == types["heat_plant"] == "OFTString"
+    assert types["thermal_time_constant_hours"] == "OFTReal"
+    food_types = pyogrio.read_info(path, layer="livsmedel")["fields"]
+    assert "stock_person_days" in food_types and "thermal_time_constant_hours" not in food_types
+    plant_fields = pyogrio.read_info(path, layer="fjarrvarme")["fields"]
+    assert {"critical_load_kw", "backup_kw", "fuel_hours"} <= set(plant_fields)
+    assert pyogrio.read_info(path, layer="fjarrvarme")["layer_metadata"]["IDENTIFIER"] == (
+        "Fjärrvärmeverk"
+    )
     assert care["layer_metadata"]["IDENTIFIER"] == "Vård och omsorg"
     assert _values(path, "vard")["name"] == ["Björkgårdens äldreboende"]
     assert _values(path, "vard")["municipality_name"] == ["Åbacka"]
@@ -128,7 +139,7 @@ def test_the_geopackage_in_ogrinfo(
         ["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True, check=True
     )
     assert "Warning" not in done.stderr
-    assert done.stdout.count('ID["EPSG",3006]') == 6
+    assert done.stdout.count('ID["EPSG",3006]') == 7
     for layer in ("kommuner", "befolkning", *SITE_LAYERS):
         assert f"Layer name: {layer}" in done.stdout
     assert "shelter_capacity: Integer" in done.stdout and "population: Integer64" in done.stdout
@@ -154,6 +165,7 @@ def test_wgs84_and_a_municipality(
         "reservkraft": 0,
         "livsmedel": 0,
         "energi": 1,
+        "fjarrvarme": 0,
     }
 
 
