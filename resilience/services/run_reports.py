@@ -290,6 +290,7 @@ class SituationReport:
     worst: list[dict[str, Any]]
     food: list[FoodRow]
     duration_hours: float
+    timeline: dict[str, Any]
 
 
 def situation_report(session: Session, run: Run) -> SituationReport:
@@ -298,12 +299,13 @@ def situation_report(session: Session, run: Run) -> SituationReport:
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
     sites = care_sites(session, run.id)
     scenario = session.get(Scenario, run.scenario_id)
+    timeline = timeline_document(session, run.id)
     return SituationReport(
         run=run,
         live=scenario is not None and scenario.kind == "live",
         warnings=report_warnings(session, run),
         county=summary["county"],
-        at_hours=at_hours(timeline_document(session, run.id), duration),
+        at_hours=at_hours(timeline, duration),
         first_cold=[s for s in sites if s["first_cold_hour"] is not None][:REPORT_CARE_SITES],
         generators=sorted(
             (s for s in sites if s["generator_name"]),
@@ -312,4 +314,5 @@ def situation_report(session: Session, run: Run) -> SituationReport:
         worst=worst_municipalities(summary),
         food=food_rows(summary),
         duration_hours=duration,
+        timeline=timeline,
     )

@@ -103,12 +103,20 @@ NAMES: dict[str, dict[str, str]] = {
         "loading data": N_("loading data"),
         "power status": N_("power status"),
         "generators": N_("generators"),
+        "heat": N_("heat"),
         "snow zones": N_("snow zones"),
         "travel times": N_("travel times"),
         "summaries": N_("summaries"),
         "storing results": N_("storing results"),
         "waiting to retry": N_("waiting to retry"),
         "done": N_("done"),
+    },
+    # A site's power status in a run (coverage-model.md, step 1).
+    "power_status": {
+        "grid": N_("grid"),
+        "backup": N_("own backup"),
+        "partial": N_("partly without power"),
+        "none": N_("without power"),
     },
     "service": {
         "food": N_("food"),
