@@ -113,6 +113,14 @@ def load_demo(if_empty: bool) -> None:
     click.echo("Loaded the built-in Västerbotten data set.")
 
 
+def _stored_plants() -> frozenset[str]:
+    """The district heating plants a file's heat_plant may name; the read's transaction is
+    ended, so the import begins its own."""
+    plants = imports.stored_plants(db.session)
+    db.session.rollback()
+    return plants
+
+
 def _import(kind: str, path: Path, records_and_meta, writer, source: str | None) -> None:  # type: ignore[no-untyped-def]
     session = db.session
     try:
@@ -191,7 +199,7 @@ def import_sites(
             crs,
             profile=profile,
             defaults=defaults,
-            stored_plants=imports.stored_plants(db.session),
+            stored_plants=_stored_plants(),
         ),
         imports.import_sites,
         source,
@@ -356,9 +364,7 @@ def import_energy(
     from resilience.services import energy as energy_service
 
     readers = {
-        "register": lambda: read_register(
-            file, crs, layer=layer, stored_plants=imports.stored_plants(db.session)
-        ),
+        "register": lambda: read_register(file, crs, layer=layer, stored_plants=_stored_plants()),
         "measures": lambda: read_measures(file, layer=layer),
         "readings": lambda: read_readings(file, layer=layer),
     }

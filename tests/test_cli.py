@@ -120,7 +120,16 @@ def test_demo_population_sums_to_scb_per_municipality(app: Flask, db_session: Se
     categories = dict(
         db_session.execute(select(Site.category, func.count()).group_by(Site.category)).all()
     )
-    assert set(categories) == {"care", "power", "food", "energy"}
+    assert set(categories) == {"care", "power", "food", "energy", "utility"}
+    dangling = db_session.scalar(
+        select(func.count())
+        .select_from(Site)
+        .where(
+            Site.heat_plant.is_not(None),
+            Site.heat_plant.not_in(select(Site.source_id).where(Site.category == "utility")),
+        )
+    )
+    assert dangling == 0
     outside = db_session.scalar(
         select(func.count()).select_from(Site).where(Site.municipality_code.is_(None))
     )
