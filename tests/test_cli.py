@@ -159,3 +159,7 @@ def test_scenario_run_prints_the_v2_document(
     home = next(s for s in document["sites"] if s["source_id"] == "care-2")
     assert home["heat_plant_source_id"] == "dh-1" and home["first_cold_hour"] > 7
     assert _count(db_session, Run) == 0  # computed in process, nothing stored
+    summary = _cli(app, "scenario", "run", str(path))
+    assert summary.exit_code == 0, summary.output
+    assert "Kalla vårdplatser: 1 (25 boende)" in summary.output
+    assert "livsmedelslager: 9.8 dagar" in summary.output  # 2,000 person-days / 205 people
