@@ -108,7 +108,8 @@ def test_scrub_the_dava_scenario_to_hour_20(
     left, width = float(svg.get_attribute("data-left")), float(svg.get_attribute("data-width"))
     assert float(line.get_attribute("x1")) == pytest.approx(left + width * HOUR / 48)
     if os.environ.get("SCREENSHOT_DIR"):
-        browser.set_window_size(1400, 2200)
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(1400, min(int(height) + 100, 6000))
         browser.save_screenshot(str(Path(os.environ["SCREENSHOT_DIR"]) / "run_page_hour20.png"))
 
     # Play moves on by itself; a second click pauses.
