@@ -5,9 +5,9 @@ The analysis, the ORM (and its CHECK constraints), the energy figures, the loade
 exporters all import from here. Pure: standard library only, so that the analysis and the
 loaders can use it without SQLAlchemy or Flask.
 
-Adding a category, a kind or a numeric field is one edit in the tables below; a category or
-an owner also needs an Alembic migration for its CHECK constraint, and a numeric field its
-column on resilience.models.Site (and in a migration).
+Adding a category, a kind or a numeric field is one edit in the tables below; a category, an
+owner or a heating source also needs an Alembic migration for its CHECK constraint, and a
+numeric or text field its column on resilience.models.Site (and in a migration).
 """
 
 from __future__ import annotations

@@ -812,3 +812,22 @@ def test_geopackage_v2_fields(tmp_path: Path) -> None:
     assert plant_record.category == "utility" and plant_record.numbers["fuel_hours"] == 24
     assert (school.heating, school.heat_plant) == ("district_heating", "dh")
     assert school.numbers["thermal_time_constant_hours"] == 60
+
+
+def test_osm_heat_plants_are_utility_sites_and_other_plants_skipped() -> None:
+    x, y = UMEA_LONLAT
+    text = collection(
+        [
+            feature(point(x, y), osm_id=1, osm_type="way", name="Dåva kraftvärmeverk",
+                    power="plant", **{"plant:output:hot_water": "yes",
+                                      "plant:output:electricity": "yes"}),
+            feature(point(x, y), osm_id=2, name="Stornorrfors", power="plant",
+                    **{"plant:source": "hydro"}),
+        ]
+    ).encode()  # fmt: skip
+    result = read_sites(text, profile="osm")
+    [plant_record] = result.records
+    assert (plant_record.category, plant_record.kind) == ("utility", "district_heating_plant")
+    assert plant_record.source_id == "osm-way-1"
+    [skipped] = result.skipped
+    assert skipped.field == "power" and "power=plant has no mapping" in skipped.message
