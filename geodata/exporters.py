@@ -14,7 +14,9 @@ What each format gets:
   per layer; several layers come as a zip of one `.geojson` each.
 - CSV (`csv`): UTF-8 with a byte order mark (so Excel shows å, ä, ö), comma-separated,
   geometry either as a first column `WKT` or as two first columns `X`, `Y` (the point, or a
-  polygon's centroid); empty cells are nulls, booleans 1/0. Several layers: a zip.
+  polygon's centroid); empty cells are nulls, booleans 1/0. Several layers: a zip. A text
+  cell that a spreadsheet would take for a formula (it starts with = + - @, a tab or a
+  carriage return) gets a leading apostrophe (`csv_safe`); numbers stay numbers.
 - Shapefile (`shp`): always a zip, one `.shp/.shx/.dbf/.prj/.cpg` set per layer, the `.cpg`
   saying UTF-8. DBF field names are at most 10 characters: every field names its Shapefile
   name (`Field.dbf`), and the zip carries `field_names.csv`, the mapping from the full
@@ -247,6 +249,38 @@ def _centroids(batch: pa.RecordBatch) -> pa.RecordBatch:
     return batch.set_column(index, GEOMETRY, wkb)
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (OWASP, "CSV injection"): text is prefixed with an apostrophe, which they show as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell for a CSV file opened in a spreadsheet: text that would start a formula gets a
+    leading apostrophe; anything else (numbers, -5 included) is returned as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_safe_batch(schema: LayerSchema) -> Any:
+    """A function that applies csv_safe to the text columns of a batch."""
+    text_columns = [i for i, f in enumerate(schema.fields) if f.type == "text"]
+    pattern = "^[" + re.escape("".join(_FORMULA_START)) + "]"
+
+    def convert(batch: pa.RecordBatch) -> pa.RecordBatch:
+        for i in text_columns:
+            column = batch.column(i)
+            formula = pc.fill_null(pc.match_substring_regex(column, pattern), False)
+            if pc.any(formula).as_py():
+                quoted = pc.binary_join_element_wise("'", column, "")
+                batch = batch.set_column(
+                    i, batch.schema.field(i), pc.if_else(formula, quoted, column)
+                )
+        return batch
+
+    return convert
+
+
 def write_csv_file(path: Path, layer: Layer, crs: int, geometry: str = "wkt") -> Path:
     """One layer as CSV with the geometry as WKT, or as X, Y (see the module docstring)."""
     if geometry not in CSV_GEOMETRIES:
@@ -256,6 +290,7 @@ def write_csv_file(path: Path, layer: Layer, crs: int, geometry: str = "wkt") ->
     geometry_type = s.geometry_type
     if geometry == "xy" and geometry_type != "Point":
         batches, geometry_type = _map_batches(batches, _centroids), "Point"
+    batches = _map_batches(batches, _csv_safe_batch(s))
     _write_layer(
         path,
         "CSV",

@@ -7,7 +7,9 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
@@ -229,16 +231,69 @@ def users_create(name: str, role: str, municipality: str | None) -> None:
 
 @users_cli.command("token")
 @click.argument("name")
-def users_token(name: str) -> None:
+@click.option("--days", type=int, help="Expire the token after this many days (default: never).")
+def users_token(name: str, days: int | None) -> None:
     """Create an API token for NAME (use as `Authorization: Bearer TOKEN`)."""
     session = db.session
     try:
         with session.begin():
-            token = users.create_token(session, name)
+            token = users.create_token(session, name, days)
     except DomainError as err:
         _fail(err)
         return
     click.echo(token)
+
+
+def _change(what: Callable[[Any], object], done: str) -> None:
+    """Run a change to accounts in one transaction; a DomainError is the command's error."""
+    session = db.session
+    try:
+        with session.begin():
+            result = what(session)
+    except DomainError as err:
+        _fail(err)
+        return
+    click.echo(done.format(result=result))
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("name")
+def users_revoke_tokens(name: str) -> None:
+    """Delete every API token of NAME: they stop working at once."""
+    _change(lambda s: users.revoke_tokens(s, name), f"Revoked {{result}} token(s) of {name}.")
+
+
+@users_cli.command("expire-tokens")
+@click.argument("name")
+@click.option("--days", type=click.IntRange(min=0), default=0, show_default=True)
+def users_expire_tokens(name: str, days: int) -> None:
+    """Make NAME's API tokens expire in DAYS days (0: now), unless they do sooner."""
+    _change(
+        lambda s: users.expire_tokens(s, name, days),
+        f"{{result}} token(s) of {name} expire in {days} day(s).",
+    )
+
+
+@users_cli.command("password")
+@click.argument("name")
+def users_password(name: str) -> None:
+    """Set NAME's password (stdin when not a terminal); their sessions end."""
+    password = _read_password()
+    _change(lambda s: users.set_password(s, name, password), f"New password set for {name}.")
+
+
+@users_cli.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """NAME can no longer log in; their sessions end and their tokens stop working."""
+    _change(lambda s: users.set_disabled(s, name, True), f"Disabled {name}.")
+
+
+@users_cli.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    """Let a disabled user log in again (their tokens work again unless revoked)."""
+    _change(lambda s: users.set_disabled(s, name, False), f"Enabled {name}.")
 
 
 @users_cli.command("ensure-admin")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, BIT, JSONB
@@ -123,6 +124,9 @@ class User(Base):
         String(4), ForeignKey("municipalities.code", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # In every session cookie: logout or a new password raises it, ending every session.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ApiToken(Base):
@@ -135,6 +139,7 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DataImport(Base):
@@ -344,6 +349,8 @@ class WeatherWarning(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # SMHI polls in a row that did not list it: an all-clear needs two (POLLS_TO_END).
+    missed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LiveState(Base):
@@ -352,7 +359,8 @@ class LiveState(Base):
     __tablename__ = "live_states"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: the county may return to a state (a warning in force again).
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     warning_ids: Mapped[list[int]] = mapped_column(JSONB)
     scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))

@@ -8,7 +8,7 @@ column here, so there is one place for it. The OGC site views of 0005 list their
 so they are recreated with the new ones, plus `ogc_sites_utility`.
 
 Revision ID: 0008
-Revises: 0006 (re-chained by the integrator after 0006 and 0007)
+Revises: 0005 (re-chained by the integrator after 0006 and 0007)
 Create Date: 2026-12-02 01:30:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
+from geodata import exporters
 from geodata.loaders.energy import BuildingRef, MeasureRecord, ReadingRecord, parse_date
 from geodata.loaders.fields import FieldError, is_blank, label
 from geodata.loaders.fields import number as parse_number
@@ -328,7 +329,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else exporters.csv_safe(v) for v in row])
     return out.getvalue()
 
 

@@ -34,6 +34,7 @@ from resilience.crs import parse_epsg
 from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
 from resilience.models import AuditLog, Export, ExportChunk, Municipality, Run
+from resilience.services.layers import municipality_code
 from resilience.vocabulary import (
     CATEGORIES,
     CATEGORY,
@@ -492,7 +493,7 @@ class ExportRequest:
         geometry = str(values.get("geometry") or "wkt").lower()
         if geometry not in exporters.CSV_GEOMETRIES:
             raise BadInput("geometry (CSV) must be wkt or xy")
-        municipality = str(values.get("municipality") or "").strip() or None
+        municipality = municipality_code(str(values.get("municipality") or ""))
         return cls(fmt, crs, layers, run_id, municipality, category, geometry)
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from resilience.crs import SWEREF_DOMAIN
 from resilience.errors import BadInput, NotFound
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -32,6 +33,7 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 )
 DEFAULT_LIMIT = 100
+MAX_BIGINT = 2**63 - 1
 MAX_LIMIT = 10_000
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -65,10 +67,6 @@ SWEREF = Crs(
     aliases=("EPSG:3006", "[EPSG:3006]", "urn:ogc:def:crs:EPSG::3006"),
 )
 CRSES = (CRS84, SWEREF)
-# A CRS84 box is clipped to this before it is transformed: SWEREF 99 TM is undefined far
-# from Sweden (a whole-world box would fail). The importers accept only geometries within
-# EPSG:3006's area of use (10.03-24.17 E, 54.96-69.07 N); this is that with a wide margin.
-SWEREF_DOMAIN = (0.0, 50.0, 35.0, 75.0)
 
 
 def parse_crs(value: str | None, name: str = "crs") -> Crs:
@@ -228,7 +226,9 @@ def check_parameters(args: Mapping[str, str], allowed: frozenset[str]) -> None:
         raise BadInput(f"f={f} is not offered; this service speaks JSON only (f=json)")
 
 
-def _whole(args: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+def _whole(
+    args: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None
+) -> int:
     value = args.get(name)
     if value is None or value == "":
         return default
@@ -238,6 +238,8 @@ def _whole(args: Mapping[str, str], name: str, default: int, minimum: int) -> in
         raise BadInput(f"{name} must be a whole number") from None
     if number < minimum:
         raise BadInput(f"{name} must be at least {minimum}")
+    if maximum is not None and number > maximum:
+        raise BadInput(f"{name} must be at most {maximum}")
     return number
 
 
@@ -273,7 +275,7 @@ def parse_items_query(args: Mapping[str, str]) -> ItemsQuery:
     )
     return ItemsQuery(
         limit=min(_whole(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT),
-        offset=_whole(args, "offset", 0, 0),
+        offset=_whole(args, "offset", 0, 0, MAX_BIGINT),  # PostgreSQL's OFFSET is a bigint
         bbox=bbox,
         crs=parse_crs(args.get("crs")),
         echo=echo,

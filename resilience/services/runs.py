@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from resilience.analysis import CellTable, CoverageResult, SiteTable, compute
 from resilience.errors import NotFound
-from resilience.models import Run, RunCell, RunMunicipality, RunSite, RunTimeline, Scenario
+from resilience.models import (
+    AuditLog,
+    Run,
+    RunCell,
+    RunMunicipality,
+    RunSite,
+    RunTimeline,
+    Scenario,
+)
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
 from resilience.vocabulary import SWEREF99TM
@@ -93,15 +101,44 @@ def create_scenario(
     )
     session.add(scenario)
     session.flush()
+    _audit(session, scenario, "insert", None, user)
     return scenario
 
 
-def update_scenario(session: Session, scenario: Scenario, spec: ScenarioSpec) -> Scenario:
+def may_edit(scenario: Scenario, user: str, editor: bool) -> bool:
+    """Who may change a scenario: its owner, an editor or an admin (`editor`); built-in and
+    live scenarios nobody (they are copied instead)."""
+    return scenario.kind == "user" and (editor or scenario.created_by == user)
+
+
+def update_scenario(
+    session: Session, scenario: Scenario, spec: ScenarioSpec, user: str | None = None
+) -> Scenario:
+    """Replace the scenario's definition; the change goes to the audit log, old and new."""
+    old = {"name": scenario.name, "definition": scenario.definition}
     scenario.name = spec.name
     scenario.definition = spec.to_definition()
     scenario.outage_geom = _ewkb(spec.outage)
     session.flush()
+    _audit(session, scenario, "update", old, user)
     return scenario
+
+
+def _audit(
+    session: Session, scenario: Scenario, action: str, old: dict[str, Any] | None, user: str | None
+) -> None:
+    new = {"name": scenario.name, "definition": scenario.definition}
+    session.add(
+        AuditLog(
+            user_name=user,
+            table_name="scenarios",
+            row_id=str(scenario.id),
+            action=action,
+            old=old,
+            new=new,
+            context=f"scenario {scenario.kind}",
+        )
+    )
 
 
 def _ewkb(geom: shapely.Geometry | None) -> str | None:
@@ -443,10 +480,13 @@ def fail_lost(
     job_states: dict[int, str | None],
     lost_after_s: float,
     now: datetime | None = None,
+    live_lost_after_s: float | None = None,
 ) -> list[int]:
     """Mark failed, with the reason, the unfinished runs whose job died (a killed work horse
-    cannot say so itself) or vanished long ago (Redis lost it). `job_states` maps run id to
-    RQ's state of its job. Returns the ids marked."""
+    cannot say so itself) or vanished (Redis lost it): `lost_after_s` after the run was made,
+    or `live_lost_after_s` for live runs, which are computed inside their recalculation job
+    and have no job of their own. `job_states` maps run id to RQ's state of its job (None:
+    no such job). Returns the ids marked."""
     now = now or datetime.now(UTC)
     marked = []
     for run in unfinished_runs(session):
@@ -455,7 +495,10 @@ def fail_lost(
         state = job_states[run.id]
         error = reconcile(run, state)
         age = (now - run.created_at).total_seconds() if run.created_at else 0.0
-        if error is None and state is None and age > lost_after_s:
+        limit = lost_after_s
+        if live_lost_after_s is not None and session.get(Scenario, run.scenario_id).kind == "live":
+            limit = live_lost_after_s
+        if error is None and state is None and age > limit:
             error = "the run's job was lost (was Redis restarted?); start the run again"
         if error:
             run.status, run.error = "failed", error

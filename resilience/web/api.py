@@ -12,15 +12,17 @@ from sqlalchemy import select, text
 
 from resilience.crs import parse_epsg
 from resilience.db import db
-from resilience.errors import BadInput
+from resilience.errors import BadInput, Forbidden, Unavailable
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
 from resilience.services import layers, run_layers, runs, scenario_layers
 from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
-from workers.queue import enqueue_run, run_job_states
+from workers.queue import check_queue, enqueue_run, run_job_states
 
 bp = Blueprint("api", __name__)
+MAX_RUNS = 1000  # per /api/v1/runs answer
+MAX_SIMPLIFY_M = 10_000  # simplify= tolerance, metres
 
 
 def _crs_arg(name: str = "crs") -> int:
@@ -30,13 +32,14 @@ def _crs_arg(name: str = "crs") -> int:
         raise BadInput(str(exc)) from exc
 
 
-def _int_arg(name: str, default: int) -> int:
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    """A whole number of at most `maximum` (a larger one is lowered to it)."""
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise BadInput(f"{name} must be a whole number")
-    return int(value)
+    return min(int(value), maximum)
 
 
 @bp.get("/healthz")
@@ -66,7 +69,7 @@ def sites():  # type: ignore[no-untyped-def]
         municipality=request.args.get("municipality"),
         bbox=bbox,
         crs=crs,
-        limit=_int_arg("limit", layers.MAX_FEATURES),
+        limit=_int_arg("limit", layers.MAX_FEATURES, layers.MAX_FEATURES),
     )
 
 
@@ -78,7 +81,7 @@ def site(site_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/api/v1/municipalities")
 def municipalities():  # type: ignore[no-untyped-def]
     return layers.municipalities(
-        db.session, crs=_crs_arg(), simplify_m=float(_int_arg("simplify", 0))
+        db.session, crs=_crs_arg(), simplify_m=float(_int_arg("simplify", 0, MAX_SIMPLIFY_M))
     )
 
 
@@ -86,7 +89,10 @@ def municipalities():  # type: ignore[no-untyped-def]
 def population():  # type: ignore[no-untyped-def]
     bbox = layers.BBox.parse(request.args.get("bbox"), srid=_crs_arg("bbox-crs"))
     return layers.population(
-        db.session, bbox=bbox, crs=_crs_arg(), limit=_int_arg("limit", layers.MAX_FEATURES)
+        db.session,
+        bbox=bbox,
+        crs=_crs_arg(),
+        limit=_int_arg("limit", layers.MAX_FEATURES, layers.MAX_FEATURES),
     )
 
 
@@ -182,7 +188,9 @@ def update_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
     scenario = runs.get_scenario(db.session, scenario_id)
     if scenario.kind != "user":
         raise BadInput("built-in and live scenarios cannot be edited; copy them first")
-    runs.update_scenario(db.session, scenario, _scenario_body())
+    if not runs.may_edit(scenario, current_user.name, current_user.has_role("editor")):
+        raise Forbidden("only the scenario's owner, an editor or an admin may change it; copy it")
+    runs.update_scenario(db.session, scenario, _scenario_body(), user=current_user.name)
     db.session.commit()
     return _scenario_json(scenario)
 
@@ -202,16 +210,23 @@ def copy_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/api/v1/scenarios/<int:scenario_id>/runs")
 @require_role("planner")
 def start_run(scenario_id: int):  # type: ignore[no-untyped-def]
+    settings = current_app.config["SETTINGS"]
     scenario = runs.get_scenario(db.session, scenario_id)
+    check_queue(settings)  # Redis down: 503, and no run that nothing would compute
     run = runs.start_run(db.session, scenario, user=current_user.name)
     db.session.commit()  # the job must find the row
-    enqueue_run(current_app.config["SETTINGS"], run.id)
+    try:
+        enqueue_run(settings, run.id)
+    except Unavailable:  # Redis went away just now: take the run back
+        db.session.delete(run)
+        db.session.commit()
+        raise
     return _runs_json([run])[0], 202, {"Location": url_for("api.run_status", run_id=run.id)}
 
 
 @bp.get("/api/v1/runs")
 def list_runs():  # type: ignore[no-untyped-def]
-    return {"runs": _runs_json(runs.latest_runs(db.session, _int_arg("limit", 50)))}
+    return {"runs": _runs_json(runs.latest_runs(db.session, _int_arg("limit", 50, MAX_RUNS)))}
 
 
 @bp.get("/api/v1/runs/<int:run_id>")

@@ -31,14 +31,19 @@ class CurrentUser(UserMixin):
         self.name = user.name
         self.role = user.role
         self.municipality_code = user.municipality_code
+        self.session_id = users.session_id(user)
+
+    def get_id(self) -> str:
+        # In the session cookie: the user and their session generation (services/users.py).
+        return self.session_id
 
     def has_role(self, role: str) -> bool:
         return users.ROLE_RANK[self.role] >= users.ROLE_RANK[role]
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> CurrentUser | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> CurrentUser | None:
+    user = users.user_for_session(db.session, session_id)
     return CurrentUser(user) if user else None
 
 
@@ -111,6 +116,12 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
+    # Server-side: the cookie is worthless from now on, even replayed (every session of the
+    # user ends, on every device).
+    user = db.session.get(User, current_user.id) if current_user.is_authenticated else None
+    if user is not None:
+        users.end_sessions(db.session, user)
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -75,7 +75,7 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     value = (request.args.get(name) or "").strip()
     if not value:
         return default
-    if not value.lstrip("-").isdigit():
+    if not (value.isascii() and value.lstrip("-").isdigit()):
         raise BadInput(_("{name} must be a whole number").format(name=name))
     return int(value)
 

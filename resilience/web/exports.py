@@ -32,12 +32,12 @@ from flask_login import current_user
 from geodata import exporters
 from resilience.config import Settings
 from resilience.db import db
-from resilience.errors import BadInput, NotFound, TooLarge
+from resilience.errors import BadInput, NotFound, TooLarge, Unavailable
 from resilience.services import exports
 from resilience.vocabulary import CATEGORIES
 from resilience.web import names
 from resilience.web.auth import require_role
-from workers.queue import enqueue_export, job_state, job_states
+from workers.queue import check_queue, enqueue_export, job_state, job_states
 
 bp = Blueprint("exports", __name__)
 
@@ -165,12 +165,17 @@ def _record_json(record: dict[str, Any], state: str | None) -> dict[str, Any]:
 def _start(req: exports.ExportRequest) -> dict[str, Any]:
     """A background export: reuse a live or finished one, or enqueue a new job."""
     settings = _settings()
+    check_queue(settings)  # Redis down: 503 before any record or audit row is written
     record, enqueue = exports.start_background(
         db.session, req, _user(), lambda job_id: job_state(settings, job_id)
     )
     db.session.commit()  # the record and the audit row, before the job looks for them
     if enqueue:
-        enqueue_export(settings, record["id"], req.to_dict())
+        try:
+            enqueue_export(settings, record["id"], req.to_dict())
+        except Unavailable:  # Redis went away just now: the record says so
+            exports.mark_failed(settings, record["id"], "the job queue (Redis) was down", False)
+            raise
     return record
 
 
@@ -218,7 +223,7 @@ def api_list():  # type: ignore[no-untyped-def]
 @require_role("admin")
 def api_audit():  # type: ignore[no-untyped-def]
     limit = request.args.get("limit", "500")
-    if not limit.isdigit():
+    if not (limit.isascii() and limit.isdigit()):
         raise BadInput("limit must be a whole number")
     entries = exports.audit_entries(db.session, min(int(limit), 5000))
     return {"entries": [exports.audit_json(e) for e in entries]}

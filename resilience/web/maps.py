@@ -11,6 +11,7 @@ from branca.element import MacroElement
 from flask import url_for
 from flask_babel import gettext as _
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
 
 from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
@@ -43,8 +44,8 @@ class JsInit(MacroElement):
         super().__init__()
         self._name = "JsInit"
         self.function = function
-        # Inside an inline <script>: "</" would end it early, so escape it.
-        self.config = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+        # Inside an inline <script>: no "<", ">" or "&" at all ("</script>", "<!--").
+        self.config = str(htmlsafe_json_dumps(config, dumps=json.dumps, ensure_ascii=False))
 
 
 def base_map(settings: Settings, *, canvas: bool = True, draw: bool = False) -> folium.Map:

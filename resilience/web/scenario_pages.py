@@ -126,8 +126,11 @@ def _editor(scenario: Scenario | None):  # type: ignore[no-untyped-def]
         }
         for name, label, unit in EDITABLE_PARAMETERS
     ]
-    # Built-in and live scenarios cannot be changed: saving one makes a new scenario.
-    as_new = scenario is None or scenario.kind != "user"
+    # Built-in and live scenarios, and other planners' own, cannot be changed here: saving
+    # one makes a new scenario (runs.may_edit).
+    as_new = scenario is None or not runs.may_edit(
+        scenario, current_user.name, current_user.has_role("editor")
+    )
     read_only = not _can_plan()
     config = {
         "scenarioId": scenario.id if scenario else None,

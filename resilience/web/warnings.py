@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from geodata.loaders.warnings import WarningFormatError
 from resilience.db import db
-from resilience.errors import BadInput
+from resilience.errors import BadInput, Unavailable
 from resilience.models import LiveState, Run, WeatherWarning
 from resilience.services import runs, warnings
 from resilience.services.layers import feature_collection, geometry_sql
@@ -58,7 +58,10 @@ def post_warning():  # type: ignore[no-untyped-def]
         raise BadInput(f"warning refused: {exc}") from exc
     db.session.commit()
     if result.recalculation:
-        enqueue_live(settings, result.recalculation)
+        try:
+            enqueue_live(settings, result.recalculation)
+        except Unavailable:  # stored; the scheduler's minute check enqueues it later
+            current_app.logger.warning("live recalculation not enqueued: Redis is down")
     return result.to_dict(), 202 if result.recalculation else 200
 
 
@@ -134,9 +137,9 @@ def history_page():  # type: ignore[no-untyped-def]
 
 def banner() -> dict[str, Any]:
     """Active county warnings and the live run, for the banner on every page."""
-    if not current_user.is_authenticated or request.endpoint in (None, "static"):
-        return {}
     try:
+        if not current_user.is_authenticated or request.endpoint in (None, "static"):
+            return {}
         active = warnings.active_in_county(db.session)
     except Exception:  # the banner must never take a page down with it
         current_app.logger.exception("warning banner")

@@ -295,3 +295,36 @@ def test_field_names_document() -> None:
     text = ex.field_names_csv([SITES])
     assert text.splitlines()[0] == "layer,field,shapefile_field,type,description"
     assert "platser,hours_unpowered_before,h_before,float,hours" in text
+
+
+def test_csv_cells_that_would_be_formulas_are_text(tmp_path: Path) -> None:
+    """CSV injection: text starting with = + - @ (or a tab, a CR) gets an apostrophe, in
+    every batch; a negative number in a numeric column stays a number."""
+    formulas = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "ok = fine"]
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for names, hours in ((formulas[:3], [-5.0, 1.0, None]), (formulas[3:], [2.0, -0.5, 3.0])):
+            yield ex.record_batch(
+                SITES,
+                {
+                    "id": [1, 2, 3],
+                    "name": names,
+                    "hours_unpowered_before": hours,
+                    "unpowered": [True, False, None],
+                    "cell_id": [1, 2, 3],
+                },
+                shapely.to_wkb(shapely.points([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])).tolist(),
+            )
+
+    path = ex.write("csv", [ex.Layer(SITES, batches())], tmp_path, "platser", 3006)
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert [r["name"] for r in rows] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "ok = fine",
+    ]
+    assert [r["hours_unpowered_before"] for r in rows] == ["-5", "1", "", "2", "-0.5", "3"]
+    assert ex.csv_safe(-5) == -5 and ex.csv_safe("-5") == "'-5" and ex.csv_safe(None) is None

@@ -27,11 +27,7 @@
   const API_LIMIT = 50000; // the API's MAX_FEATURES: a full answer may be cut short
   const RELOAD_GUARD_KEY = 'resiliencemap-reloaded-at';
 
-  function escapeHtml(value) {
-    return String(value).replace(/[&<>"']/g, (c) => ({
-      '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-    })[c]);
-  }
+  const { escapeHtml } = window; // static/js/escape.js
 
   function densityClass(density) {
     let index = -1;
