@@ -108,7 +108,10 @@ def test_scrub_the_dava_scenario_to_hour_20(
     left, width = float(svg.get_attribute("data-left")), float(svg.get_attribute("data-width"))
     assert float(line.get_attribute("x1")) == pytest.approx(left + width * HOUR / 48)
     if os.environ.get("SCREENSHOT_DIR"):
-        height = browser.execute_script("return document.documentElement.scrollHeight")
+        height = browser.execute_script(  # the page scrolls inside .scroll-page
+            "const s = document.querySelector('.scroll-page');"
+            "return Math.max(document.documentElement.scrollHeight, s ? s.scrollHeight : 0)"
+        )
         browser.set_window_size(1400, min(int(height) + 100, 6000))
         browser.save_screenshot(str(Path(os.environ["SCREENSHOT_DIR"]) / "run_page_hour20.png"))
 
