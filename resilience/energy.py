@@ -342,6 +342,7 @@ def assess(
         by_site_measures.setdefault(m.site_id, []).append(m)
 
     uses: list[tuple[float | None, str, int | None]] = []
+    year: int | None  # the metered year here, the year of a use in the loop below
     for b in buildings:
         metered = annual_metered(by_site_readings.get(b.id, ()))
         if metered:

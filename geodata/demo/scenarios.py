@@ -8,6 +8,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 from geodata.demo.facts import HEAT_PLANTS, SEAT_LONLAT
 from geodata.records import BoundaryRecord
@@ -32,7 +33,7 @@ def _plant(name: str) -> shapely.Point:
     return shapely.Point(*transformer(WGS84, SWEREF99TM).transform(plant.lon, plant.lat))
 
 
-def _multi(geom: shapely.Geometry) -> dict[str, Any]:
+def _multi(geom: BaseGeometry) -> dict[str, Any]:
     geom = shapely.simplify(geom, 200)  # a drawn-by-hand level of detail
     if isinstance(geom, shapely.Polygon):
         geom = shapely.MultiPolygon([geom])

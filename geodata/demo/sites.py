@@ -342,7 +342,7 @@ def hospitals(area: Area) -> list[SiteRecord]:
             continue
         x, y = anchor(area.boundary.geom, *fwd.transform(hospital.lon, hospital.lat))
         load = float(200 + 7 * hospital.beds)
-        numbers = {
+        numbers: dict[str, float | int | None] = {
             "residents": hospital.beds,
             "critical_load_kw": load,
             "backup_kw": float(round(1.25 * load)),
@@ -375,7 +375,7 @@ def power_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
     works = ["vattenverket"] + (["avloppsreningsverket"] if people >= 10_000 else [])
     works += ["fjärrvärmeverket"] if people >= 50_000 else []
     for work in works:
-        numbers = {
+        numbers: dict[str, float | int | None] = {
             "capacity_kw": float(rng.integers(100, 801)),
             "fuel_hours": float(rng.integers(24, 97)),
         }
@@ -388,7 +388,7 @@ def power_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
     capacities = np.array([20, 30, 45, 60, 80, 100, 150, 200, 250, 300, 400, 500])
     odds = 1.0 / np.sqrt(capacities)
     for k, loc in enumerate(homes, start=1):
-        numbers: dict[str, float | int | None] = {
+        numbers = {
             "capacity_kw": float(rng.choice(capacities, p=odds / odds.sum())),
             "mobilization_hours": float(rng.integers(2, 13)) / 2,
         }
@@ -407,7 +407,7 @@ def power_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
 
     if area.boundary.code in FUEL_DEPOT_CODES:
         xy = place(rng, area, seat.x, seat.y, 2 * spread(seat))
-        depot = {"diesel_m3": int(rng.integers(20, 201))}
+        depot: dict[str, Any] = {"diesel_m3": int(rng.integers(20, 201))}
         sites.append(site("fuel_depot", f"Drivmedelsdepå {seat.name}", xy, seat, {}, **depot))
     return sites
 

@@ -15,6 +15,7 @@ database.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tempfile
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -459,7 +460,7 @@ def read_register(
             _register_extras(
                 feature.props,
                 table.decimal_comma,
-                lambda key, message, row=row: problems.error(row, key, message),
+                functools.partial(problems.error, row),
             )
         )
     errors: list[RecordError] = []

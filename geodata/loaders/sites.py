@@ -9,10 +9,10 @@ anything else is kept in `attributes`.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, cast
 
-import shapely
 from shapely import MultiPoint, Point
+from shapely.geometry.base import BaseGeometry
 
 from geodata.loaders import osm
 from geodata.loaders.fields import FieldError, canonical_key, is_blank, json_safe, label, text
@@ -110,7 +110,7 @@ def _check_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in defaults.items() if not is_blank(v)}
 
 
-def _point(geom: shapely.Geometry) -> tuple[Point | None, str | None]:
+def _point(geom: BaseGeometry) -> tuple[Point | None, str | None]:
     """The site's point, or why there is none."""
     if geom.is_empty:
         return None, "empty geometry"
@@ -204,8 +204,8 @@ def read_sites(
                 problems.error(row, key, str(exc))
         if profile == "osm" and "name" not in found and "source_id" in parsed:
             # Unnamed OSM nodes are common; a made-up name keeps the site on the map.
-            kind = str(parsed.get("kind") or "site").replace("_", " ")
-            parsed["name"], unnamed = f"{kind} {parsed['source_id']}", unnamed + 1
+            label = str(parsed.get("kind") or "site").replace("_", " ")
+            parsed["name"], unnamed = f"{label} {parsed['source_id']}", unnamed + 1
             found["name"] = ("name", parsed["name"])
         for name in REQUIRED:
             if name not in found and name not in absent:
@@ -274,7 +274,7 @@ def read_sites(
     for row, parsed in values.items():
         if row in refused:
             continue
-        point = projected[row]
+        point = cast(Point, projected[row])  # the rows it made None are in `refused`
         wheres.append(problems.where(row))
         records.append(
             SiteRecord(

@@ -285,7 +285,7 @@ def buildings_geojson(
     """The given buildings as GeoJSON."""
     ids = [a.building.id for a in assessments]
     sql = f"SELECT id, {geometry_sql('geom', crs)} FROM sites WHERE id = ANY(:ids)"
-    geometry = dict(session.execute(text(sql), {"ids": ids}).all())
+    geometry: dict[int, Any] = dict(session.execute(text(sql), {"ids": ids}).all())
     rows = []
     for a in assessments:
         props = assessment_properties(a, names)

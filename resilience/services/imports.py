@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import shapely
 from sqlalchemy import bindparam, func, select, text
@@ -44,9 +45,9 @@ def _upsert(session: Session, table: type, rows: list[dict], keys: list[str]) ->
     """INSERT … ON CONFLICT DO UPDATE; returns (inserted, updated) from xmax. One statement
     executed for all rows: SQLAlchemy batches it ("insertmanyvalues") without compiling a
     new statement per chunk."""
-    stmt = insert(table)
-    cols = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=cols).returning(
+    base = insert(table)
+    cols = {c: base.excluded[c] for c in rows[0] if c not in keys}
+    stmt = base.on_conflict_do_update(index_elements=keys, set_=cols).returning(
         text("(xmax = 0) AS inserted"), sort_by_parameter_order=True
     )
     inserted = updated = 0
@@ -159,7 +160,7 @@ def import_population(
 
 
 def site_row(r: SiteRecord, default_source: str) -> dict:
-    row = {
+    row: dict[str, Any] = {
         "category": r.category,
         "kind": r.kind,
         "name": r.name,

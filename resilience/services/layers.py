@@ -69,7 +69,7 @@ class BBox:
             -180 <= parts[0] <= parts[2] <= 180 and -90 <= parts[1] <= parts[3] <= 90
         ):
             raise BadInput("bbox is outside lon/lat range; is it in EPSG:3006 (bbox-crs)?")
-        return cls(*parts, srid=srid)
+        return cls(parts[0], parts[1], parts[2], parts[3], srid=srid)
 
     def sql(self) -> tuple[str, dict[str, Any]]:
         """A filter on `geom` (EPSG:3006) that can use the GiST index. The box is clipped to
@@ -138,6 +138,7 @@ def sites(
     crs: int = WGS84,
     limit: int = MAX_FEATURES,
 ) -> dict[str, Any]:
+    params: dict[str, Any]
     where, params = ["TRUE"], {"limit": min(limit, MAX_FEATURES)}
     if category:
         if category not in CATEGORIES:

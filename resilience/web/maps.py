@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from flask import url_for
 from flask_babel import gettext as _
 from jinja2 import Template
@@ -104,6 +104,7 @@ def overview_map(settings: Settings) -> folium.Map:
 def map_parts(fmap: folium.Map) -> dict[str, str]:
     """The header, body and script parts for embedding in our own Jinja layout."""
     root = fmap.get_root()
+    assert isinstance(root, Figure)  # a Map's root is always a Figure (typed as Element)
     root.render()
     return {
         "header": root.header.render(),

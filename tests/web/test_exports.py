@@ -203,7 +203,10 @@ def test_swedish_letters_survive_every_format(
                 assert "field_names.csv" in members
                 sources = {layer: (f"/vsizip/{path}", layer) for layer in ("kommuner", "vard")}
             else:
-                assert members == {f"kommuner.{fmt}", f"vard.{fmt}"}
+                side = {"csvt", "prj"} if fmt == "csv" else set()  # GDAL's types and CRS
+                assert members == {
+                    f"{layer}.{ext}" for layer in ("kommuner", "vard") for ext in {fmt, *side}
+                }
                 sources = {
                     layer: (f"/vsizip/{path}/{layer}.{fmt}", None) for layer in ("kommuner", "vard")
                 }
@@ -213,9 +216,12 @@ def test_swedish_letters_survive_every_format(
     assert list(care["name"]) == ["Björkgårdens äldreboende"]
     muni_field = "muni_name" if fmt == "shp" else "municipality_name"
     assert list(care[muni_field]) == ["Åbacka"]
-    crs = pyogrio.read_info(*sources["vard"])["crs"] if fmt != "csv" else None
+    crs = pyogrio.read_info(*sources["vard"])["crs"]
     assert (
-        crs == {"gpkg": "EPSG:3006", "shp": "EPSG:3006", "geojson": "EPSG:4326", "csv": None}[fmt]
+        crs
+        == {"gpkg": "EPSG:3006", "shp": "EPSG:3006", "geojson": "EPSG:4326", "csv": "EPSG:3006"}[
+            fmt
+        ]
     )
 
 
@@ -236,14 +242,19 @@ def test_geojson_is_wgs84_rfc7946(client: FlaskClient, county: dict[str, Any]) -
 
 def test_csv_geometry_as_x_y(client: FlaskClient, county: dict[str, Any]) -> None:
     response = client.get("/api/v1/exports/layers?format=csv&layers=population&geometry=xy")
-    assert response.mimetype == "text/csv"
-    assert f"vasterbotten_befolkning_{TODAY}.csv" in response.headers["Content-Disposition"]
-    lines = response.data.decode("utf-8-sig").splitlines()
+    assert response.mimetype == "application/zip"  # the CSV and its .csvt and .prj
+    assert f"vasterbotten_befolkning_{TODAY}.zip" in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        lines = archive.read("befolkning.csv").decode("utf-8-sig").splitlines()
+        assert archive.read("befolkning.csvt").decode().strip() == (
+            "CoordX,CoordY,Integer64,Integer,Integer,Integer,Integer,String"
+        )
     assert lines[0] == "X,Y,id,x_ll,y_ll,cell_size,population,municipality_code"
     x, y, *_rest = lines[1].split(",")
     assert (float(x), float(y)) == (751_500, 7_081_500)  # the cell's centre
     wkt = client.get("/api/v1/exports/layers?format=csv&layers=population")
-    first = wkt.data.decode("utf-8-sig").splitlines()[1]
+    with zipfile.ZipFile(io.BytesIO(wkt.data)) as archive:
+        first = archive.read("befolkning.csv").decode("utf-8-sig").splitlines()[1]
     assert first.startswith('"POLYGON ((') and "751000 7081000" in first
     assert first.endswith(',"2401"')  # GDAL quotes text that looks like a number
 
@@ -500,7 +511,7 @@ def test_exports_are_audited_for_admins(
         "municipality": "2401",
         "layers": ["care"],
     }
-    assert entry["request"]["file"] == f"vasterbotten_vard_abacka_wgs84_{TODAY}.csv"
+    assert entry["request"]["file"] == f"vasterbotten_vard_abacka_wgs84_{TODAY}.zip"
     assert entry["request"]["features"] == 1
     assert datetime.fromisoformat(entry["at"]) > datetime.now(UTC) - timedelta(minutes=5)
     page = admin.get("/exports/audit")
