@@ -403,6 +403,12 @@ def format_summary(name: str, document: dict[str, Any]) -> str:
         f"Mobila reservkraftverk: {county['generators_assigned']} utsända, "
         f"{county['generators_free']} lediga"
     )
+    days = county.get("food_stock_days")
+    lines.append(
+        f"Kalla vårdplatser: {county['care_sites_cold']} ({county['residents_cold']} boende),"
+        f" kalla trygghetspunkter: {county['shelters_cold']};"
+        f" livsmedelslager: {'–' if days is None else f'{days:.1f}'} dagar"
+    )
     return "\n".join(lines)
 
 

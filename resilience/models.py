@@ -21,7 +21,7 @@ from sqlalchemy import (
     false,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, BIT, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from resilience.vocabulary import CATEGORIES, HEATING, MEASURE_STATUSES, OWNERS, SWEREF99TM
@@ -222,6 +222,16 @@ class RunSite(Base):
     hours_unpowered: Mapped[float] = mapped_column(Float)
     generator_id: Mapped[int | None] = mapped_column(Integer)
     arrival_hours: Mapped[float | None] = mapped_column(Float)
+    # v2 (Heat): the plant it depends on; null for sites not followed indoors.
+    heat_plant_id: Mapped[int | None] = mapped_column(Integer)
+    hours_cold: Mapped[float | None] = mapped_column(Float)
+    first_cold_hour: Mapped[float | None] = mapped_column(Float)
+    min_indoor_c: Mapped[float | None] = mapped_column(Float)
+    # Flat [a1, b1, a2, b2] hours of at most two intervals, for the map's time slider:
+    # unpowered and unheated are [a, b), cold is (a + t*, b); null or [] when none.
+    unpowered_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    unheated_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    cold_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
 
 
 class RunCell(Base):
@@ -247,6 +257,11 @@ class RunCell(Base):
     food_covered_baseline: Mapped[bool] = mapped_column()
     care_covered_baseline: Mapped[bool] = mapped_column()
     shelter_covered_baseline: Mapped[bool] = mapped_column()
+    # v2: for a cell not covered in step 3, bit k set when it is uncovered at the timeline's
+    # instant k; null when covered at every instant.
+    food_uncovered_at: Mapped[str | None] = mapped_column(BIT(varying=True))
+    care_uncovered_at: Mapped[str | None] = mapped_column(BIT(varying=True))
+    shelter_uncovered_at: Mapped[str | None] = mapped_column(BIT(varying=True))
 
 
 class RunMunicipality(Base):
@@ -268,6 +283,34 @@ class RunMunicipality(Base):
     residents_unpowered: Mapped[int] = mapped_column(Integer)
     resident_hours_unpowered: Mapped[float] = mapped_column(Float)
     generators_assigned: Mapped[int] = mapped_column(Integer)
+    # v2 (Heat, Food stock); days null where the population is 0.
+    care_sites_cold: Mapped[int | None] = mapped_column(Integer)
+    residents_cold: Mapped[int | None] = mapped_column(Integer)
+    resident_hours_cold: Mapped[float | None] = mapped_column(Float)
+    shelters_cold: Mapped[int | None] = mapped_column(Integer)
+    food_stock_days: Mapped[float | None] = mapped_column(Float)
+    food_stock_days_baseline: Mapped[float | None] = mapped_column(Float)
+    food_stock_deficit_person_days: Mapped[float | None] = mapped_column(Float)
+    food_sites_stock_unknown: Mapped[int | None] = mapped_column(Integer)
+
+
+class RunTimeline(Base):
+    """The timeline of a run (coverage-model.md, "Time"): one row per area and instant
+    t_k = hour; code is a municipality code or "county"."""
+
+    __tablename__ = "run_timeline"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    k: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[float] = mapped_column(Float)
+    care_sites_unpowered: Mapped[int] = mapped_column(Integer)
+    residents_unpowered: Mapped[int] = mapped_column(Integer)
+    care_sites_cold: Mapped[int] = mapped_column(Integer)
+    residents_cold: Mapped[int] = mapped_column(Integer)
+    uncovered_food: Mapped[int] = mapped_column(BigInteger)
+    uncovered_care: Mapped[int] = mapped_column(BigInteger)
+    uncovered_shelter: Mapped[int] = mapped_column(BigInteger)
 
 
 # --- Weather warnings (SMHI IBWW, CAP) ----------------------------------------------------

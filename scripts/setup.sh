@@ -74,8 +74,16 @@ if [ -z "${REDIS_URL:-}" ]; then
   fi
 fi
 
+# --- Chromium: the situation report's PDF (print-to-PDF), and the browser tests -----------
+# Runtime: /runs/<id>/report.pdf is printed by headless Chromium, with fonts for å, ä, ö.
+if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "liberation sans"; then
+  apt_install chromium fonts-liberation
+else
+  say "Chromium and its fonts are installed"
+fi
+
 # --- Test tools --------------------------------------------------------------------
 if [ "$mode" = dev ]; then
-  if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then apt_install chromium chromium-driver; else say "Chromium and chromedriver are installed"; fi
+  if ! [ -x /usr/bin/chromedriver ]; then apt_install chromium-driver; else say "chromedriver is installed"; fi
   command -v ogrinfo >/dev/null || apt_install gdal-bin  # exports are checked with GDAL's own ogrinfo
 fi

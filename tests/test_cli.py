@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from geodata.demo import facts
-from resilience.models import DataImport, Municipality, PopulationCell, Site, User
+from resilience.models import DataImport, Municipality, PopulationCell, Run, Site, User
 from tests.conftest import shared_file
 
 
@@ -136,6 +136,33 @@ def test_demo_population_sums_to_scb_per_municipality(app: Flask, db_session: Se
     assert outside == 0
     again = _cli(app, "geodata", "load-demo", "--if-empty")
     assert "not loaded" in again.output
+
+
+def test_scenario_run_prints_the_v2_document(
+    app: Flask, db_session: Session, tmp_path: Path
+) -> None:
+    from resilience.analysis import compute
+    from resilience.scenarios import parse_scenario
+    from resilience.services import runs
+    from tests.services.test_runs import OUTAGE_ABACKA, heat_county
+
+    heat_county(db_session)
+    path = tmp_path / "avbrott.json"
+    path.write_text(json.dumps(OUTAGE_ABACKA, ensure_ascii=False), encoding="utf-8")
+    result = _cli(app, "scenario", "run", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    sites, cells, names = runs.load_inputs(db_session)
+    expected = compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis())
+    assert document == expected.to_document()
+    assert document["model_version"] == 2 and len(document["timeline"]["hours"]) == 24
+    home = next(s for s in document["sites"] if s["source_id"] == "care-2")
+    assert home["heat_plant_source_id"] == "dh-1" and home["first_cold_hour"] > 7
+    assert _count(db_session, Run) == 0  # computed in process, nothing stored
+    summary = _cli(app, "scenario", "run", str(path))
+    assert summary.exit_code == 0, summary.output
+    assert "Kalla vårdplatser: 1 (25 boende)" in summary.output
+    assert "livsmedelslager: 9.8 dagar" in summary.output  # 2,000 person-days / 205 people
 
 
 def test_import_sites_resolves_heat_plants_stored_by_an_earlier_file(

@@ -58,9 +58,10 @@ CRSS = (SWEREF99TM, WGS84)
 AUDIT_ACTION = "export"
 COUNTY_SLUG = "vasterbotten"
 OUTSIDE_NAME = "Utanför kommunerna"
+COUNTY_NAME = "Västerbottens län"
 
 LAYER_IDS = ("municipalities", "population", *CATEGORIES)
-RUN_LAYER_IDS = ("sites", "cells", "municipalities", "gaps")
+RUN_LAYER_IDS = ("sites", "cells", "municipalities", "gaps", "timeline")
 SERVICES = (("food", "Livsmedel"), ("care", "Vård"), ("shelter", "Trygghetspunkt"))
 
 
@@ -82,6 +83,31 @@ _SITE_FIELDS = {
     "heat_plant": Field("heat_plant", "text", None, "source_id of the heating plant"),
 }
 _MUNICIPALITY_CODE = Field("municipality_code", "text", "muni_code", "kommun code")
+# Coverage model v2 (Heat, Food stock, Time) in a run's layers.
+_SITE_V2_FIELDS = (
+    Field("heat_plant_source_id", "text", "plant_src", "district heating plant it depends on"),
+    Field("hours_cold", "float", "h_cold", "hours below the cold threshold"),
+    Field("first_cold_hour", "float", "first_cold", "hour it first goes cold; empty: never"),
+    Field("min_indoor_c", "float", "min_in_c", "lowest indoor temperature, °C"),
+    Field("unpowered_intervals", "text", "unpow_int", "hours without power: a1 b1 a2 b2"),
+    Field("cold_intervals", "text", "cold_int", "cold hours (after a1, before b1) ..."),
+)
+_MUNICIPALITY_V2_FIELDS = (
+    Field("care_sites_cold", "int", "care_cold", "care sites that go cold"),
+    Field("residents_cold", "int", "res_cold", "their residents"),
+    Field("resident_hours_cold", "float", "res_h_cold", "residents × hours cold"),
+    Field("shelters_cold", "int", "shelt_cold", "warm shelters that go cold"),
+    Field("food_stock_days", "float", "food_days", "days of food in operational stores"),
+    Field("food_stock_days_baseline", "float", "food_day_b", "days of food, normal"),
+    Field("food_stock_deficit_person_days", "float", "food_defic", "person-days short of target"),
+    Field("food_sites_stock_unknown", "int", "food_unkno", "food sites without a stock figure"),
+)
+_TIMELINE_SERIES = (
+    ("care_sites_unpowered", "care_unpow", "care sites without power at the hour"),
+    ("residents_unpowered", "res_unpow", "their residents"),
+    ("care_sites_cold", "care_cold", "care sites cold at the hour"),
+    ("residents_cold", "res_cold", "their residents"),
+)
 
 
 @dataclass(frozen=True)
@@ -225,6 +251,15 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
         Field(f"baseline_uncovered_{s}", "bigint", f"b_unc_{s[:4]}", "people without, baseline")
         for s, _n in SERVICES
     ]
+    uncovered_at = [
+        Field(
+            f"{s}_uncovered_at",
+            "text",
+            f"{s[:4]}_unc_t",
+            "0/1 per timeline instant k: 1 uncovered at hour k·step; empty: covered throughout",
+        )
+        for s, _n in SERVICES
+    ]
     services_sql = ", ".join(
         f"('{s}', '{label}', NOT r.{s}_covered, r.{s}_covered_baseline)" for s, label in SERVICES
     )
@@ -257,13 +292,18 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                     Field("generator_source_id", "text", "gen_src_id"),
                     Field("generator_name", "text", "gen_name"),
                     Field("arrival_hours", "float", "arrival_h", "generator arrival, hours"),
+                    *_SITE_V2_FIELDS,
                 ),
             ),
             "SELECT s.id, s.name, s.category, s.kind, s.source_id, r.municipality_code,"
             " s.residents, r.status, r.hours_unpowered_before, r.hours_unpowered,"
             " r.hours_unpowered > 0, r.generator_id, g.source_id, g.name, r.arrival_hours,"
+            " h.source_id, r.hours_cold, r.first_cold_hour, r.min_indoor_c,"
+            " array_to_string(r.unpowered_intervals, ' '),"
+            " array_to_string(r.cold_intervals, ' '),"
             f" {_geom('s.geom')} FROM run_sites r JOIN sites s ON s.id = r.site_id"
-            f" LEFT JOIN sites g ON g.id = r.generator_id{site_where} ORDER BY s.id",
+            " LEFT JOIN sites g ON g.id = r.generator_id"
+            f" LEFT JOIN sites h ON h.id = r.heat_plant_id{site_where} ORDER BY s.id",
             "SELECT count(*) FROM run_sites r JOIN sites s ON s.id = r.site_id" + site_where,
         ),
         "cells": Source(
@@ -279,11 +319,13 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                     *minutes,
                     *covered,
                     *new,
+                    *uncovered_at,
                 ),
             ),
             "SELECT r.cell_id, r.municipality_code, r.population,"
             + "".join(f" r.{f.name}," for f in minutes + covered)
             + "".join(f" (NOT r.{s}_covered AND r.{s}_covered_baseline)," for s, _n in SERVICES)
+            + "".join(f" r.{f.name}::text," for f in uncovered_at)
             + f" {_geom('c.geom')} FROM run_cells r"
             f" LEFT JOIN population_cells c ON c.id = r.cell_id{cell_where} ORDER BY r.cell_id",
             "SELECT count(*) FROM run_cells r" + cell_where,
@@ -303,13 +345,16 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                     Field("residents_unpowered", "int", "res_unpow"),
                     Field("resident_hours_unpowered", "float", "res_h_unpo"),
                     Field("generators_assigned", "int", "gen_assign"),
+                    *_MUNICIPALITY_V2_FIELDS,
                 ),
             ),
             "SELECT NULLIF(r.code, ''), CASE WHEN r.code = '' THEN :outside ELSE r.name END,"
             " r.population,"
             + "".join(f" r.{f.name}," for f in uncovered)
             + " r.care_sites_unpowered, r.residents_unpowered, r.resident_hours_unpowered,"
-            f" r.generators_assigned, {_geom('m.geom')} FROM run_municipalities r"
+            " r.generators_assigned,"
+            + "".join(f" r.{f.name}," for f in _MUNICIPALITY_V2_FIELDS)
+            + f" {_geom('m.geom')} FROM run_municipalities r"
             " LEFT JOIN municipalities m ON m.code = r.code"
             + _where("r.run_id = :run", municipality and "r.code = :municipality")
             + " ORDER BY r.code = '', r.code",
@@ -345,6 +390,37 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
             f" CROSS JOIN LATERAL (VALUES {services_sql})"
             f" AS g(service, service_name, uncovered, baseline_covered){gap_where}",
             single_row_batches=True,
+        ),
+        "timeline": Source(
+            "timeline",
+            LayerSchema(
+                "tidslinje",
+                "Tidslinje per timme",
+                "MultiPolygon",
+                (
+                    Field("hour", "float", None, "hours after the outage began (instant t_k)"),
+                    Field("code", "text", None, "kommun code; 'county': the whole county"),
+                    Field("name", "text"),
+                    *(
+                        Field(name, "int", short, description)
+                        for name, short, description in _TIMELINE_SERIES
+                    ),
+                    *(
+                        Field(f"uncovered_{s}", "bigint", f"unc_{s[:5]}", f"people without {s}")
+                        for s, _n in SERVICES
+                    ),
+                ),
+                description="the county has no geometry",
+            ),
+            "SELECT t.hour, t.code, CASE WHEN t.code = 'county' THEN :county ELSE m.name END,"
+            + "".join(f" t.{name}," for name, _s, _d in _TIMELINE_SERIES)
+            + "".join(f" t.uncovered_{s}," for s, _n in SERVICES)
+            + f" {_geom('m.geom')} FROM run_timeline t LEFT JOIN municipalities m"
+            " ON m.code = t.code"
+            + _where("t.run_id = :run", municipality and "t.code = :municipality")
+            + " ORDER BY t.code = 'county' DESC, t.code, t.k",
+            "SELECT count(*) FROM run_timeline t"
+            + _where("t.run_id = :run", municipality and "t.code = :municipality"),
         ),
     }
 
@@ -524,7 +600,9 @@ def plan_export(session: Session, request: ExportRequest, on: date | None = None
             raise Conflict(f"run {run.id} has no result yet (status {run.status})")
         scenario = run.scenario_snapshot.get("name") or None
         sources = run_sources(request.municipality, request.category)
-        params.update(run=run.id, category=request.category, outside=OUTSIDE_NAME)
+        params.update(
+            run=run.id, category=request.category, outside=OUTSIDE_NAME, county=COUNTY_NAME
+        )
     else:
         sources = layer_sources(request.municipality)
         params.update({f"category_{c}": c for c in CATEGORIES})

@@ -15,18 +15,24 @@ from resilience.vocabulary import WGS84
 def gap_sites(
     session: Session, run_id: int, crs: int = WGS84, only_gaps: bool = True
 ) -> dict[str, Any]:
-    """Care, food and energy sites of a run; by default those unpowered after step 2."""
-    where = "AND r.hours_unpowered > 0" if only_gaps else ""
+    """Care, food, energy and utility sites of a run; by default those unpowered after
+    step 2 or cold at some instant (v2). With the unpowered, unheated and cold intervals
+    (flat [a1, b1, a2, b2] hours) that the map's time slider reads."""
+    where = "AND (r.hours_unpowered > 0 OR r.hours_cold > 0)" if only_gaps else ""
     sql = (
         "SELECT s.id, s.name, s.category, s.kind, s.source_id, s.residents,"
         " r.municipality_code, r.status, r.hours_unpowered_before, r.hours_unpowered,"
         " r.generator_id, g.name AS generator_name, g.source_id AS generator_source_id,"
-        f" r.arrival_hours, {geometry_sql('s.geom', crs)},"
+        " r.arrival_hours, r.heat_plant_id, h.name AS heat_plant_name,"
+        " h.source_id AS heat_plant_source_id, r.hours_cold, r.first_cold_hour,"
+        " r.min_indoor_c, r.unpowered_intervals, r.unheated_intervals, r.cold_intervals,"
+        f" {geometry_sql('s.geom', crs)},"
         f" CASE WHEN g.id IS NULL THEN NULL ELSE"
         f" ST_AsGeoJSON(ST_Transform(ST_MakeLine(g.geom, s.geom), {int(crs)}), 6) END"
         " AS generator_line"
         " FROM run_sites r JOIN sites s ON s.id = r.site_id"
         " LEFT JOIN sites g ON g.id = r.generator_id"
+        " LEFT JOIN sites h ON h.id = r.heat_plant_id"
         f" WHERE r.run_id = :run {where} ORDER BY s.id"
     )
     rows = [dict(r) for r in session.execute(text(sql), {"run": run_id}).mappings()]
@@ -40,7 +46,9 @@ def gap_cells(
     session: Session, run_id: int, crs: int = WGS84, only_gaps: bool = True
 ) -> dict[str, Any]:
     """Populated cells of a run; by default those not covered for some service, with
-    new_* flags where the baseline covered them."""
+    new_* flags where the baseline covered them, and per service the instants at which it
+    is uncovered (v2): a string of 0/1, character k for the timeline's instant k, null
+    when covered at every instant."""
     where = "AND NOT (r.food_covered AND r.care_covered AND r.shelter_covered)" if only_gaps else ""
     sql = (
         "SELECT c.id, r.municipality_code, r.population,"
@@ -50,6 +58,9 @@ def gap_cells(
         " (NOT r.food_covered AND r.food_covered_baseline) AS new_food_gap,"
         " (NOT r.care_covered AND r.care_covered_baseline) AS new_care_gap,"
         " (NOT r.shelter_covered AND r.shelter_covered_baseline) AS new_shelter_gap,"
+        " r.food_uncovered_at::text AS food_uncovered_at,"
+        " r.care_uncovered_at::text AS care_uncovered_at,"
+        " r.shelter_uncovered_at::text AS shelter_uncovered_at,"
         f" {geometry_sql('c.geom', crs)}"
         " FROM run_cells r JOIN population_cells c ON c.id = r.cell_id"
         f" WHERE r.run_id = :run {where} ORDER BY c.id"

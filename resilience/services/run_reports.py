@@ -3,13 +3,16 @@ run's table per municipality (result document, coverage-model.md) and two runs c
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from resilience.models import Run, Scenario
+from resilience.models import LiveState, Run, Scenario, WeatherWarning
+from resilience.services.runs import timeline_document
+from resilience.services.warnings import active_in_county
 
 KIND_ORDER = {"builtin": 0, "live": 1, "user": 2}
 SERVICES = ("food", "care", "shelter")
@@ -139,3 +142,177 @@ def compare(summary_a: dict[str, Any], summary_b: dict[str, Any]) -> list[Compar
         }
         compared.append(ComparedRow(key[0], key[1], name, cells))
     return compared
+
+
+# --- v2: care sites in time, food stock, the situation report (lägesbild) ----------------
+
+# The instants the situation report shows, hours after the outage began ("now" = 0).
+REPORT_HOURS = (0, 6, 12, 24, 48)
+REPORT_CARE_SITES = 10
+REPORT_MUNICIPALITIES = 5
+
+_CARE_SITES_SQL = text(
+    "SELECT s.id, s.name, s.kind, s.source_id, r.municipality_code, m.name AS municipality,"
+    " s.residents, r.status, r.hours_unpowered_before, r.hours_unpowered,"
+    " g.name AS generator_name, r.arrival_hours, r.first_cold_hour, r.hours_cold,"
+    " r.min_indoor_c, h.name AS heat_plant_name"
+    " FROM run_sites r JOIN sites s ON s.id = r.site_id"
+    " LEFT JOIN municipalities m ON m.code = r.municipality_code"
+    " LEFT JOIN sites g ON g.id = r.generator_id"
+    " LEFT JOIN sites h ON h.id = r.heat_plant_id"
+    " WHERE r.run_id = :run AND s.category = 'care'"
+    " ORDER BY r.first_cold_hour NULLS LAST, r.hours_unpowered DESC,"
+    " s.residents DESC NULLS LAST, s.id"
+)
+
+
+def care_sites(session: Session, run_id: int) -> list[dict[str, Any]]:
+    """The care sites of a run, worst first: the earliest to go cold, then the longest
+    without power, then the most residents."""
+    return [dict(r) for r in session.execute(_CARE_SITES_SQL, {"run": run_id}).mappings()]
+
+
+@dataclass(frozen=True)
+class FoodRow:
+    """Food stock of one municipality or the county (days None where nobody lives)."""
+
+    code: str | None
+    name: str
+    population: int
+    days: float | None
+    days_baseline: float | None
+    deficit_person_days: float
+    sites_stock_unknown: int
+
+
+def _food_row(code: str | None, name: str, area: dict[str, Any]) -> FoodRow:
+    return FoodRow(
+        code,
+        name,
+        area["population"],
+        area.get("food_stock_days"),
+        area.get("food_stock_days_baseline"),
+        area.get("food_stock_deficit_person_days") or 0.0,
+        area.get("food_sites_stock_unknown") or 0,
+    )
+
+
+def food_rows(summary: dict[str, Any]) -> list[FoodRow]:
+    """Food stock per municipality by code, then the county (the last row, code None)."""
+    rows = [
+        _food_row(m["code"], m["name"], m)
+        for m in sorted(summary["municipalities"], key=lambda m: m["code"])
+    ]
+    return [*rows, _food_row(None, "", summary["county"])]
+
+
+def at_hours(
+    timeline: dict[str, Any], duration_hours: float, wanted: tuple[int, ...] = REPORT_HOURS
+) -> list[tuple[int, dict[str, int] | None]]:
+    """The county's timeline at the given hours: per hour the figures of the last instant
+    t_k <= hour, or None where the grid is back by then (hour >= D)."""
+    hours = timeline["hours"]
+    county = timeline["county"]
+    shown: list[tuple[int, dict[str, int] | None]] = []
+    for hour in wanted:
+        k = bisect.bisect_right(hours, hour) - 1
+        if k < 0 or hour >= duration_hours:
+            shown.append((hour, None))
+            continue
+        shown.append(
+            (
+                hour,
+                {
+                    "care_sites_unpowered": county["care_sites_unpowered"][k],
+                    "residents_unpowered": county["residents_unpowered"][k],
+                    "care_sites_cold": county["care_sites_cold"][k],
+                    "residents_cold": county["residents_cold"][k],
+                    **{s: county["uncovered"][s][k] for s in SERVICES},
+                },
+            )
+        )
+    return shown
+
+
+def worst_municipalities(
+    summary: dict[str, Any], limit: int = REPORT_MUNICIPALITIES
+) -> list[dict[str, Any]]:
+    """The municipalities worst hit: by resident-hours without power plus resident-hours
+    cold, then people without a service; only those hit at all."""
+
+    def people_without(m: dict[str, Any]) -> int:
+        return sum(m["uncovered"][s] - m["baseline_uncovered"][s] for s in SERVICES)
+
+    def weight(m: dict[str, Any]) -> tuple[float, int]:
+        hours = m["resident_hours_unpowered"] + (m.get("resident_hours_cold") or 0.0)
+        return (hours, people_without(m))
+
+    hit = [m for m in summary["municipalities"] if weight(m) > (0.0, 0)]
+    ranked = sorted(hit, key=lambda m: (-weight(m)[0], -weight(m)[1], m["code"]))
+    return [m | {"people_without": people_without(m)} for m in ranked[:limit]]
+
+
+def live_run_id(session: Session) -> int | None:
+    """The newest finished run of the live (warnings) scenario, or None."""
+    return session.scalar(
+        select(Run.id)
+        .join(Scenario, Scenario.id == Run.scenario_id)
+        .where(Scenario.kind == "live", Run.status == "finished")
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+
+
+def report_warnings(session: Session, run: Run) -> list[WeatherWarning]:
+    """The warnings behind a live run; for any other run, those in force now."""
+    state = session.scalar(select(LiveState).where(LiveState.run_id == run.id))
+    if state is not None:
+        ids = list(state.warning_ids or [])
+        return list(
+            session.scalars(
+                select(WeatherWarning).where(WeatherWarning.id.in_(ids)).order_by(WeatherWarning.id)
+            )
+        )
+    return active_in_county(session)
+
+
+@dataclass(frozen=True)
+class SituationReport:
+    """What the situation report (lägesbild) of a run shows."""
+
+    run: Run
+    live: bool
+    warnings: list[WeatherWarning]
+    county: dict[str, Any]
+    at_hours: list[tuple[int, dict[str, int] | None]]
+    first_cold: list[dict[str, Any]]
+    generators: list[dict[str, Any]]
+    worst: list[dict[str, Any]]
+    food: list[FoodRow]
+    duration_hours: float
+    timeline: dict[str, Any]
+
+
+def situation_report(session: Session, run: Run) -> SituationReport:
+    """The situation report of a finished run (its summary and stored timeline)."""
+    summary = run.summary or {}
+    duration = float((run.parameters or {}).get("duration_hours", 0.0))
+    sites = care_sites(session, run.id)
+    scenario = session.get(Scenario, run.scenario_id)
+    timeline = timeline_document(session, run.id)
+    return SituationReport(
+        run=run,
+        live=scenario is not None and scenario.kind == "live",
+        warnings=report_warnings(session, run),
+        county=summary["county"],
+        at_hours=at_hours(timeline, duration),
+        first_cold=[s for s in sites if s["first_cold_hour"] is not None][:REPORT_CARE_SITES],
+        generators=sorted(
+            (s for s in sites if s["generator_name"]),
+            key=lambda s: (s["arrival_hours"], s["id"]),
+        ),
+        worst=worst_municipalities(summary),
+        food=food_rows(summary),
+        duration_hours=duration,
+        timeline=timeline,
+    )

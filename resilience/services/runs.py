@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from resilience.analysis import AreaSummary, CellTable, CoverageResult, SiteTable, compute
 from resilience.analysis.model import is_none
 from resilience.errors import NotFound
-from resilience.models import AuditLog, Run, RunCell, RunMunicipality, RunSite, Scenario
+from resilience.models import (
+    AuditLog,
+    Run,
+    RunCell,
+    RunMunicipality,
+    RunSite,
+    RunTimeline,
+    Scenario,
+)
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
 from resilience.vocabulary import SWEREF99TM
@@ -28,7 +36,11 @@ _SITE_SQL = text(
     " array_agg(category ORDER BY id), array_agg(kind ORDER BY id),"
     " array_agg(ST_X(geom) ORDER BY id), array_agg(ST_Y(geom) ORDER BY id),"
     " array_agg(municipality_code ORDER BY id), "
-    + ", ".join(f"array_agg({n}::float8 ORDER BY id)" for n in SiteTable.NUMBERS)
+    + ", ".join(
+        f"array_agg({n}::float8 ORDER BY id)" for n in SiteTable.NUMBERS + SiteTable.V2_NUMBERS
+    )
+    + ", "
+    + ", ".join(f"array_agg({n} ORDER BY id)" for n in SiteTable.V2_TEXTS)
     + " FROM sites"
 )
 _CELL_SQL = text(
@@ -45,6 +57,8 @@ def _floats(values: list | None) -> np.ndarray:
 def load_inputs(session: Session) -> tuple[SiteTable, CellTable, dict[str, str]]:
     """Every site and populated cell as columns, and the municipality names by code."""
     row = session.execute(_SITE_SQL).one()
+    numbers = SiteTable.NUMBERS + SiteTable.V2_NUMBERS
+    texts = len(row) - len(SiteTable.V2_TEXTS)
     sites = SiteTable(
         id=np.asarray(row[0] or [], dtype=np.int64),
         source_id=np.asarray(row[1] or [], dtype=object),
@@ -53,7 +67,11 @@ def load_inputs(session: Session) -> tuple[SiteTable, CellTable, dict[str, str]]
         x=_floats(row[4]),
         y=_floats(row[5]),
         municipality=np.asarray(row[6] or [], dtype=object),
-        **{name: _floats(row[7 + i]) for i, name in enumerate(SiteTable.NUMBERS)},
+        **{name: _floats(row[7 + i]) for i, name in enumerate(numbers)},
+        **{
+            name: np.asarray(row[texts + i] or [], dtype=object)
+            for i, name in enumerate(SiteTable.V2_TEXTS)
+        },
     )
     cell = session.execute(_CELL_SQL).one()
     cells = CellTable(
@@ -225,18 +243,62 @@ def _copy(session: Session, sql: str, columns: list[np.ndarray]) -> None:
         copy.write(payload)
 
 
+def _intervals(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per row, its non-empty intervals [start, end) as a PostgreSQL float8[] literal
+    "{a1,b1,a2,b2}" ("{}" when none); repr keeps every float exact."""
+    keep = end > start
+    literals = np.empty(start.shape[0], dtype=object)
+    for row, (starts, ends, kept) in enumerate(
+        zip(start.tolist(), end.tolist(), keep.tolist(), strict=True)
+    ):
+        pairs = [f"{a!r},{b!r}" for a, b, held in zip(starts, ends, kept, strict=True) if held]
+        literals[row] = "{" + ",".join(pairs) + "}"
+    return literals
+
+
+def _bits(uncovered: np.ndarray) -> np.ndarray:
+    """Rows of a (cells, instants) bool matrix as bit strings "0110" (COPY text of varbit)."""
+    if uncovered.shape[1] == 0:
+        return np.full(uncovered.shape[0], "", dtype=object)
+    chars = np.ascontiguousarray(uncovered.astype(np.uint8) + ord("0"))
+    return chars.view(f"S{uncovered.shape[1]}").ravel().astype(str).astype(object)
+
+
+def uncovered_at(result: CoverageResult, service: str, rows: np.ndarray) -> np.ndarray:
+    """Bit strings per cell row: bit k set when the cell is uncovered for the service at the
+    timeline's instant k; None for cells covered in step 3 (covered at every instant)."""
+    timeline = result.timeline
+    gap = result.populated[rows] & ~result.covered[service][rows]
+    matrix = np.ones((rows.size, timeline.hours.size), dtype=bool)
+    position = np.full(result.cells.id.size, -1, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
+    changing = position[timeline.covered_rows[service]]
+    inside = changing >= 0
+    matrix[changing[inside]] = ~timeline.covered_at[service][inside]
+    out = np.full(rows.size, None, dtype=object)
+    out[gap] = _bits(matrix[gap])
+    return out
+
+
 def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     """Replace the run's rows with the result (idempotent within the caller's transaction)."""
-    for table in (RunSite, RunCell, RunMunicipality):
+    for table in (RunSite, RunCell, RunMunicipality, RunTimeline):
         session.execute(delete(table).where(table.run_id == run.id))
     sites = result.sites
     rows = np.flatnonzero(~is_none(result.status))
     gen = result.generator_id[rows].astype(object)
     gen[gen == -1] = None
+    plant = result.plant_index[rows]
+    plant_id = np.full(rows.size, None, dtype=object)
+    plant_id[plant >= 0] = sites.id[plant[plant >= 0]]
+    tstar = np.nan_to_num(result.cold_after_hours[rows], nan=np.inf)[:, None]
+    unheated_start, unheated_end = result.unheated_start[rows], result.unheated_end[rows]
     _copy(
         session,
         "COPY run_sites (run_id, site_id, municipality_code, status, hours_unpowered_before,"
-        " hours_unpowered, generator_id, arrival_hours) FROM STDIN",
+        " hours_unpowered, generator_id, arrival_hours, heat_plant_id, hours_cold,"
+        " first_cold_hour, min_indoor_c, unpowered_intervals, unheated_intervals,"
+        " cold_intervals) FROM STDIN",
         [
             np.full(rows.size, run.id),
             sites.id[rows],
@@ -246,6 +308,14 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
             result.hours_unpowered[rows],
             gen,
             result.arrival_hours[rows],
+            plant_id,
+            result.hours_cold[rows],
+            result.first_cold_hour[rows],
+            result.min_indoor_c[rows],
+            _intervals(result.unpowered_start[rows], result.unpowered_end[rows]),
+            _intervals(unheated_start, unheated_end),
+            # cold: (a + t*, b) of the unheated intervals longer than t*; none if not followed
+            _intervals(unheated_start + tstar, unheated_end),
         ],
     )
     cells = result.cells
@@ -260,12 +330,14 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     columns += [result.baseline_minutes[s][crows] for s in _SERVICES]
     columns += [result.covered[s][crows] for s in _SERVICES]
     columns += [result.baseline_covered[s][crows] for s in _SERVICES]
+    columns += [uncovered_at(result, s, crows) for s in _SERVICES]
     _copy(
         session,
         "COPY run_cells (run_id, cell_id, municipality_code, population, food_minutes,"
         " care_minutes, shelter_minutes, food_minutes_baseline, care_minutes_baseline,"
         " shelter_minutes_baseline, food_covered, care_covered, shelter_covered,"
-        " food_covered_baseline, care_covered_baseline, shelter_covered_baseline) FROM STDIN",
+        " food_covered_baseline, care_covered_baseline, shelter_covered_baseline,"
+        " food_uncovered_at, care_uncovered_at, shelter_uncovered_at) FROM STDIN",
         columns,
     )
     areas: list[tuple[str, str, AreaSummary]] = [(m.code, m.name, m) for m in result.municipalities]
@@ -287,33 +359,99 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
                 residents_unpowered=area.residents_unpowered,
                 resident_hours_unpowered=area.resident_hours_unpowered,
                 generators_assigned=area.generators_assigned,
+                **area.v2_dict(),
             )
         )
+    _store_timeline(session, run, result)
     session.flush()
 
+
+def _store_timeline(session: Session, run: Run, result: CoverageResult) -> None:
+    timeline = result.timeline
+    n = timeline.hours.size
+    series = {COUNTY: timeline.county, **timeline.municipalities}
+    if n == 0:
+        return
+    codes = list(series)
+    columns = [
+        np.full(n * len(codes), run.id),
+        np.repeat(np.asarray(codes, dtype=object), n),
+        np.tile(np.arange(n), len(codes)),
+        np.tile(timeline.hours, len(codes)),
+    ]
+    for name in _SERIES:
+        columns.append(np.concatenate([getattr(series[c], name) for c in codes]))
+    for service in _SERVICES:
+        columns.append(np.concatenate([series[c].uncovered[service] for c in codes]))
+    _copy(
+        session,
+        "COPY run_timeline (run_id, code, k, hour, "
+        + ", ".join(_SERIES)
+        + ", uncovered_food, uncovered_care, uncovered_shelter) FROM STDIN",
+        columns,
+    )
+
+
+# The code of the county's rows in run_timeline, and the per-area series of the timeline.
+COUNTY = "county"
+_SERIES = ("care_sites_unpowered", "residents_unpowered", "care_sites_cold", "residents_cold")
 
 _RESULT_SITES_SQL = text(
     "SELECT s.id, s.source_id, s.category, s.kind, r.municipality_code AS municipality,"
     " r.status, r.hours_unpowered_before, r.hours_unpowered, r.generator_id,"
-    " g.source_id AS generator_source_id, r.arrival_hours"
+    " g.source_id AS generator_source_id, r.arrival_hours,"
+    " h.source_id AS heat_plant_source_id, r.hours_cold, r.first_cold_hour, r.min_indoor_c"
     " FROM run_sites r JOIN sites s ON s.id = r.site_id"
-    " LEFT JOIN sites g ON g.id = r.generator_id WHERE r.run_id = :run ORDER BY s.id"
+    " LEFT JOIN sites g ON g.id = r.generator_id"
+    " LEFT JOIN sites h ON h.id = r.heat_plant_id WHERE r.run_id = :run ORDER BY s.id"
+)
+_TIMELINE_SQL = text(
+    "SELECT code, hour, "
+    + ", ".join(_SERIES)
+    + ", uncovered_food, uncovered_care, uncovered_shelter"
+    " FROM run_timeline WHERE run_id = :run ORDER BY code = 'county' DESC, code, k"
 )
 
 
-def result_document(session: Session, run_id: int) -> dict[str, Any]:
-    """The result document of coverage-model.md, read from the stored rows."""
+def finished_run(session: Session, run_id: int) -> Run:
+    """The run, or NotFound when it has no result yet."""
     run = get_run(session, run_id)
     if run.status != "finished" or run.summary is None:
         raise NotFound(f"run {run_id} has no result yet (status {run.status})")
+    return run
+
+
+def timeline_document(session: Session, run_id: int) -> dict[str, Any]:
+    """The "timeline" of the result document, read from run_timeline."""
+    hours: list[float] = []
+    areas: dict[str, dict[str, Any]] = {}
+    for row in session.execute(_TIMELINE_SQL, {"run": run_id}):
+        code = row[0]
+        if code not in areas:
+            areas[code] = {name: [] for name in _SERIES} | {"uncovered": {s: [] for s in _SERVICES}}
+        area = areas[code]
+        if code == COUNTY:
+            hours.append(row[1])
+        for i, name in enumerate(_SERIES):
+            area[name].append(row[2 + i])
+        for i, service in enumerate(_SERVICES):
+            area["uncovered"][service].append(row[2 + len(_SERIES) + i])
+    county = areas.pop(COUNTY, None)
+    return {"hours": hours, "county": county, "municipalities": areas}
+
+
+def result_document(session: Session, run_id: int) -> dict[str, Any]:
+    """The result document of coverage-model.md (version 2), read from the stored rows."""
+    run = finished_run(session, run_id)
     params = dict(run.parameters or {})
     params.pop("duration_hours", None)
     return {
         "model_version": run.model_version,
         "parameters": params,
         "sites": [dict(r) for r in session.execute(_RESULT_SITES_SQL, {"run": run_id}).mappings()],
-        "municipalities": run.summary["municipalities"],
-        "county": run.summary["county"],
+        "municipalities": run.summary["municipalities"],  # type: ignore[index]
+        "county": run.summary["county"],  # type: ignore[index]
+        "timeline": timeline_document(session, run_id),
     }
 
 

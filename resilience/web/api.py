@@ -142,6 +142,9 @@ def _run_json(run: Run, job_state: str | None) -> dict[str, Any]:
             "result": url_for("api.run_result", run_id=run.id),
             "gap_sites": url_for("api.run_sites", run_id=run.id),
             "gap_cells": url_for("api.run_cells", run_id=run.id),
+            "timeline": url_for("api.run_timeline", run_id=run.id),
+            "report": url_for("scenario_pages.report_page", run_id=run.id),
+            "report_pdf": url_for("scenario_pages.report_pdf", run_id=run.id),
         },
     }
 
@@ -235,6 +238,13 @@ def run_status(run_id: int) -> ResponseReturnValue:
 @bp.get("/api/v1/runs/<int:run_id>/result")
 def run_result(run_id: int) -> ResponseReturnValue:
     return runs.result_document(db.session, run_id)
+
+
+@bp.get("/api/v1/runs/<int:run_id>/timeline")
+def run_timeline(run_id: int):  # type: ignore[no-untyped-def]
+    """The "timeline" of the result document alone (the run page's slider)."""
+    runs.finished_run(db.session, run_id)
+    return runs.timeline_document(db.session, run_id)
 
 
 @bp.get("/api/v1/runs/<int:run_id>/sites")

@@ -283,3 +283,102 @@ def style_municipalities(collection: dict[str, Any]) -> dict[str, Any]:
         )
     collection["breaks"] = {"use_mwh_year": use_breaks, "savings_done_mwh_year": saved_breaks}
     return collection
+
+
+# --- the run's timeline (coverage-model.md, "Time") ---------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeSeries:
+    """One line of a timeline chart: a value per instant, and its colour."""
+
+    label: str
+    values: Sequence[float]
+    color: str
+    dashed: bool = False
+
+
+def timeline_chart_svg(
+    hours: Sequence[float],
+    duration: float,
+    series: Sequence[TimeSeries],
+    *,
+    title: str,
+    unit: str,
+    hour_label: str,
+    fmt: Formatter = _plain,
+    width: int = 720,
+    height: int = 240,
+    chart_id: str = "",
+) -> str:
+    """Step lines over hours 0..duration: each value holds from its instant to the next
+    (the grid returns at `duration`). A vertical line (class "now") marks an hour that a
+    script may move: the svg carries data-left, data-width and data-duration for that."""
+    values = [v for s in series for v in s.values]
+    left, right, top, bottom = 64, 210, 28, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ticks = nice_ticks(0.0, max(values, default=1.0) or 1.0, 4)
+    span = duration or 1.0
+    hour_ticks = [h for h in nice_ticks(0.0, span, 6) if h <= span + 1e-9]
+
+    def x(hour: float) -> float:
+        return left + min(hour, span) / span * plot_w
+
+    def y(value: float) -> float:
+        return top + plot_h - (value - ticks[0]) / (ticks[-1] - ticks[0]) * plot_h
+
+    ident = f' id="{_attr(chart_id)}"' if chart_id else ""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart timeline-chart" role="img"{ident}'
+        f' viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+        f' data-left="{left}" data-width="{plot_w}" data-duration="{_plain(span)}"'
+        f' aria-label="{_attr(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text class="chart-title" x="0" y="16" font-weight="bold">{escape(title)}'
+        f" ({escape(unit)})</text>",
+    ]
+    for t in ticks:
+        parts.append(
+            f'<line class="grid" x1="{left}" y1="{y(t):.1f}" x2="{left + plot_w}"'
+            f' y2="{y(t):.1f}" stroke="#ddd"/><text class="tick" x="{left - 6}"'
+            f' y="{y(t) + 4:.1f}" text-anchor="end" font-size="11">{escape(fmt(t))}</text>'
+        )
+    for h in hour_ticks:
+        parts.append(
+            f'<line class="grid" x1="{x(h):.1f}" y1="{top}" x2="{x(h):.1f}"'
+            f' y2="{top + plot_h}" stroke="#eee"/><text class="tick" x="{x(h):.1f}"'
+            f' y="{top + plot_h + 14}" text-anchor="middle" font-size="11">'
+            f"{escape(_plain(h))}</text>"
+        )
+    parts.append(
+        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 4}"'
+        f' text-anchor="middle" font-size="11">{escape(hour_label)}</text>'
+    )
+    for i, s in enumerate(series):
+        if not s.values:
+            continue
+        points = []
+        for k, value in enumerate(s.values):
+            end = hours[k + 1] if k + 1 < len(hours) else span
+            points += [f"{x(hours[k]):.1f},{y(value):.1f}", f"{x(end):.1f},{y(value):.1f}"]
+        dash = ' stroke-dasharray="6 3"' if s.dashed else ""
+        parts.append(
+            f'<polyline class="series" points="{" ".join(points)}" fill="none"'
+            f' stroke="{_attr(s.color)}" stroke-width="2"{dash}>'
+            f"<title>{escape(s.label)}</title></polyline>"
+        )
+        ly = top + 8 + i * 18
+        parts.append(
+            f'<line x1="{left + plot_w + 12}" y1="{ly}" x2="{left + plot_w + 32}" y2="{ly}"'
+            f' stroke="{_attr(s.color)}" stroke-width="2"{dash}/>'
+            f'<text class="legend-text" x="{left + plot_w + 38}" y="{ly + 4}" font-size="12">'
+            f"{escape(s.label)}</text>"
+        )
+    parts.append(
+        f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}"'
+        f' y2="{top + plot_h}" stroke="#333"/>'
+        f'<line class="now" x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}"'
+        f' stroke="#1d3557" stroke-width="1.5" stroke-dasharray="3 3" visibility="hidden"/>'
+        "</svg>"
+    )
+    return "".join(parts)

@@ -103,12 +103,20 @@ NAMES: dict[str, dict[str, str]] = {
         "loading data": N_("loading data"),
         "power status": N_("power status"),
         "generators": N_("generators"),
+        "heat": N_("heat"),
         "snow zones": N_("snow zones"),
         "travel times": N_("travel times"),
         "summaries": N_("summaries"),
         "storing results": N_("storing results"),
         "waiting to retry": N_("waiting to retry"),
         "done": N_("done"),
+    },
+    # A site's power status in a run (coverage-model.md, step 1).
+    "power_status": {
+        "grid": N_("grid"),
+        "backup": N_("own backup"),
+        "partial": N_("partly without power"),
+        "none": N_("without power"),
     },
     "service": {
         "food": N_("food"),
@@ -148,6 +156,14 @@ NAMES: dict[str, dict[str, str]] = {
         "residents_unpowered": N_("Residents without power"),
         "resident_hours_unpowered": N_("Resident-hours without power"),
         "generators_assigned": N_("Generators assigned"),
+        "care_sites_cold": N_("Care sites cold"),
+        "residents_cold": N_("Residents in cold buildings"),
+        "resident_hours_cold": N_("Resident-hours cold"),
+        "shelters_cold": N_("Warm shelters cold"),
+        "food_stock_days": N_("Food stock, days"),
+        "food_stock_days_baseline": N_("Food stock, days normally"),
+        "food_stock_deficit_person_days": N_("Short of the target, person-days"),
+        "food_sites_stock_unknown": N_("Food sites with unknown stock"),
     },
     # Export layers: the map's, and a run's.
     "layer": {
@@ -164,6 +180,7 @@ NAMES: dict[str, dict[str, str]] = {
         "cells": N_("Grid cells with travel times"),
         "municipalities": N_("Summary per municipality"),
         "gaps": N_("Gap areas per service"),
+        "timeline": N_("Timeline per hour"),
     },
     # How an export was delivered (the export log).
     "export_mode": {

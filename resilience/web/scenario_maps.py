@@ -36,6 +36,10 @@ UNPOWERED_COLOR = "#d62828"
 GENERATOR_COLOR = "#f77f00"
 
 
+# A site cold at the slider's hour (coverage-model.md, "Heat").
+COLD_COLOR = "#1d6fb8"
+
+
 def styles() -> dict[str, Any]:
     return {
         "levels": dict(LEVEL_STYLE),
@@ -44,6 +48,7 @@ def styles() -> dict[str, Any]:
         "newGap": NEW_GAP_COLOR,
         "unpowered": UNPOWERED_COLOR,
         "generator": GENERATOR_COLOR,
+        "cold": COLD_COLOR,
     }
 
 

@@ -7,20 +7,24 @@ and the API share one set of rules and permissions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from resilience.analysis import Parameters
 from resilience.db import db
-from resilience.errors import BadInput, Conflict, Forbidden
+from resilience.errors import BadInput, Conflict, Forbidden, NotFound
 from resilience.models import Run, Scenario
 from resilience.scenarios import DEFAULT_DURATION_HOURS
 from resilience.services import run_reports, runs
-from resilience.web import maps, names, scenario_maps
+from resilience.web import charts, maps, names, pdf, scenario_maps
+from resilience.web.i18n import LOCALES
 from resilience.web.names import N_
 from workers.queue import run_job_states
 
@@ -214,6 +218,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
         "sitesUrl": url_for("api.run_sites", run_id=run.id),
         "cellsUrl": url_for("api.run_cells", run_id=run.id),
         "areasUrl": url_for("api.run_areas", run_id=run.id),
+        "timelineUrl": url_for("api.run_timeline", run_id=run.id),
         "municipalitiesUrl": url_for("api.municipalities", simplify=100),
         "sitePage": _prefix(url_for("pages.site_page", site_id=0)),
     }
@@ -224,7 +229,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
         status=status,
         error=error,
         finished=finished,
-        rows=run_reports.area_rows(run.summary) if finished else None,  # type: ignore[arg-type]  # finished: a summary
+        result=_result(run) if finished else None,
         facts=scenario_facts(run.scenario_snapshot),
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
@@ -235,13 +240,137 @@ def run_page(run_id: int) -> ResponseReturnValue:
 
 @bp.get("/runs/<int:run_id>/table")
 def run_table(run_id: int) -> ResponseReturnValue:
-    """The municipality table alone, for the run page to insert when the run finishes."""
-    summary = _finished_summary(runs.get_run(db.session, run_id))
-    return render_template(
-        "scenarios/_run_table.html",
-        rows=run_reports.area_rows(summary),
-        generators_free=summary["county"].get("generators_free"),
+    """The result's tables and charts alone, for the run page to insert when the run
+    finishes."""
+    run = runs.get_run(db.session, run_id)
+    _finished_summary(run)
+    return render_template("scenarios/_run_result.html", run=run, result=_result(run))
+
+
+# The timeline charts' lines: (series, colour, dashed); people and care sites apart, since
+# their scales differ by orders of magnitude.
+_CARE_LINES = (
+    ("care_sites_unpowered", "#e63946", False),
+    ("care_sites_cold", "#457b9d", False),
+)
+_PEOPLE_LINES = (
+    ("residents_unpowered", "#e63946", False),
+    ("residents_cold", "#457b9d", False),
+    ("food", "#f4a261", True),
+    ("care", "#2a9d8f", True),
+    ("shelter", "#6d597a", True),
+)
+
+
+def _series(timeline: dict[str, Any], name: str) -> list[int]:
+    county = timeline["county"] or {}
+    if name in run_reports.SERVICES:
+        return list((county.get("uncovered") or {}).get(name, []))
+    return list(county.get(name, []))
+
+
+def timeline_charts(timeline: dict[str, Any], duration: float) -> Markup:
+    """The county's timeline as two inline SVG charts: care sites, and people."""
+    labels = {
+        "care_sites_unpowered": _("Care sites without power"),
+        "care_sites_cold": _("Care sites cold"),
+        "residents_unpowered": _("Residents without power"),
+        "residents_cold": _("Residents in cold buildings"),
+        "food": _("Without food"),
+        "care": _("Without care"),
+        "shelter": _("Without warm shelter"),
+    }
+    hours = timeline["hours"]
+    svgs = []
+    for chart_id, title, unit, lines in (
+        ("timeline-care", _("Care sites"), _("sites"), _CARE_LINES),
+        ("timeline-people", _("People"), _("people"), _PEOPLE_LINES),
+    ):
+        svgs.append(
+            charts.timeline_chart_svg(
+                hours,
+                duration,
+                [
+                    charts.TimeSeries(labels[name], _series(timeline, name), color, dashed)
+                    for name, color, dashed in lines
+                ],
+                title=title,
+                unit=unit,
+                hour_label=_("hours since the outage began"),
+                chart_id=chart_id,
+            )
+        )
+    return Markup("".join(svgs))  # timeline_chart_svg escapes every text
+
+
+def _result(run: Run) -> dict[str, Any]:
+    """What the run page shows of a finished run besides the map."""
+    summary = run.summary or {}
+    timeline = runs.timeline_document(db.session, run.id)
+    duration = float((run.parameters or {}).get("duration_hours", 0.0))
+    return {
+        "rows": run_reports.area_rows(summary),
+        "generators_free": summary.get("county", {}).get("generators_free"),
+        "care_sites": run_reports.care_sites(db.session, run.id),
+        "food": run_reports.food_rows(summary),
+        "target_days": (run.parameters or {}).get("food_stock_target_days"),
+        "charts": timeline_charts(timeline, duration),
+        "duration": duration,
+    }
+
+
+# --- the situation report (lägesbild) ------------------------------------------------------
+
+
+def _report_html(run_id: int, for_pdf: bool) -> str:
+    run = runs.get_run(db.session, run_id)
+    _finished_summary(run)
+    report = run_reports.situation_report(db.session, run)
+    # One page in Swedish, whatever the reader's language: it goes into WIS and the briefing.
+    with force_locale(LOCALES["sv"]):
+        return render_template(
+            "scenarios/report.html",
+            report=report,
+            for_pdf=for_pdf,
+            now=datetime.now(UTC),
+        )
+
+
+def _pdf_response(run_id: int) -> Response:
+    body = pdf.html_to_pdf(_report_html(run_id, for_pdf=True))
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="lagesbild_run-{run_id}.pdf"'},
     )
+
+
+@bp.get("/runs/<int:run_id>/report")
+def report_page(run_id: int) -> ResponseReturnValue:
+    return _report_html(run_id, for_pdf=False)
+
+
+@bp.get("/runs/<int:run_id>/report.pdf")
+def report_pdf(run_id: int) -> Response:
+    return _pdf_response(run_id)
+
+
+def _live_run_id() -> int:
+    run_id = run_reports.live_run_id(db.session)
+    if run_id is None:
+        raise NotFound(_("There is no finished live run of the warnings yet."))
+    return run_id
+
+
+@bp.get("/live/report")
+def live_report() -> ResponseReturnValue:
+    """The situation report of the newest live run of the warnings."""
+    return redirect(url_for("scenario_pages.report_page", run_id=_live_run_id()))
+
+
+@bp.get("/live/report.pdf")
+def live_report_pdf() -> ResponseReturnValue:
+    return redirect(url_for("scenario_pages.report_pdf", run_id=_live_run_id()))
 
 
 def _run_arg(name: str) -> int | None:

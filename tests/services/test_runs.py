@@ -3,14 +3,17 @@ run twice writes the same rows."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import math
+
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis import compute
 from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
-from resilience.services import runs
-from tests.factories import small_county
+from resilience.services import imports, runs
+from tests.factories import site, small_county
 
 # Outage over Åbacka (x 750-760 km), in EPSG:3006.
 OUTAGE_ABACKA = {
@@ -52,11 +55,6 @@ def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
 
     sites, cells, names = runs.load_inputs(db_session)
     expected = compute(sites, cells, names, spec.to_analysis()).to_document()
-    # Not stored yet (issue 9 wiring): the timeline and the per-site heat fields.
-    expected.pop("timeline")
-    for entry in expected["sites"]:
-        for key in ("heat_plant_source_id", "hours_cold", "first_cold_hour", "min_indoor_c"):
-            del entry[key]
     assert stored == expected
     assert progress == sorted(progress) and progress[-1] <= 100
     # The elderly home in Åbacka has no backup: unpowered the whole 24 h, no generator can
@@ -90,6 +88,97 @@ def test_the_run_keeps_its_snapshot_when_the_scenario_changes(db_session: Sessio
     county = runs.result_document(db_session, run.id)["county"]
     # The outage of the snapshot applies: the home waits ~16 min for its generator.
     assert county["care_sites_unpowered"] == 1 and county["generators_assigned"] == 1
+
+
+def heat_county(session: Session) -> None:
+    """small_county with a district heating plant in Åbacka (no backup) heating an elderly
+    home in Östervik, outside the outage, and food stocks (one unknown)."""
+    small_county(session)
+    imports.import_sites(
+        session,
+        [
+            site(
+                "dh-1",
+                "utility",
+                "district_heating_plant",
+                755_000,
+                7_085_000,
+                name="Åbacka värmeverk",
+            ),
+            site(
+                "care-2",
+                "care",
+                "elderly_home",
+                768_000,
+                7_088_000,
+                residents=25,
+                heating="district_heating",
+                heat_plant="dh-1",
+                name="Östergården",
+            ),
+            site("food-2", "food", "warehouse", 767_000, 7_086_000, stock_person_days=2000),
+        ],
+        "test",
+    )
+    session.commit()
+
+
+def test_heat_plant_inside_the_outage_chills_a_home_outside_it(db_session: Session) -> None:
+    heat_county(db_session)
+    spec = parse_scenario(OUTAGE_ABACKA)
+    run = runs.start_run(db_session, runs.create_scenario(db_session, spec))
+    runs.compute_run(db_session, run.id)
+    stored = runs.result_document(db_session, run.id)
+    sites_, cells, names = runs.load_inputs(db_session)
+    result = compute(sites_, cells, names, spec.to_analysis())
+    assert stored == result.to_document()
+
+    # tau 72 h (elderly home): t* = 72 · ln(31 / 28) h; cold from t* until the grid returns.
+    tstar = 72 * math.log(31 / 28)
+    home = next(s for s in stored["sites"] if s["source_id"] == "care-2")
+    assert home["hours_unpowered"] == 0 and home["heat_plant_source_id"] == "dh-1"
+    assert home["first_cold_hour"] == pytest.approx(tstar)
+    assert home["hours_cold"] == pytest.approx(24 - tstar)
+    assert home["min_indoor_c"] == pytest.approx(-10 + 31 * math.exp(-24 / 72))
+    ostervik = next(m for m in stored["municipalities"] if m["code"] == "2403")
+    assert ostervik["care_sites_cold"] == 1 and ostervik["residents_cold"] == 25
+    assert ostervik["food_stock_days"] == pytest.approx(2000 / 55)
+    assert ostervik["food_sites_stock_unknown"] == 1  # food-1 has no stock figure
+    cold = stored["timeline"]["municipalities"]["2403"]["residents_cold"]
+    assert cold == [25 if h > tstar else 0 for h in stored["timeline"]["hours"]]
+
+    # What the map's slider reads: the intervals per site, the instants per cell.
+    row = db_session.execute(
+        text(
+            "SELECT unpowered_intervals, unheated_intervals, cold_intervals, hours_cold"
+            " FROM run_sites r JOIN sites s ON s.id = r.site_id"
+            " WHERE r.run_id = :run AND s.source_id = 'care-2'"
+        ),
+        {"run": run.id},
+    ).one()
+    assert row[0] == [] and row[1] == [0.0, 24.0]
+    assert row[2] == pytest.approx([tstar, 24.0])
+    plant = db_session.scalar(
+        text(
+            "SELECT unpowered_intervals FROM run_sites r JOIN sites s ON s.id = r.site_id"
+            " WHERE r.run_id = :run AND s.source_id = 'dh-1'"
+        ),
+        {"run": run.id},
+    )
+    assert plant == [0.0, 24.0]
+    bits = dict(
+        db_session.execute(
+            text("SELECT cell_id, shelter_uncovered_at::text FROM run_cells WHERE run_id = :run"),
+            {"run": run.id},
+        ).all()
+    )
+    for k in range(24):  # each cell's bit k is its coverage at instant k, from the result
+        for row_index, cell_id in enumerate(result.cells.id.tolist()):
+            covered = bool(result.covered_at("shelter", k)[row_index])
+            if bits[cell_id] is None:
+                assert covered
+            else:
+                assert bits[cell_id][k] == ("0" if covered else "1")
 
 
 def test_a_run_whose_job_redis_lost_fails_within_minutes(db_session: Session) -> None:

@@ -303,8 +303,9 @@ def test_run_results_with_gap_polygons(
         ["rutor", "Polygon"],
         ["kommuner", "MultiPolygon"],
         ["luckor", "MultiPolygon"],
+        ["tidslinje", "MultiPolygon"],
     ]
-    for name in ("platser", "rutor", "kommuner", "luckor"):
+    for name in ("platser", "rutor", "kommuner", "luckor", "tidslinje"):
         assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
 
     sites = _values(path, "platser")
@@ -324,6 +325,28 @@ def test_run_results_with_gap_polygons(
     by_code = {m["code"]: m for m in result["municipalities"]}
     for code, uncovered in zip(summary["code"][:2], summary["uncovered_shelter"][:2], strict=True):
         assert uncovered == by_code[code]["uncovered"]["shelter"]
+
+    # v2: the timeline per hour, the county first, then each municipality, as the document.
+    timeline = _values(path, "tidslinje")
+    hours = result["timeline"]["hours"]
+    assert len(hours) == 24 and timeline["hour"][:24] == hours
+    assert timeline["code"][:24] == ["county"] * 24
+    assert timeline["name"][0] == "Västerbottens län"
+    county_series = result["timeline"]["county"]
+    assert timeline["care_sites_unpowered"][:24] == county_series["care_sites_unpowered"]
+    assert timeline["uncovered_shelter"][:24] == county_series["uncovered"]["shelter"]
+    abacka = [i for i, c in enumerate(timeline["code"]) if c == "2401"]
+    assert [timeline["residents_unpowered"][i] for i in abacka] == (
+        result["timeline"]["municipalities"]["2401"]["residents_unpowered"]
+    )
+    assert set(timeline["code"]) == {"county", *result["timeline"]["municipalities"]}
+    # v2 per site, per cell and per municipality.
+    home = sites["name"].index("Björkgårdens äldreboende")
+    stored = next(s for s in result["sites"] if s["source_id"] == "care-1")
+    assert sites["min_indoor_c"][home] == stored["min_indoor_c"]
+    assert sites["unpowered_intervals"][home].startswith("0 ")  # dark from hour 0
+    assert "food_stock_days" in summary and "residents_cold" in summary
+    assert all(len(bits) == 24 for bits in cells["shelter_uncovered_at"] if bits)
 
     gaps = _values(path, "luckor")
     county_uncovered = result["county"]["uncovered"]
@@ -362,6 +385,25 @@ def test_run_results_filtered_and_as_shapefile(
     with zipfile.ZipFile(path) as archive:
         mapping = archive.read("field_names.csv").decode()
     assert "rutor,shelter_minutes_baseline,shel_min_b,float" in mapping
+    assert pyogrio.read_info(zipped, layer="tidslinje")["features"] == 24  # Åbacka's hours
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "shp"])
+def test_the_timeline_table_in_every_format(
+    client: FlaskClient, db_session: Session, county: dict[str, Any], tmp_path: Path, fmt: str
+) -> None:
+    """The county's rows have no geometry; every format still carries them."""
+    run_id = _finished_run(db_session)
+    path = _save(client.get(f"/api/v1/runs/{run_id}/export?format={fmt}"), tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        name = next(
+            n
+            for n in archive.namelist()
+            if n.startswith("tidslinje.") and n[-4:] in (".csv", "json", ".shp")
+        )
+    timeline = _values(f"/vsizip/{path}/{name}")
+    assert timeline["code"].count("county") == 24
+    assert len(timeline["code"]) == 24 * 3  # the county and both municipalities
 
 
 def test_run_export_needs_a_finished_run(client: FlaskClient, db_session: Session) -> None:

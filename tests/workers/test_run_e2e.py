@@ -73,13 +73,7 @@ def test_api_run_computed_by_a_real_worker(
     result = client.get(f"{run_url}/result", headers=auth).json
     sites, cells, names = runs.load_inputs(committed)
     expected = compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis())
-    document = expected.to_document()
-    # Not stored yet (issue 9 wiring): the timeline and the per-site heat fields.
-    document.pop("timeline")
-    for entry in document["sites"]:
-        for key in ("heat_plant_source_id", "hours_cold", "first_cold_hour", "min_indoor_c"):
-            del entry[key]
-    assert result == document
+    assert result == expected.to_document()  # the v2 document, timeline included
     gap_sites = client.get(f"{run_url}/sites", headers=auth).json["features"]
     by_name = {f["properties"]["name"]: f["properties"] for f in gap_sites}
     assert set(by_name) == {"Björkgårdens äldreboende", "school energy-1"}  # both in Åbacka

@@ -477,6 +477,7 @@
       const parts = [`<summary><h4>${escapeHtml(t('Legend'))}</h4></summary>`];
       parts.push(`<div><i class="dot big" style="background:${styles.unpowered}"></i>${escapeHtml(t('Care sites without power'))}</div>`);
       parts.push(`<div><i class="dot" style="background:#555"></i>${escapeHtml(t('Other sites without power'))}</div>`);
+      parts.push(`<div><i class="dot big" style="background:${escapeHtml(styles.cold)}"></i>${escapeHtml(t('Cold at the hour shown (time slider)'))}</div>`);
       parts.push(`<div><i class="line dashed" style="border-color:${styles.generator}"></i>${escapeHtml(t('Generator dispatch'))}</div>`);
       const keys = Object.keys(styles.gaps).filter((k) => present.has(k));
       if (keys.length) {
@@ -583,13 +584,14 @@
       if (layersLoaded) return;
       layersLoaded = true;
       map.createPane('areas').style.zIndex = 390;
-      const [boundaries, areas, cells, sites] = await Promise.all([
+      const [boundaries, areas, cells, sites, timeline] = await Promise.all([
         api(config.municipalitiesUrl),
         api(config.areasUrl),
         api(config.cellsUrl),
         api(config.sitesUrl),
+        api(config.timelineUrl),
       ].map((p) => p.catch((err) => ({ error: err }))));
-      const failed = [boundaries, areas, cells, sites].filter((r) => r.error);
+      const failed = [boundaries, areas, cells, sites, timeline].filter((r) => r.error);
       if (failed.length) el('run-step').textContent = `${t('Could not load')}: ${failed[0].error.message}`;
 
       const overlays = {};
@@ -638,7 +640,10 @@
               weight: fresh ? 2 : 0.5,
             };
           },
-          onEachFeature: (f, l) => l.bindPopup(() => cellPopup(f.properties), POPUP),
+          onEachFeature: (f, l) => {
+            l.bindPopup(() => cellPopup(f.properties), POPUP);
+            slider.cells.push({ layer: l, props: f.properties });
+          },
         }).addTo(map);
         overlays[escapeHtml(t('Gap cells'))] = layer;
         document.body.dataset.layerCells = String(cells.features.length);
@@ -657,16 +662,18 @@
               radius: 5, color: '#fff', weight: 1, fillColor: styles.generator, fillOpacity: 1,
             }).bindTooltip(escapeHtml(p.generator_name), { className: 'map-tooltip' }).addTo(lines);
           }
+          let marker;
           if (p.category === 'care') {
             const radius = Math.min(MAX_CARE_RADIUS, 5 + 1.6 * Math.sqrt(p.residents || 0));
-            L.circleMarker([lat, lon], {
-              radius, color: '#fff', weight: 1.5, fillColor: styles.unpowered, fillOpacity: 0.9,
+            marker = L.circleMarker([lat, lon], {
+              radius, color: '#fff', weight: 1.5, fillColor: siteColor(p), fillOpacity: 0.9,
             }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(escapeHtml(p.name), { className: 'map-tooltip' }).addTo(care);
           } else {
-            L.circleMarker([lat, lon], {
+            marker = L.circleMarker([lat, lon], {
               radius: 5, color: '#fff', weight: 1, fillColor: '#555', fillOpacity: 0.9,
             }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(escapeHtml(p.name), { className: 'map-tooltip' }).addTo(other);
           }
+          slider.sites.push({ marker, props: p, style: Object.assign({}, marker.options) });
         });
         overlays[escapeHtml(t('Generator dispatch'))] = lines.addTo(map);
         overlays[escapeHtml(t('Other sites without power'))] = other.addTo(map);
@@ -676,17 +683,206 @@
       L.control.layers(null, overlays, { collapsed: true }).addTo(map);
       legendControl(config, present).addTo(map);
       if (boundaryLayer) map.fitBounds(boundaryLayer.getBounds());
+      if (!timeline.error) slider.start(timeline);
       document.body.dataset.runLayers = 'ready';
     }
+
+    // Care sites cold at some hour but powered throughout are drawn in the cold colour.
+    function siteColor(p) {
+      return p.hours_unpowered > 0 ? styles.unpowered : styles.cold;
+    }
+
+    const slider = timeSlider(config, styles);
 
     function isNew(props) {
       return Boolean(props.new_food_gap || props.new_care_gap || props.new_shelter_gap);
     }
 
+    sortableTables(el('run-table'));
     document.body.dataset.runStatus = config.status;
     if (config.status === 'finished') loadLayers();
     else if (config.status === 'queued' || config.status === 'running') window.setTimeout(poll, POLL_MS);
   }
 
-  window.ScenarioPages = { initList, initEditor, initRunMap };
+  /* Flat [a1, b1, a2, b2] intervals: is t in [a, b) (closed) or (a, b) (open, for cold)? */
+  function within(intervals, t, open) {
+    const list = intervals || [];
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      if ((open ? t > list[i] : t >= list[i]) && t < list[i + 1]) return true;
+    }
+    return false;
+  }
+
+  /* The run map's time slider (coverage-model.md, "Time"): the state at the instant t_k. Sites
+   * are shown when unpowered ([a, b)) or cold ((a + t*, b)) at t_k, cells when uncovered for
+   * some service at t_k (their bit k); "whole outage" shows what is lost at any time. The
+   * timeline charts get a line at the hour. For tests the body carries data-time-hour,
+   * data-sites-unpowered-at, data-sites-cold-at, data-cold-sites (names, "|"-separated) and
+   * data-cells-at. */
+  function timeSlider(config, styles) {
+    const state = { cells: [], sites: [], hours: [], timer: null, duration: 0 };
+    const el = (id) => document.getElementById(id);
+
+    function moveChartLines(hour) {
+      document.querySelectorAll('svg.timeline-chart').forEach((svg) => {
+        const line = svg.querySelector('line.now');
+        if (!line) return;
+        if (hour === null) {
+          line.setAttribute('visibility', 'hidden');
+          return;
+        }
+        const left = Number(svg.dataset.left);
+        const width = Number(svg.dataset.width);
+        const duration = Number(svg.dataset.duration) || 1;
+        const x = left + (Math.min(hour, duration) / duration) * width;
+        line.setAttribute('x1', String(x));
+        line.setAttribute('x2', String(x));
+        line.setAttribute('visibility', 'visible');
+      });
+    }
+
+    function show(k) {
+      const hour = k === null ? null : state.hours[k];
+      let unpowered = 0;
+      let cold = 0;
+      const coldNames = [];
+      state.sites.forEach(({ marker, props, style }) => {
+        if (hour === null) {
+          marker.setStyle({ opacity: 1, fillOpacity: style.fillOpacity, fillColor: style.fillColor, color: style.color, weight: style.weight });
+          return;
+        }
+        const dark = within(props.unpowered_intervals, hour, false);
+        const chilled = within(props.cold_intervals, hour, true);
+        if (dark) unpowered += 1;
+        if (chilled) {
+          cold += 1;
+          coldNames.push(props.name);
+        }
+        if (!dark && !chilled) {
+          marker.setStyle({ opacity: 0, fillOpacity: 0 });
+          return;
+        }
+        marker.setStyle({
+          opacity: 1,
+          fillOpacity: 0.9,
+          fillColor: dark ? style.fillColor : styles.cold,
+          color: chilled ? styles.cold : '#fff',
+          weight: chilled && dark ? 3 : style.weight,
+        });
+      });
+      let cellsShown = 0;
+      state.cells.forEach(({ layer, props }) => {
+        if (hour === null) {
+          layer.setStyle({ opacity: 1, fillOpacity: 0.75 });
+          return;
+        }
+        const key = ['food', 'care', 'shelter'].map((s) => {
+          const bits = props[`${s}_uncovered_at`];
+          return bits && bits[k] === '1' ? s[0] : '';
+        }).join('');
+        if (!key) {
+          layer.setStyle({ opacity: 0, fillOpacity: 0 });
+          return;
+        }
+        cellsShown += 1;
+        layer.setStyle({ opacity: 1, fillOpacity: 0.75, fillColor: styles.gaps[key] || '#999' });
+      });
+      const body = document.body.dataset;
+      body.timeHour = hour === null ? 'all' : String(hour);
+      body.sitesUnpoweredAt = String(unpowered);
+      body.sitesColdAt = String(cold);
+      body.coldSites = coldNames.join('|');
+      body.cellsAt = String(cellsShown);
+      el('time-label').textContent = hour === null
+        ? t('Whole outage')
+        : `${t('Hour')} ${fmt(hour)} ${t('of')} ${fmt(state.duration)}`;
+      el('time-counts').textContent = hour === null
+        ? ''
+        : `${t('Sites without power')}: ${unpowered} · ${t('Sites cold')}: ${cold} · ${t('Cells without a service')}: ${cellsShown}`;
+      moveChartLines(hour);
+    }
+
+    function stop() {
+      if (state.timer !== null) window.clearInterval(state.timer);
+      state.timer = null;
+      el('time-play').textContent = t('Play');
+    }
+
+    function start(timeline) {
+      state.hours = timeline.hours || [];
+      if (!state.hours.length) return;
+      const chart = document.querySelector('svg.timeline-chart');
+      const step = state.hours.length > 1 ? state.hours[1] - state.hours[0] : 1;
+      state.duration = chart ? Number(chart.dataset.duration) : state.hours[state.hours.length - 1] + step;
+      const range = el('time-hour');
+      range.max = String(state.hours.length - 1);
+      range.value = '0';
+      range.addEventListener('input', () => {
+        stop();
+        show(Number(range.value));
+      });
+      el('time-play').addEventListener('click', () => {
+        if (state.timer !== null) {
+          stop();
+          return;
+        }
+        if (Number(range.value) >= state.hours.length - 1) range.value = '0';
+        el('time-play').textContent = t('Pause');
+        show(Number(range.value));
+        state.timer = window.setInterval(() => {
+          const next = Number(range.value) + 1;
+          if (next >= state.hours.length) {
+            stop();
+            return;
+          }
+          range.value = String(next);
+          show(next);
+        }, 600);
+      });
+      el('time-all').addEventListener('click', () => {
+        stop();
+        show(null);
+      });
+      el('time-slider').hidden = false;
+      show(null);
+    }
+
+    return { cells: state.cells, sites: state.sites, start };
+  }
+
+  /* Tables with th[data-sort] headers sort their rows by the cells' data-value, numbers
+   * as numbers (empty last), text by the page's language; a second click reverses. */
+  function sortableTables(root) {
+    root.addEventListener('click', (event) => {
+      const button = event.target.closest('table.sortable th[data-sort] button');
+      if (!button) return;
+      const th = button.closest('th');
+      const table = th.closest('table');
+      const column = Array.from(th.parentElement.children).indexOf(th);
+      const numeric = th.dataset.sort === 'number';
+      const descending = th.getAttribute('aria-sort') === 'ascending';
+      table.querySelectorAll('th[aria-sort]').forEach((h) => h.removeAttribute('aria-sort'));
+      th.setAttribute('aria-sort', descending ? 'descending' : 'ascending');
+      const collator = new Intl.Collator(document.documentElement.lang || 'sv');
+      const body = table.tBodies[0];
+      const rows = Array.from(body.rows).filter((r) => r.dataset.siteId !== undefined);
+      const value = (row) => {
+        const raw = row.children[column].dataset.value || '';
+        if (!numeric) return raw;
+        return raw === '' ? null : Number(raw);
+      };
+      rows.sort((a, b) => {
+        const x = value(a);
+        const y = value(b);
+        if (numeric) {
+          if (x === null || y === null) return (x === null) - (y === null); // empty last
+          return descending ? y - x : x - y;
+        }
+        return descending ? collator.compare(y, x) : collator.compare(x, y);
+      });
+      rows.forEach((row) => body.appendChild(row));
+    });
+  }
+
+  window.ScenarioPages = { initList, initEditor, initRunMap, sortableTables };
 }());

@@ -1,0 +1,147 @@
+"""The run page in a real headless Chromium against the live app and PostGIS, on the
+built-in data: the Dåva heat-plant scenario, computed in process, scrubbed with the time
+slider to hour 20, where the elderly homes on Umeå's district heating are cold; the play
+button; the timeline charts; the care-site table sorted by a click.
+
+SCREENSHOT_DIR, when set, keeps a screenshot of the page there."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from resilience.models import Scenario
+from resilience.services import runs, users
+from tests.conftest import PASSWORD
+from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser  # noqa: F401
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
+)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+USER = "tid-tove"
+HOUR = 20
+
+
+@pytest.fixture
+def dava_run(app: Flask, committed: Session) -> int:
+    """The built-in data and the Dåva scenario's run, committed for the live server."""
+    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
+    assert result.exit_code == 0, result.output
+    scenario = committed.scalar(
+        select(Scenario).where(Scenario.kind == "builtin", Scenario.name.like("Dåva%"))
+    )
+    assert scenario is not None
+    run = runs.start_run(committed, scenario)
+    runs.compute_run(committed, run.id)
+    users.create_user(committed, USER, PASSWORD, "viewer")
+    committed.commit()
+    return run.id
+
+
+def _cold_elderly_homes_at(session: Session, run_id: int, hour: float) -> set[str]:
+    """From the stored intervals: elderly homes cold at the instant (a + t* < hour < b)."""
+    rows = session.execute(
+        text(
+            "SELECT s.name, r.cold_intervals FROM run_sites r JOIN sites s ON s.id = r.site_id"
+            " WHERE r.run_id = :run AND s.kind = 'elderly_home'"
+        ),
+        {"run": run_id},
+    ).all()
+    return {
+        name
+        for name, cold in rows
+        if any(cold[i] < hour < cold[i + 1] for i in range(0, len(cold or []), 2))
+    }
+
+
+def _dataset(driver: WebDriver) -> dict[str, str]:
+    return driver.execute_script("return Object.assign({}, document.body.dataset)")
+
+
+def test_scrub_the_dava_scenario_to_hour_20(
+    browser: WebDriver,  # noqa: F811
+    live_server: str,
+    committed: Session,
+    dava_run: int,
+) -> None:
+    expected = _cold_elderly_homes_at(committed, dava_run, HOUR)
+    assert expected, "the Dåva scenario must chill elderly homes by hour 20"
+    browser.get(f"{live_server}/runs/{dava_run}")
+    browser.find_element(By.NAME, "name").send_keys(USER)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, WAIT_S).until(lambda d: _dataset(d).get("runLayers") == "ready")
+    assert _dataset(browser)["timeHour"] == "all"
+    slider = browser.find_element(By.ID, "time-hour")
+    assert slider.is_displayed() and slider.get_attribute("max") == "47"  # 48 h, hourly
+
+    # Scrub as a person would: focus the slider and step it with the arrow key.
+    slider.click()
+    slider.send_keys(Keys.HOME)
+    for _ in range(HOUR):
+        slider.send_keys(Keys.ARROW_RIGHT)
+    WebDriverWait(browser, WAIT_S).until(lambda d: _dataset(d)["timeHour"] == str(HOUR))
+    data = _dataset(browser)
+    shown = set(data["coldSites"].split("|"))
+    assert expected <= shown
+    label = browser.find_element(By.ID, "time-label").text
+    assert label.startswith(f"Timme {HOUR}")
+    counts = browser.find_element(By.ID, "time-counts").text
+    assert f"Kalla platser: {data['sitesColdAt']}" in counts
+    assert int(data["sitesColdAt"]) >= len(expected)
+    # The charts' hour line moved to hour 20 of 48.
+    line = browser.find_element(By.CSS_SELECTOR, "#timeline-people line.now")
+    assert line.get_attribute("visibility") == "visible"
+    svg = browser.find_element(By.ID, "timeline-people")
+    left, width = float(svg.get_attribute("data-left")), float(svg.get_attribute("data-width"))
+    assert float(line.get_attribute("x1")) == pytest.approx(left + width * HOUR / 48)
+    if os.environ.get("SCREENSHOT_DIR"):
+        height = browser.execute_script(  # the page scrolls inside .scroll-page
+            "const s = document.querySelector('.scroll-page');"
+            "return Math.max(document.documentElement.scrollHeight, s ? s.scrollHeight : 0)"
+        )
+        browser.set_window_size(1400, min(int(height) + 100, 6000))
+        browser.save_screenshot(str(Path(os.environ["SCREENSHOT_DIR"]) / "run_page_hour20.png"))
+
+    # Play moves on by itself; a second click pauses.
+    play = browser.find_element(By.ID, "time-play")
+    play.click()
+    WebDriverWait(browser, WAIT_S).until(lambda d: float(_dataset(d)["timeHour"]) >= HOUR + 2)
+    play.click()
+    paused = _dataset(browser)["timeHour"]
+    assert play.text == "Spela upp"
+    browser.implicitly_wait(0)
+    assert _dataset(browser)["timeHour"] == paused
+
+    # The care-site table sorts by a click; worst first by default.
+    first_cold = browser.find_elements(
+        By.CSS_SELECTOR, "#care-sites-table tbody td[data-metric=first_cold_hour]"
+    )
+    values = [c.get_attribute("data-value") for c in first_cold]
+    known = [float(v) for v in values if v]
+    assert known == sorted(known) and known, "cold sites first, earliest first"
+    header = browser.find_element(
+        By.XPATH, "//table[@id='care-sites-table']//th[.//button[text()='Kall från timme']]"
+    )
+    header.find_element(By.TAG_NAME, "button").click()  # now descending
+    values = [
+        c.get_attribute("data-value")
+        for c in browser.find_elements(
+            By.CSS_SELECTOR, "#care-sites-table tbody td[data-metric=first_cold_hour]"
+        )
+    ]
+    known = [float(v) for v in values if v]
+    assert known == sorted(known, reverse=True)
+    assert header.get_attribute("aria-sort") == "descending"
