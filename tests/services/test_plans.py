@@ -187,3 +187,18 @@ def test_api_plan_computed_by_a_real_worker(
     listed = client.get("/api/v1/plans", headers=auth).json["plans"]
     assert [p["id"] for p in listed] == [status["id"]]
     json.dumps(status)  # plain JSON throughout
+
+    # A plan whose stored scenario cannot be read fails visibly once the retries are spent.
+    broken = client.post("/api/v1/plans", json=body, headers=auth)
+    row = committed.get(BackupPlan, broken.json["id"])
+    assert row is not None
+    key = str(ids[0])
+    snapshot = dict(row.scenario_snapshots)
+    snapshot[key] = {**snapshot[key], "definition": {"name": "x", "outage": {"duration_hours": -1}}}
+    row.scenario_snapshots = snapshot
+    committed.commit()
+    worker = _worker(settings)
+    assert worker.returncode == 0, worker.stderr[-3000:]
+    failed = client.get(broken.headers["Location"], headers=auth).json
+    assert failed["status"] == "failed" and failed["error"], failed
+    assert failed["attempts"] == 4 and failed["document"] is None
