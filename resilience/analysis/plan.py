@@ -194,6 +194,8 @@ class _ScenarioState:
         self.column = np.full(len(sites), -1, dtype=np.int64)
         self.column[self.generators] = np.arange(self.generators.size)
         self.g_fuel = generator_fuel(sites, self.generators)
+        self.plant_end = np.full(len(sites), np.inf)
+        self.tau = np.full(len(sites), np.nan)
         if cold:
             codes = sorted({str(c) for c in sites.municipality if c is not None})
             area = np.full(len(sites), len(codes), dtype=np.int64)
