@@ -12,6 +12,7 @@ import folium
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 
 from geodata.exporters import MEDIA_TYPES
 from resilience.analysis import OBJECTIVES, PlanParameters
@@ -199,7 +200,8 @@ def _map(ranked: list[dict[str, Any]]) -> dict[str, str]:
     fmap = maps.base_map(current_app.config["SETTINGS"], canvas=False)
     located = [r for r in ranked if r["lat"] is not None]
     for r in located:
-        label = f"{r['rank']}. {r.get('name') or r['source_id']}"
+        # Leaflet shows a tooltip as HTML: a site's name is data, escape it.
+        label = str(escape(f"{r['rank']}. {r.get('name') or r['source_id']}"))
         folium.Marker(
             (r["lat"], r["lon"]),
             tooltip=label,
