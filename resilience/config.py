@@ -70,6 +70,9 @@ class Settings:
     emma_areas_file: str | None = None
     # A burst of warning updates within this many seconds gives one live run.
     live_debounce_seconds: float = 0.3
+    # Longest SQL statement a web request may run (0: no limit). Jobs, workers and the
+    # command line have none: a run or a large export may take minutes.
+    statement_timeout_ms: int = 30_000
     var_dir: Path = PROJECT_ROOT / "var"
 
     @classmethod
@@ -94,12 +97,16 @@ class Settings:
             debounce = float(env.get("RESILIENCE_LIVE_DEBOUNCE_SECONDS", "0.3"))
         except ValueError as exc:
             raise ConfigError("RESILIENCE_SMHI_POLL_SECONDS / _LIVE_DEBOUNCE_SECONDS") from exc
+        timeout = env.get("RESILIENCE_STATEMENT_TIMEOUT_MS", "30000")
+        if not timeout.isdigit():
+            raise ConfigError("RESILIENCE_STATEMENT_TIMEOUT_MS must be a whole number (0: none)")
         return cls(
             behind_proxy=parse_bool(env.get("RESILIENCE_BEHIND_PROXY", "false")),
             run_retry_intervals=retries,
             smhi_warnings_url=env.get("RESILIENCE_SMHI_URL", cls.smhi_warnings_url),
             smhi_poll_seconds=poll,
             live_debounce_seconds=debounce,
+            statement_timeout_ms=int(timeout),
             ibww_areas_file=env.get("RESILIENCE_IBWW_AREAS_FILE") or None,
             emma_areas_file=env.get("RESILIENCE_EMMA_AREAS_FILE") or None,
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),

@@ -8,6 +8,13 @@ from pyproj import CRS, Transformer
 
 from resilience.vocabulary import WGS84
 
+# Where SWEREF 99 TM is defined well enough to transform to: query boxes are clipped to this
+# first (a whole-world box would fail, a huge one costs memory). The importers accept only
+# geometries within EPSG:3006's area of use (10.03-24.17 E, 54.96-69.07 N); these are that
+# with a wide margin, in lon/lat and in EPSG:3006 metres.
+SWEREF_DOMAIN = (0.0, 50.0, 35.0, 75.0)
+SWEREF_DOMAIN_M = (-1_500_000.0, 5_000_000.0, 2_500_000.0, 9_000_000.0)
+
 
 @cache
 def transformer(src: int, dst: int) -> Transformer:

@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, g
-from sqlalchemy import Engine, create_engine, make_url, text
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -19,6 +19,8 @@ class Database:
     def configure(self, url: str) -> None:
         if self.engine is not None and str(self.engine.url) == str(make_url(url)):
             return
+        if self.engine is not None:  # another database: close the old one's connections
+            self.engine.dispose()
         self.engine = create_engine(url, pool_pre_ping=True, future=True)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -32,6 +34,8 @@ class Database:
         if "db_session" not in g:
             assert self.session_factory is not None, "Database.configure was not called"
             g.db_session = self.session_factory()
+            if has_request_context() and current_app.config["SETTINGS"].statement_timeout_ms:
+                event.listen(g.db_session, "after_begin", _statement_timeout)
         return g.db_session
 
     @contextmanager
@@ -58,6 +62,13 @@ def advisory_xact_lock(session: Session, name: str) -> None:
     work on one name (an upload, an export) in two requests at once runs one after the other."""
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _statement_timeout(_session: Session, _transaction: object, connection: Connection) -> None:
+    """A web request's statements end after Settings.statement_timeout_ms (SET LOCAL: for
+    this transaction only, so the pooled connection is clean for the next user)."""
+    ms = int(current_app.config["SETTINGS"].statement_timeout_ms)
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
 
 
 db = Database()

@@ -18,12 +18,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from resilience.vocabulary import CATEGORIES, MEASURE_STATUSES, OWNERS, SWEREF99TM
+from resilience.vocabulary import CATEGORIES, HEATING, MEASURE_STATUSES, OWNERS, SWEREF99TM
 
 ROLES = ("viewer", "planner", "editor", "admin")
 
@@ -71,6 +72,9 @@ class Site(Base):
     __table_args__ = (
         UniqueConstraint("source", "source_id", name="uq_sites_source_id"),
         CheckConstraint(f"category IN {CATEGORIES!r}", name="category_known"),
+        CheckConstraint(f"heating IN {HEATING!r}", name="heating_known"),
+        CheckConstraint("thermal_time_constant_hours > 0", name="tau_positive"),
+        CheckConstraint("stock_person_days >= 0", name="stock_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -94,6 +98,13 @@ class Site(Base):
     energy_kwh_year: Mapped[float | None] = mapped_column(Float)
     owner: Mapped[str | None] = mapped_column(String(16))
     shelter_capacity: Mapped[int | None] = mapped_column(Integer)
+    # v2 (coverage-model.md, "Inputs"): heating of care, food and energy sites (the one
+    # place it is stored, the energy register's too), the source_id of the plant that heats
+    # it, the cooling time constant (null: the kind's default) and a food site's stock.
+    heating: Mapped[str | None] = mapped_column(String(32))
+    heat_plant: Mapped[str | None] = mapped_column(Text, index=True)
+    thermal_time_constant_hours: Mapped[float | None] = mapped_column(Float)
+    stock_person_days: Mapped[float | None] = mapped_column(Float)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -113,6 +124,9 @@ class User(Base):
         String(4), ForeignKey("municipalities.code", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # In every session cookie: logout or a new password raises it, ending every session.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ApiToken(Base):
@@ -125,6 +139,7 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DataImport(Base):
@@ -291,6 +306,8 @@ class WeatherWarning(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # SMHI polls in a row that did not list it: an all-clear needs two (POLLS_TO_END).
+    missed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LiveState(Base):
@@ -299,7 +316,8 @@ class LiveState(Base):
     __tablename__ = "live_states"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: the county may return to a state (a warning in force again).
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     warning_ids: Mapped[list[int]] = mapped_column(JSONB)
     scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))

@@ -25,14 +25,31 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# Run a background process again whenever it exits (a Redis outage, a crash), until make
+# run stops: the web service must not go down with it.
+supervise() {
+  local name=$1 child=
+  shift
+  trap 'kill "$child" 2>/dev/null; exit 0' INT TERM
+  while true; do
+    "$@" &
+    child=$!
+    wait "$child" || true
+    say "The $name exited; starting it again in 5 s"
+    sleep 5 &
+    wait $! || true
+  done
+}
+
 say "Starting the RQ worker (with scheduler)"
-.venv/bin/python -m workers.worker &
+supervise worker .venv/bin/python -m workers.worker &
 pids+=($!)
 say "Starting the scheduler (SMHI warnings every ${RESILIENCE_SMHI_POLL_SECONDS:-300} s)"
-.venv/bin/python -m workers.scheduler &
+supervise scheduler .venv/bin/python -m workers.scheduler &
 pids+=($!)
 say "Starting the web service on http://127.0.0.1:5000 (gunicorn)"
 .venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - "app:create_app()" &
-pids+=($!)
+web=$!
+pids+=("$web")
 say "Running. Ctrl-C stops everything."
-wait -n "${pids[@]}"
+wait "$web"

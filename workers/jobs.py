@@ -22,6 +22,7 @@ from resilience.services import exports, plans, runs, uploads, warnings
 from workers.queue import RUN_TIMEOUT_S, enqueue_live, run_job_states
 
 log = logging.getLogger(__name__)
+LOST_RUN_S = 60
 
 
 @cache
@@ -242,9 +243,12 @@ def sweep_runs() -> list[int]:
         db.dispose()
         with db.begin() as session:
             states = run_job_states(settings, runs.unfinished_runs(session))
-            # Live runs are computed inside their recalculation job, not under run-<id>:
-            # wait out the job timeout before calling a missing job lost.
-            return runs.fail_lost(session, states, lost_after_s=RUN_TIMEOUT_S + 60)
+            # A run's job is enqueued right after its row is committed: a minute without one
+            # means Redis lost it. Live runs are computed inside their recalculation job,
+            # not under run-<id>: wait out the job timeout before calling them lost.
+            return runs.fail_lost(
+                session, states, lost_after_s=LOST_RUN_S, live_lost_after_s=RUN_TIMEOUT_S + 60
+            )
 
 
 def purge_records() -> dict[str, int]:

@@ -9,22 +9,45 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from resilience.config import Settings
+from resilience.errors import Unavailable
 
 if TYPE_CHECKING:
     from resilience.models import Run
 
 RUN_TIMEOUT_S = 15 * 60
+# Redis down or unreachable: what every caller here may see, and must survive.
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError)
+# job_state() when Redis cannot be asked: no information, which is not "no such job".
+UNAVAILABLE = "unavailable"
 
 
 @cache
 def redis_connection(url: str) -> Redis:
-    return Redis.from_url(url)
+    # A connect timeout, so a request never hangs on a Redis that is gone; no read timeout,
+    # which would cut the workers' blocking waits for jobs.
+    return Redis.from_url(url, socket_connect_timeout=2)
+
+
+def queue_unavailable() -> Unavailable:
+    return Unavailable(
+        "the job queue (Redis) cannot be reached: nothing was started; try again in a minute"
+    )
+
+
+def check_queue(settings: Settings) -> None:
+    """Before anything is written for a job: a 503 (Unavailable) when Redis is down."""
+    try:
+        redis_connection(settings.redis_url).ping()
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
 
 
 def queue(settings: Settings) -> Queue:
@@ -63,6 +86,8 @@ def enqueue_run(settings: Settings, run_id: int) -> str:
         if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
             Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
             q.enqueue("workers.jobs.compute_run", run_id, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
     return job_id
 
 
@@ -91,7 +116,13 @@ def job_states(settings: Settings, job_ids: Sequence[str]) -> dict[str, str | No
     ids = list(dict.fromkeys(job_ids))
     if not ids:
         return {}
-    connection = redis_connection(settings.redis_url)
+    try:
+        return _fetch_states(redis_connection(settings.redis_url), ids)
+    except REDIS_ERRORS:  # pages show the state stored in PostgreSQL meanwhile
+        return dict.fromkeys(ids, UNAVAILABLE)
+
+
+def _fetch_states(connection: Redis, ids: list[str]) -> dict[str, str | None]:
     try:
         jobs = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer)
         return {job_id: _status(job) for job_id, job in zip(ids, jobs, strict=True)}
@@ -110,18 +141,26 @@ def job_states(settings: Settings, job_ids: Sequence[str]) -> dict[str, str | No
 
 def enqueue_live(settings: Settings, fingerprint: str) -> str:
     """One recalculation per live state: the job id is the state's fingerprint, so repeated
-    reports of the same state enqueue nothing more."""
+    reports of the same state enqueue nothing more while it is queued or running. A state
+    the county returns to (a warning in force again) replaces the old, finished job."""
     job_id = f"live-{fingerprint[:32]}"
-    with suppress(DuplicateJobError):
-        queue(settings).enqueue(
-            "workers.jobs.recalculate_live",
-            fingerprint,
-            job_id=job_id,
-            unique=True,
-            job_timeout=RUN_TIMEOUT_S,
-            result_ttl=24 * 3600,
-            description="Recalculate the live warning scenario",
-        )
+    q = queue(settings)
+    kwargs: dict[str, Any] = {
+        "job_id": job_id,
+        "unique": True,
+        "job_timeout": RUN_TIMEOUT_S,
+        "result_ttl": 24 * 3600,
+        "description": "Recalculate the live warning scenario",
+    }
+    try:
+        q.enqueue("workers.jobs.recalculate_live", fingerprint, **kwargs)
+    except DuplicateJobError:
+        if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
+            Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
+            with suppress(DuplicateJobError):  # another process re-enqueued it first
+                q.enqueue("workers.jobs.recalculate_live", fingerprint, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
     return job_id
 
 
@@ -189,6 +228,8 @@ def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) 
         if job_state(settings, export_id) in ("finished", "failed", "stopped", "canceled"):
             Job.fetch(export_id, connection=q.connection, serializer=JSONSerializer).delete()
             q.enqueue("workers.jobs.export_layers", export_id, request, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
     return export_id
 
 
@@ -249,6 +290,8 @@ def enqueue_plan(settings: Settings, plan_id: int) -> str:
         if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
             Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
             q.enqueue("workers.jobs.compute_plan", plan_id, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
     return job_id
 
 

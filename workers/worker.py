@@ -1,10 +1,13 @@
 """Worker entry point: `python -m workers.worker [--burst]`. Run as many as you like, on any
-host that reaches the same Redis and PostGIS (README, "More workers")."""
+host that reaches the same Redis and PostGIS (README, "More workers"). When Redis goes
+away the worker waits and starts again, backing off up to 30 s, instead of exiting."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
+import time
 
 from rq import Worker
 from rq.serializers import JSONSerializer
@@ -12,6 +15,9 @@ from rq.serializers import JSONSerializer
 from resilience.config import Settings
 from workers import jobs
 from workers.queue import queue
+
+log = logging.getLogger("workers.worker")
+MAX_BACKOFF_S = 30.0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,10 +34,31 @@ def main(argv: list[str] | None = None) -> None:
     # Import the jobs and build the app once, here: every forked work horse inherits them
     # instead of paying seconds of imports per job.
     jobs.warm_up()
-    q = queue(settings)
-    worker = Worker([q], connection=q.connection, serializer=JSONSerializer, name=args.name)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    worker.work(burst=args.burst, with_scheduler=not args.no_scheduler, logging_level="INFO")
+    delay = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            q = queue(settings)
+            worker = Worker([q], connection=q.connection, serializer=JSONSerializer, name=args.name)
+            worker.work(
+                burst=args.burst, with_scheduler=not args.no_scheduler, logging_level="INFO"
+            )
+            if args.burst or worker._stop_requested:
+                return
+            reason = "its work loop ended"  # RQ logs why (e.g. Redis went away)
+        except Exception as exc:  # Redis down at start-up or at teardown: wait, start again
+            reason = f"{type(exc).__name__}: {exc}"
+            if args.burst:
+                raise
+        if time.monotonic() - started > 10 * MAX_BACKOFF_S:
+            delay = 1.0  # it ran a good while: this is a new outage
+        log.warning("worker stopped (%s); starting again in %.0f s", reason, delay)
+        # A Ctrl-C or SIGTERM while waiting stops the process, as it would a running worker.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_BACKOFF_S)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ were when it started and the data version (so that it can be replayed), the plan
 and the food stock figures per municipality.
 
 Revision ID: 0010
-Revises: 0006 (the integrator re-chains it after 0007-0009)
+Revises: 0008 (the head of main when merged in; the integrator re-chains it after 0009)
 Create Date: 2026-12-02 02:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

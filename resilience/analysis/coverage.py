@@ -24,6 +24,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +54,7 @@ from resilience.analysis.model import (
     Parameters,
     Scenario,
     SiteTable,
+    is_none,
     text_rank,
 )
 from resilience.analysis.result import (
@@ -427,7 +429,7 @@ def _silent(fraction: float, step: str) -> None:
 def _area_index(values: ObjectArray, codes: list[str], what: str) -> IntArray:
     """Position of each code in the sorted codes; len(codes) for None (no municipality)."""
     index = np.full(values.shape, len(codes), dtype=np.int64)
-    known = ~np.equal(values, None)
+    known = ~is_none(values)
     if not known.any():
         return index
     present = values[known].astype(str)
@@ -463,7 +465,7 @@ def _status(
         [0, 1, 2],
         default=3,
     )
-    status = np.asarray(STATUSES, dtype=object)[code]
+    status: ObjectArray = np.asarray(STATUSES, dtype=object)[code]
     status[~powered] = None
     return status
 
@@ -671,7 +673,7 @@ def _service_minutes(
     return base, scen
 
 
-def _spread(values: NDArray, rows: IntArray, size: int, fill: float | bool) -> NDArray:
+def _spread(values: NDArray[Any], rows: IntArray, size: int, fill: float | bool) -> NDArray[Any]:
     """Values of the populated cells placed into an array over all cells."""
     out = np.full(size, fill, dtype=values.dtype)
     out[rows] = values
@@ -777,7 +779,7 @@ def _add_areas(areas: list[AreaSummary]) -> AreaSummary:
     )
 
 
-def _fields(area: AreaSummary) -> dict[str, object]:
+def _fields(area: AreaSummary) -> dict[str, Any]:
     """An AreaSummary's fields by name, to build its subclasses from it."""
     return {item.name: getattr(area, item.name) for item in dataclasses.fields(AreaSummary)}
 

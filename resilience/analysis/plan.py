@@ -52,6 +52,7 @@ from resilience.analysis.model import (
     IntArray,
     Scenario,
     SiteTable,
+    is_none,
     text_rank,
 )
 
@@ -199,7 +200,7 @@ class _ScenarioState:
         if cold:
             codes = sorted({str(c) for c in sites.municipality if c is not None})
             area = np.full(len(sites), len(codes), dtype=np.int64)
-            known = ~np.equal(sites.municipality, None)
+            known = ~is_none(sites.municipality)
             area[known] = np.searchsorted(
                 np.asarray(codes, dtype=str), sites.municipality[known].astype(str)
             )

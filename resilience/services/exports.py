@@ -34,9 +34,11 @@ from resilience.crs import parse_epsg
 from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
 from resilience.models import AuditLog, Export, ExportChunk, Municipality, Run
+from resilience.services.layers import municipality_code
 from resilience.vocabulary import (
     CATEGORIES,
     CATEGORY,
+    HEATING,
     OWNERS,
     SITE_NUMBER_SPECS,
     SWEREF99TM,
@@ -68,14 +70,16 @@ class ExportGone(DomainError):
 
 # --- what is exported: layers, fields, Shapefile names -----------------------------------
 
-# A site's numeric columns, and its owner, with their Shapefile names and descriptions;
-# which of them a category's layer has is vocabulary.CATEGORY[category].fields.
+# A site's numeric columns, its owner and (v2) its heating, with their Shapefile names and
+# descriptions; which of them a category's layer has is vocabulary.CATEGORY[category].fields.
 _SITE_FIELDS = {
     **{
         n.name: Field(n.name, "int" if n.integer else "float", n.short, n.description)
         for n in SITE_NUMBER_SPECS
     },
     "owner": Field("owner", "text", None, one_of(OWNERS)),
+    "heating": Field("heating", "text", None, one_of(HEATING) + "; empty: not district heating"),
+    "heat_plant": Field("heat_plant", "text", None, "source_id of the heating plant"),
 }
 _MUNICIPALITY_CODE = Field("municipality_code", "text", "muni_code", "kommun code")
 
@@ -413,7 +417,7 @@ class ExportRequest:
         geometry = str(values.get("geometry") or "wkt").lower()
         if geometry not in exporters.CSV_GEOMETRIES:
             raise BadInput("geometry (CSV) must be wkt or xy")
-        municipality = str(values.get("municipality") or "").strip() or None
+        municipality = municipality_code(str(values.get("municipality") or ""))
         return cls(fmt, crs, layers, run_id, municipality, category, geometry)
 
     def to_dict(self) -> dict[str, Any]:

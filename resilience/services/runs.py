@@ -13,9 +13,10 @@ import shapely
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from resilience.analysis import CellTable, CoverageResult, SiteTable, compute
+from resilience.analysis import AreaSummary, CellTable, CoverageResult, SiteTable, compute
+from resilience.analysis.model import is_none
 from resilience.errors import NotFound
-from resilience.models import Run, RunCell, RunMunicipality, RunSite, Scenario
+from resilience.models import AuditLog, Run, RunCell, RunMunicipality, RunSite, Scenario
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
 from resilience.vocabulary import SWEREF99TM
@@ -62,7 +63,9 @@ def load_inputs(session: Session) -> tuple[SiteTable, CellTable, dict[str, str]]
         population=np.asarray(cell[3] or [], dtype=np.int64),
         municipality=np.asarray(cell[4] or [], dtype=object),
     )
-    municipalities = dict(session.execute(text("SELECT code, name FROM municipalities")).all())
+    municipalities: dict[str, str] = dict(
+        session.execute(text("SELECT code, name FROM municipalities")).all()
+    )
     return sites, cells, municipalities
 
 
@@ -83,15 +86,44 @@ def create_scenario(
     )
     session.add(scenario)
     session.flush()
+    _audit(session, scenario, "insert", None, user)
     return scenario
 
 
-def update_scenario(session: Session, scenario: Scenario, spec: ScenarioSpec) -> Scenario:
+def may_edit(scenario: Scenario, user: str, editor: bool) -> bool:
+    """Who may change a scenario: its owner, an editor or an admin (`editor`); built-in and
+    live scenarios nobody (they are copied instead)."""
+    return scenario.kind == "user" and (editor or scenario.created_by == user)
+
+
+def update_scenario(
+    session: Session, scenario: Scenario, spec: ScenarioSpec, user: str | None = None
+) -> Scenario:
+    """Replace the scenario's definition; the change goes to the audit log, old and new."""
+    old = {"name": scenario.name, "definition": scenario.definition}
     scenario.name = spec.name
     scenario.definition = spec.to_definition()
     scenario.outage_geom = _ewkb(spec.outage)
     session.flush()
+    _audit(session, scenario, "update", old, user)
     return scenario
+
+
+def _audit(
+    session: Session, scenario: Scenario, action: str, old: dict[str, Any] | None, user: str | None
+) -> None:
+    new = {"name": scenario.name, "definition": scenario.definition}
+    session.add(
+        AuditLog(
+            user_name=user,
+            table_name="scenarios",
+            row_id=str(scenario.id),
+            action=action,
+            old=old,
+            new=new,
+            context=f"scenario {scenario.kind}",
+        )
+    )
 
 
 def _ewkb(geom: shapely.Geometry | None) -> str | None:
@@ -173,7 +205,7 @@ def _text_column(values: np.ndarray) -> np.ndarray:
         text_values[~np.isfinite(values)] = _NULL
         return text_values
     if values.dtype == object:
-        null = np.equal(values, None)
+        null = is_none(values)
         text_values = values.astype(str)
         text_values[null] = _NULL
         return text_values
@@ -188,6 +220,7 @@ def _copy(session: Session, sql: str, columns: list[np.ndarray]) -> None:
     texts = [_text_column(c) for c in columns]
     payload = "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
     conn = session.connection().connection.driver_connection
+    assert conn is not None  # an open connection has its psycopg connection
     with conn.cursor() as cur, cur.copy(sql) as copy:
         copy.write(payload)
 
@@ -197,7 +230,7 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     for table in (RunSite, RunCell, RunMunicipality):
         session.execute(delete(table).where(table.run_id == run.id))
     sites = result.sites
-    rows = np.flatnonzero(~np.equal(result.status, None))
+    rows = np.flatnonzero(~is_none(result.status))
     gen = result.generator_id[rows].astype(object)
     gen[gen == -1] = None
     _copy(
@@ -235,7 +268,7 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
         " food_covered_baseline, care_covered_baseline, shelter_covered_baseline) FROM STDIN",
         columns,
     )
-    areas = [(m.code, m.name, m) for m in result.municipalities]
+    areas: list[tuple[str, str, AreaSummary]] = [(m.code, m.name, m) for m in result.municipalities]
     areas.append(("", "", result.no_municipality))
     for code, name, area in areas:
         session.add(
@@ -313,10 +346,13 @@ def fail_lost(
     job_states: dict[int, str | None],
     lost_after_s: float,
     now: datetime | None = None,
+    live_lost_after_s: float | None = None,
 ) -> list[int]:
     """Mark failed, with the reason, the unfinished runs whose job died (a killed work horse
-    cannot say so itself) or vanished long ago (Redis lost it). `job_states` maps run id to
-    RQ's state of its job. Returns the ids marked."""
+    cannot say so itself) or vanished (Redis lost it): `lost_after_s` after the run was made,
+    or `live_lost_after_s` for live runs, which are computed inside their recalculation job
+    and have no job of their own. `job_states` maps run id to RQ's state of its job (None:
+    no such job). Returns the ids marked."""
     now = now or datetime.now(UTC)
     marked = []
     for run in unfinished_runs(session):
@@ -325,7 +361,13 @@ def fail_lost(
         state = job_states[run.id]
         error = reconcile(run, state)
         age = (now - run.created_at).total_seconds() if run.created_at else 0.0
-        if error is None and state is None and age > lost_after_s:
+        limit = lost_after_s
+        if (
+            live_lost_after_s is not None
+            and session.get_one(Scenario, run.scenario_id).kind == "live"
+        ):
+            limit = live_lost_after_s
+        if error is None and state is None and age > limit:
             error = "the run's job was lost (was Redis restarted?); start the run again"
         if error:
             run.status, run.error = "failed", error

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,10 +46,75 @@ def create_user(
     return user
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made like the real ones (same method and cost)."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(session: Session, name: str, password: str) -> User | None:
+    """The user, when the name and password match and the user is not disabled. An unknown
+    name is checked against a dummy hash, so it takes as long as a wrong password: the time
+    of the answer does not tell which names exist."""
     user = session.scalar(select(User).where(User.name == name.strip()))
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
         return None
+    if not check_password_hash(user.password_hash, password) or user.disabled:
+        return None
+    return user
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name.strip()))
+    if user is None:
+        raise NotFound(f"no user named {name!r}")
+    return user
+
+
+# --- sessions: a cookie names the user and their session generation --------------------------
+
+
+def session_id(user: User) -> str:
+    """What a session cookie carries: `<id>:<generation>`. Raising the generation (logout,
+    a new password, disabling) makes every cookie issued before it worthless."""
+    return f"{user.id}:{user.session_generation}"
+
+
+def user_for_session(session: Session, value: str) -> User | None:
+    """The user of a session cookie's id, when its generation is current and the user is
+    not disabled; else None (the session has ended)."""
+    user_id, _sep, generation = value.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and generation.isascii()):
+        return None
+    if not generation.isdigit():
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or user.disabled or user.session_generation != int(generation):
+        return None
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Log the user out everywhere: every session cookie issued so far stops working."""
+    user.session_generation += 1
+    session.flush()
+
+
+def set_password(session: Session, name: str, password: str) -> User:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user = _user(session, name)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(session, user)
+    return user
+
+
+def set_disabled(session: Session, name: str, disabled: bool) -> User:
+    """A disabled user cannot log in; their sessions end and their tokens stop working."""
+    user = _user(session, name)
+    user.disabled = disabled
+    end_sessions(session, user)
     return user
 
 
@@ -60,20 +126,49 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user_name: str) -> str:
-    """Returns the token in clear text once; only its digest is kept."""
-    user = session.scalar(select(User).where(User.name == user_name))
-    if user is None:
-        raise NotFound(f"no user named {user_name!r}")
+def create_token(session: Session, user_name: str, days: int | None = None) -> str:
+    """Returns the token in clear text once; only its digest is kept. With `days` it
+    expires that many days from now."""
+    user = _user(session, user_name)
+    if days is not None and days < 1:
+        raise BadInput("a token lasts at least one day")
+    expires = datetime.now(UTC) + timedelta(days=days) if days is not None else None
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_sha256=_digest(token)))
+    session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), expires_at=expires))
     session.flush()
     return token
 
 
+def revoke_tokens(session: Session, user_name: str) -> int:
+    """Delete every API token of the user; returns how many there were."""
+    user = _user(session, user_name)
+    return session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
+        delete(ApiToken).where(ApiToken.user_id == user.id)
+    ).rowcount
+
+
+def expire_tokens(session: Session, user_name: str, days: int) -> int:
+    """Make every token of the user expire within `days` (0: now) unless it does sooner."""
+    user = _user(session, user_name)
+    when = datetime.now(UTC) + timedelta(days=days)
+    return session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
+        update(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > when),
+        )
+        .values(expires_at=when)
+    ).rowcount
+
+
 def user_for_token(session: Session, token: str) -> User | None:
+    """The token's user, unless the token is unknown or expired or the user disabled."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(token)))
-    if row is None:
+    now = datetime.now(UTC)
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    row.last_used_at = datetime.now(UTC)
-    return session.get(User, row.user_id)
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled:
+        return None
+    row.last_used_at = now
+    return user

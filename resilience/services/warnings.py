@@ -30,6 +30,15 @@ from resilience.vocabulary import SWEREF99TM
 
 LEVELS = ("yellow", "orange", "red")
 LIVE_SCENARIO_NAME = "Live: aktiva vädervarningar"
+LIVE_LOCK_KEY = int.from_bytes(hashlib.sha256(b"live_states.start").digest()[:8], "big") >> 1
+INGEST_LOCK_KEY = (
+    int.from_bytes(hashlib.sha256(b"weather_warnings.ingest").digest()[:8], "big") >> 1
+)
+
+
+# A poll of SMHI lists every warning in force; a warning it leaves out has ended only when
+# this many polls in a row leave it out. One empty answer (SMHI's feed glitches) ends nothing.
+POLLS_TO_END = 2
 
 
 @dataclass(frozen=True)
@@ -37,9 +46,15 @@ class IngestReport:
     stored: int  # new warning versions
     unchanged: int  # versions seen before
     ended: int  # warnings ended by a Cancel / all-clear
+    restored: int = 0  # warnings the polls had ended, listed again: in force again
 
     def to_dict(self) -> dict[str, int]:
-        return {"stored": self.stored, "unchanged": self.unchanged, "ended": self.ended}
+        return {
+            "stored": self.stored,
+            "unchanged": self.unchanged,
+            "ended": self.ended,
+            "restored": self.restored,
+        }
 
 
 def county_geometry(session: Session) -> shapely.Geometry | None:
@@ -57,22 +72,29 @@ def store(session: Session, areas: Sequence[Any], county: shapely.Geometry | Non
     transaction. The same (identity, version) again changes nothing; a newer version of an
     identity, or one that names it in `replaces`, makes the older ones history; a
     cancellation ends them."""
-    stored = unchanged = ended = 0
+    stored = unchanged = ended = restored = 0
     if county is not None:
         shapely.prepare(county)  # many intersects tests against one polygon
     for area in areas:
         exists = session.scalar(
-            select(WeatherWarning.id).where(
+            select(WeatherWarning).where(
                 WeatherWarning.identity == area.identity, WeatherWarning.version == area.version
             )
         )
         if exists is not None:
-            unchanged += 1
+            # Listed again: polls that left it out no longer count, and one that polls had
+            # ended (never a Cancel: those end with missed_polls 0) is in force again.
+            if exists.current and exists.cancelled and exists.missed_polls:
+                exists.cancelled = False
+                restored += 1
+            else:
+                unchanged += 1
+            exists.missed_polls = 0
             continue
         identities = [area.identity, *area.replaces]
         older = WeatherWarning.identity.in_(identities)
         if area.cancelled:
-            ended += session.execute(
+            ended += session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
                 update(WeatherWarning).where(older, WeatherWarning.current).values(cancelled=True)
             ).rowcount
         session.execute(update(WeatherWarning).where(older).values(current=False))
@@ -102,21 +124,27 @@ def store(session: Session, areas: Sequence[Any], county: shapely.Geometry | Non
         )
         stored += 1
     session.flush()
-    return IngestReport(stored, unchanged, ended)
+    return IngestReport(stored, unchanged, ended, restored)
 
 
 def end_missing(session: Session, source: str, seen: set[str]) -> int:
-    """A polled feed lists every warning in force: what it no longer lists has ended."""
+    """A polled feed lists every warning in force: what it has not listed for POLLS_TO_END
+    polls in a row has ended. Returns how many ended now."""
     rows = session.scalars(
         select(WeatherWarning).where(
             WeatherWarning.source == source, WeatherWarning.current, ~WeatherWarning.cancelled
         )
     ).all()
-    gone = [w for w in rows if w.identity not in seen]
-    for warning in gone:
-        warning.cancelled = True
+    ended = 0
+    for warning in rows:
+        if warning.identity in seen:
+            continue
+        warning.missed_polls += 1
+        if warning.missed_polls >= POLLS_TO_END:
+            warning.cancelled = True
+            ended += 1
     session.flush()
-    return len(gone)
+    return ended
 
 
 def _in_force(now: datetime | None) -> list[Any]:
@@ -151,12 +179,18 @@ def fingerprint(warnings: Sequence[WeatherWarning]) -> str:
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
+def _latest_fingerprint(session: Session) -> str | None:
+    """The state of the newest live run. Only the newest counts: a state the county returns
+    to (a warning in force again after an all-clear) gets a live run again."""
+    return session.scalar(select(LiveState.fingerprint).order_by(LiveState.id.desc()).limit(1))
+
+
 def needs_recalculation(session: Session, now: datetime | None = None) -> str | None:
     """The fingerprint of the current state when no live run has been made for it yet.
     Nothing is needed while no warning has ever touched the county."""
     active = active_in_county(session, now)
     current = fingerprint(active)
-    if session.scalar(select(LiveState.id).where(LiveState.fingerprint == current)):
+    if _latest_fingerprint(session) == current:
         return None
     if not active and session.scalar(select(LiveState.id).limit(1)) is None:
         return None
@@ -172,10 +206,12 @@ def _shape(warning: WeatherWarning) -> shapely.Geometry:
 def start_live_run(session: Session, expected: str, now: datetime | None = None) -> Run | None:
     """Rebuild the live scenario for the state `expected` and start its run, unless the
     state has moved on meanwhile (a newer job will handle it) or is handled already."""
+    # One at a time: two jobs for the same state must not both start a run.
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LIVE_LOCK_KEY})
     active = active_in_county(session, now)
     if fingerprint(active) != expected:
         return None
-    if session.scalar(select(LiveState.id).where(LiveState.fingerprint == expected)):
+    if _latest_fingerprint(session) == expected:
         return None
     spec = live_scenario(
         [
@@ -190,7 +226,7 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
     if scenario is None:
         scenario = runs.create_scenario(session, spec, kind="live", user="smhi")
     else:
-        runs.update_scenario(session, scenario, spec)
+        runs.update_scenario(session, scenario, spec, user="smhi")
     run = runs.start_run(session, scenario, user="smhi")
     session.add(
         LiveState(
@@ -223,6 +259,7 @@ def live_changes(session: Session) -> dict[str, Any] | None:
     def figures(run: Run | None) -> dict[str, int]:
         if run is None:
             return {"elderly_homes": 0, "care_sites": 0, "food": 0, "care": 0, "shelter": 0}
+        assert run.summary is not None  # a finished run has one
         county = run.summary["county"]
         homes = session.scalar(
             text(
@@ -309,9 +346,12 @@ def ingest(
             f"unsupported content type {kind or 'none'}: send application/json (SMHI IBWW)"
             " or application/xml (CAP 1.2)"
         )
+    # One ingest at a time (a push and a poll, or the same document posted twice at once):
+    # the next then sees what this one stored, instead of inserting it again.
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
     ended = 0
     if parsed.supersedes:  # CAP Update/Cancel: the messages it names are history now
-        ended += session.execute(
+        ended += session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
             update(WeatherWarning)
             .where(
                 WeatherWarning.raw["message"].astext.in_(parsed.supersedes), WeatherWarning.current
@@ -321,5 +361,5 @@ def ingest(
     report = store(session, parsed.areas, county)
     if snapshot:
         ended += end_missing(session, SOURCE_IBWW, {a.identity for a in parsed.areas})
-    report = IngestReport(report.stored, report.unchanged, report.ended + ended)
+    report = IngestReport(report.stored, report.unchanged, report.ended + ended, report.restored)
     return IngestResult(report, list(parsed.refused), needs_recalculation(session))

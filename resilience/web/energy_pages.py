@@ -6,6 +6,7 @@ form posts carry a per-session token."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -21,17 +22,20 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from geodata.loaders.energy import read_measures, read_readings, read_register
+from geodata.loaders.results import LoadResult
 from geodata.records import ImportValidationError
 from resilience import energy
 from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput, DomainError, NotFound
 from resilience.services import energy as service
+from resilience.services import imports
 from resilience.vocabulary import WGS84
 from resilience.web import charts, names
 from resilience.web.auth import require_role
@@ -48,7 +52,7 @@ MAX_PEAK_FACTOR = 10.0
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _fmt(decimals: int = 0):  # type: ignore[no-untyped-def]
+def _fmt(decimals: int = 0) -> Callable[[float | None], str]:
     return lambda value: format_number(value, decimals)
 
 
@@ -74,7 +78,7 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     value = (request.args.get(name) or "").strip()
     if not value:
         return default
-    if not value.lstrip("-").isdigit():
+    if not (value.isascii() and value.lstrip("-").isdigit()):
         raise BadInput(_("{name} must be a whole number").format(name=name))
     return int(value)
 
@@ -200,7 +204,7 @@ def progress_line(series: list[energy.Progress], title: str) -> Markup:
 
 
 @bp.get("/energy")
-def overview():  # type: ignore[no-untyped-def]
+def overview() -> ResponseReturnValue:
     register = service.load_register(db.session)
     year = _year_arg()
     county = energy.totals(register.assessments)
@@ -241,7 +245,7 @@ def overview():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/buildings")
-def buildings():  # type: ignore[no-untyped-def]
+def buildings() -> ResponseReturnValue:
     register = service.load_register(db.session)
     filters = _filters(register)
     sort = request.args.get("sort") or "potential"
@@ -261,7 +265,7 @@ def buildings():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/buildings/<int:site_id>")
-def building(site_id: int):  # type: ignore[no-untyped-def]
+def building(site_id: int) -> ResponseReturnValue:
     register = service.load_register(db.session)
     a = register.by_id(site_id)
     site = service.energy_site(db.session, site_id)
@@ -283,7 +287,7 @@ def building(site_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _form_action(action, default_url: str):  # type: ignore[no-untyped-def]
+def _form_action(action: Callable[[], str | None], default_url: str) -> ResponseReturnValue:
     """Run a change from a form: commit and say so, or roll back and show why."""
     try:
         message = action()
@@ -298,7 +302,7 @@ def _form_action(action, default_url: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/buildings/<int:site_id>")
 @require_role("editor")
-def update_building(site_id: int):  # type: ignore[no-untyped-def]
+def update_building(site_id: int) -> ResponseReturnValue:
     def act() -> str:
         changes = service.parse_building_changes(request.form)
         changed = service.update_building(db.session, site_id, changes, _editor())
@@ -313,7 +317,7 @@ def update_building(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/buildings/<int:site_id>/measures")
 @require_role("editor")
-def add_measure(site_id: int):  # type: ignore[no-untyped-def]
+def add_measure(site_id: int) -> ResponseReturnValue:
     def act() -> str:
         values = service.parse_measure(request.form)
         service.add_measure(db.session, site_id, values, _editor())
@@ -324,7 +328,7 @@ def add_measure(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/measures/<int:measure_id>")
 @require_role("editor")
-def update_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def update_measure(measure_id: int) -> ResponseReturnValue:
     measure = service.get_measure(db.session, measure_id)
     site_id = measure.site_id
 
@@ -338,7 +342,7 @@ def update_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/measures/<int:measure_id>/delete")
 @require_role("editor")
-def delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def delete_measure(measure_id: int) -> ResponseReturnValue:
     site_id = service.delete_measure(db.session, measure_id, _editor())
     db.session.commit()
     flash(_("Measure deleted."), "ok")
@@ -347,7 +351,7 @@ def delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/buildings/<int:site_id>/readings")
 @require_role("editor")
-def save_reading(site_id: int):  # type: ignore[no-untyped-def]
+def save_reading(site_id: int) -> ResponseReturnValue:
     def act() -> str:
         year, month, kwh = service.parse_reading(request.form)
         _r, action = service.save_reading(db.session, site_id, year, month, kwh, _editor())
@@ -360,7 +364,7 @@ def save_reading(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/readings/<int:reading_id>/delete")
 @require_role("editor")
-def delete_reading(reading_id: int):  # type: ignore[no-untyped-def]
+def delete_reading(reading_id: int) -> ResponseReturnValue:
     site_id = service.delete_reading(db.session, reading_id, _editor())
     db.session.commit()
     flash(_("Reading deleted."), "ok")
@@ -371,9 +375,9 @@ def delete_reading(reading_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/map")
-def map_page():  # type: ignore[no-untyped-def]
+def map_page() -> ResponseReturnValue:
     register = service.load_register(db.session)
-    filters = {k: v for k, v in _filters(register).items() if v}
+    filters: dict[str, Any] = {k: v for k, v in _filters(register).items() if v}
     settings = current_app.config["SETTINGS"]
     fmap = base_map(settings)
     config = {
@@ -429,7 +433,7 @@ def _county_series(register: Any, year: int) -> Any:
 
 
 @bp.get("/energy/progress")
-def progress_page():  # type: ignore[no-untyped-def]
+def progress_page() -> ResponseReturnValue:
     register = service.load_register(db.session)
     year = _year_arg()
     tables = _progress_tables(register, year)
@@ -450,11 +454,15 @@ def progress_page():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/load-shedding")
-def load_shedding_page():  # type: ignore[no-untyped-def]
+def load_shedding_page() -> ResponseReturnValue:
     peak_factor = _peak_factor_arg()
     register = service.load_register(db.session, peak_factor)
     municipality = _filters(register)["municipality"]
-    codes = [municipality] if municipality else sorted(register.names, key=register.names.get)
+    codes = (
+        [municipality]
+        if municipality
+        else sorted(register.names, key=lambda code: register.names[code])
+    )
     plans = [
         (
             code,
@@ -478,7 +486,7 @@ def load_shedding_page():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/report/<code>")
-def report(code: str):  # type: ignore[no-untyped-def]
+def report(code: str) -> ResponseReturnValue:
     register = service.load_register(db.session)
     if code not in register.names:
         raise NotFound(_("unknown municipality {code}").format(code=code))
@@ -519,7 +527,7 @@ def report(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/settings")
-def settings_page():  # type: ignore[no-untyped-def]
+def settings_page() -> ResponseReturnValue:
     register = service.load_register(db.session)
     defaults = energy.default_class_limits()
     return render_template(
@@ -536,7 +544,7 @@ def settings_page():  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/targets")
 @require_role("editor")
-def save_target():  # type: ignore[no-untyped-def]
+def save_target() -> ResponseReturnValue:
     def act() -> str:
         service.save_target(db.session, service.parse_target(request.form), _editor())
         return _("Target saved.")
@@ -546,7 +554,7 @@ def save_target():  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/targets/<int:target_id>/delete")
 @require_role("editor")
-def delete_target(target_id: int):  # type: ignore[no-untyped-def]
+def delete_target(target_id: int) -> ResponseReturnValue:
     service.delete_target(db.session, target_id, _editor())
     db.session.commit()
     flash(_("Target deleted."), "ok")
@@ -555,7 +563,7 @@ def delete_target(target_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/class-limits")
 @require_role("editor")
-def save_class_limits():  # type: ignore[no-untyped-def]
+def save_class_limits() -> ResponseReturnValue:
     kind = request.form.get("kind", "")
 
     def act() -> str:
@@ -569,12 +577,15 @@ def save_class_limits():  # type: ignore[no-untyped-def]
     return _form_action(act, url_for("energy.settings_page"))
 
 
-def _read_upload(kind: str, data: bytes, filename: str, crs: str | None, layer: str | None):  # type: ignore[no-untyped-def]
+def _read_upload(
+    kind: str, data: bytes, filename: str, crs: str | None, layer: str | None
+) -> LoadResult[Any]:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ("csv", "txt", "gpkg", "geojson", "json"):
         raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."))
     if kind == "register":
-        return read_register(data, crs or None, layer=layer or None)
+        plants = imports.stored_plants(db.session)
+        return read_register(data, crs or None, layer=layer or None, stored_plants=plants)
     if kind == "measures":
         return read_measures(data, layer=layer or None)
     return read_readings(data, layer=layer or None)
@@ -591,11 +602,12 @@ def run_import(
     source = filename.rsplit(".", 1)[0] or kind
     try:
         result = _read_upload(kind, data, filename, crs, layer)
-        writer = {
+        writers: dict[str, Callable[..., Any]] = {
             "register": service.import_register,
             "measures": service.import_measures,
             "readings": service.import_readings,
-        }[kind]
+        }
+        writer = writers[kind]
         summary = writer(db.session, result.records, source, editor, filename=filename)
         db.session.commit()
     except ImportValidationError as err:
@@ -621,7 +633,7 @@ def run_import(
 
 @bp.route("/energy/import", methods=["GET", "POST"])
 @require_role("editor")
-def import_page():  # type: ignore[no-untyped-def]
+def import_page() -> ResponseReturnValue:
     report_ = None
     kind = request.form.get("kind", "measures")
     if request.method == "POST":
@@ -641,7 +653,7 @@ def import_page():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/audit")
-def audit_page():  # type: ignore[no-untyped-def]
+def audit_page() -> ResponseReturnValue:
     site_id = _int_arg("site_id")
     return render_template(
         "energy/audit.html",
@@ -659,7 +671,7 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
 
 
 @bp.get("/energy/export/<what>")
-def export(what: str):  # type: ignore[no-untyped-def]
+def export(what: str) -> ResponseReturnValue:
     """register.csv, register.geojson, measures.csv, readings.csv; filtered like the
     register page (municipality, owner, kind)."""
     register = service.load_register(db.session)
@@ -696,7 +708,7 @@ def _progress_json(p: energy.Progress) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/energy/buildings")
-def api_buildings():  # type: ignore[no-untyped-def]
+def api_buildings() -> ResponseReturnValue:
     register = service.load_register(db.session, _peak_factor_arg())
     chosen = energy.rank_by_potential(energy.select(register.assessments, **_filters(register)))
     limit = _int_arg("limit")
@@ -707,7 +719,7 @@ def api_buildings():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/buildings/<int:site_id>")
-def api_building(site_id: int):  # type: ignore[no-untyped-def]
+def api_building(site_id: int) -> ResponseReturnValue:
     register = service.load_register(db.session, _peak_factor_arg())
     a = register.by_id(site_id)
     measures = [
@@ -740,7 +752,7 @@ def api_building(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/api/v1/energy/buildings/<int:site_id>", methods=["PATCH"])
 @require_role("editor")
-def api_update_building(site_id: int):  # type: ignore[no-untyped-def]
+def api_update_building(site_id: int) -> ResponseReturnValue:
     changes = service.parse_building_changes(_json_body())
     changed = service.update_building(db.session, site_id, changes, _editor())
     db.session.commit()
@@ -748,14 +760,14 @@ def api_update_building(site_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/municipalities")
-def api_municipalities():  # type: ignore[no-untyped-def]
+def api_municipalities() -> ResponseReturnValue:
     register = service.load_register(db.session)
     collection = service.municipalities_geojson(db.session, register, crs=_crs_arg())
     return charts.style_municipalities(collection)
 
 
 @bp.get("/api/v1/energy/progress")
-def api_progress():  # type: ignore[no-untyped-def]
+def api_progress() -> ResponseReturnValue:
     register = service.load_register(db.session)
     year = _year_arg()
     tables = _progress_tables(register, year)
@@ -784,7 +796,7 @@ def api_progress():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/load-shedding")
-def api_load_shedding():  # type: ignore[no-untyped-def]
+def api_load_shedding() -> ResponseReturnValue:
     peak_factor = _peak_factor_arg()
     register = service.load_register(db.session, peak_factor)
     municipality = _filters(register)["municipality"]
@@ -832,7 +844,7 @@ def api_load_shedding():  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/energy/buildings/<int:site_id>/measures")
 @require_role("editor")
-def api_add_measure(site_id: int):  # type: ignore[no-untyped-def]
+def api_add_measure(site_id: int) -> ResponseReturnValue:
     measure = service.add_measure(
         db.session, site_id, service.parse_measure(_json_body()), _editor()
     )
@@ -842,7 +854,7 @@ def api_add_measure(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/api/v1/energy/measures/<int:measure_id>", methods=["PATCH"])
 @require_role("editor")
-def api_update_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def api_update_measure(measure_id: int) -> ResponseReturnValue:
     values = service.parse_measure(_json_body(), partial=True)
     measure = service.update_measure(db.session, measure_id, values, _editor())
     db.session.commit()
@@ -851,7 +863,7 @@ def api_update_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.delete("/api/v1/energy/measures/<int:measure_id>")
 @require_role("editor")
-def api_delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def api_delete_measure(measure_id: int) -> ResponseReturnValue:
     service.delete_measure(db.session, measure_id, _editor())
     db.session.commit()
     return "", 204
@@ -859,7 +871,7 @@ def api_delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/energy/buildings/<int:site_id>/readings")
 @require_role("editor")
-def api_save_reading(site_id: int):  # type: ignore[no-untyped-def]
+def api_save_reading(site_id: int) -> ResponseReturnValue:
     year, month, kwh = service.parse_reading(_json_body())
     reading, action = service.save_reading(db.session, site_id, year, month, kwh, _editor())
     db.session.commit()
@@ -868,7 +880,7 @@ def api_save_reading(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/energy/import/<kind>")
 @require_role("editor")
-def api_import(kind: str):  # type: ignore[no-untyped-def]
+def api_import(kind: str) -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadInput("send the file as multipart form field 'file'")
@@ -879,7 +891,7 @@ def api_import(kind: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/audit")
-def api_audit():  # type: ignore[no-untyped-def]
+def api_audit() -> ResponseReturnValue:
     entries = service.audit_entries(
         db.session, site_id=_int_arg("site_id"), limit=min(_int_arg("limit", 200) or 200, 5000)
     )

@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from flask import url_for
 from flask_babel import gettext as _
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
 
 from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
@@ -23,7 +24,10 @@ CATEGORY_COLORS = {
     "power": "#f77f00",
     "food": "#2a9d8f",
     "energy": "#6a4c93",
+    "utility": "#e9c46a",
 }
+# Heat plants are few and many buildings depend on them: drawn larger, with a dark ring.
+CATEGORY_MARKERS = {"utility": "plant"}
 
 
 class JsInit(MacroElement):
@@ -40,8 +44,8 @@ class JsInit(MacroElement):
         super().__init__()
         self._name = "JsInit"
         self.function = function
-        # Inside an inline <script>: "</" would end it early, so escape it.
-        self.config = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+        # Inside an inline <script>: no "<", ">" or "&" at all ("</script>", "<!--").
+        self.config = str(htmlsafe_json_dumps(config, dumps=json.dumps, ensure_ascii=False))
 
 
 def base_map(settings: Settings, *, canvas: bool = True, draw: bool = False) -> folium.Map:
@@ -81,7 +85,10 @@ def overview_map(settings: Settings) -> folium.Map:
             "warnings": url_for("warnings.list_warnings"),
             "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
         },
-        "categories": {c: {"color": color} for c, color in CATEGORY_COLORS.items()},
+        "categories": {
+            c: {"color": color, "marker": CATEGORY_MARKERS.get(c, "dot")}
+            for c, color in CATEGORY_COLORS.items()
+        },
         "siteNumbers": list(SITE_NUMBERS),
         # Every layer for GIS in one click (web/exports.py); the export page has the choices.
         "exports": {
@@ -97,6 +104,7 @@ def overview_map(settings: Settings) -> folium.Map:
 def map_parts(fmap: folium.Map) -> dict[str, str]:
     """The header, body and script parts for embedding in our own Jinja layout."""
     root = fmap.get_root()
+    assert isinstance(root, Figure)  # a Map's root is always a Figure (typed as Element)
     root.render()
     return {
         "header": root.header.render(),

@@ -17,13 +17,13 @@ from markupsafe import escape
 from geodata.exporters import MEDIA_TYPES
 from resilience.analysis import OBJECTIVES, PlanParameters
 from resilience.db import db
-from resilience.errors import BadInput, Forbidden
+from resilience.errors import BadInput, Forbidden, Unavailable
 from resilience.models import BackupPlan, Municipality
 from resilience.services import plans, run_reports
 from resilience.web import charts, maps
 from resilience.web.auth import require_role
 from resilience.web.formatting import format_number
-from workers.queue import enqueue_plan, plan_job_states
+from workers.queue import check_queue, enqueue_plan, plan_job_states
 
 bp = Blueprint("plans", __name__)
 
@@ -45,9 +45,16 @@ def _start(body: Any) -> BackupPlan:
     parsed = plans.PlanRequest(
         parsed.scenario_ids, parsed.parameters, _restricted(parsed.municipality)
     )
+    settings = current_app.config["SETTINGS"]
+    check_queue(settings)  # Redis down: 503, and no plan that nothing would compute
     row = plans.start_plan(db.session, parsed, user=current_user.name)
     db.session.commit()  # the job must find the row
-    enqueue_plan(current_app.config["SETTINGS"], row.id)
+    try:
+        enqueue_plan(settings, row.id)
+    except Unavailable:  # Redis went away just now: take the plan back
+        db.session.delete(row)
+        db.session.commit()
+        raise
     return row
 
 
@@ -261,6 +268,6 @@ def export(plan_id: int, fmt: str):  # type: ignore[no-untyped-def]
         name = path.name
     return Response(
         data,
-        mimetype=MEDIA_TYPES[fmt],
+        mimetype=MEDIA_TYPES[name.rsplit(".", 1)[1]],  # CSV comes zipped with its side files
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -90,3 +90,23 @@ def test_the_run_keeps_its_snapshot_when_the_scenario_changes(db_session: Sessio
     county = runs.result_document(db_session, run.id)["county"]
     # The outage of the snapshot applies: the home waits ~16 min for its generator.
     assert county["care_sites_unpowered"] == 1 and county["generators_assigned"] == 1
+
+
+def test_a_run_whose_job_redis_lost_fails_within_minutes(db_session: Session) -> None:
+    """No job for a minute: Redis lost it (the audit waited 17 minutes for this). A live
+    run, computed inside its recalculation job, is given the job timeout."""
+    from datetime import timedelta
+
+    small_county(db_session)
+    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    live = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA), kind="live")
+    user_run, live_run = runs.start_run(db_session, scenario), runs.start_run(db_session, live)
+    db_session.flush()
+    states: dict[int, str | None] = {user_run.id: None, live_run.id: None}
+    soon = user_run.created_at + timedelta(seconds=30)
+    later = user_run.created_at + timedelta(seconds=90)
+    assert runs.fail_lost(db_session, states, 60, soon, live_lost_after_s=960) == []
+    assert runs.fail_lost(db_session, states, 60, later, live_lost_after_s=960) == [user_run.id]
+    assert "lost" in (user_run.error or "") and live_run.status == "queued"
+    redis_down = {live_run.id: "unavailable"}  # no answer from Redis is not a lost job
+    assert runs.fail_lost(db_session, redis_down, 60, later + timedelta(hours=1), 960) == []

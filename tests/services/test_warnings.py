@@ -84,18 +84,58 @@ def test_expired_and_future_warnings_are_not_in_force(
     assert warnings.active_in_county(db_session) == []
 
 
-def test_a_poll_that_no_longer_lists_a_warning_ends_it(
+def test_two_polls_that_no_longer_list_a_warning_end_it(
     db_session: Session, settings: Settings
 ) -> None:
     small_county(db_session)
     first = _ingest(db_session, settings, ibww(ibww_area()), snapshot=True)
     warnings.start_live_run(db_session, first.recalculation)
-    gone = _ingest(db_session, settings, [], snapshot=True)
+    once = _ingest(db_session, settings, [], snapshot=True)  # one empty answer: still in force
+    assert once.report.ended == 0 and once.recalculation is None
+    assert len(warnings.active_in_county(db_session)) == 1
+    gone = _ingest(db_session, settings, [], snapshot=True)  # confirmed: it has ended
     assert gone.report.ended == 1
     assert warnings.active_in_county(db_session) == []
     calm = warnings.start_live_run(db_session, gone.recalculation)  # the all-clear state
     assert calm.scenario_snapshot["outage"]["areas"] is None
     assert db_session.scalar(select(func.count()).select_from(Run)) == 2
+
+
+def test_an_empty_poll_between_two_listings_loses_nothing(
+    db_session: Session, settings: Settings
+) -> None:
+    """RED, [] once, RED: in force throughout, and the live scenario never changes."""
+    small_county(db_session)
+    red = ibww(ibww_area(level="RED"))
+    first = _ingest(db_session, settings, red, snapshot=True)
+    warnings.start_live_run(db_session, first.recalculation)
+    assert _ingest(db_session, settings, [], snapshot=True).recalculation is None
+    again = _ingest(db_session, settings, red, snapshot=True)
+    assert again.report.to_dict() == {"stored": 0, "unchanged": 1, "ended": 0, "restored": 0}
+    assert again.recalculation is None
+    (warning,) = warnings.active_in_county(db_session)
+    assert warning.level == "red" and warning.missed_polls == 0
+    # The count starts again: one more empty poll still ends nothing.
+    assert _ingest(db_session, settings, [], snapshot=True).report.ended == 0
+
+
+def test_a_warning_listed_again_after_polls_ended_it_is_in_force_again(
+    db_session: Session, settings: Settings
+) -> None:
+    small_county(db_session)
+    red = ibww(ibww_area(level="RED"))
+    first = _ingest(db_session, settings, red, snapshot=True)
+    warnings.start_live_run(db_session, first.recalculation)
+    _ingest(db_session, settings, [], snapshot=True)
+    ended = _ingest(db_session, settings, [], snapshot=True)
+    assert ended.report.ended == 1 and warnings.active_in_county(db_session) == []
+    warnings.start_live_run(db_session, ended.recalculation)
+    back = _ingest(db_session, settings, red, snapshot=True)
+    assert back.report.restored == 1 and back.recalculation is not None
+    assert [w.level for w in warnings.active_in_county(db_session)] == ["red"]
+    live = warnings.start_live_run(db_session, back.recalculation)
+    assert [z["level"] for z in live.scenario_snapshot["snow_zones"]] == ["red"]
+    assert db_session.scalar(select(func.count()).select_from(WeatherWarning)) == 1
 
 
 def test_live_changes_compare_the_last_two_live_runs(

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import sqlite3
+import zipfile
 from pathlib import Path
 
 from flask import Flask
@@ -17,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from resilience.models import BackupPlan
 from resilience.scenarios import parse_scenario
-from resilience.services import plans, runs
+from resilience.services import imports, plans, runs
 from tests.conftest import login
+from tests.factories import site
 from tests.services.test_plans import _county
 from tests.services.test_runs import OUTAGE_ABACKA
 
@@ -156,7 +158,11 @@ def test_result_page_print_and_exports(
 
     exported = client.get(f"/plans/{row.id}/export.csv")
     assert exported.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8"))))
+    assert exported.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
+        (member,) = [n for n in archive.namelist() if n.endswith(".csv")]
+        text_csv = archive.read(member).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text_csv)))
     assert [r["rank"] for r in rows] == ["1", "2"]
     assert rows[1]["name"] == "Gruppboendet Åsen"
 
@@ -186,3 +192,30 @@ def test_cli_prints_the_plan_document(app: Flask, committed: Session) -> None:
     assert _count(committed) == 0  # nothing stored
     bad = app.test_cli_runner().invoke(args=["plan", "run", "--scenario", "999999", "--json"])
     assert bad.exit_code == 1 and "no scenario" in bad.output
+
+
+def test_site_names_are_text_on_the_page_and_the_map(
+    client: FlaskClient, db_session: Session
+) -> None:
+    ids = _county(db_session)
+    imports.import_sites(
+        db_session,
+        [
+            site(
+                "evil",
+                "care",
+                "elderly_home",
+                755_000,
+                7_085_000,
+                residents=99,
+                name='<img src=x onerror="alert(1)">',
+            )
+        ],
+        "test3",
+    )
+    db_session.commit()
+    row = _finished(db_session, ids)
+    text = client.get(f"/plans/{row.id}").text
+    assert "<img src=x" not in text
+    assert "&lt;img src=x onerror=" in text  # the table and the tooltip, escaped
+    assert client.get(f"/plans/{row.id}/print").text.count("<img src=x") == 0

@@ -219,6 +219,8 @@ def test_edit_page_of_an_own_and_a_built_in_scenario(
     planner: FlaskClient, client: FlaskClient, db_session: Session
 ) -> None:
     own = _scenario(db_session, OUTAGE_ABACKA | {"parameters": {"speed_kmh": 50}})
+    own.created_by = "planner-pia"  # her own: she may change it (runs.may_edit)
+    db_session.commit()
     page = planner.get(f"/scenarios/{own.id}/edit")
     assert page.status_code == 200
     assert "Avbrott i Åbacka" in page.text

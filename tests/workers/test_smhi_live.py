@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.config import Settings
-from resilience.models import Run, Scenario
+from resilience.models import Run, Scenario, WeatherWarning
+from resilience.services import users
+from tests.conftest import PASSWORD
 from tests.factories import ibww, ibww_area, small_county
 from tests.workers.test_run_e2e import _worker
 from workers.queue import enqueue_poll
@@ -112,11 +114,59 @@ def test_appear_update_disappear(
     assert [z["level"] for z in second[1].scenario_snapshot["snow_zones"]] == ["red"]
 
     smhi.document = []
-    _poll(settings, smhi, 6)
+    _poll(settings, smhi, 6)  # one empty answer ends nothing (README, "Weather warnings")
+    assert len(_live_runs(committed)) == 2
+    _poll(settings, smhi, 7)  # the second confirms the all-clear
     third = _live_runs(committed)
     assert len(third) == 3 and third[2].status == "finished"
     assert third[2].scenario_snapshot["outage"]["areas"] is None
     assert third[2].scenario_snapshot["snow_zones"] == []
+
+
+def test_a_red_warning_survives_one_empty_poll(
+    app,
+    committed: Session,
+    redis_conn: Redis,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    smhi: FakeSmhi,
+) -> None:
+    """The audit's reproduction: RED, then [] once, then the same document again. The
+    warning stays in force, and the live scenario stays the red one."""
+    small_county(committed)
+    smhi.document = ibww(ibww_area(level="RED"))
+    _poll(settings, smhi, 1)
+    smhi.document = []
+    _poll(settings, smhi, 2)
+    smhi.document = ibww(ibww_area(level="RED"))
+    _poll(settings, smhi, 3)
+    live = _live_runs(committed)
+    assert [r.status for r in live] == ["finished"]  # no all-clear run in between
+    assert live[0].scenario_snapshot["outage"]["duration_hours"] == 48
+    (warning,) = committed.scalars(select(WeatherWarning)).all()
+    assert warning.current and not warning.cancelled and warning.missed_polls == 0
+    status = app.test_client().get(
+        "/api/v1/live", headers={"Authorization": f"Bearer {make_token_for(committed)}"}
+    )
+    assert [w["level"] for w in status.json["warnings"]] == ["red"]
+    assert status.json["run"]["id"] == live[0].id
+
+    # Ended by two empty polls, then listed again: in force again, and the live run follows.
+    smhi.document = []
+    _poll(settings, smhi, 4)
+    _poll(settings, smhi, 5)
+    assert [len(r.scenario_snapshot["snow_zones"]) for r in _live_runs(committed)] == [1, 0]
+    smhi.document = ibww(ibww_area(level="RED"))
+    _poll(settings, smhi, 6)
+    again = _live_runs(committed)
+    assert len(again) == 3 and again[2].status == "finished"
+    assert [z["level"] for z in again[2].scenario_snapshot["snow_zones"]] == ["red"]
+
+
+def make_token_for(session: Session) -> str:
+    users.create_user(session, "live-viewer", PASSWORD, "viewer")
+    token = users.create_token(session, "live-viewer")
+    session.commit()
+    return token
 
 
 def test_a_burst_of_updates_gives_one_run(

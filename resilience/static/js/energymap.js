@@ -3,11 +3,7 @@
    class limits come computed from the API (resilience/web/charts.py); this only draws. */
 window.EnergyMap = (function () {
   "use strict";
-  function esc(value) {
-    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
-      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-    });
-  }
+  var esc = window.escapeHtml;  // static/js/escape.js
   function init(map, config) {
     var t = window.I18n.t;
     var name = window.I18n.name;

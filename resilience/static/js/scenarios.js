@@ -20,11 +20,7 @@
 
   const { t, name } = window.I18n;
 
-  function escapeHtml(value) {
-    return String(value).replace(/[&<>"']/g, (c) => ({
-      '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-    })[c]);
-  }
+  const { escapeHtml } = window; // static/js/escape.js
 
   const numberFormat = new Intl.NumberFormat(
     document.documentElement.lang === 'en' ? 'en-GB' : 'sv-SE',
@@ -216,7 +212,7 @@
         const show = L.DomUtil.create('button', 'link', item);
         show.type = 'button';
         show.title = t('Show on the map');
-        show.innerHTML = `<i class="swatch" style="background:${areaStyle(styles, layer.scenarioRole).color}"></i>${index + 1}`;
+        show.innerHTML = `<i class="swatch" style="background:${escapeHtml(areaStyle(styles, layer.scenarioRole).color)}"></i>${index + 1}`;
         L.DomEvent.on(show, 'click', () => map.fitBounds(layer.getBounds().pad(0.2)));
         const select = L.DomUtil.create('select', '', item);
         select.setAttribute('aria-label', `${t('Kind')} ${index + 1}`);
@@ -277,7 +273,7 @@
       layer.scenarioRole = role;
       layer.setStyle(areaStyle(styles, role));
       layer.bindPopup(() => popupFor(layer));
-      layer.bindTooltip(roleLabel(role), { sticky: true, className: 'map-tooltip' });
+      layer.bindTooltip(escapeHtml(roleLabel(role)), { sticky: true, className: 'map-tooltip' });
       // Snow zones drawn over an outage area stay clickable; outage areas go to the back.
       if (role === 'outage') layer.bringToBack();
     }
@@ -452,7 +448,7 @@
       [t('Hours without power, after generators'), fmt(props.hours_unpowered)],
     ];
     if (props.category === 'care') rows.push([t('residents'), fmt(props.residents)]);
-    rows.push([t('Generator'), props.generator_name ? escapeHtml(props.generator_name) : t('none')]);
+    rows.push([t('Generator'), escapeHtml(props.generator_name || t('none'))]);
     if (props.generator_name) rows.push([t('Arrival (hours)'), fmt(props.arrival_hours)]);
     const link = `<p class="popup-link"><a href="${escapeHtml(config.sitePage + props.id)}">${escapeHtml(t('Details'))} →</a></p>`;
     return popupTable(props.name, rows, link);
@@ -463,7 +459,7 @@
     ['food', 'care', 'shelter'].forEach((s) => {
       const now = props[`${s}_minutes`];
       const before = props[`${s}_minutes_baseline`];
-      const minutes = (m) => (m === null || m === undefined ? t('not reachable') : `${fmt(Math.round(m * 10) / 10)} min`);
+      const minutes = (m) => escapeHtml(m === null || m === undefined ? t('not reachable') : `${fmt(Math.round(m * 10) / 10)} min`);
       const mark = props[`${s}_covered`] ? '' : (props[`new_${s}_gap`] ? ' <b class="new-gap">●</b>' : ' ●');
       rows.push([name('service', s), `${minutes(now)} <span class="muted">(${minutes(before)})</span>${mark}`]);
     });
@@ -603,7 +599,7 @@
           interactive: false,
           onEachFeature: (feature, layer) => { municipalities[feature.properties.code] = layer; },
         }).addTo(map);
-        overlays[t('Municipalities')] = boundaryLayer;
+        overlays[escapeHtml(t('Municipalities'))] = boundaryLayer;
       }
       if (!areas.error) {
         const outage = L.geoJSON(areas, {
@@ -623,8 +619,8 @@
             fillColor: styles.levels[f.properties.level], fillOpacity: 0.18,
           }),
         }).addTo(map);
-        overlays[t('Outage areas')] = outage;
-        overlays[t('Snow zones')] = snow;
+        overlays[escapeHtml(t('Outage areas'))] = outage;
+        overlays[escapeHtml(t('Snow zones'))] = snow;
       }
       const present = new Set();
       if (!cells.error) {
@@ -644,7 +640,7 @@
           },
           onEachFeature: (f, l) => l.bindPopup(() => cellPopup(f.properties), POPUP),
         }).addTo(map);
-        overlays[t('Gap cells')] = layer;
+        overlays[escapeHtml(t('Gap cells'))] = layer;
         document.body.dataset.layerCells = String(cells.features.length);
       }
       if (!sites.error) {
@@ -659,22 +655,22 @@
             L.polyline(coords, { color: styles.generator, weight: 2, dashArray: '5 5', interactive: false }).addTo(lines);
             L.circleMarker(coords[0], {
               radius: 5, color: '#fff', weight: 1, fillColor: styles.generator, fillOpacity: 1,
-            }).bindTooltip(p.generator_name || '', { className: 'map-tooltip' }).addTo(lines);
+            }).bindTooltip(escapeHtml(p.generator_name), { className: 'map-tooltip' }).addTo(lines);
           }
           if (p.category === 'care') {
             const radius = Math.min(MAX_CARE_RADIUS, 5 + 1.6 * Math.sqrt(p.residents || 0));
             L.circleMarker([lat, lon], {
               radius, color: '#fff', weight: 1.5, fillColor: styles.unpowered, fillOpacity: 0.9,
-            }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(p.name, { className: 'map-tooltip' }).addTo(care);
+            }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(escapeHtml(p.name), { className: 'map-tooltip' }).addTo(care);
           } else {
             L.circleMarker([lat, lon], {
               radius: 5, color: '#fff', weight: 1, fillColor: '#555', fillOpacity: 0.9,
-            }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(p.name, { className: 'map-tooltip' }).addTo(other);
+            }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(escapeHtml(p.name), { className: 'map-tooltip' }).addTo(other);
           }
         });
-        overlays[t('Generator dispatch')] = lines.addTo(map);
-        overlays[t('Other sites without power')] = other.addTo(map);
-        overlays[t('Care sites without power')] = care.addTo(map);
+        overlays[escapeHtml(t('Generator dispatch'))] = lines.addTo(map);
+        overlays[escapeHtml(t('Other sites without power'))] = other.addTo(map);
+        overlays[escapeHtml(t('Care sites without power'))] = care.addTo(map);
         document.body.dataset.layerSites = String(sites.features.length);
       }
       L.control.layers(null, overlays, { collapsed: true }).addTo(map);
