@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     from resilience.web.exports import bp as exports_bp
     from resilience.web.ogc import bp as ogc_bp
+    from resilience.web.plans import bp as plans_bp
 
     db.init_app(app)
     i18n.init_app(app)
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(uploads.bp)
     app.register_blueprint(ogc_bp)  # OGC API - Features under /ogc
     app.register_blueprint(exports_bp)  # GIS exports: /exports, /api/v1/exports
+    app.register_blueprint(plans_bp)  # backup-power plans: /plans, /api/v1/plans
     warnings.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

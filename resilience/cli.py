@@ -412,6 +412,77 @@ def format_summary(name: str, document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+plan_cli = AppGroup("plan", help="Backup-power plans (which care sites to equip first).")
+
+
+@plan_cli.command("run")
+@click.option(
+    "--scenario",
+    "scenario_ids",
+    type=int,
+    multiple=True,
+    required=True,
+    help="A saved scenario's id; repeat for several.",
+)
+@click.option("--sites", type=int, default=10, show_default=True, help="K: sites to equip.")
+@click.option(
+    "--fuel-hours",
+    type=float,
+    default=72.0,
+    show_default=True,
+    help="Fuel hours of the new backup power.",
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["resident_hours_unpowered", "resident_hours_cold"]),
+    default="resident_hours_unpowered",
+    show_default=True,
+)
+@click.option("--municipality", default=None, help="Restrict the candidates to this code.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan document (JSON).")
+def plan_run(
+    scenario_ids: tuple[int, ...],
+    sites: int,
+    fuel_hours: float,
+    objective: str,
+    municipality: str | None,
+    as_json: bool,
+) -> None:
+    """Compute a backup-power plan in this process (nothing is stored) and print it."""
+    from resilience.services import plans
+
+    session = db.session
+    try:
+        request = plans.parse_request(
+            session,
+            {
+                "scenarios": list(scenario_ids),
+                "sites": sites,
+                "plan_fuel_hours": fuel_hours,
+                "objective": objective,
+                "municipality": municipality,
+            },
+        )
+    except DomainError as err:
+        _fail(err)
+        return
+    snapshots = plans.snapshots(session, request.scenario_ids)
+    document, _food = plans.compute_document(
+        session, request.to_dict(), snapshots, request.scenario_ids
+    )
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        return
+    click.echo(
+        f"Reservkraftsplan: {document['objective']}, före {document['objective_before']:.1f}"
+    )
+    for rank, step in enumerate(document["steps"], start=1):
+        click.echo(
+            f"{rank:>3}. {step['name'] or step['source_id']:<40} {step['municipality'] or '':<6}"
+            f" -{step['reduction']:>12.1f} → {step['objective_after']:>12.1f}"
+        )
+
+
 @geodata_cli.command("import-energy")
 @click.argument("what", type=click.Choice(["register", "measures", "readings"]))
 @file_argument
@@ -456,5 +527,5 @@ def import_energy(
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, geodata_cli, users_cli, scenario_cli, warnings_cli):
+    for group in (db_cli, geodata_cli, users_cli, scenario_cli, warnings_cli, plan_cli):
         app.cli.add_command(group)

@@ -566,3 +566,34 @@ class Upload(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class BackupPlan(Base):
+    """A backup-power plan (coverage-model.md, "Backup-power plan (v2)") and its RQ job's
+    state. Stored with what replays it: the parameters, each scenario's definition as it
+    was when the plan was started, and the data version."""
+
+    __tablename__ = "plans"
+    __table_args__ = (CheckConstraint(f"status IN {RUN_STATES!r}", name="plan_status_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..100 %
+    step: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # sites, plan_fuel_hours, objective, municipality (null: the county)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    scenario_ids: Mapped[list[int]] = mapped_column(JSONB)
+    # {"<scenario id>": {"name", "kind", "definition"}} as they were at the start
+    scenario_snapshots: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    model_version: Mapped[int | None] = mapped_column(Integer)
+    data_version: Mapped[int | None] = mapped_column(Integer)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # the plan document
+    # Per scenario and municipality, the food stock figures of the scenarios' v2 results.
+    food_stock: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    compute_seconds: Mapped[float | None] = mapped_column(Float)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,8 +17,8 @@ from sqlalchemy import text, update
 from geodata.loaders.warnings import MAX_BYTES
 from resilience import create_app
 from resilience.db import db
-from resilience.models import Run
-from resilience.services import exports, runs, uploads, warnings
+from resilience.models import BackupPlan, Run
+from resilience.services import exports, plans, runs, uploads, warnings
 from workers.queue import RUN_TIMEOUT_S, enqueue_live, run_job_states
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,58 @@ def compute_run(run_id: int) -> dict[str, object]:
                     )
                 )
             log.exception("run %s failed", run_id)
+            raise
+        return summary
+
+
+def _set_plan_progress(plan_id: int, percent: float, step: str) -> None:
+    """As _set_progress, for a plan."""
+    with db.begin() as session:
+        session.execute(
+            update(BackupPlan).where(BackupPlan.id == plan_id).values(progress=percent, step=step)
+        )
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(progress=percent, step=step)
+        job.save_meta()
+
+
+def compute_plan(plan_id: int) -> dict[str, object]:
+    """Compute a backup-power plan, as compute_run: idempotent, progress in the row and the
+    job's meta, exceptions propagate so that RQ retries and finally marks it failed."""
+    with _app().app_context():
+        db.dispose()
+        job = get_current_job()
+        with db.begin() as session:
+            session.execute(
+                update(BackupPlan)
+                .where(BackupPlan.id == plan_id)
+                .values(
+                    status="running",
+                    progress=1.0,
+                    step="loading data",
+                    error=None,
+                    started_at=datetime.now(UTC),
+                    attempts=BackupPlan.attempts + 1,
+                )
+            )
+        try:
+            with db.begin() as session:
+                row = plans.compute_plan(session, plan_id, _set_plan_progress)
+                summary = {"plan_id": plan_id, "status": row.status}
+        except Exception as exc:
+            retrying = job is not None and (job.retries_left or 0) > 0
+            with db.begin() as session:
+                session.execute(
+                    update(BackupPlan)
+                    .where(BackupPlan.id == plan_id)
+                    .values(
+                        status="queued" if retrying else "failed",
+                        step="waiting to retry" if retrying else None,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                )
+            log.exception("plan %s failed", plan_id)
             raise
         return summary
 

@@ -263,3 +263,40 @@ def enqueue_purge(settings: Settings, now: float, every: int = 600) -> str | Non
     except DuplicateJobError:
         return None
     return job_id
+
+
+def plan_job_id(plan_id: int) -> str:
+    return f"plan-{plan_id}"
+
+
+def enqueue_plan(settings: Settings, plan_id: int) -> str:
+    """Enqueue the computation of a backup-power plan once, as a run: a deterministic,
+    unique job id, retried with backoff; a stale finished or failed job is replaced."""
+    job_id = plan_job_id(plan_id)
+    intervals = settings.run_retry_intervals
+    q = queue(settings)
+    kwargs: dict[str, Any] = {
+        "job_id": job_id,
+        "unique": True,
+        "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
+        "job_timeout": RUN_TIMEOUT_S,
+        "result_ttl": 24 * 3600,
+        "failure_ttl": 7 * 24 * 3600,
+        "description": f"Compute backup-power plan {plan_id}",
+    }
+    try:
+        q.enqueue("workers.jobs.compute_plan", plan_id, **kwargs)
+    except DuplicateJobError:
+        if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
+            Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
+            q.enqueue("workers.jobs.compute_plan", plan_id, **kwargs)
+    except REDIS_ERRORS as exc:
+        raise queue_unavailable() from exc
+    return job_id
+
+
+def plan_job_states(settings: Settings, plans: Iterable[Any]) -> dict[int, str | None]:
+    """RQ's state of the job of each queued or running plan, in one round trip."""
+    ids = [p.id for p in plans if p.status in ("queued", "running")]
+    states = job_states(settings, [plan_job_id(i) for i in ids])
+    return {i: states[plan_job_id(i)] for i in ids}

@@ -14,6 +14,7 @@ from resilience.analysis.model import (
     SnowZone,
     SpeedFactors,
 )
+from resilience.analysis.plan import OBJECTIVES, Plan, PlanParameters, PlanStep, plan
 from resilience.analysis.result import (
     STATUSES,
     AreaSummary,
@@ -28,6 +29,7 @@ from resilience.analysis.timeline import Series, Timeline
 
 __all__ = [
     "MODEL_VERSION",
+    "OBJECTIVES",
     "STATUSES",
     "AreaSummary",
     "CellTable",
@@ -36,6 +38,9 @@ __all__ = [
     "FoodStock",
     "MunicipalitySummary",
     "Parameters",
+    "Plan",
+    "PlanParameters",
+    "PlanStep",
     "Scenario",
     "Series",
     "ServiceCounts",
@@ -48,6 +53,7 @@ __all__ = [
     "covers_xy",
     "distance_m",
     "json_float",
+    "plan",
     "speed_factor_xy",
     "travel_minutes",
 ]

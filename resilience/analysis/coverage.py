@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -126,38 +127,31 @@ def compute(
     cell_area = _area_index(cells.municipality, codes, "cell")
     plant_index = resolve_plants(sites, site_area, len(codes))
 
-    # Step 1: power status of every care, food, energy and utility site.
+    # Steps 1 and 2, then Time and Heat: the powered and heated windows of every site.
     report(0.0, "power status")
-    site_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, sites.x, sites.y)
-    stepped = np.isin(sites.category, STEP1_CATEGORIES)
-    in_outage = covers_xy(scenario.outage, sites.x, sites.y)
-    own_hours = _own_backup_hours(sites)
-    hours_before = np.where(
-        stepped, np.where(in_outage, np.maximum(0.0, duration - own_hours), 0.0), np.nan
-    )
+    steps = power_steps(sites, scenario)
+    site_factor, stepped, in_outage = steps.site_factor, steps.stepped, steps.in_outage
+    hours_before, hours_after = steps.hours_before, steps.hours_after
+    generator_index, arrival_hours = steps.generator_index, steps.arrival_hours
     status = _status(stepped, in_outage, hours_before, duration)
-
-    # Step 2: mobile generators to care sites (never to utility sites).
-    report(0.1, "generators")
-    generator_index, arrival_hours, hours_after = _dispatch(
-        sites, site_factor, own_hours, hours_before, duration, parameters
-    )
-
-    # Time and Heat: the powered and heated windows of every site, in closed form.
     report(0.15, "heat")
-    fuel = sites.fuel_hours[np.maximum(generator_index, 0)]
-    generator_fuel = np.where(np.isnan(fuel), np.inf, fuel)  # null: unlimited
-    power = powered_windows(
-        in_outage & stepped, own_hours, generator_index, arrival_hours, generator_fuel
+    plant_end = plant_power_end(steps, plant_index)
+    heat_state = site_heat(
+        in_outage & stepped,
+        steps.own_hours,
+        generator_index,
+        arrival_hours,
+        generator_fuel(sites, generator_index),
+        plant_end,
+        time_constants(sites),
+        scenario,
     )
-    plant_end = np.where(plant_index >= 0, power[0][np.maximum(plant_index, 0)], np.inf)
-    heat = heated_windows(*power, plant_end)
-    unpowered_start, unpowered_end = gaps(*power, duration)
-    unheated_start, unheated_end = gaps(*heat, duration)
-    tau = time_constants(sites)
-    tstar, hours_cold, first_cold, min_indoor = cold_figures(
-        unheated_start, unheated_end, tau, parameters
-    )
+    power = heat_state.power
+    heat = heat_state.heat
+    unpowered_start, unpowered_end = heat_state.unpowered
+    unheated_start, unheated_end = heat_state.unheated
+    tstar, hours_cold = heat_state.cold_after_hours, heat_state.hours_cold
+    first_cold, min_indoor = heat_state.first_cold_hour, heat_state.min_indoor_c
     hours = scenario.timeline_hours() if timeline else np.zeros(0)
 
     # Step 3: who can reach what, from every populated cell's centre. Shelters must also be
@@ -303,6 +297,131 @@ def compute(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class PowerSteps:
+    """Steps 1 and 2 of one scenario, per site (parallel to the SiteTable).
+
+    own_hours is F of step 1 (hours); hours_before and hours_after are hours_unpowered
+    after steps 1 and 2 (NaN for sites without a power status); generator_index is the
+    row of the assigned generator (-1 for none), arrival_hours its arrival (NaN for none).
+    """
+
+    site_factor: FloatArray
+    stepped: BoolArray
+    in_outage: BoolArray
+    own_hours: FloatArray
+    hours_before: FloatArray
+    generator_index: IntArray
+    arrival_hours: FloatArray
+    hours_after: FloatArray
+
+
+def power_steps(
+    sites: SiteTable, scenario: Scenario, own_hours: FloatArray | None = None
+) -> PowerSteps:
+    """Steps 1 and 2: power status of every care, food, energy and utility site, then
+    mobile generators to care sites (never to utility sites).
+
+    own_hours replaces F of step 1 (default: from the sites' backup), as the backup-power
+    plan does when it equips sites.
+    """
+    site_factor = speed_factor_xy(
+        scenario.snow_zones, scenario.parameters.speed_factors, sites.x, sites.y
+    )
+    stepped = np.isin(sites.category, STEP1_CATEGORIES)
+    in_outage = covers_xy(scenario.outage, sites.x, sites.y)
+    own = _own_backup_hours(sites) if own_hours is None else own_hours
+    return redispatch(sites, scenario, site_factor, stepped, in_outage, own)
+
+
+def redispatch(
+    sites: SiteTable,
+    scenario: Scenario,
+    site_factor: FloatArray,
+    stepped: BoolArray,
+    in_outage: BoolArray,
+    own_hours: FloatArray,
+) -> PowerSteps:
+    """Steps 1 and 2 from the speed factors and outage membership of power_steps, with F =
+    own_hours: what changes when only F changes."""
+    duration = scenario.duration_hours
+    hours_before = np.where(
+        stepped, np.where(in_outage, np.maximum(0.0, duration - own_hours), 0.0), np.nan
+    )
+    generator_index, arrival_hours, hours_after = _dispatch(
+        sites, site_factor, own_hours, hours_before, duration, scenario.parameters
+    )
+    return PowerSteps(
+        site_factor=site_factor,
+        stepped=stepped,
+        in_outage=in_outage,
+        own_hours=own_hours,
+        hours_before=hours_before,
+        generator_index=generator_index,
+        arrival_hours=arrival_hours,
+        hours_after=hours_after,
+    )
+
+
+def generator_fuel(sites: SiteTable, generator_index: IntArray) -> FloatArray:
+    """G per site: the fuel_hours of its assigned generator, inf for null (refuelled) and
+    for sites without a generator (then unused)."""
+    fuel = sites.fuel_hours[np.maximum(generator_index, 0)]
+    return np.where(np.isnan(fuel), np.inf, fuel)
+
+
+def plant_power_end(steps: PowerSteps, plant_index: IntArray) -> FloatArray:
+    """P per site: the hour its heat plant loses power (its F inside the outage), inf for
+    a plant outside every outage and for sites on no plant. Plants get step 1 only."""
+    plant = np.maximum(plant_index, 0)
+    end = np.where(steps.in_outage[plant] & steps.stepped[plant], steps.own_hours[plant], np.inf)
+    return np.where(plant_index >= 0, end, np.inf)
+
+
+@dataclass(frozen=True, eq=False)
+class HeatState:
+    """Time and Heat of some sites: windows (e1, s2, e2), gaps (start, end) of shape
+    (n, 2), and the cold figures of cold_figures (hours, °C)."""
+
+    power: tuple[FloatArray, FloatArray, FloatArray]
+    heat: tuple[FloatArray, FloatArray, FloatArray]
+    unpowered: tuple[FloatArray, FloatArray]
+    unheated: tuple[FloatArray, FloatArray]
+    cold_after_hours: FloatArray
+    hours_cold: FloatArray
+    first_cold_hour: FloatArray
+    min_indoor_c: FloatArray
+
+
+def site_heat(
+    inside: BoolArray,
+    own_hours: FloatArray,
+    generator_index: IntArray,
+    arrival_hours: FloatArray,
+    fuel: FloatArray,
+    plant_end: FloatArray,
+    tau: FloatArray,
+    scenario: Scenario,
+) -> HeatState:
+    """Time and Heat in closed form for the sites given as parallel arrays (any subset):
+    inside the outage with a power status, F, generator row, arrival, G, plant end P, tau."""
+    duration = scenario.duration_hours
+    power = powered_windows(inside, own_hours, generator_index, arrival_hours, fuel)
+    heat = heated_windows(*power, plant_end)
+    unheated = gaps(*heat, duration)
+    tstar, hours_cold, first_cold, min_indoor = cold_figures(*unheated, tau, scenario.parameters)
+    return HeatState(
+        power=power,
+        heat=heat,
+        unpowered=gaps(*power, duration),
+        unheated=unheated,
+        cold_after_hours=tstar,
+        hours_cold=hours_cold,
+        first_cold_hour=first_cold,
+        min_indoor_c=min_indoor,
+    )
+
+
 def _silent(fraction: float, step: str) -> None:
     """The progress callback when none is given."""
 
@@ -351,20 +470,72 @@ def _status(
     return status
 
 
+def care_priority(sites: SiteTable, rows: IntArray) -> FloatArray:
+    """Priority of the given care sites: the site's own, else its kind's default."""
+    kind = sites.kind[rows]
+    default = np.zeros(rows.size, dtype=np.float64)
+    for name, value in CARE_PRIORITY.items():
+        default[kind == name] = value
+    own = sites.priority[rows]
+    return np.where(np.isnan(own), default, own)
+
+
 def _visiting_order(sites: SiteTable, candidates: IntArray) -> IntArray:
     """Candidates ordered by priority ascending (the site's own, else its kind's default),
     residents descending (null as 0), source_id ascending as text, then id."""
-    kind = sites.kind[candidates]
-    default = np.zeros(candidates.size, dtype=np.float64)
-    for name, value in CARE_PRIORITY.items():
-        default[kind == name] = value
-    own = sites.priority[candidates]
-    priority = np.where(np.isnan(own), default, own)
+    priority = care_priority(sites, candidates)
     residents = np.nan_to_num(sites.residents[candidates], nan=0.0)
     source = text_rank(sites.source_id[candidates])
     # lexsort sorts by the last key first.
     order = np.lexsort((sites.id[candidates], source, -residents, priority))
     return candidates[order]
+
+
+def dispatch_order(sites: SiteTable, hours_before: FloatArray) -> tuple[IntArray, IntArray]:
+    """(care sites step 2 visits, in visiting order; mobile generators in tie-break order,
+    source_id as text then id): rows into sites."""
+    candidates = np.flatnonzero((sites.category == "care") & (hours_before > 0))
+    generators = np.flatnonzero((sites.category == "power") & (sites.kind == MOBILE_GENERATOR))
+    generators = generators[
+        np.lexsort((sites.id[generators], text_rank(sites.source_id[generators])))
+    ]
+    return _visiting_order(sites, candidates), generators
+
+
+def arrival_matrix(
+    sites: SiteTable,
+    rows: IntArray,
+    generators: IntArray,
+    site_factor: FloatArray,
+    parameters: Parameters,
+) -> FloatArray:
+    """A = mobilization_hours + minutes(generator, site) / 60 (hours) for each care site of
+    rows (axis 0) and generator (axis 1); inf where the generator's capacity cannot carry
+    the site's critical load (a null capacity is 0, an unknown load any capacity)."""
+    gx, gy = sites.x[generators][None, :], sites.y[generators][None, :]
+    g_mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
+    g_capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
+    sx, sy = sites.x[rows][:, None], sites.y[rows][:, None]
+    factor = np.minimum(site_factor[generators][None, :], site_factor[rows][:, None])
+    minutes = travel_minutes(distance_m(gx, gy, sx, sy), factor, parameters)
+    arrival = g_mobilization[None, :] + minutes / 60
+    load = sites.critical_load_kw[rows][:, None]
+    arrival[~(np.isnan(load) | (g_capacity[None, :] >= load))] = np.inf
+    return arrival
+
+
+def generator_hours(
+    duration: float,
+    arrival: FloatArray | float,
+    own_hours: FloatArray | float,
+    fuel: FloatArray | float,
+) -> FloatArray:
+    """hours_unpowered of a site assigned a generator arriving at A with G hours of fuel
+    (inf: unlimited) and F hours of its own: max(0, min(D, A) - F) + max(0, D - max(A, F) - G)."""
+    return np.asarray(
+        np.maximum(0.0, np.minimum(duration, arrival) - own_hours)
+        + np.maximum(0.0, duration - np.maximum(arrival, own_hours) - fuel)
+    )
 
 
 def _dispatch(
@@ -384,21 +555,11 @@ def _dispatch(
     generator_index = np.full(len(sites), -1, dtype=np.int64)
     arrival_hours = np.full(len(sites), np.nan)
     hours_after = hours_before.copy()
-    candidates = np.flatnonzero((sites.category == "care") & (hours_before > 0))
-    generators = np.flatnonzero((sites.category == "power") & (sites.kind == MOBILE_GENERATOR))
-    if candidates.size == 0 or generators.size == 0:
+    visit, generators = dispatch_order(sites, hours_before)
+    if visit.size == 0 or generators.size == 0:
         return generator_index, arrival_hours, hours_after
     # Columns in tie-break order, so that argmin's first minimum is the lowest source_id.
-    generators = generators[
-        np.lexsort((sites.id[generators], text_rank(sites.source_id[generators])))
-    ]
-    visit = _visiting_order(sites, candidates)
-    gx, gy = sites.x[generators], sites.y[generators]
-    g_factor = site_factor[generators]
-    g_mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
-    g_capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
-    fuel = sites.fuel_hours[generators]
-    g_fuel = np.where(np.isnan(fuel), np.inf, fuel)  # null: unlimited, it is refuelled
+    g_fuel = generator_fuel(sites, generators)
     free = np.ones(generators.size, dtype=bool)
     n_free = generators.size
     latest = parameters.mobile_max_hours
@@ -407,13 +568,8 @@ def _dispatch(
         if n_free == 0:
             break
         block = visit[start : start + _DISPATCH_BLOCK]
-        sx, sy = sites.x[block][:, None], sites.y[block][:, None]
-        factor = np.minimum(g_factor[None, :], site_factor[block][:, None])
-        minutes = travel_minutes(distance_m(gx[None, :], gy[None, :], sx, sy), factor, parameters)
-        arrival = g_mobilization[None, :] + minutes / 60
-        load = sites.critical_load_kw[block][:, None]
         # inf marks a generator this site cannot take: too small, or already assigned.
-        arrival[~(np.isnan(load) | (g_capacity[None, :] >= load))] = np.inf
+        arrival = arrival_matrix(sites, block, generators, site_factor, parameters)
         arrival[:, ~free] = np.inf
         for row, site in enumerate(block.tolist()):
             column = int(arrival[row].argmin())
@@ -422,10 +578,8 @@ def _dispatch(
                 continue
             generator_index[site] = generators[column]
             arrival_hours[site] = earliest
-            own = float(own_hours[site])
-            g_fuel_hours = float(g_fuel[column])
-            hours_after[site] = max(0.0, min(duration, earliest) - own) + max(
-                0.0, duration - max(earliest, own) - g_fuel_hours
+            hours_after[site] = float(
+                generator_hours(duration, earliest, float(own_hours[site]), float(g_fuel[column]))
             )
             free[column] = False
             n_free -= 1

@@ -1,0 +1,273 @@
+"""Backup-power plans ("Reservkraftsplan"): the JSON API (POST /api/v1/plans, GET
+/api/v1/plans/<id>) and the pages (choose and start, progress and result, print, export).
+Views parse, call services/plans.py and render."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import folium
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import escape
+
+from geodata.exporters import MEDIA_TYPES
+from resilience.analysis import OBJECTIVES, PlanParameters
+from resilience.db import db
+from resilience.errors import BadInput, Forbidden, Unavailable
+from resilience.models import BackupPlan, Municipality
+from resilience.services import plans, run_reports
+from resilience.web import charts, maps
+from resilience.web.auth import require_role
+from resilience.web.formatting import format_number
+from workers.queue import check_queue, enqueue_plan, plan_job_states
+
+bp = Blueprint("plans", __name__)
+
+
+def _restricted(requested: str | None) -> str | None:
+    """The municipality the candidates are restricted to: a user of a municipality may only
+    plan for their own (and does so even without asking)."""
+    own = getattr(current_user, "municipality_code", None)
+    if own is None:
+        return requested
+    if requested is not None and requested != own:
+        raise Forbidden(_("You can plan only for your own municipality ({code}).").format(code=own))
+    return str(own)
+
+
+def _start(body: Any) -> BackupPlan:
+    """Parse, restrict, store and enqueue a plan; the row is committed before the job."""
+    parsed = plans.parse_request(db.session, body)
+    parsed = plans.PlanRequest(
+        parsed.scenario_ids, parsed.parameters, _restricted(parsed.municipality)
+    )
+    settings = current_app.config["SETTINGS"]
+    check_queue(settings)  # Redis down: 503, and no plan that nothing would compute
+    row = plans.start_plan(db.session, parsed, user=current_user.name)
+    db.session.commit()  # the job must find the row
+    try:
+        enqueue_plan(settings, row.id)
+    except Unavailable:  # Redis went away just now: take the plan back
+        db.session.delete(row)
+        db.session.commit()
+        raise
+    return row
+
+
+def _states(rows: list[BackupPlan]) -> list[tuple[str, str | None]]:
+    states = plan_job_states(current_app.config["SETTINGS"], rows)
+    return [plans.shown_status(row, states.get(row.id)) for row in rows]
+
+
+def _plan_json(row: BackupPlan, state: tuple[str, str | None]) -> dict[str, Any]:
+    status, error = state
+    return {
+        "id": row.id,
+        "status": status,
+        "progress": row.progress,
+        "step": row.step,
+        "error": error,
+        "attempts": row.attempts,
+        "parameters": row.parameters,
+        "scenarios": row.scenario_ids,
+        "model_version": row.model_version,
+        "data_version": row.data_version,
+        "compute_seconds": row.compute_seconds,
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat() if row.created_at else None,
+        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        "document": row.document if status == "finished" else None,
+        "food_stock": row.food_stock if status == "finished" else None,
+        "links": {
+            "self": url_for("plans.api_plan", plan_id=row.id),
+            "page": url_for("plans.plan_page", plan_id=row.id),
+        },
+    }
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+@bp.post("/api/v1/plans")
+@require_role("planner")
+def api_start():  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadInput("send the plan request as a JSON object")
+    row = _start(body)
+    return (
+        _plan_json(row, _states([row])[0]),
+        202,
+        {"Location": url_for("plans.api_plan", plan_id=row.id)},
+    )
+
+
+@bp.get("/api/v1/plans")
+def api_list():  # type: ignore[no-untyped-def]
+    rows = plans.latest_plans(db.session)
+    return {"plans": [_plan_json(r, s) for r, s in zip(rows, _states(rows), strict=True)]}
+
+
+@bp.get("/api/v1/plans/<int:plan_id>")
+def api_plan(plan_id: int):  # type: ignore[no-untyped-def]
+    row = plans.get_plan(db.session, plan_id)
+    return _plan_json(row, _states([row])[0])
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def objective_label(objective: str) -> str:
+    return {
+        "resident_hours_unpowered": _("Resident-hours without power"),
+        "resident_hours_cold": _("Resident-hours in cold buildings"),
+    }.get(objective, objective)
+
+
+@bp.context_processor
+def _page_words() -> dict[str, Any]:
+    return {"objective_label": objective_label}
+
+
+@bp.get("/plans")
+def plans_page():  # type: ignore[no-untyped-def]
+    listed = run_reports.scenarios_with_latest_run(db.session)
+    rows = plans.latest_plans(db.session)
+    own = getattr(current_user, "municipality_code", None)
+    municipalities = db.session.query(Municipality.code, Municipality.name).order_by(
+        Municipality.code
+    )
+    return render_template(
+        "plans/list.html",
+        scenarios=[s for s, _run in listed],
+        preselected={s.id for s, _run in listed if s.kind == "builtin"},
+        rows=list(zip(rows, _states(rows), strict=True)),
+        defaults=PlanParameters(),
+        objectives=OBJECTIVES,
+        municipalities=list(municipalities),
+        own_municipality=own,
+        can_plan=current_user.has_role("planner"),
+    )
+
+
+def _form_body() -> dict[str, Any]:
+    """The page's form as a plan request (the API's JSON), numbers parsed here."""
+    form = request.form
+
+    def number(name: str, kind: type) -> Any:
+        raw = form.get(name, "").strip().replace(",", ".")
+        try:
+            return kind(raw)
+        except ValueError:
+            raise BadInput(_("{name} must be a number").format(name=name)) from None
+
+    ids = form.getlist("scenario")
+    if not all(i.isdigit() for i in ids):
+        raise BadInput(_("Choose scenarios from the list."))
+    if not ids:
+        raise BadInput(_("Choose at least one scenario."))
+    return {
+        "scenarios": [int(i) for i in ids],
+        "sites": number("sites", int),
+        "plan_fuel_hours": number("plan_fuel_hours", float),
+        "objective": form.get("objective", OBJECTIVES[0]),
+        "municipality": form.get("municipality") or None,
+    }
+
+
+@bp.post("/plans")
+@require_role("planner")
+def start_page():  # type: ignore[no-untyped-def]
+    row = _start(_form_body())
+    return redirect(url_for("plans.plan_page", plan_id=row.id), 303)
+
+
+def _chart(row: BackupPlan) -> str:
+    points = plans.cumulative_curve(row)
+    series = charts.Series(
+        label=objective_label(str(row.parameters.get("objective"))),
+        css="line",
+        points=points,
+    )
+    return charts.line_chart_svg(
+        [series],
+        title=_("Cumulative reduction by number of sites"),
+        unit=_("person-hours"),
+        fmt=lambda v: format_number(v, 0),
+        from_zero=True,
+    )
+
+
+def _map(ranked: list[dict[str, Any]]) -> dict[str, str]:
+    """The plan's sites numbered by rank (a few hundred at most: inline markers)."""
+    fmap = maps.base_map(current_app.config["SETTINGS"], canvas=False)
+    located = [r for r in ranked if r["lat"] is not None]
+    for r in located:
+        # Leaflet shows a tooltip as HTML: a site's name is data, escape it.
+        label = str(escape(f"{r['rank']}. {r.get('name') or r['source_id']}"))
+        folium.Marker(
+            (r["lat"], r["lon"]),
+            tooltip=label,
+            icon=folium.DivIcon(
+                html=f'<span class="plan-rank">{int(r["rank"])}</span>',
+                class_name="plan-rank-icon",
+                icon_size=(24, 24),
+                icon_anchor=(12, 12),
+            ),
+        ).add_to(fmap)
+    if located:
+        lats = [r["lat"] for r in located]
+        lons = [r["lon"] for r in located]
+        fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(30, 30))
+    return maps.map_parts(fmap)
+
+
+def _result(plan_id: int, template: str, **extra: Any) -> str:
+    row = plans.get_plan(db.session, plan_id)
+    status, error = _states([row])[0]
+    finished = status == "finished" and row.document is not None
+    ranked = plans.ranked_sites(db.session, row) if finished else []
+    snapshots = row.scenario_snapshots or {}
+    return render_template(
+        template,
+        plan=row,
+        status=status,
+        error=error,
+        finished=finished,
+        ranked=ranked,
+        scenario_names={k: v.get("name") for k, v in snapshots.items()},
+        chart=_chart(row) if finished else None,
+        food=(row.food_stock or {}) if finished else {},
+        export_formats=[("gpkg", "GeoPackage"), ("csv", "CSV")],
+        **extra,
+    )
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan_page(plan_id: int):  # type: ignore[no-untyped-def]
+    row = plans.get_plan(db.session, plan_id)
+    ranked = plans.ranked_sites(db.session, row) if row.document else []
+    return _result(plan_id, "plans/plan.html", map=_map(ranked))
+
+
+@bp.get("/plans/<int:plan_id>/print")
+def print_page(plan_id: int):  # type: ignore[no-untyped-def]
+    return _result(plan_id, "plans/print.html")
+
+
+@bp.get("/plans/<int:plan_id>/export.<fmt>")
+def export(plan_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    row = plans.get_plan(db.session, plan_id)
+    with tempfile.TemporaryDirectory(prefix="plan-") as scratch:
+        path = plans.export_file(db.session, row, fmt, Path(scratch))
+        data = path.read_bytes()
+        name = path.name
+    return Response(
+        data,
+        mimetype=MEDIA_TYPES[name.rsplit(".", 1)[1]],  # CSV comes zipped with its side files
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
