@@ -992,9 +992,6 @@ def file_pieces(session: Session, export_id: str) -> Iterator[bytes]:
             yield bytes(piece)
     finally:
         result.close()  # also when the reader stops early (a range, a dropped connection)
-        # End the read snapshot with the last piece, not when the response object is
-        # collected: an idle transaction would hold its lock on export_chunks meanwhile.
-        session.rollback()
 
 
 def recent_records(session: Session) -> list[dict[str, Any]]:

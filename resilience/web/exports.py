@@ -251,7 +251,7 @@ def api_download(export_id: str) -> ResponseReturnValue:
     db.session.commit()
     # Streamed from the database a piece at a time; the request's session stays open until
     # the last piece is sent. Ranges work as they did for files on disk (a download resumed).
-    pieces = stream_with_context(exports.file_pieces(db.session, export_id))
+    pieces = stream_with_context(_to_the_end(exports.file_pieces(db.session, export_id)))
     response = _file(pieces, record["file_name"])
     response.content_length = record["size_bytes"]
     response.set_etag(f"{export_id}-{record['finished_at']}")
@@ -259,6 +259,15 @@ def api_download(export_id: str) -> ResponseReturnValue:
     return response.make_conditional(
         request, accept_ranges=True, complete_length=record["size_bytes"]
     )
+
+
+def _to_the_end(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """The pieces, then the end of the request's read snapshot: with the last piece, not
+    when the response object is collected (an idle transaction keeps its table locks)."""
+    try:
+        yield from pieces
+    finally:
+        db.session.rollback()
 
 
 # --- the pages ------------------------------------------------------------------------------
