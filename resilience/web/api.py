@@ -15,7 +15,7 @@ from resilience.db import db
 from resilience.errors import BadInput, Forbidden, Unavailable
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
-from resilience.services import layers, run_layers, runs, scenario_layers
+from resilience.services import layers, run_layers, runs, scenario_layers, warnings
 from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
 from workers.queue import check_queue, enqueue_run, run_job_states
@@ -55,7 +55,19 @@ def healthz():  # type: ignore[no-untyped-def]
     except Exception as exc:
         status["redis"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in status.values())
-    return jsonify(status=("ok" if healthy else "unhealthy"), **status), 200 if healthy else 503
+    # SMHI down degrades the service but does not make it unhealthy: still 200, so that load
+    # balancers keep it (the stored warnings stand, and the pages say the feed is down).
+    feed = "unknown"
+    if status["database"] == "ok":
+        try:
+            health = warnings.feed_health(
+                db.session, current_app.config["SETTINGS"].smhi_poll_seconds
+            )
+            feed = "degraded" if health.degraded else "ok" if health.known else "unknown"
+        except Exception as exc:
+            feed = f"error: {type(exc).__name__}"
+    overall = "unhealthy" if not healthy else "degraded" if feed == "degraded" else "ok"
+    return jsonify(status=overall, smhi=feed, **status), 200 if healthy else 503
 
 
 @bp.get("/api/v1/sites")

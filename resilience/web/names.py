@@ -117,6 +117,15 @@ NAMES: dict[str, dict[str, str]] = {
         "red": N_("Red warning"),
         "message": N_("Message"),
     },
+    # What a stored warning is now (services/warnings.py, state).
+    "warning_state": {
+        "in_force": N_("in force"),
+        "upcoming": N_("not yet in force"),
+        "ended": N_("ended"),
+        "expired": N_("ended (end time passed)"),
+        "stale": N_("ended (no end time, older than the set age)"),
+        "updated": N_("updated"),
+    },
     # A snow zone's level in a scenario, and as a warning.
     "level": {
         "yellow": N_("yellow"),
