@@ -56,6 +56,19 @@ NAMES: dict[str, dict[str, str]] = {
         "styrel_priority": N_("Styrel priority"),
         "peak_kw": N_("peak load (kW)"),
     },
+    # A site's other attributes (kept in `attributes`), as the site page shows them.
+    "attribute": {
+        "locality": N_("locality"),
+        "heating": N_("heating"),
+        "styrel_priority": N_("Styrel priority"),
+        "trygghetspunkt": N_("trygghetspunkt (meeting point in a crisis)"),
+        "operator": N_("operator"),
+        "address": N_("address"),
+        "phone": N_("phone"),
+        "opening_hours": N_("opening hours"),
+        "website": N_("website"),
+        "osm_id": N_("OpenStreetMap id"),
+    },
     "owner": {
         "state": N_("state"),
         "region": N_("region"),
