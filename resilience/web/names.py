@@ -81,6 +81,11 @@ NAMES: dict[str, dict[str, str]] = {
         "biofuel": N_("biofuel"),
         "oil": N_("oil"),
     },
+    # How a building's energy class was computed (resilience/energy.py).
+    "class_method": {
+        "primary_energy": N_("primary energy number with weighting factors according to BBR"),
+        "delivered": N_("delivered energy, without weighting factors (approximation)"),
+    },
     "measure_status": {
         "planned": N_("planned"),
         "in_progress": N_("in progress"),
