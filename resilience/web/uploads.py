@@ -4,6 +4,7 @@ Everything needs the planner role; form posts carry a per-session token."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from geodata.messages import CODE_PARAMS, TEMPLATES, render
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import uploads as service
+from resilience.vocabulary import CATEGORIES
+from resilience.web import names
 from resilience.web.auth import require_role
 
 bp = Blueprint("uploads", __name__)
@@ -32,6 +37,71 @@ bp = Blueprint("uploads", __name__)
 SUFFIXES = (".csv", ".txt", ".tsv", ".gpkg", ".geojson", ".json")
 PROFILES = ("", "osm")
 SHOWN_ROWS = 1000  # the page lists this many accepted rows; the API returns every one
+
+
+# --- the reports in the user's language -------------------------------------------------------
+#
+# The checks (geodata/loaders, services/uploads.py) give each message an id and its
+# parameters (geodata/messages.py); they are translated here. A message without an id (from
+# a loader not yet converted) is shown in English as it came.
+
+_WHERE = re.compile(r"(line|feature) (\d+)")
+
+
+def where_label(where: str) -> str:
+    """ "line 4" → "rad 4", "feature 3" → "objekt 3", "layer x feature 3" likewise."""
+    words = {"line": _("line {n}"), "feature": _("feature {n}")}
+    return _WHERE.sub(lambda m: words[m.group(1)].format(n=m.group(2)), where)
+
+
+def message_text(entry: dict[str, Any]) -> str:
+    """One reason of a report ({message, code, params}) in the page's language: codes of a
+    vocabulary by their names, with the code the file must spell."""
+    code, params = entry.get("code"), dict(entry.get("params") or {})
+    if code not in TEMPLATES:
+        return str(entry.get("message", ""))
+    group = params.pop("group", None)
+    for key, vocabulary in CODE_PARAMS.items():
+        if isinstance(params.get(key), str):
+            params[key] = names.label(vocabulary, params[key])
+    if group in names.NAMES and isinstance(params.get("allowed"), list):
+        params["allowed"] = [f"{names.label(group, c)} ({c})" for c in params["allowed"]]
+    if "where" in params:
+        params["where"] = where_label(str(params["where"]))
+    return render(_(TEMPLATES[code]), params)
+
+
+def note_text(note: str, coded: dict[str, Any] | None) -> str:
+    if coded and coded.get("code") == "rows_outside_county":
+        return ngettext(
+            "%(num)d accepted row lies in no municipality of the county",
+            "%(num)d accepted rows lie in no municipality of the county",
+            coded["params"]["num"],
+        )
+    return note
+
+
+def _api_language() -> str:
+    """The API speaks English unless ?lang=sv or Accept-Language asks for Swedish first."""
+    wanted = request.args.get("lang")
+    if wanted in ("sv", "en"):
+        return wanted
+    return request.accept_languages.best_match(["en", "sv"], default="en") or "en"
+
+
+def _translated(body: dict[str, Any]) -> dict[str, Any]:
+    """The report's messages in Swedish for an API client that asked for it."""
+    with force_locale("sv_SE"):
+        for row in body.get("refused", []):
+            row["where_label"] = where_label(row["where"])
+            for reason in row["reasons"]:
+                reason["message"] = message_text(reason)
+        coded = body.get("notes_coded") or []
+        body["notes"] = [
+            note_text(n, coded[i] if i < len(coded) else None)
+            for i, n in enumerate(body.get("notes", []))
+        ]
+    return body
 
 
 def _uploader() -> service.Uploader:
@@ -83,7 +153,21 @@ def _check_file() -> dict[str, Any]:
 @require_role("planner")
 def upload_page():  # type: ignore[no-untyped-def]
     return render_template(
-        "uploads/upload.html", scope=service.scope_label(db.session, _uploader())
+        "uploads/upload.html",
+        scope=service.scope_label(db.session, _uploader()),
+        categories=CATEGORIES,
+    )
+
+
+@bp.get("/uploads/template/<category>.csv")
+@require_role("planner")
+def template(category: str):  # type: ignore[no-untyped-def]
+    """A CSV to start from: the columns of the category and one row per allowed kind."""
+    body = service.template_csv(category)
+    return current_app.response_class(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=mall_{category}.csv"},
     )
 
 
@@ -97,10 +181,23 @@ def upload_form():  # type: ignore[no-untyped-def]
         page = render_template(
             "uploads/upload.html",
             scope=service.scope_label(db.session, _uploader()),
+            categories=CATEGORIES,
             error=err.message,
             errors=errors,
         )
         return page, err.status
+    accepted = doc["counts"]["accepted"]
+    if accepted:
+        flash(
+            ngettext(
+                "The file was checked: %(num)d row can be imported. Nothing is saved until"
+                " you confirm.",
+                "The file was checked: %(num)d rows can be imported. Nothing is saved until"
+                " you confirm.",
+                accepted,
+            ),
+            "ok",
+        )
     return redirect(url_for("uploads.report_page", upload_id=doc["id"]))
 
 
@@ -113,6 +210,8 @@ def report_page(upload_id: str):  # type: ignore[no-untyped-def]
         report=service.public(doc),
         expires=datetime.fromisoformat(doc["expires_at"]),
         shown=SHOWN_ROWS,
+        note_text=note_text,
+        municipality_names=service.municipality_names(db.session),
     )
 
 
@@ -122,7 +221,9 @@ def confirm_form(upload_id: str):  # type: ignore[no-untyped-def]
     doc = service.confirm_upload(db.session, _uploader(), upload_id)
     result = doc["result"]
     flash(
-        _("Imported: {inserted} new, {updated} updated, {unchanged} unchanged.").format(**result),
+        _("The import is done: {inserted} new, {updated} updated, {unchanged} unchanged.").format(
+            **result
+        ),
         "ok",
     )
     return redirect(url_for("uploads.report_page", upload_id=upload_id))
@@ -133,12 +234,24 @@ def confirm_form(upload_id: str):  # type: ignore[no-untyped-def]
 
 def _json(doc: dict[str, Any]) -> dict[str, Any]:
     body = service.public(doc)
+    if _api_language() == "sv":
+        body = _translated(body)
     body["links"] = {
         "self": url_for("uploads.api_get", upload_id=doc["id"]),
         "confirm": url_for("uploads.api_confirm", upload_id=doc["id"]),
         "page": url_for("uploads.report_page", upload_id=doc["id"]),
     }
     return body
+
+
+@bp.app_template_filter("upload_where")
+def _where_filter(where: str) -> str:
+    return where_label(where)
+
+
+@bp.app_template_filter("upload_message")
+def _message_filter(entry: dict[str, Any]) -> str:
+    return message_text(entry)
 
 
 @bp.post("/api/v1/uploads")
