@@ -40,10 +40,25 @@ TEMPLATES: dict[str, str] = {
     ),
     "no_column": N_("the file has no '{field}' field"),
     "cannot_import": N_("the file cannot be imported: {reason}"),
+    # Scenario files (resilience/scenarios.py).
+    "invalid_scenario": N_("invalid scenario: {reason}"),
+    "scenario_object": N_("a scenario is a JSON object"),
+    "scenario_unknown_keys": N_("unknown keys: {keys}"),
+    "scenario_name": N_("name: required, a non-empty text"),
+    "scenario_number": N_("{where}: expected a number"),
+    "scenario_minimum": N_("{where}: must be > {minimum}"),
+    "scenario_level": N_("{where}.level: one of {allowed}"),
+    "scenario_json": N_("not valid JSON: {detail}"),
 }
 # Parameters that name codes of a vocabulary group (resilience/web/names.py): the web layer
 # shows their display names, with the code where the file must spell it.
 CODE_PARAMS: dict[str, str] = {"category": "category", "kind": "kind"}
+
+
+def reason_of(exc: BaseException) -> str | Message:
+    """The structured message an exception was raised with, else its text."""
+    first = exc.args[0] if exc.args else ""
+    return first if isinstance(first, Message) else str(exc)
 
 
 @dataclass(frozen=True)

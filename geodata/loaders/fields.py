@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from geodata.messages import Message, msg
+from geodata.messages import Message, msg, reason_of
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
@@ -27,8 +27,7 @@ class FieldError(ValueError):
 
     @property
     def reason(self) -> str | Message:
-        first = self.args[0] if self.args else ""
-        return first if isinstance(first, Message) else str(self)
+        return reason_of(self)
 
 
 def is_blank(value: Any) -> bool:

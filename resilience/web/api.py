@@ -6,10 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from redis import Redis
 from sqlalchemy import select, text
 
+from geodata.messages import msg, reason_of
 from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput, Forbidden, Unavailable
@@ -18,6 +20,7 @@ from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_jso
 from resilience.services import layers, run_layers, runs, scenario_layers, warnings
 from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
+from resilience.web.messages import api_language, message_text
 from workers.queue import check_queue, enqueue_run, run_job_states
 
 bp = Blueprint("api", __name__)
@@ -164,7 +167,15 @@ def _scenario_body() -> ScenarioSpec:
     try:
         return parse_scenario_json(raw)
     except ScenarioError as exc:
-        raise BadInput(f"invalid scenario: {exc}") from exc
+        # English unless the client asks for Swedish (the editor's script sends its page's
+        # language as Accept-Language): resilience/web/messages.py.
+        reason = reason_of(exc)
+        if api_language() == "sv":
+            with force_locale("sv_SE"):
+                text = message_text(msg("invalid_scenario", reason=message_text(reason)))
+        else:
+            text = f"invalid scenario: {exc}"
+        raise BadInput(text) from exc
 
 
 @bp.get("/api/v1/scenarios")

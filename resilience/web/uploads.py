@@ -4,7 +4,6 @@ Everything needs the planner role; form posts carry a per-session token."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from geodata.messages import CODE_PARAMS, TEMPLATES, render
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import uploads as service
 from resilience.vocabulary import CATEGORIES
-from resilience.web import names
 from resilience.web.auth import require_role
+from resilience.web.messages import api_language, message_text, where_label
 
 bp = Blueprint("uploads", __name__)
 
@@ -40,35 +38,7 @@ SHOWN_ROWS = 1000  # the page lists this many accepted rows; the API returns eve
 
 
 # --- the reports in the user's language -------------------------------------------------------
-#
-# The checks (geodata/loaders, services/uploads.py) give each message an id and its
-# parameters (geodata/messages.py); they are translated here. A message without an id (from
-# a loader not yet converted) is shown in English as it came.
-
-_WHERE = re.compile(r"(line|feature) (\d+)")
-
-
-def where_label(where: str) -> str:
-    """ "line 4" → "rad 4", "feature 3" → "objekt 3", "layer x feature 3" likewise."""
-    words = {"line": _("line {n}"), "feature": _("feature {n}")}
-    return _WHERE.sub(lambda m: words[m.group(1)].format(n=m.group(2)), where)
-
-
-def message_text(entry: dict[str, Any]) -> str:
-    """One reason of a report ({message, code, params}) in the page's language: codes of a
-    vocabulary by their names, with the code the file must spell."""
-    code, params = entry.get("code"), dict(entry.get("params") or {})
-    if code not in TEMPLATES:
-        return str(entry.get("message", ""))
-    group = params.pop("group", None)
-    for key, vocabulary in CODE_PARAMS.items():
-        if isinstance(params.get(key), str):
-            params[key] = names.label(vocabulary, params[key])
-    if group in names.NAMES and isinstance(params.get("allowed"), list):
-        params["allowed"] = [f"{names.label(group, c)} ({c})" for c in params["allowed"]]
-    if "where" in params:
-        params["where"] = where_label(str(params["where"]))
-    return render(_(TEMPLATES[code]), params)
+# (resilience/web/messages.py translates the checks' messages; the notes are said here)
 
 
 def note_text(note: str, coded: dict[str, Any] | None) -> str:
@@ -79,14 +49,6 @@ def note_text(note: str, coded: dict[str, Any] | None) -> str:
             coded["params"]["num"],
         )
     return note
-
-
-def _api_language() -> str:
-    """The API speaks English unless ?lang=sv or Accept-Language asks for Swedish first."""
-    wanted = request.args.get("lang")
-    if wanted in ("sv", "en"):
-        return wanted
-    return request.accept_languages.best_match(["en", "sv"], default="en") or "en"
 
 
 def _translated(body: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +196,7 @@ def confirm_form(upload_id: str):  # type: ignore[no-untyped-def]
 
 def _json(doc: dict[str, Any]) -> dict[str, Any]:
     body = service.public(doc)
-    if _api_language() == "sv":
+    if api_language() == "sv":
         body = _translated(body)
     body["links"] = {
         "self": url_for("uploads.api_get", upload_id=doc["id"]),
