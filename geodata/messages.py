@@ -39,6 +39,15 @@ TEMPLATES: dict[str, str] = {
         " municipality {scope} you upload for"
     ),
     "no_column": N_("the file has no '{field}' field"),
+    "no_source_id_column": N_(
+        "the file has no 'source_id' field: every site needs an id, unique in the file (for"
+        " OpenStreetMap data pass --profile osm)"
+    ),
+    "no_category_column": N_(
+        "the file has no 'category' field: pass --profile osm for OpenStreetMap data, or"
+        " --category/--kind to set them for every row"
+    ),
+    "no_kind_column": N_("the file has no 'kind' field: add one, or pass --kind"),
     "cannot_import": N_("the file cannot be imported: {reason}"),
     # Scenario files (resilience/scenarios.py).
     "invalid_scenario": N_("invalid scenario: {reason}"),

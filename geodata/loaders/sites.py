@@ -35,12 +35,10 @@ SITE_FIELDS = frozenset(TEXT_FIELDS + SITE_NUMBERS)
 REQUIRED = ("source_id", "name", "category", "kind")
 
 _MISSING_COLUMN = {
-    "source_id": "the file has no 'source_id' field: every site needs an id, unique in the "
-    "file (for OpenStreetMap data pass --profile osm)",
-    "name": "the file has no 'name' field",
-    "category": "the file has no 'category' field: pass --profile osm for OpenStreetMap "
-    "data, or --category/--kind to set them for every row",
-    "kind": "the file has no 'kind' field: add one, or pass --kind",
+    "source_id": msg("no_source_id_column"),
+    "name": msg("no_column", field="name"),
+    "category": msg("no_category_column"),
+    "kind": msg("no_kind_column"),
 }
 
 

@@ -572,7 +572,7 @@ def test_the_upload_page_lists_the_problems_of_an_unusable_file(
     response = planner.post("/uploads", data=form, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Filen kan inte importeras." in response.text
-    assert "the file has no &#39;source_id&#39; field" in response.text
+    assert "filen har inget fält &#39;source_id&#39;" in response.text
 
     form = {"file": (io.BytesIO(b"PK"), "register.xlsx"), "csrf_token": token}
     response = planner.post("/uploads", data=form, content_type="multipart/form-data")
