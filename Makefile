@@ -8,7 +8,7 @@ test:
 	@bash scripts/test.sh
 
 lint:
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 bench:
 	@bash scripts/setup.sh dev && .venv/bin/python bench/coverage.py

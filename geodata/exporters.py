@@ -14,13 +14,17 @@ What each format gets:
   per layer; several layers come as a zip of one `.geojson` each.
 - CSV (`csv`): UTF-8 with a byte order mark (so Excel shows å, ä, ö), comma-separated,
   geometry either as a first column `WKT` or as two first columns `X`, `Y` (the point, or a
-  polygon's centroid); empty cells are nulls, booleans 1/0. Several layers: a zip. A text
-  cell that a spreadsheet would take for a formula (it starts with = + - @, a tab or a
+  polygon's centroid); empty cells are nulls, booleans 1/0. Always a zip: each `.csv` comes
+  with GDAL's side files, a `.csvt` with the column types (so GDAL and QGIS read
+  municipality_code "2401" as text and booleans as booleans) and a `.prj` with the CRS. A
+  text cell that a spreadsheet would take for a formula (it starts with = + - @, a tab or a
   carriage return) gets a leading apostrophe (`csv_safe`); numbers stay numbers.
 - Shapefile (`shp`): always a zip, one `.shp/.shx/.dbf/.prj/.cpg` set per layer, the `.cpg`
   saying UTF-8. DBF field names are at most 10 characters: every field names its Shapefile
   name (`Field.dbf`), and the zip carries `field_names.csv`, the mapping from the full
-  names. Text longer than a DBF field's 254 bytes is cut at a character boundary.
+  names. Text longer than a DBF field's 254 bytes is cut at a character boundary. Booleans
+  are integers 1 (yes) and 0 (no), as `field_names.csv` says: a DBF logical field reaches
+  QGIS and ArcGIS as the text 'T'/'F'.
 """
 
 from __future__ import annotations
@@ -303,23 +307,37 @@ def write_csv_file(path: Path, layer: Layer, crs: int, geometry: str = "wkt") ->
             "GEOMETRY": "AS_WKT" if geometry == "wkt" else "AS_XY",
             "WRITE_BOM": "YES",
             "SEPARATOR": "COMMA",
+            "CREATE_CSVT": "YES",
         },
     )
-    # The CSV driver writes no .prj for WKT geometry, and a .prj beside a CSV is unusual:
-    # the CRS is in the file name of the download and in the export record instead.
-    for extra in path.parent.glob(f"{path.stem}.prj"):
-        extra.unlink()
     return path
 
 
+def csv_side_files(path: Path) -> list[Path]:
+    """A CSV and the side files GDAL wrote beside it (.csvt, .prj), which GDAL and QGIS read
+    with it."""
+    return [path, *(p for p in (path.with_suffix(".csvt"), path.with_suffix(".prj")) if p.exists())]
+
+
+DBF_BOOLEAN = "1 = yes, 0 = no"  # booleans in a Shapefile (see the module docstring)
+
+
+def _dbf_type(f: Field) -> pa.DataType:
+    return pa.int32() if f.type == "bool" else FIELD_TYPES[f.type]
+
+
 def _dbf_batch(schema: LayerSchema, target: pa.Schema) -> Any:
-    """A function that renames a batch's columns to the DBF names and cuts long text."""
+    """A function that renames a batch's columns to the DBF names, cuts long text and makes
+    booleans 1/0."""
     text_columns = [i for i, f in enumerate(schema.fields) if f.type == "text"]
+    bool_columns = [i for i, f in enumerate(schema.fields) if f.type == "bool"]
 
     def convert(batch: pa.RecordBatch) -> pa.RecordBatch:
         arrays = list(batch.columns)
         for i in text_columns:
             arrays[i] = _cut_text(arrays[i])
+        for i in bool_columns:
+            arrays[i] = pc.cast(arrays[i], pa.int32())
         return pa.RecordBatch.from_arrays(arrays, schema=target)
 
     return convert
@@ -342,7 +360,7 @@ def write_shapefiles(directory: Path, layers: Sequence[Layer], crs: int) -> list
     for layer in layers:
         s = layer.schema
         target = pa.schema(
-            [pa.field(f.dbf_name, FIELD_TYPES[f.type]) for f in s.fields]
+            [pa.field(f.dbf_name, _dbf_type(f)) for f in s.fields]
             + [pa.field(GEOMETRY, pa.binary())]
         )
         path = directory / f"{s.name}.shp"
@@ -363,13 +381,16 @@ def write_shapefiles(directory: Path, layers: Sequence[Layer], crs: int) -> list
 
 def field_names_csv(schemas: Iterable[LayerSchema]) -> str:
     """The Shapefile field names of every layer: layer, field, shapefile_field, type,
-    description (CSV text)."""
+    description (CSV text); a boolean's description ends with what its 1 and 0 mean."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["layer", "field", "shapefile_field", "type", "description"])
     for s in schemas:
         for f in s.fields:
-            writer.writerow([s.name, f.name, f.dbf_name, f.type, f.description])
+            description = f.description
+            if f.type == "bool":
+                description = f"{description} ({DBF_BOOLEAN})" if description else DBF_BOOLEAN
+            writer.writerow([s.name, f.name, f.dbf_name, f.type, description])
     return out.getvalue()
 
 
@@ -383,9 +404,9 @@ def _zip(path: Path, files: Iterable[Path], extra: Mapping[str, str] | None = No
 
 
 def output_extension(fmt: str, layer_count: int) -> str:
-    """The extension of the file `write` makes: several GeoJSON or CSV layers are zipped,
-    a Shapefile always."""
-    if fmt == "shp" or (fmt in ("geojson", "csv") and layer_count > 1):
+    """The extension of the file `write` makes: several GeoJSON layers are zipped, a
+    Shapefile and CSV (with their side files) always."""
+    if fmt in ("shp", "csv") or (fmt == "geojson" and layer_count > 1):
         return "zip"
     return fmt
 
@@ -422,9 +443,8 @@ def write(
         if fmt == "geojson":
             files.append(write_geojson_file(parts / f"{layer.schema.name}.geojson", layer))
         else:
-            files.append(
-                write_csv_file(parts / f"{layer.schema.name}.csv", layer, crs, csv_geometry)
-            )
+            written = write_csv_file(parts / f"{layer.schema.name}.csv", layer, crs, csv_geometry)
+            files += csv_side_files(written)
     if ext == "zip":
         return _zip(target, files)
     return files[0].replace(target)

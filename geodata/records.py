@@ -41,6 +41,8 @@ class SiteRecord:
     owner: str | None = None  # state | region | municipality (energy sites)
     attributes: dict[str, Any] = field(default_factory=dict)  # free extra fields, JSON-able
     source: str | None = None  # overrides the import's source name when set
+    heating: str | None = None  # v2: one of resilience.vocabulary.HEATING (care, food, energy)
+    heat_plant: str | None = None  # v2: source_id of the district_heating_plant heating it
 
 
 @dataclass

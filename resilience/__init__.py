@@ -24,15 +24,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.production,
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False  # å, ä, ö as themselves
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's; å, ä, ö as themselves
     if settings.behind_proxy:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]  # Flask documents this
 
     from resilience import cli, errors
     from resilience.db import db
     from resilience.web import (
         api,
         auth,
+        compression,
         energy_pages,
         formatting,
         i18n,
@@ -57,5 +58,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(ogc_bp)  # OGC API - Features under /ogc
     app.register_blueprint(exports_bp)  # GIS exports: /exports, /api/v1/exports
     warnings.init_app(app)
+    compression.init_app(app)
     cli.init_app(app)
     return app

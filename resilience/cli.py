@@ -7,9 +7,9 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 from alembic import command
@@ -17,7 +17,9 @@ from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.orm import Session
 
+from geodata.loaders.results import LoadResult
 from geodata.records import ImportValidationError
 from resilience.config import PROJECT_ROOT
 from resilience.db import db
@@ -44,7 +46,7 @@ def create_database(database_url: str) -> bool:
             )
             if not exists:
                 # Identifiers cannot be bound parameters; quote it through the dialect.
-                name = admin.dialect.identifier_preparer.quote(url.database)
+                name = admin.dialect.identifier_preparer.quote(url.database or "")
                 conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
             return not exists
     finally:
@@ -115,7 +117,21 @@ def load_demo(if_empty: bool) -> None:
     click.echo("Loaded the built-in Västerbotten data set.")
 
 
-def _import(kind: str, path: Path, records_and_meta, writer, source: str | None) -> None:  # type: ignore[no-untyped-def]
+def _stored_plants() -> frozenset[str]:
+    """The district heating plants a file's heat_plant may name; the read's transaction is
+    ended, so the import begins its own."""
+    plants = imports.stored_plants(db.session)
+    db.session.rollback()
+    return plants
+
+
+def _import(
+    kind: str,
+    path: Path,
+    records_and_meta: Callable[[], LoadResult[Any]],
+    writer: Callable[..., imports.ImportSummary],
+    source: str | None,
+) -> None:
     session = db.session
     try:
         result = records_and_meta()
@@ -188,7 +204,13 @@ def import_sites(
     _import(
         "sites",
         file,
-        lambda: read_sites(file, crs, profile=profile, defaults=defaults),
+        lambda: read_sites(
+            file,
+            crs,
+            profile=profile,
+            defaults=defaults,
+            stored_plants=_stored_plants(),
+        ),
         imports.import_sites,
         source,
     )
@@ -337,7 +359,7 @@ scenario_cli = AppGroup("scenario", help="Run outage and snowstorm scenarios.")
 @scenario_cli.command("run")
 @click.argument("file", type=click.File("rb"))
 @click.option("--json", "as_json", is_flag=True, help="Print the result document (JSON).")
-def scenario_run(file, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def scenario_run(file: BinaryIO, as_json: bool) -> None:
     """Compute a scenario FILE in this process (nothing is stored) and print the result."""
     from resilience.analysis import compute
     from resilience.scenarios import ScenarioError, parse_scenario_json
@@ -357,7 +379,7 @@ def scenario_run(file, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     click.echo(format_summary(spec.name, document))
 
 
-def format_summary(name: str, document: dict) -> str:  # type: ignore[type-arg]
+def format_summary(name: str, document: dict[str, Any]) -> str:
     """A readable table per municipality and the county (Swedish headings)."""
     head = (
         f"{'Kommun':<14}{'Befolkning':>11}{'Utan livsmedel':>16}{'Utan vård':>11}"
@@ -365,7 +387,7 @@ def format_summary(name: str, document: dict) -> str:  # type: ignore[type-arg]
     )
     lines = [f"Scenario: {name}", head, "-" * len(head)]
 
-    def row(label: str, area: dict) -> str:  # type: ignore[type-arg]
+    def row(label: str, area: dict[str, Any]) -> str:
         u = area["uncovered"]
         return (
             f"{label:<14}{area['population']:>11}{u['food']:>16}{u['care']:>11}"
@@ -404,19 +426,21 @@ def import_energy(
     from geodata.loaders.energy import read_measures, read_readings, read_register
     from resilience.services import energy as energy_service
 
-    readers = {
-        "register": lambda: read_register(file, crs, layer=layer),
+    readers: dict[str, Callable[[], LoadResult[Any]]] = {
+        "register": lambda: read_register(file, crs, layer=layer, stored_plants=_stored_plants()),
         "measures": lambda: read_measures(file, layer=layer),
         "readings": lambda: read_readings(file, layer=layer),
     }
-    writers = {
+    writers: dict[str, Callable[..., imports.ImportSummary]] = {
         "register": energy_service.import_register,
         "measures": energy_service.import_measures,
         "readings": energy_service.import_readings,
     }
     editor = energy_service.Editor(user_name)
 
-    def write(session, records, name, filename=None):  # type: ignore[no-untyped-def]
+    def write(
+        session: Session, records: Sequence[Any], name: str, filename: str | None = None
+    ) -> imports.ImportSummary:
         return writers[what](session, records, name, editor, filename=filename)
 
     try:

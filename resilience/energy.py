@@ -54,14 +54,14 @@ from typing import TypeVar
 
 from resilience.vocabulary import (
     CARE_PRIORITY,
-    HEATING,
-    HEATING_ALIASES,
     KINDS,
     MEASURE_STATUSES,
     STATUS_ALIASES,
     STYREL_CLASSES,
 )
+from resilience.vocabulary import HEATING as HEATING  # the pages read energy.HEATING
 from resilience.vocabulary import OWNERS as OWNERS  # the pages read energy.OWNERS
+from resilience.vocabulary import normalise_heating as normalise_heating  # one spelling rule
 
 # --- vocabulary: the energy pages' words (the shared ones are in resilience.vocabulary) --
 
@@ -207,15 +207,6 @@ class CareSite:
 
 
 # --- parsing helpers shared by the importers and the forms -----------------------------
-
-
-def normalise_heating(value: str) -> str:
-    """A heating source as stored; raises ValueError naming the accepted values."""
-    key = value.strip().lower().replace("-", "_")
-    found = HEATING_ALIASES.get(key) or HEATING_ALIASES.get(key.replace("_", " "))
-    if found is None:
-        raise ValueError(f"unknown heating {value!r}; expected one of {', '.join(HEATING)}")
-    return found
 
 
 def normalise_status(value: str) -> str:
@@ -430,6 +421,7 @@ def assess(
         by_site_measures.setdefault(m.site_id, []).append(m)
 
     uses: list[tuple[float | None, str, int | None]] = []
+    year: int | None  # the metered year here, the year of a use in the loop below
     for b in buildings:
         metered = annual_metered(by_site_readings.get(b.id, ()))
         if metered:

@@ -6,6 +6,7 @@ from contextlib import suppress
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from psycopg import errors as pg_errors
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -67,7 +68,7 @@ def database_trouble(err: OperationalError | InterfaceError) -> Unavailable:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
-    def _database(err: OperationalError | InterfaceError):  # type: ignore[no-untyped-def]
+    def _database(err: OperationalError | InterfaceError) -> ResponseReturnValue:
         # The service's own 503, rendered without touching the database (no user, no banner).
         from resilience.db import db
 
@@ -75,7 +76,7 @@ def register_error_handlers(app: Flask) -> None:
         with suppress(Exception):  # the connection may be gone: nothing to roll back
             db.session.rollback()
         # Flask-Login would load the user again for the template, from the same database.
-        g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]  # set by Flask-Login
         trouble = database_trouble(err)
         headers = {"Retry-After": "30"}
         if _wants_json():
@@ -83,7 +84,7 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("unavailable.html", message=trouble.message), 503, headers
 
     @app.errorhandler(DataError)
-    def _data(err: DataError):  # type: ignore[no-untyped-def]
+    def _data(err: DataError) -> ResponseReturnValue:
         # A value PostgreSQL cannot store (a NUL character in text, a number out of range):
         # the request's fault, and its transaction is rolled back, so nothing is written.
         from resilience.db import db
@@ -95,14 +96,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RedisConnectionError)
     @app.errorhandler(RedisTimeoutError)
-    def _redis(err: Exception):  # type: ignore[no-untyped-def]
+    def _redis(err: Exception) -> ResponseReturnValue:
         app.logger.warning("Redis trouble: %s", err)
         return _domain(
             Unavailable("the job queue (Redis) cannot be reached; try again in a minute")
         )
 
     @app.errorhandler(DomainError)
-    def _domain(err: DomainError):  # type: ignore[no-untyped-def]
+    def _domain(err: DomainError) -> ResponseReturnValue:
         body: dict[str, Any] = {"error": err.code, "message": err.message}
         if err.details is not None:
             body["details"] = err.details
@@ -111,8 +112,11 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("error.html", status=err.status, message=err.message), err.status
 
     @app.errorhandler(HTTPException)
-    def _http(err: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(err: HTTPException) -> ResponseReturnValue:
         if _wants_json():
             name = (err.name or "error").lower().replace(" ", "_")
-            return jsonify({"error": name, "message": err.description}), err.code
-        return render_template("error.html", status=err.code, message=err.description), err.code
+            # Keep the exception's own headers (a 405's Allow), not its HTML media type.
+            headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+            return jsonify({"error": name, "message": err.description}), err.code or 500, headers
+        status = err.code or 500
+        return render_template("error.html", status=status, message=err.description), status

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from resilience.vocabulary import CATEGORIES, MEASURE_STATUSES, OWNERS, SWEREF99TM
+from resilience.vocabulary import CATEGORIES, HEATING, MEASURE_STATUSES, OWNERS, SWEREF99TM
 
 ROLES = ("viewer", "planner", "editor", "admin")
 
@@ -72,6 +72,9 @@ class Site(Base):
     __table_args__ = (
         UniqueConstraint("source", "source_id", name="uq_sites_source_id"),
         CheckConstraint(f"category IN {CATEGORIES!r}", name="category_known"),
+        CheckConstraint(f"heating IN {HEATING!r}", name="heating_known"),
+        CheckConstraint("thermal_time_constant_hours > 0", name="tau_positive"),
+        CheckConstraint("stock_person_days >= 0", name="stock_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,6 +98,13 @@ class Site(Base):
     energy_kwh_year: Mapped[float | None] = mapped_column(Float)
     owner: Mapped[str | None] = mapped_column(String(16))
     shelter_capacity: Mapped[int | None] = mapped_column(Integer)
+    # v2 (coverage-model.md, "Inputs"): heating of care, food and energy sites (the one
+    # place it is stored, the energy register's too), the source_id of the plant that heats
+    # it, the cooling time constant (null: the kind's default) and a food site's stock.
+    heating: Mapped[str | None] = mapped_column(String(32))
+    heat_plant: Mapped[str | None] = mapped_column(Text, index=True)
+    thermal_time_constant_hours: Mapped[float | None] = mapped_column(Float)
+    stock_person_days: Mapped[float | None] = mapped_column(Float)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -5,9 +5,9 @@ The analysis, the ORM (and its CHECK constraints), the energy figures, the loade
 exporters all import from here. Pure: standard library only, so that the analysis and the
 loaders can use it without SQLAlchemy or Flask.
 
-Adding a category, a kind or a numeric field is one edit in the tables below; a category or
-an owner also needs an Alembic migration for its CHECK constraint, and a numeric field its
-column on resilience.models.Site (and in a migration).
+Adding a category, a kind or a numeric field is one edit in the tables below; a category, an
+owner or a heating source also needs an Alembic migration for its CHECK constraint, and a
+numeric or text field its column on resilience.models.Site (and in a migration).
 """
 
 from __future__ import annotations
@@ -44,9 +44,21 @@ SITE_NUMBER_SPECS: tuple[SiteNumber, ...] = (
     SiteNumber("heated_area_m2", False, "heated area, m²", "area_m2"),
     SiteNumber("energy_kwh_year", False, "energy use, kWh/year", "kwh_year"),
     SiteNumber("shelter_capacity", True, "warm shelter places (> 0: trygghetspunkt)", "shelt_cap"),
+    # v2: > 0 (a building's cooling time constant; null: its kind's default).
+    SiteNumber(
+        "thermal_time_constant_hours", False, "thermal time constant tau, hours (> 0)", "tau_h"
+    ),
+    SiteNumber("stock_person_days", False, "food stock, person-days", "stock_pd"),
 )
 SITE_NUMBERS: tuple[str, ...] = tuple(n.name for n in SITE_NUMBER_SPECS)
 SITE_INTEGERS: frozenset[str] = frozenset(n.name for n in SITE_NUMBER_SPECS if n.integer)
+# Numbers that must be > 0 where given (every other site number is >= 0).
+SITE_POSITIVE: frozenset[str] = frozenset({"thermal_time_constant_hours"})
+
+# Text columns of sites besides the names: the owner of an energy building, and (v2) how a
+# care, food or energy site is heated and the source_id of the district heating plant that
+# heats it.
+SITE_TEXTS: tuple[str, ...] = ("owner", "heating", "heat_plant")
 
 # Styrel's priority classes, 1 highest: a site's `priority`, an energy building's class.
 STYREL_CLASSES: tuple[int, ...] = tuple(range(1, 9))
@@ -62,6 +74,11 @@ CARE_PRIORITY: dict[str, int] = {
     "group_home": 2,
     "home_care_base": 4,
 }
+
+
+# v2: the one kind of utility site, whose power the heating of its network depends on.
+DISTRICT_HEATING_PLANT = "district_heating_plant"
+DISTRICT_HEATING = "district_heating"
 
 
 @dataclass(frozen=True)
@@ -83,7 +100,16 @@ SITE_CATEGORIES: tuple[Category, ...] = (
     Category(
         "care",
         tuple(CARE_PRIORITY),
-        ("residents", "critical_load_kw", "backup_kw", "fuel_hours", "priority"),
+        (
+            "residents",
+            "critical_load_kw",
+            "backup_kw",
+            "fuel_hours",
+            "priority",
+            "heating",
+            "heat_plant",
+            "thermal_time_constant_hours",
+        ),
         powered=True,
         layer="vard",
         title="Vård och omsorg",
@@ -99,7 +125,7 @@ SITE_CATEGORIES: tuple[Category, ...] = (
     Category(
         "food",
         ("supermarket", "grocery", "warehouse"),
-        ("backup_kw", "fuel_hours"),
+        ("backup_kw", "fuel_hours", "heating", "heat_plant", "stock_person_days"),
         powered=True,
         layer="livsmedel",
         title="Livsmedel",
@@ -114,10 +140,21 @@ SITE_CATEGORIES: tuple[Category, ...] = (
             "backup_kw",
             "fuel_hours",
             "shelter_capacity",
+            "heating",
+            "heat_plant",
+            "thermal_time_constant_hours",
         ),
         powered=True,
         layer="energi",
         title="Energikrävande byggnader",
+    ),
+    Category(
+        "utility",
+        (DISTRICT_HEATING_PLANT,),
+        ("critical_load_kw", "backup_kw", "fuel_hours"),
+        powered=True,
+        layer="fjarrvarme",
+        title="Fjärrvärmeverk",
     ),
 )
 CATEGORY: dict[str, Category] = {c.name: c for c in SITE_CATEGORIES}
@@ -128,13 +165,15 @@ POWERED_CATEGORIES: tuple[str, ...] = tuple(c.name for c in SITE_CATEGORIES if c
 # Care kinds that provide the "care" service of step 3.
 CARE_SERVICE_KINDS: tuple[str, ...] = ("hospital", "health_centre")
 MOBILE_GENERATOR = "mobile_generator"
+# v2: the categories that may be heated by a district heating plant (heating, heat_plant).
+HEATED_CATEGORIES: tuple[str, ...] = ("care", "food", "energy")
 
 # --- energy buildings: owners, heating, measures -------------------------------------------
 
 OWNERS: tuple[str, ...] = ("state", "region", "municipality")
 
-# Each heating source as stored, and what files and forms may say for it besides (Swedish
-# and English).
+# Each heating source as stored (the `heating` column of care, food and energy sites), and
+# what files and forms may say for it besides (Swedish and English).
 _HEATING_WORDS: dict[str, tuple[str, ...]] = {
     "district_heating": ("district heating", "fjärrvärme"),
     "electricity": ("electric", "el", "elvärme", "direktel"),
@@ -157,6 +196,15 @@ MEASURE_STATUSES: tuple[str, ...] = tuple(_STATUS_WORDS)
 STATUS_ALIASES: dict[str, str] = {
     word: value for value, words in _STATUS_WORDS.items() for word in (value, *words)
 }
+
+
+def normalise_heating(value: str) -> str:
+    """A heating source as stored; raises ValueError naming the accepted values."""
+    key = value.strip().lower().replace("-", "_")
+    found = HEATING_ALIASES.get(key) or HEATING_ALIASES.get(key.replace("_", " "))
+    if found is None:
+        raise ValueError(f"unknown heating {value!r}; expected one of {', '.join(HEATING)}")
+    return found
 
 
 def one_of(words: tuple[str, ...]) -> str:

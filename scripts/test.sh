@@ -11,5 +11,7 @@ export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 say "Lint (ruff)"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+say "Types (mypy)"
+.venv/bin/mypy
 say "Tests against ${TEST_DATABASE_URL} and ${TEST_REDIS_URL}"
 .venv/bin/python -m pytest "$@"

@@ -25,7 +25,20 @@ def site(
     owner = numbers.pop("owner", None)
     attributes = numbers.pop("attributes", {})
     name = numbers.pop("name", f"{kind} {source_id}")
-    return SiteRecord(source_id, name, category, kind, x, y, numbers, owner, attributes)
+    heating, heat_plant = numbers.pop("heating", None), numbers.pop("heat_plant", None)
+    return SiteRecord(
+        source_id,
+        name,
+        category,
+        kind,
+        x,
+        y,
+        numbers,
+        owner,
+        attributes,
+        heating=heating,
+        heat_plant=heat_plant,
+    )
 
 
 def small_county(session: Session) -> dict[str, Any]:

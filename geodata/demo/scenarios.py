@@ -8,8 +8,9 @@ from typing import Any
 
 import shapely
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
-from geodata.demo.facts import SEAT_LONLAT
+from geodata.demo.facts import HEAT_PLANTS, SEAT_LONLAT
 from geodata.records import BoundaryRecord
 from resilience.crs import transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
@@ -17,6 +18,8 @@ from resilience.vocabulary import SWEREF99TM, WGS84
 # The inland municipalities ("inlandet") and the mountain ones ("fjällen").
 INLAND = ("2418", "2421", "2422", "2425", "2462", "2463", "2481")
 MOUNTAINS = ("2421", "2422", "2462")
+DAVA = "Dåva kraftvärmeverk"
+DAVA_OUTAGE_M = 1_500  # the radius of the outage around Dåva: the plant, not the city
 
 
 def _seat(code: str) -> shapely.Point:
@@ -24,7 +27,13 @@ def _seat(code: str) -> shapely.Point:
     return shapely.Point(*transformer(WGS84, SWEREF99TM).transform(lon, lat))
 
 
-def _multi(geom: shapely.Geometry) -> dict[str, Any]:
+def _plant(name: str) -> shapely.Point:
+    [plant] = [p for p in HEAT_PLANTS if p.name == name]
+    assert plant.lon is not None and plant.lat is not None
+    return shapely.Point(*transformer(WGS84, SWEREF99TM).transform(plant.lon, plant.lat))
+
+
+def _multi(geom: BaseGeometry) -> dict[str, Any]:
     geom = shapely.simplify(geom, 200)  # a drawn-by-hand level of detail
     if isinstance(geom, shapely.Polygon):
         geom = shapely.MultiPolygon([geom])
@@ -40,6 +49,7 @@ def builtin_scenarios(municipalities: Sequence[BoundaryRecord]) -> list[dict[str
     mountains = shapely.union_all([by_code[c] for c in MOUNTAINS])
     skelleftea_coast = by_code["2482"].intersection(_seat("2482").buffer(30_000))
     umea_centre = by_code["2480"].intersection(_seat("2480").buffer(8_000))
+    dava = by_code["2480"].intersection(_plant(DAVA).buffer(DAVA_OUTAGE_M))
     return [
         {
             "name": "Snöstorm över inlandet: 48 h elavbrott, röd varning",
@@ -67,5 +77,13 @@ def builtin_scenarios(municipalities: Sequence[BoundaryRecord]) -> list[dict[str
             "description": "Brand i ställverk; centrala Umeå utan ström i ett dygn, inget snöfall.",
             "crs": f"EPSG:{SWEREF99TM}",
             "outage": {"duration_hours": 24, "areas": _multi(umea_centre)},
+        },
+        {
+            "name": "Dåva kraftvärmeverk: 48 h elavbrott, Umeå utan fjärrvärme",
+            "description": "Elavbrott i två dygn kring Dåva kraftvärmeverk öster om Umeå."
+            " Staden har ström, men verkets reservkraft räcker inte för driften: byggnader"
+            " på fjärrvärmenätet utanför avbrottet kallnar, äldreboenden först.",
+            "crs": f"EPSG:{SWEREF99TM}",
+            "outage": {"duration_hours": 48, "areas": _multi(dava)},
         },
     ]

@@ -1,9 +1,12 @@
-"""Care, power, food and energy sites of the demo: the three real hospitals at approximate
-locations, and synthetic sites placed around real localities in proportion to their
-population (care for the elderly in proportion to the municipality's people aged 65+).
+"""Care, power, food, energy and utility sites of the demo: the three real hospitals and
+the three large district heating plants at approximate locations, a district heating plant
+in every other seat, and synthetic sites placed around real localities in proportion to
+their population (care for the elderly in proportion to the municipality's people aged
+65+). Then (v2) how each care, food and energy site is heated and by which plant, a few
+explicit cooling time constants, and the food sites' stocks.
 
 Every record says in `source` whether its location is real (REAL) or made up (SYNTHETIC);
-all loads, backup power and fuel figures are synthetic."""
+all loads, backup power, fuel, heating and stock figures are synthetic."""
 
 from __future__ import annotations
 
@@ -15,13 +18,20 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geodata.demo.facts import FACTS_BY_CODE, HOSPITALS, MunicipalityFacts
+from geodata.demo.facts import FACTS_BY_CODE, HEAT_PLANTS, HOSPITALS, MunicipalityFacts
 from geodata.demo.localities import Locality, anchor
 from geodata.demo.names import DISTRICTS, ELDERLY_HOMES, SCHOOLS, STREETS
 from geodata.demo.population import kernel_sigma_m
 from geodata.records import BoundaryRecord, SiteRecord
 from resilience.crs import transformer
-from resilience.vocabulary import CATEGORIES, SWEREF99TM, WGS84
+from resilience.vocabulary import (
+    CATEGORIES,
+    DISTRICT_HEATING,
+    DISTRICT_HEATING_PLANT,
+    HEATED_CATEGORIES,
+    SWEREF99TM,
+    WGS84,
+)
 
 REAL = "demo-real"  # a real facility at an approximate real location
 SYNTHETIC = "demo-synthetic"  # made up, placed around a real locality
@@ -62,6 +72,48 @@ HEATING = ("district_heating", "heat_pump", "biofuel", "electricity", "oil")
 HEATING_TOWN = (0.80, 0.10, 0.05, 0.05, 0.0)
 HEATING_VILLAGE = (0.20, 0.35, 0.20, 0.20, 0.05)
 TOWN_PEOPLE = 1_500
+
+# District heating plants by size: (critical load kW, backup kW, fuel hours); assumptions
+# (README). Large plants have backup for their critical load; Dåva's covers its control
+# systems and part of the pumps only (less than its load: no backup in step 1). A small
+# plant has backup with probability SMALL_PLANT_BACKUP.
+PLANT_POWER: dict[str, tuple[float, float | None, float | None]] = {
+    "large": (3_000.0, 3_600.0, 36.0),
+    "medium": (800.0, 1_000.0, 24.0),
+    "small": (250.0, None, None),
+}
+PLANT_POWER_BY_NAME: dict[str, tuple[float, float | None, float | None]] = {
+    "Dåva kraftvärmeverk": (3_500.0, 1_200.0, 24.0),
+}
+SMALL_PLANT_BACKUP = (0.3, 300.0, 12.0)  # probability, kW, hours
+# Share of district-heated buildings whose heat_plant is given; the others are left to the
+# model's nearest-plant rule (in Umeå it picks Dåva or Ersboda, whichever is nearer).
+HEAT_PLANT_GIVEN = {"2480": 0.75}
+HEAT_PLANT_GIVEN_ELSEWHERE = 0.4
+# Heating of care and food sites: in the seat (which has the district heating network) and
+# elsewhere, as (heating, probability). Energy buildings keep their drawn heating, but
+# outside the seat a drawn district heating becomes biofuel (a local närvärme boiler).
+CARE_HEATING_SEAT = (("district_heating", 0.85), ("heat_pump", 0.1), ("electricity", 0.05))
+CARE_HEATING_ELSEWHERE = (("heat_pump", 0.45), ("electricity", 0.3), ("biofuel", 0.25))
+FOOD_HEATING_SEAT = {
+    "supermarket": (("district_heating", 0.7), ("heat_pump", 0.2), ("electricity", 0.1)),
+    "warehouse": (("district_heating", 0.7), ("heat_pump", 0.2), ("electricity", 0.1)),
+    "grocery": (("district_heating", 0.5), ("electricity", 0.3), ("heat_pump", 0.2)),
+}
+FOOD_HEATING_ELSEWHERE = (("electricity", 0.6), ("heat_pump", 0.4))
+# An explicit thermal time constant for this share of care and energy sites (hours, drawn
+# in TAU_RANGE); the rest are null: the kind's default of the coverage model applies.
+TAU_SHARE = 0.1
+TAU_RANGE = (30, 110)
+# Food stock in person-days = people served × days of stock (README): per kind, (people,
+# (days low, high)); a warehouse serves its municipality, split between its warehouses.
+STOCK_PROFILES: dict[str, tuple[int, tuple[float, float]]] = {
+    "supermarket": (4_000, (2.0, 4.0)),
+    "grocery": (1_200, (1.5, 3.0)),
+    "village_store": (400, (3.0, 6.0)),
+    "warehouse": (0, (3.0, 6.0)),
+}
+STOCK_UNKNOWN = 0.15  # stores (not warehouses) whose stock is null: unknown
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: compare by identity
@@ -151,6 +203,7 @@ def site(
     numbers: dict[str, float | int | None],
     owner: str | None = None,
     source: str = SYNTHETIC,
+    heating: str | None = None,
     **attributes: Any,
 ) -> SiteRecord:
     """A site without category and source_id (number_sites adds them); attributes name
@@ -166,6 +219,7 @@ def site(
         owner=owner,
         attributes=({"locality": loc.name} if loc else {}) | attributes,
         source=source,
+        heating=heating,
     )
 
 
@@ -288,7 +342,7 @@ def hospitals(area: Area) -> list[SiteRecord]:
             continue
         x, y = anchor(area.boundary.geom, *fwd.transform(hospital.lon, hospital.lat))
         load = float(200 + 7 * hospital.beds)
-        numbers = {
+        numbers: dict[str, float | int | None] = {
             "residents": hospital.beds,
             "critical_load_kw": load,
             "backup_kw": float(round(1.25 * load)),
@@ -321,7 +375,7 @@ def power_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
     works = ["vattenverket"] + (["avloppsreningsverket"] if people >= 10_000 else [])
     works += ["fjärrvärmeverket"] if people >= 50_000 else []
     for work in works:
-        numbers = {
+        numbers: dict[str, float | int | None] = {
             "capacity_kw": float(rng.integers(100, 801)),
             "fuel_hours": float(rng.integers(24, 97)),
         }
@@ -334,7 +388,7 @@ def power_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
     capacities = np.array([20, 30, 45, 60, 80, 100, 150, 200, 250, 300, 400, 500])
     odds = 1.0 / np.sqrt(capacities)
     for k, loc in enumerate(homes, start=1):
-        numbers: dict[str, float | int | None] = {
+        numbers = {
             "capacity_kw": float(rng.choice(capacities, p=odds / odds.sum())),
             "mobilization_hours": float(rng.integers(2, 13)) / 2,
         }
@@ -353,7 +407,7 @@ def power_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
 
     if area.boundary.code in FUEL_DEPOT_CODES:
         xy = place(rng, area, seat.x, seat.y, 2 * spread(seat))
-        depot = {"diesel_m3": int(rng.integers(20, 201))}
+        depot: dict[str, Any] = {"diesel_m3": int(rng.integers(20, 201))}
         sites.append(site("fuel_depot", f"Drivmedelsdepå {seat.name}", xy, seat, {}, **depot))
     return sites
 
@@ -444,8 +498,10 @@ def energy_site(
     heating = HEATING[int(rng.choice(len(HEATING), p=odds))]
     numbers: dict[str, float | int | None] = {"heated_area_m2": heated, "energy_kwh_year": use}
     xy = place(rng, area, loc.x, loc.y, spread(loc))
-    attributes = {"heating": heating, "styrel_priority": priority or default_priority}
-    return site(kind, name, xy, loc, numbers, owner=owner, **attributes)
+    priority = priority or default_priority
+    return site(
+        kind, name, xy, loc, numbers, owner=owner, heating=heating, styrel_priority=priority
+    )
 
 
 def energy_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
@@ -525,6 +581,110 @@ def equip(rng: np.random.Generator, building: SiteRecord, shelter: float) -> Sit
     return dataclasses.replace(building, numbers=numbers, attributes=attributes)
 
 
+# --- utility: district heating plants ----------------------------------------------
+
+
+def utility_sites(area: Area, rng: np.random.Generator) -> list[SiteRecord]:
+    """The municipality's district heating plants (facts.HEAT_PLANTS, its main plant
+    first): at their approximate real position where known (REAL), else at the edge of the
+    seat (SYNTHETIC). Loads and backup by size (PLANT_POWER), synthetic."""
+    fwd = transformer(WGS84, SWEREF99TM)
+    sites = []
+    for plant in HEAT_PLANTS:
+        if plant.code != area.boundary.code:
+            continue
+        load, backup, fuel = PLANT_POWER_BY_NAME.get(plant.name, PLANT_POWER[plant.size])
+        chance, small_kw, small_hours = SMALL_PLANT_BACKUP
+        if backup is None and rng.random() < chance:
+            backup, fuel = small_kw, small_hours
+        numbers: dict[str, float | int | None] = {"critical_load_kw": load}
+        if backup is not None:
+            numbers |= {"backup_kw": backup, "fuel_hours": fuel}
+        extra: dict[str, Any] = {"operator": plant.operator} if plant.operator else {}
+        if plant.lon is not None and plant.lat is not None:
+            x, y = anchor(area.boundary.geom, *fwd.transform(plant.lon, plant.lat))
+            xy = (float(round(x)), float(round(y)))
+            extra |= {
+                "coordinate": "approximate (about ±2 km)",
+                "synthetic_fields": ["critical_load_kw", "backup_kw", "fuel_hours"],
+            }
+            source = REAL
+        else:
+            xy, source = edge_of(rng, area, area.seat), SYNTHETIC
+        sites.append(
+            site(DISTRICT_HEATING_PLANT, plant.name, xy, area.seat, numbers, source=source, **extra)
+        )
+    return sites
+
+
+def edge_of(rng: np.random.Generator, area: Area, loc: Locality) -> tuple[float, float]:
+    """A whole-metre point 1.3-1.8 spreads from the locality's point, inside the area:
+    where a town's industrial area with its heating plant usually is."""
+    for _ in range(20):
+        r, a = spread(loc) * rng.uniform(1.3, 1.8), 2 * np.pi * rng.random()
+        px, py = round(loc.x + r * np.cos(a)), round(loc.y + r * np.sin(a))
+        if shapely.contains_xy(area.inner, px, py):
+            return float(px), float(py)
+    return place(rng, area, loc.x, loc.y, spread(loc))
+
+
+# --- v2: heating, heat plants, cooling time constants, food stocks --------------------
+
+
+def pick(rng: np.random.Generator, odds: Sequence[tuple[str, float]]) -> str:
+    words = [w for w, _ in odds]
+    return words[int(rng.choice(len(words), p=[p for _, p in odds]))]
+
+
+def heating_of(rng: np.random.Generator, s: SiteRecord, in_seat: bool) -> str:
+    if s.category == "care":
+        if s.kind == "hospital":
+            return DISTRICT_HEATING
+        return pick(rng, CARE_HEATING_SEAT if in_seat else CARE_HEATING_ELSEWHERE)
+    if s.category == "food":
+        return pick(rng, FOOD_HEATING_SEAT[s.kind] if in_seat else FOOD_HEATING_ELSEWHERE)
+    drawn = s.heating or "electricity"  # energy: drawn with the building
+    return "biofuel" if drawn == DISTRICT_HEATING and not in_seat else drawn
+
+
+def stock_of(rng: np.random.Generator, area: Area, s: SiteRecord, warehouses: int) -> float | None:
+    key = "village_store" if s.attributes.get("village_store") else s.kind
+    people, (low, high) = STOCK_PROFILES[key]
+    if key == "warehouse":
+        people = round(area.facts.population / warehouses)
+    elif rng.random() < STOCK_UNKNOWN:
+        return None
+    return float(round(people * rng.uniform(low, high), -2))
+
+
+def heat_and_stock(
+    area: Area, sites: list[SiteRecord], rng: np.random.Generator
+) -> list[SiteRecord]:
+    """Heating and heat_plant of the care, food and energy sites, a few explicit thermal
+    time constants, and the food sites' stocks. District heating only where the network
+    is, in the seat; its plant given for a share of the buildings (HEAT_PLANT_GIVEN), else
+    left to the model's nearest-plant rule."""
+    plants = [s.source_id for s in sites if s.kind == DISTRICT_HEATING_PLANT]
+    given = HEAT_PLANT_GIVEN.get(area.boundary.code, HEAT_PLANT_GIVEN_ELSEWHERE)
+    warehouses = sum(1 for s in sites if s.kind == "warehouse")
+    done = []
+    for s in sites:
+        changes: dict[str, Any] = {}
+        numbers = dict(s.numbers)
+        if s.category in HEATED_CATEGORIES:
+            in_seat = bool(plants) and s.attributes.get("locality") == area.seat.name
+            heating = heating_of(rng, s, in_seat)
+            changes["heating"] = heating
+            if heating == DISTRICT_HEATING and rng.random() < given:
+                changes["heat_plant"] = plants[0]  # the main plant
+        if s.category in ("care", "energy") and rng.random() < TAU_SHARE:
+            numbers["thermal_time_constant_hours"] = float(rng.integers(*TAU_RANGE))
+        if s.category == "food":
+            numbers["stock_person_days"] = stock_of(rng, area, s, warehouses)
+        done.append(dataclasses.replace(s, numbers=numbers, **changes))
+    return done
+
+
 # --- all ----------------------------------------------------------------------------
 
 MAKERS: dict[str, Callable[[Area, np.random.Generator], list[SiteRecord]]] = {
@@ -532,17 +692,22 @@ MAKERS: dict[str, Callable[[Area, np.random.Generator], list[SiteRecord]]] = {
     "power": power_sites,
     "food": food_sites,
     "energy": energy_sites,
+    "utility": utility_sites,
 }
+HEAT_STREAM = 100  # the random stream of heat_and_stock, after the categories' 0, 1, ...
 
 
 def build_sites(areas: Sequence[Area], seed: int) -> list[SiteRecord]:
-    """All sites, municipality by municipality (sorted by code), category by category.
-    Each (municipality, category) has its own random stream, so a change in one leaves
-    the others' sites as they were."""
+    """All sites, municipality by municipality (sorted by code), category by category,
+    then their heating and stocks. Each (municipality, category) has its own random
+    stream, and so has the heating pass, so a change in one leaves the others' sites as
+    they were."""
     sites: list[SiteRecord] = []
     for area in areas:
         code = area.boundary.code
+        mine: list[SiteRecord] = []
         for category in CATEGORIES:
             rng = np.random.default_rng([seed, int(code), CATEGORIES.index(category)])
-            sites += number_sites(MAKERS[category](area, rng), category, code)
+            mine += number_sites(MAKERS[category](area, rng), category, code)
+        sites += heat_and_stock(area, mine, np.random.default_rng([seed, int(code), HEAT_STREAM]))
     return sites

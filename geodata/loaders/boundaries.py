@@ -117,6 +117,7 @@ def read_boundaries(
     for pos, (row, geom) in enumerate(zip(rows, projected, strict=True)):
         if geom is None or pos in source_invalid:
             continue
+        assert isinstance(geom, MultiPolygon)  # reprojection keeps the type
         if pos in after:
             fixed = polygonal(shapely.make_valid(geom))
             change = abs(fixed.area - geom.area) / geom.area if geom.area else 1.0

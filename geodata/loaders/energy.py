@@ -15,8 +15,9 @@ database.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -440,11 +441,13 @@ def read_register(
     *,
     layer: str | None = None,
     max_bytes: int = MAX_BYTES,
+    stored_plants: Collection[str] = (),
 ) -> LoadResult[SiteRecord]:
     """Public buildings as energy sites (read_sites' fields, category energy by default),
-    with heating (district_heating, electricity, heat_pump, biofuel, oil, or Swedish names),
-    styrel_priority (1-8) and peak_kw (kW) checked and stored under those names in the
-    attributes."""
+    with heating (district_heating, electricity, heat_pump, biofuel, oil, or Swedish names;
+    stored in the site's heating column, as read_sites does), styrel_priority (1-8) and
+    peak_kw (kW) checked and stored under those names in the attributes. `stored_plants`:
+    as read_sites, the district heating plants a heat_plant may name."""
     table = read_table(source, crs=crs, layer=layer, max_bytes=max_bytes)
     wheres = [f.where for f in table.features]
     position = {w: i for i, w in enumerate(wheres)}
@@ -459,7 +462,7 @@ def read_register(
             _register_extras(
                 feature.props,
                 table.decimal_comma,
-                lambda key, message, row=row: problems.error(row, key, message),
+                functools.partial(problems.error, row),
             )
         )
     errors: list[RecordError] = []
@@ -469,7 +472,12 @@ def read_register(
         errors.extend(exc.errors)
     try:
         result = read_sites(
-            source, crs, defaults={"category": "energy"}, layer=layer, max_bytes=max_bytes
+            source,
+            crs,
+            defaults={"category": "energy"},
+            layer=layer,
+            max_bytes=max_bytes,
+            stored_plants=stored_plants,
         )
     except ImportValidationError as exc:
         seen = {(e.where, e.field, e.message) for e in errors}
@@ -489,8 +497,9 @@ def read_register(
                 computed.add(key)
             if canonical_key(key) not in dropped:
                 attributes[key] = value
+        heating = values.pop("heating", record.heating)
         attributes.update(values)
-        records.append(dataclasses.replace(record, attributes=attributes))
+        records.append(dataclasses.replace(record, attributes=attributes, heating=heating))
     notes = list(result.notes)
     if computed:
         notes.append(f"computed columns ignored: {', '.join(sorted(computed))}")

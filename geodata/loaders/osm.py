@@ -46,6 +46,9 @@ OSM_TAGS: dict[str, dict[str, tuple[str, str]]] = {
         "sports_centre": ("energy", "sports_hall"),
     },
 }
+# A power plant is ours when it delivers heat: a district heating plant (kraftvärmeverk or
+# värmeverk); other plants (hydro, wind) are skipped.
+HEAT_OUTPUTS = ("plant:output:hot_water", "plant:output:heat", "plant:output:steam")
 _OSM_REF = re.compile(r"(node|way|relation)/(\d+)")
 NAME_FALLBACKS = ("name:sv", "official_name", "brand", "operator")
 
@@ -71,6 +74,8 @@ def category_kind(props: Mapping[str, Any]) -> tuple[str, str] | None:
     tags = {key: _tag(props, key) for key in OSM_TAGS}
     if "social_facility" in tags["amenity"] and not tags["social_facility"]:
         return ("care", "elderly_home")  # an untyped social facility is most often one
+    if "plant" in tags["power"] and any(_tag(props, key) for key in HEAT_OUTPUTS):
+        return ("utility", "district_heating_plant")
     for key, table in OSM_TAGS.items():
         for value in tags[key]:
             if value in table:

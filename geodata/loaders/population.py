@@ -7,11 +7,13 @@ that is not, say a grid made in WGS 84, is refused rather than bent into one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import shapely
 from shapely import MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from geodata.loaders.fields import FieldError, find, whole
 from geodata.loaders.geometry import invalid_reasons
@@ -24,7 +26,7 @@ CELL_SIZE_NAMES = ("cell_size",)
 DEFAULT_CELL_SIZE = 1000  # metres, SCB's km grid
 
 
-def _squares(cells: list[Polygon]) -> tuple[np.ndarray, np.ndarray]:
+def _squares(cells: Sequence[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
     """Per cell: (x_ll, y_ll, width, height) rounded to whole metres, and whether it is an
     axis-aligned square (4 corners, each on its bounding box, width equal to height)."""
     arr = np.array(cells, dtype=object)
@@ -124,17 +126,18 @@ def read_population(
                 if not no_field:
                     problems.error(row, key, "missing population")
             elif count < 0:
+                assert found is not None  # a count is read from a found field
                 problems.error(row, key, f"{found[1]!r} is negative; expected a count >= 0")
             else:
                 counts[row] = count
-        if table.format != "csv" and (size := find(feature.props, CELL_SIZE_NAMES)):
+        if table.format != "csv" and (size_field := find(feature.props, CELL_SIZE_NAMES)):
             try:
-                value = whole(size[1])
+                value = whole(size_field[1])
             except FieldError as exc:
-                problems.error(row, size[0], str(exc))
+                problems.error(row, size_field[0], str(exc))
             else:
                 if value is not None:
-                    declared[row] = (size[0], value)
+                    declared[row] = (size_field[0], value)
 
         if table.format == "csv":
             size = _csv_cell_size(table, row, feature.props, problems)

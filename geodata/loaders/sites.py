@@ -1,17 +1,18 @@
-"""Sites (care, power, food, energy) from GeoJSON, GeoPackage or CSV points.
+"""Sites (care, power, food, energy, utility) from GeoJSON, GeoPackage or CSV points.
 
-Fields as in coverage-model.md, "Data exchange". Values are taken from, in order: the
+Fields as in coverage-model.md, "Data exchange" (v2: heating, heat_plant,
+thermal_time_constant_hours, stock_person_days). Values are taken from, in order: the
 file's own field, the profile (osm), then `defaults`. Field names match case-insensitively;
 anything else is kept in `attributes`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Collection, Mapping
+from typing import Any, cast
 
-import shapely
 from shapely import MultiPoint, Point
+from shapely.geometry.base import BaseGeometry
 
 from geodata.loaders import osm
 from geodata.loaders.fields import FieldError, canonical_key, is_blank, json_safe, label, text
@@ -23,14 +24,18 @@ from geodata.messages import Message, msg
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.vocabulary import (
     CATEGORIES,
+    DISTRICT_HEATING_PLANT,
     KINDS,
     OWNERS,
     SITE_INTEGERS,
     SITE_NUMBERS,
+    SITE_POSITIVE,
+    SITE_TEXTS,
     STYREL_CLASSES,
+    normalise_heating,
 )
 
-TEXT_FIELDS = ("source_id", "name", "category", "kind", "owner", "source")
+TEXT_FIELDS = ("source_id", "name", "category", "kind", "source", *SITE_TEXTS)
 SITE_FIELDS = frozenset(TEXT_FIELDS + SITE_NUMBERS)
 REQUIRED = ("source_id", "name", "category", "kind")
 
@@ -48,8 +53,13 @@ def _value(name: str, raw: Any, decimal_comma: bool) -> Any:
         return label(raw)
     if name in TEXT_FIELDS:
         value = text(raw)
-        if value is None or name in ("source_id", "source"):
+        if value is None or name in ("source_id", "source", "heat_plant"):
             return value  # ids are matched exactly on re-import: never lower-cased
+        if name == "heating":
+            try:
+                return normalise_heating(value)
+            except ValueError as exc:
+                raise FieldError(str(exc)) from None
         value = value.lower()
         allowed = {"category": CATEGORIES, "owner": OWNERS}.get(name)
         if allowed is not None and value not in allowed:
@@ -63,9 +73,15 @@ def _value(name: str, raw: Any, decimal_comma: bool) -> Any:
         return None
     if name == "priority" and result not in STYREL_CLASSES:
         raise FieldError(msg("priority_range", value=repr(raw)))
+    if name in SITE_POSITIVE and result <= 0:
+        raise FieldError(f"{name} {raw!r} must be greater than 0")
     if result < 0:
         raise FieldError(msg("negative", value=repr(raw)))
     return result
+
+
+def _is_plant(parsed: Mapping[str, Any]) -> bool:
+    return parsed.get("category") == "utility" and parsed.get("kind") == DISTRICT_HEATING_PLANT
 
 
 def _check_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -95,7 +111,7 @@ def _check_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in defaults.items() if not is_blank(v)}
 
 
-def _point(geom: shapely.Geometry) -> tuple[Point | None, Message | None]:
+def _point(geom: BaseGeometry) -> tuple[Point | None, Message | None]:
     """The site's point, or why there is none."""
     if geom.is_empty:
         return None, msg("empty_geometry")
@@ -115,6 +131,7 @@ def read_sites(
     layer: str | None = None,
     max_bytes: int = MAX_BYTES,
     per_row: bool = False,
+    stored_plants: Collection[str] = (),
 ) -> LoadResult[SiteRecord]:
     """Read sites from a file (path or bytes); points end up in EPSG:3006.
 
@@ -127,7 +144,10 @@ def read_sites(
     With `per_row`, only a problem of the file as a whole (unreadable, no source_id column,
     bad crs) raises; a row with problems is left out and its problems are listed in
     `refused`, the good rows are returned. Rows sharing a source_id are all refused then:
-    which of them is right is for the file's owner to say."""
+    which of them is right is for the file's owner to say.
+
+    A `heat_plant` must name a district_heating_plant: one of the file's own rows (that is
+    not refused) or one of `stored_plants`, the source_ids of the plants already stored."""
     if profile is not None and profile not in osm.PROFILES:
         refuse("profile", f"unknown profile {profile!r}; known: {', '.join(osm.PROFILES)}")
     fill = _check_defaults(defaults)
@@ -147,6 +167,7 @@ def read_sites(
     rows: list[int] = []
     points: list[Point] = []
     id_keys: dict[int, str] = {}  # the field a row's source_id came from, e.g. osm_id
+    found_keys: dict[int, dict[str, str]] = {}  # per row: field → key as spelt in the file
     unnamed = 0
     for row, feature in enumerate(table.features):
         found: dict[str, tuple[str, Any]] = {}  # field → (key as spelt in the file, value)
@@ -184,8 +205,8 @@ def read_sites(
                 problems.error(row, key, exc.reason)
         if profile == "osm" and "name" not in found and "source_id" in parsed:
             # Unnamed OSM nodes are common; a made-up name keeps the site on the map.
-            kind = str(parsed.get("kind") or "site").replace("_", " ")
-            parsed["name"], unnamed = f"{kind} {parsed['source_id']}", unnamed + 1
+            label = str(parsed.get("kind") or "site").replace("_", " ")
+            parsed["name"], unnamed = f"{label} {parsed['source_id']}", unnamed + 1
             found["name"] = ("name", parsed["name"])
         for name in REQUIRED:
             if name not in found and name not in absent:
@@ -199,6 +220,7 @@ def read_sites(
             )
             problems.error(row, key, message)
         values[row] = parsed
+        found_keys[row] = {name: key for name, (key, _raw) in found.items()}
         attributes[row] = {k: json_safe(v) for k, v in extra.items()}
         if "source_id" in found:
             id_keys[row] = found["source_id"][0]
@@ -232,6 +254,19 @@ def read_sites(
                 problems.error(first[sid], id_keys.get(first[sid], "source_id"), message)
         else:
             first[sid] = row
+    bad = problems.rows_in_error
+    plants = set(stored_plants) | {
+        p["source_id"] for row, p in values.items() if _is_plant(p) and row not in bad
+    }
+    for row, parsed in values.items():
+        plant = parsed.get("heat_plant")
+        if plant is not None and plant not in plants:
+            no_plant = (
+                f"heat_plant {plant!r} names no district_heating_plant (neither in this file"
+                " nor stored); give the source_id of a utility site of kind"
+                " district_heating_plant"
+            )
+            problems.error(row, found_keys[row].get("heat_plant", "heat_plant"), no_plant)
     problems.raise_if_any(file_only=per_row)
     refused = problems.rows_in_error
 
@@ -242,7 +277,7 @@ def read_sites(
     for row, parsed in values.items():
         if row in refused:
             continue
-        point = projected[row]
+        point = cast(Point, projected[row])  # the rows it made None are in `refused`
         wheres.append(problems.where(row))
         records.append(
             SiteRecord(
@@ -254,6 +289,8 @@ def read_sites(
                 y=float(point.y),
                 numbers={name: parsed.get(name) for name in SITE_NUMBERS},
                 owner=parsed.get("owner"),
+                heating=parsed.get("heating"),
+                heat_plant=parsed.get("heat_plant"),
                 attributes=attributes[row],
                 source=parsed.get("source"),
             )

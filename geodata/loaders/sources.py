@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pyogrio.raw
 import shapely
 from pyproj import CRS
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from geodata.loaders.fields import FieldError, canonical_key, number
 from geodata.loaders.geometry import check_in_sweden, looks_like_sweref, to_sweref
@@ -44,7 +46,7 @@ _BOM = b"\xef\xbb\xbf"
 class Feature:
     where: str  # "feature 3", "line 7", "layer sites feature 3"
     props: dict[str, Any]
-    geom: shapely.Geometry | None  # in Table.crs; None when absent or unreadable
+    geom: BaseGeometry | None  # in Table.crs; None when absent or unreadable
     fid: Any = None  # a GeoJSON feature's own "id" (osmtogeojson puts "node/123" there)
     geom_reported: bool = False  # the reader already reported why `geom` is None
 
@@ -68,8 +70,8 @@ class Table:
         return problems
 
     def project(
-        self, rows: list[int], geoms: list[shapely.Geometry], problems: Problems
-    ) -> list[shapely.Geometry | None]:
+        self, rows: list[int], geoms: Sequence[BaseGeometry], problems: Problems
+    ) -> list[BaseGeometry | None]:
         """Transform the geometries of `rows` to EPSG:3006 in one call and check that they lie
         in Sweden; a geometry that does not is reported and returned as None."""
         if not geoms:
@@ -229,7 +231,7 @@ def _read_geojson(data: bytes, explicit: int | None) -> Table:
             feature.geom_reported = True
     if point_rows:
         # Sites files are mostly points: build them in one call; shape() costs ~30 µs each.
-        points = shapely.points(np.array(point_xy, dtype=float)).tolist()
+        points = np.asarray(shapely.points(np.array(point_xy, dtype=float))).tolist()
         for row, geom in zip(point_rows, points, strict=True):
             table.features[row].geom = geom
     _force_2d(table)
@@ -463,7 +465,7 @@ def _csv_points(table: Table, header: list[str], explicit: int | None) -> None:
             "with their EPSG code, or name the columns lon, lat for WGS 84",
             f"{xcol}/{ycol}",
         )
-    points = shapely.points(coords)
+    points = np.asarray(shapely.points(coords))  # typed Point | array: coords give an array
     for row, feature in enumerate(table.features):
         if usable[row]:
             feature.geom = points[row]

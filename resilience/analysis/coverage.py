@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +53,7 @@ from resilience.analysis.model import (
     Parameters,
     Scenario,
     SiteTable,
+    is_none,
     text_rank,
 )
 from resilience.analysis.result import (
@@ -308,7 +310,7 @@ def _silent(fraction: float, step: str) -> None:
 def _area_index(values: ObjectArray, codes: list[str], what: str) -> IntArray:
     """Position of each code in the sorted codes; len(codes) for None (no municipality)."""
     index = np.full(values.shape, len(codes), dtype=np.int64)
-    known = ~np.equal(values, None)
+    known = ~is_none(values)
     if not known.any():
         return index
     present = values[known].astype(str)
@@ -344,7 +346,7 @@ def _status(
         [0, 1, 2],
         default=3,
     )
-    status = np.asarray(STATUSES, dtype=object)[code]
+    status: ObjectArray = np.asarray(STATUSES, dtype=object)[code]
     status[~powered] = None
     return status
 
@@ -421,9 +423,9 @@ def _dispatch(
             generator_index[site] = generators[column]
             arrival_hours[site] = earliest
             own = float(own_hours[site])
-            fuel = float(g_fuel[column])
+            g_fuel_hours = float(g_fuel[column])
             hours_after[site] = max(0.0, min(duration, earliest) - own) + max(
-                0.0, duration - max(earliest, own) - fuel
+                0.0, duration - max(earliest, own) - g_fuel_hours
             )
             free[column] = False
             n_free -= 1
@@ -517,7 +519,7 @@ def _service_minutes(
     return base, scen
 
 
-def _spread(values: NDArray, rows: IntArray, size: int, fill: float | bool) -> NDArray:
+def _spread(values: NDArray[Any], rows: IntArray, size: int, fill: float | bool) -> NDArray[Any]:
     """Values of the populated cells placed into an array over all cells."""
     out = np.full(size, fill, dtype=values.dtype)
     out[rows] = values
@@ -623,7 +625,7 @@ def _add_areas(areas: list[AreaSummary]) -> AreaSummary:
     )
 
 
-def _fields(area: AreaSummary) -> dict[str, object]:
+def _fields(area: AreaSummary) -> dict[str, Any]:
     """An AreaSummary's fields by name, to build its subclasses from it."""
     return {item.name: getattr(area, item.name) for item in dataclasses.fields(AreaSummary)}
 

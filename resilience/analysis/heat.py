@@ -22,6 +22,7 @@ from resilience.analysis.model import (
     IntArray,
     Parameters,
     SiteTable,
+    is_none,
     text_rank,
 )
 from resilience.analysis.vocabulary_v2 import (
@@ -54,7 +55,7 @@ def resolve_plants(sites: SiteTable, site_area: IntArray, no_area: int) -> IntAr
     plants = plants[np.lexsort((sites.id[plants], text_rank(sites.source_id[plants])))]
     plant_source = sites.source_id[plants].astype(str)
 
-    named = np.flatnonzero(~np.equal(sites.heat_plant, None))
+    named = np.flatnonzero(~is_none(sites.heat_plant))
     if named.size:
         wanted = sites.heat_plant[named].astype(str)
         first = np.searchsorted(plant_source, wanted, side="left")
@@ -77,7 +78,7 @@ def resolve_plants(sites: SiteTable, site_area: IntArray, no_area: int) -> IntAr
 
     district = np.isin(sites.category, PLANT_DEPENDENT) & (sites.heating == DISTRICT_HEATING)
     plant_index[~district] = -1
-    unnamed = np.flatnonzero(district & np.equal(sites.heat_plant, None) & (site_area != no_area))
+    unnamed = np.flatnonzero(district & is_none(sites.heat_plant) & (site_area != no_area))
     if unnamed.size == 0 or plants.size == 0:
         return plant_index
     px, py, p_area = sites.x[plants], sites.y[plants], site_area[plants]

@@ -43,6 +43,16 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 ObjectArray = NDArray[np.object_]
 
+# The default of an optional column: left out (None), it is all null. __post_init__ turns
+# it into an array, so the field is typed as the array every reader gets.
+ALL_NULL: Any = None
+
+
+def is_none(values: NDArray[Any]) -> BoolArray:
+    """Where an object column holds None, elementwise."""
+    null: BoolArray = np.equal(values, None)  # type: ignore[call-overload]  # stubs: no None
+    return null
+
 
 def _number(name: str, value: Any, *, minimum: float = 0.0, strict: bool = False) -> float:
     """A finite real number >= minimum (> minimum when strict), or ValueError naming it."""
@@ -306,7 +316,7 @@ def _texts(name: str, values: ArrayLike | None, n: int, *, nullable: bool) -> Ob
     source = np.asarray(values, dtype=object).reshape(-1)
     if source.shape != (n,):
         raise ValueError(f"column {name!r} has {source.size} values, expected {n}")
-    null = np.equal(source, None)
+    null = is_none(source)
     if null.any() and not nullable:
         raise ValueError(f"column {name!r} has null values")
     array[:] = source
@@ -367,19 +377,19 @@ class SiteTable:
     kind: ObjectArray
     x: FloatArray
     y: FloatArray
-    municipality: ObjectArray | None = None
-    residents: FloatArray | None = None
-    critical_load_kw: FloatArray | None = None
-    backup_kw: FloatArray | None = None
-    fuel_hours: FloatArray | None = None
-    priority: FloatArray | None = None
-    capacity_kw: FloatArray | None = None
-    mobilization_hours: FloatArray | None = None
-    shelter_capacity: FloatArray | None = None
-    heating: ObjectArray | None = None
-    heat_plant: ObjectArray | None = None
-    thermal_time_constant_hours: FloatArray | None = None
-    stock_person_days: FloatArray | None = None
+    municipality: ObjectArray = ALL_NULL
+    residents: FloatArray = ALL_NULL
+    critical_load_kw: FloatArray = ALL_NULL
+    backup_kw: FloatArray = ALL_NULL
+    fuel_hours: FloatArray = ALL_NULL
+    priority: FloatArray = ALL_NULL
+    capacity_kw: FloatArray = ALL_NULL
+    mobilization_hours: FloatArray = ALL_NULL
+    shelter_capacity: FloatArray = ALL_NULL
+    heating: ObjectArray = ALL_NULL
+    heat_plant: ObjectArray = ALL_NULL
+    thermal_time_constant_hours: FloatArray = ALL_NULL
+    stock_person_days: FloatArray = ALL_NULL
 
     NUMBERS: ClassVar[tuple[str, ...]] = (
         "residents",
@@ -426,7 +436,7 @@ class SiteTable:
         if (self.thermal_time_constant_hours == 0).any():
             raise ValueError("column 'thermal_time_constant_hours' must hold values > 0")
         heating = _texts("heating", self.heating, n, nullable=True)
-        bad = ~np.equal(heating, None) & ~np.isin(heating, HEATING_KINDS)
+        bad = ~is_none(heating) & ~np.isin(heating, HEATING_KINDS)
         if bad.any():
             raise ValueError(
                 f"unknown heating {heating[bad][0]!r}; use one of {', '.join(HEATING_KINDS)}"
@@ -464,7 +474,7 @@ class CellTable:
     x: FloatArray
     y: FloatArray
     population: IntArray
-    municipality: ObjectArray | None = None
+    municipality: ObjectArray = ALL_NULL
 
     def __post_init__(self) -> None:
         ids = _ids(self.id)

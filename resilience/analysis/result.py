@@ -33,6 +33,7 @@ from resilience.analysis.model import (
     ObjectArray,
     Parameters,
     SiteTable,
+    is_none,
 )
 from resilience.analysis.timeline import Timeline
 
@@ -209,7 +210,7 @@ class CoverageResult:
     def unpowered_at(self, hour: float) -> BoolArray:
         """Sites without power at instant `hour` (0 <= hour < D; False outside)."""
         inside = (self.unpowered_start <= hour) & (hour < self.unpowered_end)
-        return inside.any(axis=1)
+        return np.asarray(inside.any(axis=1))  # typed bool | array: axis=1 gives an array
 
     def cold_at(self, hour: float) -> BoolArray:
         """Care and energy sites cold at instant `hour`: in an unheated interval [a, b)
@@ -217,7 +218,7 @@ class CoverageResult:
         tstar = self.cold_after_hours[:, None]
         with np.errstate(invalid="ignore"):
             inside = (self.unheated_start + tstar < hour) & (hour < self.unheated_end)
-        return inside.any(axis=1)
+        return np.asarray(inside.any(axis=1))  # typed bool | array: axis=1 gives an array
 
     def covered_at(self, service: str, k: int) -> BoolArray:
         """Cells covered for a service at the timeline's instant k (False if unpopulated)."""
@@ -228,12 +229,14 @@ class CoverageResult:
     @property
     def operational(self) -> BoolArray:
         """Care, food and energy sites with hours_unpowered 0 after step 2."""
-        return self.hours_unpowered == 0
+        operational: BoolArray = self.hours_unpowered == 0
+        return operational
 
     @property
     def care_gaps(self) -> BoolArray:
         """Care sites with hours_unpowered > 0 after step 2."""
-        return (self.sites.category == "care") & (self.hours_unpowered > 0)
+        gaps: BoolArray = (self.sites.category == "care") & (self.hours_unpowered > 0)
+        return gaps
 
     def gaps(self) -> dict[str, BoolArray]:
         """Populated cells not covered in the scenario, per service."""
@@ -246,7 +249,7 @@ class CoverageResult:
     def site_records(self) -> list[dict[str, Any]]:
         """The "sites" of the result document: care, food, energy and utility sites by id."""
         sites = self.sites
-        rows = np.flatnonzero(~np.equal(self.status, None))
+        rows = np.flatnonzero(~is_none(self.status))
         rows = rows[np.argsort(sites.id[rows], kind="stable")]
         generator = self.generator_index[rows]
         assigned = generator >= 0

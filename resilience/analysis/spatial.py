@@ -30,7 +30,8 @@ _FEW_POLYGONS = 16
 
 def _bbox_mask(bounds: NDArray[np.float64], x: FloatArray, y: FloatArray) -> BoolArray:
     xmin, ymin, xmax, ymax = bounds
-    return (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    mask: BoolArray = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    return mask
 
 
 def covers_xy(geometry: BaseGeometry | None, x: FloatArray, y: FloatArray) -> BoolArray:

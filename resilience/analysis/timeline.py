@@ -54,7 +54,8 @@ def area_series(
     index = np.concatenate([(base + k0)[held], (base + k1)[held]])
     values = np.concatenate([w[held], -w[held]])
     diff = np.bincount(index, weights=values, minlength=n_areas * width)
-    return np.cumsum(diff.reshape(n_areas, width), axis=1)[:, :n_hours]
+    # bincount with weights is float64 (its stubs say int); the dtype says so to mypy.
+    return np.cumsum(diff.reshape(n_areas, width), axis=1, dtype=np.float64)[:, :n_hours]
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ class Series:
         """The sum of areas' series, exactly (integers)."""
 
         def add(attribute: str) -> IntArray:
-            return np.sum([getattr(p, attribute) for p in parts], axis=0, dtype=np.int64)
+            total: IntArray = np.sum([getattr(p, attribute) for p in parts], axis=0, dtype=np.int64)
+            return total
 
         return Series(
             add("care_sites_unpowered"),

@@ -48,8 +48,9 @@ SITE_FIELDS = (
     "backup_kw",
     "fuel_hours",
     "shelter_capacity",
+    "heating",
 )
-SITE_ATTRIBUTES = ("heating", "styrel_priority", "peak_kw")
+SITE_ATTRIBUTES = ("styrel_priority", "peak_kw")
 MEASURE_FIELDS = (
     "ref",
     "title",
@@ -79,15 +80,6 @@ def _as_float(value: Any) -> float | None:
         return None
 
 
-def _heating(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return energy.normalise_heating(value)
-    except ValueError:
-        return None
-
-
 def to_building(site: Site) -> energy.Building:
     attrs = site.attributes or {}
     return energy.Building(
@@ -98,7 +90,7 @@ def to_building(site: Site) -> energy.Building:
         municipality=site.municipality_code,
         heated_area_m2=site.heated_area_m2,
         energy_kwh_year=site.energy_kwh_year,
-        heating=_heating(attrs.get("heating")),
+        heating=site.heating,
         styrel_priority=_as_int(attrs.get("styrel_priority")),
         peak_kw=_as_float(attrs.get("peak_kw")),
         backup_kw=site.backup_kw,
@@ -295,7 +287,7 @@ def buildings_geojson(
     """The given buildings as GeoJSON."""
     ids = [a.building.id for a in assessments]
     sql = f"SELECT id, {geometry_sql('geom', crs)} FROM sites WHERE id = ANY(:ids)"
-    geometry = dict(session.execute(text(sql), {"ids": ids}).all())
+    geometry: dict[int, Any] = dict(session.execute(text(sql), {"ids": ids}).all())
     rows = []
     for a in assessments:
         props = assessment_properties(a, names)
@@ -1146,16 +1138,20 @@ def _register_snapshot(
     return snapshot
 
 
-def _attributes(
+def _kept(
     session: Session, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], dict[str, Any]]:
+) -> dict[tuple[str, str], tuple[dict[str, Any], str | None]]:
+    """The stored attributes and heating of these buildings."""
     if not keys:
         return {}
-    query = select(Site.source, Site.source_id, Site.attributes).where(
+    query = select(Site.source, Site.source_id, Site.attributes, Site.heating).where(
         Site.source.in_(sorted({k[0] for k in keys})),
         Site.source_id.in_(sorted({k[1] for k in keys})),
     )
-    return {(src, sid): dict(attrs or {}) for src, sid, attrs in session.execute(query)}
+    return {
+        (src, sid): (dict(attrs or {}), heating)
+        for src, sid, attrs, heating in session.execute(query)
+    }
 
 
 def import_register(
@@ -1174,10 +1170,15 @@ def import_register(
                 f"source_id {key[1]!r} of source {key[0]!r} is a {values['category']} site, "
                 "not a building of the energy register"
             )
-    # A building's attributes the file does not name are kept (import_sites replaces them).
-    kept = _attributes(session, keys)
+    # A building's attributes and heating the file does not give are kept (import_sites
+    # replaces them), as when heating was an attribute.
+    kept = _kept(session, keys)
     records = [
-        dataclasses.replace(r, attributes={**kept.get(k, {}), **r.attributes})
+        dataclasses.replace(
+            r,
+            attributes={**kept.get(k, ({}, None))[0], **r.attributes},
+            heating=r.heating or kept.get(k, ({}, None))[1],
+        )
         for r, k in zip(records, keys, strict=True)
     ]
     summary = imports.import_sites(session, records, source, filename=filename, user=editor.name)

@@ -38,6 +38,7 @@ from resilience.services.layers import municipality_code
 from resilience.vocabulary import (
     CATEGORIES,
     CATEGORY,
+    HEATING,
     OWNERS,
     SITE_NUMBER_SPECS,
     SWEREF99TM,
@@ -69,14 +70,16 @@ class ExportGone(DomainError):
 
 # --- what is exported: layers, fields, Shapefile names -----------------------------------
 
-# A site's numeric columns, and its owner, with their Shapefile names and descriptions;
-# which of them a category's layer has is vocabulary.CATEGORY[category].fields.
+# A site's numeric columns, its owner and (v2) its heating, with their Shapefile names and
+# descriptions; which of them a category's layer has is vocabulary.CATEGORY[category].fields.
 _SITE_FIELDS = {
     **{
         n.name: Field(n.name, "int" if n.integer else "float", n.short, n.description)
         for n in SITE_NUMBER_SPECS
     },
     "owner": Field("owner", "text", None, one_of(OWNERS)),
+    "heating": Field("heating", "text", None, one_of(HEATING) + "; empty: not district heating"),
+    "heat_plant": Field("heat_plant", "text", None, "source_id of the heating plant"),
 }
 _MUNICIPALITY_CODE = Field("municipality_code", "text", "muni_code", "kommun code")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import shapely
 from sqlalchemy import bindparam, func, select, text
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
 from resilience.models import DataImport, Municipality, PopulationCell, Site
-from resilience.vocabulary import SITE_NUMBERS, SWEREF99TM
+from resilience.vocabulary import DISTRICT_HEATING_PLANT, SITE_NUMBERS, SWEREF99TM
 
 BATCH = 2000
 
@@ -44,9 +45,9 @@ def _upsert(session: Session, table: type, rows: list[dict], keys: list[str]) ->
     """INSERT … ON CONFLICT DO UPDATE; returns (inserted, updated) from xmax. One statement
     executed for all rows: SQLAlchemy batches it ("insertmanyvalues") without compiling a
     new statement per chunk."""
-    stmt = insert(table)
-    cols = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=cols).returning(
+    base = insert(table)
+    cols = {c: base.excluded[c] for c in rows[0] if c not in keys}
+    stmt = base.on_conflict_do_update(index_elements=keys, set_=cols).returning(
         text("(xmax = 0) AS inserted"), sort_by_parameter_order=True
     )
     inserted = updated = 0
@@ -159,7 +160,7 @@ def import_population(
 
 
 def site_row(r: SiteRecord, default_source: str) -> dict:
-    row = {
+    row: dict[str, Any] = {
         "category": r.category,
         "kind": r.kind,
         "name": r.name,
@@ -167,6 +168,8 @@ def site_row(r: SiteRecord, default_source: str) -> dict:
         "source_id": r.source_id,
         "geom": _ewkb(shapely.Point(r.x, r.y)),
         "owner": r.owner,
+        "heating": r.heating,
+        "heat_plant": r.heat_plant,
         "attributes": r.attributes,
     }
     row.update({k: r.numbers.get(k) for k in SITE_NUMBERS})
@@ -186,6 +189,14 @@ def import_sites(
     summary = ImportSummary("sites", ins, upd)
     record_import(session, "sites", source, filename, summary, user)
     return summary
+
+
+def stored_plants(session: Session) -> frozenset[str]:
+    """The source_ids of the district heating plants stored, which a heat_plant may name."""
+    query = select(Site.source_id).where(
+        Site.category == "utility", Site.kind == DISTRICT_HEATING_PLANT
+    )
+    return frozenset(session.scalars(query))
 
 
 def database_is_empty(session: Session) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from resilience.crs import SWEREF_DOMAIN, SWEREF_DOMAIN_M
 from resilience.errors import BadInput, NotFound
-from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM, WGS84
 
 MAX_FEATURES = 50_000
 MUNICIPALITY_CODE = re.compile(r"[0-9]{4}")  # kommunkod, as stored (String(4))
@@ -27,7 +27,7 @@ _SITE_COLUMNS = ", ".join(
         "s.source_id",
         "s.municipality_code",
         "m.name AS municipality_name",
-        "s.owner",
+        *(f"s.{n}" for n in SITE_TEXTS),
         "s.attributes",
         *(f"s.{n}" for n in SITE_NUMBERS),
     )
@@ -69,7 +69,7 @@ class BBox:
             -180 <= parts[0] <= parts[2] <= 180 and -90 <= parts[1] <= parts[3] <= 90
         ):
             raise BadInput("bbox is outside lon/lat range; is it in EPSG:3006 (bbox-crs)?")
-        return cls(*parts, srid=srid)
+        return cls(parts[0], parts[1], parts[2], parts[3], srid=srid)
 
     def sql(self) -> tuple[str, dict[str, Any]]:
         """A filter on `geom` (EPSG:3006) that can use the GiST index. The box is clipped to
@@ -138,6 +138,7 @@ def sites(
     crs: int = WGS84,
     limit: int = MAX_FEATURES,
 ) -> dict[str, Any]:
+    params: dict[str, Any]
     where, params = ["TRUE"], {"limit": min(limit, MAX_FEATURES)}
     if category:
         if category not in CATEGORIES:

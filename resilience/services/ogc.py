@@ -38,6 +38,9 @@ MAX_LIMIT = 10_000
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
+# Part 5's link relation from a collection to the schema of its features.
+REL_SCHEMA = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def parse_crs(value: str | None, name: str = "crs") -> Crs:
 @dataclass(frozen=True)
 class Collection:
     id: str
-    view: str  # a view of migration 0005: `id`, properties, `geom` (EPSG:3006)
+    view: str  # a view of migration 0005 (sites: 0008): `id`, properties, `geom` (EPSG:3006)
     title: str
     description: str
     geometry: str  # the GeoJSON type of every feature's geometry
@@ -146,6 +149,14 @@ COLLECTIONS: dict[str, Collection] = {
             "Point",
         ),
         Collection(
+            "sites-utility",
+            "ogc_sites_utility",
+            "Fjärrvärmeverk",
+            "District heating plants: the care, food and energy sites whose heat_plant is a"
+            f" plant's source_id depend on its power for their heat. {_SITES}",
+            "Point",
+        ),
+        Collection(
             "latest-run-sites",
             "ogc_latest_run_sites",
             "Senaste körningen: platser",
@@ -153,7 +164,7 @@ COLLECTIONS: dict[str, Collection] = {
             " partial, none), hours without power before and after generator dispatch, the"
             " assigned generator and its arrival in hours.",
             "Point",
-            within=("sites-care", "sites-power", "sites-food", "sites-energy"),
+            within=("sites-care", "sites-power", "sites-food", "sites-energy", "sites-utility"),
         ),
         Collection(
             "latest-run-cells",
@@ -214,7 +225,7 @@ def check_parameters(args: Mapping[str, str], allowed: frozenset[str]) -> None:
             f"unknown query parameter {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
         )
     f = args.get("f")
-    if f not in (None, "", "json"):
+    if f not in (None, "json"):
         raise BadInput(f"f={f} is not offered; this service speaks JSON only (f=json)")
 
 
@@ -222,7 +233,7 @@ def _whole(
     args: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None
 ) -> int:
     value = args.get(name)
-    if value is None or value == "":
+    if value is None:  # given but empty ("limit=") is refused below, like any non-number
         return default
     try:
         number = int(value)
@@ -293,22 +304,66 @@ def _check_datetime(value: str) -> None:
 # View and column names come from COLLECTIONS and the catalogue, never from the request;
 # every value from the request is a bound parameter.
 
-_columns: dict[str, tuple[str, ...]] = {}
+
+@dataclass(frozen=True)
+class Column:
+    """A property of a collection: its name and its type in JSON, one type for every
+    feature (GDAL and QGIS type a field from the first page they read)."""
+
+    name: str
+    json_type: str  # "integer", "number", "boolean", "string" or "object"
+    format: str | None = None  # "date-time" for timestamps
 
 
-def _property_columns(session: Session, view: str) -> tuple[str, ...]:
+# PostgreSQL's type names (format_type) → JSON Schema type and format.
+_JSON_TYPES: dict[str, tuple[str, str | None]] = {
+    "integer": ("integer", None),
+    "bigint": ("integer", None),
+    "smallint": ("integer", None),
+    "double precision": ("number", None),
+    "real": ("number", None),
+    "numeric": ("number", None),
+    "boolean": ("boolean", None),
+    "timestamp with time zone": ("string", "date-time"),
+    "date": ("string", "date"),
+    "jsonb": ("object", None),
+    "json": ("object", None),
+}
+
+_columns: dict[str, tuple[Column, ...]] = {}
+
+
+def property_columns(session: Session, view: str) -> tuple[Column, ...]:
     """The view's columns but id and geom, read once per process (views change only with a
     migration, which restarts the service)."""
     if view not in _columns:
         rows = session.execute(
             text(
-                "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:view AS regclass)"
-                " AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+                " WHERE attrelid = CAST(:view AS regclass) AND attnum > 0 AND NOT attisdropped"
+                " ORDER BY attnum"
             ),
             {"view": view},
-        ).scalars()
-        _columns[view] = tuple(c for c in rows if c not in ("id", "geom"))
+        )
+        _columns[view] = tuple(
+            Column(name, *_JSON_TYPES.get(type_, ("string", None)))
+            for name, type_ in rows
+            if name not in ("id", "geom")
+        )
     return _columns[view]
+
+
+def _json_value(column: Column) -> str:
+    """The column as a JSON value. A float that happens to be whole is written 0.0, not 0, so
+    it reads as a number with a fraction on every page; others keep PostgreSQL's shortest
+    exact form (15.999999999999996). Strings and the rest as json_build_object writes them."""
+    ref = f'v."{column.name}"'
+    if column.json_type == "number":
+        return (
+            f"CASE WHEN {ref} = trunc({ref}) AND abs({ref}) < 1e15"
+            f" THEN (trunc({ref})::bigint::text || '.0')::json ELSE to_json({ref}) END"
+        )
+    return ref
 
 
 def _feature_sql(session: Session, collection: Collection, crs: Crs) -> str:
@@ -316,7 +371,9 @@ def _feature_sql(session: Session, collection: Collection, crs: Crs) -> str:
     if crs.northing_first:
         geom = f"ST_FlipCoordinates({geom})"
     # ST_AsGeoJSON option 0: no "crs" member in the geometry; Content-Crs says it.
-    pairs = ", ".join(f"'{c}', v.\"{c}\"" for c in _property_columns(session, collection.view))
+    pairs = ", ".join(
+        f"'{c.name}', {_json_value(c)}" for c in property_columns(session, collection.view)
+    )
     return (
         "json_build_object('type', 'Feature', 'id', v.id,"
         f" 'geometry', ST_AsGeoJSON({geom}, {crs.digits}, 0)::json,"
@@ -447,6 +504,11 @@ def _collection_document(
         "links": [
             _link(url, "self", JSON, "This collection"),
             _link(f"{url}/items", "items", GEOJSON, "The features"),
+            _link(f"{url}/schema", REL_SCHEMA, SCHEMA_JSON, "The schema of the features"),
+            _link(f"{url}/schema", "describedby", SCHEMA_JSON, "The schema of the features"),
+            # GDAL 3.6's OAPIF driver types the fields from a JSON Schema of one GeoJSON
+            # feature, found by this exact spelling of the relation (it compares case).
+            _link(f"{url}/schema/geojson", "describedBy", SCHEMA_JSON, "One feature as GeoJSON"),
         ],
         "crs": [c.uri for c in CRSES],
         "storageCrs": SWEREF.uri,
@@ -471,6 +533,73 @@ def collection(session: Session, base: str, collection_id: str) -> dict[str, Any
     return _collection_document(base, found, _extents(session, [found]).get(found.id))
 
 
+_GEOMETRY_FORMATS = {
+    "Point": "geometry-point",
+    "Polygon": "geometry-polygon",
+    "MultiPolygon": "geometry-multipolygon",
+}
+
+
+def _property_schema(column: Column) -> dict[str, Any]:
+    schema: dict[str, Any] = {"title": column.name, "type": column.json_type}
+    if column.format:
+        schema["format"] = column.format
+    return schema
+
+
+def schema(session: Session, base: str, collection_id: str) -> dict[str, Any]:
+    """OGC API - Features Part 5 (Schemas), the returnables of a collection: a JSON Schema of
+    the logical feature, the id and the geometry marked by x-ogc-role. Every property has
+    one type; null means no value (an outage without a generator has no generator_id)."""
+    found = collection_of(collection_id)
+    properties: dict[str, Any] = {
+        "id": {
+            "title": "id",
+            "type": "integer" if found.integer_ids else "string",
+            "x-ogc-role": "id",
+            "readOnly": True,
+        },
+        "geometry": {
+            "title": "geometry",
+            "format": _GEOMETRY_FORMATS[found.geometry],
+            "x-ogc-role": "primary-geometry",
+        },
+    }
+    for column in property_columns(session, found.view):
+        properties[column.name] = _property_schema(column)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/collections/{found.id}/schema",
+        "title": found.title,
+        "description": found.description,
+        "type": "object",
+        "properties": properties,
+    }
+
+
+def geojson_schema(session: Session, base: str, collection_id: str) -> dict[str, Any]:
+    """The same properties as a JSON Schema of one GeoJSON feature of the items, the form
+    GDAL (3.6 and later) reads to type its fields instead of guessing from the first page."""
+    found = collection_of(collection_id)
+    columns = property_columns(session, found.view)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/collections/{found.id}/schema/geojson",
+        "title": f"{found.title}: one feature (GeoJSON)",
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer" if found.integer_ids else "string"},
+            "geometry": {"type": "object", "properties": {"type": {"enum": [found.geometry]}}},
+            "properties": {
+                "type": "object",
+                "properties": {c.name: _property_schema(c) for c in columns},
+            },
+        },
+    }
+
+
 @dataclass(frozen=True)
 class Page:
     """A response body already serialised by PostgreSQL, and the CRS of its coordinates."""
@@ -485,12 +614,14 @@ def items(session: Session, base: str, collection_id: str, query: ItemsQuery) ->
     matched = session.execute(
         text(f"SELECT count(*) FROM {found.view} v WHERE {where}"), params
     ).scalar_one()
-    # Page in a subquery: PostgreSQL computes a select list for the rows OFFSET skips too,
-    # so serialising outside it keeps a deep page as cheap as the first.
+    # Page on the ids alone, then read those features: PostgreSQL computes the select list
+    # of every row OFFSET skips, and a run view's (the scenario's name out of its snapshot)
+    # made a deep page of latest-run-cells 18 times slower than the first.
     features = session.execute(
         text(
-            f"SELECT {_feature_sql(session, found, query.crs)} FROM (SELECT * FROM {found.view} v"
-            f" WHERE {where} ORDER BY v.id LIMIT :limit OFFSET :offset) v ORDER BY v.id"
+            f"SELECT {_feature_sql(session, found, query.crs)} FROM (SELECT v.id FROM"
+            f" {found.view} v WHERE {where} ORDER BY v.id LIMIT :limit OFFSET :offset) page"
+            f" JOIN {found.view} v ON v.id = page.id ORDER BY v.id"
         ),
         {**params, "limit": query.limit, "offset": query.offset},
     ).scalars()

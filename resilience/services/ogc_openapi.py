@@ -14,6 +14,7 @@ from resilience.services.ogc import (
     JSON,
     MAX_LIMIT,
     OPENAPI_JSON,
+    SCHEMA_JSON,
 )
 
 _REF = "#/components/schemas/"
@@ -165,7 +166,7 @@ def openapi_document(base: str) -> dict[str, Any]:
             ),
         },
         "servers": [{"url": base}],
-        "security": [{"bearerToken": []}, {"session": []}],
+        "security": [{"bearerToken": []}, {"basicToken": []}, {"session": []}],
         "paths": {
             "/": _get(
                 "Landing page", "getLandingPage", _response("Links", JSON, "landingPage"), ["f"]
@@ -195,6 +196,20 @@ def openapi_document(base: str) -> dict[str, Any]:
                 ["collectionId", "f"],
                 not_found=True,
             ),
+            "/collections/{collectionId}/schema": _get(
+                "The schema of the collection's features (Part 5)",
+                "getSchema",
+                {"description": "JSON Schema", "content": {SCHEMA_JSON: {"schema": {}}}},
+                ["collectionId", "f"],
+                not_found=True,
+            ),
+            "/collections/{collectionId}/schema/geojson": _get(
+                "The schema of one feature as GeoJSON (read by GDAL)",
+                "getGeoJSONSchema",
+                {"description": "JSON Schema", "content": {SCHEMA_JSON: {"schema": {}}}},
+                ["collectionId", "f"],
+                not_found=True,
+            ),
             "/collections/{collectionId}/items": _get(
                 "Features of a collection, by page",
                 "getFeatures",
@@ -213,6 +228,11 @@ def openapi_document(base: str) -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "bearerToken": {"type": "http", "scheme": "bearer"},
+                "basicToken": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "The user name and an API token as the password",
+                },
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
             "parameters": {
@@ -233,7 +253,15 @@ def openapi_document(base: str) -> dict[str, Any]:
                     "name": "limit",
                     "in": "query",
                     "description": f"Features per page; above {MAX_LIMIT} counts as {MAX_LIMIT}",
-                    "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+                    "required": False,
+                    "style": "form",
+                    "explode": False,
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_LIMIT,
+                        "default": DEFAULT_LIMIT,
+                    },
                 },
                 "offset": {
                     "name": "offset",
@@ -268,6 +296,9 @@ def openapi_document(base: str) -> dict[str, Any]:
                     "name": "datetime",
                     "in": "query",
                     "description": "Accepted; no collection has a temporal property",
+                    "required": False,
+                    "style": "form",
+                    "explode": False,
                     "schema": {"type": "string"},
                 },
                 "f": {
@@ -278,7 +309,7 @@ def openapi_document(base: str) -> dict[str, Any]:
             },
             "responses": {
                 "BadRequest": _response("A parameter is unknown or invalid", JSON, "error"),
-                "Unauthorized": _response("No session and no valid bearer token", JSON, "error"),
+                "Unauthorized": _response("No session and no valid API token", JSON, "error"),
                 "NotFound": _response("No such collection or feature", JSON, "error"),
             },
             "schemas": {

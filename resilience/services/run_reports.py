@@ -130,7 +130,7 @@ def compare(summary_a: dict[str, Any], summary_b: dict[str, Any]) -> list[Compar
         if key[0] == "outside":  # left out of a run's table because it was all zero
             zero = AreaRow("outside", None, "", dict.fromkeys(METRICS, 0))
             a, b = a or zero, b or zero
-        name = (b or a).name  # type: ignore[union-attr]
+        name = (b or a).name  # type: ignore[union-attr]  # a key of one of them
         cells = {
             metric: _difference(
                 a.values[metric] if a else None, b.values[metric] if b else None, lower

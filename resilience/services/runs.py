@@ -13,7 +13,8 @@ import shapely
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from resilience.analysis import CellTable, CoverageResult, SiteTable, compute
+from resilience.analysis import AreaSummary, CellTable, CoverageResult, SiteTable, compute
+from resilience.analysis.model import is_none
 from resilience.errors import NotFound
 from resilience.models import AuditLog, Run, RunCell, RunMunicipality, RunSite, Scenario
 from resilience.scenarios import ScenarioSpec, parse_scenario
@@ -62,7 +63,9 @@ def load_inputs(session: Session) -> tuple[SiteTable, CellTable, dict[str, str]]
         population=np.asarray(cell[3] or [], dtype=np.int64),
         municipality=np.asarray(cell[4] or [], dtype=object),
     )
-    municipalities = dict(session.execute(text("SELECT code, name FROM municipalities")).all())
+    municipalities: dict[str, str] = dict(
+        session.execute(text("SELECT code, name FROM municipalities")).all()
+    )
     return sites, cells, municipalities
 
 
@@ -202,7 +205,7 @@ def _text_column(values: np.ndarray) -> np.ndarray:
         text_values[~np.isfinite(values)] = _NULL
         return text_values
     if values.dtype == object:
-        null = np.equal(values, None)
+        null = is_none(values)
         text_values = values.astype(str)
         text_values[null] = _NULL
         return text_values
@@ -217,6 +220,7 @@ def _copy(session: Session, sql: str, columns: list[np.ndarray]) -> None:
     texts = [_text_column(c) for c in columns]
     payload = "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
     conn = session.connection().connection.driver_connection
+    assert conn is not None  # an open connection has its psycopg connection
     with conn.cursor() as cur, cur.copy(sql) as copy:
         copy.write(payload)
 
@@ -226,7 +230,7 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     for table in (RunSite, RunCell, RunMunicipality):
         session.execute(delete(table).where(table.run_id == run.id))
     sites = result.sites
-    rows = np.flatnonzero(~np.equal(result.status, None))
+    rows = np.flatnonzero(~is_none(result.status))
     gen = result.generator_id[rows].astype(object)
     gen[gen == -1] = None
     _copy(
@@ -264,7 +268,7 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
         " food_covered_baseline, care_covered_baseline, shelter_covered_baseline) FROM STDIN",
         columns,
     )
-    areas = [(m.code, m.name, m) for m in result.municipalities]
+    areas: list[tuple[str, str, AreaSummary]] = [(m.code, m.name, m) for m in result.municipalities]
     areas.append(("", "", result.no_municipality))
     for code, name, area in areas:
         session.add(
@@ -358,7 +362,10 @@ def fail_lost(
         error = reconcile(run, state)
         age = (now - run.created_at).total_seconds() if run.created_at else 0.0
         limit = lost_after_s
-        if live_lost_after_s is not None and session.get(Scenario, run.scenario_id).kind == "live":
+        if (
+            live_lost_after_s is not None
+            and session.get_one(Scenario, run.scenario_id).kind == "live"
+        ):
             limit = live_lost_after_s
         if error is None and state is None and age > limit:
             error = "the run's job was lost (was Redis restarted?); start the run again"

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from resilience.crs import transformer
@@ -18,7 +19,7 @@ from resilience.services import runs
 from resilience.vocabulary import SWEREF99TM, WGS84
 
 
-def _transformed(geom: shapely.Geometry, crs: int) -> dict[str, Any]:
+def _transformed(geom: BaseGeometry, crs: int) -> dict[str, Any]:
     """GeoJSON geometry in `crs`, to ~0.1 m (6 decimals in degrees, 2 in metres)."""
     digits = 6 if crs == WGS84 else 2
     if crs != SWEREF99TM:

@@ -39,12 +39,12 @@ from resilience.db import advisory_xact_lock
 from resilience.errors import Conflict, DomainError, NotFound
 from resilience.models import AuditLog, Municipality, Site, Upload
 from resilience.services import imports
-from resilience.vocabulary import CATEGORY, KINDS, SITE_NUMBERS, SWEREF99TM
+from resilience.vocabulary import CATEGORY, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM
 
 UPLOAD_TTL = timedelta(hours=2)
 ACTIONS = ("insert", "update", "unchanged")
 _ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_COMPARED = ("category", "kind", "name", "owner", "attributes", *SITE_NUMBERS)
+_COMPARED = ("category", "kind", "name", *SITE_TEXTS, "attributes", *SITE_NUMBERS)
 
 
 class InvalidFile(DomainError):
@@ -168,7 +168,7 @@ def _unchanged(record: SiteRecord, stored: dict[str, Any]) -> bool:
         "category": record.category,
         "kind": record.kind,
         "name": record.name,
-        "owner": record.owner,
+        **{name: getattr(record, name) for name in SITE_TEXTS},
         "attributes": record.attributes,
         **{name: record.numbers.get(name) for name in SITE_NUMBERS},
     }
@@ -343,6 +343,7 @@ def check_upload(
             layer=layer or None,
             max_bytes=max_bytes,
             per_row=True,
+            stored_plants=imports.stored_plants(session),
         )
     except ImportValidationError as err:
         details = [dataclasses.asdict(e) for e in err.errors]

@@ -142,14 +142,16 @@ def create_token(session: Session, user_name: str, days: int | None = None) -> s
 def revoke_tokens(session: Session, user_name: str) -> int:
     """Delete every API token of the user; returns how many there were."""
     user = _user(session, user_name)
-    return session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
+    return session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
+        delete(ApiToken).where(ApiToken.user_id == user.id)
+    ).rowcount
 
 
 def expire_tokens(session: Session, user_name: str, days: int) -> int:
     """Make every token of the user expire within `days` (0: now) unless it does sooner."""
     user = _user(session, user_name)
     when = datetime.now(UTC) + timedelta(days=days)
-    return session.execute(
+    return session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
         update(ApiToken)
         .where(
             ApiToken.user_id == user.id,

@@ -105,7 +105,7 @@ def store(
         identities = [area.identity, *area.replaces]
         older = WeatherWarning.identity.in_(identities)
         if area.cancelled:
-            ended += session.execute(
+            ended += session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
                 update(WeatherWarning).where(older, WeatherWarning.current).values(cancelled=True)
             ).rowcount
         session.execute(update(WeatherWarning).where(older).values(current=False))
@@ -291,6 +291,7 @@ def live_changes(session: Session) -> dict[str, Any] | None:
     def figures(run: Run | None) -> dict[str, int]:
         if run is None:
             return {"elderly_homes": 0, "care_sites": 0, "food": 0, "care": 0, "shelter": 0}
+        assert run.summary is not None  # a finished run has one
         county = run.summary["county"]
         homes = session.scalar(
             text(
@@ -382,7 +383,7 @@ def ingest(
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
     ended = 0
     if parsed.supersedes:  # CAP Update/Cancel: the messages it names are history now
-        ended += session.execute(
+        ended += session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
             update(WeatherWarning)
             .where(
                 WeatherWarning.raw["message"].astext.in_(parsed.supersedes), WeatherWarning.current

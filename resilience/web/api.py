@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_login import current_user
 from redis import Redis
@@ -46,7 +47,7 @@ def _int_arg(name: str, default: int, maximum: int) -> int:
 
 
 @bp.get("/healthz")
-def healthz():  # type: ignore[no-untyped-def]
+def healthz() -> ResponseReturnValue:
     """Public: is PostGIS reachable (with the extension) and is Redis?"""
     status = {"database": "ok", "redis": "ok"}
     try:
@@ -74,7 +75,7 @@ def healthz():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/sites")
-def sites():  # type: ignore[no-untyped-def]
+def sites() -> ResponseReturnValue:
     crs = _crs_arg()
     bbox = layers.BBox.parse(request.args.get("bbox"), srid=_crs_arg("bbox-crs"))
     return layers.sites(
@@ -89,19 +90,19 @@ def sites():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/sites/<int:site_id>")
-def site(site_id: int):  # type: ignore[no-untyped-def]
+def site(site_id: int) -> ResponseReturnValue:
     return layers.site(db.session, site_id, crs=_crs_arg())
 
 
 @bp.get("/api/v1/municipalities")
-def municipalities():  # type: ignore[no-untyped-def]
+def municipalities() -> ResponseReturnValue:
     return layers.municipalities(
         db.session, crs=_crs_arg(), simplify_m=float(_int_arg("simplify", 0, MAX_SIMPLIFY_M))
     )
 
 
 @bp.get("/api/v1/population")
-def population():  # type: ignore[no-untyped-def]
+def population() -> ResponseReturnValue:
     bbox = layers.BBox.parse(request.args.get("bbox"), srid=_crs_arg("bbox-crs"))
     return layers.population(
         db.session,
@@ -179,14 +180,14 @@ def _scenario_body() -> ScenarioSpec:
 
 
 @bp.get("/api/v1/scenarios")
-def list_scenarios():  # type: ignore[no-untyped-def]
+def list_scenarios() -> ResponseReturnValue:
     rows = db.session.scalars(select(Scenario).order_by(Scenario.kind, Scenario.id))
     return {"scenarios": [_scenario_json(s) for s in rows]}
 
 
 @bp.post("/api/v1/scenarios")
 @require_role("planner")
-def create_scenario():  # type: ignore[no-untyped-def]
+def create_scenario() -> ResponseReturnValue:
     spec = _scenario_body()
     scenario = runs.create_scenario(db.session, spec, user=current_user.name)
     db.session.commit()
@@ -198,13 +199,13 @@ def create_scenario():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/scenarios/<int:scenario_id>")
-def get_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
+def get_scenario(scenario_id: int) -> ResponseReturnValue:
     return _scenario_json(runs.get_scenario(db.session, scenario_id))
 
 
 @bp.put("/api/v1/scenarios/<int:scenario_id>")
 @require_role("planner")
-def update_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
+def update_scenario(scenario_id: int) -> ResponseReturnValue:
     scenario = runs.get_scenario(db.session, scenario_id)
     if scenario.kind != "user":
         raise BadInput("built-in and live scenarios cannot be edited; copy them first")
@@ -217,7 +218,7 @@ def update_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/scenarios/<int:scenario_id>/copy")
 @require_role("planner")
-def copy_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
+def copy_scenario(scenario_id: int) -> ResponseReturnValue:
     original = runs.get_scenario(db.session, scenario_id)
     spec = runs.spec_of(original.definition)
     copy = runs.create_scenario(
@@ -229,7 +230,7 @@ def copy_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/scenarios/<int:scenario_id>/runs")
 @require_role("planner")
-def start_run(scenario_id: int):  # type: ignore[no-untyped-def]
+def start_run(scenario_id: int) -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     scenario = runs.get_scenario(db.session, scenario_id)
     check_queue(settings)  # Redis down: 503, and no run that nothing would compute
@@ -245,22 +246,22 @@ def start_run(scenario_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/runs")
-def list_runs():  # type: ignore[no-untyped-def]
+def list_runs() -> ResponseReturnValue:
     return {"runs": _runs_json(runs.latest_runs(db.session, _int_arg("limit", 50, MAX_RUNS)))}
 
 
 @bp.get("/api/v1/runs/<int:run_id>")
-def run_status(run_id: int):  # type: ignore[no-untyped-def]
+def run_status(run_id: int) -> ResponseReturnValue:
     return _runs_json([runs.get_run(db.session, run_id)])[0]
 
 
 @bp.get("/api/v1/runs/<int:run_id>/result")
-def run_result(run_id: int):  # type: ignore[no-untyped-def]
+def run_result(run_id: int) -> ResponseReturnValue:
     return runs.result_document(db.session, run_id)
 
 
 @bp.get("/api/v1/runs/<int:run_id>/sites")
-def run_sites(run_id: int):  # type: ignore[no-untyped-def]
+def run_sites(run_id: int) -> ResponseReturnValue:
     runs.get_run(db.session, run_id)
     return run_layers.gap_sites(
         db.session, run_id, crs=_crs_arg(), only_gaps=request.args.get("all") != "1"
@@ -268,7 +269,7 @@ def run_sites(run_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/runs/<int:run_id>/cells")
-def run_cells(run_id: int):  # type: ignore[no-untyped-def]
+def run_cells(run_id: int) -> ResponseReturnValue:
     runs.get_run(db.session, run_id)
     return run_layers.gap_cells(
         db.session, run_id, crs=_crs_arg(), only_gaps=request.args.get("all") != "1"
@@ -279,12 +280,12 @@ def run_cells(run_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/scenarios/<int:scenario_id>/geojson")
-def scenario_geojson(scenario_id: int):  # type: ignore[no-untyped-def]
+def scenario_geojson(scenario_id: int) -> ResponseReturnValue:
     """The saved outage and snow-zone areas, WGS 84 unless ?crs=."""
     return scenario_layers.scenario_geojson(db.session, scenario_id, crs=_crs_arg())
 
 
 @bp.get("/api/v1/runs/<int:run_id>/areas")
-def run_areas(run_id: int):  # type: ignore[no-untyped-def]
+def run_areas(run_id: int) -> ResponseReturnValue:
     """The areas of the scenario as the run computed it (its snapshot)."""
     return scenario_layers.run_areas_geojson(db.session, run_id, crs=_crs_arg())

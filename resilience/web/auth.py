@@ -1,4 +1,5 @@
-"""Login pages, session and bearer-token authentication, and the login-required guard."""
+"""Login pages, session and API-token authentication (bearer, or HTTP Basic with the token as
+the password for clients such as QGIS 3.22 that offer nothing else), and the login guard."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
@@ -47,16 +49,37 @@ def _load_user(session_id: str) -> CurrentUser | None:
     return CurrentUser(user) if user else None
 
 
+# The 401 of the API and /ogc names both schemes: QGIS 3.22 and GDAL answer a Basic challenge.
+WWW_AUTHENTICATE = 'Basic realm="Resilienskarta", charset="UTF-8", Bearer'
+
+
 @login_manager.request_loader
-def _load_from_bearer(req: Any) -> CurrentUser | None:
+def _load_from_token(req: Any) -> CurrentUser | None:
     header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    if header.startswith("Bearer "):
+        user = users.user_for_token(db.session, header.removeprefix("Bearer ").strip())
+    elif header.startswith("Basic ") and req.path.startswith(("/api/", "/ogc")):
+        user = _basic_user(req)
+    else:
         return None
-    user = users.user_for_token(db.session, header.removeprefix("Bearer ").strip())
     if user is None:
         return None
     db.session.commit()  # last_used_at
     return CurrentUser(user)
+
+
+def _basic_user(req: Any) -> User | None:
+    """HTTP Basic on the API and /ogc: the user name and an API token as the password, checked
+    as a bearer token is (the login password is never accepted here), and the token must be
+    that user's."""
+    basic = req.authorization
+    if basic is None or basic.type != "basic" or not basic.username or not basic.password:
+        return None
+    user = users.user_for_token(db.session, basic.password)
+    if user is None or user.name != basic.username:
+        db.session.rollback()  # a token sent under another name is not a use of it
+        return None
+    return user
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -101,7 +124,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         user = users.authenticate(
@@ -115,7 +138,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     # Server-side: the cookie is worthless from now on, even replayed (every session of the
     # user ends, on every device).
     user = db.session.get(User, current_user.id) if current_user.is_authenticated else None
@@ -130,11 +153,15 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
     @app.before_request
-    def _require_login():  # type: ignore[no-untyped-def]
+    def _require_login() -> ResponseReturnValue | None:
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         if request.path.startswith(("/api/", "/ogc")):
-            return {"error": "unauthorized", "message": "log in or send a bearer token"}, 401
+            body = {
+                "error": "unauthorized",
+                "message": "log in, send a bearer token, or HTTP Basic with an API token",
+            }
+            return body, 401, {"WWW-Authenticate": WWW_AUTHENTICATE}
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     app.before_request(_check_csrf)

@@ -6,6 +6,7 @@ form posts carry a per-session token."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -21,17 +22,20 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from geodata.loaders.energy import read_measures, read_readings, read_register
+from geodata.loaders.results import LoadResult
 from geodata.records import ImportValidationError
 from resilience import energy
 from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput, DomainError, NotFound
 from resilience.services import energy as service
+from resilience.services import imports
 from resilience.vocabulary import WGS84
 from resilience.web import charts, names
 from resilience.web.auth import require_role
@@ -48,7 +52,7 @@ MAX_PEAK_FACTOR = 10.0
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _fmt(decimals: int = 0):  # type: ignore[no-untyped-def]
+def _fmt(decimals: int = 0) -> Callable[[float | None], str]:
     return lambda value: format_number(value, decimals)
 
 
@@ -201,7 +205,7 @@ def progress_line(series: list[energy.Progress], title: str) -> Markup:
 
 
 @bp.get("/energy")
-def overview():  # type: ignore[no-untyped-def]
+def overview() -> ResponseReturnValue:
     register = service.load_register(db.session)
     year = _year_arg()
     county = energy.totals(register.assessments)
@@ -242,7 +246,7 @@ def overview():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/buildings")
-def buildings():  # type: ignore[no-untyped-def]
+def buildings() -> ResponseReturnValue:
     register = service.load_register(db.session)
     filters = _filters(register)
     sort = request.args.get("sort") or "potential"
@@ -262,7 +266,7 @@ def buildings():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/buildings/<int:site_id>")
-def building(site_id: int):  # type: ignore[no-untyped-def]
+def building(site_id: int) -> ResponseReturnValue:
     register = service.load_register(db.session)
     a = register.by_id(site_id)
     site = service.energy_site(db.session, site_id)
@@ -284,7 +288,7 @@ def building(site_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _form_action(action, default_url: str):  # type: ignore[no-untyped-def]
+def _form_action(action: Callable[[], str | None], default_url: str) -> ResponseReturnValue:
     """Run a change from a form: commit and say so, or roll back and show why."""
     try:
         message = action()
@@ -299,7 +303,7 @@ def _form_action(action, default_url: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/buildings/<int:site_id>")
 @require_role("editor")
-def update_building(site_id: int):  # type: ignore[no-untyped-def]
+def update_building(site_id: int) -> ResponseReturnValue:
     def act() -> str:
         changes = service.parse_building_changes(request.form)
         changed = service.update_building(db.session, site_id, changes, _editor())
@@ -314,7 +318,7 @@ def update_building(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/buildings/<int:site_id>/measures")
 @require_role("editor")
-def add_measure(site_id: int):  # type: ignore[no-untyped-def]
+def add_measure(site_id: int) -> ResponseReturnValue:
     def act() -> str:
         values = service.parse_measure(request.form)
         service.add_measure(db.session, site_id, values, _editor())
@@ -325,7 +329,7 @@ def add_measure(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/measures/<int:measure_id>")
 @require_role("editor")
-def update_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def update_measure(measure_id: int) -> ResponseReturnValue:
     measure = service.get_measure(db.session, measure_id)
     site_id = measure.site_id
 
@@ -339,7 +343,7 @@ def update_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/measures/<int:measure_id>/delete")
 @require_role("editor")
-def delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def delete_measure(measure_id: int) -> ResponseReturnValue:
     site_id = service.delete_measure(db.session, measure_id, _editor())
     db.session.commit()
     flash(_("Measure deleted."), "ok")
@@ -348,7 +352,7 @@ def delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/buildings/<int:site_id>/readings")
 @require_role("editor")
-def save_reading(site_id: int):  # type: ignore[no-untyped-def]
+def save_reading(site_id: int) -> ResponseReturnValue:
     def act() -> str:
         year, month, kwh = service.parse_reading(request.form)
         _r, action = service.save_reading(db.session, site_id, year, month, kwh, _editor())
@@ -361,7 +365,7 @@ def save_reading(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/readings/<int:reading_id>/delete")
 @require_role("editor")
-def delete_reading(reading_id: int):  # type: ignore[no-untyped-def]
+def delete_reading(reading_id: int) -> ResponseReturnValue:
     site_id = service.delete_reading(db.session, reading_id, _editor())
     db.session.commit()
     flash(_("Reading deleted."), "ok")
@@ -372,9 +376,9 @@ def delete_reading(reading_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/map")
-def map_page():  # type: ignore[no-untyped-def]
+def map_page() -> ResponseReturnValue:
     register = service.load_register(db.session)
-    filters = {k: v for k, v in _filters(register).items() if v}
+    filters: dict[str, Any] = {k: v for k, v in _filters(register).items() if v}
     settings = current_app.config["SETTINGS"]
     fmap = base_map(settings)
     config = {
@@ -430,7 +434,7 @@ def _county_series(register: Any, year: int) -> Any:
 
 
 @bp.get("/energy/progress")
-def progress_page():  # type: ignore[no-untyped-def]
+def progress_page() -> ResponseReturnValue:
     register = service.load_register(db.session)
     year = _year_arg()
     tables = _progress_tables(register, year)
@@ -451,11 +455,15 @@ def progress_page():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/load-shedding")
-def load_shedding_page():  # type: ignore[no-untyped-def]
+def load_shedding_page() -> ResponseReturnValue:
     peak_factor = _peak_factor_arg()
     register = service.load_register(db.session, peak_factor)
     municipality = _filters(register)["municipality"]
-    codes = [municipality] if municipality else sorted(register.names, key=register.names.get)
+    codes = (
+        [municipality]
+        if municipality
+        else sorted(register.names, key=lambda code: register.names[code])
+    )
     plans = [
         (
             code,
@@ -479,7 +487,7 @@ def load_shedding_page():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/report/<code>")
-def report(code: str):  # type: ignore[no-untyped-def]
+def report(code: str) -> ResponseReturnValue:
     register = service.load_register(db.session)
     if code not in register.names:
         raise NotFound(_("unknown municipality {code}").format(code=code))
@@ -520,7 +528,7 @@ def report(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/settings")
-def settings_page():  # type: ignore[no-untyped-def]
+def settings_page() -> ResponseReturnValue:
     register = service.load_register(db.session)
     defaults = energy.default_class_limits()
     return render_template(
@@ -537,7 +545,7 @@ def settings_page():  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/targets")
 @require_role("editor")
-def save_target():  # type: ignore[no-untyped-def]
+def save_target() -> ResponseReturnValue:
     def act() -> str:
         service.save_target(db.session, service.parse_target(request.form), _editor())
         return _("Target saved.")
@@ -547,7 +555,7 @@ def save_target():  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/targets/<int:target_id>/delete")
 @require_role("editor")
-def delete_target(target_id: int):  # type: ignore[no-untyped-def]
+def delete_target(target_id: int) -> ResponseReturnValue:
     service.delete_target(db.session, target_id, _editor())
     db.session.commit()
     flash(_("Target deleted."), "ok")
@@ -556,7 +564,7 @@ def delete_target(target_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/energy/class-limits")
 @require_role("editor")
-def save_class_limits():  # type: ignore[no-untyped-def]
+def save_class_limits() -> ResponseReturnValue:
     kind = request.form.get("kind", "")
 
     def act() -> str:
@@ -570,12 +578,15 @@ def save_class_limits():  # type: ignore[no-untyped-def]
     return _form_action(act, url_for("energy.settings_page"))
 
 
-def _read_upload(kind: str, data: bytes, filename: str, crs: str | None, layer: str | None):  # type: ignore[no-untyped-def]
+def _read_upload(
+    kind: str, data: bytes, filename: str, crs: str | None, layer: str | None
+) -> LoadResult[Any]:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ("csv", "txt", "gpkg", "geojson", "json"):
         raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."))
     if kind == "register":
-        return read_register(data, crs or None, layer=layer or None)
+        plants = imports.stored_plants(db.session)
+        return read_register(data, crs or None, layer=layer or None, stored_plants=plants)
     if kind == "measures":
         return read_measures(data, layer=layer or None)
     return read_readings(data, layer=layer or None)
@@ -592,11 +603,12 @@ def run_import(
     source = filename.rsplit(".", 1)[0] or kind
     try:
         result = _read_upload(kind, data, filename, crs, layer)
-        writer = {
+        writers: dict[str, Callable[..., Any]] = {
             "register": service.import_register,
             "measures": service.import_measures,
             "readings": service.import_readings,
-        }[kind]
+        }
+        writer = writers[kind]
         summary = writer(db.session, result.records, source, editor, filename=filename)
         db.session.commit()
     except ImportValidationError as err:
@@ -622,7 +634,7 @@ def run_import(
 
 @bp.route("/energy/import", methods=["GET", "POST"])
 @require_role("editor")
-def import_page():  # type: ignore[no-untyped-def]
+def import_page() -> ResponseReturnValue:
     report_ = None
     kind = request.form.get("kind", "measures")
     if request.method == "POST":
@@ -642,7 +654,7 @@ def import_page():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/energy/audit")
-def audit_page():  # type: ignore[no-untyped-def]
+def audit_page() -> ResponseReturnValue:
     site_id = _int_arg("site_id")
     return render_template(
         "energy/audit.html",
@@ -660,7 +672,7 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
 
 
 @bp.get("/energy/export/<what>")
-def export(what: str):  # type: ignore[no-untyped-def]
+def export(what: str) -> ResponseReturnValue:
     """register.csv, register.geojson, measures.csv, readings.csv; filtered like the
     register page (municipality, owner, kind)."""
     register = service.load_register(db.session)
@@ -697,7 +709,7 @@ def _progress_json(p: energy.Progress) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/energy/buildings")
-def api_buildings():  # type: ignore[no-untyped-def]
+def api_buildings() -> ResponseReturnValue:
     register = service.load_register(db.session, _peak_factor_arg())
     chosen = energy.rank_by_potential(energy.select(register.assessments, **_filters(register)))
     limit = _int_arg("limit")
@@ -708,7 +720,7 @@ def api_buildings():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/buildings/<int:site_id>")
-def api_building(site_id: int):  # type: ignore[no-untyped-def]
+def api_building(site_id: int) -> ResponseReturnValue:
     register = service.load_register(db.session, _peak_factor_arg())
     a = register.by_id(site_id)
     measures = [
@@ -741,7 +753,7 @@ def api_building(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/api/v1/energy/buildings/<int:site_id>", methods=["PATCH"])
 @require_role("editor")
-def api_update_building(site_id: int):  # type: ignore[no-untyped-def]
+def api_update_building(site_id: int) -> ResponseReturnValue:
     changes = service.parse_building_changes(_json_body())
     changed = service.update_building(db.session, site_id, changes, _editor())
     db.session.commit()
@@ -749,14 +761,14 @@ def api_update_building(site_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/municipalities")
-def api_municipalities():  # type: ignore[no-untyped-def]
+def api_municipalities() -> ResponseReturnValue:
     register = service.load_register(db.session)
     collection = service.municipalities_geojson(db.session, register, crs=_crs_arg())
     return charts.style_municipalities(collection)
 
 
 @bp.get("/api/v1/energy/progress")
-def api_progress():  # type: ignore[no-untyped-def]
+def api_progress() -> ResponseReturnValue:
     register = service.load_register(db.session)
     year = _year_arg()
     tables = _progress_tables(register, year)
@@ -785,7 +797,7 @@ def api_progress():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/load-shedding")
-def api_load_shedding():  # type: ignore[no-untyped-def]
+def api_load_shedding() -> ResponseReturnValue:
     peak_factor = _peak_factor_arg()
     register = service.load_register(db.session, peak_factor)
     municipality = _filters(register)["municipality"]
@@ -833,7 +845,7 @@ def api_load_shedding():  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/energy/buildings/<int:site_id>/measures")
 @require_role("editor")
-def api_add_measure(site_id: int):  # type: ignore[no-untyped-def]
+def api_add_measure(site_id: int) -> ResponseReturnValue:
     measure = service.add_measure(
         db.session, site_id, service.parse_measure(_json_body()), _editor()
     )
@@ -843,7 +855,7 @@ def api_add_measure(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/api/v1/energy/measures/<int:measure_id>", methods=["PATCH"])
 @require_role("editor")
-def api_update_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def api_update_measure(measure_id: int) -> ResponseReturnValue:
     values = service.parse_measure(_json_body(), partial=True)
     measure = service.update_measure(db.session, measure_id, values, _editor())
     db.session.commit()
@@ -852,7 +864,7 @@ def api_update_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.delete("/api/v1/energy/measures/<int:measure_id>")
 @require_role("editor")
-def api_delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
+def api_delete_measure(measure_id: int) -> ResponseReturnValue:
     service.delete_measure(db.session, measure_id, _editor())
     db.session.commit()
     return "", 204
@@ -860,7 +872,7 @@ def api_delete_measure(measure_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/energy/buildings/<int:site_id>/readings")
 @require_role("editor")
-def api_save_reading(site_id: int):  # type: ignore[no-untyped-def]
+def api_save_reading(site_id: int) -> ResponseReturnValue:
     year, month, kwh = service.parse_reading(_json_body())
     reading, action = service.save_reading(db.session, site_id, year, month, kwh, _editor())
     db.session.commit()
@@ -869,7 +881,7 @@ def api_save_reading(site_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/api/v1/energy/import/<kind>")
 @require_role("editor")
-def api_import(kind: str):  # type: ignore[no-untyped-def]
+def api_import(kind: str) -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadInput("send the file as multipart form field 'file'")
@@ -880,7 +892,7 @@ def api_import(kind: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/energy/audit")
-def api_audit():  # type: ignore[no-untyped-def]
+def api_audit() -> ResponseReturnValue:
     entries = service.audit_entries(
         db.session, site_id=_int_arg("site_id"), limit=min(_int_arg("limit", 200) or 200, 5000)
     )

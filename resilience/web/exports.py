@@ -26,6 +26,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -102,7 +103,7 @@ def _page_args(req: exports.ExportRequest, features: int | None = None) -> dict[
     return {k: v for k, v in args.items() if v is not None}
 
 
-def _direct(plan: exports.Plan) -> Response:
+def _direct(plan: exports.Plan) -> ResponseReturnValue:
     """The file now, or (too large) where to get it built."""
     if not plan.direct:
         if _wants_page():
@@ -174,7 +175,8 @@ def _start(req: exports.ExportRequest) -> dict[str, Any]:
         try:
             enqueue_export(settings, record["id"], req.to_dict())
         except Unavailable:  # Redis went away just now: the record says so
-            exports.mark_failed(settings, record["id"], "the job queue (Redis) was down", False)
+            exports.mark_failed(db.session, record["id"], "the job queue (Redis) was down", False)
+            db.session.commit()
             raise
     return record
 
@@ -183,7 +185,7 @@ def _start(req: exports.ExportRequest) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/exports/layers")
-def api_layers():  # type: ignore[no-untyped-def]
+def api_layers() -> ResponseReturnValue:
     """?format=gpkg|geojson|csv|shp&crs=3006|4326&layers=a,b&municipality=&category=
     &geometry=wkt|xy (CSV)."""
     values = _values(request.args) | {"run": None}
@@ -191,13 +193,13 @@ def api_layers():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/runs/<int:run_id>/export")
-def api_run_export(run_id: int):  # type: ignore[no-untyped-def]
+def api_run_export(run_id: int) -> ResponseReturnValue:
     req = exports.ExportRequest.parse(_values(request.args), run_id=run_id)
     return _direct(exports.plan_export(db.session, req))
 
 
 @bp.post("/api/v1/exports")
-def api_start():  # type: ignore[no-untyped-def]
+def api_start() -> ResponseReturnValue:
     """A background export: JSON {"layers": [...] or "run": id, "format", "crs",
     "municipality", "category", "geometry"}, or the same as form fields. 202 with the
     export's status and its Location."""
@@ -214,14 +216,14 @@ def api_start():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/exports")
-def api_list():  # type: ignore[no-untyped-def]
+def api_list() -> ResponseReturnValue:
     """The background exports on record (the last 24 hours), newest first."""
     return {"exports": _records_json(exports.recent_records(db.session))}
 
 
 @bp.get("/api/v1/exports/audit")
 @require_role("admin")
-def api_audit():  # type: ignore[no-untyped-def]
+def api_audit() -> ResponseReturnValue:
     limit = request.args.get("limit", "500")
     if not (limit.isascii() and limit.isdigit()):
         raise BadInput("limit must be a whole number")
@@ -237,12 +239,12 @@ def _record(export_id: str) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/exports/<export_id>")
-def api_status(export_id: str):  # type: ignore[no-untyped-def]
+def api_status(export_id: str) -> ResponseReturnValue:
     return _records_json([_record(export_id)])[0]
 
 
 @bp.get("/api/v1/exports/<export_id>/download")
-def api_download(export_id: str):  # type: ignore[no-untyped-def]
+def api_download(export_id: str) -> ResponseReturnValue:
     record = _record(export_id)
     exports.downloadable(db.session, record, job_state(_settings(), export_id))
     exports.audit_download(db.session, _user(), record)
@@ -280,7 +282,7 @@ def _chosen() -> dict[str, Any]:
 
 
 @bp.get("/exports")
-def page():  # type: ignore[no-untyped-def]
+def page() -> ResponseReturnValue:
     exports.purge_expired(db.session)
     db.session.commit()
     large = request.args.get("large", "")
@@ -304,7 +306,7 @@ def page():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/exports")
-def start_from_page():  # type: ignore[no-untyped-def]
+def start_from_page() -> ResponseReturnValue:
     """The page's form: a small export is the response; a large one starts a job and the
     page shows its progress."""
     form = request.form
@@ -325,7 +327,7 @@ def start_from_page():  # type: ignore[no-untyped-def]
 
 @bp.get("/exports/audit")
 @require_role("admin")
-def audit_page():  # type: ignore[no-untyped-def]
+def audit_page() -> ResponseReturnValue:
     return render_template(
         "exports/audit.html", entries=exports.audit_entries(db.session, limit=500)
     )

@@ -74,7 +74,7 @@ def script_messages() -> tuple[str, ...]:
             for _line, message, _comments, _context in extract(
                 "javascript", source, keywords=options["keywords"], options=options
             ):
-                found.add(message)  # type: ignore[arg-type]
+                found.add(message)  # type: ignore[arg-type]  # one-argument keywords: a str
     return tuple(sorted(found))
 
 
@@ -106,7 +106,7 @@ def init_app(app: Flask) -> None:
     # string, and ours use {name} placeholders with .format() and literal "%" signs.
     Babel(app, locale_selector=_locale, configure_jinja=False)
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
     app.jinja_env.globals.update(_=gettext, current_language=current_language)
     app.jinja_env.filters["label"] = lambda code, group: names.label(group, code)
     app.register_blueprint(bp)

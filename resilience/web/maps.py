@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from flask import url_for
 from flask_babel import gettext as _
 from jinja2 import Template
@@ -24,7 +24,10 @@ CATEGORY_COLORS = {
     "power": "#f77f00",
     "food": "#2a9d8f",
     "energy": "#6a4c93",
+    "utility": "#e9c46a",
 }
+# Heat plants are few and many buildings depend on them: drawn larger, with a dark ring.
+CATEGORY_MARKERS = {"utility": "plant"}
 
 
 class JsInit(MacroElement):
@@ -82,7 +85,10 @@ def overview_map(settings: Settings) -> folium.Map:
             "warnings": url_for("warnings.list_warnings"),
             "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
         },
-        "categories": {c: {"color": color} for c, color in CATEGORY_COLORS.items()},
+        "categories": {
+            c: {"color": color, "marker": CATEGORY_MARKERS.get(c, "dot")}
+            for c, color in CATEGORY_COLORS.items()
+        },
         "siteNumbers": list(SITE_NUMBERS),
         # Every layer for GIS in one click (web/exports.py); the export page has the choices.
         "exports": {
@@ -114,6 +120,7 @@ def site_map(settings: Settings, lon: float, lat: float, name: str, category: st
 def map_parts(fmap: folium.Map) -> dict[str, str]:
     """The header, body and script parts for embedding in our own Jinja layout."""
     root = fmap.get_root()
+    assert isinstance(root, Figure)  # a Map's root is always a Figure (typed as Element)
     root.render()
     return {
         "header": root.header.render(),

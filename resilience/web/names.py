@@ -19,6 +19,7 @@ NAMES: dict[str, dict[str, str]] = {
         "power": N_("Backup power"),
         "food": N_("Food"),
         "energy": N_("Energy buildings"),
+        "utility": N_("District heating plants"),
     },
     "kind": {
         "hospital": N_("hospital"),
@@ -38,6 +39,7 @@ NAMES: dict[str, dict[str, str]] = {
         "swimming_pool": N_("swimming pool"),
         "care_home": N_("care home"),
         "other": N_("other"),
+        "district_heating_plant": N_("district heating plant"),
     },
     # Numeric and other fields of a site or an energy building.
     "field": {
@@ -53,6 +55,9 @@ NAMES: dict[str, dict[str, str]] = {
         "shelter_capacity": N_("warm shelter, places"),
         "owner": N_("owner"),
         "heating": N_("heating"),
+        "heat_plant": N_("heating plant"),
+        "thermal_time_constant_hours": N_("cooling time constant (hours)"),
+        "stock_person_days": N_("food stock (person-days)"),
         "styrel_priority": N_("Styrel priority"),
         "peak_kw": N_("peak load (kW)"),
     },
@@ -179,6 +184,7 @@ NAMES: dict[str, dict[str, str]] = {
         "power": N_("Backup power"),
         "food": N_("Food"),
         "energy": N_("Energy buildings"),
+        "utility": N_("District heating plants"),
     },
     "run_layer": {
         "sites": N_("Sites with their power status"),

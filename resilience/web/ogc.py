@@ -62,6 +62,18 @@ def collection(collection_id: str) -> Response:
     return _json(ogc.collection(db.session, _base(), collection_id))
 
 
+@bp.get("/collections/<collection_id>/schema")
+def schema(collection_id: str) -> Response:
+    ogc.check_parameters(request.args, ogc.DOCUMENT_PARAMETERS)
+    return _json(ogc.schema(db.session, _base(), collection_id), ogc.SCHEMA_JSON)
+
+
+@bp.get("/collections/<collection_id>/schema/geojson")
+def geojson_schema(collection_id: str) -> Response:
+    ogc.check_parameters(request.args, ogc.DOCUMENT_PARAMETERS)
+    return _json(ogc.geojson_schema(db.session, _base(), collection_id), ogc.SCHEMA_JSON)
+
+
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str) -> Response:
     ogc.collection_of(collection_id)  # 404 before 400: the path is checked first

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from resilience.db import db
@@ -16,13 +17,13 @@ bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
-def map_page():  # type: ignore[no-untyped-def]
+def map_page() -> ResponseReturnValue:
     parts = maps.map_parts(maps.overview_map(current_app.config["SETTINGS"]))
     return render_template("pages/map.html", map=parts)
 
 
 @bp.get("/sites/<int:site_id>")
-def site_page(site_id: int):  # type: ignore[no-untyped-def]
+def site_page(site_id: int) -> ResponseReturnValue:
     feature = layers.site(db.session, site_id)
     lon, lat = feature["geometry"]["coordinates"]
     p = feature["properties"]

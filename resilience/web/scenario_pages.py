@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -90,7 +91,7 @@ def scenario_facts(definition: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/scenarios")
-def scenarios():  # type: ignore[no-untyped-def]
+def scenarios() -> ResponseReturnValue:
     listed = run_reports.scenarios_with_latest_run(db.session)
     latest = [run for _scenario, run in listed if run]
     status = {run.id: state[0] for run, state in zip(latest, run_states(latest), strict=True)}
@@ -107,7 +108,7 @@ def scenarios():  # type: ignore[no-untyped-def]
     return render_template("scenarios/list.html", rows=rows, can_plan=_can_plan(), config=config)
 
 
-def _editor(scenario: Scenario | None):  # type: ignore[no-untyped-def]
+def _editor(scenario: Scenario | None) -> ResponseReturnValue:
     defaults = Parameters()
     definition = scenario.definition if scenario else {}
     overrides = dict(definition.get("parameters") or {})
@@ -136,7 +137,7 @@ def _editor(scenario: Scenario | None):  # type: ignore[no-untyped-def]
         "saveUrl": (
             url_for("api.create_scenario")
             if as_new
-            else url_for("api.update_scenario", scenario_id=scenario.id)  # type: ignore[union-attr]
+            else url_for("api.update_scenario", scenario_id=scenario.id)  # type: ignore[union-attr]  # not new: one
         ),
         "saveMethod": "POST" if as_new else "PUT",
         "updateUrl": _prefix(url_for("api.update_scenario", scenario_id=0)),
@@ -164,19 +165,19 @@ def _editor(scenario: Scenario | None):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/scenarios/new")
-def new_scenario():  # type: ignore[no-untyped-def]
+def new_scenario() -> ResponseReturnValue:
     if not _can_plan():
         raise Forbidden(_("Making scenarios needs the role planner or above."))
     return _editor(None)
 
 
 @bp.get("/scenarios/<int:scenario_id>/edit")
-def edit_scenario(scenario_id: int):  # type: ignore[no-untyped-def]
+def edit_scenario(scenario_id: int) -> ResponseReturnValue:
     return _editor(runs.get_scenario(db.session, scenario_id))
 
 
 @bp.get("/runs")
-def run_list():  # type: ignore[no-untyped-def]
+def run_list() -> ResponseReturnValue:
     latest = runs.latest_runs(db.session, 200)
     rows = [(run, *state) for run, state in zip(latest, run_states(latest), strict=True)]
     # Preselected for comparing: the latest finished run against the one before it.
@@ -201,7 +202,7 @@ def _finished_summary(run: Run) -> dict[str, Any]:
 
 
 @bp.get("/runs/<int:run_id>")
-def run_page(run_id: int):  # type: ignore[no-untyped-def]
+def run_page(run_id: int) -> ResponseReturnValue:
     run = runs.get_run(db.session, run_id)
     status, error = run_state(run)
     finished = status == "finished" and run.summary is not None
@@ -223,7 +224,7 @@ def run_page(run_id: int):  # type: ignore[no-untyped-def]
         status=status,
         error=error,
         finished=finished,
-        rows=run_reports.area_rows(run.summary) if finished else None,  # type: ignore[arg-type]
+        rows=run_reports.area_rows(run.summary) if finished else None,  # type: ignore[arg-type]  # finished: a summary
         facts=scenario_facts(run.scenario_snapshot),
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
@@ -233,7 +234,7 @@ def run_page(run_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/runs/<int:run_id>/table")
-def run_table(run_id: int):  # type: ignore[no-untyped-def]
+def run_table(run_id: int) -> ResponseReturnValue:
     """The municipality table alone, for the run page to insert when the run finishes."""
     summary = _finished_summary(runs.get_run(db.session, run_id))
     return render_template(
@@ -253,7 +254,7 @@ def _run_arg(name: str) -> int | None:
 
 
 @bp.get("/runs/compare")
-def compare_runs():  # type: ignore[no-untyped-def]
+def compare_runs() -> ResponseReturnValue:
     a_id, b_id = _run_arg("a"), _run_arg("b")
     finished = [r for r in runs.latest_runs(db.session, 200) if r.status == "finished"]
     if a_id is None or b_id is None:

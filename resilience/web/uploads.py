@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -73,7 +74,7 @@ def _uploader() -> service.Uploader:
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _too_large(_err: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+def _too_large(_err: RequestEntityTooLarge) -> ResponseReturnValue:
     """Flask refuses a body above MAX_CONTENT_LENGTH before any view runs; say the limit."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     size = f"{limit / 1024**2:g} MB" if limit >= 1024**2 else f"{limit} bytes"
@@ -113,7 +114,7 @@ def _check_file() -> dict[str, Any]:
 
 @bp.get("/uploads")
 @require_role("planner")
-def upload_page():  # type: ignore[no-untyped-def]
+def upload_page() -> ResponseReturnValue:
     return render_template(
         "uploads/upload.html",
         scope=service.scope_label(db.session, _uploader()),
@@ -135,7 +136,7 @@ def template(category: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/uploads")
 @require_role("planner")
-def upload_form():  # type: ignore[no-untyped-def]
+def upload_form() -> ResponseReturnValue:
     try:
         doc = _check_file()
     except (service.InvalidFile, BadInput) as err:
@@ -165,7 +166,7 @@ def upload_form():  # type: ignore[no-untyped-def]
 
 @bp.get("/uploads/<upload_id>")
 @require_role("planner")
-def report_page(upload_id: str):  # type: ignore[no-untyped-def]
+def report_page(upload_id: str) -> ResponseReturnValue:
     doc = service.get_upload(db.session, _uploader(), upload_id)
     return render_template(
         "uploads/report.html",
@@ -179,7 +180,7 @@ def report_page(upload_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/uploads/<upload_id>/confirm")
 @require_role("planner")
-def confirm_form(upload_id: str):  # type: ignore[no-untyped-def]
+def confirm_form(upload_id: str) -> ResponseReturnValue:
     doc = service.confirm_upload(db.session, _uploader(), upload_id)
     result = doc["result"]
     flash(
@@ -218,18 +219,18 @@ def _message_filter(entry: dict[str, Any]) -> str:
 
 @bp.post("/api/v1/uploads")
 @require_role("planner")
-def api_upload():  # type: ignore[no-untyped-def]
+def api_upload() -> ResponseReturnValue:
     doc = _check_file()
     return _json(doc), 200, {"Location": url_for("uploads.api_get", upload_id=doc["id"])}
 
 
 @bp.get("/api/v1/uploads/<upload_id>")
 @require_role("planner")
-def api_get(upload_id: str):  # type: ignore[no-untyped-def]
+def api_get(upload_id: str) -> ResponseReturnValue:
     return _json(service.get_upload(db.session, _uploader(), upload_id))
 
 
 @bp.post("/api/v1/uploads/<upload_id>/confirm")
 @require_role("planner")
-def api_confirm(upload_id: str):  # type: ignore[no-untyped-def]
+def api_confirm(upload_id: str) -> ResponseReturnValue:
     return _json(service.confirm_upload(db.session, _uploader(), upload_id))

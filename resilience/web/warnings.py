@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select, text
 
@@ -46,7 +47,7 @@ def _warning_json(w: WeatherWarning) -> dict[str, Any]:
 
 @bp.post("/api/v1/warnings")
 @require_role("editor")
-def post_warning():  # type: ignore[no-untyped-def]
+def post_warning() -> ResponseReturnValue:
     """An IBWW document (application/json) or a CAP alert (application/xml), for push feeds
     and tests. Nothing is stored unless all of it parses."""
     settings = current_app.config["SETTINGS"]
@@ -67,7 +68,7 @@ def post_warning():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/warnings")
-def list_warnings():  # type: ignore[no-untyped-def]
+def list_warnings() -> ResponseReturnValue:
     """GeoJSON of the warnings in force (?history=1: every stored version, newest first)."""
     history = request.args.get("history") == "1"
     where = "TRUE" if history else "id = ANY(:ids)"
@@ -79,8 +80,8 @@ def list_warnings():  # type: ignore[no-untyped-def]
         f" FROM weather_warnings WHERE {where} ORDER BY published DESC, id DESC LIMIT 500"
     )
     rows = []
-    for row in db.session.execute(text(sql), {"ids": ids}).mappings():
-        row = dict(row)
+    for mapping in db.session.execute(text(sql), {"ids": ids}).mappings():
+        row = dict(mapping)
         for key in ("starts", "ends", "published"):
             row[key] = row[key].isoformat() if row[key] else None
         rows.append(row)
@@ -88,7 +89,7 @@ def list_warnings():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/api/v1/live")
-def live():  # type: ignore[no-untyped-def]
+def live() -> ResponseReturnValue:
     """The live situation: warnings over the county, the latest live run, what changed."""
     state = db.session.scalar(select(LiveState).order_by(LiveState.id.desc()).limit(1))
     run = db.session.get(Run, state.run_id) if state and state.run_id else None
@@ -115,7 +116,7 @@ class LiveRun(NamedTuple):
 
 
 @bp.get("/warnings")
-def history_page():  # type: ignore[no-untyped-def]
+def history_page() -> ResponseReturnValue:
     rows = db.session.scalars(
         select(WeatherWarning)
         .order_by(WeatherWarning.received_at.desc(), WeatherWarning.id.desc())

@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 from geodata.demo import DemoDataset, build_demo
 from geodata.demo.population import largest_remainder
 from geodata.demo.sites import REAL, SYNTHETIC
-from resilience.vocabulary import CATEGORIES, KINDS, OWNERS, SITE_INTEGERS, SITE_NUMBERS
+from resilience.vocabulary import (
+    CATEGORIES,
+    HEATED_CATEGORIES,
+    HEATING,
+    KINDS,
+    OWNERS,
+    SITE_INTEGERS,
+    SITE_NUMBERS,
+)
 
 # SCB, folkmängd 31 December 2024 (via RegionFakta).
 SCB_2024 = {
@@ -43,6 +51,7 @@ REQUIRED_KINDS = {
     "power": {"fixed_generator", "mobile_generator", "fuel_depot"},
     "food": {"supermarket", "grocery", "warehouse"},
     "energy": {"school", "sports_hall", "swimming_pool", "office", "other"},
+    "utility": {"district_heating_plant"},
 }
 
 
@@ -156,9 +165,15 @@ def test_real_hospitals_and_synthetic_rest(demo: DemoDataset) -> None:
         "Norrlands universitetssjukhus": "2480",
         "Skellefteå lasarett": "2482",
         "Lycksele lasarett": "2481",
+        "Dåva kraftvärmeverk": "2480",
+        "Ersboda värmeverk": "2480",
+        "Hedensbyns kraftvärmeverk": "2482",
     }
     for s in real.values():
-        assert (s.category, s.kind) == ("care", "hospital")
+        assert (s.category, s.kind) in {
+            ("care", "hospital"),
+            ("utility", "district_heating_plant"),
+        }
         assert "approximate" in s.attributes["coordinate"]
     assert all(s.source == SYNTHETIC for s in demo.sites if s.name not in real)
 
@@ -227,3 +242,81 @@ def test_largest_remainder_sums_exactly(weights: list[float], total: int) -> Non
     counts = largest_remainder(w, total)
     assert counts.sum() == total and (counts >= 0).all()
     assert (np.abs(counts - w * total / w.sum()) < 1 + 1e-6).all()
+
+
+# --- v2: district heating, cooling, food stocks ---------------------------------------------
+
+
+def test_every_seat_has_a_heat_plant_and_every_heat_plant_names_one(demo: DemoDataset) -> None:
+    plants = {s.source_id: s for s in demo.sites if s.category == "utility"}
+    assert all(s.kind == "district_heating_plant" for s in plants.values())
+    assert Counter(site_code(p) for p in plants) == {code: 1 for code in SCB_2024} | {"2480": 2}
+    for s in plants.values():  # near the seat, as the town's network is
+        assert s.attributes["locality"] == SCB_2024[site_code(s.source_id)][0]
+    named = [s for s in demo.sites if s.heat_plant is not None]
+    assert len(named) > 100
+    for s in named:
+        assert s.heat_plant in plants, s.source_id
+        assert s.heating == "district_heating" and s.category in HEATED_CATEGORIES
+        assert site_code(s.heat_plant) == site_code(s.source_id)  # the municipality's own
+    assert all(s.heat_plant is None for s in demo.sites if s.category not in HEATED_CATEGORIES)
+    # Some district-heated buildings are left to the nearest-plant rule.
+    assert any(s.heating == "district_heating" and s.heat_plant is None for s in demo.sites)
+    # The large plants have backup; Dåva's is less than its critical load; small ones vary.
+    by_name = {s.name: s.numbers for s in plants.values()}
+    hedensbyn, dava = by_name["Hedensbyns kraftvärmeverk"], by_name["Dåva kraftvärmeverk"]
+    assert hedensbyn["backup_kw"] >= hedensbyn["critical_load_kw"]
+    assert 0 < dava["backup_kw"] < dava["critical_load_kw"]
+    assert any("backup_kw" not in n for n in by_name.values())
+
+
+def test_heating_only_where_a_network_is(demo: DemoDataset) -> None:
+    heated = [s for s in demo.sites if s.category in HEATED_CATEGORIES]
+    assert all(s.heating in HEATING for s in heated)
+    assert all(s.heating is None for s in demo.sites if s.category not in HEATED_CATEGORIES)
+    seats = {name for name, _ in SCB_2024.values()}
+    for s in heated:
+        if s.heating == "district_heating":
+            assert s.attributes.get("locality") in seats, s.name
+    kinds = Counter(s.kind for s in heated if s.heating == "district_heating")
+    assert kinds["hospital"] == 3 and kinds["elderly_home"] > 20 and kinds["school"] > 20
+    assert any(s.heating != "district_heating" for s in heated if s.category == "care")
+    assert all("heating" not in s.attributes for s in demo.sites)  # the column, not attributes
+
+
+def test_a_few_explicit_cooling_time_constants(demo: DemoDataset) -> None:
+    given = [s for s in demo.sites if s.numbers.get("thermal_time_constant_hours") is not None]
+    assert 10 <= len(given) <= 100
+    assert all(s.category in ("care", "energy") for s in given)
+    assert all(30 <= s.numbers["thermal_time_constant_hours"] <= 110 for s in given)
+
+
+def test_food_stocks(demo: DemoDataset) -> None:
+    food = [s for s in demo.sites if s.category == "food"]
+    stocks = {s.source_id: s.numbers.get("stock_person_days") for s in food}
+    assert all(v is None or v >= 0 for v in stocks.values())
+    assert any(v is None for v in stocks.values())  # some unknown
+    assert all(s.numbers.get("stock_person_days") is None for s in demo.sites if s not in food)
+    known = {k: [s.numbers["stock_person_days"] for s in food if s.kind == k and
+                 s.numbers.get("stock_person_days") is not None]
+             for k in ("warehouse", "supermarket", "grocery")}  # fmt: skip
+    assert len(known["warehouse"]) == 3  # a warehouse's stock is known
+    assert min(known["warehouse"]) > max(known["supermarket"]) > max(known["grocery"]) * 0.5
+    assert np.median(known["supermarket"]) > np.median(known["grocery"])
+
+
+def test_the_heat_plant_scenario_cuts_dava_alone(demo: DemoDataset) -> None:
+    from geodata.demo.scenarios import builtin_scenarios
+
+    [scenario] = [s for s in builtin_scenarios(demo.municipalities) if "Dåva" in s["name"]]
+    assert scenario["outage"]["duration_hours"] == 48
+    area = shapely.geometry.shape(scenario["outage"]["areas"])
+    inside = {s.name for s in demo.sites if area.covers(shapely.Point(s.x, s.y))}
+    assert "Dåva kraftvärmeverk" in inside and "Ersboda värmeverk" not in inside
+    dava = next(s.source_id for s in demo.sites if s.name == "Dåva kraftvärmeverk")
+    outside = [
+        s
+        for s in demo.sites
+        if s.kind == "elderly_home" and s.heat_plant == dava and s.name not in inside
+    ]
+    assert len(outside) >= 5  # the city's district-heated elderly homes, on the grid

@@ -192,27 +192,57 @@ def test_several_geojson_layers_come_zipped(tmp_path: Path) -> None:
     assert sites["features"][0]["properties"]["name"] == "Åbacka"
 
 
+def _ogrinfo(source: str) -> str:
+    """ogrinfo's summary of a layer (the test set-up installs gdal-bin)."""
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "ogrinfo (gdal-bin) is needed"
+    done = subprocess.run(
+        [ogrinfo, "-ro", "-al", "-so", source], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 def test_csv_with_wkt(tmp_path: Path) -> None:
     path = ex.write("csv", [ex.Layer(SITES, site_batches())], tmp_path, "platser", 3006)
-    data = path.read_bytes()
+    assert path.name == "platser.zip"
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["platser.csv", "platser.csvt", "platser.prj"]
+        data = archive.read("platser.csv")
+        types = archive.read("platser.csvt").decode().strip()
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert list(rows[0]) == ["WKT", "id", "name", "hours_unpowered_before", "unpowered", "cell_id"]
     assert rows[0]["WKT"] == "POINT (751500 7081500)"
     assert [r["name"] for r in rows] == ["Björkgårdens äldreboende", "Ålidhems vårdcentral", ""]
     assert [r["unpowered"] for r in rows] == ["1", "0", ""]
-    _meta, _fids, _geoms, fields = pyogrio.raw.read(path)
+    assert types == "WKT,Integer,String,Real,Integer(Boolean),Integer64"
+    source = f"/vsizip/{path}/platser.csv"
+    _meta, _fids, _geoms, fields = pyogrio.raw.read(source)
     assert list(fields[2][:2]) == NAMES[:2]  # GDAL reads it back, BOM and all
+    summary = _ogrinfo(source)  # the side files give GDAL the CRS and the types
+    assert 'ID["EPSG",3006]]' in summary
+    for line in (
+        "id: Integer",
+        "name: String",
+        "hours_unpowered_before: Real",
+        "unpowered: Integer(Boolean)",
+        "cell_id: Integer64",
+    ):
+        assert line in summary
 
 
 def test_csv_with_x_y_uses_polygon_centroids(tmp_path: Path) -> None:
     path = ex.write(
         "csv", [ex.Layer(CELLS, cell_batches())], tmp_path, "rutor", 3006, csv_geometry="xy"
     )
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    with zipfile.ZipFile(path) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("rutor.csv").decode("utf-8-sig"))))
     assert list(rows[0]) == ["X", "Y", "municipality_code", "population"]
-    assert (float(rows[0]["X"]), float(rows[0]["Y"])) == (751_500, 7_081_500)
-    assert not (tmp_path / "parts" / "rutor.prj").exists()
+    assert rows[0]["municipality_code"] == "2401"
+    summary = _ogrinfo(f"/vsizip/{path}/rutor.csv")
+    assert 'ID["EPSG",3006]]' in summary and "Geometry: Point" in summary
+    # "2401" stays text (without the .csvt GDAL and QGIS read it as the integer 2401)
+    assert "municipality_code: String" in summary and "population: Integer" in summary
 
 
 def test_shapefile_zip_one_set_per_layer_in_utf8(tmp_path: Path) -> None:
@@ -237,6 +267,9 @@ def test_shapefile_zip_one_set_per_layer_in_utf8(tmp_path: Path) -> None:
     assert all(len(name) <= 10 for name in info["fields"])
     _meta, _fids, _geoms, fields = pyogrio.raw.read(zipped, layer="platser")
     assert list(fields[1]) == NAMES
+    # booleans as integers 1/0 (a DBF logical reaches QGIS as 'T'/'F'), explained
+    assert list(fields[3][:2]) == [1, 0] and "unpowered: Integer " in _ogrinfo(zipped)
+    assert next(m for m in mapping if m["field"] == "unpowered")["description"] == (ex.DBF_BOOLEAN)
     cells = pyogrio.read_info(zipped, layer="rutor")
     assert list(cells["fields"]) == ["muni_code", "population"]
 
@@ -317,7 +350,9 @@ def test_csv_cells_that_would_be_formulas_are_text(tmp_path: Path) -> None:
             )
 
     path = ex.write("csv", [ex.Layer(SITES, batches())], tmp_path, "platser", 3006)
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    with zipfile.ZipFile(path) as archive:  # a CSV comes zipped with GDAL's side files
+        text = archive.read(f"{SITES.name}.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["name"] for r in rows] == [
         '\'=HYPERLINK("http://x")',
         "'+1+1",

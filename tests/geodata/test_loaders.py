@@ -673,3 +673,161 @@ def test_sites_per_row_keeps_the_good_rows_and_lists_the_refused() -> None:
     # A problem of the file as a whole still refuses it.
     no_kind = collection([feature(point(x, y), source_id="a", name="n", category="care")])
     assert "the file has no 'kind' field" in refused(read_sites, no_kind.encode(), per_row=True)
+
+
+# --- v2: heat plants, heating, tau, food stock --------------------------------------------
+
+
+def plant(source_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "name": f"Värmeverk {source_id}",
+        "category": "utility",
+        "kind": "district_heating_plant",
+        **extra,
+    }
+
+
+def test_geojson_v2_fields_and_heating_aliases(tmp_path: Path) -> None:
+    x, y = UMEA_XY
+    features = [
+        feature(point(x, y), **plant("dh-1", critical_load_kw=800, backup_kw=1000, fuel_hours=48)),
+        feature(
+            point(x + 50, y),
+            **care("c-1", kind="elderly_home", heating="Fjärrvärme", heat_plant="dh-1"),
+            thermal_time_constant_hours=80,
+        ),
+        feature(point(x + 90, y), **care("c-2", heating="värmepump")),
+        feature(
+            point(x + 99, y),
+            source_id="f-1",
+            name="Lager",
+            category="food",
+            kind="warehouse",
+            stock_person_days="12500",
+            heating="district heating",
+            HEAT_PLANT="old-plant",  # stored already; field names match in any case
+        ),
+    ]
+    path = write(tmp_path, "v2.geojson", collection(features, crs="EPSG:3006"))
+    result = read_sites(path, stored_plants={"old-plant"})
+    dh, c1, c2, f1 = result.records
+    assert (dh.category, dh.kind, dh.numbers["backup_kw"]) == (
+        "utility",
+        "district_heating_plant",
+        1000,
+    )
+    assert (c1.heating, c1.heat_plant) == ("district_heating", "dh-1")
+    assert c1.numbers["thermal_time_constant_hours"] == 80
+    assert (c2.heating, c2.heat_plant) == ("heat_pump", None)
+    assert c2.numbers["thermal_time_constant_hours"] is None
+    assert (f1.heating, f1.heat_plant, f1.numbers["stock_person_days"]) == (
+        "district_heating",
+        "old-plant",
+        12500,
+    )
+    assert "heating" not in f1.attributes and "HEAT_PLANT" not in f1.attributes
+
+
+def test_a_heat_plant_that_names_no_plant_is_a_row_error(tmp_path: Path) -> None:
+    x, y = UMEA_XY
+    features = [
+        feature(point(x, y), **plant("dh-1")),
+        feature(point(x, y), **care("c-1", heating="district_heating", heat_plant="dh-9")),
+        feature(point(x, y), **care("c-2", heat_plant="c-1")),  # a care site is no plant
+        feature(point(x, y), **care("c-3", heat_plant="dh-1")),
+    ]
+    path = write(tmp_path, "plants.geojson", collection(features, crs="EPSG:3006"))
+    message = refused(read_sites, path)
+    assert (
+        "feature 2, field 'heat_plant': heat_plant 'dh-9' names no district_heating_plant"
+        " (neither in this file nor stored)" in message
+    )
+    assert "feature 3, field 'heat_plant': heat_plant 'c-1'" in message
+    assert "feature 4" not in message
+    # Stored plants count, and per row the other rows are kept.
+    result = read_sites(path, stored_plants={"dh-9"}, per_row=True)
+    assert [r.source_id for r in result.records] == ["dh-1", "c-1", "c-3"]
+    assert [(e.where, e.field) for e in result.refused] == [("feature 3", "heat_plant")]
+
+
+def test_a_refused_plant_does_not_count_for_its_buildings() -> None:
+    x, y = UMEA_XY
+    text = collection(
+        [
+            feature(point(x, y), **plant("dh-1", backup_kw=-5)),
+            feature(point(x, y), **care("c-1", heat_plant="dh-1")),
+        ],
+        crs="EPSG:3006",
+    ).encode()
+    result = read_sites(text, per_row=True)
+    assert result.records == []
+    assert [(e.where, e.field) for e in result.refused] == [
+        ("feature 1", "backup_kw"),
+        ("feature 2", "heat_plant"),
+    ]
+
+
+def test_csv_v2_fields_are_checked(tmp_path: Path) -> None:
+    text = (
+        "source_id;name;category;kind;x;y;heating;heat_plant;thermal_time_constant_hours;"
+        "stock_person_days\n"
+        "p;Dåva;utility;district_heating_plant;764000;7087000;;;;\n"
+        "a;Äldreboendet;care;elderly_home;759000;7082000;fjärrvärme;p;72,5;\n"
+        "b;Skolan;energy;school;759000;7082000;kärnkraft;;0;\n"
+        "c;Ica;food;grocery;759000;7082000;el;;;-3\n"
+        "d;Coop;food;supermarket;759000;7082000;;;;0\n"
+    )
+    path = write(tmp_path, "v2.csv", text)
+    message = refused(read_sites, path, crs="EPSG:3006")
+    assert "line 4, field 'heating': unknown heating 'kärnkraft'; expected one of" in message
+    assert (
+        "line 4, field 'thermal_time_constant_hours': thermal_time_constant_hours '0' must be"
+        " greater than 0" in message
+    )
+    assert "line 5, field 'stock_person_days': '-3' is negative" in message
+    assert "line 2" not in message and "line 3" not in message and "line 6" not in message
+    result = read_sites(path, crs="EPSG:3006", per_row=True)
+    by_id = {r.source_id: r for r in result.records}
+    assert sorted(by_id) == ["a", "d", "p"]
+    assert by_id["a"].numbers["thermal_time_constant_hours"] == 72.5
+    assert by_id["a"].heating == "district_heating" and by_id["a"].heat_plant == "p"
+    assert by_id["d"].numbers["stock_person_days"] == 0
+
+
+def test_geopackage_v2_fields(tmp_path: Path) -> None:
+    path = tmp_path / "v2.gpkg"
+    columns = {
+        "source_id": ["dh", "s-1"],
+        "name": ["Hedensbyn", "Skolan"],
+        "category": ["utility", "energy"],
+        "kind": ["district_heating_plant", "school"],
+        "heating": pa.array([None, "district_heating"]),
+        "heat_plant": pa.array([None, "dh"]),
+        "thermal_time_constant_hours": pa.array([None, 60.0]),
+        "fuel_hours": pa.array([24.0, None]),
+    }
+    write_gpkg(path, "sites", columns, [shapely.Point(UMEA_XY), shapely.Point(UMEA_XY)])
+    plant_record, school = read_sites(path).records
+    assert plant_record.category == "utility" and plant_record.numbers["fuel_hours"] == 24
+    assert (school.heating, school.heat_plant) == ("district_heating", "dh")
+    assert school.numbers["thermal_time_constant_hours"] == 60
+
+
+def test_osm_heat_plants_are_utility_sites_and_other_plants_skipped() -> None:
+    x, y = UMEA_LONLAT
+    text = collection(
+        [
+            feature(point(x, y), osm_id=1, osm_type="way", name="Dåva kraftvärmeverk",
+                    power="plant", **{"plant:output:hot_water": "yes",
+                                      "plant:output:electricity": "yes"}),
+            feature(point(x, y), osm_id=2, name="Stornorrfors", power="plant",
+                    **{"plant:source": "hydro"}),
+        ]
+    ).encode()  # fmt: skip
+    result = read_sites(text, profile="osm")
+    [plant_record] = result.records
+    assert (plant_record.category, plant_record.kind) == ("utility", "district_heating_plant")
+    assert plant_record.source_id == "osm-way-1"
+    [skipped] = result.skipped
+    assert skipped.field == "power" and "power=plant has no mapping" in skipped.message

@@ -46,7 +46,7 @@ def test_file_names_say_what_and_when() -> None:
         == "vasterbotten_lager_umea_wgs84_2026-11-26.zip"
     )
     one = ExportRequest("csv", layers=("population",))
-    assert exports.file_name(one, DAY) == "vasterbotten_befolkning_2026-11-26.csv"
+    assert exports.file_name(one, DAY) == "vasterbotten_befolkning_2026-11-26.zip"  # with .csvt
     geojson = ExportRequest("geojson", 4326, layers=("care",), category="care")
     assert exports.file_name(geojson, DAY) == "vasterbotten_vard_2026-11-26.geojson"
     unnamed = ExportRequest(layers=("gaps",), run_id=7, category="food")

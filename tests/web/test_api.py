@@ -6,8 +6,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from resilience.services import users
-from tests.factories import small_county
+from resilience.services import imports, users
+from tests.factories import site, small_county
 
 
 def test_healthz_is_public_and_reports_both_services(app) -> None:  # type: ignore[no-untyped-def]
@@ -173,3 +173,34 @@ def test_behind_a_proxy_links_use_the_public_scheme_and_host(  # type: ignore[no
     }
     links = proxied.get("/ogc", headers=headers).json["links"]
     assert links and all(link["href"].startswith("https://karta.example.se/ogc") for link in links)
+
+
+def test_sites_carry_the_v2_fields_and_the_utility_category(
+    client: FlaskClient, db_session: Session
+) -> None:
+    small_county(db_session)
+    records = [
+        site("dh-1", "utility", "district_heating_plant", 753_000, 7_086_000, backup_kw=400),
+        site("c-9", "care", "elderly_home", 752_000, 7_085_000, residents=30,
+             heating="district_heating", heat_plant="dh-1", thermal_time_constant_hours=72),
+        site("f-9", "food", "warehouse", 752_500, 7_085_000, stock_person_days=25_000,
+             heating="biofuel"),
+    ]  # fmt: skip
+    imports.import_sites(db_session, records, "v2")
+    db_session.commit()
+    plants = client.get("/api/v1/sites?category=utility").json["features"]
+    assert [(p["properties"]["source_id"], p["properties"]["backup_kw"]) for p in plants] == [
+        ("dh-1", 400)
+    ]
+    assert plants[0]["properties"]["municipality_code"] == "2401"
+    by_id = {
+        f["properties"]["source_id"]: f["properties"]
+        for f in client.get("/api/v1/sites?municipality=2401").json["features"]
+    }
+    assert by_id["c-9"]["heating"] == "district_heating" and by_id["c-9"]["heat_plant"] == "dh-1"
+    assert by_id["c-9"]["thermal_time_constant_hours"] == 72
+    assert by_id["f-9"]["stock_person_days"] == 25_000 and by_id["f-9"]["heating"] == "biofuel"
+    one = client.get(f"/api/v1/sites/{plants[0]['id']}").json
+    assert one["properties"]["kind"] == "district_heating_plant"
+    page = client.get(f"/sites/{by_id['c-9']['id']}").get_data(as_text=True)
+    assert "Fjärrvärme" in page or "fjärrvärme" in page

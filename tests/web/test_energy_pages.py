@@ -43,10 +43,10 @@ def county(db_session: Session) -> dict[str, int]:
     buildings = [
         site("e-a1", "energy", "school", 751_000, 7_081_000, heated_area_m2=1_000,
              energy_kwh_year=100_000, owner="municipality", name="Åbacka skola",
-             attributes={"heating": "district_heating", "styrel_priority": 6}),
+             heating="district_heating", attributes={"styrel_priority": 6}),
         site("e-a2", "energy", "school", 752_000, 7_082_000, heated_area_m2=2_000,
              energy_kwh_year=400_000, owner="municipality", name="Åbacka gymnasium",
-             attributes={"heating": "electricity", "styrel_priority": 7}),
+             heating="electricity", attributes={"styrel_priority": 7}),
         site("e-o1", "energy", "school", 765_500, 7_085_500, heated_area_m2=1_000,
              energy_kwh_year=150_000, owner="region", name="Östervik folkhögskola",
              shelter_capacity=100, backup_kw=50, fuel_hours=24,
@@ -328,7 +328,7 @@ def test_editor_updates_the_building(
     assert row is not None
     db_session.refresh(row)
     assert row.heated_area_m2 == 1250 and row.owner == "region"
-    assert row.attributes["heating"] == "heat_pump" and row.attributes["styrel_priority"] == 5
+    assert row.heating == "heat_pump" and row.attributes["styrel_priority"] == 5
     audit = {e.field: (e.old, e.new) for e in _audit(db_session, table_name="sites")}
     assert audit == {
         "heated_area_m2": (1000, 1250),
@@ -607,7 +607,7 @@ def test_import_the_register(
     assert response.status_code == 200, response.text
     new = db_session.scalars(select(Site).where(Site.source_id == "n-1")).one()
     assert new.category == "energy" and new.municipality_code == "2401"
-    assert new.attributes == {"heating": "district_heating", "styrel_priority": 6}
+    assert new.heating == "district_heating" and new.attributes == {"styrel_priority": 6}
     updates = _audit(db_session, table_name="sites", action="update")
     assert [(e.field, e.old, e.new) for e in updates] == [("energy_kwh_year", 100_000, 110_000)]
     assert _audit(db_session, table_name="sites", action="insert", site_id=new.id)
@@ -680,9 +680,6 @@ def test_register_export_imports_again_unchanged(
     assert back.status_code == 200, back.text
     assert any("computed columns ignored" in n for n in back.json["notes"])
     db_session.refresh(row)
-    assert row.attributes == {
-        "heating": "district_heating",
-        "styrel_priority": 6,
-        "locality": "Åbacka",
-    }
+    assert row.heating == "district_heating"
+    assert row.attributes == {"styrel_priority": 6, "locality": "Åbacka"}
     assert _audit(db_session, table_name="sites") == []

@@ -36,7 +36,7 @@ from tests.workers.test_run_e2e import _worker
 from workers.queue import queue
 
 TODAY = exports.today().isoformat()
-SITE_LAYERS = ["vard", "reservkraft", "livsmedel", "energi"]
+SITE_LAYERS = ["vard", "reservkraft", "livsmedel", "energi", "fjarrvarme"]
 
 
 @pytest.fixture
@@ -85,6 +85,7 @@ def test_all_layers_as_one_geopackage(
         ["reservkraft", "Point"],
         ["livsmedel", "Point"],
         ["energi", "Point"],
+        ["fjarrvarme", "Point"],
     ]
     counts = {
         name: pyogrio.read_info(path, layer=name)["features"]
@@ -97,6 +98,7 @@ def test_all_layers_as_one_geopackage(
         "reservkraft": 1,
         "livsmedel": 2,
         "energi": 1,
+        "fjarrvarme": 0,
     }
     for name in counts:
         assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
@@ -105,6 +107,15 @@ def test_all_layers_as_one_geopackage(
     assert types["id"] == "OFTInteger" and types["name"] == "OFTString"
     assert types["residents"] == "OFTInteger" and types["backup_kw"] == "OFTReal"
     assert "capacity_kw" not in types  # the care layer has the care attributes
+    assert types["heating"] == types["heat_plant"] == "OFTString"
+    assert types["thermal_time_constant_hours"] == "OFTReal"
+    food_types = pyogrio.read_info(path, layer="livsmedel")["fields"]
+    assert "stock_person_days" in food_types and "thermal_time_constant_hours" not in food_types
+    plant_fields = pyogrio.read_info(path, layer="fjarrvarme")["fields"]
+    assert {"critical_load_kw", "backup_kw", "fuel_hours"} <= set(plant_fields)
+    assert pyogrio.read_info(path, layer="fjarrvarme")["layer_metadata"]["IDENTIFIER"] == (
+        "Fjärrvärmeverk"
+    )
     assert care["layer_metadata"]["IDENTIFIER"] == "Vård och omsorg"
     assert _values(path, "vard")["name"] == ["Björkgårdens äldreboende"]
     assert _values(path, "vard")["municipality_name"] == ["Åbacka"]
@@ -128,7 +139,7 @@ def test_the_geopackage_in_ogrinfo(
         ["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True, check=True
     )
     assert "Warning" not in done.stderr
-    assert done.stdout.count('ID["EPSG",3006]') == 6
+    assert done.stdout.count('ID["EPSG",3006]') == 7
     for layer in ("kommuner", "befolkning", *SITE_LAYERS):
         assert f"Layer name: {layer}" in done.stdout
     assert "shelter_capacity: Integer" in done.stdout and "population: Integer64" in done.stdout
@@ -154,6 +165,7 @@ def test_wgs84_and_a_municipality(
         "reservkraft": 0,
         "livsmedel": 0,
         "energi": 1,
+        "fjarrvarme": 0,
     }
 
 
@@ -191,7 +203,10 @@ def test_swedish_letters_survive_every_format(
                 assert "field_names.csv" in members
                 sources = {layer: (f"/vsizip/{path}", layer) for layer in ("kommuner", "vard")}
             else:
-                assert members == {f"kommuner.{fmt}", f"vard.{fmt}"}
+                side = {"csvt", "prj"} if fmt == "csv" else set()  # GDAL's types and CRS
+                assert members == {
+                    f"{layer}.{ext}" for layer in ("kommuner", "vard") for ext in {fmt, *side}
+                }
                 sources = {
                     layer: (f"/vsizip/{path}/{layer}.{fmt}", None) for layer in ("kommuner", "vard")
                 }
@@ -201,9 +216,12 @@ def test_swedish_letters_survive_every_format(
     assert list(care["name"]) == ["Björkgårdens äldreboende"]
     muni_field = "muni_name" if fmt == "shp" else "municipality_name"
     assert list(care[muni_field]) == ["Åbacka"]
-    crs = pyogrio.read_info(*sources["vard"])["crs"] if fmt != "csv" else None
+    crs = pyogrio.read_info(*sources["vard"])["crs"]
     assert (
-        crs == {"gpkg": "EPSG:3006", "shp": "EPSG:3006", "geojson": "EPSG:4326", "csv": None}[fmt]
+        crs
+        == {"gpkg": "EPSG:3006", "shp": "EPSG:3006", "geojson": "EPSG:4326", "csv": "EPSG:3006"}[
+            fmt
+        ]
     )
 
 
@@ -224,14 +242,19 @@ def test_geojson_is_wgs84_rfc7946(client: FlaskClient, county: dict[str, Any]) -
 
 def test_csv_geometry_as_x_y(client: FlaskClient, county: dict[str, Any]) -> None:
     response = client.get("/api/v1/exports/layers?format=csv&layers=population&geometry=xy")
-    assert response.mimetype == "text/csv"
-    assert f"vasterbotten_befolkning_{TODAY}.csv" in response.headers["Content-Disposition"]
-    lines = response.data.decode("utf-8-sig").splitlines()
+    assert response.mimetype == "application/zip"  # the CSV and its .csvt and .prj
+    assert f"vasterbotten_befolkning_{TODAY}.zip" in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        lines = archive.read("befolkning.csv").decode("utf-8-sig").splitlines()
+        assert archive.read("befolkning.csvt").decode().strip() == (
+            "CoordX,CoordY,Integer64,Integer,Integer,Integer,Integer,String"
+        )
     assert lines[0] == "X,Y,id,x_ll,y_ll,cell_size,population,municipality_code"
     x, y, *_rest = lines[1].split(",")
     assert (float(x), float(y)) == (751_500, 7_081_500)  # the cell's centre
     wkt = client.get("/api/v1/exports/layers?format=csv&layers=population")
-    first = wkt.data.decode("utf-8-sig").splitlines()[1]
+    with zipfile.ZipFile(io.BytesIO(wkt.data)) as archive:
+        first = archive.read("befolkning.csv").decode("utf-8-sig").splitlines()[1]
     assert first.startswith('"POLYGON ((') and "751000 7081000" in first
     assert first.endswith(',"2401"')  # GDAL quotes text that looks like a number
 
@@ -446,7 +469,7 @@ def test_exports_are_audited_for_admins(
         "municipality": "2401",
         "layers": ["care"],
     }
-    assert entry["request"]["file"] == f"vasterbotten_vard_abacka_wgs84_{TODAY}.csv"
+    assert entry["request"]["file"] == f"vasterbotten_vard_abacka_wgs84_{TODAY}.zip"
     assert entry["request"]["features"] == 1
     assert datetime.fromisoformat(entry["at"]) > datetime.now(UTC) - timedelta(minutes=5)
     page = admin.get("/exports/audit")

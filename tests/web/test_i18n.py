@@ -19,7 +19,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from resilience import energy
 from resilience.config import PROJECT_ROOT
-from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS
+from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SITE_TEXTS
 from resilience.web import i18n, names
 
 SV_PO = PROJECT_ROOT / "translations" / "sv" / "LC_MESSAGES" / "messages.po"
@@ -93,7 +93,7 @@ def test_every_code_has_a_display_name_in_both_languages(app: Flask) -> None:
     vocabulary = {
         "category": CATEGORIES,
         "kind": {k for kinds in KINDS.values() for k in kinds},
-        "field": (*SITE_NUMBERS, "owner", "heating", "styrel_priority", "peak_kw"),
+        "field": (*SITE_NUMBERS, *SITE_TEXTS, "styrel_priority", "peak_kw"),
         "owner": energy.OWNERS,
         "heating": energy.HEATING,
         "measure_status": energy.MEASURE_STATUSES,

@@ -66,7 +66,9 @@ SITES = [
         "elderly_home",
         790_000,
         7_112_000,
-        {"residents": 40, "critical_load_kw": 35.5},
+        {"residents": 40, "critical_load_kw": 35.5, "thermal_time_constant_hours": 80.0},
+        heating="district_heating",
+        heat_plant="t-6",
     ),
     SiteRecord(
         "t-3",
@@ -88,6 +90,16 @@ SITES = [
         7_112_000,
         {"heated_area_m2": 4200.0, "energy_kwh_year": 350_000.0, "shelter_capacity": 120},
         owner="municipality",
+        heating="heat_pump",
+    ),
+    SiteRecord(
+        "t-6",
+        "Björköns värmeverk",
+        "utility",
+        "district_heating_plant",
+        795_000,
+        7_110_000,
+        {"critical_load_kw": 600.0, "backup_kw": 800.0, "fuel_hours": 24.0},
     ),
 ]
 SWEDISH_LAYERS = [
@@ -97,6 +109,7 @@ SWEDISH_LAYERS = [
     "Reservkraft",
     "Livsmedel",
     "Energikrävande byggnader",
+    "Fjärrvärmeverk",
 ]
 ENGLISH_LAYERS = [
     "Municipalities",
@@ -105,6 +118,7 @@ ENGLISH_LAYERS = [
     "Backup power",
     "Food",
     "Energy buildings",
+    "District heating plants",
 ]
 USER = "karta-kim"
 
@@ -293,7 +307,7 @@ def test_map_shows_the_layers_in_swedish_and_links_to_the_site_page(
 
     assert dataset["layerMunicipalities"] == str(len(MUNICIPALITIES))
     assert dataset["layerPopulation"] == str(len(CELLS))
-    for category in ("care", "power", "food", "energy"):
+    for category in ("care", "power", "food", "energy", "utility"):
         expected = sum(s.category == category for s in SITES)
         assert dataset["layer" + category.capitalize()] == str(expected), category
 
@@ -338,6 +352,28 @@ def test_map_shows_the_layers_in_swedish_and_links_to_the_site_page(
         return html;"""
     )
     assert "Reservkraft Östra Åby" in synthetic and "syntetisk" in synthetic
+
+    # The heat plant has its own layer and marker; a heated site's popup names its plant.
+    plant = browser.execute_script(
+        """const found = [];
+        ResilienceMap.state.layers.utility.group.eachLayer((m) => {
+          found.push([m.options.color, m.options.weight, m.getPopup().getContent()(m)]);
+        });
+        return found;"""
+    )
+    [(ring, weight, html)] = plant
+    assert ring == "#3d2b1f" and weight > 2
+    assert "Björköns värmeverk" in html and "fjärrvärmeverk" in html and "800" in html
+    heated = browser.execute_script(
+        """let html = '';
+        ResilienceMap.state.layers.care.group.eachLayer((m) => {
+          if (m.feature.properties.source_id === 't-2') html = m.getPopup().getContent()(m);
+        });
+        return html;"""
+    )
+    for text in ("uppvärmning", "fjärrvärme", "värmeverk", "t-6", "avsvalningens tidskonstant"):
+        assert text in heated, text
+    assert browser.find_elements(By.CSS_SELECTOR, ".legend i.dot.plant")
 
     open_popup_by_click(browser, "care", "t-1", "Ängsjö sjukhus")
     link = browser.find_element(By.LINK_TEXT, "Detaljer →")

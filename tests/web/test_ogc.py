@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from resilience.crs import transformer
 from resilience.scenarios import parse_scenario
-from resilience.services import ogc, runs, users
-from tests.factories import small_county
+from resilience.services import imports, ogc, runs, users
+from tests.factories import site, small_county
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG3006 = "http://www.opengis.net/def/crs/EPSG/0/3006"
@@ -59,7 +59,8 @@ COUNTS = {
     "sites-power": 1,
     "sites-food": 2,
     "sites-energy": 1,
-    "latest-run-sites": 4,
+    "sites-utility": 1,
+    "latest-run-sites": 5,
     "latest-run-cells": 3,
 }
 # Inside Åbacka, well clear of Östervik (x 760 km): a lon/lat box around this EPSG:3006 box
@@ -72,6 +73,7 @@ IN_ABACKA = {
     "sites-power": set(),
     "sites-food": set(),
     "sites-energy": {"energy-1"},
+    "sites-utility": set(),
     "latest-run-sites": {"care-1", "energy-1"},
     "latest-run-cells": {"cell 751000", "cell 752000"},
 }
@@ -99,8 +101,15 @@ CONFORMANCE_TESTS = {
 
 
 def _load(session: Session) -> dict[str, Any]:
-    """small_county() and two finished runs; source ids (and 'cell <x_ll>') → feature ids."""
+    """small_county() with a heat plant in Östervik heating care-1, and two finished runs;
+    source ids (and 'cell <x_ll>') → feature ids."""
     small_county(session)
+    plant = site("dh-1", "utility", "district_heating_plant", 767_000, 7_087_000, backup_kw=500)
+    imports.import_sites(session, [plant], "test")
+    session.execute(
+        text("UPDATE sites SET heating = 'district_heating', heat_plant = 'dh-1',"
+             " thermal_time_constant_hours = 80 WHERE source_id = 'care-1'")
+    )  # fmt: skip
     for document in (CALM, OUTAGE_ABACKA):  # the outage run finishes last: the latest
         scenario = runs.create_scenario(session, parse_scenario(document))
         run = runs.start_run(session, scenario)
@@ -184,6 +193,12 @@ def test_owslib_reads_every_collection(
     feature = api.collection_item("sites-care", str(ids["care-1"]))
     assert feature["properties"]["source_id"] == "care-1"
     assert feature["properties"]["name"] == "Björkgårdens äldreboende"
+    assert feature["properties"]["heating"] == "district_heating"
+    assert feature["properties"]["heat_plant"] == "dh-1"
+    assert feature["properties"]["thermal_time_constant_hours"] == 80
+    plants = api.collection_items("sites-utility")["features"]
+    assert [p["properties"]["kind"] for p in plants] == ["district_heating_plant"]
+    assert plants[0]["properties"]["backup_kw"] == 500
     municipality = api.collection_item("municipalities", "2403")
     assert municipality["properties"]["name"] == "Östervik"
 
@@ -380,7 +395,7 @@ def test_latest_run_is_the_newest_finished(client: FlaskClient, db_session: Sess
     db_session.commit()
     page = client.get("/ogc/collections/latest-run-sites/items").get_json()
     assert {f["properties"]["scenario_name"] for f in page["features"]} == {"Avbrott i Åbacka"}
-    assert page["numberMatched"] == 4
+    assert page["numberMatched"] == 5  # care, two food, energy and the heat plant
 
 
 def test_every_response_matches_the_openapi_definition(

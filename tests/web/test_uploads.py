@@ -32,8 +32,9 @@ from resilience.crs import transformer
 from resilience.db import db
 from resilience.models import AuditLog, DataImport, Site, Upload
 from resilience.services import imports
-from resilience.vocabulary import SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84
 from tests.conftest import login
+from tests.factories import site as imports_site
 from tests.factories import small_county
 
 IN_2401 = (752_000.0, 7_085_000.0)
@@ -649,10 +650,11 @@ def test_a_template_per_category(planner: FlaskClient, county: Session) -> None:
     assert "mall_care.csv" in response.headers["Content-Disposition"]
     text = response.data.decode("utf-8-sig")
     lines = text.splitlines()
-    assert lines[0] == (
-        "source_id,name,category,kind,lon,lat,residents,critical_load_kw,backup_kw,"
-        "fuel_hours,priority"
-    )
+    assert lines[0].split(",") == [
+        *("source_id", "name", "category", "kind", "lon", "lat"),
+        *CATEGORY["care"].fields,  # the category's columns, from resilience/vocabulary.py
+    ]
+    assert "residents" in lines[0] and "critical_load_kw" in lines[0]
     assert [line.split(",")[3] for line in lines[1:]] == [
         "hospital",
         "health_centre",
@@ -664,3 +666,59 @@ def test_a_template_per_category(planner: FlaskClient, county: Session) -> None:
     filled = text.replace(",,care,hospital,,,", "h1,Sjukhuset,care,hospital,20.12,63.8,", 1)
     report = upload(planner, filled.encode("utf-8-sig"), "mall.csv").json
     assert report["counts"]["accepted"] == 1 and report["accepted"][0]["kind"] == "hospital"
+
+
+# --- v2 fields ----------------------------------------------------------------------------------
+
+
+def test_v2_fields_in_the_row_report_and_on_confirm(planner: FlaskClient, county: Session) -> None:
+    """A heat_plant must name a plant in the file or stored; heating aliases, tau and stock are
+    checked per row; unchanged rows stay unchanged on the second upload."""
+    imports.import_sites(
+        county,
+        [
+            imports_site("dh-stored", "utility", "district_heating_plant", 753_000, 7_086_000),
+        ],
+        "verket",
+    )
+    county.commit()
+    plant = site("dh-new", IN_2401, category="utility", kind="district_heating_plant")
+    plant["properties"].pop("residents")
+    features = [
+        plant,
+        site("a", IN_2401, heating="fjärrvärme", heat_plant="dh-new"),
+        site("b", ALSO_2401, heating="district_heating", heat_plant="dh-stored",
+             thermal_time_constant_hours=90),
+        site("c", IN_2401, heating="district_heating", heat_plant="dh-nowhere"),
+        site("d", IN_2401, thermal_time_constant_hours=0),
+        site("e", IN_2401, heating="ved"),
+        {**site("f", IN_2401), "properties": {**site("f", IN_2401)["properties"],
+         "category": "food", "kind": "grocery", "stock_person_days": -1}},
+        {**site("g", IN_2401), "properties": {**site("g", IN_2401)["properties"],
+         "category": "food", "kind": "warehouse", "stock_person_days": 4000}},
+    ]  # fmt: skip
+    report = upload(planner, geojson(features)).json
+    assert accepted(report) == {"dh-new": "insert", "a": "insert", "b": "insert", "g": "insert"}
+    reasons = refused(report)
+    assert sorted(reasons) == ["feature 4", "feature 5", "feature 6", "feature 7"]
+    [why] = reasons["feature 4"]
+    assert why["field"] == "heat_plant"
+    assert why["message"].startswith("heat_plant 'dh-nowhere' names no district_heating_plant")
+    assert reasons["feature 5"][0]["field"] == "thermal_time_constant_hours"
+    assert reasons["feature 6"][0]["field"] == "heating"
+    assert "unknown heating 'ved'" in reasons["feature 6"][0]["message"]
+    assert reasons["feature 7"][0]["field"] == "stock_person_days"
+
+    assert confirm(planner, report["id"]).status_code == 200
+    sites = stored(county, "register")
+    assert (sites["a"].heating, sites["a"].heat_plant) == ("district_heating", "dh-new")
+    assert sites["b"].thermal_time_constant_hours == 90 and sites["b"].heat_plant == "dh-stored"
+    assert sites["g"].stock_person_days == 4000 and sites["dh-new"].category == "utility"
+
+    again = upload(planner, geojson(features)).json
+    assert set(accepted(again).values()) == {"unchanged"}
+    changed = [plant, site("a", IN_2401, heating="heat_pump")]
+    assert accepted(upload(planner, geojson(changed)).json) == {
+        "dh-new": "unchanged",
+        "a": "update",
+    }

@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 from defusedxml import DefusedXmlException
 from shapely import MultiPolygon
+from shapely.geometry.base import BaseGeometry
 
 from geodata.loaders.warnings.areas import AreaCatalog, Refused, to_sweref_area
 from geodata.loaders.warnings.model import (
@@ -283,7 +284,7 @@ def _area_desc(info: Element | None, j: int) -> str | None:
 def _geometry(area: Element, catalog: AreaCatalog, where: str) -> tuple[MultiPolygon, bool]:
     """Polygons and circles as drawn; only without them the EMMA_ID geocodes (the CAP
     profile uses geocodes to label a drawn area, not to widen it)."""
-    shapes: list[shapely.Geometry] = []
+    shapes: list[BaseGeometry] = []
     radii: list[float] = []
     for n, node in enumerate(area.findall("cap:polygon", _NS)):
         shapes.append(_polygon(_child(node, ".") or "", where, f"polygon {n + 1}"))

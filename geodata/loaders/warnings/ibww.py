@@ -149,7 +149,7 @@ def _geometry(
             except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
                 raise WarningFormatError(f"not valid GeoJSON: {exc}", where, "area") from None
             return to_sweref_area(list(geoms), where, "area", src=crs.pop())
-    ids = [a.get("id") for a in affected]
+    ids: list[Any] = [a.get("id") for a in affected]  # as given: unknown ones are reported
     if not ids:
         raise Refused("no area geometry and no affectedAreas")
     geometry, unknown = catalog.resolve_ibww(ids)

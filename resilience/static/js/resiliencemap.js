@@ -20,6 +20,7 @@
   const DEFAULT_NUMBERS = [
     'residents', 'critical_load_kw', 'backup_kw', 'fuel_hours', 'priority', 'capacity_kw',
     'mobilization_hours', 'heated_area_m2', 'energy_kwh_year', 'shelter_capacity',
+    'thermal_time_constant_hours', 'stock_person_days',
   ];
   const MOVE_DEBOUNCE_MS = 250;
   const LOAD_PADDING = 0.1; // load a margin around the view, so small pans need no request
@@ -282,6 +283,7 @@
     function siteRadius(p) {
       const zoom = map.getZoom();
       const base = zoom < 6.5 ? 2.5 : zoom < 8 ? 3.5 : zoom < 10 ? 4.5 : 5.5;
+      if (p.category === 'utility') return base + 3.5;
       return p.kind === 'hospital' || Number(p.shelter_capacity) > 0 ? base + 2.5 : base;
     }
 
@@ -299,6 +301,12 @@
         }
       });
       if (p.owner) rows += row(t('owner'), escapeHtml(name('owner', p.owner)));
+      if (p.heating) rows += row(name('field', 'heating'), escapeHtml(name('heating', p.heating)));
+      if (p.heat_plant) {
+        rows += row(name('field', 'heat_plant'), escapeHtml(p.heat_plant));
+      } else if (p.heating === 'district_heating') {
+        rows += row(name('field', 'heat_plant'), escapeHtml(t('the nearest plant in the municipality')));
+      }
       rows += row(
         t('Source'),
         escapeHtml(p.source || '–') + (synthetic
@@ -314,11 +322,12 @@
 
     function siteLayer(category) {
       const color = (categories[category] || {}).color || '#555';
+      const plant = (categories[category] || {}).marker === 'plant';
       return L.geoJSON(null, {
         pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
           radius: siteRadius(feature.properties),
-          color: '#ffffff',
-          weight: 1.2,
+          color: plant ? '#3d2b1f' : '#ffffff',
+          weight: plant ? 2.5 : 1.2,
           fillColor: color,
           fillOpacity: 0.92,
         }),
@@ -446,8 +455,9 @@
     const overlays = {};
     overlays[swatch('transparent', 'line') + escapeHtml(t('Municipalities'))] = municipalities;
     overlays[swatch(DENSITY_COLORS[3], 'square') + escapeHtml(t('Population grid'))] = population;
+    const marker = (c) => (categories[c].marker === 'plant' ? 'dot plant' : 'dot');
     Object.keys(categories).forEach((c) => {
-      overlays[swatch(categories[c].color, 'dot') + escapeHtml(name('category', c))] = state.layers[c].group;
+      overlays[swatch(categories[c].color, marker(c)) + escapeHtml(name('category', c))] = state.layers[c].group;
     });
     overlays[swatch(WARNING_COLORS.orange, 'square') + escapeHtml(t('Weather warnings'))] = warningsLayer;
     map.eachLayer((layer) => { // folium's base map, when a tile URL is configured
@@ -464,7 +474,7 @@
       div.setAttribute('aria-label', t('Legend'));
       let html = '<h4>' + escapeHtml(t('Legend')) + '</h4><h5>' + escapeHtml(t('Sites')) + '</h5>';
       Object.keys(categories).forEach((c) => {
-        html += '<div>' + swatch(categories[c].color, 'dot') + escapeHtml(name('category', c)) + '</div>';
+        html += '<div>' + swatch(categories[c].color, marker(c)) + escapeHtml(name('category', c)) + '</div>';
       });
       html += '<div class="legend-note">' + swatch('#888', 'dot big')
         + escapeHtml(t('Hospital or warm shelter')) + '</div>';
