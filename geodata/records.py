@@ -8,6 +8,8 @@ from typing import Any
 
 from shapely import MultiPolygon
 
+from geodata.messages import Message
+
 
 @dataclass(frozen=True)
 class BoundaryRecord:
@@ -45,11 +47,22 @@ class SiteRecord:
 
 @dataclass
 class RecordError:
-    """One problem in an input file, naming where (feature index or CSV line) and the field."""
+    """One problem in an input file, naming where (feature index or CSV line) and the field.
+    `message` is English; `code` and `params`, when set, let the web layer say it in the
+    user's language (geodata/messages.py)."""
 
     where: str  # "feature 12", "line 7"
     field: str | None
     message: str
+    code: str | None = None
+    params: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, where: str, field: str | None, message: str | Message) -> RecordError:
+        """From a plain English message or a structured one."""
+        if isinstance(message, Message):
+            return cls(where, field, str(message), message.code, message.params)
+        return cls(where, field, message)
 
     def __str__(self) -> str:
         place = f"{self.where}, field '{self.field}'" if self.field else self.where

@@ -63,6 +63,9 @@ class Settings:
         "https://opendata-download-warnings.smhi.se/ibww/api/version/1/warning.json"
     )
     smhi_poll_seconds: int = 300
+    # A warning without an end time from a file or a push is current for this many hours
+    # after its publication; one that the polls list stays current while they list it.
+    open_warning_max_hours: float = 48.0
     # Files that resolve warning areas given only as ids or geocodes: SMHI's IBWW area
     # metadata (metadata/area.json) and MeteoAlarm EMMA_ID regions (GeoJSON). Without the
     # first, county id 24 still resolves to the union of the stored municipalities.
@@ -95,8 +98,11 @@ class Settings:
         try:
             poll = int(env.get("RESILIENCE_SMHI_POLL_SECONDS", "300"))
             debounce = float(env.get("RESILIENCE_LIVE_DEBOUNCE_SECONDS", "0.3"))
+            open_hours = float(env.get("RESILIENCE_OPEN_WARNING_MAX_HOURS", "48"))
         except ValueError as exc:
-            raise ConfigError("RESILIENCE_SMHI_POLL_SECONDS / _LIVE_DEBOUNCE_SECONDS") from exc
+            raise ConfigError(
+                "RESILIENCE_SMHI_POLL_SECONDS / _LIVE_DEBOUNCE_SECONDS / _OPEN_WARNING_MAX_HOURS"
+            ) from exc
         timeout = env.get("RESILIENCE_STATEMENT_TIMEOUT_MS", "30000")
         if not timeout.isdigit():
             raise ConfigError("RESILIENCE_STATEMENT_TIMEOUT_MS must be a whole number (0: none)")
@@ -105,6 +111,7 @@ class Settings:
             run_retry_intervals=retries,
             smhi_warnings_url=env.get("RESILIENCE_SMHI_URL", cls.smhi_warnings_url),
             smhi_poll_seconds=poll,
+            open_warning_max_hours=open_hours,
             live_debounce_seconds=debounce,
             statement_timeout_ms=int(timeout),
             ibww_areas_file=env.get("RESILIENCE_IBWW_AREAS_FILE") or None,

@@ -14,14 +14,17 @@ Defaults, and what they rest on (every one is a parameter or a stored setting):
   ratios (BOVERKET_CLASS_RATIOS) and apply them to a reference intensity per building kind.
   The default reference is 70 kWh/m² and year for every kind: BBR 29's (BFS 2011:6 as
   amended by BFS 2020:4) requirement on EP_pet for non-residential premises ("lokaler").
-  This is an approximation, and the pages say so: our intensity is *delivered* energy per
-  heated area as the owners report it, without BBR's weighting factors per energy carrier,
-  its geographic correction factor (F_geo, high in inland Västerbotten) or its allowances for
-  high ventilation flows, and it may include operational electricity. The classes therefore
-  rank buildings against one another and against a national yardstick; they are not the
-  energy class of the building's energy declaration. Swimming pools in particular have no
-  requirement of their own in BBR and come out G with the default: set a reference per kind
-  (energy_class_limits table, the settings page) to compare them among themselves.
+  The class is taken on the primary energy number EP_pet (primary_energy_number, below):
+  delivered energy weighted by BBR's factor for the building's heating source and divided by
+  the municipality's geographic adjustment factor F_geo for heating, per m² Atemp. A building
+  whose heating source or F_geo is unknown keeps the old approximation (delivered energy per
+  m², class_method "delivered"), and the pages say which method gave each class. Either way
+  the register's figure is the building's total use, not split into heating and property
+  electricity as an energy declaration is (DEFAULT_HEATING_SHARE), and BBR's allowances for
+  high ventilation flows are not applied: the classes rank buildings against one another and
+  against a national yardstick; they are not the class of an energy declaration. Swimming
+  pools in particular have no requirement of their own in BBR and come out G with the
+  default: set a reference per kind (energy_class_limits table, the settings page).
 * Saving potential: (intensity − median intensity of the same kind in the county) × heated
   area, in kWh/year, 0 at or below the median (issue #6). The median is taken over every
   building of the kind with a known intensity, whatever the page's filters.
@@ -72,6 +75,55 @@ CARE_KINDS: frozenset[str] = frozenset({"hospital", "care_home"})
 BOVERKET_CLASS_RATIOS: tuple[float, ...] = (0.50, 0.75, 1.00, 1.35, 1.80, 2.35)
 BBR_LOKALER_EP_KWH_M2 = 70.0  # BBR 29, 9:2: EP_pet for lokaler, kWh/m² Atemp and year
 DEFAULT_REFERENCE_KWH_M2: dict[str, float] = dict.fromkeys(ENERGY_KINDS, BBR_LOKALER_EP_KWH_M2)
+
+# The primary energy number EP_pet, BBR 29 (Boverkets byggregler BFS 2011:6 as amended by
+# BFS 2020:4, in force 1 September 2020), section 9:2 and the formula of 9:12:
+#   EP_pet = sum over carriers i of (E_heat,i / F_geo + E_cool,i + E_hw,i + E_prop,i) * VF_i
+#            / A_temp
+# Weighting factors (viktningsfaktorer) per energy carrier, BBR 29 table 9:2a. El 1.8 and
+# fjärrvärme 0.7 as Boverket states them in "Frågor och svar, avsnitt 9 Energihushållning:
+# Jag har både fjärrvärme och el i mitt hus, hur ska jag räkna ut mitt primärenergital?"
+# (boverket.se, read 2 December 2026); biobränsle 0.6 and fossil olja 1.8 from the same table
+# (not confirmed online here: check them against the current BBR when it changes). A heat
+# pump's carrier is electricity.
+ELECTRICITY_WEIGHT = 1.8
+WEIGHTING_FACTORS: dict[str, float] = {
+    "district_heating": 0.7,
+    "electricity": ELECTRICITY_WEIGHT,
+    "heat_pump": ELECTRICITY_WEIGHT,
+    "biofuel": 0.6,
+    "oil": 1.8,
+}
+# The geographic adjustment factor F_geo of BBR 29 section 9:2 (table of F_geo per
+# municipality, introduced by BFS 2017:5, BBR 25), for Västerbotten's municipalities by
+# kommun code. The values are as recalled from that table and could not be confirmed online
+# here: verify them against Boverket's current table before relying on a single building's
+# class. A municipality not listed has no F_geo here, and its buildings keep the delivered-
+# energy approximation.
+F_GEO: dict[str, float] = {
+    "2401": 1.5,  # Nordmaling
+    "2403": 1.6,  # Bjurholm
+    "2404": 1.6,  # Vindeln
+    "2409": 1.5,  # Robertsfors
+    "2417": 1.7,  # Norsjö
+    "2418": 1.8,  # Malå
+    "2421": 1.8,  # Storuman
+    "2422": 1.9,  # Sorsele
+    "2425": 1.8,  # Dorotea
+    "2460": 1.5,  # Vännäs
+    "2462": 1.8,  # Vilhelmina
+    "2463": 1.7,  # Åsele
+    "2480": 1.5,  # Umeå
+    "2481": 1.7,  # Lycksele
+    "2482": 1.5,  # Skellefteå
+}
+# The register gives a building's total delivered energy, not its split: this share is taken
+# as heating and hot water (the heating source's carrier, divided by F_geo), the rest as
+# property electricity (weighted as electricity). Our assumption, not Boverket's; for an
+# electrically heated building the split changes only the F_geo part.
+DEFAULT_HEATING_SHARE = 0.7
+METHOD_PRIMARY = "primary_energy"  # primärenergital med viktningsfaktorer enligt BBR
+METHOD_DELIVERED = "delivered"  # the old approximation: delivered energy per m²
 HOURS_PER_YEAR = 8760.0
 DEFAULT_PEAK_FACTOR = 2.0
 KWH_PER_MWH = 1000.0
@@ -207,6 +259,28 @@ def intensity(kwh_year: float | None, area_m2: float | None) -> float | None:
     return kwh_year / area_m2
 
 
+def primary_energy_number(
+    kwh_year: float | None,
+    area_m2: float | None,
+    heating: str | None,
+    municipality: str | None,
+    heating_share: float = DEFAULT_HEATING_SHARE,
+) -> float | None:
+    """EP_pet in kWh/m² Atemp and year (BBR 29, 9:2): the heating share of the use by the
+    heating source's weighting factor over F_geo, the rest by electricity's factor. None
+    when the use, a positive area, the heating source or the municipality's F_geo is
+    unknown. 100 000 kWh on 1 000 m² with district heating in Umeå (F_geo 1.5):
+    (70 000 × 0.7 / 1.5 + 30 000 × 1.8) / 1 000 = 86.67."""
+    if not 0 <= heating_share <= 1:
+        raise ValueError("the heating share is between 0 and 1")
+    delivered = intensity(kwh_year, area_m2)
+    factor = WEIGHTING_FACTORS.get(heating or "")
+    f_geo = F_GEO.get(municipality or "")
+    if delivered is None or factor is None or f_geo is None:
+        return None
+    return delivered * (heating_share * factor / f_geo + (1 - heating_share) * ELECTRICITY_WEIGHT)
+
+
 def class_limits(reference_kwh_m2: float) -> tuple[float, ...]:
     """Upper limits of classes A..F for a reference (= the upper limit of C), Boverket's
     ratios. 70 → (35, 52.5, 70, 94.5, 126, 164.5)."""
@@ -298,6 +372,9 @@ class Assessment:
     savings_pending_kwh_year: float  # planned and in progress: expected
     measures_cost_sek: float
     measures: int
+    # EP_pet when the heating source and F_geo are known; the class's method.
+    primary_energy_kwh_m2: float | None = None
+    class_method: str = METHOD_DELIVERED
 
     @property
     def warm_shelter(self) -> bool:
@@ -328,9 +405,11 @@ def assess(
     measures: Iterable[Measure] = (),
     limits: Mapping[str, Sequence[float]] | None = None,
     peak_factor: float = DEFAULT_PEAK_FACTOR,
+    heating_share: float = DEFAULT_HEATING_SHARE,
 ) -> list[Assessment]:
     """Assess every building of the register, in the given order. Pass the whole register:
-    the medians are taken over what is passed."""
+    the medians are taken over what is passed. The class is on EP_pet where it is known,
+    else on the delivered intensity (the module docstring)."""
     chosen = default_class_limits()
     chosen.update({k: tuple(v) for k, v in (limits or {}).items()})
     fallback = class_limits(BBR_LOKALER_EP_KWH_M2)
@@ -362,6 +441,10 @@ def assess(
         ms = by_site_measures.get(b.id, [])
         kw, kw_source = load_kw(use, b.peak_kw, peak_factor)
         median = medians.get(b.kind)
+        primary = primary_energy_number(
+            use, b.heated_area_m2, b.heating, b.municipality, heating_share
+        )
+        classed = value if primary is None else primary
         result.append(
             Assessment(
                 building=b,
@@ -369,7 +452,7 @@ def assess(
                 use_source=source,
                 use_year=year,
                 intensity_kwh_m2=value,
-                energy_class=energy_class(value, chosen.get(b.kind, fallback)),
+                energy_class=energy_class(classed, chosen.get(b.kind, fallback)),
                 kind_median_kwh_m2=median,
                 saving_potential_kwh_year=saving_potential(value, median, b.heated_area_m2),
                 load_kw=kw,
@@ -383,6 +466,8 @@ def assess(
                 ),
                 measures_cost_sek=sum(m.cost_sek or 0.0 for m in ms),
                 measures=len(ms),
+                primary_energy_kwh_m2=primary,
+                class_method=METHOD_DELIVERED if primary is None else METHOD_PRIMARY,
             )
         )
     return result

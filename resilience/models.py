@@ -351,6 +351,22 @@ class WeatherWarning(Base):
     )
     # SMHI polls in a row that did not list it: an all-clear needs two (POLLS_TO_END).
     missed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Open-ended and not from a poll: no longer current after this (services/warnings.py).
+    stale_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeedStatus(Base):
+    """The outcome of the polls of a feed (source "smhi"), one row per feed (migration 0012)."""
+
+    __tablename__ = "feed_status"
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The first failed poll since the last success; None while the feed answers.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LiveState(Base):

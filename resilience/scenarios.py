@@ -11,6 +11,7 @@ from typing import Any
 import shapely
 from shapely.geometry import mapping, shape
 
+from geodata.messages import msg
 from resilience.analysis import Parameters, Scenario, SnowZone
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
@@ -23,7 +24,8 @@ SWEDEN_3006 = shapely.box(100_000, 6_000_000, 1_100_000, 7_800_000)
 
 
 class ScenarioError(ValueError):
-    """The scenario file is malformed; the message says where."""
+    """The scenario file is malformed; the message (a text or a structured Message of
+    geodata/messages.py, which the web layer translates) says where."""
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,9 @@ def _as_multi(geom: shapely.Geometry, where: str) -> shapely.MultiPolygon:
 
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ScenarioError(f"{where}: expected a number")
+        raise ScenarioError(msg("scenario_number", where=where))
     if value <= minimum:
-        raise ScenarioError(f"{where}: must be > {minimum:g}")
+        raise ScenarioError(msg("scenario_minimum", where=where, minimum=f"{minimum:g}"))
     return float(value)
 
 
@@ -131,13 +133,13 @@ def parse_scenario(document: Any) -> ScenarioSpec:
     from resilience.analysis import Parameters
 
     if not isinstance(document, dict):
-        raise ScenarioError("a scenario is a JSON object")
+        raise ScenarioError(msg("scenario_object"))
     unknown = set(document) - {"name", "description", "crs", "outage", "snow_zones", "parameters"}
     if unknown:
-        raise ScenarioError(f"unknown keys: {', '.join(sorted(unknown))}")
+        raise ScenarioError(msg("scenario_unknown_keys", keys=sorted(unknown)))
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ScenarioError("name: required, a non-empty text")
+        raise ScenarioError(msg("scenario_name"))
     try:
         src = parse_epsg(document.get("crs"), default=WGS84)
     except ValueError as exc:
@@ -164,7 +166,9 @@ def parse_scenario(document: Any) -> ScenarioSpec:
             raise ScenarioError(f"{where}: expected an object with level and geometry")
         level = zone.get("level")
         if level not in LEVELS:
-            raise ScenarioError(f"{where}.level: one of {', '.join(LEVELS)}")
+            raise ScenarioError(
+                msg("scenario_level", where=where, allowed=list(LEVELS), group="level")
+            )
         zones.append(SnowZone(level, _polygons(zone.get("geometry"), f"{where}.geometry", src)))
 
     overrides = document.get("parameters") or {}
@@ -182,7 +186,7 @@ def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:
     try:
         document = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"not valid JSON: {exc}") from exc
+        raise ScenarioError(msg("scenario_json", detail=str(exc))) from exc
     return parse_scenario(document)
 
 

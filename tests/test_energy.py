@@ -379,3 +379,59 @@ def test_load_shedding_by_priority_class() -> None:
 
 def test_to_mwh() -> None:
     assert energy.to_mwh(1_500) == 1.5 and energy.to_mwh(None) is None
+
+
+# --- the primary energy number (BBR 29, 9:2) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("heating", "municipality", "expected", "klass"),
+    [
+        # 100 kWh/m² delivered, 70 % heating: (70 × VF / F_geo + 30 × 1.8), by hand.
+        ("district_heating", "2480", 70 * 0.7 / 1.5 + 54, "D"),  # Umeå: 86.67
+        ("electricity", "2422", 70 * 1.8 / 1.9 + 54, "E"),  # Sorsele: 120.32
+        ("heat_pump", "2422", 70 * 1.8 / 1.9 + 54, "E"),  # a heat pump runs on electricity
+        ("biofuel", "2482", 70 * 0.6 / 1.5 + 54, "D"),  # Skellefteå: 82.0
+        ("oil", "2481", 70 * 1.8 / 1.7 + 54, "F"),  # Lycksele: 128.12
+    ],
+)
+def test_primary_energy_number_by_hand(
+    heating: str, municipality: str, expected: float, klass: str
+) -> None:
+    value = energy.primary_energy_number(100_000, 1_000, heating, municipality)
+    assert value is not None and math.isclose(value, expected)
+    assert energy.energy_class(value, energy.class_limits(70)) == klass
+
+
+def test_primary_energy_number_needs_heating_area_and_f_geo() -> None:
+    assert energy.primary_energy_number(100_000, 1_000, None, "2480") is None
+    assert energy.primary_energy_number(100_000, 1_000, "district_heating", "0180") is None
+    assert energy.primary_energy_number(100_000, None, "district_heating", "2480") is None
+    assert energy.primary_energy_number(None, 1_000, "district_heating", "2480") is None
+    # All of it heating: 100 × 0.7 / 1.5 = 46.67, class B.
+    whole = energy.primary_energy_number(100_000, 1_000, "district_heating", "2480", 1.0)
+    assert whole is not None and math.isclose(whole, 70 / 1.5)
+    with pytest.raises(ValueError, match="heating share"):
+        energy.primary_energy_number(100_000, 1_000, "oil", "2480", 1.5)
+    assert set(energy.WEIGHTING_FACTORS) == set(energy.HEATING)
+    assert len(energy.F_GEO) == 15  # every municipality of Västerbotten
+
+
+def test_assess_classes_on_ep_pet_where_known() -> None:
+    """School 1: district heating in Umeå, 150 kWh/m² delivered → EP_pet 150 × 0.8667 = 130
+    → F (delivered alone would be F too: 150 ≤ 164.5); school 2: 100 kWh/m² district
+    heating in Umeå → 86.67 → D (delivered: E); school 3: no heating → delivered, E."""
+    buildings = [
+        Building(1, "A", "school", municipality="2480", heated_area_m2=1_000,
+                 energy_kwh_year=150_000, heating="district_heating"),
+        Building(2, "B", "school", municipality="2480", heated_area_m2=1_000,
+                 energy_kwh_year=100_000, heating="district_heating"),
+        Building(3, "C", "school", municipality="2480", heated_area_m2=1_000,
+                 energy_kwh_year=100_000),
+    ]  # fmt: skip
+    a1, a2, a3 = energy.assess(buildings)
+    assert math.isclose(a1.primary_energy_kwh_m2 or 0, 130)
+    assert [a.energy_class for a in (a1, a2, a3)] == ["F", "D", "E"]
+    assert [a.class_method for a in (a1, a2, a3)] == ["primary_energy"] * 2 + ["delivered"]
+    assert a3.primary_energy_kwh_m2 is None
+    assert [a.intensity_kwh_m2 for a in (a1, a2, a3)] == [150, 100, 100]  # delivered stays

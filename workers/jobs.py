@@ -14,7 +14,7 @@ from flask import Flask
 from rq import get_current_job
 from sqlalchemy import text, update
 
-from geodata.loaders.warnings import MAX_BYTES
+from geodata.loaders.warnings import MAX_BYTES, WarningFormatError
 from resilience import create_app
 from resilience.db import db
 from resilience.models import BackupPlan, Run
@@ -152,14 +152,11 @@ def recalculate_live(fingerprint: str) -> dict[str, object]:
     return {"fingerprint": fingerprint, "run_id": run.id}
 
 
-class SmhiUnavailable(RuntimeError):
-    """SMHI did not answer; the stored warnings stand until it does."""
-
-
 def poll_smhi() -> dict[str, object]:
     """Fetch SMHI's warnings (the endpoint is configuration) and ingest them as the full set
-    in force. A failure raises (RQ retries with backoff); nothing stored changes, so the
-    last good state stands."""
+    in force. A failure (no answer, an HTTP error, a document that does not parse) changes
+    no warning, so the last good state stands: it is recorded in feed_status, which the
+    pages and /healthz show, and logged as one line; the next interval's poll tries again."""
     app = _app()
     settings = app.config["SETTINGS"]
     with app.app_context():
@@ -170,10 +167,17 @@ def poll_smhi() -> dict[str, object]:
         try:
             with urllib.request.urlopen(request, timeout=20) as response:
                 payload = response.read(MAX_BYTES + 1)
-        except OSError as exc:  # URLError, timeouts, refused connections: RQ retries
-            raise SmhiUnavailable(f"{settings.smhi_warnings_url}: {exc}") from None
-        with db.begin() as session:
-            result = warnings.ingest(session, settings, payload, "application/json", snapshot=True)
+            with db.begin() as session:
+                result = warnings.ingest(
+                    session, settings, payload, "application/json", snapshot=True
+                )
+                warnings.record_poll(session, None)
+        except (OSError, WarningFormatError) as exc:  # URLError, HTTP 5xx, timeouts, garbage
+            error = f"{type(exc).__name__}: {exc}"
+            with db.begin() as session:
+                warnings.record_poll(session, error)
+            log.warning("SMHI poll failed (%s): %s", settings.smhi_warnings_url, error)
+            return {"error": error}
         if result.recalculation:
             enqueue_live(settings, result.recalculation)
         log.info("SMHI poll: %s", result.to_dict())

@@ -174,8 +174,8 @@ def enqueue_poll(settings: Settings, now: float) -> str | None:
             "workers.jobs.poll_smhi",
             job_id=job_id,
             unique=True,
-            # SMHI down or answering garbage: retry with backoff within the interval.
-            retry=Retry(max=3, interval=[10, 30, 90]),
+            # No RQ retry: a failed poll is recorded and logged by the job, and the next
+            # interval polls again (workers/jobs.py poll_smhi).
             job_timeout=120,
             result_ttl=settings.smhi_poll_seconds * 2,
             failure_ttl=24 * 3600,

@@ -68,6 +68,8 @@ COMPUTED_COLUMNS = frozenset(
         "use_year",
         "intensity_kwh_m2",
         "energy_class",
+        "primary_energy_kwh_m2",
+        "class_method",
         "kind_median_kwh_m2",
         "saving_potential_kwh_year",
         "load_kw",

@@ -15,12 +15,19 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from geodata.messages import Message, msg, reason_of
+
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 
 
 class FieldError(ValueError):
-    """A value that cannot be used; the message is for the person who made the file."""
+    """A value that cannot be used; the message is for the person who made the file, a text
+    or a structured Message (geodata/messages.py)."""
+
+    @property
+    def reason(self) -> str | Message:
+        return reason_of(self)
 
 
 def is_blank(value: Any) -> bool:
@@ -64,14 +71,14 @@ def number(value: Any, *, decimal_comma: bool = False) -> float | None:
         if decimal_comma and _DECIMAL_COMMA.fullmatch(raw):
             raw = raw.replace(",", ".")
         if raw.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-            raise FieldError(f"{value!r} is not a finite number")
+            raise FieldError(msg("not_finite", value=repr(value)))
         if not _NUMBER.fullmatch(raw):
-            raise FieldError(f"{value!r} is not a number")
+            raise FieldError(msg("not_a_number", value=repr(value)))
         result = float(raw)
     else:
         raise FieldError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(result):
-        raise FieldError(f"{value!r} is not a finite number")
+        raise FieldError(msg("not_finite", value=repr(value)))
     return result
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, NoReturn, TypeVar
 
+from geodata.messages import Message
 from geodata.records import ImportValidationError, RecordError
 
 T = TypeVar("T")
@@ -28,9 +29,9 @@ class LoadResult(Generic[T]):
     refused: list[RecordError] = field(default_factory=list)
 
 
-def refuse(where: str, message: str, field: str | None = None) -> NoReturn:
+def refuse(where: str, message: str | Message, field: str | None = None) -> NoReturn:
     """Refuse the whole file for one reason (too big, malformed, ambiguous)."""
-    raise ImportValidationError([RecordError(where, field, message)])
+    raise ImportValidationError([RecordError.of(where, field, message)])
 
 
 class Problems:
@@ -44,14 +45,14 @@ class Problems:
     def where(self, row: int | None) -> str:
         return "file" if row is None else self._wheres[row]
 
-    def error(self, row: int | None, field: str | None, message: str) -> None:
+    def error(self, row: int | None, field: str | None, message: str | Message) -> None:
         """`row` None is a problem of the file as a whole; it is listed first."""
         self._errors.append(
-            (-1 if row is None else row, RecordError(self.where(row), field, message))
+            (-1 if row is None else row, RecordError.of(self.where(row), field, message))
         )
 
-    def skip(self, row: int, field: str | None, message: str) -> None:
-        self._skipped.append((row, RecordError(self.where(row), field, message)))
+    def skip(self, row: int, field: str | None, message: str | Message) -> None:
+        self._skipped.append((row, RecordError.of(self.where(row), field, message)))
 
     @property
     def skipped(self) -> list[RecordError]:

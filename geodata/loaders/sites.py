@@ -20,6 +20,7 @@ from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from geodata.loaders.results import LoadResult, refuse
 from geodata.loaders.sources import MAX_BYTES, Source, read_table
+from geodata.messages import Message, msg
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.vocabulary import (
     CATEGORIES,
@@ -39,12 +40,10 @@ SITE_FIELDS = frozenset(TEXT_FIELDS + SITE_NUMBERS)
 REQUIRED = ("source_id", "name", "category", "kind")
 
 _MISSING_COLUMN = {
-    "source_id": "the file has no 'source_id' field: every site needs an id, unique in the "
-    "file (for OpenStreetMap data pass --profile osm)",
-    "name": "the file has no 'name' field",
-    "category": "the file has no 'category' field: pass --profile osm for OpenStreetMap "
-    "data, or --category/--kind to set them for every row",
-    "kind": "the file has no 'kind' field: add one, or pass --kind",
+    "source_id": msg("no_source_id_column"),
+    "name": msg("no_column", field="name"),
+    "category": msg("no_category_column"),
+    "kind": msg("no_kind_column"),
 }
 
 
@@ -64,18 +63,20 @@ def _value(name: str, raw: Any, decimal_comma: bool) -> Any:
         value = value.lower()
         allowed = {"category": CATEGORIES, "owner": OWNERS}.get(name)
         if allowed is not None and value not in allowed:
-            raise FieldError(f"unknown {name} {raw!r}; expected one of {', '.join(allowed)}")
+            raise FieldError(
+                msg("unknown_value", field=name, value=repr(raw), allowed=list(allowed), group=name)
+            )
         return value
     parse = parse_whole if name in SITE_INTEGERS else parse_number
     result = parse(raw, decimal_comma=decimal_comma)
     if result is None:
         return None
     if name == "priority" and result not in STYREL_CLASSES:
-        raise FieldError(f"priority {raw!r} is out of range; expected 1 (highest) to 8")
+        raise FieldError(msg("priority_range", value=repr(raw)))
     if name in SITE_POSITIVE and result <= 0:
         raise FieldError(f"{name} {raw!r} must be greater than 0")
     if result < 0:
-        raise FieldError(f"{raw!r} is negative; expected a number >= 0")
+        raise FieldError(msg("negative", value=repr(raw)))
     return result
 
 
@@ -110,15 +111,15 @@ def _check_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in defaults.items() if not is_blank(v)}
 
 
-def _point(geom: BaseGeometry) -> tuple[Point | None, str | None]:
+def _point(geom: BaseGeometry) -> tuple[Point | None, Message | None]:
     """The site's point, or why there is none."""
     if geom.is_empty:
-        return None, "empty geometry"
+        return None, msg("empty_geometry")
     if isinstance(geom, Point):
         return geom, None
     if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
         return geom.geoms[0], None
-    return None, f"expected a Point, got a {geom.geom_type}"
+    return None, msg("not_a_point", geometry_type=geom.geom_type)
 
 
 def read_sites(
@@ -192,7 +193,7 @@ def read_sites(
                 problems.skip(row, skip.tag, str(skip))
                 continue
             except FieldError as exc:
-                problems.error(row, "osm tags", str(exc))
+                problems.error(row, "osm tags", exc.reason)
         for name, raw in fill.items():
             found.setdefault(name, (name, raw))
 
@@ -201,7 +202,7 @@ def read_sites(
             try:
                 parsed[name] = _value(name, raw, table.decimal_comma)
             except FieldError as exc:
-                problems.error(row, key, str(exc))
+                problems.error(row, key, exc.reason)
         if profile == "osm" and "name" not in found and "source_id" in parsed:
             # Unnamed OSM nodes are common; a made-up name keeps the site on the map.
             label = str(parsed.get("kind") or "site").replace("_", " ")
@@ -209,12 +210,14 @@ def read_sites(
             found["name"] = ("name", parsed["name"])
         for name in REQUIRED:
             if name not in found and name not in absent:
-                problems.error(row, name, "missing; this field is required")
+                problems.error(row, name, msg("required"))
         category, kind = parsed.get("category"), parsed.get("kind")
         if category in KINDS and kind is not None and kind not in KINDS[category]:
             key = found["kind"][0]
-            allowed = ", ".join(KINDS[category])
-            message = f"unknown kind {kind!r} for {category}; expected one of {allowed}"
+            allowed = list(KINDS[category])
+            message = msg(
+                "unknown_kind", value=repr(kind), category=category, allowed=allowed, group="kind"
+            )
             problems.error(row, key, message)
         values[row] = parsed
         found_keys[row] = {name: key for name, (key, _raw) in found.items()}
@@ -224,11 +227,11 @@ def read_sites(
 
         if feature.geom is None:
             if not feature.geom_reported:
-                problems.error(row, table.geometry_field, "missing geometry; a Point is required")
+                problems.error(row, table.geometry_field, msg("missing_point"))
             continue
         point, why = _point(feature.geom)
         if point is None:
-            problems.error(row, table.geometry_field, str(why))
+            problems.error(row, table.geometry_field, why or "")
             continue
         rows.append(row)
         points.append(point)
@@ -243,11 +246,11 @@ def read_sites(
             continue
         if sid in first:
             where = problems.where(first[sid])
-            message = f"duplicate source_id {sid!r} (first at {where})"
+            message = msg("duplicate_id", value=repr(sid), where=where)
             problems.error(row, id_keys.get(row, "source_id"), message)
             if per_row and sid not in repeated:
                 repeated.add(sid)
-                message = f"duplicate source_id {sid!r} (again at {problems.where(row)})"
+                message = msg("duplicate_id_again", value=repr(sid), where=problems.where(row))
                 problems.error(first[sid], id_keys.get(first[sid], "source_id"), message)
         else:
             first[sid] = row
@@ -258,12 +261,12 @@ def read_sites(
     for row, parsed in values.items():
         plant = parsed.get("heat_plant")
         if plant is not None and plant not in plants:
-            message = (
+            no_plant = (
                 f"heat_plant {plant!r} names no district_heating_plant (neither in this file"
                 " nor stored); give the source_id of a utility site of kind"
                 " district_heating_plant"
             )
-            problems.error(row, found_keys[row].get("heat_plant", "heat_plant"), message)
+            problems.error(row, found_keys[row].get("heat_plant", "heat_plant"), no_plant)
     problems.raise_if_any(file_only=per_row)
     refused = problems.rows_in_error
 

@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata.loaders.fields import FieldError, canonical_key, number
 from geodata.loaders.geometry import check_in_sweden, looks_like_sweref, to_sweref
 from geodata.loaders.results import Problems, refuse
+from geodata.messages import Message, msg
 from resilience.crs import parse_epsg
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -56,7 +57,7 @@ class Table:
     crs: int  # EPSG code of the coordinates in `features`
     features: list[Feature]
     # (row, field, message) found while reading, e.g. a CSV coordinate that is not a number.
-    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    errors: list[tuple[int, str, str | Message]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     geometry_field: str = "geometry"  # how errors name the geometry: "geometry", "x/y", "lon/lat"
     decimal_comma: bool = False  # a ;-separated CSV (Swedish Excel) may write 12,5
@@ -437,11 +438,11 @@ def _csv_points(table: Table, header: list[str], explicit: int | None) -> None:
             try:
                 value = number(feature.props.pop(col), decimal_comma=table.decimal_comma)
             except FieldError as exc:
-                table.errors.append((row, col, str(exc)))
+                table.errors.append((row, col, exc.reason))
                 ok = False
                 continue
             if value is None:
-                table.errors.append((row, col, "missing coordinate"))
+                table.errors.append((row, col, msg("missing_coordinate")))
                 ok = False
             else:
                 coords[row, k] = value

@@ -257,6 +257,8 @@ def assessment_properties(a: energy.Assessment, names: Mapping[str, str]) -> dic
         "use_year": a.use_year,
         "intensity_kwh_m2": a.intensity_kwh_m2,
         "energy_class": a.energy_class,
+        "primary_energy_kwh_m2": a.primary_energy_kwh_m2,
+        "class_method": a.class_method,
         "kind_median_kwh_m2": a.kind_median_kwh_m2,
         "saving_potential_kwh_year": a.saving_potential_kwh_year,
         "load_kw": a.load_kw,

@@ -17,7 +17,9 @@ municipality upload county-wide.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import re
 import secrets
 from collections.abc import Sequence
@@ -31,12 +33,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from geodata.loaders import read_sites
+from geodata.messages import Message, msg
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
 from resilience.errors import Conflict, DomainError, NotFound
 from resilience.models import AuditLog, Municipality, Site, Upload
 from resilience.services import imports
-from resilience.vocabulary import SITE_NUMBERS, SITE_TEXTS, SWEREF99TM
+from resilience.vocabulary import CATEGORY, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM
 
 UPLOAD_TTL = timedelta(hours=2)
 ACTIONS = ("insert", "update", "unchanged")
@@ -200,23 +203,29 @@ def plan_records(
     for record, key, code, where in zip(records, keys, codes, wheres, strict=True):
         old = stored.get(key)
         plan.site_ids.append(old["id"] if old else None)
-        why = None
+        why: Message | None = None
+        # Municipalities by name, with the code after it ("Östervik (2403)").
+        here = f"{names.get(scope, '')} ({scope})".lstrip() if scope else ""
         if scope is not None and code != scope:
             if code:
-                lies = f"it lies in {code} {names.get(code, '')}".rstrip()
+                there = f"{names.get(code, '')} ({code})".lstrip()
+                why = msg("outside_scope", scope=here, municipality=there)
             else:
-                lies = "it lies in no municipality of the county"
-            why = f"outside the municipality {scope} you upload for: {lies}"
+                why = msg("outside_county", scope=here)
             field = "geometry"
         elif scope is not None and old is not None and old["municipality"] != scope:
-            held = old["municipality"] or "no municipality"
-            why = (
-                f"source_id {record.source_id!r} of source {key[0]!r} is a stored site of "
-                f"{held}, outside the municipality {scope} you upload for"
+            held = old["municipality"]
+            held_name = f"{names.get(held, '')} ({held})".lstrip() if held else "–"
+            why = msg(
+                "stored_elsewhere",
+                value=repr(record.source_id),
+                source=repr(key[0]),
+                municipality=held_name,
+                scope=here,
             )
             field = "source_id"
         if why is not None:
-            plan.refusals.append(RecordError(where, field, why))
+            plan.refusals.append(RecordError.of(where, field, why))
             plan.actions.append(None)
         elif old is None:
             plan.actions.append("insert")
@@ -238,7 +247,9 @@ def _refused_rows(errors: Sequence[RecordError]) -> list[dict[str, Any]]:
     """Errors grouped by row, rows in file order, each row's reasons in the order found."""
     rows: dict[str, list[dict[str, Any]]] = {}
     for e in errors:
-        rows.setdefault(e.where, []).append({"field": e.field, "message": e.message})
+        rows.setdefault(e.where, []).append(
+            {"field": e.field, "message": e.message, "code": e.code, "params": e.params}
+        )
     return [
         {"where": where, "reasons": rows[where]}
         for where in sorted(rows, key=_order)  # sorted() is stable: ties keep their order
@@ -246,11 +257,16 @@ def _refused_rows(errors: Sequence[RecordError]) -> list[dict[str, Any]]:
 
 
 def scope_label(session: Session, uploader: Uploader) -> str | None:
-    """ "2401 Åbacka" for a user limited to a municipality; None for a county-wide one."""
+    """ "Åbacka (2401)" for a user limited to a municipality; None for a county-wide one."""
     if uploader.scope is None:
         return None
     name = session.get(Municipality, uploader.scope)
-    return f"{uploader.scope} {name.name}" if name else uploader.scope
+    return f"{name.name} ({uploader.scope})" if name else uploader.scope
+
+
+def municipality_names(session: Session) -> dict[str, str]:
+    """Municipality code → name, for reports that show names instead of codes."""
+    return _municipality_names(session)
 
 
 def _municipality_names(session: Session) -> dict[str, str]:
@@ -342,8 +358,11 @@ def check_upload(
     now = datetime.now(UTC)
     notes = list(result.notes)
     outside = sum(1 for a, c in zip(plan.actions, plan.municipalities, strict=True) if a and not c)
+    # notes_coded[i]: the id and parameters of notes[i] when the web layer can translate it.
+    notes_coded: list[dict[str, Any] | None] = [None] * len(notes)
     if outside:
         notes.append(f"{outside} accepted row(s) lie in no municipality of the county")
+        notes_coded.append({"code": "rows_outside_county", "params": {"num": outside}})
     doc: dict[str, Any] = {
         "id": secrets.token_urlsafe(18),
         "status": "pending",
@@ -361,6 +380,7 @@ def check_upload(
         "expires_at": (now + UPLOAD_TTL).isoformat(),
         "skipped": [dataclasses.asdict(e) for e in result.skipped],
         "notes": notes,
+        "notes_coded": notes_coded,
         "result": None,
         "records": [dataclasses.asdict(r) for r in result.records],
         "wheres": result.wheres,
@@ -370,6 +390,21 @@ def check_upload(
     _save(session, doc)
     session.commit()
     return doc
+
+
+def template_csv(category: str) -> str:
+    """A file to start from for one category: the columns it uses (resilience.vocabulary)
+    and one row per allowed kind, to be filled in (lon, lat in WGS 84, or x, y with a CRS).
+    Raises NotFound for an unknown category."""
+    if category not in CATEGORY:
+        raise NotFound(f"no category {category!r}; known: {', '.join(CATEGORY)}")
+    header = ["source_id", "name", "category", "kind", "lon", "lat", *CATEGORY[category].fields]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for kind in KINDS[category]:
+        writer.writerow(["", "", category, kind, "", "", *("" for _ in CATEGORY[category].fields)])
+    return "\ufeff" + out.getvalue()  # a byte order mark: Excel reads å, ä, ö as UTF-8
 
 
 def get_upload(session: Session, uploader: Uploader, upload_id: str) -> dict[str, Any]:

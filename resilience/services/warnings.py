@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -23,7 +23,7 @@ from geodata.loaders.warnings import (
     parse_ibww,
 )
 from resilience.config import Settings
-from resilience.models import LiveState, Run, Scenario, WeatherWarning
+from resilience.models import FeedStatus, LiveState, Run, Scenario, WeatherWarning
 from resilience.scenarios import ActiveWarning, live_scenario
 from resilience.services import runs
 from resilience.vocabulary import SWEREF99TM
@@ -67,12 +67,21 @@ def _ewkb(geom: shapely.Geometry) -> str:
     return shapely.to_wkb(shapely.set_srid(geom, SWEREF99TM), hex=True, include_srid=True)
 
 
-def store(session: Session, areas: Sequence[Any], county: shapely.Geometry | None) -> IngestReport:
+def store(
+    session: Session,
+    areas: Sequence[Any],
+    county: shapely.Geometry | None,
+    snapshot: bool = False,
+    open_max_hours: float = 48.0,
+) -> IngestReport:
     """Store parsed warning areas (geodata.loaders.warnings.WarningArea) in the caller's
     transaction. The same (identity, version) again changes nothing; a newer version of an
     identity, or one that names it in `replaces`, makes the older ones history; a
-    cancellation ends them."""
+    cancellation ends them. A warning without an end time is current while the polls
+    (`snapshot`) list it; one that only a file or a push brought is current for
+    `open_max_hours` after its publication (README, "Weather warnings")."""
     stored = unchanged = ended = restored = 0
+    stale = timedelta(hours=open_max_hours)
     if county is not None:
         shapely.prepare(county)  # many intersects tests against one polygon
     for area in areas:
@@ -90,6 +99,8 @@ def store(session: Session, areas: Sequence[Any], county: shapely.Geometry | Non
             else:
                 unchanged += 1
             exists.missed_polls = 0
+            if snapshot:
+                exists.stale_after = None
             continue
         identities = [area.identity, *area.replaces]
         older = WeatherWarning.identity.in_(identities)
@@ -120,6 +131,7 @@ def store(session: Session, areas: Sequence[Any], county: shapely.Geometry | Non
                 current=True,
                 cancelled=area.cancelled,
                 raw=area.raw,
+                stale_after=None if snapshot or area.ends else area.published + stale,
             )
         )
         stored += 1
@@ -149,14 +161,34 @@ def end_missing(session: Session, source: str, seen: set[str]) -> int:
 
 def _in_force(now: datetime | None) -> list[Any]:
     """The current version, not cancelled, started and not yet ended (an open end is in
-    force)."""
+    force while the polls list it, or until `stale_after` for one from a file or a push)."""
     now = now or datetime.now(UTC)
     return [
         WeatherWarning.current,
         ~WeatherWarning.cancelled,
         or_(WeatherWarning.starts.is_(None), WeatherWarning.starts <= now),
         or_(WeatherWarning.ends.is_(None), WeatherWarning.ends > now),
+        or_(WeatherWarning.stale_after.is_(None), WeatherWarning.stale_after > now),
     ]
+
+
+def state(warning: WeatherWarning, now: datetime | None = None) -> str:
+    """What a stored warning is now, by the rules of _in_force: in_force, upcoming, ended
+    (cancelled, or no longer listed by the polls), expired (past its end time), stale
+    (no end time, from a file or a push, older than the configured age) or updated (an older
+    version)."""
+    now = now or datetime.now(UTC)
+    if not warning.current:
+        return "updated"
+    if warning.cancelled:
+        return "ended"
+    if warning.ends is not None and warning.ends <= now:
+        return "expired"
+    if warning.stale_after is not None and warning.stale_after <= now:
+        return "stale"
+    if warning.starts is not None and warning.starts > now:
+        return "upcoming"
+    return "in_force"
 
 
 def active_in_county(session: Session, now: datetime | None = None) -> list[WeatherWarning]:
@@ -358,8 +390,62 @@ def ingest(
             )
             .values(current=False)
         ).rowcount
-    report = store(session, parsed.areas, county)
+    report = store(session, parsed.areas, county, snapshot, settings.open_warning_max_hours)
     if snapshot:
         ended += end_missing(session, SOURCE_IBWW, {a.identity for a in parsed.areas})
     report = IngestReport(report.stored, report.unchanged, report.ended + ended, report.restored)
     return IngestResult(report, list(parsed.refused), needs_recalculation(session))
+
+
+# --- Feed status ------------------------------------------------------------------------
+
+SMHI_FEED = "smhi"
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """What the pages, the banner and /healthz say about a polled feed."""
+
+    last_success_at: datetime | None
+    failing_since: datetime | None  # the first failed poll since the last success
+    last_error: str | None
+    degraded: bool  # the last poll failed, or the last success is older than two intervals
+    known: bool  # polled at least once
+
+
+def record_poll(
+    session: Session, error: str | None, now: datetime | None = None, source: str = SMHI_FEED
+) -> None:
+    """Record one poll's outcome (None: it succeeded), in the caller's transaction."""
+    now = now or datetime.now(UTC)
+    row = session.get(FeedStatus, source, with_for_update=True)
+    if row is None:
+        row = FeedStatus(source=source, failures=0)
+        session.add(row)
+    row.last_attempt_at = now
+    if error is None:
+        row.last_success_at, row.failing_since, row.last_error, row.failures = now, None, None, 0
+    else:
+        row.failing_since = row.failing_since or now
+        row.last_error = error[:2000]
+        row.failures = (row.failures or 0) + 1
+    session.flush()
+
+
+def feed_health(
+    session: Session, poll_seconds: int, now: datetime | None = None, source: str = SMHI_FEED
+) -> FeedHealth:
+    now = now or datetime.now(UTC)
+    row = session.get(FeedStatus, source, populate_existing=True)
+    if row is None:
+        return FeedHealth(None, None, None, degraded=False, known=False)
+    late = row.last_success_at is None or now - row.last_success_at > timedelta(
+        seconds=2 * poll_seconds
+    )
+    return FeedHealth(
+        row.last_success_at,
+        row.failing_since,
+        row.last_error,
+        degraded=row.failing_since is not None or late,
+        known=True,
+    )

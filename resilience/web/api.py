@@ -7,18 +7,21 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_login import current_user
 from redis import Redis
 from sqlalchemy import select, text
 
+from geodata.messages import msg, reason_of
 from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput, Forbidden, Unavailable
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
-from resilience.services import layers, run_layers, runs, scenario_layers
+from resilience.services import layers, run_layers, runs, scenario_layers, warnings
 from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
+from resilience.web.messages import api_language, message_text
 from workers.queue import check_queue, enqueue_run, run_job_states
 
 bp = Blueprint("api", __name__)
@@ -56,7 +59,19 @@ def healthz() -> ResponseReturnValue:
     except Exception as exc:
         status["redis"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in status.values())
-    return jsonify(status=("ok" if healthy else "unhealthy"), **status), 200 if healthy else 503
+    # SMHI down degrades the service but does not make it unhealthy: still 200, so that load
+    # balancers keep it (the stored warnings stand, and the pages say the feed is down).
+    feed = "unknown"
+    if status["database"] == "ok":
+        try:
+            health = warnings.feed_health(
+                db.session, current_app.config["SETTINGS"].smhi_poll_seconds
+            )
+            feed = "degraded" if health.degraded else "ok" if health.known else "unknown"
+        except Exception as exc:
+            feed = f"error: {type(exc).__name__}"
+    overall = "unhealthy" if not healthy else "degraded" if feed == "degraded" else "ok"
+    return jsonify(status=overall, smhi=feed, **status), 200 if healthy else 503
 
 
 @bp.get("/api/v1/sites")
@@ -156,7 +171,15 @@ def _scenario_body() -> ScenarioSpec:
     try:
         return parse_scenario_json(raw)
     except ScenarioError as exc:
-        raise BadInput(f"invalid scenario: {exc}") from exc
+        # English unless the client asks for Swedish (the editor's script sends its page's
+        # language as Accept-Language): resilience/web/messages.py.
+        reason = reason_of(exc)
+        if api_language() == "sv":
+            with force_locale("sv_SE"):
+                text = message_text(msg("invalid_scenario", reason=message_text(reason)))
+        else:
+            text = f"invalid scenario: {exc}"
+        raise BadInput(text) from exc
 
 
 @bp.get("/api/v1/scenarios")

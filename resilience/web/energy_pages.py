@@ -66,6 +66,7 @@ def _words() -> dict[str, Any]:
         "heatings": energy.HEATING,
         "statuses": energy.MEASURE_STATUSES,
         "classes": energy.CLASSES,
+        "heating_share": energy.DEFAULT_HEATING_SHARE,
         "import_kinds": names.labels("energy_import"),
     }
 

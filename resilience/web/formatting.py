@@ -5,7 +5,7 @@ UTC and shown in LOCAL_TZ."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
@@ -52,11 +52,14 @@ def format_time(value: datetime | None, seconds: bool = False) -> str:
     return f"{format_date(local, 'short', locale=locale())} {time}"
 
 
-def format_day_time(value: datetime | None) -> str:
-    """Day, month and time of day (sv_SE: 2/12 22:39), local: for times near today."""
+def format_day_time(value: datetime | None, now: datetime | None = None) -> str:
+    """Day, month and time of day (sv_SE: 2/12 22:39), local: for times near today; with
+    the year (2021-09-16 10:00) when it is not the current one."""
     if value is None:
         return "–"
     local = value.astimezone(LOCAL_TZ)
+    if local.year != (now or datetime.now(UTC)).astimezone(LOCAL_TZ).year:
+        return format_time(value)
     day = format_skeleton("Md", local, tzinfo=LOCAL_TZ, locale=locale())
     return f"{day} {babel_time(local, 'short', tzinfo=LOCAL_TZ, locale=locale())}"
 

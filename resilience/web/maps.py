@@ -101,6 +101,22 @@ def overview_map(settings: Settings) -> folium.Map:
     return fmap
 
 
+def site_map(settings: Settings, lon: float, lat: float, name: str, category: str) -> folium.Map:
+    """The small map of a site page: the site and the municipalities (static/js/sitemap.js)."""
+    fmap = base_map(settings, canvas=False)
+    config = {
+        "urls": {"municipalities": url_for("api.municipalities", simplify=100)},
+        "site": {
+            "lon": lon,
+            "lat": lat,
+            "name": name,
+            "color": CATEGORY_COLORS.get(category, "#1d3557"),
+        },
+    }
+    JsInit("SiteMap.init", config).add_to(fmap)
+    return fmap
+
+
 def map_parts(fmap: folium.Map) -> dict[str, str]:
     """The header, body and script parts for embedding in our own Jinja layout."""
     root = fmap.get_root()

@@ -61,6 +61,19 @@ NAMES: dict[str, dict[str, str]] = {
         "styrel_priority": N_("Styrel priority"),
         "peak_kw": N_("peak load (kW)"),
     },
+    # A site's other attributes (kept in `attributes`), as the site page shows them.
+    "attribute": {
+        "locality": N_("locality"),
+        "heating": N_("heating"),
+        "styrel_priority": N_("Styrel priority"),
+        "trygghetspunkt": N_("trygghetspunkt (meeting point in a crisis)"),
+        "operator": N_("operator"),
+        "address": N_("address"),
+        "phone": N_("phone"),
+        "opening_hours": N_("opening hours"),
+        "website": N_("website"),
+        "osm_id": N_("OpenStreetMap id"),
+    },
     "owner": {
         "state": N_("state"),
         "region": N_("region"),
@@ -72,6 +85,11 @@ NAMES: dict[str, dict[str, str]] = {
         "heat_pump": N_("heat pump"),
         "biofuel": N_("biofuel"),
         "oil": N_("oil"),
+    },
+    # How a building's energy class was computed (resilience/energy.py).
+    "class_method": {
+        "primary_energy": N_("primary energy number with weighting factors according to BBR"),
+        "delivered": N_("delivered energy, without weighting factors (approximation)"),
     },
     "measure_status": {
         "planned": N_("planned"),
@@ -129,6 +147,15 @@ NAMES: dict[str, dict[str, str]] = {
         "orange": N_("Orange warning"),
         "red": N_("Red warning"),
         "message": N_("Message"),
+    },
+    # What a stored warning is now (services/warnings.py, state).
+    "warning_state": {
+        "in_force": N_("in force"),
+        "upcoming": N_("not yet in force"),
+        "ended": N_("ended"),
+        "expired": N_("ended (end time passed)"),
+        "stale": N_("ended (no end time, older than the set age)"),
+        "updated": N_("updated"),
     },
     # A snow zone's level in a scenario, and as a warning.
     "level": {

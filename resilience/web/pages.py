@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from resilience.db import db
 from resilience.services import layers
-from resilience.vocabulary import SITE_NUMBERS
-from resilience.web import maps
+from resilience.vocabulary import SITE_INTEGERS, SITE_NUMBERS
+from resilience.web import formatting, maps, names
 
 bp = Blueprint("pages", __name__)
 
@@ -22,4 +25,31 @@ def map_page() -> ResponseReturnValue:
 @bp.get("/sites/<int:site_id>")
 def site_page(site_id: int) -> ResponseReturnValue:
     feature = layers.site(db.session, site_id)
-    return render_template("pages/site.html", site=feature, numbers=SITE_NUMBERS)
+    lon, lat = feature["geometry"]["coordinates"]
+    p = feature["properties"]
+    fmap = maps.site_map(current_app.config["SETTINGS"], lon, lat, p["name"], p["category"])
+    return render_template(
+        "pages/site.html",
+        site=feature,
+        numbers=SITE_NUMBERS,
+        integers=SITE_INTEGERS,
+        attributes=_attributes(p.get("attributes") or {}),
+        map=maps.map_parts(fmap),
+    )
+
+
+def _attributes(attributes: dict[str, Any]) -> list[tuple[str, str]]:
+    """A site's other attributes as the page shows them: translated names, coded values by
+    their display names, numbers and yes/no in the page's language."""
+    rows = []
+    for key, value in sorted(attributes.items(), key=lambda kv: names.label("attribute", kv[0])):
+        if isinstance(value, bool):
+            shown = _("yes") if value else _("no")
+        elif isinstance(value, int | float):
+            shown = formatting.format_number(value, 1)
+        elif key in names.NAMES and isinstance(value, str):
+            shown = names.label(key, value)  # heating: district_heating → fjärrvärme
+        else:
+            shown = "–" if value is None else str(value)
+        rows.append((names.label("attribute", key), shown))
+    return rows

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -26,13 +27,44 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import uploads as service
+from resilience.vocabulary import CATEGORIES
 from resilience.web.auth import require_role
+from resilience.web.messages import api_language, message_text, where_label
 
 bp = Blueprint("uploads", __name__)
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".gpkg", ".geojson", ".json")
 PROFILES = ("", "osm")
 SHOWN_ROWS = 1000  # the page lists this many accepted rows; the API returns every one
+
+
+# --- the reports in the user's language -------------------------------------------------------
+# (resilience/web/messages.py translates the checks' messages; the notes are said here)
+
+
+def note_text(note: str, coded: dict[str, Any] | None) -> str:
+    if coded and coded.get("code") == "rows_outside_county":
+        return ngettext(
+            "%(num)d accepted row lies in no municipality of the county",
+            "%(num)d accepted rows lie in no municipality of the county",
+            coded["params"]["num"],
+        )
+    return note
+
+
+def _translated(body: dict[str, Any]) -> dict[str, Any]:
+    """The report's messages in Swedish for an API client that asked for it."""
+    with force_locale("sv_SE"):
+        for row in body.get("refused", []):
+            row["where_label"] = where_label(row["where"])
+            for reason in row["reasons"]:
+                reason["message"] = message_text(reason)
+        coded = body.get("notes_coded") or []
+        body["notes"] = [
+            note_text(n, coded[i] if i < len(coded) else None)
+            for i, n in enumerate(body.get("notes", []))
+        ]
+    return body
 
 
 def _uploader() -> service.Uploader:
@@ -84,7 +116,21 @@ def _check_file() -> dict[str, Any]:
 @require_role("planner")
 def upload_page() -> ResponseReturnValue:
     return render_template(
-        "uploads/upload.html", scope=service.scope_label(db.session, _uploader())
+        "uploads/upload.html",
+        scope=service.scope_label(db.session, _uploader()),
+        categories=CATEGORIES,
+    )
+
+
+@bp.get("/uploads/template/<category>.csv")
+@require_role("planner")
+def template(category: str):  # type: ignore[no-untyped-def]
+    """A CSV to start from: the columns of the category and one row per allowed kind."""
+    body = service.template_csv(category)
+    return current_app.response_class(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=mall_{category}.csv"},
     )
 
 
@@ -98,10 +144,23 @@ def upload_form() -> ResponseReturnValue:
         page = render_template(
             "uploads/upload.html",
             scope=service.scope_label(db.session, _uploader()),
+            categories=CATEGORIES,
             error=err.message,
             errors=errors,
         )
         return page, err.status
+    accepted = doc["counts"]["accepted"]
+    if accepted:
+        flash(
+            ngettext(
+                "The file was checked: %(num)d row can be imported. Nothing is saved until"
+                " you confirm.",
+                "The file was checked: %(num)d rows can be imported. Nothing is saved until"
+                " you confirm.",
+                accepted,
+            ),
+            "ok",
+        )
     return redirect(url_for("uploads.report_page", upload_id=doc["id"]))
 
 
@@ -114,6 +173,8 @@ def report_page(upload_id: str) -> ResponseReturnValue:
         report=service.public(doc),
         expires=datetime.fromisoformat(doc["expires_at"]),
         shown=SHOWN_ROWS,
+        note_text=note_text,
+        municipality_names=service.municipality_names(db.session),
     )
 
 
@@ -123,7 +184,9 @@ def confirm_form(upload_id: str) -> ResponseReturnValue:
     doc = service.confirm_upload(db.session, _uploader(), upload_id)
     result = doc["result"]
     flash(
-        _("Imported: {inserted} new, {updated} updated, {unchanged} unchanged.").format(**result),
+        _("The import is done: {inserted} new, {updated} updated, {unchanged} unchanged.").format(
+            **result
+        ),
         "ok",
     )
     return redirect(url_for("uploads.report_page", upload_id=upload_id))
@@ -134,12 +197,24 @@ def confirm_form(upload_id: str) -> ResponseReturnValue:
 
 def _json(doc: dict[str, Any]) -> dict[str, Any]:
     body = service.public(doc)
+    if api_language() == "sv":
+        body = _translated(body)
     body["links"] = {
         "self": url_for("uploads.api_get", upload_id=doc["id"]),
         "confirm": url_for("uploads.api_confirm", upload_id=doc["id"]),
         "page": url_for("uploads.report_page", upload_id=doc["id"]),
     }
     return body
+
+
+@bp.app_template_filter("upload_where")
+def _where_filter(where: str) -> str:
+    return where_label(where)
+
+
+@bp.app_template_filter("upload_message")
+def _message_filter(entry: dict[str, Any]) -> str:
+    return message_text(entry)
 
 
 @bp.post("/api/v1/uploads")

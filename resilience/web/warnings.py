@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
@@ -133,22 +134,33 @@ def history_page() -> ResponseReturnValue:
         warnings=rows,
         states=states,
         live_runs=live_runs,
+        now=datetime.now(UTC),
+        state=warnings.state,
+        feed=_feed_health(),
+        open_max_hours=current_app.config["SETTINGS"].open_warning_max_hours,
     )
 
 
+def _feed_health() -> warnings.FeedHealth:
+    return warnings.feed_health(db.session, current_app.config["SETTINGS"].smhi_poll_seconds)
+
+
 def banner() -> dict[str, Any]:
-    """Active county warnings and the live run, for the banner on every page."""
+    """Active county warnings and the live run, for the banner on every page, and the SMHI
+    feed's state when it is down (`feed_down`)."""
     try:
         if not current_user.is_authenticated or request.endpoint in (None, "static"):
             return {}
+        feed = _feed_health()
         active = warnings.active_in_county(db.session)
     except Exception:  # the banner must never take a page down with it
         current_app.logger.exception("warning banner")
         return {}
+    shown: dict[str, Any] = {"feed_down": feed} if feed.degraded else {}
     if not active:
-        return {}
+        return shown
     changes = warnings.live_changes(db.session)
-    return {"banner": {"warnings": active, "changes": changes}}
+    return {**shown, "banner": {"warnings": active, "changes": changes}}
 
 
 def init_app(app: Flask) -> None:

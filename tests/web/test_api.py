@@ -13,7 +13,7 @@ from tests.factories import site, small_county
 def test_healthz_is_public_and_reports_both_services(app) -> None:  # type: ignore[no-untyped-def]
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.json == {"status": "ok", "database": "ok", "redis": "ok", "smhi": "unknown"}
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,15 @@ def test_ranking_by_saving_potential(client: FlaskClient, county: dict[str, int]
     assert first["kind_median_kwh_m2"] == 150
     assert first["saving_potential_kwh_year"] == 100_000
     assert first["energy_class"] == "G"  # 200 > 164.5
-    assert {p["name"]: p["energy_class"] for p in props}["Åbacka skola"] == "E"  # 100 ≤ 126
+    # Åbacka has kommun code 2401 (F_geo 1.5): district heating, 100 kWh/m² delivered →
+    # EP_pet 100 × (0.7 × 0.7 / 1.5 + 0.3 × 1.8) = 86.67 → D (delivered alone: E).
+    skola = {p["name"]: p for p in props}["Åbacka skola"]
+    assert skola["energy_class"] == "D" and skola["class_method"] == "primary_energy"
+    assert skola["primary_energy_kwh_m2"] == pytest.approx(86.667, abs=0.001)
+    # Östervik folkhögskola has no heating source: the delivered approximation, 150 → F.
+    folk = {p["name"]: p for p in props}["Östervik folkhögskola"]
+    assert (folk["energy_class"], folk["class_method"]) == ("F", "delivered")
+    assert first["class_method"] == "primary_energy"  # electricity: 200 × 1.38 = 276 → G
     assert all(p["saving_potential_kwh_year"] == 0 for p in props[1:])
     assert doc["features"][0]["geometry"]["type"] == "Point"
 
@@ -217,6 +225,12 @@ def test_building_page(client: FlaskClient, county: dict[str, int]) -> None:
     assert page.status_code == 200
     assert "Åbacka gymnasium" in page.text and "100\u00a0000" in page.text  # the potential
     assert client.get(f"/energy/buildings/{county['care-1']}").status_code == 404  # not energy
+    # The method of the class, said on the page: EP_pet 276 with electricity in 2401.
+    assert "Primärenergital (EP_pet)" in page.text and "276 kWh/m²" in page.text
+    assert "primärenergital med viktningsfaktorer enligt BBR" in page.text
+    assert "BFS 2020:4" in page.text and "70 % av användningen" in page.text
+    other = client.get(f"/energy/buildings/{county['e-o1']}?lang=en").text
+    assert "delivered energy, without weighting factors (approximation)" in other
 
 
 def test_map_page_uses_local_leaflet_and_the_api(

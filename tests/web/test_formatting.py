@@ -49,9 +49,16 @@ def test_times_are_local(app: Flask) -> None:
         assert format_time(EVENING) == "2026-01-15 22:39"
         assert format_time(SUMMER) == "2026-07-02 22:39"
         assert format_time(EVENING, seconds=True) == "2026-01-15 22:39:05"
-        assert format_day_time(EVENING) == "15/1 22:39"
+        assert format_day_time(EVENING, now=SUMMER) == "15/1 22:39"
+        # Another year than the current one: the date carries it.
+        assert format_day_time(datetime(2021, 9, 16, 8, tzinfo=UTC), now=EVENING) == (
+            "2021-09-16 10:00"
+        )
         assert format_iso_time(EVENING.isoformat()) == "2026-01-15 22:39"
         assert format_time(None) == format_iso_time(None) == format_day_time(None) == "–"
     with app.test_request_context("/"), force_locale("en_GB"):
         assert format_time(EVENING) == "15/01/2026 22:39"
-        assert format_day_time(EVENING) == "15/01 22:39"
+        assert format_day_time(EVENING, now=EVENING) == "15/01 22:39"
+        assert format_day_time(EVENING, now=datetime(2027, 1, 1, tzinfo=UTC)) == (
+            "15/01/2026 22:39"
+        )

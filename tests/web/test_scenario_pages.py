@@ -431,3 +431,20 @@ def test_unknown_ids_give_the_404_page(client: FlaskClient, db_session: Session,
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "99999" in response.text and "Fel 404" in response.text
+
+
+def test_scenario_errors_in_the_language_asked_for(planner: FlaskClient) -> None:
+    """English by default; Swedish when the request (the editor's script sends its page's
+    language) asks for it, with the level names translated and the codes kept."""
+    zero = json.dumps({"name": "Noll", "outage": {"duration_hours": 0}})
+    english = planner.post("/api/v1/scenarios", data=zero)
+    assert english.status_code == 400
+    assert english.json["message"] == "invalid scenario: outage.duration_hours: must be > 0"
+    swedish = planner.post("/api/v1/scenarios", data=zero, headers={"Accept-Language": "sv"})
+    assert swedish.status_code == 400
+    assert swedish.json["message"] == "ogiltigt scenario: outage.duration_hours: måste vara > 0"
+    level = json.dumps({"name": "Zon", "snow_zones": [{"level": "purple", "geometry": None}]})
+    swedish = planner.post("/api/v1/scenarios?lang=sv", data=level).json["message"]
+    assert swedish.startswith("ogiltigt scenario: snow_zones[0].level: en av gul (yellow)")
+    english = planner.post("/api/v1/scenarios?lang=en", data=level).json["message"]
+    assert english == "invalid scenario: snow_zones[0].level: one of yellow, orange, red"

@@ -32,7 +32,7 @@ from resilience.crs import transformer
 from resilience.db import db
 from resilience.models import AuditLog, DataImport, Site, Upload
 from resilience.services import imports
-from resilience.vocabulary import SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84
 from tests.conftest import login
 from tests.factories import site as imports_site
 from tests.factories import small_county
@@ -148,8 +148,9 @@ def test_planner_of_2401_gets_rows_in_2403_refused(planner: FlaskClient, county:
     assert report["municipality"] == "2401" and report["municipality_name"] == "Åbacka"
     assert accepted(report) == {"a": "insert", "c": "insert"}
     [reason] = refused(report)["feature 2"]
-    assert reason["message"].startswith("outside the municipality 2401")
-    assert reason["message"].endswith("it lies in 2403 Östervik")
+    assert reason["message"].startswith("outside the municipality Åbacka (2401)")
+    assert reason["message"].endswith("it lies in Östervik (2403)")
+    assert reason["code"] == "outside_scope"  # for the web layer to translate
     assert report["counts"] == {
         "rows": 3,
         "accepted": 2,
@@ -186,7 +187,7 @@ def test_a_planner_cannot_take_over_a_site_stored_in_another_municipality(
     report = upload(planner, geojson([feature])).json
     [reason] = refused(report)["feature 1"]
     assert reason["field"] == "source_id"
-    assert "stored site of 2403" in reason["message"]
+    assert "stored site of Östervik (2403)" in reason["message"]
 
 
 # --- reasons per row ---------------------------------------------------------------------------
@@ -525,7 +526,7 @@ def test_the_upload_pages_check_and_confirm(planner: FlaskClient, county: Sessio
     page = planner.get("/uploads")
     assert page.status_code == 200
     assert "Uppladdning" in page.text and "Kontrollera filen" in page.text
-    assert "i kommun 2401 Åbacka;" in page.text
+    assert "i kommun Åbacka (2401);" in page.text
     token = _token(page.text)
 
     data = geojson([site("a", IN_2401, name="Björkbacken"), site("b", IN_2403)])
@@ -537,9 +538,19 @@ def test_the_upload_pages_check_and_confirm(planner: FlaskClient, county: Sessio
     assert page.status_code == 200
     assert "EPSG:3006" in page.text and "avläst ur filen" in page.text
     assert "Bekräfta import" in page.text
-    assert "outside the municipality 2401" in page.text and "feature 2" in page.text
+    # Every message in Swedish, names instead of codes, plurals by ngettext.
+    assert "Filen är kontrollerad: 1 rad kan importeras." in page.text
+    assert "utanför kommunen Åbacka (2401) som du laddar upp för" in page.text
+    assert "platsen ligger i Östervik (2403)" in page.text and "objekt 2" in page.text
+    assert "outside the municipality" not in page.text and "feature 2" not in page.text
     assert "Ny plats" in page.text and "Björkbacken" in page.text
+    assert "<td>Vård och omsorg</td>" in page.text and "<td>Åbacka</td>" in page.text
     assert "1 rad godtas, 1 avvisas: 1 nya, 0 uppdaterade, 0 oförändrade." in page.text
+    assert "rad(er)" not in page.text
+    english = planner.get(report_url + "?lang=en").text
+    assert "outside the municipality Åbacka (2401) you upload for" in english
+    assert "feature 2" in english and "<td>Care</td>" in english
+    planner.get(report_url + "?lang=sv")
 
     forged = planner.post(f"{report_url}/confirm", data={"csrf_token": "nope"})
     assert forged.status_code == 403
@@ -547,6 +558,7 @@ def test_the_upload_pages_check_and_confirm(planner: FlaskClient, county: Sessio
     assert response.status_code == 302
     page = planner.get(report_url)
     assert "Importerat: 1 nya, 0 uppdaterade, 0 oförändrade." in page.text
+    assert "Importen är klar: 1 nya, 0 uppdaterade, 0 oförändrade." in page.text  # flash
     site_id = stored(county, "hemtjanst")["a"].id
     assert f'href="/sites/{site_id}"' in page.text and "Visa på kartan" in page.text
     assert "Bekräfta import" not in page.text
@@ -561,13 +573,99 @@ def test_the_upload_page_lists_the_problems_of_an_unusable_file(
     response = planner.post("/uploads", data=form, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Filen kan inte importeras." in response.text
-    assert "the file has no &#39;source_id&#39; field" in response.text
+    assert "filen har inget fält &#39;source_id&#39;" in response.text
 
     form = {"file": (io.BytesIO(b"PK"), "register.xlsx"), "csrf_token": token}
     response = planner.post("/uploads", data=form, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "Ladda upp en CSV-, GeoPackage- eller GeoJSON-fil." in response.text
     assert 'type="file"' in response.text  # the form again, to try another file
+
+
+def _csv_upload() -> bytes:
+    return (
+        b"source_id,name,category,kind,lon,lat,capacity_kw\n"
+        b"g1,Verk 1,power,fixed_generator,20.12,63.8,-5\n"
+        b"g2,Verk 2,power,castle,20.12,63.8,10\n"
+        b"g3,Verk 3,power,fixed_generator,,63.8,10\n"
+    )
+
+
+def test_row_reports_in_the_language_asked_for(planner: FlaskClient, county: Session) -> None:
+    """The API's messages are English unless ?lang=sv or Accept-Language asks for Swedish;
+    the page's follow the UI language. Codes come with ids and parameters."""
+    english = upload(planner, _csv_upload(), "verk.csv").json
+    reasons = refused(english)
+    assert reasons["line 2"][0]["message"] == "'-5' is negative; expected a number >= 0"
+    assert reasons["line 2"][0]["code"] == "negative"
+    assert reasons["line 2"][0]["params"] == {"value": "'-5'"}
+    assert reasons["line 3"][0]["message"].startswith("unknown kind 'castle' for power")
+    assert reasons["line 4"][0]["message"] == "missing coordinate"
+
+    swedish = planner.post(
+        "/api/v1/uploads?lang=sv",
+        data={"file": (io.BytesIO(_csv_upload()), "verk.csv")},
+        content_type="multipart/form-data",
+    )
+    assert swedish.status_code == 200
+    form = {"file": (io.BytesIO(_csv_upload()), "verk.csv")}
+    by_header = planner.post(
+        "/api/v1/uploads",
+        data=form,
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"},
+    ).json
+    for report in (swedish.json, by_header):
+        reasons = refused(report)
+        assert reasons["line 2"][0]["message"] == "'-5' är negativt; ett tal >= 0 väntades"
+        kind = reasons["line 3"][0]["message"]
+        assert kind.startswith("okänd typ 'castle' för Reservkraft; ett av ")
+        assert "fast reservkraftverk (fixed_generator)" in kind or "(fixed_generator)" in kind
+        assert reasons["line 4"][0]["message"] == "koordinat saknas"
+        assert report["refused"][0]["where_label"] == "rad 2"
+
+
+def test_the_report_page_speaks_swedish_with_plurals(planner: FlaskClient, county: Session) -> None:
+    token = _token(planner.get("/uploads").text)
+    rows = _csv_upload() + b"g4,Verk 4,power,fixed_generator,20.12,63.8,10\n"
+    form = {"file": (io.BytesIO(rows), "verk.csv"), "csrf_token": token}
+    response = planner.post("/uploads", data=form, content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = planner.get(response.headers["Location"]).text
+    assert "rad 2" in page and "line 2" not in page
+    assert "&#39;-5&#39; är negativt; ett tal &gt;= 0 väntades" in page
+    assert "koordinat saknas" in page and "missing coordinate" not in page
+    assert "1 rad godtas, 3 avvisas" in page
+    assert "<td>Reservkraft</td>" in page
+
+
+def test_a_template_per_category(planner: FlaskClient, county: Session) -> None:
+    """A CSV per category with its columns and one row per allowed kind; filled in, it
+    uploads."""
+    page = planner.get("/uploads").text
+    for category in ("care", "power", "food", "energy"):
+        assert f'href="/uploads/template/{category}.csv"' in page
+    response = planner.get("/uploads/template/care.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "mall_care.csv" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].split(",") == [
+        *("source_id", "name", "category", "kind", "lon", "lat"),
+        *CATEGORY["care"].fields,  # the category's columns, from resilience/vocabulary.py
+    ]
+    assert "residents" in lines[0] and "critical_load_kw" in lines[0]
+    assert [line.split(",")[3] for line in lines[1:]] == [
+        "hospital",
+        "health_centre",
+        "elderly_home",
+        "group_home",
+        "home_care_base",
+    ]
+    assert planner.get("/uploads/template/spaceport.csv").status_code == 404
+    filled = text.replace(",,care,hospital,,,", "h1,Sjukhuset,care,hospital,20.12,63.8,", 1)
+    report = upload(planner, filled.encode("utf-8-sig"), "mall.csv").json
+    assert report["counts"]["accepted"] == 1 and report["accepted"][0]["kind"] == "hospital"
 
 
 # --- v2 fields ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ and the history show what is in force."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from flask import Flask
@@ -24,6 +25,7 @@ BOMB = """<?xml version="1.0"?>
 EXTERNAL = """<?xml version="1.0"?>
 <!DOCTYPE alert [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&xxe;</identifier></alert>"""
+JSON = "application/json"
 WRONG_NAMESPACE = """<?xml version="1.0"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.1"><identifier>x</identifier></alert>"""
 
@@ -122,3 +124,61 @@ def test_cli_ingests_every_cap_sample_or_refuses_it(app: Flask, db_session: Sess
     assert result.exit_code == 0, result.output
     assert "11 stored" in result.output
     assert "recalculation" not in result.output  # none of SMHI's test areas is in the county
+
+
+def test_smhi_2021_test_warnings_are_ended_and_dated_with_the_year(
+    editor: FlaskClient, db_session: Session
+) -> None:
+    """SMHI's test warnings of 2021: all past their end time or, without one, older than
+    RESILIENCE_OPEN_WARNING_MAX_HOURS: none current in the API, none "gäller" on /warnings,
+    and their dates carry the year."""
+    document = shared_file("warnings/smhi_ibww_test_warnings.json").read_bytes()
+    response = editor.post("/api/v1/warnings", data=document, content_type="application/json")
+    assert response.status_code == 200 and response.json["stored"] == 11
+    assert editor.get("/api/v1/warnings").json["features"] == []
+    assert len(editor.get("/api/v1/warnings?history=1").json["features"]) == 11
+    open_ended = db_session.scalars(select(WeatherWarning).where(WeatherWarning.ends.is_(None)))
+    assert [w.stale_after is not None for w in open_ended] == [True, True]
+    page = editor.get("/warnings").text
+    rows = page.split("Mottagna varningar")[1]
+    assert ">gäller<" not in rows
+    assert rows.count("upphörd (sluttiden har passerats)") == 9
+    assert rows.count("upphörd (utan sluttid, äldre än den inställda åldern)") == 2
+    assert "2021-09-16 10:00 – 2021-09-20 10:00" in rows  # the year: not the current one
+    english = editor.get("/warnings?lang=en").text
+    assert "ended (end time passed)" in english and "16/09/2021 10:00" in english
+
+
+def test_an_open_ended_warning_is_current_while_listed_or_young(
+    editor: FlaskClient, db_session: Session, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Without approximateEnd: a posted one is current for the configured age after its
+    publication; one a poll lists stays current however old, until the polls drop it."""
+    from datetime import UTC, datetime, timedelta
+
+    from resilience.services import warnings
+
+    def open_ended(area_id: int, hours_ago: float) -> dict[str, object]:
+        published = datetime.now(UTC) - timedelta(hours=hours_ago)
+        area = ibww_area(area_id, published=published.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        del area["approximateEnd"]
+        return area
+
+    posted = ibww(open_ended(901, 1), open_ended(902, 49))
+    response = editor.post("/api/v1/warnings", data=json.dumps(posted), content_type=JSON)
+    assert response.status_code == 202, response.text
+    current = editor.get("/api/v1/warnings").json["features"]
+    assert [f["properties"]["identity"].endswith("901") for f in current] == [True]
+    # A poll listing the old one: current while the polls list it.
+    polled = json.dumps(ibww(open_ended(902, 49))).encode()
+    warnings.ingest(db_session, settings, polled, JSON, snapshot=True)
+    db_session.commit()
+    identities = sorted(
+        f["properties"]["identity"][-3:] for f in editor.get("/api/v1/warnings").json["features"]
+    )
+    assert identities == ["901", "902"]
+    short = replace(settings, open_warning_max_hours=0.5)  # configurable: 30 minutes
+    warnings.ingest(db_session, short, json.dumps(ibww(open_ended(903, 1))).encode(), JSON)
+    db_session.commit()
+    stored = db_session.scalar(select(WeatherWarning).where(WeatherWarning.identity.like("%903")))
+    assert warnings.state(stored) == "stale"

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.config import Settings
-from resilience.models import Run, Scenario, WeatherWarning
+from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
 from resilience.services import users
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
 from tests.factories import ibww, ibww_area, small_county
 from tests.workers.test_run_e2e import _worker
 from workers.queue import enqueue_poll, queue
@@ -106,12 +106,9 @@ def test_appear_update_disappear(
     _poll(settings, smhi, 4)
     assert len(_live_runs(committed)) == 1
     smhi.status = 200
-    # The failed poll is retried 10 s later: that retry is a poll of its own, whose answer
-    # would count among the polls below whenever a slow machine reaches it. Drop it.
-    retries = ScheduledJobRegistry(queue=queue(settings))
-    assert len(retries.get_job_ids()) == 1
-    for job_id in retries.get_job_ids():
-        retries.remove(job_id, delete_job=True)
+    # No retry of the failed poll waits: it would be a poll of its own, counting among the
+    # polls below whenever a slow machine reached it; the next interval polls again.
+    assert ScheduledJobRegistry(queue=queue(settings)).get_job_ids() == []
 
     smhi.document = ibww(ibww_area(level="RED", published="2026-11-26T12:00:00.000Z"))
     _poll(settings, smhi, 5)
@@ -206,3 +203,89 @@ def test_a_burst_of_updates_gives_one_run(
     live = _live_runs(committed)
     assert len(live) == 1 and live[0].status == "finished"
     assert live[0].scenario_snapshot["outage"]["duration_hours"] == 48  # the last, red
+
+
+def test_smhi_down_is_recorded_shown_and_logged_once(
+    app,
+    committed: Session,
+    redis_conn: Redis,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    smhi: FakeSmhi,
+) -> None:
+    """SMHI answering 502, then gone: each poll is recorded in feed_status and logged as one
+    line (no traceback); /warnings and every page's banner say since when it fails, and
+    /healthz says the feed is degraded while staying 200. A good poll clears it."""
+    small_county(committed)
+    users.create_user(committed, "feed-viewer", PASSWORD, "viewer")
+    committed.commit()
+    client = app.test_client()
+    login(client, "feed-viewer")
+    assert client.get("/healthz").json["smhi"] == "unknown"  # never polled
+
+    smhi.document = ibww(ibww_area(level="ORANGE"))
+    _poll(settings, smhi, 1)
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json["smhi"] == "ok"
+    assert health.json["status"] == "ok"
+    page = client.get("/warnings").text
+    assert "Senaste lyckade hämtning från SMHI" in page and "misslyckas sedan" not in page
+    assert "misslyckas sedan" not in client.get("/").text
+
+    smhi.status = 502
+    polling = replace(settings, smhi_warnings_url=smhi.url, smhi_poll_seconds=1)
+    assert enqueue_poll(polling, 2.0) is not None
+    result = _worker(polling, RESILIENCE_SMHI_URL=smhi.url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert log.count("SMHI poll failed") == 1 and "HTTP Error 502" in log
+    assert "Traceback" not in log
+    status = committed.get(FeedStatus, "smhi", populate_existing=True)
+    assert status.failures == 1 and status.failing_since is not None
+    first_failure = status.failing_since
+    assert status.last_success_at is not None and status.last_success_at < first_failure
+
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json["smhi"] == "degraded" and health.json["status"] == "degraded"
+    for path in ("/warnings", "/"):
+        page = client.get(path).text
+        assert "Senaste lyckade hämtning från SMHI" in page and "misslyckas sedan" in page, path
+    english = client.get("/warnings?lang=en").text
+    assert "Last successful fetch from SMHI" in english and "failing since" in english
+    client.get("/?lang=sv")
+    # The stored warning stands: the feed being down ends nothing.
+    assert [w["level"] for w in client.get("/api/v1/live").json["warnings"]] == ["orange"]
+
+    # Gone altogether: connection refused, the failure goes on from the same time.
+    url = smhi.url
+    smhi.server.shutdown()
+    smhi.server.server_close()
+    assert enqueue_poll(polling, 3.0) is not None
+    result = _worker(polling, RESILIENCE_SMHI_URL=url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert log.count("SMHI poll failed") == 1 and "Traceback" not in log
+    status = committed.get(FeedStatus, "smhi", populate_existing=True)
+    assert status.failures == 2 and status.failing_since == first_failure
+    assert "Connection refused" in (status.last_error or "")
+    assert client.get("/healthz").json["smhi"] == "degraded"
+
+
+def test_a_late_poll_degrades_and_a_good_one_clears(app, db_session: Session) -> None:
+    """No failure, but no success for more than two intervals either (the scheduler is not
+    running): degraded too. A success clears the failure."""
+    from datetime import UTC, datetime, timedelta
+
+    from resilience.services import warnings
+
+    now = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    warnings.record_poll(db_session, None, now)
+    assert not warnings.feed_health(db_session, 300, now + timedelta(seconds=600)).degraded
+    assert warnings.feed_health(db_session, 300, now + timedelta(seconds=601)).degraded
+    warnings.record_poll(db_session, "HTTPError: 502", now + timedelta(seconds=300))
+    failing = warnings.feed_health(db_session, 300, now + timedelta(seconds=301))
+    assert failing.degraded and failing.failing_since == now + timedelta(seconds=300)
+    assert failing.last_success_at == now and failing.last_error == "HTTPError: 502"
+    warnings.record_poll(db_session, None, now + timedelta(seconds=600))
+    cleared = warnings.feed_health(db_session, 300, now + timedelta(seconds=601))
+    assert not cleared.degraded and cleared.failing_since is None and cleared.last_error is None

@@ -38,7 +38,9 @@
   /* fetch() with the session cookie; JSON in and out; an ApiError with the API's message. */
   async function api(url, options) {
     const opts = Object.assign({ credentials: 'same-origin' }, options || {});
-    opts.headers = Object.assign({ Accept: 'application/json' }, opts.headers || {});
+    // The page's language: the API then says its messages in it (resilience/web/messages.py).
+    const language = document.documentElement.lang || 'sv';
+    opts.headers = Object.assign({ Accept: 'application/json', 'Accept-Language': language }, opts.headers || {});
     let response;
     try {
       response = await fetch(url, opts);
