@@ -24,6 +24,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.production,
         JSON_SORT_KEYS=False,
     )
+    from resilience.web.requests import JSONProvider, Request
+
+    app.json = JSONProvider(app)  # request bodies through the one depth-limited JSON reader
+    app.request_class = Request
     app.json.ensure_ascii = False  # å, ä, ö as themselves
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]

@@ -3,7 +3,6 @@ into geometries in EPSG:3006, and back into a normalised definition for storage.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +10,9 @@ from typing import Any
 import shapely
 from shapely.geometry import mapping, shape
 
+from resilience import jsonio
 from resilience.analysis import Parameters, Scenario, SnowZone
+from resilience.analysis.model import RANGES
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -123,6 +124,12 @@ def _number(value: Any, where: str, minimum: float = 0.0) -> float:
         raise ScenarioError(f"{where}: expected a number")
     if value <= minimum:
         raise ScenarioError(f"{where}: must be > {minimum:g}")
+    allowed = RANGES[where.rsplit(".", 1)[-1]]
+    if not allowed.low <= value <= allowed.high:
+        raise ScenarioError(
+            f"{where}: must be from {allowed.low:g} to {allowed.high:g} {allowed.unit}, "
+            f"not {value!r}"
+        )
     return float(value)
 
 
@@ -180,8 +187,8 @@ def parse_scenario(document: Any) -> ScenarioSpec:
 
 def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:
     try:
-        document = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        document = jsonio.loads(raw)
+    except jsonio.JSONError as exc:
         raise ScenarioError(f"not valid JSON: {exc}") from exc
     return parse_scenario(document)
 

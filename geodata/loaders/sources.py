@@ -25,6 +25,7 @@ from shapely.geometry import shape
 from geodata.loaders.fields import FieldError, canonical_key, number
 from geodata.loaders.geometry import check_in_sweden, looks_like_sweref, to_sweref
 from geodata.loaders.results import Problems, refuse
+from resilience import jsonio
 from resilience.crs import parse_epsg
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -172,9 +173,9 @@ def _read_geojson(data: bytes, explicit: int | None) -> Table:
     except UnicodeDecodeError as exc:
         refuse("file", f"GeoJSON must be UTF-8; byte {exc.start} is not")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        refuse(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}")
+        doc = jsonio.loads(text)
+    except jsonio.JSONError as exc:
+        refuse("file", str(exc))
     kind = doc.get("type") if isinstance(doc, dict) else None
     if kind == "FeatureCollection":
         raw = doc.get("features")

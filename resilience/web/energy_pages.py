@@ -122,7 +122,7 @@ def _crs_arg() -> int:
 
 
 def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = request.get_json()
     if not isinstance(body, dict):
         raise BadInput("send a JSON object (Content-Type: application/json)")
     return body
