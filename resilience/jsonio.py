@@ -20,7 +20,12 @@ _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 class JSONError(ValueError):
-    """Not JSON, or JSON this service does not read; the message says why and where."""
+    """Not JSON, or JSON this service does not read; the message says why and where
+    (`where`: "line 2 column 16" for a syntax error, else "document")."""
+
+    def __init__(self, message: str, where: str = "document") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def depth(raw: bytes) -> int:
@@ -42,7 +47,8 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         return json.loads(data)
     except json.JSONDecodeError as exc:
         raise JSONError(
-            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            f"line {exc.lineno} column {exc.colno}",
         ) from None
     except UnicodeDecodeError as exc:
         raise JSONError(f"JSON must be UTF-8; byte {exc.start} is not") from None

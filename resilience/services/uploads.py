@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from geodata.loaders import read_sites
+from geodata.loaders.fields import FieldError, storable
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
 from resilience.errors import Conflict, DomainError, NotFound
@@ -319,6 +320,11 @@ def check_upload(
     process can confirm it); returns the stored report. Raises InvalidFile when the file as
     a whole is unusable. Writes no site."""
     source = (source or "").strip() or Path(filename).stem.strip() or "upload"
+    for name, value in (("filename", filename), ("source", source)):
+        try:
+            storable(value)
+        except FieldError as exc:
+            raise InvalidFile(f"{name}: {exc}") from None
     try:
         result = read_sites(
             data,
@@ -327,6 +333,7 @@ def check_upload(
             layer=layer or None,
             max_bytes=max_bytes,
             per_row=True,
+            filename=filename,
         )
     except ImportValidationError as err:
         details = [dataclasses.asdict(e) for e in err.errors]
