@@ -93,11 +93,20 @@ def _check_csrf() -> None:
         raise Forbidden(_("The form has expired; reload the page and try again."))
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths: never redirect to another host after login.
-    if target and target.startswith("/") and not urlsplit(target).netloc:
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """`target` if it is a path on this site, else `default` (the map): every view that
+    redirects to a `next` goes through here. Browsers read "//host", "/\\host" and
+    "/<tab>/host" as another host, so backslashes and control characters are refused too."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 32 or ord(c) == 127 for c in target)
+        and not urlsplit(target).netloc
+    ):
         return target
-    return url_for("pages.map_page")
+    return default or url_for("pages.map_page")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -109,7 +118,7 @@ def login():  # type: ignore[no-untyped-def]
         )
         if user is not None:
             login_user(CurrentUser(user))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         error = _("Wrong user name or password.")
     return render_template("auth/login.html", error=error), 401 if error else 200
 

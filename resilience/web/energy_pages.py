@@ -34,7 +34,7 @@ from resilience.errors import BadInput, DomainError, NotFound
 from resilience.services import energy as service
 from resilience.vocabulary import WGS84
 from resilience.web import charts, names
-from resilience.web.auth import require_role
+from resilience.web.auth import require_role, safe_next
 from resilience.web.formatting import format_number
 from resilience.web.i18n import current_language
 from resilience.web.maps import JsInit, base_map, map_parts
@@ -129,7 +129,7 @@ def _json_body() -> dict[str, Any]:
 
 
 def _back(default: str) -> Any:
-    return redirect(request.form.get("next") or default)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 def _sorted(assessments: list[energy.Assessment], sort: str) -> list[energy.Assessment]:
