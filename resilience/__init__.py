@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         i18n,
         pages,
         scenario_pages,
+        security,
         uploads,
         warnings,
     )
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     formatting.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)
+    security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(scenario_pages.bp)

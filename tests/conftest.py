@@ -114,8 +114,13 @@ def redis_conn(settings: Settings) -> Iterator[Redis]:
 
 
 def login(client: FlaskClient, name: str) -> None:
+    """Log in; the client then sends the session's CSRF token in X-CSRF-Token, as the
+    pages' scripts do (static/js/csrf.js), so API calls with the cookie are accepted."""
     response = client.post("/login", data={"name": name, "password": PASSWORD})
     assert response.status_code == 302, response.text
+    with client.session_transaction() as session:
+        token = session.setdefault("csrf_token", f"test-csrf-{name}")
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
 
 
 @pytest.fixture

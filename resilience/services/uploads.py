@@ -34,7 +34,7 @@ from geodata.loaders import read_sites
 from geodata.loaders.fields import FieldError, storable
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
-from resilience.errors import Conflict, DomainError, NotFound
+from resilience.errors import BadInput, Conflict, DomainError, NotFound
 from resilience.models import AuditLog, Municipality, Site, Upload
 from resilience.services import imports
 from resilience.vocabulary import SITE_NUMBERS, SWEREF99TM
@@ -324,7 +324,7 @@ def check_upload(
         try:
             storable(value)
         except FieldError as exc:
-            raise InvalidFile(f"{name}: {exc}") from None
+            raise BadInput(f"{name}: {exc}") from None
     try:
         result = read_sites(
             data,

@@ -82,14 +82,28 @@ def csrf_token() -> str:
 
 def _check_csrf() -> None:
     """Every HTML form POST carries the session's token; the login form is exempt (there is
-    no session yet) and the APIs take no forms."""
-    if request.method != "POST" or request.endpoint == "auth.login":
+    no session yet). A state-changing API or /ogc request that relies on the session cookie
+    sends the same token in X-CSRF-Token (static/js/csrf.js does); one with an
+    Authorization header (a bearer token) needs none, as no browser sends that by itself."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == "auth.login":
         return
     if request.path.startswith(("/api/", "/ogc")):
+        if "Authorization" in request.headers or "_user_id" not in session:
+            return  # a token, or no session: the login guard answers 401 if need be
+        sent = request.headers.get("X-CSRF-Token", "")
+    elif request.method != "POST":
         return
-    sent = request.form.get("csrf_token", "")
+    else:
+        sent = request.form.get("csrf_token", "")
     expected = session.get("csrf_token", "")
     if not expected or not secrets.compare_digest(sent, expected):
+        if request.path.startswith(("/api/", "/ogc")):
+            raise Forbidden(
+                _(
+                    "A request with the session cookie needs the page's token in the "
+                    "X-CSRF-Token header (or send a bearer token); reload the page."
+                )
+            )
         raise Forbidden(_("The form has expired; reload the page and try again."))
 
 
