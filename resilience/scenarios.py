@@ -18,7 +18,9 @@ from resilience.vocabulary import SWEREF99TM, WGS84
 
 LEVELS = ("yellow", "orange", "red")
 DEFAULT_DURATION_HOURS = 24.0
-MAX_VERTICES = 200_000  # a drawn or uploaded scenario has far fewer; refuse absurd input
+# A drawn or uploaded scenario has far fewer; the outage and the snow zones together, as
+# every vertex costs point-in-polygon work for every site and cell of a run.
+MAX_VERTICES = 100_000
 # SWEREF 99 TM's area of use, with a margin: outside it the CRS is surely wrong.
 SWEDEN_3006 = shapely.box(100_000, 6_000_000, 1_100_000, 7_800_000)
 
@@ -174,6 +176,16 @@ def parse_scenario(document: Any) -> ScenarioSpec:
             raise ScenarioError(f"{where}.level: one of {', '.join(LEVELS)}")
         zones.append(SnowZone(level, _polygons(zone.get("geometry"), f"{where}.geometry", src)))
 
+    vertices = sum(
+        int(shapely.get_num_coordinates(g))
+        for g in (outage, *(z.geometry for z in zones))
+        if g is not None
+    )
+    if vertices > MAX_VERTICES:
+        raise ScenarioError(
+            f"the outage and snow zones have {vertices:,} vertices together; "
+            f"at most {MAX_VERTICES:,}"
+        )
     overrides = document.get("parameters") or {}
     try:  # the parameters, and the timeline they give with this duration
         Scenario(duration_hours=duration, parameters=Parameters.from_overrides(overrides))

@@ -24,7 +24,7 @@ from resilience.cli import alembic_config, create_database
 from resilience.config import Settings
 from resilience.db import db
 from resilience.models import Base
-from resilience.services import users
+from resilience.services import login_limits, users
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_test"
@@ -69,6 +69,8 @@ def migrated(settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 def app(settings: Settings, migrated: str) -> Flask:
+    # Failed logins of earlier tests (all from 127.0.0.1) must not lock this one out.
+    login_limits.unlock_all(Redis.from_url(settings.redis_url))
     return create_app(settings)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis import CellTable, CoverageResult, SiteTable, compute
-from resilience.errors import NotFound
+from resilience.errors import BadInput, NotFound
 from resilience.models import AuditLog, Run, RunCell, RunMunicipality, RunSite, Scenario
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
@@ -144,7 +144,9 @@ def get_run(session: Session, run_id: int) -> Run:
 
 
 def start_run(session: Session, scenario: Scenario, user: str | None = None) -> Run:
-    """A queued run with a snapshot of the scenario as it is now (later edits don't leak in)."""
+    """A queued run with a snapshot of the scenario as it is now (later edits don't leak in).
+    An outage or snow zones wholly outside the county would compute nothing: refused."""
+    _check_in_county(session, spec_of(scenario.definition))
     run = Run(
         scenario_id=scenario.id,
         status="queued",
@@ -155,6 +157,21 @@ def start_run(session: Session, scenario: Scenario, user: str | None = None) -> 
     session.add(run)
     session.flush()
     return run
+
+
+def _check_in_county(session: Session, spec: ScenarioSpec) -> None:
+    areas = [g for g in (spec.outage, *(z.geometry for z in spec.snow_zones)) if g is not None]
+    if not areas:
+        return
+    inside, county = session.execute(
+        text(
+            "SELECT bool_or(ST_Intersects(geom, ST_GeomFromWKB(:area, :srid))), count(*) > 0"
+            " FROM municipalities"
+        ),
+        {"area": shapely.to_wkb(shapely.union_all(areas)), "srid": SWEREF99TM},
+    ).one()
+    if county and not inside:
+        raise BadInput("the scenario's outage and snow zones lie wholly outside the county")
 
 
 ProgressSink = Callable[[int, float, str], None]

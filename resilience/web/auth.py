@@ -8,14 +8,24 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from redis import Redis
 
 from resilience.db import db
 from resilience.errors import Forbidden
 from resilience.models import User
-from resilience.services import users
+from resilience.services import login_limits, users
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -127,12 +137,25 @@ def safe_next(target: str | None, default: str | None = None) -> str:
 def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
-        user = users.authenticate(
-            db.session, request.form.get("name", ""), request.form.get("password", "")
+        name, address = request.form.get("name", ""), request.remote_addr or "unknown"
+        redis = Redis.from_url(
+            current_app.config["SETTINGS"].redis_url, socket_connect_timeout=1, socket_timeout=1
         )
+        lock = login_limits.locked(redis, name, address)
+        if lock is not None:
+            minutes = -(-lock.seconds_left // 60)
+            error = _(
+                "Too many failed logins; try again in %(minutes)d minutes or ask an admin.",
+                minutes=minutes,
+            )
+            page = render_template("auth/login.html", error=error)
+            return page, 429, {"Retry-After": str(lock.seconds_left)}
+        user = users.authenticate(db.session, name, request.form.get("password", ""))
         if user is not None:
+            login_limits.record_success(redis, name)
             login_user(CurrentUser(user))
             return redirect(safe_next(request.args.get("next")))
+        login_limits.record_failure(redis, name, address)
         error = _("Wrong user name or password.")
     return render_template("auth/login.html", error=error), 401 if error else 200
 
