@@ -145,7 +145,9 @@ def _size(n: int) -> str:
 
 def _detect(head: bytes, suffix: str) -> str:
     """The format by content and extension together: they must agree."""
-    if head.startswith(_UTF16_BOMS) or (b"\x00" in head and not head.startswith(_SQLITE_MAGIC)):
+    # UTF-16 without a BOM: ASCII text with a NUL byte after (or before) every character.
+    utf16 = head.count(b"\x00") > len(head) // 3 and not head.startswith(_SQLITE_MAGIC)
+    if head.startswith(_UTF16_BOMS) or utf16:
         refuse("file", "UTF-16 is not supported, save as UTF-8")
     if head.startswith(_SQLITE_MAGIC):
         content = "gpkg"
