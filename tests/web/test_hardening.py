@@ -25,6 +25,13 @@ from resilience.services import login_limits, users
 from tests.conftest import PASSWORD, login
 from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
 from tests.services.test_runs import OUTAGE_ABACKA
+from tests.web.test_map_browser import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    browser,
+    county,
+    log_in,
+    wait_until_ready,
+)
 from tests.web.test_uploads import IN_2401, geojson, refused, site, upload
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -417,3 +424,20 @@ def test_uploads_api_file_field(editor: FlaskClient) -> None:
     form = {"file": (io.BytesIO(b"x"), "register.exe")}
     response = editor.post("/api/v1/uploads", data=form, content_type="multipart/form-data")
     assert response.status_code == 400
+
+
+# --- 6. the pages still work under the CSP, in a real browser --------------------------------
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_the_pages_run_under_the_csp_without_violations(
+    browser: Any,  # noqa: F811
+    live_server: str,
+    county: dict[str, int],  # noqa: F811
+) -> None:
+    log_in(browser, live_server)
+    assert not wait_until_ready(browser).get("mapError")
+    for path in ("/scenarios", "/energy", "/warnings"):
+        browser.get(live_server + path)
+    logs = [entry["message"] for entry in browser.get_log("browser")]
+    assert not [m for m in logs if "Content Security Policy" in m], logs
