@@ -58,6 +58,7 @@ TEMPLATES: dict[str, str] = {
     "scenario_minimum": N_("{where}: must be > {minimum}"),
     "scenario_level": N_("{where}.level: one of {allowed}"),
     "scenario_json": N_("not valid JSON: {detail}"),
+    "scenario_range": N_("{where}: must be from {low} to {high} {unit}, not {value}"),
 }
 # Parameters that name codes of a vocabulary group (resilience/web/names.py): the web layer
 # shows their display names, with the code where the file must spell it.

@@ -24,7 +24,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.production,
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's; å, ä, ö as themselves
+    from resilience.web.requests import JSONProvider, Request
+
+    app.json = JSONProvider(app)  # request bodies through the one depth-limited JSON reader
+    app.request_class = Request
+    app.json.ensure_ascii = False  # å, ä, ö as themselves
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]  # Flask documents this
 
@@ -39,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         i18n,
         pages,
         scenario_pages,
+        security,
         uploads,
         warnings,
     )
@@ -51,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     formatting.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)
+    security.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(scenario_pages.bp)

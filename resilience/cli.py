@@ -304,6 +304,44 @@ def users_enable(name: str) -> None:
     _change(lambda s: users.set_disabled(s, name, False), f"Enabled {name}.")
 
 
+def _login_redis() -> Any:
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["SETTINGS"].redis_url, socket_connect_timeout=2)
+
+
+@users_cli.command("locked")
+def users_locked() -> None:
+    """List the accounts and client addresses locked out after failed logins."""
+    from resilience.services import login_limits
+
+    found = login_limits.locks(_login_redis())
+    for lock in found:
+        click.echo(
+            f"{lock.kind}\t{lock.key}\t{lock.failures} failures\t"
+            f"{-(-lock.seconds_left // 60)} min left"
+        )
+    if not found:
+        click.echo("No account or address is locked.")
+
+
+@users_cli.command("unlock")
+@click.argument("name", required=False)
+@click.option("--address", help="a client address to unlock")
+@click.option("--all", "everything", is_flag=True, help="every account and address")
+def users_unlock(name: str | None, address: str | None, everything: bool) -> None:
+    """Clear the failed logins of NAME and/or --address ADDRESS: they may log in again."""
+    from resilience.services import login_limits
+
+    if everything:
+        cleared = login_limits.unlock_all(_login_redis())
+    elif not name and not address:
+        raise click.UsageError("name a user, --address, or --all")
+    else:
+        cleared = login_limits.unlock(_login_redis(), name=name, address=address)
+    click.echo(f"Cleared {cleared} lock(s).")
+
+
 @users_cli.command("ensure-admin")
 def users_ensure_admin() -> None:
     """Create the first admin (RESILIENCE_ADMIN_PASSWORD, or a printed random one)."""

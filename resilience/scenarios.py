@@ -3,7 +3,6 @@ into geometries in EPSG:3006, and back into a normalised definition for storage.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,13 +11,17 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from geodata.messages import msg
+from resilience import jsonio
 from resilience.analysis import Parameters, Scenario, SnowZone
+from resilience.analysis.model import RANGES
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
 
 LEVELS = ("yellow", "orange", "red")
 DEFAULT_DURATION_HOURS = 24.0
-MAX_VERTICES = 200_000  # a drawn or uploaded scenario has far fewer; refuse absurd input
+# A drawn or uploaded scenario has far fewer; the outage and the snow zones together, as
+# every vertex costs point-in-polygon work for every site and cell of a run.
+MAX_VERTICES = 100_000
 # SWEREF 99 TM's area of use, with a margin: outside it the CRS is surely wrong.
 SWEDEN_3006 = shapely.box(100_000, 6_000_000, 1_100_000, 7_800_000)
 
@@ -125,6 +128,18 @@ def _number(value: Any, where: str, minimum: float = 0.0) -> float:
         raise ScenarioError(msg("scenario_number", where=where))
     if value <= minimum:
         raise ScenarioError(msg("scenario_minimum", where=where, minimum=f"{minimum:g}"))
+    allowed = RANGES[where.rsplit(".", 1)[-1]]
+    if not allowed.low <= value <= allowed.high:
+        raise ScenarioError(
+            msg(
+                "scenario_range",
+                where=where,
+                low=f"{allowed.low:g}",
+                high=f"{allowed.high:g}",
+                unit=allowed.unit,
+                value=repr(value),
+            )
+        )
     return float(value)
 
 
@@ -171,6 +186,16 @@ def parse_scenario(document: Any) -> ScenarioSpec:
             )
         zones.append(SnowZone(level, _polygons(zone.get("geometry"), f"{where}.geometry", src)))
 
+    vertices = sum(
+        int(shapely.get_num_coordinates(g))
+        for g in (outage, *(z.geometry for z in zones))
+        if g is not None
+    )
+    if vertices > MAX_VERTICES:
+        raise ScenarioError(
+            f"the outage and snow zones have {vertices:,} vertices together; "
+            f"at most {MAX_VERTICES:,}"
+        )
     overrides = document.get("parameters") or {}
     try:  # the parameters, and the timeline they give with this duration
         Scenario(duration_hours=duration, parameters=Parameters.from_overrides(overrides))
@@ -184,8 +209,8 @@ def parse_scenario(document: Any) -> ScenarioSpec:
 
 def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:
     try:
-        document = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        document = jsonio.loads(raw)
+    except jsonio.JSONError as exc:
         raise ScenarioError(msg("scenario_json", detail=str(exc))) from exc
     return parse_scenario(document)
 

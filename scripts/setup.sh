@@ -64,10 +64,10 @@ fi
 if [ -z "${REDIS_URL:-}" ]; then
   if ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1); then
     command -v redis-server >/dev/null || apt_install redis-server
-    say "Starting Redis on 127.0.0.1:6379"
-    mkdir -p /var/lib/redis /var/log/redis
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-      --dir /var/lib/redis --logfile /var/log/redis/resilience.log
+    say "Starting Redis on 127.0.0.1:6379 (append-only, data in var/redis)"
+    mkdir -p var/redis
+    redis-server scripts/redis.conf --daemonize yes --bind 127.0.0.1 --port 6379 \
+      --dir "$PWD/var/redis" --logfile "$PWD/var/redis/redis.log"
     sleep 1
   else
     say "Redis is running"

@@ -24,7 +24,7 @@ from resilience.cli import alembic_config, create_database
 from resilience.config import Settings
 from resilience.db import db
 from resilience.models import Base
-from resilience.services import users
+from resilience.services import login_limits, users
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_test"
@@ -69,6 +69,8 @@ def migrated(settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 def app(settings: Settings, migrated: str) -> Flask:
+    # Failed logins of earlier tests (all from 127.0.0.1) must not lock this one out.
+    login_limits.unlock_all(Redis.from_url(settings.redis_url))
     return create_app(settings)
 
 
@@ -114,8 +116,13 @@ def redis_conn(settings: Settings) -> Iterator[Redis]:
 
 
 def login(client: FlaskClient, name: str) -> None:
+    """Log in; the client then sends the session's CSRF token in X-CSRF-Token, as the
+    pages' scripts do (static/js/csrf.js), so API calls with the cookie are accepted."""
     response = client.post("/login", data={"name": name, "password": PASSWORD})
     assert response.status_code == 302, response.text
+    with client.session_transaction() as session:
+        token = session.setdefault("csrf_token", f"test-csrf-{name}")
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
 
 
 @pytest.fixture

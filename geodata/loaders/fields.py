@@ -7,6 +7,7 @@ so every parser accepts all three and says in plain words what is wrong.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
 import unicodedata
@@ -17,6 +18,11 @@ from typing import Any
 
 from geodata.messages import Message, msg, reason_of
 
+# A stored text (a name, a source id, an owner...) is at most this long; longer is a mistake
+# in the file (or an attack), refused per row with the field named.
+MAX_TEXT_CHARS = 1_000
+# A row's other properties, kept as JSON attributes, at most this many characters in all.
+MAX_EXTRA_CHARS = 20_000
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 
@@ -48,8 +54,32 @@ def text(value: Any) -> str | None:
             raise FieldError(f"expected text, got {value!r}")
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, str):
-        return value.strip()
+        return storable(value.strip())
     raise FieldError(f"expected text, got {type(value).__name__}")
+
+
+def storable(value: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """The text, if PostgreSQL can store it (no NUL character) and it is at most `limit`
+    characters long; else FieldError."""
+    if "\x00" in value:
+        raise FieldError("contains a NUL character (\\x00), which cannot be stored")
+    if len(value) > limit:
+        raise FieldError(f"is {len(value):,} characters long; at most {limit:,} are accepted")
+    return value
+
+
+def check_extra(value: Any) -> Any:
+    """A row's other properties as JSON attributes (json_safe), refused when a text in them
+    holds a NUL or they are longer than MAX_EXTRA_CHARS in all."""
+    safe = json_safe(value)
+    encoded = json.dumps(safe, ensure_ascii=False)
+    if "\\u0000" in encoded:
+        raise FieldError("contains a NUL character (\\x00), which cannot be stored")
+    if len(encoded) > MAX_EXTRA_CHARS:
+        raise FieldError(
+            f"is {len(encoded):,} characters long as JSON; at most {MAX_EXTRA_CHARS:,} are accepted"
+        )
+    return safe
 
 
 def label(value: Any) -> str | None:

@@ -15,7 +15,15 @@ from shapely import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
 from geodata.loaders import osm
-from geodata.loaders.fields import FieldError, canonical_key, is_blank, json_safe, label, text
+from geodata.loaders.fields import (
+    FieldError,
+    canonical_key,
+    check_extra,
+    is_blank,
+    label,
+    storable,
+    text,
+)
 from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from geodata.loaders.results import LoadResult, refuse
@@ -132,6 +140,7 @@ def read_sites(
     max_bytes: int = MAX_BYTES,
     per_row: bool = False,
     stored_plants: Collection[str] = (),
+    filename: str | None = None,
 ) -> LoadResult[SiteRecord]:
     """Read sites from a file (path or bytes); points end up in EPSG:3006.
 
@@ -151,7 +160,7 @@ def read_sites(
     if profile is not None and profile not in osm.PROFILES:
         refuse("profile", f"unknown profile {profile!r}; known: {', '.join(osm.PROFILES)}")
     fill = _check_defaults(defaults)
-    table = read_table(path, crs=crs, layer=layer, max_bytes=max_bytes)
+    table = read_table(path, crs=crs, layer=layer, max_bytes=max_bytes, filename=filename)
     problems = table.problems()
     notes = list(table.notes)
 
@@ -221,7 +230,13 @@ def read_sites(
             problems.error(row, key, message)
         values[row] = parsed
         found_keys[row] = {name: key for name, (key, _raw) in found.items()}
-        attributes[row] = {k: json_safe(v) for k, v in extra.items()}
+        attributes[row] = {}
+        for key, raw in extra.items():
+            try:
+                attributes[row][storable(str(key))] = check_extra(raw)
+            except FieldError as exc:
+                # The report names the field; it is stored too, so without the NUL.
+                problems.error(row, str(key)[:100].replace("\x00", "\\x00"), str(exc))
         if "source_id" in found:
             id_keys[row] = found["source_id"][0]
 

@@ -28,6 +28,7 @@ from geodata.loaders.fields import FieldError, canonical_key, number
 from geodata.loaders.geometry import check_in_sweden, looks_like_sweref, to_sweref
 from geodata.loaders.results import Problems, refuse
 from geodata.messages import Message, msg
+from resilience import jsonio
 from resilience.crs import parse_epsg
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -40,6 +41,11 @@ LON_NAMES = ("lon", "lng", "long", "longitude")
 LAT_NAMES = ("lat", "latitude")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# One feature's geometry has at most this many positions; counted before it is built, so a
+# MultiPoint of a million points is refused at once (a site is one point).
+MAX_POSITIONS = 200_000
+_FORMAT_NAMES = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
 
 
 @dataclass
@@ -95,14 +101,20 @@ def crs_argument(crs: str | int | None) -> int | None:
 
 
 def read_table(
-    source: Source, *, crs: str | int | None = None, layer: str | None = None, max_bytes: int
+    source: Source,
+    *,
+    crs: str | int | None = None,
+    layer: str | None = None,
+    max_bytes: int,
+    filename: str | None = None,
 ) -> Table:
     """Read a GeoJSON, GeoPackage or CSV file (a path, or its bytes) into features.
 
-    An explicit `crs` overrides whatever the file says. Raises ImportValidationError for a
-    problem of the file as a whole."""
+    An explicit `crs` overrides whatever the file says; `filename` names bytes (its
+    extension must agree with the content). Raises ImportValidationError for a problem of
+    the file as a whole."""
     explicit = crs_argument(crs)
-    kind = _check(source, max_bytes)
+    kind = _check(source, max_bytes, filename)
     if kind == "gpkg":
         return _read_gpkg(source, explicit, layer)  # GDAL reads the file itself
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -111,10 +123,10 @@ def read_table(
     return _read_csv(data, explicit)
 
 
-def _check(source: Source, max_bytes: int) -> str:
+def _check(source: Source, max_bytes: int, filename: str | None = None) -> str:
     """The format, once the size is known to be acceptable."""
     if isinstance(source, bytes):
-        size, suffix, head = len(source), "", source[:64]
+        size, suffix, head = len(source), Path(filename or "").suffix.lower(), source[:64]
     else:
         path = Path(source)
         if not path.is_file():
@@ -135,17 +147,28 @@ def _size(n: int) -> str:
 
 
 def _detect(head: bytes, suffix: str) -> str:
-    if suffix in (".geojson", ".json"):
-        return "geojson"
-    if suffix == ".gpkg":
-        return "gpkg"
-    if suffix in (".csv", ".txt", ".tsv"):
-        return "csv"
+    """The format by content and extension together: they must agree."""
+    # UTF-16 without a BOM: ASCII text with a NUL byte after (or before) every character.
+    utf16 = head.count(b"\x00") > len(head) // 3 and not head.startswith(_SQLITE_MAGIC)
+    if head.startswith(_UTF16_BOMS) or utf16:
+        refuse("file", "UTF-16 is not supported, save as UTF-8")
     if head.startswith(_SQLITE_MAGIC):
-        return "gpkg"
-    if head.removeprefix(_BOM).lstrip()[:1] in (b"{", b"["):
-        return "geojson"
-    return "csv"
+        content = "gpkg"
+    elif head.removeprefix(_BOM).lstrip()[:1] in (b"{", b"["):
+        content = "geojson"
+    else:
+        content = "csv"
+    named = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}.get(suffix)
+    if suffix in (".csv", ".txt", ".tsv"):
+        named = "csv"
+    if named is not None and named != content:
+        refuse(
+            "file",
+            f"the file is named {suffix} ({_FORMAT_NAMES[named]}) but its content is not "
+            f"{_FORMAT_NAMES[named]}"
+            + ("" if content == "csv" else f"; it looks like {_FORMAT_NAMES[content]}"),
+        )
+    return content
 
 
 # --- GeoJSON -------------------------------------------------------------------------------
@@ -175,9 +198,9 @@ def _read_geojson(data: bytes, explicit: int | None) -> Table:
     except UnicodeDecodeError as exc:
         refuse("file", f"GeoJSON must be UTF-8; byte {exc.start} is not")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        refuse(f"line {exc.lineno} column {exc.colno}", f"malformed JSON: {exc.msg}")
+        doc = jsonio.loads(text)
+    except jsonio.JSONError as exc:
+        refuse("file" if exc.where == "document" else exc.where, str(exc))
     kind = doc.get("type") if isinstance(doc, dict) else None
     if kind == "FeatureCollection":
         raw = doc.get("features")
@@ -220,6 +243,10 @@ def _read_geojson(data: bytes, explicit: int | None) -> Table:
             point_rows.append(row)
             point_xy.append(xy)
             continue
+        if (problem := _coordinates_problem(geometry)) is not None:
+            table.errors.append((row, "geometry", problem))
+            feature.geom_reported = True
+            continue
         try:
             feature.geom = shape(geometry)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
@@ -248,6 +275,30 @@ def _simple_point(geometry: Any) -> tuple[float, float] | None:
     if not all(type(v) in (int, float) for v in coords):  # bool is not a coordinate
         return None
     return coords[0], coords[1]
+
+
+def _coordinates_problem(geometry: Any) -> str | None:
+    """Why a GeoJSON geometry's coordinates are unusable (more than MAX_POSITIONS
+    positions, or a coordinate that is not a number, e.g. "20.26"), else None. The count
+    comes first, from the list lengths alone."""
+    if not isinstance(geometry, dict):
+        return None  # left to shape(), which names what is wrong
+    parts = geometry.get("geometries")
+    if geometry.get("type") == "GeometryCollection" and isinstance(parts, list):
+        return next(filter(None, map(_coordinates_problem, parts)), None)
+    coords = geometry.get("coordinates")
+    level = [coords]
+    while level and isinstance(level[0], list) and level[0] and isinstance(level[0][0], list):
+        level = [inner for outer in level if isinstance(outer, list) for inner in outer]
+        if len(level) > MAX_POSITIONS:
+            break
+    if len(level) > MAX_POSITIONS:
+        return f"more than {MAX_POSITIONS:,} positions in one geometry"
+    for position in level:
+        if isinstance(position, list) and any(type(v) not in (int, float) for v in position):
+            bad = next(v for v in position if type(v) not in (int, float))
+            return f"coordinates must be numbers, not {bad!r}"[:200]
+    return None
 
 
 def _force_2d(table: Table) -> None:

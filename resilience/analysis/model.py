@@ -54,8 +54,38 @@ def is_none(values: NDArray[Any]) -> BoolArray:
     return null
 
 
+class Range(NamedTuple):
+    """The plausible values of a scenario parameter, both ends included."""
+
+    low: float
+    high: float
+    unit: str
+
+
+# Every scenario parameter's plausible range: values outside are refused with the range in
+# the message (a 400 in the API), and the scenario editor's inputs take min and max from
+# here. Wide enough for any real scenario and for the model's tests; speed_factors applies
+# to each level; duration_hours is the scenario's outage duration.
+RANGES: dict[str, Range] = {
+    "duration_hours": Range(0.1, 8_760.0, "h"),  # up to a year
+    "speed_kmh": Range(1.0, 200.0, "km/h"),
+    "circuity": Range(1.0, 3.0, ""),  # road distance is never shorter than the straight line
+    "speed_factors": Range(0.01, 2.0, ""),  # times the road speed
+    "food_minutes": Range(0.0, 1_440.0, "min"),  # up to 24 h
+    "care_minutes": Range(0.0, 1_440.0, "min"),
+    "shelter_minutes": Range(0.0, 1_440.0, "min"),
+    "mobile_max_hours": Range(0.0, 8_760.0, "h"),
+    "timeline_step_hours": Range(0.01, 168.0, "h"),  # with MAX_TIMELINE_INSTANTS
+    "outdoor_c": Range(-60.0, 40.0, "°C"),
+    "indoor_c": Range(-60.0, 40.0, "°C"),
+    "cold_threshold_c": Range(-60.0, 40.0, "°C"),
+    "food_stock_target_days": Range(0.0, 365.0, "days"),
+}
+
+
 def _number(name: str, value: Any, *, minimum: float = 0.0, strict: bool = False) -> float:
-    """A finite real number >= minimum (> minimum when strict), or ValueError naming it."""
+    """A finite real number >= minimum (> minimum when strict) and within its RANGES entry,
+    or ValueError naming it."""
     # bool is an int in Python; true/false in a JSON scenario is a mistake, not 1/0.
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ValueError(f"parameter {name!r} must be a number, not {value!r}")
@@ -65,6 +95,13 @@ def _number(name: str, value: Any, *, minimum: float = 0.0, strict: bool = False
     if number < minimum or (strict and number == minimum):
         relation = ">" if strict else ">="
         raise ValueError(f"parameter {name!r} must be {relation} {minimum:g}, not {value!r}")
+    allowed = RANGES.get(name.split(".")[0])
+    if allowed is not None and not allowed.low <= number <= allowed.high:
+        unit = f" {allowed.unit}" if allowed.unit else ""
+        raise ValueError(
+            f"parameter {name!r} must be from {allowed.low:g} to {allowed.high:g}{unit}, "
+            f"not {value!r}"
+        )
     return number
 
 

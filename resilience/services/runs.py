@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from resilience.analysis import AreaSummary, CellTable, CoverageResult, SiteTable, compute
 from resilience.analysis.model import is_none
-from resilience.errors import NotFound
+from resilience.errors import BadInput, NotFound
 from resilience.models import (
     AuditLog,
     Run,
@@ -165,7 +165,14 @@ def get_run(session: Session, run_id: int) -> Run:
 
 
 def start_run(session: Session, scenario: Scenario, user: str | None = None) -> Run:
-    """A queued run with a snapshot of the scenario as it is now (later edits don't leak in)."""
+    """A queued run with a snapshot of the scenario as it is now (later edits don't leak in).
+    An outage or snow zones wholly outside the county would compute nothing: refused."""
+    try:
+        spec = spec_of(scenario.definition)
+    except ValueError:  # a stored definition that no longer parses: the run fails visibly
+        spec = None
+    if spec is not None:
+        _check_in_county(session, spec)
     run = Run(
         scenario_id=scenario.id,
         status="queued",
@@ -176,6 +183,21 @@ def start_run(session: Session, scenario: Scenario, user: str | None = None) -> 
     session.add(run)
     session.flush()
     return run
+
+
+def _check_in_county(session: Session, spec: ScenarioSpec) -> None:
+    areas = [g for g in (spec.outage, *(z.geometry for z in spec.snow_zones)) if g is not None]
+    if not areas:
+        return
+    inside, county = session.execute(
+        text(
+            "SELECT bool_or(ST_Intersects(geom, ST_GeomFromWKB(:area, :srid))), count(*) > 0"
+            " FROM municipalities"
+        ),
+        {"area": shapely.to_wkb(shapely.union_all(areas)), "srid": SWEREF99TM},
+    ).one()
+    if county and not inside:
+        raise BadInput("the scenario's outage and snow zones lie wholly outside the county")
 
 
 ProgressSink = Callable[[int, float, str], None]

@@ -33,10 +33,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from geodata.loaders import read_sites
+from geodata.loaders.fields import FieldError, storable
 from geodata.messages import Message, msg
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
-from resilience.errors import Conflict, DomainError, NotFound
+from resilience.errors import BadInput, Conflict, DomainError, NotFound
 from resilience.models import AuditLog, Municipality, Site, Upload
 from resilience.services import imports
 from resilience.vocabulary import CATEGORY, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM
@@ -335,6 +336,11 @@ def check_upload(
     process can confirm it); returns the stored report. Raises InvalidFile when the file as
     a whole is unusable. Writes no site."""
     source = (source or "").strip() or Path(filename).stem.strip() or "upload"
+    for name, value in (("filename", filename), ("source", source)):
+        try:
+            storable(value)
+        except FieldError as exc:
+            raise BadInput(f"{name}: {exc}") from None
     try:
         result = read_sites(
             data,
@@ -344,6 +350,7 @@ def check_upload(
             max_bytes=max_bytes,
             per_row=True,
             stored_plants=imports.stored_plants(session),
+            filename=filename,
         )
     except ImportValidationError as err:
         details = [dataclasses.asdict(e) for e in err.errors]

@@ -9,15 +9,25 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from redis import Redis
 
 from resilience.db import db
 from resilience.errors import Forbidden
 from resilience.models import User
-from resilience.services import users
+from resilience.services import login_limits, users
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -105,34 +115,70 @@ def csrf_token() -> str:
 
 def _check_csrf() -> None:
     """Every HTML form POST carries the session's token; the login form is exempt (there is
-    no session yet) and the APIs take no forms."""
-    if request.method != "POST" or request.endpoint == "auth.login":
+    no session yet). A state-changing API or /ogc request that relies on the session cookie
+    sends the same token in X-CSRF-Token (static/js/csrf.js does); one with an
+    Authorization header (a bearer token) needs none, as no browser sends that by itself."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == "auth.login":
         return
     if request.path.startswith(("/api/", "/ogc")):
+        if "Authorization" in request.headers or "_user_id" not in session:
+            return  # a token, or no session: the login guard answers 401 if need be
+        sent = request.headers.get("X-CSRF-Token", "")
+    elif request.method != "POST":
         return
-    sent = request.form.get("csrf_token", "")
+    else:
+        sent = request.form.get("csrf_token", "")
     expected = session.get("csrf_token", "")
     if not expected or not secrets.compare_digest(sent, expected):
+        if request.path.startswith(("/api/", "/ogc")):
+            raise Forbidden(
+                _(
+                    "A request with the session cookie needs the page's token in the "
+                    "X-CSRF-Token header (or send a bearer token); reload the page."
+                )
+            )
         raise Forbidden(_("The form has expired; reload the page and try again."))
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths: never redirect to another host after login.
-    if target and target.startswith("/") and not urlsplit(target).netloc:
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """`target` if it is a path on this site, else `default` (the map): every view that
+    redirects to a `next` goes through here. Browsers read "//host", "/\\host" and
+    "/<tab>/host" as another host, so backslashes and control characters are refused too."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 32 or ord(c) == 127 for c in target)
+        and not urlsplit(target).netloc
+    ):
         return target
-    return url_for("pages.map_page")
+    return default or url_for("pages.map_page")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     error = None
     if request.method == "POST":
-        user = users.authenticate(
-            db.session, request.form.get("name", ""), request.form.get("password", "")
+        name, address = request.form.get("name", ""), request.remote_addr or "unknown"
+        redis = Redis.from_url(
+            current_app.config["SETTINGS"].redis_url, socket_connect_timeout=1, socket_timeout=1
         )
+        lock = login_limits.locked(redis, name, address)
+        if lock is not None:
+            minutes = -(-lock.seconds_left // 60)
+            error = _(
+                "Too many failed logins; try again in %(minutes)d minutes or ask an admin.",
+                minutes=minutes,
+            )
+            page = render_template("auth/login.html", error=error)
+            return page, 429, {"Retry-After": str(lock.seconds_left)}
+        user = users.authenticate(db.session, name, request.form.get("password", ""))
         if user is not None:
+            login_limits.record_success(redis, name)
             login_user(CurrentUser(user))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
+        login_limits.record_failure(redis, name, address)
         error = _("Wrong user name or password.")
     return render_template("auth/login.html", error=error), 401 if error else 200
 

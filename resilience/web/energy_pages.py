@@ -38,7 +38,7 @@ from resilience.services import energy as service
 from resilience.services import imports
 from resilience.vocabulary import WGS84
 from resilience.web import charts, names
-from resilience.web.auth import require_role
+from resilience.web.auth import require_role, safe_next
 from resilience.web.formatting import format_number
 from resilience.web.i18n import current_language
 from resilience.web.maps import JsInit, base_map, map_parts
@@ -127,14 +127,14 @@ def _crs_arg() -> int:
 
 
 def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = request.get_json()
     if not isinstance(body, dict):
         raise BadInput("send a JSON object (Content-Type: application/json)")
     return body
 
 
 def _back(default: str) -> Any:
-    return redirect(request.form.get("next") or default)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 def _sorted(assessments: list[energy.Assessment], sort: str) -> list[energy.Assessment]:

@@ -204,7 +204,7 @@ def api_start() -> ResponseReturnValue:
     "municipality", "category", "geometry"}, or the same as form fields. 202 with the
     export's status and its Location."""
     if request.is_json:
-        body = request.get_json(silent=True)
+        body = request.get_json()
         if not isinstance(body, dict):
             raise BadInput("send the export as a JSON object")
         values = body

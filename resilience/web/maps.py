@@ -16,6 +16,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
 from resilience.vocabulary import SITE_NUMBERS
+from resilience.web.security import with_nonce
 
 # Västerbotten, roughly centred; the JS fits the view to the municipality layer.
 COUNTY_CENTRE = (64.6, 18.0)
@@ -122,8 +123,8 @@ def map_parts(fmap: folium.Map) -> dict[str, str]:
     root = fmap.get_root()
     assert isinstance(root, Figure)  # a Map's root is always a Figure (typed as Element)
     root.render()
-    return {
-        "header": root.header.render(),
-        "html": root.html.render(),
-        "script": root.script.render(),
+    return {  # header and html hold <script> tags: they get the page's CSP nonce
+        "header": with_nonce(root.header.render()),
+        "html": with_nonce(root.html.render()),
+        "script": root.script.render(),  # goes inside the template's own nonce'd <script>
     }

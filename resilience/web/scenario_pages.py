@@ -18,6 +18,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from resilience.analysis import Parameters
+from resilience.analysis.model import RANGES
 from resilience.db import db
 from resilience.errors import BadInput, Conflict, Forbidden, NotFound
 from resilience.models import Run, Scenario
@@ -124,6 +125,7 @@ def _editor(scenario: Scenario | None) -> ResponseReturnValue:
             "unit": unit,
             "default": getattr(defaults, name),
             "value": overrides.get(name, getattr(defaults, name)),
+            "range": RANGES[name],
         }
         for name, label, unit in EDITABLE_PARAMETERS
     ]
@@ -160,6 +162,7 @@ def _editor(scenario: Scenario | None) -> ResponseReturnValue:
         definition=definition,
         duration=(definition.get("outage") or {}).get("duration_hours", DEFAULT_DURATION_HOURS),
         parameters=parameters,
+        duration_range=RANGES["duration_hours"],
         levels=scenario_maps.LEVEL_STYLE,
         outage_color=scenario_maps.OUTAGE_COLOR,
         as_new=as_new,

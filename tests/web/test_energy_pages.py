@@ -67,6 +67,7 @@ def _client(app: Flask, make_user, name: str, role: str, municipality: str | Non
     login(client, name)
     with client.session_transaction() as session:
         session["csrf_token"] = TOKEN
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = TOKEN
     return client
 
 

@@ -38,27 +38,30 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server
 class OwnRedis:
     """redis-server on a port of its own, stopped and started again on the same port."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, persistent: bool = False) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.directory = directory
+        self.persistent = persistent  # with scripts/redis.conf, as scripts/setup.sh starts it
         self.process: subprocess.Popen[bytes] | None = None
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         assert REDIS_SERVER is not None
+        durability = (
+            [str(PROJECT_ROOT / "scripts" / "redis.conf")]
+            if self.persistent
+            else ["--save", "", "--appendonly", "no"]
+        )
         self.process = subprocess.Popen(
             [
                 REDIS_SERVER,
+                *durability,
                 "--port",
                 str(self.port),
                 "--bind",
                 "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
                 "--dir",
                 str(self.directory),
             ],
@@ -219,3 +222,45 @@ def test_worker_and_scheduler_wait_out_an_outage(
         for log in logs:
             log.close()
     assert "trying again" in scheduler_log.read_text()  # it saw the outage and said so
+
+
+def test_a_run_queued_before_a_redis_restart_is_finished_after_it(
+    app: Flask, committed: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """Redis as scripts/setup.sh starts it (scripts/redis.conf: append-only): a run enqueued
+    while no worker is up survives a restart of Redis, and a worker started afterwards
+    computes it."""
+    small_county(committed)
+    users.create_user(committed, "planner-pär", PASSWORD, "planner")
+    token = users.create_token(committed, "planner-pär")
+    committed.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    durable = OwnRedis(tmp_path / "redis", persistent=True)
+    durable.directory.mkdir()
+    durable.start()
+    worker = None
+    log = (tmp_path / "worker.log").open("w")
+    try:
+        client = create_app(replace(settings, redis_url=durable.url)).test_client()
+        created = client.post("/api/v1/scenarios", data=json.dumps(OUTAGE_ABACKA), headers=auth)
+        run = client.post(f"/api/v1/scenarios/{created.json['id']}/runs", headers=auth)
+        assert run.status_code == 202, run.text
+        url = f"/api/v1/runs/{run.json['id']}"
+        assert client.get(url, headers=auth).json["status"] == "queued"
+        durable.stop()  # SIGTERM: Redis writes its append-only file and exits
+        assert (durable.directory / "appendonlydir").is_dir()
+        durable.start()
+        worker = _process(settings, durable.url, log, "workers.worker")
+        assert _wait(lambda: client.get(url, headers=auth).json["status"] == "finished", 90), (
+            client.get(url, headers=auth).json
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(5)
+        log.close()
+        durable.stop()

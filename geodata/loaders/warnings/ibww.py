@@ -23,6 +23,7 @@ from geodata.loaders.warnings.model import (
     parse_time,
     version_text,
 )
+from resilience import jsonio
 
 _DEPTH = {"Polygon": 3, "MultiPolygon": 4}  # list nesting of their coordinates
 _LEVELS = {"MESSAGE": "message", "YELLOW": "yellow", "ORANGE": "orange", "RED": "red"}
@@ -88,7 +89,7 @@ def _area(
     affected = area.get("affectedAreas") or []
     if not isinstance(affected, list) or not all(isinstance(a, dict) for a in affected):
         raise WarningFormatError("expected an array of objects", where, "affectedAreas")
-    geometry, polygonal = _geometry(area, affected, where, catalog)
+    geometry, polygonal, repaired = _geometry(area, affected, where, catalog)
     # The area's own name, else the warning's (FLOODING has it there), else its counties.
     names = area.get("areaName") or warning.get("areaName") or {}
     if not isinstance(names, dict):
@@ -117,16 +118,19 @@ def _area(
         ),
         cancelled=False,
         replaces=(),
-        raw={**warning, "warningAreas": [area]},
+        # A self-intersecting drawn area is repaired (make_valid, as for CAP); the stored
+        # document says so and why.
+        raw={**warning, "warningAreas": [area], **({"repaired": repaired} if repaired else {})},
         message=f"ibww:{wid}",
     )
 
 
 def _geometry(
     area: dict[str, Any], affected: list[dict[str, Any]], where: str, catalog: AreaCatalog
-) -> tuple[shapely.MultiPolygon, bool]:
+) -> tuple[shapely.MultiPolygon, bool, str | None]:
     """The drawn area (Feature, FeatureCollection or bare geometry, any type), else the
-    union of the affectedAreas' catalog polygons."""
+    union of the affectedAreas' catalog polygons; and what was repaired in the drawn area
+    (None when it was valid)."""
     drawn = area.get("area")
     if drawn:
         if not isinstance(drawn, dict):
@@ -148,14 +152,18 @@ def _geometry(
                 geoms = shapely.from_geojson([json.dumps(_nested(g)) for g in raw])
             except (shapely.errors.GEOSException, TypeError, ValueError) as exc:
                 raise WarningFormatError(f"not valid GeoJSON: {exc}", where, "area") from None
-            return to_sweref_area(list(geoms), where, "area", src=crs.pop())
+            reasons = [shapely.is_valid_reason(g) for g in geoms if not shapely.is_valid(g)]
+            repaired = (
+                f"invalid area ({'; '.join(reasons)}) repaired with make_valid" if reasons else None
+            )
+            return (*to_sweref_area(list(geoms), where, "area", src=crs.pop()), repaired)
     ids: list[Any] = [a.get("id") for a in affected]  # as given: unknown ones are reported
     if not ids:
         raise Refused("no area geometry and no affectedAreas")
     geometry, unknown = catalog.resolve_ibww(ids)
     if geometry is None:
         raise Refused(f"no area geometry, and affectedAreas {unknown} are not in the area catalog")
-    return geometry, True
+    return geometry, True, None
 
 
 def _nested(geometry: Any) -> Any:
@@ -180,15 +188,9 @@ def _load(payload: bytes | str | list, max_bytes: int) -> list[Any]:
                 f"the payload is {size} bytes; at most {max_bytes} are accepted", "document"
             )
         try:
-            payload = json.loads(payload)
-        except json.JSONDecodeError as exc:
-            raise WarningFormatError(
-                f"malformed JSON at line {exc.lineno}, column {exc.colno} "
-                f"(character {exc.pos}): {exc.msg}",
-                "document",
-            ) from None
-        except (UnicodeDecodeError, RecursionError) as exc:
-            raise WarningFormatError(f"unreadable JSON: {exc}", "document") from None
+            payload = jsonio.loads(payload)
+        except jsonio.JSONError as exc:
+            raise WarningFormatError(str(exc), "document") from None
     if not isinstance(payload, list):
         raise WarningFormatError(
             "expected a JSON array of warnings (the body of ibww/api/version/1/warning.json)",

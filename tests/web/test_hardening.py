@@ -1,0 +1,443 @@
+"""Issue 14, hardening: every bad input of the issue through the real HTTP API and command
+line, each a clear 4xx that changes no table (rows of every table counted before and
+after); the browser security headers; the API's CSRF rule; login limits; safe redirects;
+token-use writes."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from resilience import jsonio
+from resilience.analysis.model import RANGES
+from resilience.config import Settings
+from resilience.models import ApiToken, Base
+from resilience.services import login_limits, users
+from tests.conftest import PASSWORD, login
+from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
+from tests.services.test_runs import OUTAGE_ABACKA
+from tests.web.test_map_browser import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    browser,
+    county,
+    log_in,
+    wait_until_ready,
+)
+from tests.web.test_uploads import IN_2401, geojson, refused, site, upload
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def _counts(session: Session) -> dict[str, int]:
+    session.expire_all()
+    return {
+        table.name: int(session.scalar(text(f'SELECT count(*) FROM "{table.name}"')) or 0)
+        for table in Base.metadata.sorted_tables
+    }
+
+
+@pytest.fixture
+def editor(app: Flask, make_user: Any, db_session: Session) -> FlaskClient:
+    small_county(db_session)
+    make_user("eva", "editor")
+    client = app.test_client()
+    login(client, "eva")
+    return client
+
+
+@pytest.fixture
+def unchanged(db_session: Session) -> Callable[..., None]:
+    """Call at the end: no table has a row more or less than at the start (but those
+    named: a checked upload waits in `uploads` for confirmation, by design)."""
+    before = _counts(db_session)
+
+    def check(*but: str) -> None:
+        after = _counts(db_session)
+        assert {k: v for k, v in after.items() if k not in but} == {
+            k: v for k, v in before.items() if k not in but
+        }
+
+    return check
+
+
+def _refused(response: Any, status: int | tuple[int, ...], *words: str) -> None:
+    statuses = status if isinstance(status, tuple) else (status,)
+    assert response.status_code in statuses, response.text
+    message = response.json["message"]
+    for word in words:
+        assert word in message, message
+
+
+# --- 1. deeply nested JSON -------------------------------------------------------------------
+
+
+def test_deeply_nested_json_is_refused_everywhere(
+    editor: FlaskClient, unchanged: Callable[..., None]
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    _refused(editor.post("/api/v1/scenarios", data=DEEP, headers=headers), 400, "nested")
+    scenario = editor.post("/api/v1/scenarios", data=json.dumps(OUTAGE_ABACKA), headers=headers)
+    assert scenario.status_code == 201, scenario.text
+    sid = scenario.json["id"]
+    after_create = _counts_of(editor)
+    _refused(editor.put(f"/api/v1/scenarios/{sid}", data=DEEP, headers=headers), 400, "nested")
+    _refused(editor.post("/api/v1/warnings", data=DEEP, headers=headers), 400, "nested")
+    _refused(editor.post("/api/v1/exports", data=DEEP, headers=headers), 400, "nested")
+    deep_geojson = b'{"type": "FeatureCollection", "features": ' + DEEP + b"}"
+    _refused(upload(editor, deep_geojson), 422, "nested 100001 levels", "at most 64")
+    assert _counts_of(editor) == after_create
+
+
+def _counts_of(client: FlaskClient) -> int:
+    return len(client.get("/api/v1/scenarios").json["scenarios"])
+
+
+def test_the_json_reader_measures_depth_outside_strings() -> None:
+    assert jsonio.depth(b'{"a": [1, "[[[[", {"b": "\\"]]"}]}') == 3
+    assert jsonio.loads(b'[[["x"]]]') == [[["x"]]]
+    with pytest.raises(jsonio.JSONError, match="at most 64 levels"):
+        jsonio.loads("[" * 65 + "]" * 65)
+    with pytest.raises(jsonio.JSONError, match="line 1, column 2"):
+        jsonio.loads("[,]")
+
+
+# --- 2 and 4. uploads ------------------------------------------------------------------------
+
+
+def _reasons(response: Any) -> dict[str, list[dict[str, Any]]]:
+    assert response.status_code == 200, response.text
+    return refused(response.json)
+
+
+def test_nul_long_texts_and_string_coordinates_are_refused_per_row(
+    editor: FlaskClient, unchanged: Callable[..., None]
+) -> None:
+    features = [
+        site("ok", IN_2401),
+        site("nul-name", IN_2401, name="Hem\u0000met"),
+        site("long-name", IN_2401, name="x" * 100_000),
+        site("nul-extra", IN_2401, note="a\u0000b"),
+        site("x" * 1_001, IN_2401),
+        {
+            **site("strings", None),
+            "geometry": {"type": "Point", "coordinates": ["752000", "7085000"]},
+        },
+    ]
+    reasons = _reasons(upload(editor, geojson(features)))
+    assert reasons["feature 2"][0]["field"] == "name"
+    assert "NUL" in reasons["feature 2"][0]["message"]
+    assert reasons["feature 3"][0]["field"] == "name"
+    assert "100,000 characters long; at most 1,000" in reasons["feature 3"][0]["message"]
+    assert reasons["feature 4"][0]["field"] == "note"
+    assert "NUL" in reasons["feature 4"][0]["message"]
+    assert reasons["feature 5"][0]["field"] == "source_id"
+    assert reasons["feature 6"][0]["field"] == "geometry"
+    assert "coordinates must be numbers, not '752000'" in reasons["feature 6"][0]["message"]
+    assert "feature 1" not in reasons
+
+    csv = "source_id;name;category;kind;x;y\nc1;Hem\x00met;care;elderly_home;752000;7085000\n"
+    reasons = _reasons(upload(editor, csv.encode(), "register.csv", crs="EPSG:3006"))
+    [reason] = reasons["line 2"]
+    assert reason["field"] == "name" and "NUL" in reason["message"]
+    unchanged("uploads")
+
+
+def test_a_nul_or_long_source_is_a_400(editor: FlaskClient, unchanged: Callable[..., None]) -> None:
+    data = geojson([site("ok", IN_2401)])
+    _refused(upload(editor, data, source="källa\u0000"), 400, "source", "NUL")
+    _refused(upload(editor, data, source="k" * 2_000), 400, "source", "at most 1,000")
+    unchanged()
+
+
+def test_files_unusable_as_a_whole(editor: FlaskClient, unchanged: Callable[..., None]) -> None:
+    csv = "source_id,name,category,kind,lon,lat\nu1,Hem,care,elderly_home,20.3,63.8\n"
+    _refused(upload(editor, csv.encode("utf-16"), "register.csv"), 422, "UTF-16 is not supported")
+    _refused(upload(editor, csv.encode("utf-16-le"), "register.csv"), 422, "UTF-16")
+    _refused(upload(editor, csv.encode(), "register.gpkg"), 422, "GeoPackage")
+    _refused(upload(editor, geojson([site("a", IN_2401)]), "register.csv"), 422, "CSV", "GeoJSON")
+    points = {"type": "MultiPoint", "coordinates": [[752_000.0, 7_085_000.0]] * 1_000_000}
+    big = geojson([{**site("many", None), "geometry": points}])
+    # The body by hand: the test client would spool a form this big to a file it never closes.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="register.geojson"\r\n'
+        b"Content-Type: application/geo+json\r\n\r\n" + big + b"\r\n--b--\r\n"
+    )
+    posted = editor.post(
+        "/api/v1/uploads", data=body, content_type="multipart/form-data; boundary=b"
+    )
+    reasons = _reasons(posted)
+    assert "more than 200,000 positions" in reasons["feature 1"][0]["message"]
+    unchanged("uploads")
+
+
+# --- 3. scenario parameters ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parameters", "duration", "words"),
+    [
+        ({}, 1e9, ("duration_hours", "from 0.1 to 8760 h")),
+        ({}, 1e308, ("duration_hours", "8760")),
+        ({"speed_kmh": 1e-300}, 24, ("speed_kmh", "from 1 to 200 km/h")),
+        ({"speed_kmh": 1e308}, 24, ("speed_kmh", "from 1 to 200 km/h")),
+        ({"circuity": 1e308}, 24, ("circuity", "from 1 to 3")),
+        ({"food_minutes": 1e308}, 24, ("food_minutes", "from 0 to 1440 min")),
+        ({"care_minutes": 1441}, 24, ("care_minutes", "1440")),
+        ({"shelter_minutes": 5000}, 24, ("shelter_minutes", "1440")),
+        ({"mobile_max_hours": 1e6}, 24, ("mobile_max_hours", "8760")),
+        ({"timeline_step_hours": 1000}, 24, ("timeline_step_hours", "168")),
+        ({"outdoor_c": -100}, 24, ("outdoor_c", "from -60 to 40 °C")),
+        ({"indoor_c": 500}, 24, ("indoor_c", "40")),
+        ({"cold_threshold_c": -80}, 24, ("cold_threshold_c", "-60")),
+        ({"food_stock_target_days": 1e5}, 24, ("food_stock_target_days", "365")),
+        ({"speed_factors": {"red": 50}}, 24, ("speed_factors.red", "from 0.01 to 2")),
+    ],
+)
+def test_absurd_parameters_are_refused_with_the_range(
+    editor: FlaskClient,
+    unchanged: Callable[..., None],
+    parameters: dict[str, Any],
+    duration: float,
+    words: tuple[str, ...],
+) -> None:
+    document = {**OUTAGE_ABACKA, "parameters": parameters}
+    document["outage"] = {**OUTAGE_ABACKA["outage"], "duration_hours": duration}
+    _refused(editor.post("/api/v1/scenarios", json=document), 400, *words)
+    unchanged()
+
+
+def test_the_editor_inputs_carry_the_ranges(editor: FlaskClient) -> None:
+    page = editor.get("/scenarios/new").text
+    assert f'name="duration_hours" min="0.1" max="{RANGES["duration_hours"].high:g}"' in page
+    assert 'name="speed_kmh" min="1" max="200"' in page
+    assert 'name="food_minutes" min="0" max="1440"' in page
+
+
+# --- 5. a self-intersecting IBWW area --------------------------------------------------------
+
+
+def test_a_self_intersecting_ibww_area_is_repaired_and_says_so(
+    editor: FlaskClient, db_session: Session
+) -> None:
+    (w0, s0), (e0, _), (_, n0) = (
+        SMALL_COUNTY_LONLAT[0],
+        SMALL_COUNTY_LONLAT[1],
+        SMALL_COUNTY_LONLAT[2],
+    )
+    bowtie = [[w0, s0], [e0, n0], [e0, s0], [w0, n0], [w0, s0]]
+    posted = editor.post("/api/v1/warnings", json=ibww(ibww_area(level="RED", coords=bowtie)))
+    assert posted.status_code in (200, 202), posted.text
+    raw = db_session.scalar(text("SELECT raw FROM weather_warnings"))
+    assert "Self-intersection" in raw["repaired"] and "make_valid" in raw["repaired"]
+
+
+# --- 6. headers and CSRF ---------------------------------------------------------------------
+
+
+def test_every_response_has_the_security_headers(app: Flask, editor: FlaskClient) -> None:
+    for response in (
+        editor.get("/"),
+        editor.get("/api/v1/scenarios"),
+        app.test_client().get("/login"),
+        app.test_client().get("/api/v1/sites"),  # 401
+    ):
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self' 'nonce-" in csp
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "Strict-Transport-Security" not in response.headers  # development: plain HTTP
+    page = editor.get("/")
+    nonce = page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    scripts = page.text.count("<script")
+    assert (
+        scripts
+        and page.text.count(f'<script nonce="{nonce}"') + page.text.count("<script src=") == scripts
+    )
+    assert nonce != editor.get("/").headers["Content-Security-Policy"].split("'nonce-")[1][:24]
+
+
+def test_hsts_in_production(settings: Settings, migrated: str) -> None:
+    from dataclasses import replace
+
+    from resilience import create_app
+
+    app = create_app(replace(settings, production=True))
+    response = app.test_client().get("/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_the_api_with_the_session_cookie_needs_the_csrf_token(
+    editor: FlaskClient, unchanged: Callable[..., None], db_session: Session
+) -> None:
+    del editor.environ_base["HTTP_X_CSRF_TOKEN"]  # as a cross-site form would send it
+    body = json.dumps(OUTAGE_ABACKA)
+    headers = {"Content-Type": "application/json"}
+    _refused(editor.post("/api/v1/scenarios", data=body, headers=headers), 403, "X-CSRF-Token")
+    wrong = {**headers, "X-CSRF-Token": "guess"}
+    _refused(editor.post("/api/v1/scenarios", data=body, headers=wrong), 403, "X-CSRF-Token")
+    _refused(editor.post("/ogc/collections/sites/items", data=body, headers=headers), 403)
+    assert editor.get("/api/v1/scenarios").status_code == 200  # reads need no token
+    unchanged()
+    token = users.create_token(db_session, "eva")
+    db_session.commit()
+    bearer = {**headers, "Authorization": f"Bearer {token}"}
+    assert editor.post("/api/v1/scenarios", data=body, headers=bearer).status_code == 201
+
+
+# --- 7. login limits -------------------------------------------------------------------------
+
+
+def _cli(app: Flask, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_login_locks_an_account_after_five_failures(
+    app: Flask, make_user: Any, settings: Settings
+) -> None:
+    make_user("lisa", "viewer")
+    client = app.test_client()
+    for _ in range(login_limits.ACCOUNT_LIMIT):
+        wrong = client.post("/login", data={"name": "lisa", "password": "wrong"})
+        assert wrong.status_code == 401
+    locked = client.post("/login", data={"name": "lisa", "password": PASSWORD})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert "För många misslyckade inloggningar" in locked.text
+    assert "account\tlisa\t5 failures" in _cli(app, "users", "locked")
+    # Another gunicorn worker (another app, the same Redis) refuses it too.
+    from resilience import create_app
+
+    other = create_app(settings).test_client()
+    assert other.post("/login", data={"name": "lisa", "password": PASSWORD}).status_code == 429
+    assert "Cleared 1 lock(s)." in _cli(app, "users", "unlock", "lisa")
+    assert client.post("/login", data={"name": "lisa", "password": PASSWORD}).status_code == 302
+
+
+def test_login_locks_an_address_after_twenty_failures(app: Flask, settings: Settings) -> None:
+    client = app.test_client()
+    for n in range(login_limits.ADDRESS_LIMIT):
+        client.post("/login", data={"name": f"guess-{n}", "password": "wrong"})
+    assert client.post("/login", data={"name": "anyone", "password": "x"}).status_code == 429
+    assert "address\t127.0.0.1\t20 failures" in _cli(app, "users", "locked")
+    _cli(app, "users", "unlock", "--address", "127.0.0.1")
+    assert not login_limits.locks(Redis.from_url(settings.redis_url))
+
+
+# --- 8. safe redirects -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example"]
+)
+def test_no_redirect_leaves_the_site(app: Flask, make_user: Any, target: str) -> None:
+    make_user("rita", "editor")
+    client = app.test_client()
+    response = client.post(f"/login?next={target}", data={"name": "rita", "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    login(client, "rita")
+    with client.session_transaction() as session:
+        token = session["csrf_token"]
+    saved = client.post(
+        "/energy/class-limits",
+        data={"csrf_token": token, "kind": "office", "reset": "1", "next": target},
+    )
+    assert saved.status_code == 302
+    assert "evil" not in saved.headers["Location"]
+
+
+# --- 9. token use ----------------------------------------------------------------------------
+
+
+def test_a_token_records_its_use_at_most_once_a_minute(app: Flask, committed: Session) -> None:
+    users.create_user(committed, "qgis", PASSWORD, "viewer")
+    token = users.create_token(committed, "qgis")
+    committed.commit()
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/scenarios", headers=auth).status_code == 200
+    committed.expire_all()
+    first = committed.scalar(text("SELECT last_used_at FROM api_tokens"))
+    assert first is not None
+    for _ in range(5):
+        assert client.get("/api/v1/scenarios", headers=auth).status_code == 200
+    committed.expire_all()
+    assert committed.scalar(text("SELECT last_used_at FROM api_tokens")) == first
+    committed.execute(text("UPDATE api_tokens SET last_used_at = last_used_at - interval '61 s'"))
+    committed.commit()
+    client.get("/api/v1/scenarios", headers=auth)
+    committed.expire_all()
+    assert committed.scalar(text("SELECT last_used_at FROM api_tokens")) > first
+    assert ApiToken.__tablename__ == "api_tokens"
+
+
+# --- 11. bounded work ------------------------------------------------------------------------
+
+
+def test_work_per_request_is_bounded(editor: FlaskClient, unchanged: Callable[..., None]) -> None:
+    ring = [[700_000 + 1_000 * (i % 2), 7_000_000 + 0.5 * i] for i in range(150_000)]
+    ring.append(ring[0])
+    many = {
+        **OUTAGE_ABACKA,
+        "outage": {"duration_hours": 24, "areas": {"type": "Polygon", "coordinates": [ring]}},
+    }
+    _refused(editor.post("/api/v1/scenarios", json=many), 400, "100000 vertices")
+    unchanged()
+
+
+def test_a_run_outside_the_county_is_refused(editor: FlaskClient, db_session: Session) -> None:
+    far = {**OUTAGE_ABACKA, "name": "Skåne"}
+    far["outage"] = {
+        "duration_hours": 24,
+        "areas": {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [380_000, 6_150_000],
+                    [420_000, 6_150_000],
+                    [420_000, 6_200_000],
+                    [380_000, 6_200_000],
+                    [380_000, 6_150_000],
+                ]
+            ],
+        },
+    }
+    created = editor.post("/api/v1/scenarios", json=far)
+    assert created.status_code == 201, created.text
+    before = _counts(db_session)
+    run = editor.post(f"/api/v1/scenarios/{created.json['id']}/runs")
+    _refused(run, 400, "wholly outside the county")
+    assert _counts(db_session) == before
+
+
+def test_uploads_api_file_field(editor: FlaskClient) -> None:
+    form = {"file": (io.BytesIO(b"x"), "register.exe")}
+    response = editor.post("/api/v1/uploads", data=form, content_type="multipart/form-data")
+    assert response.status_code == 400
+
+
+# --- 6. the pages still work under the CSP, in a real browser --------------------------------
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_the_pages_run_under_the_csp_without_violations(
+    browser: Any,  # noqa: F811
+    live_server: str,
+    county: dict[str, int],  # noqa: F811
+) -> None:
+    log_in(browser, live_server)
+    assert not wait_until_ready(browser).get("mapError")
+    for path in ("/scenarios", "/energy", "/warnings"):
+        browser.get(live_server + path)
+    logs = [entry["message"] for entry in browser.get_log("browser")]
+    assert not [m for m in logs if "Content Security Policy" in m], logs
