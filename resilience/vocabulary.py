@@ -167,6 +167,10 @@ CARE_SERVICE_KINDS: tuple[str, ...] = ("hospital", "health_centre")
 MOBILE_GENERATOR = "mobile_generator"
 # v2: the categories that may be heated by a district heating plant (heating, heat_plant).
 HEATED_CATEGORIES: tuple[str, ...] = ("care", "food", "energy")
+# v2: the categories whose indoor temperature the model follows (thermal_time_constant_hours).
+INDOOR_CATEGORIES: tuple[str, ...] = ("care", "energy")
+UTILITY = "utility"  # step 1 only: no generator is dispatched to a heat plant
+FOOD = "food"  # the category that holds food stock (stock_person_days)
 
 # --- energy buildings: owners, heating, measures -------------------------------------------
 

@@ -67,7 +67,7 @@ from resilience.analysis.result import (
 )
 from resilience.analysis.spatial import covers_xy, speed_factor_xy
 from resilience.analysis.timeline import Series, Timeline, after, area_series, during
-from resilience.analysis.vocabulary_v2 import UTILITY
+from resilience.vocabulary import UTILITY
 
 Progress = Callable[[float, str], None]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from resilience.analysis.model import BoolArray, FloatArray, IntArray, SiteTable
-from resilience.analysis.vocabulary_v2 import FOOD
+from resilience.vocabulary import FOOD
 
 
 @dataclass(frozen=True)

@@ -25,16 +25,29 @@ from resilience.analysis.model import (
     is_none,
     text_rank,
 )
-from resilience.analysis.vocabulary_v2 import (
-    DEFAULT_TAU_HOURS,
+from resilience.vocabulary import (
     DISTRICT_HEATING,
     DISTRICT_HEATING_PLANT,
     HEATED_CATEGORIES,
+    INDOOR_CATEGORIES,
     UTILITY,
 )
 
-# Categories that may carry heating and heat_plant (coverage-model.md, "Inputs").
-PLANT_DEPENDENT: tuple[str, ...] = ("care", "food", "energy")
+# Default thermal time constant tau (hours) by (category, kind); a site's own overrides it.
+DEFAULT_TAU_HOURS: dict[tuple[str, str], float] = {
+    ("care", "hospital"): 96.0,
+    ("care", "health_centre"): 48.0,
+    ("care", "elderly_home"): 72.0,
+    ("care", "group_home"): 48.0,
+    ("care", "home_care_base"): 36.0,
+    ("energy", "school"): 60.0,
+    ("energy", "office"): 48.0,
+    ("energy", "sports_hall"): 36.0,
+    ("energy", "swimming_pool"): 96.0,
+    ("energy", "hospital"): 96.0,
+    ("energy", "care_home"): 72.0,
+    ("energy", "other"): 48.0,
+}
 
 # Sites whose nearest plant is looked up at once: bounds the (sites × plants) matrix.
 _PLANT_BLOCK = 2048
@@ -76,7 +89,7 @@ def resolve_plants(sites: SiteTable, site_area: IntArray, no_area: int) -> IntAr
             )
         plant_index[named] = plants[first]
 
-    district = np.isin(sites.category, PLANT_DEPENDENT) & (sites.heating == DISTRICT_HEATING)
+    district = np.isin(sites.category, HEATED_CATEGORIES) & (sites.heating == DISTRICT_HEATING)
     plant_index[~district] = -1
     unnamed = np.flatnonzero(district & is_none(sites.heat_plant) & (site_area != no_area))
     if unnamed.size == 0 or plants.size == 0:
@@ -148,7 +161,7 @@ def time_constants(sites: SiteTable) -> FloatArray:
         tau[(sites.category == category) & (sites.kind == kind)] = value
     own = ~np.isnan(sites.thermal_time_constant_hours)
     tau[own] = sites.thermal_time_constant_hours[own]
-    tau[~np.isin(sites.category, HEATED_CATEGORIES)] = np.nan
+    tau[~np.isin(sites.category, INDOOR_CATEGORIES)] = np.nan
     return tau
 
 

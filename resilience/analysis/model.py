@@ -21,15 +21,15 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
-from resilience.analysis.vocabulary_v2 import HEATING_KINDS, UTILITY, UTILITY_KINDS
-
 # The site vocabulary, shared with the ORM, the loaders and the exporters.
 from resilience.vocabulary import CARE_PRIORITY as CARE_PRIORITY
 from resilience.vocabulary import CARE_SERVICE_KINDS as CARE_SERVICE_KINDS
 from resilience.vocabulary import CATEGORIES as CATEGORIES
+from resilience.vocabulary import HEATING as HEATING
 from resilience.vocabulary import KINDS as KINDS
 from resilience.vocabulary import MOBILE_GENERATOR as MOBILE_GENERATOR
 from resilience.vocabulary import POWERED_CATEGORIES as POWERED_CATEGORIES
+from resilience.vocabulary import UTILITY as UTILITY
 
 MODEL_VERSION = 2
 
@@ -404,7 +404,7 @@ class SiteTable:
     shelter_capacity (people). Every number is finite and >= 0; residents, priority and
     shelter_capacity are whole. Columns left None are all null.
     v2: category may also be "utility" (kind district_heating_plant); heating (one of
-    HEATING_KINDS) and heat_plant (a utility site's source_id) are str or None;
+    HEATING) and heat_plant (a utility site's source_id) are str or None;
     thermal_time_constant_hours (hours, > 0) and stock_person_days (person-days) are numbers.
     """
 
@@ -451,13 +451,12 @@ class SiteTable:
         set_(self, "source_id", _texts("source_id", self.source_id, n, nullable=False))
         category = _texts("category", self.category, n, nullable=False)
         kind = _texts("kind", self.kind, n, nullable=False)
-        categories = (*CATEGORIES, UTILITY)
-        known = np.isin(category, categories)
+        known = np.isin(category, CATEGORIES)
         if not known.all():
             raise ValueError(
-                f"unknown category {category[~known][0]!r}; use one of {', '.join(categories)}"
+                f"unknown category {category[~known][0]!r}; use one of {', '.join(CATEGORIES)}"
             )
-        for name, kinds in (*KINDS.items(), (UTILITY, UTILITY_KINDS)):
+        for name, kinds in KINDS.items():
             wrong = (category == name) & ~np.isin(kind, kinds)
             if wrong.any():
                 raise ValueError(
@@ -473,10 +472,10 @@ class SiteTable:
         if (self.thermal_time_constant_hours == 0).any():
             raise ValueError("column 'thermal_time_constant_hours' must hold values > 0")
         heating = _texts("heating", self.heating, n, nullable=True)
-        bad = ~is_none(heating) & ~np.isin(heating, HEATING_KINDS)
+        bad = ~is_none(heating) & ~np.isin(heating, HEATING)
         if bad.any():
             raise ValueError(
-                f"unknown heating {heating[bad][0]!r}; use one of {', '.join(HEATING_KINDS)}"
+                f"unknown heating {heating[bad][0]!r}; use one of {', '.join(HEATING)}"
             )
         set_(self, "heating", heating)
         set_(self, "heat_plant", _texts("heat_plant", self.heat_plant, n, nullable=True))
