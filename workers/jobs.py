@@ -6,13 +6,15 @@ import logging
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from flask import Flask
 from rq import get_current_job
 from sqlalchemy import text, update
+from sqlalchemy.orm import Session
 
 from geodata.loaders.warnings import MAX_BYTES, WarningFormatError
 from resilience import create_app
@@ -35,106 +37,74 @@ def warm_up() -> None:
     _app()
 
 
-def _set_progress(run_id: int, percent: float, step: str) -> None:
-    """Progress goes in its own short transaction so the UI sees it while the run computes."""
+def _set_progress(
+    model: type[Run] | type[BackupPlan], row_id: int, percent: float, step: str
+) -> None:
+    """Progress goes in its own short transaction so the UI sees it while the work goes on,
+    and in the job's meta."""
     with db.begin() as session:
-        session.execute(update(Run).where(Run.id == run_id).values(progress=percent, step=step))
+        session.execute(update(model).where(model.id == row_id).values(progress=percent, step=step))
     job = get_current_job()
     if job is not None:
         job.meta.update(progress=percent, step=step)
         job.save_meta()
 
 
-def compute_run(run_id: int) -> dict[str, object]:
-    """Compute a run. Idempotent: the results of a run are replaced as a whole. Exceptions
-    propagate so that RQ retries (Settings.run_retry_intervals) and finally marks it failed."""
+def _compute_tracked(
+    model: type[Run] | type[BackupPlan],
+    row_id: int,
+    compute: Callable[[Session, int, Callable[[int, float, str], None]], Run | BackupPlan],
+) -> dict[str, object]:
+    """Compute a run or a plan whose row mirrors the job: running, progress, then finished,
+    queued again while RQ retries, or failed with the reason. Idempotent: the results are
+    replaced as a whole. Exceptions propagate so that RQ retries
+    (Settings.run_retry_intervals) and finally marks the job failed."""
+    what = "run" if model is Run else "plan"
     with _app().app_context():
         db.dispose()  # a forked work horse must not share the parent's pooled connections
         job = get_current_job()
         with db.begin() as session:
             session.execute(
-                update(Run)
-                .where(Run.id == run_id)
+                update(model)
+                .where(model.id == row_id)
                 .values(
                     status="running",
                     progress=1.0,
                     step="loading data",
                     error=None,
                     started_at=datetime.now(UTC),
-                    attempts=Run.attempts + 1,
+                    attempts=model.attempts + 1,
                 )
             )
         try:
             with db.begin() as session:
-                run = runs.compute_run(session, run_id, _set_progress)
-                summary = {"run_id": run_id, "status": run.status}
+                row = compute(session, row_id, partial(_set_progress, model))
+                summary: dict[str, object] = {f"{what}_id": row_id, "status": row.status}
         except Exception as exc:
             retrying = job is not None and (job.retries_left or 0) > 0
             with db.begin() as session:
                 session.execute(
-                    update(Run)
-                    .where(Run.id == run_id)
+                    update(model)
+                    .where(model.id == row_id)
                     .values(
                         status="queued" if retrying else "failed",
                         step="waiting to retry" if retrying else None,
                         error=f"{type(exc).__name__}: {exc}",
                     )
                 )
-            log.exception("run %s failed", run_id)
+            log.exception("%s %s failed", what, row_id)
             raise
         return summary
 
 
-def _set_plan_progress(plan_id: int, percent: float, step: str) -> None:
-    """As _set_progress, for a plan."""
-    with db.begin() as session:
-        session.execute(
-            update(BackupPlan).where(BackupPlan.id == plan_id).values(progress=percent, step=step)
-        )
-    job = get_current_job()
-    if job is not None:
-        job.meta.update(progress=percent, step=step)
-        job.save_meta()
+def compute_run(run_id: int) -> dict[str, object]:
+    """Compute a run (resilience/services/runs.py)."""
+    return _compute_tracked(Run, run_id, runs.compute_run)
 
 
 def compute_plan(plan_id: int) -> dict[str, object]:
-    """Compute a backup-power plan, as compute_run: idempotent, progress in the row and the
-    job's meta, exceptions propagate so that RQ retries and finally marks it failed."""
-    with _app().app_context():
-        db.dispose()
-        job = get_current_job()
-        with db.begin() as session:
-            session.execute(
-                update(BackupPlan)
-                .where(BackupPlan.id == plan_id)
-                .values(
-                    status="running",
-                    progress=1.0,
-                    step="loading data",
-                    error=None,
-                    started_at=datetime.now(UTC),
-                    attempts=BackupPlan.attempts + 1,
-                )
-            )
-        try:
-            with db.begin() as session:
-                row = plans.compute_plan(session, plan_id, _set_plan_progress)
-                summary = {"plan_id": plan_id, "status": row.status}
-        except Exception as exc:
-            retrying = job is not None and (job.retries_left or 0) > 0
-            with db.begin() as session:
-                session.execute(
-                    update(BackupPlan)
-                    .where(BackupPlan.id == plan_id)
-                    .values(
-                        status="queued" if retrying else "failed",
-                        step="waiting to retry" if retrying else None,
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
-                )
-            log.exception("plan %s failed", plan_id)
-            raise
-        return summary
+    """Compute a backup-power plan (resilience/services/plans.py)."""
+    return _compute_tracked(BackupPlan, plan_id, plans.compute_plan)
 
 
 def recalculate_live(fingerprint: str) -> dict[str, object]:

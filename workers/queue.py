@@ -62,33 +62,52 @@ def run_job_id(run_id: int) -> str:
     return f"run-{run_id}"
 
 
-def enqueue_run(settings: Settings, run_id: int) -> str:
-    """Enqueue the computation of a run once: a deterministic, unique job id, so a run that
-    is queued or running is never computed twice at the same time."""
-    job_id = run_job_id(run_id)
+def _enqueue_once(
+    settings: Settings,
+    function: str,
+    job_id: str,
+    *args: Any,
+    timeout: int,
+    description: str,
+    failure_ttl: int = 7 * 24 * 3600,
+) -> str:
+    """Enqueue `function(*args)` under a deterministic, unique job id, so work that is
+    queued or running is never done twice at the same time. A finished or failed job of the
+    same id is stale (a recreated database reuses ids, an export's file expired, the work is
+    redone on purpose): it is replaced. Transient failures (a PostGIS restart, a dropped
+    connection) are retried with backoff (Settings.run_retry_intervals). Redis down: 503."""
     intervals = settings.run_retry_intervals
     q = queue(settings)
     kwargs: dict[str, Any] = {
         "job_id": job_id,
         "unique": True,
-        # Transient failures (a PostGIS restart, a dropped connection): retry, backing off.
         "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
-        "job_timeout": RUN_TIMEOUT_S,
+        "job_timeout": timeout,
         "result_ttl": 24 * 3600,
-        "failure_ttl": 7 * 24 * 3600,
-        "description": f"Compute run {run_id}",
+        "failure_ttl": failure_ttl,
+        "description": description,
     }
     try:
-        q.enqueue("workers.jobs.compute_run", run_id, **kwargs)
+        q.enqueue(function, *args, **kwargs)
     except DuplicateJobError:
-        # A finished or failed job of the same id is stale (a recreated database reuses run
-        # ids, or the run is recomputed on purpose): replace it. A live one stands.
         if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
             Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
-            q.enqueue("workers.jobs.compute_run", run_id, **kwargs)
+            q.enqueue(function, *args, **kwargs)
     except REDIS_ERRORS as exc:
         raise queue_unavailable() from exc
     return job_id
+
+
+def enqueue_run(settings: Settings, run_id: int) -> str:
+    """Enqueue the computation of a run once (job id run-<id>)."""
+    return _enqueue_once(
+        settings,
+        "workers.jobs.compute_run",
+        run_job_id(run_id),
+        run_id,
+        timeout=RUN_TIMEOUT_S,
+        description=f"Compute run {run_id}",
+    )
 
 
 def job_state(settings: Settings, job_id: str) -> str | None:
@@ -209,28 +228,16 @@ def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) 
     """Enqueue a background export (services/exports.py) once: the job id is the export's
     id, made from its request and the data, so asking again while it is queued or running
     adds nothing. Retried like a run; the file is kept 24 hours."""
-    intervals = settings.run_retry_intervals
-    q = queue(settings)
-    kwargs: dict[str, Any] = {
-        "job_id": export_id,
-        "unique": True,
-        "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
-        "job_timeout": EXPORT_TIMEOUT_S,
-        "result_ttl": 24 * 3600,
-        "failure_ttl": 24 * 3600,
-        "description": f"Export {request.get('format')} {export_id}",
-    }
-    try:
-        q.enqueue("workers.jobs.export_layers", export_id, request, **kwargs)
-    except DuplicateJobError:
-        # A finished or failed job of the same id is an earlier build (its file expired or
-        # failed): replace it. A live one stands.
-        if job_state(settings, export_id) in ("finished", "failed", "stopped", "canceled"):
-            Job.fetch(export_id, connection=q.connection, serializer=JSONSerializer).delete()
-            q.enqueue("workers.jobs.export_layers", export_id, request, **kwargs)
-    except REDIS_ERRORS as exc:
-        raise queue_unavailable() from exc
-    return export_id
+    return _enqueue_once(
+        settings,
+        "workers.jobs.export_layers",
+        export_id,
+        export_id,
+        request,
+        timeout=EXPORT_TIMEOUT_S,
+        description=f"Export {request.get('format')} {export_id}",
+        failure_ttl=24 * 3600,
+    )
 
 
 def enqueue_sweep(settings: Settings, now: float, every: int = 60) -> str | None:
@@ -270,29 +277,15 @@ def plan_job_id(plan_id: int) -> str:
 
 
 def enqueue_plan(settings: Settings, plan_id: int) -> str:
-    """Enqueue the computation of a backup-power plan once, as a run: a deterministic,
-    unique job id, retried with backoff; a stale finished or failed job is replaced."""
-    job_id = plan_job_id(plan_id)
-    intervals = settings.run_retry_intervals
-    q = queue(settings)
-    kwargs: dict[str, Any] = {
-        "job_id": job_id,
-        "unique": True,
-        "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
-        "job_timeout": RUN_TIMEOUT_S,
-        "result_ttl": 24 * 3600,
-        "failure_ttl": 7 * 24 * 3600,
-        "description": f"Compute backup-power plan {plan_id}",
-    }
-    try:
-        q.enqueue("workers.jobs.compute_plan", plan_id, **kwargs)
-    except DuplicateJobError:
-        if job_state(settings, job_id) in ("finished", "failed", "stopped", "canceled"):
-            Job.fetch(job_id, connection=q.connection, serializer=JSONSerializer).delete()
-            q.enqueue("workers.jobs.compute_plan", plan_id, **kwargs)
-    except REDIS_ERRORS as exc:
-        raise queue_unavailable() from exc
-    return job_id
+    """Enqueue the computation of a backup-power plan once, as a run (job id plan-<id>)."""
+    return _enqueue_once(
+        settings,
+        "workers.jobs.compute_plan",
+        plan_job_id(plan_id),
+        plan_id,
+        timeout=RUN_TIMEOUT_S,
+        description=f"Compute backup-power plan {plan_id}",
+    )
 
 
 def plan_job_states(settings: Settings, plans: Iterable[Any]) -> dict[int, str | None]:
