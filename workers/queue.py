@@ -205,20 +205,31 @@ def enqueue_poll(settings: Settings, now: float) -> str | None:
     return job_id
 
 
-def enqueue_live_check(settings: Settings, now: float, every: int = 60) -> str | None:
-    """Once a minute: has a warning expired (or started) so that the live state changed?"""
-    job_id = f"live-check-{int(now // every)}"
+def _enqueue_periodic(
+    settings: Settings, function: str, name: str, now: float, every: int, description: str
+) -> str | None:
+    """The job of the current interval of `every` seconds: its id names the interval, so any
+    number of schedulers (or a restarted one) enqueue it once. None when it was already."""
+    job_id = f"{name}-{int(now // every)}"
     try:
         queue(settings).enqueue(
-            "workers.jobs.check_live_state",
-            job_id=job_id,
-            unique=True,
-            result_ttl=2 * every,
-            description="Check the live warning state",
+            function, job_id=job_id, unique=True, result_ttl=2 * every, description=description
         )
     except DuplicateJobError:
         return None
     return job_id
+
+
+def enqueue_live_check(settings: Settings, now: float, every: int = 60) -> str | None:
+    """Once a minute: has a warning expired (or started) so that the live state changed?"""
+    return _enqueue_periodic(
+        settings,
+        "workers.jobs.check_live_state",
+        "live-check",
+        now,
+        every,
+        "Check the live warning state",
+    )
 
 
 EXPORT_TIMEOUT_S = 30 * 60
@@ -242,34 +253,26 @@ def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) 
 
 def enqueue_sweep(settings: Settings, now: float, every: int = 60) -> str | None:
     """Once a minute: mark runs whose job died or vanished as failed."""
-    job_id = f"sweep-runs-{int(now // every)}"
-    try:
-        queue(settings).enqueue(
-            "workers.jobs.sweep_runs",
-            job_id=job_id,
-            unique=True,
-            result_ttl=2 * every,
-            description="Mark runs with lost jobs failed",
-        )
-    except DuplicateJobError:
-        return None
-    return job_id
+    return _enqueue_periodic(
+        settings,
+        "workers.jobs.sweep_runs",
+        "sweep-runs",
+        now,
+        every,
+        "Mark runs with lost jobs failed",
+    )
 
 
 def enqueue_purge(settings: Settings, now: float, every: int = 600) -> str | None:
     """Every ten minutes: delete expired exports and uploads (workers/jobs.py)."""
-    job_id = f"purge-records-{int(now // every)}"
-    try:
-        queue(settings).enqueue(
-            "workers.jobs.purge_records",
-            job_id=job_id,
-            unique=True,
-            result_ttl=2 * every,
-            description="Delete expired exports and uploads",
-        )
-    except DuplicateJobError:
-        return None
-    return job_id
+    return _enqueue_periodic(
+        settings,
+        "workers.jobs.purge_records",
+        "purge-records",
+        now,
+        every,
+        "Delete expired exports and uploads",
+    )
 
 
 def plan_job_id(plan_id: int) -> str:
