@@ -15,14 +15,14 @@ from sqlalchemy import select, text
 from geodata.messages import msg, reason_of
 from resilience.crs import parse_epsg
 from resilience.db import db
-from resilience.errors import BadInput, Forbidden, Unavailable
+from resilience.errors import BadInput, Forbidden
 from resilience.models import Run, Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
 from resilience.services import layers, run_layers, runs, scenario_layers, warnings
 from resilience.vocabulary import WGS84
 from resilience.web.auth import require_role
 from resilience.web.messages import api_language, message_text
-from workers.queue import check_queue, enqueue_run, run_job_states
+from workers.queue import check_queue, enqueue_committed, enqueue_run, run_job_states
 
 bp = Blueprint("api", __name__)
 MAX_RUNS = 1000  # per /api/v1/runs answer
@@ -238,13 +238,7 @@ def start_run(scenario_id: int) -> ResponseReturnValue:
     scenario = runs.get_scenario(db.session, scenario_id)
     check_queue(settings)  # Redis down: 503, and no run that nothing would compute
     run = runs.start_run(db.session, scenario, user=current_user.name)
-    db.session.commit()  # the job must find the row
-    try:
-        enqueue_run(settings, run.id)
-    except Unavailable:  # Redis went away just now: take the run back
-        db.session.delete(run)
-        db.session.commit()
-        raise
+    enqueue_committed(db.session, run, lambda: enqueue_run(settings, run.id))
     return _runs_json([run])[0], 202, {"Location": url_for("api.run_status", run_id=run.id)}
 
 

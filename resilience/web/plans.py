@@ -17,13 +17,13 @@ from markupsafe import escape
 from geodata.exporters import MEDIA_TYPES
 from resilience.analysis import OBJECTIVES, PlanParameters
 from resilience.db import db
-from resilience.errors import BadInput, Forbidden, Unavailable
+from resilience.errors import BadInput, Forbidden
 from resilience.models import BackupPlan, Municipality
 from resilience.services import plans, run_reports
 from resilience.web import charts, maps
 from resilience.web.auth import require_role
 from resilience.web.formatting import format_number
-from workers.queue import check_queue, enqueue_plan, plan_job_states
+from workers.queue import check_queue, enqueue_committed, enqueue_plan, plan_job_states
 
 bp = Blueprint("plans", __name__)
 
@@ -48,13 +48,7 @@ def _start(body: Any) -> BackupPlan:
     settings = current_app.config["SETTINGS"]
     check_queue(settings)  # Redis down: 503, and no plan that nothing would compute
     row = plans.start_plan(db.session, parsed, user=current_user.name)
-    db.session.commit()  # the job must find the row
-    try:
-        enqueue_plan(settings, row.id)
-    except Unavailable:  # Redis went away just now: take the plan back
-        db.session.delete(row)
-        db.session.commit()
-        raise
+    enqueue_committed(db.session, row, lambda: enqueue_plan(settings, row.id))
     return row
 
 
