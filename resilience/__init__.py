@@ -39,17 +39,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         compression,
         energy_pages,
+        exports,
         formatting,
+        health,
         i18n,
+        ogc,
         pages,
+        plans,
         scenario_pages,
         security,
         uploads,
         warnings,
     )
-    from resilience.web.exports import bp as exports_bp
-    from resilience.web.ogc import bp as ogc_bp
-    from resilience.web.plans import bp as plans_bp
 
     db.init_app(app)
     i18n.init_app(app)
@@ -57,14 +58,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register_error_handlers(app)
     auth.init_app(app)
     security.init_app(app)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)  # /healthz, public
+    app.register_blueprint(api.bp)  # the JSON API, /api/v1 (web/api/, a module per resource)
     app.register_blueprint(pages.bp)
     app.register_blueprint(scenario_pages.bp)
     app.register_blueprint(energy_pages.bp)
     app.register_blueprint(uploads.bp)
-    app.register_blueprint(ogc_bp)  # OGC API - Features under /ogc
-    app.register_blueprint(exports_bp)  # GIS exports: /exports, /api/v1/exports
-    app.register_blueprint(plans_bp)  # backup-power plans: /plans, /api/v1/plans
+    app.register_blueprint(ogc.bp)  # OGC API - Features under /ogc
+    app.register_blueprint(exports.bp)  # the GIS export page, /exports
+    app.register_blueprint(plans.bp)  # backup-power plan pages, /plans
     warnings.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

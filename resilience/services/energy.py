@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,13 +20,22 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from geodata import exporters
-from geodata.loaders.energy import BuildingRef, MeasureRecord, ReadingRecord, parse_date
+from geodata.loaders.energy import (
+    BuildingRef,
+    MeasureRecord,
+    ReadingRecord,
+    parse_date,
+    read_measures,
+    read_readings,
+    read_register,
+)
 from geodata.loaders.fields import FieldError, is_blank, label
 from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
+from geodata.loaders.results import LoadResult
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience import energy
-from resilience.errors import BadInput, Forbidden, NotFound
+from resilience.errors import BadInput, DomainError, Forbidden, NotFound
 from resilience.models import (
     AuditLog,
     EnergyClassLimits,
@@ -38,6 +47,7 @@ from resilience.models import (
 )
 from resilience.services import imports
 from resilience.services.layers import feature_collection, geometry_sql
+from resilience.services.transactions import committed
 from resilience.vocabulary import OWNERS, SITE_INTEGERS, WGS84
 
 # Columns of sites that the energy pages edit, and attributes (JSONB) they edit.
@@ -546,6 +556,7 @@ def parse_building_changes(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+@committed
 def update_building(
     session: Session, site_id: int, changes: Mapping[str, Any], editor: Editor
 ) -> list[str]:
@@ -628,6 +639,7 @@ def _unique_ref(session: Session, site_id: int, wanted: str, measure_id: int | N
     return ref
 
 
+@committed
 def add_measure(
     session: Session, site_id: int, values: Mapping[str, Any], editor: Editor
 ) -> EnergyMeasure:
@@ -655,6 +667,7 @@ def get_measure(session: Session, measure_id: int) -> EnergyMeasure:
     return measure
 
 
+@committed
 def update_measure(
     session: Session, measure_id: int, values: Mapping[str, Any], editor: Editor
 ) -> EnergyMeasure:
@@ -680,6 +693,7 @@ def update_measure(
     return measure
 
 
+@committed
 def delete_measure(session: Session, measure_id: int, editor: Editor) -> int:
     """Delete a measure; returns its building's id."""
     measure = get_measure(session, measure_id)
@@ -739,7 +753,7 @@ def _find_reading(
     )
 
 
-def save_reading(
+def put_reading(
     session: Session,
     site_id: int,
     year: int,
@@ -788,6 +802,10 @@ def save_reading(
     return reading, "update"
 
 
+save_reading = committed(put_reading)  # one reading from a form or the API, its own transaction
+
+
+@committed
 def delete_reading(session: Session, reading_id: int, editor: Editor) -> int:
     reading = session.get(MeterReading, reading_id)
     if reading is None:
@@ -872,6 +890,7 @@ TARGET_FIELDS = (
 )
 
 
+@committed
 def save_target(session: Session, values: Mapping[str, Any], editor: Editor) -> EnergyTarget:
     """Set the target of a scope (owner, municipality), creating it or replacing it. A
     municipality's editor may set only their municipality's targets."""
@@ -907,6 +926,7 @@ def save_target(session: Session, values: Mapping[str, Any], editor: Editor) -> 
     return row
 
 
+@committed
 def delete_target(session: Session, target_id: int, editor: Editor) -> None:
     row = session.get(EnergyTarget, target_id)
     if row is None:
@@ -919,6 +939,7 @@ def delete_target(session: Session, target_id: int, editor: Editor) -> None:
     session.flush()
 
 
+@committed
 def save_class_limits(
     session: Session, kind: str, limits: Sequence[Any] | None, editor: Editor
 ) -> None:
@@ -1095,7 +1116,7 @@ def import_readings(
     context = f"import {filename or source}"
     inserted = updated = 0
     for r in records:
-        _reading, action = save_reading(
+        _reading, action = put_reading(
             session,
             sites[r.building].id,
             r.year,
@@ -1221,3 +1242,54 @@ def import_register(
             )
     session.flush()
     return summary
+
+
+def import_file(
+    session: Session,
+    kind: str,
+    data: bytes,
+    filename: str,
+    crs: str | None,
+    layer: str | None,
+    editor: Editor,
+) -> dict[str, Any]:
+    """Read, validate and write one file (`kind`: register, measures or readings) in one
+    transaction, committed. Returns a report: inserted, updated, notes, or errors (each with
+    where, field, message) when nothing was written."""
+    source = filename.rsplit(".", 1)[0] or kind
+    try:
+        result: LoadResult[Any]
+        if kind == "register":
+            plants = imports.stored_plants(session)
+            result = read_register(data, crs or None, layer=layer or None, stored_plants=plants)
+        elif kind == "measures":
+            result = read_measures(data, layer=layer or None)
+        else:
+            result = read_readings(data, layer=layer or None)
+        writers: dict[str, Callable[..., Any]] = {
+            "register": import_register,
+            "measures": import_measures,
+            "readings": import_readings,
+        }
+        writer = writers[kind]
+        summary = writer(session, result.records, source, editor, filename=filename)
+        session.commit()
+    except ImportValidationError as err:
+        session.rollback()
+        return {
+            "ok": False,
+            "errors": [
+                {"where": e.where, "field": e.field, "message": e.message} for e in err.errors
+            ],
+        }
+    except DomainError:
+        session.rollback()
+        raise
+    return {
+        "ok": True,
+        "kind": kind,
+        "format": result.format,
+        "inserted": summary.inserted,
+        "updated": summary.updated,
+        "notes": result.notes,
+    }

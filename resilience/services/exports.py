@@ -32,7 +32,7 @@ from geodata.exporters import Field, Layer, LayerSchema
 from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg
 from resilience.db import advisory_xact_lock
-from resilience.errors import BadInput, Conflict, DomainError, NotFound
+from resilience.errors import BadInput, Conflict, DomainError, NotFound, Unavailable
 from resilience.models import AuditLog, Export, ExportChunk, Municipality, Run
 from resilience.services.layers import municipality_code
 from resilience.vocabulary import (
@@ -1007,3 +1007,63 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
     now = now or _now()
     ends = func.coalesce(Export.expires_at, Export.created_at + timedelta(seconds=EXPORT_TTL_S))
     return len(session.execute(delete(Export).where(ends <= now).returning(Export.id)).all())
+
+
+# --- the web's use-cases, each its own transaction --------------------------------------
+
+
+def direct_file(session: Session, plan: Plan, user: str | None) -> bytes:
+    """An export built while the request waits, audited (mode "direct") and committed."""
+    data = build_bytes(session, plan)
+    audit(session, user, plan, "direct")
+    session.commit()
+    return data
+
+
+def start_export(
+    session: Session,
+    request: ExportRequest,
+    user: str | None,
+    job_state: Callable[[str], str | None],
+    enqueue: Callable[[str, dict[str, Any]], object],
+) -> dict[str, Any]:
+    """A background export (start_background): the record and the audit row committed
+    before the job looks for them, then `enqueue(export id, request)` when a new job is
+    needed. When the queue went away just now (Unavailable) the record says so, committed,
+    and the error goes on to the caller."""
+    record, needed = start_background(session, request, user, job_state)
+    session.commit()
+    if needed:
+        try:
+            enqueue(record["id"], request.to_dict())
+        except Unavailable:
+            mark_failed(session, record["id"], "the job queue (Redis) was down", False)
+            session.commit()
+            raise
+    return record
+
+
+def open_download(
+    session: Session, user: str | None, record: dict[str, Any], job_state: str | None
+) -> Iterator[bytes]:
+    """The finished export's file (else why not: downloadable), its download audited and
+    committed; the pieces come from one snapshot, which ends with the last piece (not when
+    the response object is collected: an idle transaction keeps its table locks)."""
+    downloadable(session, record, job_state)
+    audit_download(session, user, record)
+    session.commit()
+    return _to_the_end(session, file_pieces(session, record["id"]))
+
+
+def _to_the_end(session: Session, pieces: Iterator[bytes]) -> Iterator[bytes]:
+    try:
+        yield from pieces
+    finally:
+        session.rollback()
+
+
+def purge_now(session: Session) -> int:
+    """purge_expired, committed (the export page tidies up as it opens)."""
+    purged = purge_expired(session)
+    session.commit()
+    return purged

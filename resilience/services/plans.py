@@ -127,6 +127,12 @@ def get_plan(session: Session, plan_id: int) -> BackupPlan:
     return row
 
 
+def municipality_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of every municipality, by code: the plan page's restriction."""
+    rows = session.execute(select(Municipality.code, Municipality.name).order_by(Municipality.code))
+    return [(code, name) for code, name in rows]
+
+
 def latest_plans(session: Session, limit: int = 50) -> list[BackupPlan]:
     return list(session.scalars(select(BackupPlan).order_by(BackupPlan.id.desc()).limit(limit)))
 

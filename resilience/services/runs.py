@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from resilience.analysis import AreaSummary, CellTable, CoverageResult, SiteTable, compute
 from resilience.analysis.model import is_none
-from resilience.errors import BadInput, NotFound
+from resilience.errors import BadInput, Forbidden, NotFound
 from resilience.models import (
     AuditLog,
     Run,
@@ -27,6 +28,7 @@ from resilience.models import (
 )
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
+from resilience.services.transactions import committed
 from resilience.vocabulary import SWEREF99TM
 
 # One row of arrays per table: psycopg turns PostgreSQL arrays into lists in C, which is far
@@ -125,6 +127,43 @@ def update_scenario(
     session.flush()
     _audit(session, scenario, "update", old, user)
     return scenario
+
+
+def list_scenarios(session: Session) -> list[Scenario]:
+    """Every scenario, built-in, live and users', by kind then id."""
+    return list(session.scalars(select(Scenario).order_by(Scenario.kind, Scenario.id)))
+
+
+@committed
+def save_new_scenario(session: Session, spec: ScenarioSpec, user: str) -> Scenario:
+    """A user's new scenario, committed."""
+    return create_scenario(session, spec, user=user)
+
+
+def editable_scenario(session: Session, scenario_id: int, user: str, editor: bool) -> Scenario:
+    """The scenario `user` is about to change (400 for a built-in or live one, 403 for one
+    they may not change)."""
+    scenario = get_scenario(session, scenario_id)
+    if scenario.kind != "user":
+        raise BadInput("built-in and live scenarios cannot be edited; copy them first")
+    if not may_edit(scenario, user, editor):
+        raise Forbidden("only the scenario's owner, an editor or an admin may change it; copy it")
+    return scenario
+
+
+@committed
+def save_scenario_changes(
+    session: Session, scenario: Scenario, spec: ScenarioSpec, user: str
+) -> Scenario:
+    """update_scenario, committed."""
+    return update_scenario(session, scenario, spec, user=user)
+
+
+@committed
+def copy_scenario(session: Session, scenario_id: int, user: str) -> Scenario:
+    """A copy of any scenario ("<name> (kopia)") owned by `user`, committed."""
+    spec = spec_of(get_scenario(session, scenario_id).definition)
+    return create_scenario(session, replace(spec, name=f"{spec.name} (kopia)"), user=user)
 
 
 def _audit(

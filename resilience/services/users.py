@@ -177,3 +177,25 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
         row.last_used_at = now
     return user
+
+
+def use_token(session: Session, token: str, user_name: str | None = None) -> User | None:
+    """The token's user, with its use recorded and committed (user_for_token). With
+    `user_name` (HTTP Basic) the token must be that user's: a token sent under another
+    name is not a use of it, and nothing is recorded."""
+    user = user_for_token(session, token)
+    if user_name is not None and (user is None or user.name != user_name):
+        session.rollback()
+        return None
+    if user is None:
+        return None
+    session.commit()  # last_used_at
+    return user
+
+
+def log_out(session: Session, user_id: int) -> None:
+    """End every session of the user (end_sessions), committed; an unknown id ends none."""
+    user = session.get(User, user_id)
+    if user is not None:
+        end_sessions(session, user)
+        session.commit()

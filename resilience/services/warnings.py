@@ -26,7 +26,8 @@ from resilience.config import Settings
 from resilience.models import FeedStatus, LiveState, Run, Scenario, WeatherWarning
 from resilience.scenarios import ActiveWarning, live_scenario
 from resilience.services import runs
-from resilience.vocabulary import SWEREF99TM
+from resilience.services.layers import feature_collection, geometry_sql
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 LEVELS = ("yellow", "orange", "red")
 LIVE_SCENARIO_NAME = "Live: aktiva vädervarningar"
@@ -397,6 +398,76 @@ def ingest(
     return IngestResult(report, list(parsed.refused), needs_recalculation(session))
 
 
+def receive(
+    session: Session, settings: Settings, payload: bytes, content_type: str
+) -> IngestResult:
+    """A pushed document (POST /api/v1/warnings): ingest, committed; nothing is stored
+    unless all of it parses (WarningFormatError, rolled back)."""
+    try:
+        result = ingest(session, settings, payload, content_type)
+    except WarningFormatError:
+        session.rollback()
+        raise
+    session.commit()
+    return result
+
+
+# --- What the API and the pages show -----------------------------------------------------
+
+MAX_LISTED = 500  # warnings in one GeoJSON answer
+
+
+def warnings_geojson(session: Session, history: bool = False) -> dict[str, Any]:
+    """GeoJSON (WGS 84) of the warnings in force, or (`history`) of every stored version,
+    newest first, at most MAX_LISTED; areas simplified to 200 m."""
+    where = "TRUE" if history else "id = ANY(:ids)"
+    ids = [w.id for w in active_warnings(session)]
+    sql = (
+        "SELECT id, source, identity, version, level, event_code, event_sv, event_en,"
+        " area_name_sv, area_name_en, starts, ends, published, in_county, involves_wind,"
+        f" current, cancelled, {geometry_sql('ST_SimplifyPreserveTopology(geom, 200)', WGS84)}"
+        f" FROM weather_warnings WHERE {where} ORDER BY published DESC, id DESC"
+        f" LIMIT {MAX_LISTED}"
+    )
+    rows = []
+    for mapping in session.execute(text(sql), {"ids": ids}).mappings():
+        row = dict(mapping)
+        for key in ("starts", "ends", "published"):
+            row[key] = row[key].isoformat() if row[key] else None
+        rows.append(row)
+    return feature_collection(rows, WGS84)
+
+
+def latest_live(session: Session) -> tuple[LiveState | None, Run | None]:
+    """The newest live state and its run (None when there is none)."""
+    state = session.scalar(select(LiveState).order_by(LiveState.id.desc()).limit(1))
+    run = session.get(Run, state.run_id) if state and state.run_id else None
+    return state, run
+
+
+@dataclass(frozen=True)
+class History:
+    """What /warnings lists: the latest 200 warnings received, the latest 50 live states
+    and their runs."""
+
+    warnings: list[WeatherWarning]
+    states: list[LiveState]
+    runs: list[Run]
+
+
+def history(session: Session) -> History:
+    rows = session.scalars(
+        select(WeatherWarning)
+        .order_by(WeatherWarning.received_at.desc(), WeatherWarning.id.desc())
+        .limit(200)
+    ).all()
+    states = session.scalars(select(LiveState).order_by(LiveState.id.desc()).limit(50)).all()
+    listed = session.scalars(
+        select(Run).where(Run.id.in_([s.run_id for s in states if s.run_id]))
+    ).all()
+    return History(list(rows), list(states), list(listed))
+
+
 # --- Feed status ------------------------------------------------------------------------
 
 SMHI_FEED = "smhi"
@@ -449,3 +520,19 @@ def feed_health(
         degraded=row.failing_since is not None or late,
         known=True,
     )
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What the banner on every page says: the feed's health, the warnings in force over
+    the county and (only when there are any) what changed since the previous live run."""
+
+    feed: FeedHealth
+    active: list[WeatherWarning]
+    changes: dict[str, Any] | None
+
+
+def banner(session: Session, poll_seconds: int) -> Banner:
+    feed = feed_health(session, poll_seconds)
+    active = active_in_county(session)
+    return Banner(feed, active, live_changes(session) if active else None)

@@ -32,7 +32,7 @@ from resilience.services import login_limits, users
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 # Reachable without logging in; everything else (maps, API, exports) is sensitive.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "api.healthz", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "health.healthz", "static"})
 
 
 class CurrentUser(UserMixin):
@@ -67,15 +67,12 @@ WWW_AUTHENTICATE = 'Basic realm="Resilienskarta", charset="UTF-8", Bearer'
 def _load_from_token(req: Any) -> CurrentUser | None:
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = users.user_for_token(db.session, header.removeprefix("Bearer ").strip())
+        user = users.use_token(db.session, header.removeprefix("Bearer ").strip())
     elif header.startswith("Basic ") and req.path.startswith(("/api/", "/ogc")):
         user = _basic_user(req)
     else:
         return None
-    if user is None:
-        return None
-    db.session.commit()  # last_used_at
-    return CurrentUser(user)
+    return CurrentUser(user) if user is not None else None
 
 
 def _basic_user(req: Any) -> User | None:
@@ -85,11 +82,7 @@ def _basic_user(req: Any) -> User | None:
     basic = req.authorization
     if basic is None or basic.type != "basic" or not basic.username or not basic.password:
         return None
-    user = users.user_for_token(db.session, basic.password)
-    if user is None or user.name != basic.username:
-        db.session.rollback()  # a token sent under another name is not a use of it
-        return None
-    return user
+    return users.use_token(db.session, basic.password, user_name=basic.username)
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -187,10 +180,8 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     # Server-side: the cookie is worthless from now on, even replayed (every session of the
     # user ends, on every device).
-    user = db.session.get(User, current_user.id) if current_user.is_authenticated else None
-    if user is not None:
-        users.end_sessions(db.session, user)
-        db.session.commit()
+    if current_user.is_authenticated:
+        users.log_out(db.session, current_user.id)
     logout_user()
     return redirect(url_for("auth.login"))
 

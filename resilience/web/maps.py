@@ -83,7 +83,7 @@ def overview_map(settings: Settings) -> folium.Map:
             "municipalities": url_for("api.municipalities", simplify=100),
             "population": url_for("api.population"),
             "sites": url_for("api.sites"),
-            "warnings": url_for("warnings.list_warnings"),
+            "warnings": url_for("api.list_warnings"),
             "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
         },
         "categories": {
@@ -93,7 +93,7 @@ def overview_map(settings: Settings) -> folium.Map:
         "siteNumbers": list(SITE_NUMBERS),
         # Every layer for GIS in one click (web/exports.py); the export page has the choices.
         "exports": {
-            "layers": url_for("exports.api_layers"),
+            "layers": url_for("api.export_layers"),
             "page": url_for("exports.page"),
             "formats": [[f, FORMAT_NAMES[f]] for f in ("gpkg", "shp", "csv", "geojson")],
         },

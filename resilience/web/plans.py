@@ -1,6 +1,6 @@
-"""Backup-power plans ("Reservkraftsplan"): the JSON API (POST /api/v1/plans, GET
-/api/v1/plans/<id>) and the pages (choose and start, progress and result, print, export).
-Views parse, call services/plans.py and render."""
+"""Backup-power plans ("Reservkraftsplan"): the pages (choose and start, progress and
+result, print, export). Views parse, call services/plans.py and render; the JSON API is
+web/api/plans.py, whose `start` the form uses too."""
 
 from __future__ import annotations
 
@@ -17,99 +17,15 @@ from markupsafe import escape
 from geodata.exporters import MEDIA_TYPES
 from resilience.analysis import OBJECTIVES, PlanParameters
 from resilience.db import db
-from resilience.errors import BadInput, Forbidden
-from resilience.models import BackupPlan, Municipality
+from resilience.errors import BadInput
+from resilience.models import BackupPlan
 from resilience.services import plans, run_reports
 from resilience.web import charts, maps
+from resilience.web.api.plans import start, states
 from resilience.web.auth import require_role
 from resilience.web.formatting import format_number
-from workers.queue import check_queue, enqueue_committed, enqueue_plan, plan_job_states
 
 bp = Blueprint("plans", __name__)
-
-
-def _restricted(requested: str | None) -> str | None:
-    """The municipality the candidates are restricted to: a user of a municipality may only
-    plan for their own (and does so even without asking)."""
-    own = getattr(current_user, "municipality_code", None)
-    if own is None:
-        return requested
-    if requested is not None and requested != own:
-        raise Forbidden(_("You can plan only for your own municipality ({code}).").format(code=own))
-    return str(own)
-
-
-def _start(body: Any) -> BackupPlan:
-    """Parse, restrict, store and enqueue a plan; the row is committed before the job."""
-    parsed = plans.parse_request(db.session, body)
-    parsed = plans.PlanRequest(
-        parsed.scenario_ids, parsed.parameters, _restricted(parsed.municipality)
-    )
-    settings = current_app.config["SETTINGS"]
-    check_queue(settings)  # Redis down: 503, and no plan that nothing would compute
-    row = plans.start_plan(db.session, parsed, user=current_user.name)
-    enqueue_committed(db.session, row, lambda: enqueue_plan(settings, row.id))
-    return row
-
-
-def _states(rows: list[BackupPlan]) -> list[tuple[str, str | None]]:
-    states = plan_job_states(current_app.config["SETTINGS"], rows)
-    return [plans.shown_status(row, states.get(row.id)) for row in rows]
-
-
-def _plan_json(row: BackupPlan, state: tuple[str, str | None]) -> dict[str, Any]:
-    status, error = state
-    return {
-        "id": row.id,
-        "status": status,
-        "progress": row.progress,
-        "step": row.step,
-        "error": error,
-        "attempts": row.attempts,
-        "parameters": row.parameters,
-        "scenarios": row.scenario_ids,
-        "model_version": row.model_version,
-        "data_version": row.data_version,
-        "compute_seconds": row.compute_seconds,
-        "created_by": row.created_by,
-        "created_at": row.created_at.isoformat() if row.created_at else None,
-        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
-        "document": row.document if status == "finished" else None,
-        "food_stock": row.food_stock if status == "finished" else None,
-        "links": {
-            "self": url_for("plans.api_plan", plan_id=row.id),
-            "page": url_for("plans.plan_page", plan_id=row.id),
-        },
-    }
-
-
-# --- API ---------------------------------------------------------------------------------
-
-
-@bp.post("/api/v1/plans")
-@require_role("planner")
-def api_start():  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadInput("send the plan request as a JSON object")
-    row = _start(body)
-    return (
-        _plan_json(row, _states([row])[0]),
-        202,
-        {"Location": url_for("plans.api_plan", plan_id=row.id)},
-    )
-
-
-@bp.get("/api/v1/plans")
-def api_list():  # type: ignore[no-untyped-def]
-    rows = plans.latest_plans(db.session)
-    return {"plans": [_plan_json(r, s) for r, s in zip(rows, _states(rows), strict=True)]}
-
-
-@bp.get("/api/v1/plans/<int:plan_id>")
-def api_plan(plan_id: int):  # type: ignore[no-untyped-def]
-    row = plans.get_plan(db.session, plan_id)
-    return _plan_json(row, _states([row])[0])
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -132,17 +48,14 @@ def plans_page():  # type: ignore[no-untyped-def]
     listed = run_reports.scenarios_with_latest_run(db.session)
     rows = plans.latest_plans(db.session)
     own = getattr(current_user, "municipality_code", None)
-    municipalities = db.session.query(Municipality.code, Municipality.name).order_by(
-        Municipality.code
-    )
     return render_template(
         "plans/list.html",
         scenarios=[s for s, _run in listed],
         preselected={s.id for s, _run in listed if s.kind == "builtin"},
-        rows=list(zip(rows, _states(rows), strict=True)),
+        rows=list(zip(rows, states(rows), strict=True)),
         defaults=PlanParameters(),
         objectives=OBJECTIVES,
-        municipalities=list(municipalities),
+        municipalities=plans.municipality_choices(db.session),
         own_municipality=own,
         can_plan=current_user.has_role("planner"),
     )
@@ -176,7 +89,7 @@ def _form_body() -> dict[str, Any]:
 @bp.post("/plans")
 @require_role("planner")
 def start_page():  # type: ignore[no-untyped-def]
-    row = _start(_form_body())
+    row = start(_form_body())
     return redirect(url_for("plans.plan_page", plan_id=row.id), 303)
 
 
@@ -222,7 +135,7 @@ def _map(ranked: list[dict[str, Any]]) -> dict[str, str]:
 
 def _result(plan_id: int, template: str, **extra: Any) -> str:
     row = plans.get_plan(db.session, plan_id)
-    status, error = _states([row])[0]
+    status, error = states([row])[0]
     finished = status == "finished" and row.document is not None
     ranked = plans.ranked_sites(db.session, row) if finished else []
     snapshots = row.scenario_snapshots or {}

@@ -1,0 +1,35 @@
+"""The JSON API, /api/v1: one blueprint ("api"), one module per resource. Views parse the
+request, call a service (resilience/services) and serialise; the services own the queries
+and the commits. Every route needs a session or an API token (web/auth.py); the roles are
+checked here with `require_role`.
+
+  params.py     the query arguments every resource reads (crs, bbox-crs, whole numbers)
+  layers.py     sites, municipalities, population (GeoJSON)
+  scenarios.py  scenarios: list, create, change, copy, start a run, their areas
+  runs.py       runs: status, result, timeline, gap sites and cells, areas
+  plans.py      backup-power plans
+  warnings.py   weather warnings and the live situation
+  uploads.py    site registers checked, then confirmed
+  exports.py    exports for GIS: direct files, background exports, their audit
+  energy.py     energy saving in public buildings (/api/v1/energy/*)
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# The resources register their routes on `bp` when imported.
+from resilience.web.api import (  # noqa: E402
+    energy,
+    exports,
+    layers,
+    plans,
+    runs,
+    scenarios,
+    uploads,
+    warnings,
+)
+
+__all__ = ["bp", "energy", "exports", "layers", "plans", "runs", "scenarios", "uploads", "warnings"]
