@@ -14,13 +14,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience import jsonio
 from resilience.analysis.model import RANGES
 from resilience.config import Settings
-from resilience.models import ApiToken, Base
+from resilience.models import ApiToken, AuditLog, Base
 from resilience.services import login_limits, users
 from tests.conftest import PASSWORD, login
 from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
@@ -332,6 +332,101 @@ def test_login_locks_an_address_after_twenty_failures(app: Flask, settings: Sett
     assert "address\t127.0.0.1\t20 failures" in _cli(app, "users", "locked")
     _cli(app, "users", "unlock", "--address", "127.0.0.1")
     assert not login_limits.locks(Redis.from_url(settings.redis_url))
+
+
+def _form_token(client: FlaskClient) -> str:
+    with client.session_transaction() as session:
+        return str(session["csrf_token"])
+
+
+def test_an_admin_sees_the_lockouts_and_unlocks_them(
+    app: Flask, make_user: Any, db_session: Session, settings: Settings
+) -> None:
+    make_user("lisa", "viewer")
+    make_user("adam", "admin")
+    make_user("vera", "viewer")
+    admin, viewer = app.test_client(), app.test_client()
+    login(admin, "adam")
+    login(viewer, "vera")
+    page = admin.get("/admin/logins")
+    assert page.status_code == 200 and "Inga konton eller adresser är låsta." in page.text
+    assert 'href="/admin/logins"' in page.text  # in the admin's menu
+    assert 'href="/admin/logins"' not in viewer.get("/").text
+    for _ in range(login_limits.ACCOUNT_LIMIT):
+        app.test_client().post("/login", data={"name": "Lisa", "password": "wrong"})
+
+    page = admin.get("/admin/logins")
+    assert page.status_code == 200
+    assert 'data-kind="account" data-key="lisa"' in page.text
+    assert "Konto" in page.text and "minuter kvar" in page.text and ">Lås upp<" in page.text
+    english = admin.get("/admin/logins?lang=en").text
+    assert "Login lockouts" in english and "15 minutes left" in english
+    admin.get("/admin/logins?lang=sv")
+
+    # Viewers may not look or unlock; a form without the token is refused.
+    form = {"kind": "account", "key": "lisa"}
+    assert viewer.get("/admin/logins").status_code == 403
+    refused = viewer.post("/admin/logins/unlock", data={**form, "csrf_token": _form_token(viewer)})
+    assert refused.status_code == 403
+    assert admin.post("/admin/logins/unlock", data=form).status_code == 403
+    guessed = admin.post("/admin/logins/unlock", data={**form, "csrf_token": "guess"})
+    assert guessed.status_code == 403
+    wrong_kind = {"kind": "user", "key": "lisa", "csrf_token": _form_token(admin)}
+    bad = admin.post("/admin/logins/unlock", data=wrong_kind)
+    assert bad.status_code == 400
+    redis = Redis.from_url(settings.redis_url)
+    assert [(lock.kind, lock.key) for lock in login_limits.locks(redis)] == [("account", "lisa")]
+    assert not db_session.scalars(
+        select(AuditLog).where(AuditLog.table_name == login_limits.AUDIT_TABLE)
+    ).all()
+
+    done = admin.post("/admin/logins/unlock", data={**form, "csrf_token": _form_token(admin)})
+    assert done.status_code == 303 and done.headers["Location"] == "/admin/logins"
+    assert not login_limits.locks(redis)
+    [entry] = db_session.scalars(
+        select(AuditLog).where(AuditLog.table_name == login_limits.AUDIT_TABLE)
+    ).all()
+    assert (entry.user_name, entry.row_id, entry.action, entry.field) == (
+        "adam",
+        "account:lisa",
+        "delete",
+        "account",
+    )
+    assert entry.old["failures"] == login_limits.ACCOUNT_LIMIT
+    page = admin.get("/admin/logins").text
+    assert "Kontot lisa får logga in igen." in page
+    assert "Inga konton eller adresser är låsta." in page and "<td>adam</td>" in page
+    again = app.test_client().post("/login", data={"name": "lisa", "password": PASSWORD})
+    assert again.status_code == 302
+
+
+def test_an_admin_unlocks_a_client_address(app: Flask, make_user: Any, settings: Settings) -> None:
+    make_user("adam", "admin")
+    admin = app.test_client()
+    login(admin, "adam")  # before the address is locked: the session carries on
+    for n in range(login_limits.ADDRESS_LIMIT):
+        app.test_client().post("/login", data={"name": f"guess-{n}", "password": "wrong"})
+    page = admin.get("/admin/logins").text
+    assert 'data-kind="address" data-key="127.0.0.1"' in page and "Klientadress" in page
+    form = {"kind": "address", "key": "127.0.0.1", "csrf_token": _form_token(admin)}
+    assert admin.post("/admin/logins/unlock", data=form).status_code == 303
+    assert not login_limits.locks(Redis.from_url(settings.redis_url))
+    assert "Inloggningar från adressen 127.0.0.1 tillåts igen." in admin.get("/admin/logins").text
+
+
+def test_the_lockout_page_says_when_redis_is_down(
+    settings: Settings, migrated: str, make_user: Any
+) -> None:
+    from dataclasses import replace
+
+    from resilience import create_app
+
+    make_user("adam", "admin")
+    app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"))
+    admin = app.test_client()
+    login(admin, "adam")  # logins are not limited while Redis is down
+    page = admin.get("/admin/logins")
+    assert page.status_code == 200 and 'id="locks-unknown"' in page.text
 
 
 # --- 8. safe redirects -----------------------------------------------------------------------
