@@ -103,9 +103,16 @@ def snapshots(session: Session, scenario_ids: Sequence[int]) -> dict[str, dict[s
     }
 
 
-def start_plan(session: Session, request: PlanRequest, user: str | None = None) -> BackupPlan:
+def start_plan(
+    session: Session,
+    request: PlanRequest,
+    user: str | None = None,
+    limits: runs.WorkLimits | None = None,
+) -> BackupPlan:
     """A queued plan with a snapshot of each scenario as it is now (later edits don't leak
-    in)."""
+    in). With `limits`, data larger than a run may compute over is refused (TooLarge)."""
+    if limits is not None:
+        runs.check_work(session, limits)
     row = BackupPlan(
         status="queued",
         progress=0.0,

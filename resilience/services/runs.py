@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from resilience.analysis import AreaSummary, CellTable, CoverageResult, SiteTable, compute
 from resilience.analysis.model import is_none
-from resilience.errors import BadInput, NotFound
+from resilience.config import Settings
+from resilience.errors import BadInput, NotFound, TooLarge
 from resilience.models import (
     AuditLog,
     Run,
@@ -164,9 +166,56 @@ def get_run(session: Session, run_id: int) -> Run:
     return run
 
 
-def start_run(session: Session, scenario: Scenario, user: str | None = None) -> Run:
+@dataclass(frozen=True)
+class WorkLimits:
+    """The most one run or plan may compute over: populated cells and sites, each on its own
+    (Settings.run_max_cells / run_max_sites). Not their product: the computation never pairs
+    every cell with every site (k-d tree nearest-provider searches, O((cells + sites) log
+    sites)); its time and memory grow with each count (README, "Security")."""
+
+    max_cells: int
+    max_sites: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> WorkLimits:
+        return cls(settings.run_max_cells, settings.run_max_sites)
+
+
+def check_work(session: Session, limits: WorkLimits) -> None:
+    """TooLarge (413) when the stored data has more populated cells or sites than a run may
+    compute over; two counts, nothing written."""
+    cells, sites = session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM population_cells WHERE population > 0),"
+            " (SELECT count(*) FROM sites)"
+        )
+    ).one()
+    over = []
+    if cells > limits.max_cells:
+        over.append(
+            f"{cells:,} populated cells (at most {limits.max_cells:,}, RESILIENCE_RUN_MAX_CELLS)"
+        )
+    if sites > limits.max_sites:
+        over.append(f"{sites:,} sites (at most {limits.max_sites:,}, RESILIENCE_RUN_MAX_SITES)")
+    if over:
+        raise TooLarge(
+            "the stored data is larger than one run may compute over: "
+            + " and ".join(over)
+            + "; nothing was started"
+        )
+
+
+def start_run(
+    session: Session,
+    scenario: Scenario,
+    user: str | None = None,
+    limits: WorkLimits | None = None,
+) -> Run:
     """A queued run with a snapshot of the scenario as it is now (later edits don't leak in).
-    An outage or snow zones wholly outside the county would compute nothing: refused."""
+    An outage or snow zones wholly outside the county would compute nothing: refused. With
+    `limits` (runs a request asks for), data larger than they allow is refused (TooLarge)."""
+    if limits is not None:
+        check_work(session, limits)
     try:
         spec = spec_of(scenario.definition)
     except ValueError:  # a stored definition that no longer parses: the run fails visibly

@@ -19,7 +19,7 @@ from resilience.analysis import OBJECTIVES, PlanParameters
 from resilience.db import db
 from resilience.errors import BadInput, Forbidden
 from resilience.models import BackupPlan, Municipality
-from resilience.services import plans, run_reports
+from resilience.services import plans, run_reports, runs
 from resilience.web import charts, maps
 from resilience.web.auth import require_role
 from resilience.web.formatting import format_number
@@ -47,7 +47,8 @@ def _start(body: Any) -> BackupPlan:
     )
     settings = current_app.config["SETTINGS"]
     check_queue(settings)  # Redis down: 503, and no plan that nothing would compute
-    row = plans.start_plan(db.session, parsed, user=current_user.name)
+    limits = runs.WorkLimits.of(settings)
+    row = plans.start_plan(db.session, parsed, user=current_user.name, limits=limits)
     enqueue_committed(db.session, row, lambda: enqueue_plan(settings, row.id))
     return row
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from resilience import jsonio
 from resilience.analysis.model import RANGES
-from resilience.config import Settings
+from resilience.config import ConfigError, Settings
 from resilience.models import ApiToken, AuditLog, Base
 from resilience.services import login_limits, users
 from tests.conftest import PASSWORD, login
@@ -513,6 +513,57 @@ def test_a_run_outside_the_county_is_refused(editor: FlaskClient, db_session: Se
     run = editor.post(f"/api/v1/scenarios/{created.json['id']}/runs")
     _refused(run, 400, "wholly outside the county")
     assert _counts(db_session) == before
+
+
+def _limited(settings: Settings, name: str, **limits: int) -> FlaskClient:
+    from dataclasses import replace
+
+    from resilience import create_app
+
+    client = create_app(replace(settings, **limits)).test_client()
+    login(client, name)
+    return client
+
+
+def test_a_run_over_more_cells_or_sites_than_allowed_is_refused(
+    editor: FlaskClient, settings: Settings, db_session: Session, redis_conn: Redis
+) -> None:
+    """small_county: 3 populated cells and 5 sites. A limit of 2 cells, or of 4 sites, refuses
+    the run (413, naming the counts and the setting) and writes nothing; the defaults pass."""
+    created = editor.post("/api/v1/scenarios", json=OUTAGE_ABACKA)
+    assert created.status_code == 201, created.text
+    runs_url = f"/api/v1/scenarios/{created.json['id']}/runs"
+    plan = {"scenarios": [created.json["id"]], "sites": 2}
+    before = _counts(db_session)
+    few_cells = _limited(settings, "eva", run_max_cells=2)
+    _refused(
+        few_cells.post(runs_url),
+        413,
+        "3 populated cells (at most 2, RESILIENCE_RUN_MAX_CELLS)",
+        "nothing was started",
+    )
+    _refused(few_cells.post("/api/v1/plans", json=plan), 413, "RESILIENCE_RUN_MAX_CELLS")
+    few_sites = _limited(settings, "eva", run_max_sites=4)
+    response = few_sites.post(runs_url)
+    _refused(response, 413, "5 sites (at most 4, RESILIENCE_RUN_MAX_SITES)")
+    assert "cells" not in response.json["message"]
+    assert _counts(db_session) == before
+    assert not redis_conn.keys("rq:job:*")  # nothing enqueued either
+    started = editor.post(runs_url)
+    assert started.status_code == 202, started.text
+
+
+def test_the_work_limits_are_settings_that_the_benchmarks_pass() -> None:
+    """The defaults admit the county's data (2,676 cells, 655 sites) and the Sweden-sized
+    benchmark (250,000 cells × 30,000 sites); the environment sets them."""
+    defaults = Settings()
+    assert defaults.run_max_cells >= 250_000 and defaults.run_max_sites >= 30_000
+    env = {"RESILIENCE_RUN_MAX_CELLS": "500_000", "RESILIENCE_RUN_MAX_SITES": "40000"}
+    parsed = Settings.from_env({**env, "RESILIENCE_SECRET_KEY": "k"})
+    assert (parsed.run_max_cells, parsed.run_max_sites) == (500_000, 40_000)
+    for bad in ("0", "-5", "many", "1e6"):
+        with pytest.raises(ConfigError, match="RESILIENCE_RUN_MAX_CELLS"):
+            Settings.from_env({"RESILIENCE_RUN_MAX_CELLS": bad, "RESILIENCE_SECRET_KEY": "k"})
 
 
 def test_uploads_api_file_field(editor: FlaskClient) -> None:
