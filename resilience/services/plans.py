@@ -134,6 +134,31 @@ def get_plan(session: Session, plan_id: int) -> BackupPlan:
     return row
 
 
+def unfinished_plans(session: Session) -> list[BackupPlan]:
+    query = select(BackupPlan).where(BackupPlan.status.in_(("queued", "running")))
+    return list(session.scalars(query))
+
+
+def fail_lost(
+    session: Session,
+    job_states: dict[int, str | None],
+    lost_after_s: float,
+    now: datetime | None = None,
+) -> list[int]:
+    """Mark failed, with the reason, the unfinished plans whose job died or vanished (Redis
+    lost it) `lost_after_s` after the plan was made, as runs.fail_lost does for runs.
+    `job_states` maps plan id to RQ's state of its job. Returns the ids marked."""
+    marked = runs.mark_lost(
+        unfinished_plans(session),
+        job_states,
+        lambda _row: lost_after_s,
+        "the plan's job was lost (was Redis restarted?); start the plan again",
+        now or datetime.now(UTC),
+    )
+    session.flush()
+    return marked
+
+
 def latest_plans(session: Session, limit: int = 50) -> list[BackupPlan]:
     return list(session.scalars(select(BackupPlan).order_by(BackupPlan.id.desc()).limit(limit)))
 
@@ -141,7 +166,7 @@ def latest_plans(session: Session, limit: int = 50) -> list[BackupPlan]:
 def shown_status(row: BackupPlan, job_state: str | None) -> tuple[str, str | None]:
     """The plan's status and error as users see them: failed when RQ says the job died
     (runs.reconcile reads only status and error, which a plan has too)."""
-    error = runs.reconcile(row, job_state)  # type: ignore[arg-type]
+    error = runs.reconcile(row, job_state)
     return ("failed", error) if error else (row.status, row.error)
 
 

@@ -4,7 +4,7 @@ and read the stored result. The computation itself is resilience.analysis."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from resilience.config import Settings
 from resilience.errors import BadInput, NotFound, TooLarge
 from resilience.models import (
     AuditLog,
+    BackupPlan,
     Run,
     RunCell,
     RunMunicipality,
@@ -530,13 +531,15 @@ def latest_runs(session: Session, limit: int = 50) -> list[Run]:
     return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
 
 
-def reconcile(run: Run, job_state: str | None) -> str | None:
-    """An error message when RQ says the job died but the run row still says queued or
-    running (a killed work horse cannot write its own failure); None when consistent."""
+def reconcile(run: Run | BackupPlan, job_state: str | None) -> str | None:
+    """An error message when RQ says the job died but the run's (or plan's) row still says
+    queued or running (a killed work horse cannot write its own failure); None when
+    consistent."""
     if run.status not in ("queued", "running"):
         return None
     if job_state in ("failed", "stopped", "canceled"):
-        return run.error or "the worker stopped unexpectedly; start the run again"
+        what = "plan" if isinstance(run, BackupPlan) else "run"
+        return run.error or f"the worker stopped unexpectedly; start the {what} again"
     return None
 
 
@@ -548,6 +551,32 @@ def shown_status(run: Run, job_state: str | None) -> tuple[str, str | None]:
 
 def unfinished_runs(session: Session) -> list[Run]:
     return list(session.scalars(select(Run).where(Run.status.in_(("queued", "running")))))
+
+
+def mark_lost(
+    rows: Sequence[Run | BackupPlan],
+    job_states: dict[int, str | None],
+    lost_after: Callable[[Run | BackupPlan], float],
+    lost_error: str,
+    now: datetime,
+) -> list[int]:
+    """Mark failed, with the reason, the unfinished rows (runs or plans) whose job died or
+    vanished: RQ says it failed, or has no such job `lost_after(row)` seconds after the row
+    was made (`lost_error` then). Rows missing from `job_states` are left alone (Redis could
+    not be asked). Returns the ids marked; the caller flushes."""
+    marked = []
+    for row in rows:
+        if row.id not in job_states:
+            continue
+        state = job_states[row.id]
+        error = reconcile(row, state)
+        age = (now - row.created_at).total_seconds() if row.created_at else 0.0
+        if error is None and state is None and age > lost_after(row):
+            error = lost_error
+        if error:
+            row.status, row.error = "failed", error
+            marked.append(row.id)
+    return marked
 
 
 def fail_lost(
@@ -562,24 +591,22 @@ def fail_lost(
     or `live_lost_after_s` for live runs, which are computed inside their recalculation job
     and have no job of their own. `job_states` maps run id to RQ's state of its job (None:
     no such job). Returns the ids marked."""
-    now = now or datetime.now(UTC)
-    marked = []
-    for run in unfinished_runs(session):
-        if run.id not in job_states:
-            continue
-        state = job_states[run.id]
-        error = reconcile(run, state)
-        age = (now - run.created_at).total_seconds() if run.created_at else 0.0
-        limit = lost_after_s
+
+    def lost_after(run: Run | BackupPlan) -> float:
         if (
             live_lost_after_s is not None
+            and isinstance(run, Run)
             and session.get_one(Scenario, run.scenario_id).kind == "live"
         ):
-            limit = live_lost_after_s
-        if error is None and state is None and age > limit:
-            error = "the run's job was lost (was Redis restarted?); start the run again"
-        if error:
-            run.status, run.error = "failed", error
-            marked.append(run.id)
+            return live_lost_after_s
+        return lost_after_s
+
+    marked = mark_lost(
+        unfinished_runs(session),
+        job_states,
+        lost_after,
+        "the run's job was lost (was Redis restarted?); start the run again",
+        now or datetime.now(UTC),
+    )
     session.flush()
     return marked
