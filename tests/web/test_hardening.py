@@ -179,6 +179,203 @@ def test_files_unusable_as_a_whole(editor: FlaskClient, unchanged: Callable[...,
     unchanged("uploads")
 
 
+# --- 2 and 4. the energy register's import (/energy/import and its API) ------------------------
+
+
+def _energy(client: FlaskClient, kind: str, body: bytes, filename: str) -> Any:
+    return client.post(
+        f"/api/v1/energy/import/{kind}",
+        data={"file": (io.BytesIO(body), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def _row_errors(response: Any) -> dict[tuple[str, str], str]:
+    assert response.status_code == 422, response.text
+    assert response.json["ok"] is False
+    return {(e["where"], e["field"]): e["message"] for e in response.json["errors"]}
+
+
+REGISTER_HEAD = "source;source_id;name;kind;owner;heating;note;x;y\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "words"),
+    [
+        ("test;n-1;Ny\x00skola;school;municipality;;;753000;7083000", "name", "NUL"),
+        ("test;n\x00;Ny skola;school;municipality;;;753000;7083000", "source_id", "NUL"),
+        ("test;n-1;Ny skola;school;municipality;fjärr\x00värme;;753000;7083000", "heating", "NUL"),
+        ("test;n-1;Ny skola;school;municipality;;a\x00b;753000;7083000", "note", "NUL"),
+        ("test;n-1;Ny skola;school;" + "k" * 1_001 + ";;;753000;7083000", "owner", "at most 1,000"),
+        ("test;n-1;" + "x" * 100_000 + ";school;municipality;;;753000;7083000", "name", "100,000"),
+        (
+            "test;n-1;Ny skola;school;municipality;;" + "y" * 30_000 + ";753000;7083000",
+            "note",
+            "20,000",
+        ),
+    ],
+)
+def test_the_energy_register_refuses_nul_and_long_texts_per_row(
+    editor: FlaskClient, unchanged: Callable[..., None], row: str, field: str, words: str
+) -> None:
+    good = "test;n-2;Gamla skolan;school;municipality;;;753500;7083500"
+    body = (REGISTER_HEAD + good + "\n" + row + "\n").encode()
+    errors = _row_errors(_energy(editor, "register", body, "register.csv"))
+    assert list(errors) == [("line 3", field)]
+    assert words in errors[("line 3", field)]
+    unchanged()
+
+
+def test_energy_measures_and_readings_refuse_nul_and_long_texts_per_row(
+    editor: FlaskClient, unchanged: Callable[..., None]
+) -> None:
+    measures = (
+        "source_id;title;status;note\n"
+        "energy-1;LED;planned;ok\n"
+        "energy-1;Fönster\x00byte;planned;\n"
+        "energy-1;Tak;planned;" + "n" * 5_000 + "\n"
+        "energy-1\x00;Värme;planned;\n"
+    )
+    errors = _row_errors(_energy(editor, "measures", measures.encode(), "atgarder.csv"))
+    assert set(errors) == {("line 3", "title"), ("line 4", "note"), ("line 5", "source_id")}
+    assert "NUL" in errors[("line 3", "title")] and "NUL" in errors[("line 5", "source_id")]
+    assert "5,000 characters long; at most 1,000" in errors[("line 4", "note")]
+    geojson_measures = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": None,
+                    "properties": {
+                        "source_id": "energy-1",
+                        "title": "L\u0000ED",
+                        "status": "planned",
+                    },
+                }
+            ],
+        }
+    ).encode()
+    errors = _row_errors(_energy(editor, "measures", geojson_measures, "atgarder.geojson"))
+    assert list(errors) == [("feature 1", "title")]
+    readings = "source_id;year;kwh\nenergy-1;2024;100\nenergy\x00-1;2024;100\n"
+    errors = _row_errors(_energy(editor, "readings", readings.encode(), "avlasningar.csv"))
+    assert list(errors) == [("line 3", "source_id")]
+    # The page's form answers the same, as a page.
+    with editor.session_transaction() as session:
+        token = session["csrf_token"]
+    page = editor.post(
+        "/energy/import",
+        data={
+            "csrf_token": token,
+            "kind": "measures",
+            "file": (io.BytesIO(measures.encode()), "atgarder.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 422 and "NUL" in page.text and "line 3" in page.text
+    unchanged()
+
+
+def test_energy_import_file_names_are_bounded(
+    editor: FlaskClient, unchanged: Callable[..., None]
+) -> None:
+    measures = b"source_id;title;status\nenergy-1;LED;planned\n"
+    _refused(_energy(editor, "measures", measures, "m" * 2_000 + ".csv"), 400, "at most 1,000")
+    _refused(_energy(editor, "measures", measures, "m\x00.csv"), 400, "NUL")
+    unchanged()
+    assert _energy(editor, "measures", measures, "åtgärder.csv").status_code == 200
+
+
+# --- the command line: the same reader and the same checks --------------------------------
+
+
+def _cli_refuses(app: Flask, *args: str, input: str | None = None) -> str:
+    result = app.test_cli_runner().invoke(args=list(args), input=input)
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    return result.output
+
+
+def test_the_command_line_refuses_deep_json(
+    app: Flask, editor: FlaskClient, unchanged: Callable[..., None], tmp_path: Any
+) -> None:
+    deep_geojson = tmp_path / "deep.geojson"
+    deep_geojson.write_bytes(b'{"type": "FeatureCollection", "features": ' + DEEP + b"}")
+    for command in ("import-sites", "import-boundaries", "import-population"):
+        out = _cli_refuses(app, "geodata", command, str(deep_geojson), "--crs", "EPSG:3006")
+        assert "nested 100001 levels deep; at most 64" in out
+    for what in ("register", "measures", "readings"):
+        out = _cli_refuses(app, "geodata", "import-energy", what, str(deep_geojson))
+        assert "nested 100001 levels deep" in out
+    deep_json = tmp_path / "deep.json"
+    deep_json.write_bytes(DEEP)
+    assert "at most 64 levels" in _cli_refuses(app, "scenario", "run", str(deep_json))
+    assert "at most 64 levels" in _cli_refuses(app, "warnings", "ingest", str(deep_json))
+    unchanged()
+
+
+def test_the_command_line_refuses_nul_and_long_texts(
+    app: Flask, editor: FlaskClient, unchanged: Callable[..., None], tmp_path: Any
+) -> None:
+    sites = tmp_path / "platser.csv"
+    sites.write_text(
+        "source_id;name;category;kind;x;y\n"
+        "c1;Hem\x00met;care;elderly_home;752000;7085000\n"
+        "c2;" + "x" * 5_000 + ";care;elderly_home;752000;7085000\n",
+        encoding="utf-8",
+    )
+    out = _cli_refuses(app, "geodata", "import-sites", str(sites), "--crs", "EPSG:3006")
+    assert "line 2, field 'name': contains a NUL character" in out
+    assert "line 3, field 'name': is 5,000 characters long; at most 1,000" in out
+    ring = [[740_000, 7_070_000], [750_000, 7_070_000], [750_000, 7_080_000], [740_000, 7_070_000]]
+    boundaries = tmp_path / "kommuner.geojson"
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    boundaries.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{**feature, "properties": {"code": "2401", "name": "Å\u0000backa"}}],
+            }
+        )
+    )
+    out = _cli_refuses(app, "geodata", "import-boundaries", str(boundaries), "--crs", "EPSG:3006")
+    assert "feature 1, field 'name': contains a NUL character" in out
+    cells = tmp_path / "rutor.csv"
+    cells.write_text("x;y;population;cell_size\n750000;7080000;10;1000\n")
+    out = _cli_refuses(
+        app,
+        "geodata",
+        "import-population",
+        str(cells),
+        "--crs",
+        "EPSG:3006",
+        "--source",
+        "s" * 5_000,
+    )
+    assert "the source is 5,000 characters long; at most 1,000" in out
+    measures = tmp_path / "atgarder.csv"
+    measures.write_text("source_id;title;status\nenergy-1;LED;planned\n")
+    out = _cli_refuses(
+        app, "geodata", "import-energy", "measures", str(measures), "--source", "k" * 1_001
+    )
+    assert "the source is 1,001 characters long" in out
+    password = "correct horse battery\n"
+    out = _cli_refuses(app, "users", "create", "u" * 65, "--role", "viewer", input=password)
+    assert "at most 64 characters" in out
+    out = _cli_refuses(app, "users", "create", "u\x01v", "--role", "viewer", input=password)
+    assert "no control characters" in out
+    unchanged()
+
+
+def test_a_login_name_no_user_can_have_is_a_wrong_login(app: Flask) -> None:
+    client = app.test_client()
+    for name in ("ad\x00min", "a" * 10_000):
+        response = client.post("/login", data={"name": name, "password": "x"})
+        assert response.status_code == 401 and "Fel användarnamn eller lösenord" in response.text
+    login_limits.unlock_all(Redis.from_url(app.config["SETTINGS"].redis_url))
+
+
 # --- 3. scenario parameters ------------------------------------------------------------------
 
 
