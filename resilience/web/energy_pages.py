@@ -584,12 +584,16 @@ def _read_upload(
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ("csv", "txt", "gpkg", "geojson", "json"):
         raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."))
+    # The file name goes along: its extension must agree with the content (a .gpkg that is
+    # not SQLite is refused, not read as CSV).
     if kind == "register":
         plants = imports.stored_plants(db.session)
-        return read_register(data, crs or None, layer=layer or None, stored_plants=plants)
+        return read_register(
+            data, crs or None, layer=layer or None, stored_plants=plants, filename=filename
+        )
     if kind == "measures":
-        return read_measures(data, layer=layer or None)
-    return read_readings(data, layer=layer or None)
+        return read_measures(data, layer=layer or None, filename=filename)
+    return read_readings(data, layer=layer or None, filename=filename)
 
 
 def run_import(

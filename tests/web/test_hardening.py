@@ -277,6 +277,19 @@ def test_energy_measures_and_readings_refuse_nul_and_long_texts_per_row(
     unchanged()
 
 
+def test_energy_files_unusable_as_a_whole(
+    editor: FlaskClient, unchanged: Callable[..., None]
+) -> None:
+    measures = "source_id,title,status\nenergy-1,LED,planned\n"
+    for kind in ("register", "measures", "readings"):
+        response = _energy(editor, kind, measures.encode("utf-16"), "data.csv")
+        assert response.status_code == 422, response.text
+        assert "UTF-16 is not supported" in json.dumps(response.json, ensure_ascii=False)
+        response = _energy(editor, kind, measures.encode(), "data.gpkg")
+        assert response.status_code == 422 and "GeoPackage" in response.text
+    unchanged()
+
+
 def test_energy_import_file_names_are_bounded(
     editor: FlaskClient, unchanged: Callable[..., None]
 ) -> None:
@@ -409,6 +422,25 @@ def test_absurd_parameters_are_refused_with_the_range(
     document = {**OUTAGE_ABACKA, "parameters": parameters}
     document["outage"] = {**OUTAGE_ABACKA["outage"], "duration_hours": duration}
     _refused(editor.post("/api/v1/scenarios", json=document), 400, *words)
+    unchanged()
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"name": "Storm\u0000"}, ("name", "NUL")),
+        ({"name": "x" * 100_000}, ("name", "100,000 characters long; at most 1,000")),
+        ({"description": "a\u0000b"}, ("description", "NUL")),
+        ({"description": "d" * 30_000}, ("description", "at most 20,000")),
+    ],
+)
+def test_scenario_texts_are_bounded(
+    editor: FlaskClient,
+    unchanged: Callable[..., None],
+    changes: dict[str, str],
+    words: tuple[str, ...],
+) -> None:
+    _refused(editor.post("/api/v1/scenarios", json={**OUTAGE_ABACKA, **changes}), 400, *words)
     unchanged()
 
 
