@@ -816,3 +816,51 @@ def test_the_pages_run_under_the_csp_without_violations(
         browser.get(live_server + path)
     logs = [entry["message"] for entry in browser.get_log("browser")]
     assert not [m for m in logs if "Content Security Policy" in m], logs
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_an_admin_unlocks_an_account_in_a_real_browser(
+    browser: Any,  # noqa: F811
+    live_server: str,
+    committed: Session,
+    settings: Settings,
+) -> None:
+    import os
+    import tempfile
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    users.create_user(committed, "adam", PASSWORD, "admin")
+    users.create_user(committed, "lisa", PASSWORD, "viewer")
+    committed.commit()
+    browser.get(live_server + "/login")
+    browser.find_element(By.NAME, "name").send_keys("adam")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: urlsplit(d.current_url).path == "/")
+    # Five wrong passwords for lisa, from another client.
+    wrong = urllib.parse.urlencode({"name": "lisa", "password": "wrong"}).encode()
+    for _ in range(login_limits.ACCOUNT_LIMIT):
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            urllib.request.urlopen(live_server + "/login", data=wrong, timeout=10)
+    browser.find_element(By.LINK_TEXT, "Inloggningar").click()
+    WebDriverWait(browser, 30).until(lambda d: urlsplit(d.current_url).path == "/admin/logins")
+    row = browser.find_element(By.CSS_SELECTOR, "#login-locks tr[data-key=lisa]")
+    assert "Konto" in row.text and "minuter kvar" in row.text
+    shots = Path(os.environ.get("RESILIENCE_SHOTS") or tempfile.gettempdir())
+    browser.save_screenshot(str(shots / "admin-logins.png"))
+    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".flash-ok"))
+    assert (
+        "Kontot lisa får logga in igen." in browser.find_element(By.CSS_SELECTOR, ".flash-ok").text
+    )
+    assert not browser.find_elements(By.CSS_SELECTOR, "#login-locks tr[data-key]")
+    assert "lisa" in browser.find_element(By.CSS_SELECTOR, "#login-unlocks").text
+    browser.save_screenshot(str(shots / "admin-unlocked.png"))
+    assert not login_limits.locks(Redis.from_url(settings.redis_url))
