@@ -533,7 +533,7 @@ def _cli(app: Flask, *args: str) -> str:
 
 
 def test_login_locks_an_account_after_five_failures(
-    app: Flask, make_user: Any, settings: Settings
+    app: Flask, make_user: Any, settings: Settings, db_session: Session
 ) -> None:
     make_user("lisa", "viewer")
     client = app.test_client()
@@ -550,10 +550,15 @@ def test_login_locks_an_account_after_five_failures(
     other = create_app(settings).test_client()
     assert other.post("/login", data={"name": "lisa", "password": PASSWORD}).status_code == 429
     assert "Cleared 1 lock(s)." in _cli(app, "users", "unlock", "lisa")
+    assert "Cleared 0 lock(s)." in _cli(app, "users", "unlock", "lisa")  # audited once
+    [entry] = login_limits.unlock_entries(db_session)
+    assert (entry.user_name, entry.row_id) == ("cli", "account:lisa")
     assert client.post("/login", data={"name": "lisa", "password": PASSWORD}).status_code == 302
 
 
-def test_login_locks_an_address_after_twenty_failures(app: Flask, settings: Settings) -> None:
+def test_login_locks_an_address_after_twenty_failures(
+    app: Flask, settings: Settings, db_session: Session
+) -> None:
     client = app.test_client()
     for n in range(login_limits.ADDRESS_LIMIT):
         client.post("/login", data={"name": f"guess-{n}", "password": "wrong"})
