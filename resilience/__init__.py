@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from resilience import cli, errors
     from resilience.db import db
     from resilience.web import (
+        admin,
         api,
         auth,
         compression,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(health.bp)  # /healthz, public
     app.register_blueprint(api.bp)  # the JSON API, /api/v1 (web/api/, a module per resource)
+    app.register_blueprint(admin.bp)  # /admin/logins: the login lockouts
     app.register_blueprint(pages.bp)
     app.register_blueprint(scenario_pages.bp)
     app.register_blueprint(energy_pages.bp)

@@ -330,15 +330,25 @@ def users_locked() -> None:
 @click.option("--address", help="a client address to unlock")
 @click.option("--all", "everything", is_flag=True, help="every account and address")
 def users_unlock(name: str | None, address: str | None, everything: bool) -> None:
-    """Clear the failed logins of NAME and/or --address ADDRESS: they may log in again."""
+    """Clear the failed logins of NAME and/or --address ADDRESS: they may log in again. Each
+    lock cleared is written to audit_log (user "cli"), as an unlock on /admin/logins is."""
     from resilience.services import login_limits
 
-    if everything:
-        cleared = login_limits.unlock_all(_login_redis())
-    elif not name and not address:
+    if not everything and not name and not address:
         raise click.UsageError("name a user, --address, or --all")
+    redis = _login_redis()
+    if everything:
+        targets = [(lock.kind, lock.key) for lock in login_limits.locks(redis)]
     else:
-        cleared = login_limits.unlock(_login_redis(), name=name, address=address)
+        targets = [("account", name)] if name else []
+        targets += [("address", address)] if address else []
+    with db.session.begin():
+        cleared = sum(
+            login_limits.unlock_audited(db.session, redis, kind, key, "cli") is not None
+            for kind, key in targets
+        )
+    if everything:
+        login_limits.unlock_all(redis)  # and the failures not (yet) locking anything
     click.echo(f"Cleared {cleared} lock(s).")
 
 

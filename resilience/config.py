@@ -76,6 +76,11 @@ class Settings:
     # Longest SQL statement a web request may run (0: no limit). Jobs, workers and the
     # command line have none: a run or a large export may take minutes.
     statement_timeout_ms: int = 30_000
+    # The most populated cells and sites a run or plan asked for by a request may compute
+    # over (each on its own; services/runs.py WorkLimits). Four and almost seven times the
+    # Sweden-sized benchmark (250,000 cells, 30,000 sites).
+    run_max_cells: int = 1_000_000
+    run_max_sites: int = 200_000
     var_dir: Path = PROJECT_ROOT / "var"
 
     @classmethod
@@ -106,7 +111,14 @@ class Settings:
         timeout = env.get("RESILIENCE_STATEMENT_TIMEOUT_MS", "30000")
         if not timeout.isdigit():
             raise ConfigError("RESILIENCE_STATEMENT_TIMEOUT_MS must be a whole number (0: none)")
+        limits = {}
+        for name, default in (("CELLS", "1000000"), ("SITES", "200000")):
+            value = env.get(f"RESILIENCE_RUN_MAX_{name}", default).replace("_", "")
+            if not value.isdigit() or int(value) == 0:
+                raise ConfigError(f"RESILIENCE_RUN_MAX_{name} must be a whole number above 0")
+            limits[f"run_max_{name.lower()}"] = int(value)
         return cls(
+            **limits,
             behind_proxy=parse_bool(env.get("RESILIENCE_BEHIND_PROXY", "false")),
             run_retry_intervals=retries,
             smhi_warnings_url=env.get("RESILIENCE_SMHI_URL", cls.smhi_warnings_url),

@@ -10,6 +10,7 @@ from typing import Any
 import shapely
 from shapely.geometry import mapping, shape
 
+from geodata.loaders.fields import MAX_EXTRA_CHARS, MAX_TEXT_CHARS, FieldError, storable
 from geodata.messages import msg
 from resilience import jsonio
 from resilience.analysis import Parameters, Scenario, SnowZone
@@ -204,6 +205,14 @@ def parse_scenario(document: Any) -> ScenarioSpec:
     description = document.get("description") or ""
     if not isinstance(description, str):
         raise ScenarioError("description: expected a text")
+    # Stored texts, bounded as every stored text is (a name as a site's, a description as
+    # a row's other properties).
+    texts = (("name", name, MAX_TEXT_CHARS), ("description", description, MAX_EXTRA_CHARS))
+    for key, text, limit in texts:
+        try:
+            storable(text.strip(), limit)
+        except FieldError as exc:
+            raise ScenarioError(f"{key}: {exc}") from None
     return ScenarioSpec(name.strip(), duration, outage, tuple(zones), dict(overrides), description)
 
 

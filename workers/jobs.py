@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from geodata.loaders.warnings import MAX_BYTES, WarningFormatError
 from resilience import create_app
+from resilience.config import Settings
 from resilience.db import db
 from resilience.models import BackupPlan, Run
 from resilience.services import exports, plans, runs, uploads, warnings
-from workers.queue import RUN_TIMEOUT_S, enqueue_live, run_job_states
+from workers.queue import RUN_TIMEOUT_S, enqueue_live, plan_job_states, run_job_states
 
 log = logging.getLogger(__name__)
 LOST_RUN_S = 60
@@ -209,20 +210,30 @@ def export_layers(export_id: str, request: dict[str, object]) -> dict[str, objec
         return {"export_id": export_id, "file": record["file_name"], "bytes": record["size_bytes"]}
 
 
-def sweep_runs() -> list[int]:
-    """Once a minute: runs whose job died or vanished are marked failed with the reason."""
+def sweep_lost(session: Session, settings: Settings) -> dict[str, list[int]]:
+    """Runs and backup-power plans whose job died or vanished, marked failed with the reason
+    (the ids of each)."""
+    run_states = run_job_states(settings, runs.unfinished_runs(session))
+    plan_states = plan_job_states(settings, plans.unfinished_plans(session))
+    # A run's or plan's job is enqueued right after its row is committed: a minute without
+    # one means Redis lost it. Live runs are computed inside their recalculation job, not
+    # under run-<id>: wait out the job timeout before calling them lost.
+    return {
+        "runs": runs.fail_lost(
+            session, run_states, lost_after_s=LOST_RUN_S, live_lost_after_s=RUN_TIMEOUT_S + 60
+        ),
+        "plans": plans.fail_lost(session, plan_states, lost_after_s=LOST_RUN_S),
+    }
+
+
+def sweep_runs() -> dict[str, list[int]]:
+    """Once a minute: runs and plans whose job died or vanished are marked failed."""
     app = _app()
     settings = app.config["SETTINGS"]
     with app.app_context():
         db.dispose()
         with db.begin() as session:
-            states = run_job_states(settings, runs.unfinished_runs(session))
-            # A run's job is enqueued right after its row is committed: a minute without one
-            # means Redis lost it. Live runs are computed inside their recalculation job,
-            # not under run-<id>: wait out the job timeout before calling them lost.
-            return runs.fail_lost(
-                session, states, lost_after_s=LOST_RUN_S, live_lost_after_s=RUN_TIMEOUT_S + 60
-            )
+            return sweep_lost(session, settings)
 
 
 def purge_records() -> dict[str, int]:

@@ -267,14 +267,15 @@ def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) 
 
 
 def enqueue_sweep(settings: Settings, now: float, every: int = 60) -> str | None:
-    """Once a minute: mark runs whose job died or vanished as failed."""
+    """Once a minute: mark runs and backup-power plans whose job died or vanished as
+    failed (workers/jobs.py sweep_runs)."""
     return _enqueue_periodic(
         settings,
         "workers.jobs.sweep_runs",
         "sweep-runs",
         now,
         every,
-        "Mark runs with lost jobs failed",
+        "Mark runs and plans with lost jobs failed",
     )
 
 

@@ -169,9 +169,16 @@ def _read_gpkg_rows(path: Path, layer: str | None) -> _Rows:
     return _Rows("gpkg", rows, [])
 
 
-def read_rows(source: Source, *, layer: str | None = None, max_bytes: int = MAX_BYTES) -> _Rows:
-    """The rows of a CSV, a GeoPackage table or a GeoJSON file, as (where, properties)."""
-    kind = _check(source, max_bytes)
+def read_rows(
+    source: Source,
+    *,
+    layer: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    filename: str | None = None,
+) -> _Rows:
+    """The rows of a CSV, a GeoPackage table or a GeoJSON file, as (where, properties).
+    `filename` names bytes (its extension must agree with the content, as for sites)."""
+    kind = _check(source, max_bytes, filename)
     if kind == "gpkg":
         if isinstance(source, bytes):
             # GDAL wants a .gpkg name; a temporary file has one.
@@ -181,7 +188,7 @@ def read_rows(source: Source, *, layer: str | None = None, max_bytes: int = MAX_
                 return _read_gpkg_rows(path, layer)
         return _read_gpkg_rows(Path(source), layer)
     if kind == "geojson":
-        table = read_table(source, max_bytes=max_bytes)
+        table = read_table(source, max_bytes=max_bytes, filename=filename)
         return _Rows("geojson", [(f.where, f.props) for f in table.features], table.notes)
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     return _read_csv_rows(data)
@@ -269,10 +276,11 @@ def _open_rows(
     max_bytes: int,
     required: tuple[str, ...],
     columns: Mapping[str, tuple[str, ...]],
+    filename: str | None = None,
 ) -> tuple[_Rows, Problems]:
     """Read a measures or readings file and refuse it as a whole when it has no rows, no
     building column or a required column missing."""
-    table = read_rows(source, layer=layer, max_bytes=max_bytes)
+    table = read_rows(source, layer=layer, max_bytes=max_bytes, filename=filename)
     problems = Problems([w for w, _p in table.rows])
     if not table.rows:
         refuse("file", "the file has no rows")
@@ -287,12 +295,18 @@ def _open_rows(
 
 
 def read_measures(
-    source: Source, *, layer: str | None = None, max_bytes: int = MAX_BYTES
+    source: Source,
+    *,
+    layer: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    filename: str | None = None,
 ) -> LoadResult[MeasureRecord]:
     """Energy-saving measures: building, ref (default: the title), title, status (planned,
     in_progress, done; Swedish planerad, pågår, klar), date (required when done),
     expected_kwh_year, verified_kwh_year (kWh/year), cost_sek, note."""
-    table, problems = _open_rows(source, layer, max_bytes, ("title", "status"), MEASURE_COLUMNS)
+    table, problems = _open_rows(
+        source, layer, max_bytes, ("title", "status"), MEASURE_COLUMNS, filename
+    )
 
     records: list[MeasureRecord] = []
     ignored: set[str] = set()
@@ -361,10 +375,16 @@ def read_measures(
 
 
 def read_readings(
-    source: Source, *, layer: str | None = None, max_bytes: int = MAX_BYTES
+    source: Source,
+    *,
+    layer: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    filename: str | None = None,
 ) -> LoadResult[ReadingRecord]:
     """Meter readings: building, year, month (1-12; empty for the whole year), kwh."""
-    table, problems = _open_rows(source, layer, max_bytes, ("year", "kwh"), READING_COLUMNS)
+    table, problems = _open_rows(
+        source, layer, max_bytes, ("year", "kwh"), READING_COLUMNS, filename
+    )
 
     records: list[ReadingRecord] = []
     ignored: set[str] = set()
@@ -442,13 +462,14 @@ def read_register(
     layer: str | None = None,
     max_bytes: int = MAX_BYTES,
     stored_plants: Collection[str] = (),
+    filename: str | None = None,
 ) -> LoadResult[SiteRecord]:
     """Public buildings as energy sites (read_sites' fields, category energy by default),
     with heating (district_heating, electricity, heat_pump, biofuel, oil, or Swedish names;
     stored in the site's heating column, as read_sites does), styrel_priority (1-8) and
     peak_kw (kW) checked and stored under those names in the attributes. `stored_plants`:
     as read_sites, the district heating plants a heat_plant may name."""
-    table = read_table(source, crs=crs, layer=layer, max_bytes=max_bytes)
+    table = read_table(source, crs=crs, layer=layer, max_bytes=max_bytes, filename=filename)
     wheres = [f.where for f in table.features]
     position = {w: i for i, w in enumerate(wheres)}
     problems = Problems(wheres)
@@ -478,6 +499,7 @@ def read_register(
             layer=layer,
             max_bytes=max_bytes,
             stored_plants=stored_plants,
+            filename=filename,
         )
     except ImportValidationError as exc:
         seen = {(e.where, e.field, e.message) for e in errors}

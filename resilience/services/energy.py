@@ -1259,13 +1259,17 @@ def import_file(
     source = filename.rsplit(".", 1)[0] or kind
     try:
         result: LoadResult[Any]
+        # The file name goes along: its extension must agree with the content (a .gpkg that
+        # is not SQLite is refused, not read as CSV).
         if kind == "register":
             plants = imports.stored_plants(session)
-            result = read_register(data, crs or None, layer=layer or None, stored_plants=plants)
+            result = read_register(
+                data, crs or None, layer=layer or None, stored_plants=plants, filename=filename
+            )
         elif kind == "measures":
-            result = read_measures(data, layer=layer or None)
+            result = read_measures(data, layer=layer or None, filename=filename)
         else:
-            result = read_readings(data, layer=layer or None)
+            result = read_readings(data, layer=layer or None, filename=filename)
         writers: dict[str, Callable[..., Any]] = {
             "register": import_register,
             "measures": import_measures,

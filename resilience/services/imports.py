@@ -12,7 +12,9 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from geodata.loaders.fields import FieldError, storable
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
+from resilience.errors import BadInput
 from resilience.models import DataImport, Municipality, PopulationCell, Site
 from resilience.vocabulary import DISTRICT_HEATING_PLANT, SITE_NUMBERS, SWEREF99TM
 
@@ -101,6 +103,15 @@ def record_import(
     s: ImportSummary,
     user: str | None,
 ) -> None:
+    """Record an import, in the caller's transaction. Every import ends here, so here its
+    source and file name (from a form, `--source` or the file's name) are checked as the
+    rows' texts are: no NUL, at most 1,000 characters; else BadInput, and the caller's
+    transaction is rolled back with everything the import wrote."""
+    for name, value in (("source", source), ("file name", filename)):
+        try:
+            storable(value or "")
+        except FieldError as exc:
+            raise BadInput(f"the {name} {exc}") from None
     session.add(
         DataImport(
             kind=kind,

@@ -5,7 +5,8 @@ Each failed login adds one to two counters, the account's and the address's, tha
 WINDOW after the first failure. At ACCOUNT_LIMIT failures the account, at ADDRESS_LIMIT
 the address, is locked until its counter expires: every login attempt (right password too)
 is refused meanwhile. A successful login clears the account's counter. An admin lists and
-clears the locks (`flask users locked`, `flask users unlock`).
+clears the locks on /admin/logins (each unlock written to audit_log) or with `flask users
+locked` and `flask users unlock`.
 
 With Redis down, logins are not limited (and a warning is logged): the crisis team must be
 able to log in during an outage of the queue.
@@ -18,11 +19,18 @@ from dataclasses import dataclass
 
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from resilience.models import AuditLog
 
 WINDOW_SECONDS = 15 * 60
 ACCOUNT_LIMIT = 5  # failures per account in the window
 ADDRESS_LIMIT = 20  # failures per client address in the window (an office shares one)
 _PREFIX = "resilience:login-failures:"
+KINDS = ("account", "address")
+# audit_log rows of unlocks: this table name, action "delete", field the kind.
+AUDIT_TABLE = "login_limits"
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +106,50 @@ def unlock(redis: Redis, *, name: str | None = None, address: str | None = None)
     keys = [_key("account", name)] if name else []
     keys += [_key("address", address)] if address else []
     return int(redis.delete(*keys)) if keys else 0
+
+
+def lock_of(redis: Redis, kind: str, key: str) -> Lock | None:
+    """The lock of one account or address now, if it is locked."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown lock kind {kind!r}")
+    redis_key = _key(kind, key)
+    count = int(redis.get(redis_key) or 0)
+    if count < _limit(kind):
+        return None
+    return Lock(kind, key, count, max(int(redis.ttl(redis_key)), 1))
+
+
+def unlock_audited(
+    session: Session, redis: Redis, kind: str, key: str, user: str | None
+) -> Lock | None:
+    """Clear the failures of one account or address and write who did it to audit_log (in
+    the caller's transaction). Returns the lock that was cleared; None when it was not
+    locked (any failures still counting are cleared all the same, nothing is audited)."""
+    lock = lock_of(redis, kind, key)
+    redis.delete(_key(kind, key))
+    if lock is not None:
+        session.add(
+            AuditLog(
+                user_name=user,
+                table_name=AUDIT_TABLE,
+                row_id=f"{kind}:{lock.key}",
+                action="delete",
+                field=kind,
+                old={"failures": lock.failures, "seconds_left": lock.seconds_left},
+                new=None,
+                context=f"unlock {kind} {lock.key}",
+            )
+        )
+        session.flush()
+    return lock
+
+
+def unlock_entries(session: Session, limit: int = 50) -> list[AuditLog]:
+    """The latest unlocks, newest first."""
+    query = (
+        select(AuditLog)
+        .where(AuditLog.table_name == AUDIT_TABLE)
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

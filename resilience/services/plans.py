@@ -103,9 +103,16 @@ def snapshots(session: Session, scenario_ids: Sequence[int]) -> dict[str, dict[s
     }
 
 
-def start_plan(session: Session, request: PlanRequest, user: str | None = None) -> BackupPlan:
+def start_plan(
+    session: Session,
+    request: PlanRequest,
+    user: str | None = None,
+    limits: runs.WorkLimits | None = None,
+) -> BackupPlan:
     """A queued plan with a snapshot of each scenario as it is now (later edits don't leak
-    in)."""
+    in). With `limits`, data larger than a run may compute over is refused (TooLarge)."""
+    if limits is not None:
+        runs.check_work(session, limits)
     row = BackupPlan(
         status="queued",
         progress=0.0,
@@ -133,6 +140,31 @@ def municipality_choices(session: Session) -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
+def unfinished_plans(session: Session) -> list[BackupPlan]:
+    query = select(BackupPlan).where(BackupPlan.status.in_(("queued", "running")))
+    return list(session.scalars(query))
+
+
+def fail_lost(
+    session: Session,
+    job_states: dict[int, str | None],
+    lost_after_s: float,
+    now: datetime | None = None,
+) -> list[int]:
+    """Mark failed, with the reason, the unfinished plans whose job died or vanished (Redis
+    lost it) `lost_after_s` after the plan was made, as runs.fail_lost does for runs.
+    `job_states` maps plan id to RQ's state of its job. Returns the ids marked."""
+    marked = runs.mark_lost(
+        unfinished_plans(session),
+        job_states,
+        lambda _row: lost_after_s,
+        "the plan's job was lost (was Redis restarted?); start the plan again",
+        now or datetime.now(UTC),
+    )
+    session.flush()
+    return marked
+
+
 def latest_plans(session: Session, limit: int = 50) -> list[BackupPlan]:
     return list(session.scalars(select(BackupPlan).order_by(BackupPlan.id.desc()).limit(limit)))
 
@@ -140,7 +172,7 @@ def latest_plans(session: Session, limit: int = 50) -> list[BackupPlan]:
 def shown_status(row: BackupPlan, job_state: str | None) -> tuple[str, str | None]:
     """The plan's status and error as users see them: failed when RQ says the job died
     (runs.reconcile reads only status and error, which a plan has too)."""
-    error = runs.reconcile(row, job_state)  # type: ignore[arg-type]
+    error = runs.reconcile(row, job_state)
     return ("failed", error) if error else (row.status, row.error)
 
 

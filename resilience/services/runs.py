@@ -4,8 +4,8 @@ and read the stored result. The computation itself is resilience.analysis."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from resilience.analysis import AreaSummary, CellTable, CoverageResult, SiteTable, compute
 from resilience.analysis.model import is_none
-from resilience.errors import BadInput, Forbidden, NotFound
+from resilience.config import Settings
+from resilience.errors import BadInput, Forbidden, NotFound, TooLarge
 from resilience.models import (
     AuditLog,
+    BackupPlan,
     Run,
     RunCell,
     RunMunicipality,
@@ -203,9 +205,56 @@ def get_run(session: Session, run_id: int) -> Run:
     return run
 
 
-def start_run(session: Session, scenario: Scenario, user: str | None = None) -> Run:
+@dataclass(frozen=True)
+class WorkLimits:
+    """The most one run or plan may compute over: populated cells and sites, each on its own
+    (Settings.run_max_cells / run_max_sites). Not their product: the computation never pairs
+    every cell with every site (k-d tree nearest-provider searches, O((cells + sites) log
+    sites)); its time and memory grow with each count (README, "Security")."""
+
+    max_cells: int
+    max_sites: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> WorkLimits:
+        return cls(settings.run_max_cells, settings.run_max_sites)
+
+
+def check_work(session: Session, limits: WorkLimits) -> None:
+    """TooLarge (413) when the stored data has more populated cells or sites than a run may
+    compute over; two counts, nothing written."""
+    cells, sites = session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM population_cells WHERE population > 0),"
+            " (SELECT count(*) FROM sites)"
+        )
+    ).one()
+    over = []
+    if cells > limits.max_cells:
+        over.append(
+            f"{cells:,} populated cells (at most {limits.max_cells:,}, RESILIENCE_RUN_MAX_CELLS)"
+        )
+    if sites > limits.max_sites:
+        over.append(f"{sites:,} sites (at most {limits.max_sites:,}, RESILIENCE_RUN_MAX_SITES)")
+    if over:
+        raise TooLarge(
+            "the stored data is larger than one run may compute over: "
+            + " and ".join(over)
+            + "; nothing was started"
+        )
+
+
+def start_run(
+    session: Session,
+    scenario: Scenario,
+    user: str | None = None,
+    limits: WorkLimits | None = None,
+) -> Run:
     """A queued run with a snapshot of the scenario as it is now (later edits don't leak in).
-    An outage or snow zones wholly outside the county would compute nothing: refused."""
+    An outage or snow zones wholly outside the county would compute nothing: refused. With
+    `limits` (runs a request asks for), data larger than they allow is refused (TooLarge)."""
+    if limits is not None:
+        check_work(session, limits)
     try:
         spec = spec_of(scenario.definition)
     except ValueError:  # a stored definition that no longer parses: the run fails visibly
@@ -520,13 +569,15 @@ def latest_runs(session: Session, limit: int = 50) -> list[Run]:
     return list(session.scalars(select(Run).order_by(Run.id.desc()).limit(limit)))
 
 
-def reconcile(run: Run, job_state: str | None) -> str | None:
-    """An error message when RQ says the job died but the run row still says queued or
-    running (a killed work horse cannot write its own failure); None when consistent."""
+def reconcile(run: Run | BackupPlan, job_state: str | None) -> str | None:
+    """An error message when RQ says the job died but the run's (or plan's) row still says
+    queued or running (a killed work horse cannot write its own failure); None when
+    consistent."""
     if run.status not in ("queued", "running"):
         return None
     if job_state in ("failed", "stopped", "canceled"):
-        return run.error or "the worker stopped unexpectedly; start the run again"
+        what = "plan" if isinstance(run, BackupPlan) else "run"
+        return run.error or f"the worker stopped unexpectedly; start the {what} again"
     return None
 
 
@@ -538,6 +589,32 @@ def shown_status(run: Run, job_state: str | None) -> tuple[str, str | None]:
 
 def unfinished_runs(session: Session) -> list[Run]:
     return list(session.scalars(select(Run).where(Run.status.in_(("queued", "running")))))
+
+
+def mark_lost(
+    rows: Sequence[Run | BackupPlan],
+    job_states: dict[int, str | None],
+    lost_after: Callable[[Run | BackupPlan], float],
+    lost_error: str,
+    now: datetime,
+) -> list[int]:
+    """Mark failed, with the reason, the unfinished rows (runs or plans) whose job died or
+    vanished: RQ says it failed, or has no such job `lost_after(row)` seconds after the row
+    was made (`lost_error` then). Rows missing from `job_states` are left alone (Redis could
+    not be asked). Returns the ids marked; the caller flushes."""
+    marked = []
+    for row in rows:
+        if row.id not in job_states:
+            continue
+        state = job_states[row.id]
+        error = reconcile(row, state)
+        age = (now - row.created_at).total_seconds() if row.created_at else 0.0
+        if error is None and state is None and age > lost_after(row):
+            error = lost_error
+        if error:
+            row.status, row.error = "failed", error
+            marked.append(row.id)
+    return marked
 
 
 def fail_lost(
@@ -552,24 +629,22 @@ def fail_lost(
     or `live_lost_after_s` for live runs, which are computed inside their recalculation job
     and have no job of their own. `job_states` maps run id to RQ's state of its job (None:
     no such job). Returns the ids marked."""
-    now = now or datetime.now(UTC)
-    marked = []
-    for run in unfinished_runs(session):
-        if run.id not in job_states:
-            continue
-        state = job_states[run.id]
-        error = reconcile(run, state)
-        age = (now - run.created_at).total_seconds() if run.created_at else 0.0
-        limit = lost_after_s
+
+    def lost_after(run: Run | BackupPlan) -> float:
         if (
             live_lost_after_s is not None
+            and isinstance(run, Run)
             and session.get_one(Scenario, run.scenario_id).kind == "live"
         ):
-            limit = live_lost_after_s
-        if error is None and state is None and age > limit:
-            error = "the run's job was lost (was Redis restarted?); start the run again"
-        if error:
-            run.status, run.error = "failed", error
-            marked.append(run.id)
+            return live_lost_after_s
+        return lost_after_s
+
+    marked = mark_lost(
+        unfinished_runs(session),
+        job_states,
+        lost_after,
+        "the run's job was lost (was Redis restarted?); start the run again",
+        now or datetime.now(UTC),
+    )
     session.flush()
     return marked

@@ -23,12 +23,19 @@ def has_role(user: User, role: str) -> bool:
     return ROLE_RANK[user.role] >= ROLE_RANK[role]
 
 
+MAX_NAME_LENGTH = 64  # users.name is VARCHAR(64)
+
+
 def create_user(
     session: Session, name: str, password: str, role: str, municipality: str | None = None
 ) -> User:
     name = name.strip()
     if not name:
         raise BadInput("user name must not be empty")
+    if len(name) > MAX_NAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise BadInput(
+            f"a user name has at most {MAX_NAME_LENGTH} characters and no control characters"
+        )
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -56,7 +63,10 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     """The user, when the name and password match and the user is not disabled. An unknown
     name is checked against a dummy hash, so it takes as long as a wrong password: the time
     of the answer does not tell which names exist."""
-    user = session.scalar(select(User).where(User.name == name.strip()))
+    name = name.strip()
+    # A name no user can have (a NUL, which PostgreSQL refuses, or too long) is unknown too.
+    possible = "\x00" not in name and len(name) <= MAX_NAME_LENGTH
+    user = session.scalar(select(User).where(User.name == name)) if possible else None
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None

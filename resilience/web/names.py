@@ -210,6 +210,11 @@ NAMES: dict[str, dict[str, str]] = {
         "timeline": N_("Timeline per hour"),
     },
     # How an export was delivered (the export log).
+    # What a login lockout locks (services/login_limits.py).
+    "login_lock": {
+        "account": N_("Account"),
+        "address": N_("Client address"),
+    },
     "export_mode": {
         "direct": N_("direct"),
         "background": N_("background"),

@@ -5,7 +5,10 @@ link as the first keyboard stop."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -49,8 +52,8 @@ def test_warnings_page_tells_the_truth(
     states = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "td[class^=state-]")]
     assert len(states) == 11 and "gäller" not in states
     assert states.count("upphörd (sluttiden har passerats)") == 9
-    valid = browser.find_elements(By.XPATH, "//table[2]//tr/td[5]")
-    assert all("2021-09" in td.text for td in valid), [td.text for td in valid]
+    valid = browser.find_elements(By.CSS_SELECTOR, "#received-warnings tr > td:nth-child(5)")
+    assert len(valid) == 11 and all("2021-09" in td.text for td in valid), [td.text for td in valid]
     health = json.loads(
         browser.execute_script("return fetch('/healthz').then(r => r.text())") or "{}"
     )
@@ -64,3 +67,82 @@ def test_warnings_page_tells_the_truth(
     )
     ActionChains(browser).send_keys(Keys.ENTER).perform()
     assert browser.switch_to.active_element.get_attribute("id") == "content"
+
+
+# Where the screenshots go (pytest's temporary directory unless RESILIENCE_SHOTS names one).
+SHOTS = Path(os.environ.get("RESILIENCE_SHOTS") or tempfile.gettempdir())
+
+
+def _log_in(browser: WebDriver, live_server: str, path: str) -> None:
+    browser.get(live_server + path)
+    browser.find_element(By.NAME, "name").send_keys(USER)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, WAIT_S).until(lambda d: urlsplit(d.current_url).path == path)
+
+
+def _feed_notices(browser: WebDriver) -> list[str]:
+    return [p.text for p in browser.find_elements(By.CSS_SELECTOR, ".feed-down")]
+
+
+def test_smhi_down_or_late_shows_in_the_banner_and_ended_warnings_stay_out_of_it(
+    browser: WebDriver,
+    live_server: str,
+    committed: Session,
+    county: dict[str, int],
+    settings: Settings,
+) -> None:
+    """Item 4 on every page: the last successful poll is 30 minutes old (more than twice the
+    5-minute interval) → the notice "no fetch since then" above the banner of the map and
+    the scenario list; a failed poll → "failing since"; a fresh successful poll → no
+    notice. Item 5: the banner lists the red warning in force now, not the 2021 test
+    warnings, which /warnings shows as ended with their year; the current one shows as in
+    force with its dates without the year."""
+    from tests.factories import ibww, ibww_area
+
+    test_warnings = shared_file("warnings/smhi_ibww_test_warnings.json").read_bytes()
+    warnings.ingest(committed, settings, test_warnings, "application/json")
+    current = ibww(ibww_area(area_id=977, level="RED", hours=(-2, 20)), warning_id=977)
+    warnings.ingest(committed, settings, json.dumps(current).encode(), "application/json")
+    now = datetime.now(UTC)
+    warnings.record_poll(committed, None, now - timedelta(minutes=30))
+    committed.commit()
+
+    _log_in(browser, live_server, "/scenarios")
+    for path in ("/scenarios", "/"):
+        browser.get(live_server + path)
+        [notice] = _feed_notices(browser)
+        assert notice.startswith("Senaste lyckade hämtning från SMHI:"), notice
+        assert "ingen hämtning sedan dess" in notice
+        banner = browser.find_element(By.CSS_SELECTOR, ".warning-banner")
+        items = banner.find_elements(By.CSS_SELECTOR, "li")
+        assert len(items) == 1 and "Röd" in items[0].text, banner.text
+        assert "Vind i kombination med snöfall" in items[0].text
+        assert "2021" not in banner.text and str(now.year) not in items[0].text
+    browser.save_screenshot(str(SHOTS / "feed-late.png"))
+
+    browser.get(live_server + "/warnings")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#received-warnings tr:has(td)")
+    by_state = [
+        (r.find_element(By.XPATH, "td[6]").text, r.find_element(By.XPATH, "td[5]").text)
+        for r in rows
+    ]
+    in_force = [valid for state, valid in by_state if state == "gäller"]
+    assert len(in_force) == 1 and str(now.year) not in in_force[0], by_state
+    ended = [valid for state, valid in by_state if state.startswith("upphörd")]
+    assert len(ended) == 11 and all("2021-" in valid for valid in ended), by_state
+
+    warnings.record_poll(
+        committed, "URLError: <urlopen error [Errno 101] Network is unreachable>", now
+    )
+    committed.commit()
+    browser.get(live_server + "/")
+    [notice] = _feed_notices(browser)
+    assert "misslyckas sedan" in notice and "inaktuella" in notice, notice
+    browser.save_screenshot(str(SHOTS / "feed-down.png"))
+
+    warnings.record_poll(committed, None, datetime.now(UTC))
+    committed.commit()
+    browser.get(live_server + "/")
+    assert _feed_notices(browser) == []
+    assert browser.find_elements(By.CSS_SELECTOR, ".warning-banner li")  # the warning stays

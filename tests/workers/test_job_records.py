@@ -161,3 +161,48 @@ def test_the_purge_job_deletes_expired_exports_and_uploads(
     chunks = committed.scalars(select(ExportChunk.export_id)).all()
     assert chunks == [kept.id]
     assert committed.scalar(select(func.count()).select_from(Export)) == 1
+
+
+def test_the_sweep_fails_lost_plans_as_it_fails_lost_runs(
+    db_session: Session, settings: Settings, redis_conn: Redis
+) -> None:
+    """Four plans and a run, none computed: the plan and the run whose jobs Redis lost over
+    a minute ago are marked failed with the reason; a plan made just now (its job is being
+    enqueued), a plan whose job is queued and a finished plan stay as they are; a plan whose
+    job failed (a killed work horse) is marked failed with the worker's reason."""
+    from resilience.models import BackupPlan
+    from resilience.services import plans
+    from workers.jobs import sweep_lost
+    from workers.queue import enqueue_plan
+
+    small_county(db_session)
+    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    request = plans.parse_request(db_session, {"scenarios": [scenario.id], "sites": 1})
+    lost, fresh, queued, finished, killed = (
+        plans.start_plan(db_session, request) for _ in range(5)
+    )
+    run = runs.start_run(db_session, scenario)
+    old = datetime.now(UTC) - timedelta(minutes=2)
+    for row in (lost, queued, finished, killed, run):
+        row.created_at = old
+    finished.status = "finished"
+    db_session.commit()
+    enqueue_plan(settings, queued.id)
+    enqueue_plan(settings, killed.id)
+    Job.fetch(f"plan-{killed.id}", connection=redis_conn, serializer=JSONSerializer).set_status(
+        JobStatus.FAILED
+    )
+
+    assert sweep_lost(db_session, settings) == {"runs": [run.id], "plans": [lost.id, killed.id]}
+    db_session.commit()
+    db_session.expire_all()
+    status = {p.id: (p.status, p.error) for p in db_session.scalars(select(BackupPlan))}
+    assert status[lost.id] == (
+        "failed",
+        "the plan's job was lost (was Redis restarted?); start the plan again",
+    )
+    assert status[killed.id] == ("failed", "the worker stopped unexpectedly; start the plan again")
+    assert status[fresh.id] == ("queued", None) and status[queued.id] == ("queued", None)
+    assert status[finished.id][0] == "finished"
+    assert runs.get_run(db_session, run.id).status == "failed"
+    assert sweep_lost(db_session, settings) == {"runs": [], "plans": []}  # once

@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata.loaders.geometry import lonlat_extent, to_sweref
 from geodata.loaders.geometry import polygonal as polygon_parts
 from geodata.loaders.warnings.model import WarningFormatError
+from resilience import jsonio
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import WGS84
 
@@ -184,7 +185,7 @@ def _read_regions(path: str | Path, key_field: str) -> list[CatalogArea]:
     """Both shapes SMHI and MeteoAlarm use: [{id, sv, en, area: Feature}] or a
     FeatureCollection. Each feature may carry its own GeoJSON `crs` member."""
     try:
-        data = json.loads(Path(path).read_bytes())
+        data = jsonio.loads(Path(path).read_bytes())
         if isinstance(data, list):  # SMHI metadata/area.json
             items = [(item, item["area"]) for item in data]
             file_crs = None

@@ -13,7 +13,7 @@ from flask_login import current_user
 from resilience.db import db
 from resilience.errors import BadInput, Forbidden
 from resilience.models import BackupPlan
-from resilience.services import plans
+from resilience.services import plans, runs
 from resilience.web.api import bp
 from resilience.web.auth import require_role
 from workers.queue import check_queue, enqueue_committed, enqueue_plan, plan_job_states
@@ -38,7 +38,8 @@ def start(body: Any) -> BackupPlan:
     )
     settings = current_app.config["SETTINGS"]
     check_queue(settings)  # Redis down: 503, and no plan that nothing would compute
-    row = plans.start_plan(db.session, parsed, user=current_user.name)
+    limits = runs.WorkLimits.of(settings)
+    row = plans.start_plan(db.session, parsed, user=current_user.name, limits=limits)
     enqueue_committed(db.session, row, lambda: enqueue_plan(settings, row.id))
     return row
 

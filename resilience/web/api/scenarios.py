@@ -98,7 +98,8 @@ def start_run(scenario_id: int) -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     scenario = runs.get_scenario(db.session, scenario_id)
     check_queue(settings)  # Redis down: 503, and no run that nothing would compute
-    run = runs.start_run(db.session, scenario, user=current_user.name)
+    limits = runs.WorkLimits.of(settings)
+    run = runs.start_run(db.session, scenario, user=current_user.name, limits=limits)
     enqueue_committed(db.session, run, lambda: enqueue_run(settings, run.id))
     return runs_json([run])[0], 202, {"Location": url_for("api.run_status", run_id=run.id)}
 
