@@ -111,14 +111,22 @@ class Settings:
         timeout = env.get("RESILIENCE_STATEMENT_TIMEOUT_MS", "30000")
         if not timeout.isdigit():
             raise ConfigError("RESILIENCE_STATEMENT_TIMEOUT_MS must be a whole number (0: none)")
-        limits = {}
-        for name, default in (("CELLS", "1000000"), ("SITES", "200000")):
-            value = env.get(f"RESILIENCE_RUN_MAX_{name}", default).replace("_", "")
+
+        def whole_above_zero(name: str, value: str) -> int:
+            value = value.replace("_", "")
             if not value.isdigit() or int(value) == 0:
-                raise ConfigError(f"RESILIENCE_RUN_MAX_{name} must be a whole number above 0")
-            limits[f"run_max_{name.lower()}"] = int(value)
+                raise ConfigError(f"{name} must be a whole number above 0")
+            return int(value)
+
+        max_cells = whole_above_zero(
+            "RESILIENCE_RUN_MAX_CELLS", env.get("RESILIENCE_RUN_MAX_CELLS", "1000000")
+        )
+        max_sites = whole_above_zero(
+            "RESILIENCE_RUN_MAX_SITES", env.get("RESILIENCE_RUN_MAX_SITES", "200000")
+        )
         return cls(
-            **limits,
+            run_max_cells=max_cells,
+            run_max_sites=max_sites,
             behind_proxy=parse_bool(env.get("RESILIENCE_BEHIND_PROXY", "false")),
             run_retry_intervals=retries,
             smhi_warnings_url=env.get("RESILIENCE_SMHI_URL", cls.smhi_warnings_url),
