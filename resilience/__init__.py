@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         pages,
         scenario_pages,
         security,
+        tiles,
         uploads,
         warnings,
     )
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(scenario_pages.bp)
     app.register_blueprint(energy_pages.bp)
     app.register_blueprint(uploads.bp)
+    app.register_blueprint(tiles.bp)  # our own vector tiles: /tiles
     app.register_blueprint(ogc_bp)  # OGC API - Features under /ogc
     app.register_blueprint(exports_bp)  # GIS exports: /exports, /api/v1/exports
     app.register_blueprint(plans_bp)  # backup-power plans: /plans, /api/v1/plans
