@@ -6,6 +6,8 @@ and every XYZ client count). Three tile sets, each with its MVT layers:
 
 - `base`: `municipalities` (polygons: code, name), `localities` (points: name, population,
   municipality), `power_lines` (lines: voltage_kv);
+  a place of the same name in the same municipality from two sources (the built-in
+  localities and SCB's tätorter) is shown once, from the source imported last;
 - `population`: `population` (the grid, merged into coarser squares below zoom 8 so that a
   square stays a few pixels wide: population, cell_size in metres, density per km²);
 - `sites`: `sites` (points: id, category, kind, name), at every zoom (about 1,500 points).
@@ -105,8 +107,10 @@ municipalities AS (
   FROM municipalities m, env, q WHERE m.geom && q.b
 ),
 localities AS (
-  SELECT {_mvt_geom("l.geom")} AS geom, l.name, l.population, l.municipality_code AS municipality
+  SELECT DISTINCT ON (l.name, l.municipality_code)
+         {_mvt_geom("l.geom")} AS geom, l.name, l.population, l.municipality_code AS municipality
   FROM localities l, env, q WHERE l.geom && q.b
+  ORDER BY l.name, l.municipality_code, l.id DESC
 ),
 power_lines AS (
   SELECT {_mvt_geom("p.geom")} AS geom, p.voltage_kv
@@ -146,6 +150,8 @@ WITH {_BOXES},
 mvt AS (
   SELECT {_mvt_geom("s.geom")} AS geom, s.id, s.category, s.kind, s.name
   FROM sites s, env, q WHERE s.geom && q.b
+  -- Drawn in this order: care, then backup power, on top of the rest.
+  ORDER BY CASE s.category WHEN 'care' THEN 2 WHEN 'power' THEN 1 ELSE 0 END, s.id
 )
 SELECT ST_AsMVT(mvt.*, 'sites', {EXTENT}, 'geom') FROM mvt WHERE geom IS NOT NULL
 """
@@ -191,8 +197,11 @@ FROM (
            ST_PointOnSurface(m.geom) AS geom, 0 AS rank
     FROM municipalities m
     UNION ALL
-    SELECT 'locality', l.name, l.population, l.municipality_code, l.geom, 1
-    FROM localities l
+    SELECT * FROM (
+      SELECT DISTINCT ON (l.name, l.municipality_code)
+             'locality', l.name, l.population, l.municipality_code, l.geom, 1
+      FROM localities l ORDER BY l.name, l.municipality_code, l.id DESC
+    ) places
   ) names
   ORDER BY rank, population DESC NULLS LAST, name
 ) features
