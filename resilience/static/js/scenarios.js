@@ -692,9 +692,16 @@
           }
           slider.sites.push({ marker, props: p, style: Object.assign({}, marker.options) });
         });
-        overlays[escapeHtml(t('Generator dispatch'))] = lines.addTo(map);
+        // Drawn in this order on the canvas: other sites, then generators, care on top;
+        // an overlay ticked again is drawn last, so the order is restored after it.
         overlays[escapeHtml(t('Other sites without power'))] = other.addTo(map);
+        overlays[escapeHtml(t('Generator dispatch'))] = lines.addTo(map);
         overlays[escapeHtml(t('Care sites without power'))] = care.addTo(map);
+        map.on('overlayadd', () => {
+          [lines, care].forEach((group) => {
+            if (map.hasLayer(group)) group.eachLayer((layer) => layer.bringToFront());
+          });
+        });
         document.body.dataset.layerSites = String(sites.features.length);
       }
       L.control.layers(null, Object.assign(overlays, base.overlays), { collapsed: true }).addTo(map);
