@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         plans,
         scenario_pages,
         security,
+        tiles,
         uploads,
         warnings,
     )
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(ogc.bp)  # OGC API - Features under /ogc
     app.register_blueprint(exports.bp)  # the GIS export page, /exports
     app.register_blueprint(plans.bp)  # backup-power plan pages, /plans
+    app.register_blueprint(tiles.bp)  # our own vector tiles: /tiles
     warnings.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

@@ -25,7 +25,7 @@ from resilience.config import PROJECT_ROOT
 from resilience.db import db
 from resilience.errors import DomainError
 from resilience.models import ROLES
-from resilience.services import imports, users
+from resilience.services import basemap, imports, users
 
 
 def alembic_config(database_url: str) -> Config:
@@ -109,6 +109,7 @@ def load_demo(if_empty: bool) -> None:
             imports.import_boundaries(session, demo.municipalities, demo.source),
             imports.import_population(session, demo.cells, demo.source),
             imports.import_sites(session, demo.sites, demo.source),
+            basemap.import_localities(session, basemap.demo_localities(demo), demo.source),
         ):
             click.echo(f"  {summary}")
         for document in builtin_scenarios(demo.municipalities):
@@ -212,6 +213,36 @@ def import_sites(
             stored_plants=_stored_plants(),
         ),
         imports.import_sites,
+        source,
+    )
+
+
+@geodata_cli.command("import-localities")
+@file_argument
+@crs_option
+@source_option
+def import_localities(file: Path, crs: str | None, source: str | None) -> None:
+    """Import named places for the map's own base layer (e.g. SCB tätorter as points)."""
+    from geodata.loaders.basemap import read_localities
+
+    _import(
+        "localities", file, lambda: read_localities(file, crs), basemap.import_localities, source
+    )
+
+
+@geodata_cli.command("import-power-lines")
+@file_argument
+@crs_option
+@source_option
+def import_power_lines(file: Path, crs: str | None, source: str | None) -> None:
+    """Import power lines for the map's own base layer (e.g. OpenStreetMap power=line)."""
+    from geodata.loaders.basemap import read_power_lines
+
+    _import(
+        "power lines",
+        file,
+        lambda: read_power_lines(file, crs),
+        basemap.import_power_lines,
         source,
     )
 

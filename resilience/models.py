@@ -111,6 +111,36 @@ class Site(Base):
     )
 
 
+class Locality(Base):
+    """A named place for the map's own base layer (SCB tätorter, or the demo's localities):
+    reference data for orientation, not an input of the coverage model."""
+
+    __tablename__ = "localities"
+    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_localities_source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    municipality_code: Mapped[str | None] = mapped_column(String(4))
+    population: Mapped[int | None] = mapped_column(Integer)
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=SWEREF99TM))
+
+
+class PowerLine(Base):
+    """A power line for the map's own base layer (e.g. OpenStreetMap's power=line): drawn for
+    orientation only, the coverage model does not use the grid's topology."""
+
+    __tablename__ = "power_lines"
+    __table_args__ = (UniqueConstraint("source", "source_id", name="uq_power_lines_source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(Text)
+    voltage_kv: Mapped[float | None] = mapped_column(Float)
+    geom: Mapped[Any] = mapped_column(Geometry("MULTILINESTRING", srid=SWEREF99TM))
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)

@@ -193,7 +193,7 @@ def init_app(app: Flask) -> None:
     def _require_login() -> ResponseReturnValue | None:
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
-        if request.path.startswith(("/api/", "/ogc")):
+        if request.path.startswith(("/api/", "/ogc", "/tiles/")):  # machines: 401, no redirect
             body = {
                 "error": "unauthorized",
                 "message": "log in, send a bearer token, or HTTP Basic with an API token",

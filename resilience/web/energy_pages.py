@@ -45,7 +45,7 @@ from resilience.web.api.energy import (
 from resilience.web.auth import require_role, safe_next
 from resilience.web.formatting import format_number
 from resilience.web.i18n import current_language
-from resilience.web.maps import JsInit, base_map, map_parts
+from resilience.web.maps import JsInit, base_map, basemap_config, map_parts
 
 bp = Blueprint("energy", __name__)
 
@@ -329,6 +329,7 @@ def map_page() -> ResponseReturnValue:
         "useColors": list(charts.USE_COLORS),
         "savingsColors": list(charts.SAVINGS_COLORS),
         "lang": current_language(),
+        "basemap": basemap_config(),  # our own base map when the internet's fails
     }
     JsInit("EnergyMap.init", config).add_to(fmap)
     return render_template(

@@ -16,6 +16,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
 from resilience.vocabulary import SITE_NUMBERS
+from resilience.web import tiles
 from resilience.web.security import with_nonce
 
 # Västerbotten, roughly centred; the JS fits the view to the municipality layer.
@@ -59,9 +60,20 @@ def base_map(settings: Settings, *, canvas: bool = True, draw: bool = False) -> 
         control_scale=True,
         zoom_snap=0.25,  # lets fitBounds fill the view with the long, narrow county
     )
+    # Also without a tile layer: markercluster needs a finite maxZoom, our tiles end at 18.
+    fmap.options["max_zoom"] = 18
     # Local copies only: the maps must work where CDNs are unreachable.
     fmap.default_js = [("leaflet", url_for("static", filename="vendor/leaflet/leaflet.js"))]
     fmap.default_css = [("leaflet_css", url_for("static", filename="vendor/leaflet/leaflet.css"))]
+    # Our own base layer (vector tiles, web/tiles.py) and the offline fallback, on every map.
+    fmap.default_js += [
+        (
+            "leaflet_vectorgrid",
+            url_for("static", filename="vendor/leaflet-vectorgrid/Leaflet.VectorGrid.bundled.js"),
+        ),
+        ("basemap", url_for("static", filename="js/basemap.js")),
+    ]
+    fmap.default_css.append(("resilience_map_css", url_for("static", filename="css/map.css")))
     if draw:
         fmap.default_js.append(
             ("leaflet_draw", url_for("static", filename="vendor/leaflet-draw/leaflet.draw.js"))
@@ -76,8 +88,35 @@ def base_map(settings: Settings, *, canvas: bool = True, draw: bool = False) -> 
     return fmap
 
 
+def basemap_config() -> dict[str, str]:
+    """static/js/basemap.js's part of a map's config: where the vector tiles and names are."""
+    return tiles.config() | {
+        "attribution": _("Own map: SCB, GeoNames, © OpenStreetMap contributors")
+    }
+
+
+def categories_config() -> dict[str, dict[str, str]]:
+    return {
+        c: {"color": color, "marker": CATEGORY_MARKERS.get(c, "dot")}
+        for c, color in CATEGORY_COLORS.items()
+    }
+
+
 def overview_map(settings: Settings) -> folium.Map:
     fmap = base_map(settings)
+    # Care sites are DOM markers (keyboard-reachable, above the canvas), clustered at low zoom.
+    fmap.default_js.append(
+        (
+            "leaflet_markercluster",
+            url_for("static", filename="vendor/leaflet-markercluster/leaflet.markercluster.js"),
+        )
+    )
+    fmap.default_css.append(
+        (
+            "leaflet_markercluster_css",
+            url_for("static", filename="vendor/leaflet-markercluster/MarkerCluster.css"),
+        )
+    )
     config = {
         "urls": {
             "municipalities": url_for("api.municipalities", simplify=100),
@@ -86,10 +125,8 @@ def overview_map(settings: Settings) -> folium.Map:
             "warnings": url_for("api.list_warnings"),
             "sitePage": url_for("pages.site_page", site_id=0).removesuffix("0"),
         },
-        "categories": {
-            c: {"color": color, "marker": CATEGORY_MARKERS.get(c, "dot")}
-            for c, color in CATEGORY_COLORS.items()
-        },
+        "categories": categories_config(),
+        "basemap": basemap_config(),
         "siteNumbers": list(SITE_NUMBERS),
         # Every layer for GIS in one click (web/exports.py); the export page has the choices.
         "exports": {
@@ -107,6 +144,7 @@ def site_map(settings: Settings, lon: float, lat: float, name: str, category: st
     fmap = base_map(settings, canvas=False)
     config = {
         "urls": {"municipalities": url_for("api.municipalities", simplify=100)},
+        "basemap": basemap_config(),
         "site": {
             "lon": lon,
             "lat": lat,

@@ -11,7 +11,7 @@ from typing import Any
 import folium
 
 from resilience.config import Settings
-from resilience.web.maps import JsInit, base_map
+from resilience.web.maps import JsInit, base_map, basemap_config, categories_config
 
 # Warning levels (scenario files spell them in English) and the colours of SMHI's warnings;
 # their names are in web/names.py.
@@ -55,11 +55,14 @@ def styles() -> dict[str, Any]:
 def editor_map(settings: Settings, config: dict[str, Any]) -> folium.Map:
     # SVG, not canvas: Leaflet.draw's editing handles work on SVG paths.
     fmap = base_map(settings, canvas=False, draw=True)
-    JsInit("ScenarioPages.initEditor", config | {"styles": styles()}).add_to(fmap)
+    # The same layers as the main map, from our own vector tiles (drawing needs no internet).
+    extra = {"styles": styles(), "basemap": basemap_config(), "categories": categories_config()}
+    JsInit("ScenarioPages.initEditor", config | extra).add_to(fmap)
     return fmap
 
 
 def run_map(settings: Settings, config: dict[str, Any]) -> folium.Map:
     fmap = base_map(settings, canvas=True)
-    JsInit("ScenarioPages.initRunMap", config | {"styles": styles()}).add_to(fmap)
+    extra = {"styles": styles(), "basemap": basemap_config()}
+    JsInit("ScenarioPages.initRunMap", config | extra).add_to(fmap)
     return fmap

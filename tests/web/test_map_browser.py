@@ -323,9 +323,14 @@ def test_map_shows_the_layers_in_swedish_and_links_to_the_site_page(
     assert labels == {name for name, _x in MUNICIPALITIES.values()}
     assert not browser.find_element(By.CSS_SELECTOR, ".status-line").is_displayed()
 
-    # The vectors are on canvas: check the pixels, not the DOM.
+    # The grid and the other sites are on canvas: check the pixels, not the DOM. Care sites
+    # alone are DOM markers (above the canvas, reachable by keyboard), one per site here.
     assert browser.find_elements(By.CSS_SELECTOR, ".folium-map canvas")
-    assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")
+    care = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon.care-marker")
+    assert len(care) == 2
+    assert not browser.find_elements(
+        By.CSS_SELECTOR, ".leaflet-marker-icon:not(.care-marker):not(.place-label)"
+    )
     png = browser.get_screenshot_as_png()
     (tmp_path / "map.png").write_bytes(png)
     pixels = count_pixels(

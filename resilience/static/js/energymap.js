@@ -73,6 +73,7 @@ window.EnergyMap = (function () {
     bases["–"] = none;
     var overlays = {};
     overlays[t("Buildings by energy class")] = buildings;
+    Object.assign(overlays, window.BaseMap.attach(map, config.basemap, {}).overlays);
     L.control.layers(bases, overlays, {collapsed: false}).addTo(map);
 
     var legend = L.control({position: "bottomleft"});

@@ -1,9 +1,13 @@
 /* Resilience map: loads the API layers into the Leaflet map that folium built.
  *
  * Plain ES2017 with no build step and no CDN: the file is served as it is, next to the
- * vendored Leaflet 1.9.4. Everything is drawn on canvas (the map's preferCanvas renderer
- * plus one for the population grid), so ~5,000 cells and ~1,500 sites stay smooth; there
- * are no per-feature DOM markers.
+ * vendored Leaflet 1.9.4 and Leaflet.markercluster. The grid and most sites are drawn on
+ * canvas (the map's preferCanvas renderer plus one for the population grid), so ~5,000
+ * cells and ~1,500 sites stay smooth. Care sites are the exception: DOM markers in the
+ * marker pane, so they are drawn above every canvas at every zoom, can be reached with the
+ * keyboard (Tab, then Enter opens the popup) and are clustered below zoom 10, so that the
+ * county's ~230 care sites read as counts per town. Backup power is kept above food and
+ * energy on the shared canvas (brought to the front after every load).
  *
  * After each load the feature counts go to document.body.dataset (data-layer-<key>), and
  * data-map-ready="1" once the municipalities and the first bounding-box loads are in:
@@ -13,10 +17,13 @@
   'use strict';
 
   // Lower bounds of the density classes (inhabitants per km²), and a sequential blue ramp
-  // that leaves red, orange, teal and purple to the site categories.
-  const DENSITY_BREAKS = [1, 5, 25, 100, 500, 2000];
-  // The lightest class must still show on the plain background when there is no base map.
-  const DENSITY_COLORS = ['#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#08519c'];
+  // that leaves red, orange, teal and purple to the site categories (static/js/basemap.js,
+  // whose vector tiles use the same classes).
+  const { DENSITY_BREAKS, DENSITY_COLORS } = window.BaseMap;
+  // Care sites are clustered below this zoom; the categories drawn above the other canvas
+  // markers, last on top.
+  const CLUSTER_BELOW_ZOOM = 10;
+  const ON_TOP = ['power'];
   const DEFAULT_NUMBERS = [
     'residents', 'critical_load_kw', 'backup_kw', 'fuel_hours', 'priority', 'capacity_kw',
     'mobilization_hours', 'heated_area_m2', 'energy_kwh_year', 'shelter_capacity',
@@ -108,6 +115,27 @@
     });
   }
 
+  // The same for a marker cluster group, which has no addData: `build` makes a feature's
+  // marker, and the group gets its changes in one addLayers / removeLayers each.
+  function updateCluster(group, features, build) {
+    const old = new Map();
+    group.eachLayer((layer) => old.set(layer.feature.id, layer));
+    const added = [];
+    features.forEach((feature) => {
+      const signature = JSON.stringify([feature.geometry, feature.properties]);
+      const layer = old.get(feature.id);
+      if (layer && layer.signature === signature) {
+        old.delete(feature.id);
+        return;
+      }
+      const marker = build(feature);
+      marker.signature = signature;
+      added.push(marker);
+    });
+    group.removeLayers(Array.from(old.values()));
+    group.addLayers(added);
+  }
+
   class SessionExpired extends Error {}
 
   function init(map, config) {
@@ -115,6 +143,7 @@
     const lang = document.documentElement.lang === 'en' ? 'en-GB' : 'sv-SE';
     const fmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
     const categories = config.categories || {};
+    const base = window.BaseMap.attach(map, config.basemap, { municipalityNames: false });
     const siteNumbers = config.siteNumbers || DEFAULT_NUMBERS;
     const state = {
       map, layers: {}, loadedOnce: {}, errors: {}, busy: 0, ready: false, moving: false,
@@ -320,9 +349,75 @@
         + escapeHtml(t('Details')) + ' →</a></p></div>';
     }
 
+    function bindSite(feature, layer) {
+      // A function: the HTML is built when a popup opens, not for every site up front.
+      layer.bindPopup(() => sitePopup(feature), { maxWidth: 340 });
+      layer.bindTooltip(escapeHtml(feature.properties.name), {
+        direction: 'top', offset: [0, -6], className: 'map-tooltip',
+      });
+    }
+
+    // A care site's marker: a dot as large as the canvas markers would draw it, inside a hit
+    // area of at least 16 px (a finger, a pointer at county zoom).
+    function careIcon(p, color) {
+      const diameter = Math.round(2 * siteRadius(p) + 2);
+      const box = Math.max(diameter, 16);
+      return L.divIcon({
+        className: 'care-marker',
+        html: '<span style="background:' + escapeHtml(color) + ';width:' + diameter
+          + 'px;height:' + diameter + 'px"></span>',
+        iconSize: [box, box],
+      });
+    }
+
+    function careLayer(color) {
+      const group = L.markerClusterGroup({
+        maxClusterRadius: 40,
+        disableClusteringAtZoom: CLUSTER_BELOW_ZOOM,
+        showCoverageOnHover: false,
+        spiderfyOnMaxZoom: false,
+        chunkedLoading: true,
+        iconCreateFunction(cluster) {
+          const count = cluster.getChildCount();
+          const size = count < 10 ? 28 : count < 50 ? 34 : 40;
+          return L.divIcon({
+            className: 'care-cluster',
+            html: '<span aria-hidden="true">' + fmt.format(count) + '</span>'
+              + '<span class="visually-hidden">' + escapeHtml(t('Care sites')) + ': '
+              + fmt.format(count) + '. ' + escapeHtml(t('Zoom in to see them.')) + '</span>',
+            iconSize: [size, size],
+          });
+        },
+      });
+      // A cluster is a button too: Enter zooms to its sites, as a click does.
+      group.on('clusterkeypress', (e) => {
+        if (e.originalEvent && e.originalEvent.key === 'Enter') e.layer.zoomToBounds({ padding: [20, 20] });
+      });
+      const build = (feature) => {
+        const [lon, lat] = feature.geometry.coordinates;
+        const marker = L.marker([lat, lon], {
+          icon: careIcon(feature.properties, color), keyboard: true, riseOnHover: true,
+        });
+        marker.feature = feature;
+        marker.on('add', () => {
+          const element = marker.getElement();
+          if (element) element.setAttribute('aria-label', feature.properties.name);
+        });
+        bindSite(feature, marker);
+        return marker;
+      };
+      group.updateFeatures = (features) => updateCluster(group, features, build);
+      group.resize = () => group.eachLayer((m) => {
+        const icon = careIcon(m.feature.properties, color);
+        if (icon.options.html !== m.options.icon.options.html) m.setIcon(icon);
+      });
+      return group;
+    }
+
     function siteLayer(category) {
       const color = (categories[category] || {}).color || '#555';
       const plant = (categories[category] || {}).marker === 'plant';
+      if (category === 'care' && L.markerClusterGroup) return careLayer(color);
       return L.geoJSON(null, {
         pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
           radius: siteRadius(feature.properties),
@@ -331,13 +426,16 @@
           fillColor: color,
           fillOpacity: 0.92,
         }),
-        onEachFeature(feature, layer) {
-          // A function: the HTML is built when a popup opens, not for every site up front.
-          layer.bindPopup(() => sitePopup(feature), { maxWidth: 340 });
-          layer.bindTooltip(escapeHtml(feature.properties.name), {
-            direction: 'top', offset: [0, -6], className: 'map-tooltip',
-          });
-        },
+        onEachFeature: bindSite,
+      });
+    }
+
+    // Backup power above food, energy and the heat plants: a layer added or reloaded later
+    // is drawn later on the shared canvas, so after each load ON_TOP comes to the front.
+    function restack() {
+      ON_TOP.forEach((c) => {
+        const entry = state.layers[c];
+        if (entry && map.hasLayer(entry.group)) entry.group.eachLayer((m) => m.bringToFront());
       });
     }
 
@@ -358,7 +456,9 @@
         try {
           const data = await fetchJSON(withParams(url, { bbox: bboxParam(bounds) }),
             controller.signal);
-          updateGroup(group, data.features);
+          if (group.updateFeatures) group.updateFeatures(data.features);
+          else updateGroup(group, data.features);
+          if (key in categories) restack();
           entry.covers = data.features.length < API_LIMIT ? bounds : null;
           loaded(key, data.features.length);
           return true;
@@ -403,7 +503,9 @@
     map.on('zoomend', () => {
       showLabels();
       Object.keys(categories).forEach((c) => {
-        state.layers[c].group.eachLayer((m) => m.setRadius(siteRadius(m.feature.properties)));
+        const { group } = state.layers[c];
+        if (group.resize) group.resize();
+        else group.eachLayer((m) => m.setRadius(siteRadius(m.feature.properties)));
       });
     });
 
@@ -416,6 +518,7 @@
       const entry = Object.keys(state.layers).map((k) => state.layers[k])
         .find((x) => x.group === e.layer);
       if (entry && entry.bbox) entry.load();
+      restack();
     });
     map.on('overlayremove', (e) => {
       Object.keys(state.layers).forEach((k) => {
@@ -460,9 +563,9 @@
       overlays[swatch(categories[c].color, marker(c)) + escapeHtml(name('category', c))] = state.layers[c].group;
     });
     overlays[swatch(WARNING_COLORS.orange, 'square') + escapeHtml(t('Weather warnings'))] = warningsLayer;
-    map.eachLayer((layer) => { // folium's base map, when a tile URL is configured
-      if (layer instanceof L.TileLayer) overlays[escapeHtml(t('Background map'))] = layer;
-    });
+    // Our own base map and place names, and folium's internet base map when a tile URL is
+    // configured (static/js/basemap.js switches to ours when its tiles fail).
+    Object.assign(overlays, base.overlays);
     L.control.layers(null, overlays, {
       collapsed: window.innerWidth < 700, position: 'topright',
     }).addTo(map);
@@ -478,6 +581,8 @@
       });
       html += '<div class="legend-note">' + swatch('#888', 'dot big')
         + escapeHtml(t('Hospital or warm shelter')) + '</div>';
+      html += '<div class="legend-note"><i class="cluster-swatch">3</i>'
+        + escapeHtml(t('Care sites close together; zoom in')) + '</div>';
       html += '<h5>' + escapeHtml(t('Population grid')) + '</h5>'
         + '<div class="legend-note">' + escapeHtml(t('inhabitants per km²')) + '</div>';
       DENSITY_BREAKS.forEach((lower, i) => {

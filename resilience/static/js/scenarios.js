@@ -316,6 +316,13 @@
       });
     }
 
+    // The main map's layers from our own vector tiles (resilience/web/tiles.py), so that an
+    // area can be drawn where people live and the sites are, with or without internet.
+    const base = window.BaseMap.attach(map, config.basemap, {
+      municipalityNames: true, population: true, populationOn: true, sites: true, namesOn: true,
+      categories: config.categories,
+    });
+
     // Municipal boundaries for orientation (also where there is no base map).
     const boundaries = config.municipalitiesUrl
       ? api(config.municipalitiesUrl).then((collection) => {
@@ -326,6 +333,13 @@
         return layer;
       }).catch(() => null)
       : Promise.resolve(null);
+    boundaries.then((layer) => {
+      const overlays = {};
+      if (layer) overlays[escapeHtml(t('Municipalities'))] = layer;
+      L.control.layers(null, Object.assign(overlays, base.overlays), {
+        collapsed: window.innerWidth < 700, position: 'topright',
+      }).addTo(map);
+    });
 
     const existing = config.geojsonUrl
       ? api(config.geojsonUrl).then((collection) => {
@@ -502,6 +516,7 @@
   function initRunMap(map, config) {
     const styles = config.styles;
     const el = (id) => document.getElementById(id);
+    const base = window.BaseMap.attach(map, config.basemap, {}); // offline: our own base map
     const municipalities = {};
     let boundaryLayer = null;
     let layersLoaded = false;
@@ -677,12 +692,19 @@
           }
           slider.sites.push({ marker, props: p, style: Object.assign({}, marker.options) });
         });
-        overlays[escapeHtml(t('Generator dispatch'))] = lines.addTo(map);
+        // Drawn in this order on the canvas: other sites, then generators, care on top;
+        // an overlay ticked again is drawn last, so the order is restored after it.
         overlays[escapeHtml(t('Other sites without power'))] = other.addTo(map);
+        overlays[escapeHtml(t('Generator dispatch'))] = lines.addTo(map);
         overlays[escapeHtml(t('Care sites without power'))] = care.addTo(map);
+        map.on('overlayadd', () => {
+          [lines, care].forEach((group) => {
+            if (map.hasLayer(group)) group.eachLayer((layer) => layer.bringToFront());
+          });
+        });
         document.body.dataset.layerSites = String(sites.features.length);
       }
-      L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+      L.control.layers(null, Object.assign(overlays, base.overlays), { collapsed: true }).addTo(map);
       legendControl(config, present).addTo(map);
       if (boundaryLayer) map.fitBounds(boundaryLayer.getBounds());
       if (!timeline.error) slider.start(timeline);

@@ -9,6 +9,7 @@
     const site = config.site;
     const at = [site.lat, site.lon];
     map.setView(at, 10);
+    window.BaseMap.attach(map, config.basemap, {}); // offline: our own base map
     fetch(config.urls.municipalities, { credentials: 'same-origin' })
       .then((response) => (response.ok ? response.json() : null))
       .then((data) => {

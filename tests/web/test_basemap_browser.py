@@ -1,0 +1,423 @@
+"""The maps in a real headless Chromium at 1440×900 (issue 12, items 6 and 7):
+
+- care sites are drawn above food and energy at every zoom, clustered at low zoom, and
+  reachable by keyboard; backup power stays above energy buildings on the canvas;
+- with no internet (the tile URL points at a closed local port, so every tile fails) a notice
+  says so, the internet base map is unticked and our own vector tiles draw instead, with
+  place names; the scenario editor has the same layers.
+
+Screenshots are written to the test's tmp_path (map-*.png)."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import shapely
+from flask import Flask
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from geodata.loaders.basemap import LocalityRecord
+from geodata.records import BoundaryRecord, CellRecord, SiteRecord
+from resilience import create_app
+from resilience.config import Settings
+from resilience.services import basemap, imports, users
+from tests.conftest import PASSWORD
+from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, decode_png
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
+)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+WAIT_S = 30
+WIDTH, HEIGHT = 1440, 900
+USER = "karta-kari"
+# A closed port: the browser's tile requests fail at once, as they do without internet.
+UNREACHABLE_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+MUNICIPALITIES = {
+    "2901": ("Ängsjö", (750_000, 766_000)),
+    "2902": ("Östra Åby", (766_000, 783_000)),
+    "2903": ("Björkön", (783_000, 800_000)),
+}
+Y0, Y1 = 7_080_000, 7_120_000
+CLUSTERED = 12  # care sites within a kilometre of each other in Björkön
+SITES = [
+    # A care site and a food store at the same point: care must be on top.
+    SiteRecord("t-1", "Ängsjö sjukhus", "care", "hospital", 758_000, 7_090_000),
+    SiteRecord("f-1", "Livs Ängsjö", "food", "supermarket", 758_000, 7_090_000),
+    # Backup power and an energy building at the same point: backup power on top.
+    SiteRecord(
+        "p-1",
+        "Reservkraft Åby",
+        "power",
+        "fixed_generator",
+        775_000,
+        7_085_000,
+        {"capacity_kw": 200.0},
+    ),
+    SiteRecord("e-1", "Åby sporthall", "energy", "sports_hall", 775_000, 7_085_000),
+    *(
+        SiteRecord(
+            f"c-{i}",
+            f"Björkgården {i}",
+            "care",
+            "elderly_home",
+            790_000 + 60 * i,
+            7_112_000 + 40 * i,
+            {"residents": 20},
+        )
+        for i in range(CLUSTERED)
+    ),
+]
+LOCALITIES = [
+    LocalityRecord("T1", "Ängsjö by", 760_000, 7_100_000, 1200, "2901"),
+    LocalityRecord("T2", "Björkö tätort", 792_000, 7_105_000, 30_000, "2903"),
+]
+# (r, g, b) classes of the screenshot's pixels.
+CARE_RED = (0xD6, 0x28, 0x28)
+FOOD_TEAL = (0x2A, 0x9D, 0x8F)
+POWER_ORANGE = (0xF7, 0x7F, 0x00)
+ENERGY_PURPLE = (0x6A, 0x4C, 0x93)
+# Our base map's land (#f3f1e9) under the municipalities' 3 % tint of #1d3557.
+LAND = (237, 235, 229)
+
+
+@pytest.fixture
+def county(committed: Session) -> None:
+    imports.import_boundaries(
+        committed,
+        [
+            BoundaryRecord(code, name, shapely.MultiPolygon([shapely.box(x0, Y0, x1, Y1)]))
+            for code, (name, (x0, x1)) in MUNICIPALITIES.items()
+        ],
+        "test-boundaries",
+    )
+    imports.import_population(
+        committed,
+        [CellRecord(752_000 + 2_000 * i, 7_100_000, 50 * (i + 1)) for i in range(10)],
+        "test-grid",
+    )
+    imports.import_sites(committed, SITES, "test-register")
+    basemap.import_localities(committed, LOCALITIES, "test-places")
+    users.create_user(committed, USER, PASSWORD, "planner")
+    committed.commit()
+
+
+def serve(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def offline_server(settings: Settings, app: Flask, committed: Session) -> Iterator[str]:
+    """The app with an internet base map configured that cannot be reached."""
+    offline = create_app(dataclasses.replace(settings, tile_url=UNREACHABLE_TILES))
+    yield from serve(offline)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--window-size={WIDTH},{HEIGHT}",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    # The viewport itself at 1440×900, whatever the window decorations.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.set_page_load_timeout(WAIT_S)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def log_in(driver: WebDriver, base: str, path: str = "/") -> None:
+    driver.get(base + path)
+    assert urlsplit(driver.current_url).path == "/login"
+    driver.find_element(By.NAME, "name").send_keys(USER)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(driver, WAIT_S).until(lambda d: urlsplit(d.current_url).path == path)
+
+
+def dataset(driver: WebDriver) -> dict[str, str]:
+    return driver.execute_script("return Object.assign({}, document.body.dataset)")
+
+
+def wait_for(driver: WebDriver, script: str) -> None:
+    WebDriverWait(driver, WAIT_S).until(lambda d: d.execute_script(script))
+
+
+def wait_map_ready(driver: WebDriver) -> None:
+    wait_for(
+        driver, "return document.body.dataset.mapReady === '1' || !!document.body.dataset.mapError"
+    )
+    assert "mapError" not in dataset(driver), dataset(driver)["mapError"]
+
+
+def wait_still(driver: WebDriver) -> None:
+    """No pan or zoom animation under way, and the canvases redrawn after it."""
+    wait_for(
+        driver,
+        "const st = ResilienceMap.state; return !st.moving && !st.map._animatingZoom",
+    )
+    driver.execute_async_script(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));"
+    )
+
+
+def pixel(png: bytes, x: float, y: float) -> tuple[int, int, int]:
+    _w, _h, channels, rows = decode_png(png)
+    row = rows[round(y)]
+    r, g, b = row[round(x) * channels : round(x) * channels + 3]
+    return r, g, b
+
+
+def near(color: tuple[int, int, int], target: tuple[int, int, int], tolerance: int = 30) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(color, target, strict=True))
+
+
+def count_colour(
+    driver: WebDriver, png: bytes, target: tuple[int, int, int], tolerance: int = 12
+) -> int:
+    """Pixels of about `target`'s colour in the map, outside its controls (whose swatches are
+    DOM), counted on every other row and column."""
+    rect = driver.find_element(By.CSS_SELECTOR, ".folium-map").rect
+    controls = [e.rect for e in driver.find_elements(By.CSS_SELECTOR, ".leaflet-control")]
+    width, height, channels, rows = decode_png(png)
+    x0, x1 = max(0, int(rect["x"])), min(width, int(rect["x"] + rect["width"]))
+    y0, y1 = max(0, int(rect["y"])), min(height, int(rect["y"] + rect["height"]))
+    found = 0
+    for y in range(y0, y1, 2):
+        row = rows[y]
+        for x in range(x0, x1, 2):
+            if any(
+                c["x"] <= x < c["x"] + c["width"] and c["y"] <= y < c["y"] + c["height"]
+                for c in controls
+            ):
+                continue
+            if near(tuple(row[x * channels : x * channels + 3]), target, tolerance):  # type: ignore[arg-type]
+                found += 1
+    return found
+
+
+def site_point(driver: WebDriver, category: str, source_id: str) -> tuple[float, float]:
+    """Page coordinates (CSS px) of a site's marker."""
+    x, y = driver.execute_script(
+        """const [category, sourceId] = arguments;
+        const st = ResilienceMap.state;
+        let point = null;
+        st.layers[category].group.eachLayer((m) => {
+          if (m.feature.properties.source_id === sourceId) {
+            point = st.map.latLngToContainerPoint(m.getLatLng());
+          }
+        });
+        const box = st.map.getContainer().getBoundingClientRect();
+        return [box.left + point.x, box.top + point.y];""",
+        category,
+        source_id,
+    )
+    return x, y
+
+
+def toggle_overlay(driver: WebDriver, label: str) -> None:
+    """Click a layer's box in the layer control, as a person would."""
+    control = driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
+    for item in control.find_elements(By.CSS_SELECTOR, "label"):
+        if item.text.strip() == label:
+            item.find_element(By.CSS_SELECTOR, "input").click()
+            return
+    raise AssertionError(f"no layer {label!r} in the control: {control.text}")
+
+
+def overlay_checked(driver: WebDriver, label: str) -> bool:
+    control = driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
+    for item in control.find_elements(By.CSS_SELECTOR, "label"):
+        if item.text.strip() == label:
+            return bool(item.find_element(By.CSS_SELECTOR, "input").is_selected())
+    raise AssertionError(f"no layer {label!r} in the control: {control.text}")
+
+
+def test_care_is_drawn_above_food_and_clustered_at_low_zoom(
+    browser: WebDriver, live_server: str, county: None, tmp_path: Path
+) -> None:
+    log_in(browser, live_server)
+    wait_map_ready(browser)
+    assert dataset(browser)["layerCare"] == str(1 + CLUSTERED)
+    wait_still(browser)
+
+    # The care site lies above the food store at the same point: the DOM marker is what the
+    # pointer hits there, and its red is what the eye sees.
+    x, y = site_point(browser, "care", "t-1")
+    hit = browser.execute_script(
+        "const e = document.elementFromPoint(arguments[0], arguments[1]);"
+        " const marker = e && e.closest('.care-marker');"
+        " return marker ? marker.getAttribute('aria-label') : null;",
+        x,
+        y,
+    )
+    assert hit == "Ängsjö sjukhus"
+    png = browser.get_screenshot_as_png()
+    (tmp_path / "map-care-on-top.png").write_bytes(png)
+    assert near(pixel(png, x, y), CARE_RED), pixel(png, x, y)
+
+    # Backup power above the energy building at the same point, also after the energy
+    # layer is switched off and on again (which draws it last on the shared canvas).
+    px, py = site_point(browser, "power", "p-1")
+    assert near(pixel(png, px, py), POWER_ORANGE), pixel(png, px, py)
+    toggle_overlay(browser, "Energikrävande byggnader")
+    toggle_overlay(browser, "Energikrävande byggnader")
+    wait_map_ready(browser)
+    wait_still(browser)
+    png = browser.get_screenshot_as_png()
+    assert near(pixel(png, px, py), POWER_ORANGE), pixel(png, px, py)
+    assert not near(pixel(png, px, py), ENERGY_PURPLE)
+
+    # Care markers are buttons in the tab order; Enter opens the popup.
+    marker = browser.execute_script(
+        """let el = null;
+        ResilienceMap.state.layers.care.group.eachLayer((m) => {
+          if (m.feature.properties.source_id === 't-1') el = m.getElement();
+        });
+        return el;"""
+    )
+    assert marker.get_attribute("tabindex") == "0" and marker.get_attribute("role") == "button"
+    marker.send_keys(Keys.ENTER)
+    WebDriverWait(browser, WAIT_S).until(
+        lambda d: any(
+            e.text.startswith("Ängsjö sjukhus")
+            for e in d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
+        )
+    )
+    browser.execute_script("ResilienceMap.state.map.closePopup()")
+
+    # At this zoom (10 or more) every care site is its own marker.
+    zoom = browser.execute_script("return ResilienceMap.state.map.getZoom()")
+    assert zoom >= 10, zoom
+    assert not browser.find_elements(By.CSS_SELECTOR, ".care-cluster")
+
+    # Zoomed out to county scale the twelve close together become one cluster saying 12,
+    # which is a keyboard button too: Enter zooms in to them.
+    browser.execute_script(
+        "const m = ResilienceMap.state.map; m.setView(m.getCenter(), 8, { animate: false });"
+    )
+    wait_for(browser, "return document.querySelectorAll('.care-cluster').length > 0")
+    wait_still(browser)
+    clusters = browser.find_elements(By.CSS_SELECTOR, ".care-cluster")
+    assert [c.find_element(By.CSS_SELECTOR, "span").text for c in clusters] == [str(CLUSTERED)]
+    assert "Vård" in clusters[0].get_attribute("textContent")  # its name for screen readers
+    (tmp_path / "map-care-clustered.png").write_bytes(browser.get_screenshot_as_png())
+    assert clusters[0].get_attribute("tabindex") == "0"
+    clusters[0].send_keys(Keys.ENTER)
+    wait_for(browser, "return ResilienceMap.state.map.getZoom() >= 10")
+
+
+def test_without_internet_the_notice_shows_and_our_own_base_map_draws(
+    browser: WebDriver, offline_server: str, county: None, tmp_path: Path
+) -> None:
+    log_in(browser, offline_server)
+    wait_map_ready(browser)
+    wait_for(browser, "return document.body.dataset.basemapOffline === '1'")
+    notice = browser.find_element(By.CSS_SELECTOR, ".basemap-notice")
+    assert notice.is_displayed()
+    assert "Bakgrundskartan kunde inte laddas" in notice.text
+    assert notice.get_attribute("role") == "status"
+    assert not overlay_checked(browser, "Bakgrundskarta")  # unticked: its tiles failed
+    assert overlay_checked(browser, "Egen baskarta")
+    assert overlay_checked(browser, "Ortnamn")
+    assert not browser.execute_script(
+        "let on = false; ResilienceMap.state.map.eachLayer((l) => {"
+        " if (l instanceof L.TileLayer) on = true; }); return on;"
+    )
+
+    # Our vector tiles came from /tiles and are drawn: canvases in the base pane, and the
+    # land colour covers the municipalities in the screenshot.
+    wait_for(browser, "return Number(document.body.dataset.basemapTiles || 0) > 0")
+    wait_still(browser)
+    canvases = browser.find_elements(By.CSS_SELECTOR, ".leaflet-resilienceBase-pane canvas")
+    assert canvases
+    labels = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".place-label.is-locality")}
+    assert {"Ängsjö by", "Björkö tätort"} <= labels
+    png = browser.get_screenshot_as_png()
+    (tmp_path / "map-offline.png").write_bytes(png)
+    land = count_colour(browser, png, LAND)
+    assert land > 20_000, land  # sampled every other pixel: ~80,000 px of land or more
+
+    # Closing the notice hides it; the map stays.
+    notice.find_element(By.CSS_SELECTOR, "button").click()
+    assert not notice.is_displayed()
+
+
+def test_scenario_editor_has_the_main_maps_layers_offline(
+    browser: WebDriver, offline_server: str, county: None, tmp_path: Path
+) -> None:
+    log_in(browser, offline_server, "/scenarios/new")
+    wait_for(browser, "return document.body.dataset.editorReady === '1'")
+    wait_for(browser, "return document.body.dataset.basemapOffline === '1'")
+    wait_for(browser, "return Number(document.body.dataset.basemapTiles || 0) >= 3")
+    control = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-layers").text
+    for label in ("Kommuner", "Egen baskarta", "Ortnamn", "Befolkning (1 km-rutor)", "Platser"):
+        assert label in control, control
+        assert overlay_checked(browser, label), label
+    assert not overlay_checked(browser, "Bakgrundskarta")
+    assert (
+        "Bakgrundskartan kunde inte laddas"
+        in browser.find_element(By.CSS_SELECTOR, ".basemap-notice").text
+    )
+    municipality_labels = {
+        e.text for e in browser.find_elements(By.CSS_SELECTOR, ".place-label.is-municipality")
+    }
+    assert municipality_labels == {name for name, _x in MUNICIPALITIES.values()}
+
+    # Sites and the population grid are drawn from the tiles (their own panes' canvases):
+    # care red and the grid's blues show on the screenshot; switched off, the red is gone.
+    browser.execute_async_script(
+        "const done = arguments[0]; setTimeout(() => requestAnimationFrame(done), 300);"
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-resilienceSiteTiles-pane canvas")
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-resilienceBaseTop-pane canvas")
+    png = browser.get_screenshot_as_png()
+    (tmp_path / "map-editor-offline.png").write_bytes(png)
+    red = count_colour(browser, png, CARE_RED)
+    assert red > 10, red
+    assert count_colour(browser, png, LAND) > 10_000
+    toggle_overlay(browser, "Platser")
+    browser.execute_async_script(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));"
+    )
+    assert not browser.find_elements(By.CSS_SELECTOR, ".leaflet-resilienceSiteTiles-pane canvas")
+    png = browser.get_screenshot_as_png()
+    (tmp_path / "map-editor-no-sites.png").write_bytes(png)
+    assert count_colour(browser, png, CARE_RED) == 0
