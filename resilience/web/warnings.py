@@ -53,7 +53,11 @@ def post_warning() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     try:
         result = warnings.ingest(
-            db.session, settings, request.get_data(cache=False), request.content_type or ""
+            db.session,
+            settings,
+            request.get_data(cache=False),
+            request.content_type or "",
+            posted_by=current_user.name,
         )
     except WarningFormatError as exc:
         db.session.rollback()
