@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,17 +230,11 @@ def affected_care_sites(
 # --- home-care clients apart from residents (README, "Scenarios and runs") --------------
 
 _HOME_CARE_SQL = text(
-    "SELECT r.municipality_code,"
-    " count(*) FILTER (WHERE r.hours_unpowered > 0) AS bases_unpowered,"
-    " coalesce(sum(s.residents) FILTER (WHERE r.hours_unpowered > 0), 0) AS clients_unpowered,"
-    " coalesce(sum(s.residents * r.hours_unpowered), 0) AS client_hours_unpowered,"
-    " coalesce(sum(s.residents) FILTER (WHERE r.hours_cold > 0), 0) AS clients_cold,"
-    " coalesce(sum(s.residents * r.hours_cold), 0) AS client_hours_cold,"
-    " array_agg(s.residents) AS residents, array_agg(r.unpowered_intervals) AS unpowered,"
-    " array_agg(r.cold_intervals) AS cold"
+    "SELECT r.municipality_code, coalesce(s.residents, 0) AS clients, r.hours_unpowered,"
+    " coalesce(r.hours_cold, 0) AS hours_cold, r.unpowered_intervals, r.cold_intervals"
     " FROM run_sites r JOIN sites s ON s.id = r.site_id"
     " WHERE r.run_id = :run AND s.category = 'care' AND s.kind = :kind"
-    " GROUP BY r.municipality_code"
+    " ORDER BY r.municipality_code NULLS LAST, s.id"
 )
 
 
@@ -287,26 +282,26 @@ class HomeCareSplit:
 
 def home_care_split(session: Session, run_id: int) -> HomeCareSplit:
     """The home-care bases of a run apart (their residents are clients at home)."""
-    areas: dict[str | None, HomeCare] = {}
-    sites: list[tuple[int, list[float], list[float]]] = []
-    for row in session.execute(_HOME_CARE_SQL, {"run": run_id, "kind": HOME_CARE_BASE}):
-        areas[row.municipality_code] = HomeCare(
-            int(row.bases_unpowered),
-            int(row.clients_unpowered),
-            float(row.client_hours_unpowered),
-            int(row.clients_cold),
-            float(row.client_hours_cold),
+    rows = session.execute(_HOME_CARE_SQL, {"run": run_id, "kind": HOME_CARE_BASE}).all()
+
+    def total(chosen: Sequence[Any]) -> HomeCare:
+        dark = [r for r in chosen if r.hours_unpowered > 0]
+        cold = [r for r in chosen if r.hours_cold > 0]
+        return HomeCare(
+            len(dark),
+            sum(r.clients for r in dark),
+            math.fsum(r.clients * r.hours_unpowered for r in chosen),
+            sum(r.clients for r in cold),
+            math.fsum(r.clients * r.hours_cold for r in chosen),
         )
-        for residents, dark, cold in zip(row.residents, row.unpowered, row.cold, strict=True):
-            sites.append((residents or 0, list(dark or []), list(cold or [])))
-    county = HomeCare(
-        sum(a.bases_unpowered for a in areas.values()),
-        sum(a.clients_unpowered for a in areas.values()),
-        math.fsum(a.client_hours_unpowered for a in areas.values()),
-        sum(a.clients_cold for a in areas.values()),
-        math.fsum(a.client_hours_cold for a in areas.values()),
-    )
-    return HomeCareSplit(areas, county, sites)
+
+    codes = {r.municipality_code for r in rows}
+    areas = {code: total([r for r in rows if r.municipality_code == code]) for code in codes}
+    sites = [
+        (int(r.clients), list(r.unpowered_intervals or []), list(r.cold_intervals or []))
+        for r in rows
+    ]
+    return HomeCareSplit(areas, total(rows), sites)
 
 
 def split_area(area: dict[str, Any], home_care: HomeCare) -> dict[str, Any]:

@@ -36,7 +36,9 @@ HOME = "Björkgårdens äldreboende"
 def _with_home_care(session: Session) -> None:
     small_county(session)
     base = site("hc-1", "care", "home_care_base", 752_500, 7_082_500, residents=147, name=BASE)
-    imports.import_sites(session, [base], "test-hc")
+    # Outside the outage: no intervals at all (PostgreSQL cannot aggregate empty arrays).
+    calm = site("hc-2", "care", "home_care_base", 766_500, 7_086_500, residents=12)
+    imports.import_sites(session, [base, calm], "test-hc")
     session.commit()
 
 
@@ -268,7 +270,9 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     assert changes["vs_normal"]["food"] == (
         county["uncovered"]["food"] - county["baseline_uncovered"]["food"]
     )
-    assert changes["now"]["residents"] == 40 and changes["now"]["home_care_clients"] == 147
+    assert (
+        changes["now"]["residents"] == 40 and changes["now"]["home_care_clients"] == 147 + 12
+    )  # both bases
     assert changes["vs_normal"]["elderly_homes_new"] == 1
 
     page = editor.get("/scenarios")
@@ -277,7 +281,7 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     assert link in text and "1 nytt äldreboende utan ström eller värme" in text
     assert "startad av elsa" in text
     assert "40 boende utan ström" in text
-    assert "147 av hemtjänstens brukare vars bas saknar ström" in text
+    assert "159 av hemtjänstens brukare vars bas saknar ström" in text
     assert "jämfört med normalläget" in text
     normal = changes["normal"]["food"]
     assert f"{normal} normalt" in text
