@@ -53,6 +53,7 @@ class _CareRows(HTMLParser):
         self.cell: list[str] | None = None
         self.in_head = False
         self.site_row = False
+        self.skip = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -68,10 +69,14 @@ class _CareRows(HTMLParser):
                 self.rows.append({"attrs": a, "cells": []})
         elif tag in ("th", "td") and (self.in_head or self.site_row):
             self.cell = []
+        elif tag == "span" and a.get("class") == "print-heading":
+            self.skip = True  # the heading again, for print (the button's text is read)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.inside:
             return
+        if tag == "span":
+            self.skip = False
         if tag == "table":
             self.inside = False
         elif tag == "thead":
@@ -85,7 +90,7 @@ class _CareRows(HTMLParser):
             self.cell = None
 
     def handle_data(self, data: str) -> None:
-        if self.cell is not None:
+        if self.cell is not None and not self.skip:
             self.cell.append(data)
 
 
