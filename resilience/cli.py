@@ -3,6 +3,7 @@ service, commit, report."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import secrets
@@ -417,7 +418,9 @@ def warnings_ingest(file: Path) -> None:
     session = db.session
     try:
         with session.begin():
-            result = warnings.ingest(session, settings, file.read_bytes(), content_type)
+            result = warnings.ingest(
+                session, settings, file.read_bytes(), content_type, posted_by=getpass.getuser()
+            )
     except WarningFormatError as err:
         _fail(err)
         return
@@ -462,7 +465,8 @@ def format_summary(name: str, document: dict[str, Any]) -> str:
     """A readable table per municipality and the county (Swedish headings)."""
     head = (
         f"{'Kommun':<14}{'Befolkning':>11}{'Utan livsmedel':>16}{'Utan vård':>11}"
-        f"{'Utan värme':>12}{'Vårdplatser utan ström':>24}{'Boende':>8}{'Boendetimmar':>14}"
+        f"{'Utan värme':>12}{'Vård- och omsorgsenheter utan ström':>37}{'Boende':>8}"
+        f"{'Boendetimmar':>14}"
     )
     lines = [f"Scenario: {name}", head, "-" * len(head)]
 
@@ -470,7 +474,7 @@ def format_summary(name: str, document: dict[str, Any]) -> str:
         u = area["uncovered"]
         return (
             f"{label:<14}{area['population']:>11}{u['food']:>16}{u['care']:>11}"
-            f"{u['shelter']:>12}{area['care_sites_unpowered']:>24}"
+            f"{u['shelter']:>12}{area['care_sites_unpowered']:>37}"
             f"{area['residents_unpowered']:>8}{area['resident_hours_unpowered']:>14.2f}"
         )
 
@@ -484,7 +488,8 @@ def format_summary(name: str, document: dict[str, Any]) -> str:
     )
     days = county.get("food_stock_days")
     lines.append(
-        f"Kalla vårdplatser: {county['care_sites_cold']} ({county['residents_cold']} boende),"
+        f"Kalla vård- och omsorgsenheter: {county['care_sites_cold']}"
+        f" ({county['residents_cold']} boende),"
         f" kalla trygghetspunkter: {county['shelters_cold']};"
         f" livsmedelslager: {'–' if days is None else f'{days:.1f}'} dagar"
     )

@@ -383,6 +383,8 @@ class WeatherWarning(Base):
     missed_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Open-ended and not from a poll: no longer current after this (services/warnings.py).
     stale_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who posted it or ingested its file (migration 0014); null for the SMHI polls.
+    posted_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class FeedStatus(Base):

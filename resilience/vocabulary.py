@@ -76,6 +76,12 @@ CARE_PRIORITY: dict[str, int] = {
 }
 
 
+# A home-care base's `residents` are its clients, who live in their own homes, not in the
+# building: pages count them apart from the residents of care homes (README, "Scenarios and
+# runs"); the coverage model itself treats them as any care site's residents.
+HOME_CARE_BASE = "home_care_base"
+ELDERLY_HOME = "elderly_home"
+
 # v2: the one kind of utility site, whose power the heating of its network depends on.
 DISTRICT_HEATING_PLANT = "district_heating_plant"
 DISTRICT_HEATING = "district_heating"

@@ -161,7 +161,7 @@ def test_scenario_run_prints_the_v2_document(
     assert _count(db_session, Run) == 0  # computed in process, nothing stored
     summary = _cli(app, "scenario", "run", str(path))
     assert summary.exit_code == 0, summary.output
-    assert "Kalla vårdplatser: 1 (25 boende)" in summary.output
+    assert "Kalla vård- och omsorgsenheter: 1 (25 boende)" in summary.output
     assert "livsmedelslager: 9.8 dagar" in summary.output  # 2,000 person-days / 205 people
 
 

@@ -4,6 +4,8 @@ run's table per municipality (result document, coverage-model.md) and two runs c
 from __future__ import annotations
 
 import bisect
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from resilience.models import LiveState, Run, Scenario, WeatherWarning
 from resilience.services.runs import timeline_document
 from resilience.services.warnings import active_in_county
+from resilience.vocabulary import HOME_CARE_BASE
 
 KIND_ORDER = {"builtin": 0, "live": 1, "user": 2}
 SERVICES = ("food", "care", "shelter")
@@ -23,6 +26,7 @@ METRICS = (
     *(f"baseline_{s}" for s in SERVICES),
     "care_sites_unpowered",
     "residents_unpowered",
+    "home_care_clients_unpowered",
     "resident_hours_unpowered",
     "generators_assigned",
 )
@@ -34,6 +38,7 @@ COMPARED: tuple[tuple[str, bool], ...] = (
     ("shelter", True),
     ("care_sites_unpowered", True),
     ("residents_unpowered", True),
+    ("home_care_clients_unpowered", True),
     ("resident_hours_unpowered", True),
     ("generators_assigned", False),
 )
@@ -67,6 +72,8 @@ def _flat(area: dict[str, Any]) -> dict[str, float]:
         "population": area["population"],
         "care_sites_unpowered": area["care_sites_unpowered"],
         "residents_unpowered": area["residents_unpowered"],
+        # Only in a split summary (split_summary); 0 in one read as stored.
+        "home_care_clients_unpowered": area.get("home_care_clients_unpowered", 0),
         "resident_hours_unpowered": area["resident_hours_unpowered"],
         "generators_assigned": area["generators_assigned"],
     }
@@ -77,7 +84,8 @@ def _flat(area: dict[str, Any]) -> dict[str, float]:
 
 
 def area_rows(summary: dict[str, Any]) -> list[AreaRow]:
-    """A run's summary ({"municipalities": [...], "county": {...}}) as table rows: the
+    """A run's summary ({"municipalities": [...], "county": {...}}; the pages pass it
+    split_summary'd, residents apart from home-care clients) as table rows: the
     municipalities by code, what lies in no municipality (only when there is some), and the
     county total, which equals the sum of the rows above it."""
     rows = [
@@ -151,25 +159,198 @@ REPORT_HOURS = (0, 6, 12, 24, 48)
 REPORT_CARE_SITES = 10
 REPORT_MUNICIPALITIES = 5
 
+# Worst first (README, "Scenarios and runs"): the earliest to go cold, then the longest
+# without power after the generators, then the longest before them, then the most
+# residents, then the name. Cold is what harms residents first; without v2 inputs no site
+# goes cold and the hours without power decide.
 _CARE_SITES_SQL = text(
     "SELECT s.id, s.name, s.kind, s.source_id, r.municipality_code, m.name AS municipality,"
     " s.residents, r.status, r.hours_unpowered_before, r.hours_unpowered,"
-    " g.name AS generator_name, r.arrival_hours, r.first_cold_hour, r.hours_cold,"
-    " r.min_indoor_c, h.name AS heat_plant_name"
+    " g.name AS generator_name, gm.name AS generator_municipality,"
+    " ST_Distance(g.geom, s.geom) / 1000.0 AS generator_distance_km,"
+    " r.arrival_hours, r.first_cold_hour, r.hours_cold,"
+    " r.min_indoor_c, h.name AS heat_plant_name,"
+    " (r.status <> 'grid' OR coalesce(r.hours_cold, 0) > 0) AS affected,"
+    " (r.hours_unpowered > 0 OR coalesce(r.hours_cold, 0) > 0) AS new,"
+    " ST_Y(ST_Transform(s.geom, 4326)) AS lat, ST_X(ST_Transform(s.geom, 4326)) AS lon"
     " FROM run_sites r JOIN sites s ON s.id = r.site_id"
     " LEFT JOIN municipalities m ON m.code = r.municipality_code"
     " LEFT JOIN sites g ON g.id = r.generator_id"
+    " LEFT JOIN municipalities gm ON gm.code = g.municipality_code"
     " LEFT JOIN sites h ON h.id = r.heat_plant_id"
     " WHERE r.run_id = :run AND s.category = 'care'"
     " ORDER BY r.first_cold_hour NULLS LAST, r.hours_unpowered DESC,"
-    " s.residents DESC NULLS LAST, s.id"
+    " r.hours_unpowered_before DESC, s.residents DESC NULLS LAST, s.name, s.id"
 )
 
 
 def care_sites(session: Session, run_id: int) -> list[dict[str, Any]]:
-    """The care sites of a run, worst first: the earliest to go cold, then the longest
-    without power, then the most residents."""
+    """The care sites of a run, worst first, from its stored per-site rows: each with its
+    power status, hours without power before and after the generators, the generator (its
+    name, its municipality, its straight-line distance in km in EPSG:3006) and arrival
+    hour, the v2 heat figures, its position in WGS 84 (lat, lon), `affected` (inside an
+    outage area or cold at some hour) and `new` (without power after the generators or
+    cold: in normal conditions, the baseline, every care site has power and heat)."""
     return [dict(r) for r in session.execute(_CARE_SITES_SQL, {"run": run_id}).mappings()]
+
+
+@dataclass(frozen=True)
+class CareFilter:
+    """Which care sites a run's table shows: every one affected, or only those of a
+    municipality (code), a kind, a power status, or new compared with normal."""
+
+    municipality: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    new: bool = False
+
+    def keeps(self, site: dict[str, Any]) -> bool:
+        return (
+            bool(site["affected"])
+            and (self.municipality is None or site["municipality_code"] == self.municipality)
+            and (self.kind is None or site["kind"] == self.kind)
+            and (self.status is None or site["status"] == self.status)
+            and (not self.new or bool(site["new"]))
+        )
+
+
+def affected_care_sites(
+    session: Session, run_id: int, chosen: CareFilter | None = None
+) -> list[dict[str, Any]]:
+    """The care sites a run affects (CareFilter.keeps), worst first, each with `clients`:
+    True for a home-care base, whose residents are clients living at home."""
+    chosen = chosen or CareFilter()
+    return [
+        s | {"clients": s["kind"] == HOME_CARE_BASE}
+        for s in care_sites(session, run_id)
+        if chosen.keeps(s)
+    ]
+
+
+# --- home-care clients apart from residents (README, "Scenarios and runs") --------------
+
+_HOME_CARE_SQL = text(
+    "SELECT r.municipality_code, coalesce(s.residents, 0) AS clients, r.hours_unpowered,"
+    " coalesce(r.hours_cold, 0) AS hours_cold, r.unpowered_intervals, r.cold_intervals"
+    " FROM run_sites r JOIN sites s ON s.id = r.site_id"
+    " WHERE r.run_id = :run AND s.category = 'care' AND s.kind = :kind"
+    " ORDER BY r.municipality_code NULLS LAST, s.id"
+)
+
+
+@dataclass(frozen=True)
+class HomeCare:
+    """A run's home-care bases of one area, from its stored per-site rows: the clients of
+    those without power after the generators, clients × hours without power, and the same
+    for bases cold at some hour."""
+
+    bases_unpowered: int = 0
+    clients_unpowered: int = 0
+    client_hours_unpowered: float = 0.0
+    clients_cold: int = 0
+    client_hours_cold: float = 0.0
+
+
+@dataclass(frozen=True)
+class HomeCareSplit:
+    """Home care per municipality code (None: in no municipality) and for the county, and
+    the county's clients without power and cold at each instant of a timeline."""
+
+    areas: dict[str | None, HomeCare]
+    county: HomeCare
+    sites: list[tuple[int, list[float], list[float]]]  # residents, unpowered, cold intervals
+
+    def of(self, code: str | None) -> HomeCare:
+        return self.areas.get(code, HomeCare())
+
+    def at(self, hours: list[float]) -> dict[str, list[int]]:
+        """Clients of bases without power ([a, b)) and cold ((a, b)) at each instant."""
+
+        def inside(intervals: list[float], t: float, open_start: bool) -> bool:
+            pairs = zip(intervals[::2], intervals[1::2], strict=True)
+            return any((a < t if open_start else a <= t) and t < b for a, b in pairs)
+
+        return {
+            "unpowered": [
+                sum(n for n, dark, _cold in self.sites if inside(dark, t, False)) for t in hours
+            ],
+            "cold": [
+                sum(n for n, _dark, cold in self.sites if inside(cold, t, True)) for t in hours
+            ],
+        }
+
+
+def home_care_split(session: Session, run_id: int) -> HomeCareSplit:
+    """The home-care bases of a run apart (their residents are clients at home)."""
+    rows = session.execute(_HOME_CARE_SQL, {"run": run_id, "kind": HOME_CARE_BASE}).all()
+
+    def total(chosen: Sequence[Any]) -> HomeCare:
+        dark = [r for r in chosen if r.hours_unpowered > 0]
+        cold = [r for r in chosen if r.hours_cold > 0]
+        return HomeCare(
+            len(dark),
+            sum(r.clients for r in dark),
+            math.fsum(r.clients * r.hours_unpowered for r in chosen),
+            sum(r.clients for r in cold),
+            math.fsum(r.clients * r.hours_cold for r in chosen),
+        )
+
+    codes = {r.municipality_code for r in rows}
+    areas = {code: total([r for r in rows if r.municipality_code == code]) for code in codes}
+    sites = [
+        (int(r.clients), list(r.unpowered_intervals or []), list(r.cold_intervals or []))
+        for r in rows
+    ]
+    return HomeCareSplit(areas, total(rows), sites)
+
+
+def split_area(area: dict[str, Any], home_care: HomeCare) -> dict[str, Any]:
+    """A summary area (municipality or county) as the pages show it: residents without
+    power or cold, and their resident-hours, without the home-care clients, who get their
+    own figure (home_care_clients_unpowered)."""
+    shown = dict(area)
+    shown["residents_unpowered"] = area["residents_unpowered"] - home_care.clients_unpowered
+    shown["resident_hours_unpowered"] = max(
+        0.0, area["resident_hours_unpowered"] - home_care.client_hours_unpowered
+    )
+    if area.get("residents_cold") is not None:
+        shown["residents_cold"] = area["residents_cold"] - home_care.clients_cold
+    if area.get("resident_hours_cold") is not None:
+        shown["resident_hours_cold"] = max(
+            0.0, area["resident_hours_cold"] - home_care.client_hours_cold
+        )
+    shown["home_care_clients_unpowered"] = home_care.clients_unpowered
+    shown["home_care_bases_unpowered"] = home_care.bases_unpowered
+    return shown
+
+
+def split_summary(summary: dict[str, Any], split: HomeCareSplit) -> dict[str, Any]:
+    """A run's summary with every area split (split_area)."""
+    return {
+        **summary,
+        "municipalities": [
+            split_area(m, split.of(m["code"])) for m in summary.get("municipalities", [])
+        ],
+        "county": split_area(summary["county"], split.county),
+    }
+
+
+def split_timeline(timeline: dict[str, Any], split: HomeCareSplit) -> dict[str, Any]:
+    """The county's timeline with residents_unpowered and residents_cold without the
+    home-care clients, who get their own series (home_care_clients_unpowered)."""
+    county = timeline.get("county")
+    if not county:
+        return timeline
+    clients = split.at(timeline["hours"])
+    shown = dict(county)
+    shown["residents_unpowered"] = [
+        n - c for n, c in zip(county["residents_unpowered"], clients["unpowered"], strict=True)
+    ]
+    shown["residents_cold"] = [
+        n - c for n, c in zip(county["residents_cold"], clients["cold"], strict=True)
+    ]
+    shown["home_care_clients_unpowered"] = clients["unpowered"]
+    return {**timeline, "county": shown}
 
 
 @dataclass(frozen=True)
@@ -225,6 +406,9 @@ def at_hours(
                 {
                     "care_sites_unpowered": county["care_sites_unpowered"][k],
                     "residents_unpowered": county["residents_unpowered"][k],
+                    "home_care_clients_unpowered": (
+                        county.get("home_care_clients_unpowered") or [0] * len(hours)
+                    )[k],
                     "care_sites_cold": county["care_sites_cold"][k],
                     "residents_cold": county["residents_cold"][k],
                     **{s: county["uncovered"][s][k] for s in SERVICES},
@@ -295,11 +479,12 @@ class SituationReport:
 
 def situation_report(session: Session, run: Run) -> SituationReport:
     """The situation report of a finished run (its summary and stored timeline)."""
-    summary = run.summary or {}
+    split = home_care_split(session, run.id)
+    summary = split_summary(run.summary or {}, split)
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
     sites = care_sites(session, run.id)
     scenario = session.get(Scenario, run.scenario_id)
-    timeline = timeline_document(session, run.id)
+    timeline = split_timeline(timeline_document(session, run.id), split)
     return SituationReport(
         run=run,
         live=scenario is not None and scenario.kind == "live",

@@ -27,7 +27,7 @@ from resilience.models import FeedStatus, LiveState, Run, Scenario, WeatherWarni
 from resilience.scenarios import ActiveWarning, live_scenario
 from resilience.services import runs
 from resilience.services.layers import feature_collection, geometry_sql
-from resilience.vocabulary import SWEREF99TM, WGS84
+from resilience.vocabulary import ELDERLY_HOME, SWEREF99TM, WGS84
 
 LEVELS = ("yellow", "orange", "red")
 LIVE_SCENARIO_NAME = "Live: aktiva vädervarningar"
@@ -74,6 +74,7 @@ def store(
     county: shapely.Geometry | None,
     snapshot: bool = False,
     open_max_hours: float = 48.0,
+    posted_by: str | None = None,
 ) -> IngestReport:
     """Store parsed warning areas (geodata.loaders.warnings.WarningArea) in the caller's
     transaction. The same (identity, version) again changes nothing; a newer version of an
@@ -133,6 +134,7 @@ def store(
                 cancelled=area.cancelled,
                 raw=area.raw,
                 stale_after=None if snapshot or area.ends else area.published + stale,
+                posted_by=posted_by,
             )
         )
         stored += 1
@@ -260,7 +262,7 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
         scenario = runs.create_scenario(session, spec, kind="live", user="smhi")
     else:
         runs.update_scenario(session, scenario, spec, user="smhi")
-    run = runs.start_run(session, scenario, user="smhi")
+    run = runs.start_run(session, scenario, user=live_starter(session, active))
     session.add(
         LiveState(
             fingerprint=expected,
@@ -273,8 +275,30 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
     return run
 
 
+def live_starter(session: Session, active: Sequence[WeatherWarning]) -> str:
+    """Who starts the live run of the warnings `active`: the poster of the newest of them
+    that the previous live state did not have (a user who posted it, or ingested its
+    file); smhi when the polls brought it, or when the change is a warning that ended."""
+    before = session.scalar(select(LiveState.warning_ids).order_by(LiveState.id.desc()).limit(1))
+    known = set(before or [])
+    new = sorted(
+        (w for w in active if w.id not in known), key=lambda w: (w.received_at, w.id), reverse=True
+    )
+    return next((w.posted_by for w in new if w.posted_by), SMHI_FEED)
+
+
 def live_changes(session: Session) -> dict[str, Any] | None:
-    """What the newest finished live run changed against the one before it."""
+    """The newest finished live run against normal conditions (its baseline: no outage, no
+    snow), and against the live run before it. `now`: elderly homes and care sites without
+    power after the generators, elderly homes without power or cold (`elderly_homes_new`,
+    those the run page lists as new with ?care=new&kind=elderly_home), residents without
+    power and home-care clients whose base lacks power (apart, README "Scenarios and
+    runs"), people without food, care and a warm
+    shelter; `normal`: the same in the baseline (no care site lacks power there);
+    `vs_normal`: now − normal; `delta`: now − the previous live run's now; `started_by`:
+    who the run names as its starter (the poster of the warning, or smhi)."""
+    from resilience.services.run_reports import home_care_split, split_area  # cycle
+
     finished = session.scalars(
         select(Run)
         .join(Scenario, Scenario.id == Run.scenario_id)
@@ -288,30 +312,51 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         return None
     latest = finished[0]
     previous = finished[1] if len(finished) > 1 else None
+    zero = {
+        "elderly_homes": 0,
+        "elderly_homes_new": 0,
+        "care_sites": 0,
+        "residents": 0,
+        "home_care_clients": 0,
+        "food": 0,
+        "care": 0,
+        "shelter": 0,
+    }
 
     def figures(run: Run | None) -> dict[str, int]:
         if run is None:
-            return {"elderly_homes": 0, "care_sites": 0, "food": 0, "care": 0, "shelter": 0}
+            return zero
         assert run.summary is not None  # a finished run has one
-        county = run.summary["county"]
-        homes = session.scalar(
+        county = split_area(run.summary["county"], home_care_split(session, run.id).county)
+        homes, affected = session.execute(
             text(
-                "SELECT count(*) FROM run_sites r JOIN sites s ON s.id = r.site_id"
-                " WHERE r.run_id = :run AND s.kind = 'elderly_home' AND r.hours_unpowered > 0"
+                "SELECT count(*) FILTER (WHERE r.hours_unpowered > 0),"
+                " count(*) FILTER (WHERE r.hours_unpowered > 0 OR r.hours_cold > 0)"
+                " FROM run_sites r JOIN sites s ON s.id = r.site_id"
+                " WHERE r.run_id = :run AND s.kind = :kind"
             ),
-            {"run": run.id},
-        )
+            {"run": run.id, "kind": ELDERLY_HOME},
+        ).one()
         return {
             "elderly_homes": int(homes or 0),
+            # Without power after the generators or cold: the run page's "new" care sites.
+            "elderly_homes_new": int(affected or 0),
             "care_sites": county["care_sites_unpowered"],
+            "residents": county["residents_unpowered"],
+            "home_care_clients": county["home_care_clients_unpowered"],
             **county["uncovered"],
         }
 
     now, before = figures(latest), figures(previous)
+    assert latest.summary is not None
+    normal = zero | latest.summary["county"]["baseline_uncovered"]
     return {
         "run_id": latest.id,
         "previous_run_id": previous.id if previous else None,
+        "started_by": latest.created_by,
         "now": now,
+        "normal": normal,
+        "vs_normal": {k: now[k] - normal[k] for k in now},
         "delta": {k: now[k] - before[k] for k in now},
     }
 
@@ -363,10 +408,12 @@ def ingest(
     payload: bytes,
     content_type: str,
     snapshot: bool = False,
+    posted_by: str | None = None,
 ) -> IngestResult:
     """Parse an IBWW document (JSON) or a CAP alert (XML) and store it, in the caller's
     transaction. `snapshot`: the payload lists every warning in force (a poll of SMHI), so
-    stored IBWW warnings it does not list have ended. Raises WarningFormatError."""
+    stored IBWW warnings it does not list have ended. `posted_by`: the user who posted it
+    (None for a poll). Raises WarningFormatError."""
     county = county_geometry(session)
     catalog = area_catalog(settings, county)
     kind = content_type.split(";")[0].strip().lower()
@@ -391,7 +438,9 @@ def ingest(
             )
             .values(current=False)
         ).rowcount
-    report = store(session, parsed.areas, county, snapshot, settings.open_warning_max_hours)
+    report = store(
+        session, parsed.areas, county, snapshot, settings.open_warning_max_hours, posted_by
+    )
     if snapshot:
         ended += end_missing(session, SOURCE_IBWW, {a.identity for a in parsed.areas})
     report = IngestReport(report.stored, report.unchanged, report.ended + ended, report.restored)
@@ -399,12 +448,16 @@ def ingest(
 
 
 def receive(
-    session: Session, settings: Settings, payload: bytes, content_type: str
+    session: Session,
+    settings: Settings,
+    payload: bytes,
+    content_type: str,
+    posted_by: str | None = None,
 ) -> IngestResult:
-    """A pushed document (POST /api/v1/warnings): ingest, committed; nothing is stored
-    unless all of it parses (WarningFormatError, rolled back)."""
+    """A pushed document (POST /api/v1/warnings) from `posted_by`: ingest, committed;
+    nothing is stored unless all of it parses (WarningFormatError, rolled back)."""
     try:
-        result = ingest(session, settings, payload, content_type)
+        result = ingest(session, settings, payload, content_type, posted_by=posted_by)
     except WarningFormatError:
         session.rollback()
         raise

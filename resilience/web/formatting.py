@@ -38,6 +38,18 @@ def format_number(value: float | None, decimals: int = 2, sign: bool = False) ->
     return text.replace("-", MINUS)
 
 
+def csv_number(value: float, decimals: int, english: bool) -> str:
+    """A number for a CSV cell that a spreadsheet reads as a number: no thousands
+    separator, at most `decimals` decimals (trailing zeros dropped), a decimal comma in
+    Swedish and a point in English."""
+    text = f"{round(float(value), decimals):.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return text if english else text.replace(".", ",")
+
+
 def format_mwh(kwh: float | None, decimals: int = 1) -> str:
     """kWh shown as MWh."""
     return format_number(energy.to_mwh(kwh), decimals)

@@ -181,6 +181,7 @@ NAMES: dict[str, dict[str, str]] = {
         "shelter": N_("Without warm shelter"),
         "care_sites_unpowered": N_("Care sites without power"),
         "residents_unpowered": N_("Residents without power"),
+        "home_care_clients_unpowered": N_("Home-care clients whose base lacks power"),
         "resident_hours_unpowered": N_("Resident-hours without power"),
         "generators_assigned": N_("Generators assigned"),
         "care_sites_cold": N_("Care sites cold"),

@@ -6,7 +6,11 @@ and the API share one set of rules and permissions."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,16 +20,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
 
-from resilience.analysis import Parameters
+from resilience.analysis import STATUSES, Parameters
 from resilience.analysis.model import RANGES
 from resilience.db import db
 from resilience.errors import BadInput, Conflict, Forbidden, NotFound
-from resilience.models import Run, Scenario
+from resilience.models import LiveState, Run, Scenario, WeatherWarning
 from resilience.scenarios import DEFAULT_DURATION_HOURS
 from resilience.services import run_reports, runs
-from resilience.web import charts, maps, names, pdf, scenario_maps
-from resilience.web.i18n import LOCALES
+from resilience.services.warnings import LIVE_SCENARIO_NAME
+from resilience.vocabulary import CARE_PRIORITY
+from resilience.web import charts, formatting, maps, names, pdf, scenario_maps
+from resilience.web.i18n import LOCALES, current_language
 from resilience.web.names import N_
 from workers.queue import run_job_states
 
@@ -59,6 +66,40 @@ def _can_plan() -> bool:
 @bp.context_processor
 def _page_words() -> dict[str, Any]:
     return {"step_label": step_label}
+
+
+@bp.app_template_filter("scenario_name")
+def scenario_name(name: str | None) -> str:
+    """A scenario's name as shown: the live scenario's in the page's language (it is
+    stored in Swedish, the name the built-in data and the situation report use)."""
+    if name == LIVE_SCENARIO_NAME:
+        return _("Live: active weather warnings")
+    return name or ""
+
+
+def live_description(warning_ids: Sequence[int] | None) -> str:
+    """What the live scenario is made of, in the page's language: each warning's level and
+    event ("Red: Wind in combination with snowfall"), as the stored Swedish description."""
+    if not warning_ids:
+        return ""
+    shown = db.session.scalars(
+        select(WeatherWarning).where(WeatherWarning.id.in_(list(warning_ids)))
+    ).all()
+    english = current_language() == "en"
+    labels = {
+        f"{names.label('warning', w.level)}: "
+        + ((w.event_en if english else w.event_sv) or w.event_sv or w.event_code)
+        for w in shown
+    }
+    return "; ".join(sorted(labels))
+
+
+def live_state_of(run: Run) -> LiveState | None:
+    return db.session.scalar(select(LiveState).where(LiveState.run_id == run.id))
+
+
+def latest_live_state() -> LiveState | None:
+    return db.session.scalar(select(LiveState).order_by(LiveState.id.desc()).limit(1))
 
 
 def step_label(step: str | None) -> str:
@@ -110,7 +151,14 @@ def scenarios() -> ResponseReturnValue:
         "editPage": _edit_prefix(),
         "runPage": _prefix(url_for("scenario_pages.run_page", run_id=0)),
     }
-    return render_template("scenarios/list.html", rows=rows, can_plan=_can_plan(), config=config)
+    state = latest_live_state()
+    return render_template(
+        "scenarios/list.html",
+        rows=rows,
+        can_plan=_can_plan(),
+        config=config,
+        live_description=live_description(state.warning_ids if state else None),
+    )
 
 
 def _editor(scenario: Scenario | None) -> ResponseReturnValue:
@@ -226,13 +274,19 @@ def run_page(run_id: int) -> ResponseReturnValue:
         "sitePage": _prefix(url_for("pages.site_page", site_id=0)),
     }
     fmap = scenario_maps.run_map(current_app.config["SETTINGS"], config)
+    state = live_state_of(run)
     return render_template(
         "scenarios/run.html",
         run=run,
         status=status,
         error=error,
         finished=finished,
-        result=_result(run) if finished else None,
+        result=_result(run, care_filter()) if finished else None,
+        description=(
+            live_description(state.warning_ids)
+            if state
+            else run.scenario_snapshot.get("description")
+        ),
         facts=scenario_facts(run.scenario_snapshot),
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
@@ -247,7 +301,145 @@ def run_table(run_id: int) -> ResponseReturnValue:
     finishes."""
     run = runs.get_run(db.session, run_id)
     _finished_summary(run)
-    return render_template("scenarios/_run_result.html", run=run, result=_result(run))
+    return render_template(
+        "scenarios/_run_result.html", run=run, result=_result(run, care_filter())
+    )
+
+
+# --- the care sites of a run: a table on the page and a CSV file -------------------------
+
+_CODE = re.compile(r"\d{4}")
+
+
+def care_filter() -> run_reports.CareFilter:
+    """The care-site filter of the request's query: municipality (a code), kind, status
+    (a power status) and care=new; the run page, its table and its CSV read the same."""
+    municipality = request.args.get("municipality") or None
+    kind = request.args.get("kind") or None
+    status = request.args.get("status") or None
+    care = request.args.get("care") or None
+    if municipality is not None and not _CODE.fullmatch(municipality):
+        raise BadInput(_("municipality must be a four-digit code"))
+    if kind is not None and kind not in CARE_PRIORITY:
+        raise BadInput(_("unknown kind of care site: {kind}").format(kind=kind))
+    if status is not None and status not in STATUSES:
+        raise BadInput(_("unknown power status: {status}").format(status=status))
+    if care not in (None, "new"):
+        raise BadInput(_("care must be new"))
+    return run_reports.CareFilter(municipality, kind, status, care == "new")
+
+
+@dataclass(frozen=True)
+class CareColumn:
+    """A column of the care-site table, and of its CSV: the row key, its heading, number
+    (and with how many decimals) or text, and whether only model v2 has it."""
+
+    key: str
+    heading: str
+    decimals: int | None = None  # None: text
+    v2: bool = False
+
+
+CARE_COLUMNS = (
+    CareColumn("name", N_("Unit")),
+    CareColumn("kind", N_("Kind")),
+    CareColumn("municipality", N_("Municipality")),
+    CareColumn("residents", N_("Residents"), 0),
+    CareColumn("clients", N_("Home-care clients"), 0),
+    CareColumn("status", N_("Status")),
+    CareColumn("hours_unpowered_before", N_("Hours without power, before generators"), 1),
+    CareColumn("hours_unpowered", N_("Hours without power, after generators"), 1),
+    CareColumn("generator_name", N_("Generator")),
+    CareColumn("generator_municipality", N_("Generator from")),
+    CareColumn("generator_distance_km", N_("Distance (km, straight line)"), 1),
+    CareColumn("arrival_hours", N_("Arrival (hours)"), 1),
+    CareColumn("first_cold_hour", N_("First cold hour"), 1, v2=True),
+    CareColumn("hours_cold", N_("Hours cold"), 1, v2=True),
+    CareColumn("min_indoor_c", N_("Lowest indoor °C"), 1, v2=True),
+)
+
+
+def care_columns(run: Run) -> list[CareColumn]:
+    """The columns a run's table has: the cold ones with model v2 only."""
+    v2 = (run.model_version or 1) >= 2
+    return [c for c in CARE_COLUMNS if v2 or not c.v2]
+
+
+def care_value(site: dict[str, Any], key: str) -> Any:
+    """A care site's value in a column: residents are a home-care base's clients, and a
+    care home's residents, each in its own column."""
+    if key == "residents":
+        return None if site["clients"] else site["residents"]
+    if key == "clients":
+        return site["residents"] if site["clients"] else None
+    return site.get(key)
+
+
+def care_choices(sites: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """The filter's choices: the municipalities, kinds and statuses of the affected sites."""
+    municipalities = {s["municipality_code"]: s["municipality"] for s in sites}
+    return {
+        "municipality": sorted(
+            ((code, name or code) for code, name in municipalities.items() if code),
+            key=lambda c: c[1],
+        ),
+        "kind": [
+            (k, names.label("kind", k)) for k in CARE_PRIORITY if any(s["kind"] == k for s in sites)
+        ],
+        "status": [
+            (st, names.label("power_status", st))
+            for st in STATUSES
+            if any(s["status"] == st for s in sites)
+        ],
+    }
+
+
+def _csv_text(site: dict[str, Any], column: CareColumn, english: bool) -> str:
+    value = care_value(site, column.key)
+    if value is None:
+        return ""
+    if column.key == "kind":
+        return names.label("kind", value)
+    if column.key == "status":
+        return names.label("power_status", value)
+    if column.decimals is not None:
+        return formatting.csv_number(value, column.decimals, english)
+    return str(value)
+
+
+def care_sites_csv(run: Run, sites: Sequence[dict[str, Any]]) -> bytes:
+    """The table as a CSV file for Excel: UTF-8 with a byte order mark (so å, ä and ö
+    open right), headings in the page's language; in Swedish ';' between the fields and a
+    decimal comma, as Swedish Excel reads them, in English ',' and a point."""
+    from geodata.exporters import csv_safe
+
+    english = current_language() == "en"
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="," if english else ";", lineterminator="\r\n")
+    columns = care_columns(run)
+    writer.writerow([_(c.heading) for c in columns])
+    for site in sites:
+        writer.writerow([csv_safe(_csv_text(site, c, english)) for c in columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@bp.get("/runs/<int:run_id>/care-sites.csv")
+def care_sites_export(run_id: int) -> Response:
+    """The run's affected care sites, filtered as the query says, worst first."""
+    run = runs.get_run(db.session, run_id)
+    _finished_summary(run)
+    chosen = care_filter()
+    sites = run_reports.affected_care_sites(db.session, run.id, chosen)
+    stamp = (run.finished_at or run.created_at).date().isoformat()
+    return Response(
+        care_sites_csv(run, sites),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="vard_och_omsorg_run-{run.id}_{stamp}.csv"'
+            )
+        },
+    )
 
 
 # The timeline charts' lines: (series, colour, dashed); people and care sites apart, since
@@ -258,6 +450,7 @@ _CARE_LINES = (
 )
 _PEOPLE_LINES = (
     ("residents_unpowered", "#e63946", False),
+    ("home_care_clients_unpowered", "#b5651d", True),
     ("residents_cold", "#457b9d", False),
     ("food", "#f4a261", True),
     ("care", "#2a9d8f", True),
@@ -278,6 +471,7 @@ def timeline_charts(timeline: dict[str, Any], duration: float) -> Markup:
         "care_sites_unpowered": _("Care sites without power"),
         "care_sites_cold": _("Care sites cold"),
         "residents_unpowered": _("Residents without power"),
+        "home_care_clients_unpowered": _("Home-care clients whose base lacks power"),
         "residents_cold": _("Residents in cold buildings"),
         "food": _("Without food"),
         "care": _("Without care"),
@@ -306,15 +500,26 @@ def timeline_charts(timeline: dict[str, Any], duration: float) -> Markup:
     return Markup("".join(svgs))  # timeline_chart_svg escapes every text
 
 
-def _result(run: Run) -> dict[str, Any]:
-    """What the run page shows of a finished run besides the map."""
-    summary = run.summary or {}
-    timeline = runs.timeline_document(db.session, run.id)
+def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
+    """What the run page shows of a finished run besides the map. Residents are counted
+    apart from home-care clients (run_reports.split_summary); the care-site table lists
+    every affected site, those the filter leaves out hidden (the page's script filters
+    the same way)."""
+    split = run_reports.home_care_split(db.session, run.id)
+    summary = run_reports.split_summary(run.summary or {}, split)
+    timeline = run_reports.split_timeline(runs.timeline_document(db.session, run.id), split)
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
+    sites = run_reports.affected_care_sites(db.session, run.id)
     return {
         "rows": run_reports.area_rows(summary),
+        "county": summary.get("county", {}),
         "generators_free": summary.get("county", {}).get("generators_free"),
-        "care_sites": run_reports.care_sites(db.session, run.id),
+        "care_sites": sites,
+        "care_shown": {s["id"] for s in sites if chosen.keeps(s)},
+        "care_filter": chosen,
+        "care_choices": care_choices(sites),
+        "care_columns": care_columns(run),
+        "care_value": care_value,
         "food": run_reports.food_rows(summary),
         "target_days": (run.parameters or {}).get("food_stock_target_days"),
         "charts": timeline_charts(timeline, duration),
@@ -400,7 +605,14 @@ def compare_runs() -> ResponseReturnValue:
             b_id=b_id,
         )
     run_a, run_b = runs.get_run(db.session, a_id), runs.get_run(db.session, b_id)
-    rows = run_reports.compare(_finished_summary(run_a), _finished_summary(run_b))
+    rows = run_reports.compare(
+        run_reports.split_summary(
+            _finished_summary(run_a), run_reports.home_care_split(db.session, run_a.id)
+        ),
+        run_reports.split_summary(
+            _finished_summary(run_b), run_reports.home_care_split(db.session, run_b.id)
+        ),
+    )
     return render_template(
         "scenarios/compare.html",
         choices=finished,

@@ -36,7 +36,7 @@ def test_the_run_page_shows_the_timeline_care_sites_and_food(
     assert page.status_code == 200
     text = page.text
     assert 'id="timeline-care"' in text and 'id="timeline-people"' in text
-    assert "Vårdplatser utan ström" in text and "Boende i kalla byggnader" in text
+    assert "Vård- och omsorgsenheter utan ström" in text and "Boende i kalla byggnader" in text
     assert 'id="time-slider"' in text and f'"timelineUrl": "/api/v1/runs/{run_id}/timeline"' in text
     # The care sites, worst first: Östergården (cold from hour 7.3) before Björkgården.
     rows = re.findall(r'<tr data-site-id="(\d+)"', text)
@@ -107,7 +107,7 @@ def test_the_report_pdf_has_the_figures(client: FlaskClient, db_session: Session
     text = " ".join(reader.pages[0].extract_text().split())  # table cells wrap lines
     assert "Lägesbild" in text and f"Körning {run_id}" in text
     assert "Östergården" in text and "Björkgårdens äldreboende" in text
-    assert "Vårdplatser som blir kalla först" in text
+    assert "Vård- och omsorgsenheter som blir kalla först" in text
     # Now, at 6 and 12 h (Östergården cold from 7.3 h), then the grid is back (D = 24 h).
     assert "Boende i kalla byggnader 0 0 25 – –" in text
     assert "Boende utan ström 40 0 0 – –" in text  # until the generator arrives

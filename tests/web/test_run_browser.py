@@ -135,6 +135,8 @@ def test_scrub_the_dava_scenario_to_hour_20(
     header = browser.find_element(
         By.XPATH, "//table[@id='care-sites-table']//th[.//button[text()='Kall från timme']]"
     )
+    header.find_element(By.TAG_NAME, "button").click()  # ascending
+    assert header.get_attribute("aria-sort") == "ascending"
     header.find_element(By.TAG_NAME, "button").click()  # now descending
     values = [
         c.get_attribute("data-value")

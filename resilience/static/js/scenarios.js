@@ -463,7 +463,9 @@
       [t('Hours without power, before generators'), fmt(props.hours_unpowered_before)],
       [t('Hours without power, after generators'), fmt(props.hours_unpowered)],
     ];
-    if (props.category === 'care') rows.push([t('residents'), fmt(props.residents)]);
+    // A home-care base's residents are its clients, who live at home (counted apart).
+    if (props.kind === 'home_care_base') rows.push([t('home-care clients'), fmt(props.residents)]);
+    else if (props.category === 'care') rows.push([t('residents'), fmt(props.residents)]);
     rows.push([t('Generator'), escapeHtml(props.generator_name || t('none'))]);
     if (props.generator_name) rows.push([t('Arrival (hours)'), fmt(props.arrival_hours)]);
     const link = `<p class="popup-link"><a href="${escapeHtml(config.sitePage + props.id)}">${escapeHtml(t('Details'))} →</a></p>`;
@@ -493,6 +495,7 @@
       const parts = [`<summary><h4>${escapeHtml(t('Legend'))}</h4></summary>`];
       parts.push(`<div><i class="dot big" style="background:${styles.unpowered}"></i>${escapeHtml(t('Care sites without power'))}</div>`);
       parts.push(`<div><i class="dot" style="background:#555"></i>${escapeHtml(t('Other sites without power'))}</div>`);
+      parts.push(`<div class="legend-note">${escapeHtml(t('Circle size: residents; of a home-care base, its clients, who live at home and are counted apart from residents.'))}</div>`);
       parts.push(`<div><i class="dot big" style="background:${escapeHtml(styles.cold)}"></i>${escapeHtml(t('Cold at the hour shown (time slider)'))}</div>`);
       parts.push(`<div><i class="line dashed" style="border-color:${styles.generator}"></i>${escapeHtml(t('Generator dispatch'))}</div>`);
       const keys = Object.keys(styles.gaps).filter((k) => present.has(k));
@@ -518,6 +521,7 @@
     const el = (id) => document.getElementById(id);
     const base = window.BaseMap.attach(map, config.basemap, {}); // offline: our own base map
     const municipalities = {};
+    const siteMarkers = {}; // site id → its marker, for the care-site table (care_sites.js)
     let boundaryLayer = null;
     let layersLoaded = false;
 
@@ -557,7 +561,10 @@
 
     async function showResult() {
       try {
-        el('run-table').innerHTML = await api(config.tableUrl, { headers: { Accept: 'text/html' } });
+        // The page's query (the care-site filter, ?care=new …) applies to the table too.
+        const url = config.tableUrl + window.location.search;
+        el('run-table').innerHTML = await api(url, { headers: { Accept: 'text/html' } });
+        document.dispatchEvent(new CustomEvent('run-table:loaded'));
       } catch (err) {
         el('run-table').textContent = `${t('Could not load')}: ${err.message}`;
       }
@@ -690,6 +697,7 @@
               radius: 5, color: '#fff', weight: 1, fillColor: '#555', fillOpacity: 0.9,
             }).bindPopup(sitePopup(p, config), POPUP).bindTooltip(escapeHtml(p.name), { className: 'map-tooltip' }).addTo(other);
           }
+          siteMarkers[p.id] = marker;
           slider.sites.push({ marker, props: p, style: Object.assign({}, marker.options) });
         });
         // Drawn in this order on the canvas: other sites, then generators, care on top;
@@ -721,6 +729,20 @@
     function isNew(props) {
       return Boolean(props.new_food_gap || props.new_care_gap || props.new_shelter_gap);
     }
+
+    /* Show a site on the map: pan and zoom to it and open its popup (its marker's when the
+     * map draws it, else `fallback`, HTML of what the table says). */
+    function showSite(id, lat, lon, fallback) {
+      const marker = siteMarkers[id];
+      const drawn = marker && map.hasLayer(marker);
+      const at = drawn ? marker.getLatLng() : L.latLng(lat, lon);
+      el('map-wrap').scrollIntoView({ behavior: 'auto', block: 'nearest' });
+      map.setView(at, Math.max(map.getZoom(), 11), { animate: false });
+      if (drawn) marker.openPopup();
+      else L.popup(POPUP).setLatLng(at).setContent(fallback).openOn(map);
+      document.body.dataset.siteShown = String(id);
+    }
+    window.ScenarioPages.showSite = showSite;
 
     sortableTables(el('run-table'));
     document.body.dataset.runStatus = config.status;

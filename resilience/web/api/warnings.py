@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from geodata.loaders.warnings import WarningFormatError
 from resilience.db import db
@@ -48,7 +49,11 @@ def post_warning() -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
     try:
         result = warnings.receive(
-            db.session, settings, request.get_data(cache=False), request.content_type or ""
+            db.session,
+            settings,
+            request.get_data(cache=False),
+            request.content_type or "",
+            posted_by=current_user.name,
         )
     except WarningFormatError as exc:
         raise BadInput(f"warning refused: {exc}") from exc

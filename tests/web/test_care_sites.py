@@ -1,0 +1,315 @@
+"""A run's affected care and nursing units (issue 12, items 1-3): the table on the run page,
+its filter and CSV, home-care clients counted apart from residents, and the warnings banner
+that links to the live run's new elderly homes, with its figures against normal conditions.
+
+The small county (tests/factories.py) plus a home-care base in Åbacka, by hand: an outage
+over Åbacka for 24 h. The one mobile generator (in Östervik, 765 000 / 7 085 000) goes to the
+elderly home (priority 2 before the base's 4): 13 946 m straight, 13 946 × 1.3 m at 70 km/h
+= 0.518 h, so the home is 0.518 h without power, 40 × 0.518 = 20.7 resident-hours. The base
+(147 clients, no backup, no generator) is 24 h without power; with tau 36 h it is cold from
+36 · ln(31/28) = 3.66 h, so it is first (worst) in the table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from resilience.models import Run, WeatherWarning
+from resilience.services import imports, runs, users, warnings
+from tests.conftest import login
+from tests.factories import ibww, ibww_area, site, small_county
+from tests.web.test_scenario_pages import OUTAGE_ABACKA, _finished_run, table_cells
+
+BASE = "Hemtjänst Åbacka norr"
+HOME = "Björkgårdens äldreboende"
+
+
+def _with_home_care(session: Session) -> None:
+    small_county(session)
+    base = site("hc-1", "care", "home_care_base", 752_500, 7_082_500, residents=147, name=BASE)
+    # Outside the outage: no intervals at all (PostgreSQL cannot aggregate empty arrays).
+    calm = site("hc-2", "care", "home_care_base", 766_500, 7_086_500, residents=12)
+    imports.import_sites(session, [base, calm], "test-hc")
+    session.commit()
+
+
+class _CareRows(HTMLParser):
+    """The care-site table: its headings, and per row its attributes and cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.headings: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+        self.cell: list[str] | None = None
+        self.in_head = False
+        self.site_row = False
+        self.skip = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table" and a.get("id") == "care-sites-table":
+            self.inside = True
+        elif not self.inside:
+            return
+        elif tag == "thead":
+            self.in_head = True
+        elif tag == "tr":
+            self.site_row = a.get("data-site-id") is not None
+            if self.site_row:
+                self.rows.append({"attrs": a, "cells": []})
+        elif tag in ("th", "td") and (self.in_head or self.site_row):
+            self.cell = []
+        elif tag == "span" and a.get("class") == "print-heading":
+            self.skip = True  # the heading again, for print (the button's text is read)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.inside:
+            return
+        if tag == "span":
+            self.skip = False
+        if tag == "table":
+            self.inside = False
+        elif tag == "thead":
+            self.in_head = False
+        elif tag in ("th", "td") and self.cell is not None:
+            text = " ".join("".join(self.cell).split())
+            if self.in_head:
+                self.headings.append(text)
+            elif self.rows:
+                self.rows[-1]["cells"].append(text)
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None and not self.skip:
+            self.cell.append(data)
+
+
+def care_rows(html: str) -> tuple[list[str], list[dict[str, Any]]]:
+    parser = _CareRows()
+    parser.feed(html)
+    return parser.headings, parser.rows
+
+
+def _cells(headings: list[str], row: dict[str, Any]) -> dict[str, str]:
+    return dict(zip(headings, row["cells"], strict=True))
+
+
+def test_the_run_page_lists_the_affected_care_sites_worst_first(
+    client: FlaskClient, db_session: Session
+) -> None:
+    _with_home_care(db_session)
+    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    page = client.get(f"/runs/{run_id}")
+    assert page.status_code == 200
+    assert 'id="care-sites"' in page.text
+    headings, rows = care_rows(page.text)
+    assert headings == [
+        "Enhet",
+        "Typ",
+        "Kommun",
+        "Boende",
+        "Hemtjänstens brukare",
+        "Status",
+        "Timmar utan ström, före reservkraftverk",
+        "Timmar utan ström, efter reservkraftverk",
+        "Reservkraftverk",
+        "Reservkraftverk från",
+        "Avstånd (km, fågelvägen)",
+        "Ankomst (timmar)",
+        "Kall från timme",  # model v2
+        "Timmar kall",
+        "Lägsta inomhus °C",
+    ]
+    names = [r["attrs"]["data-name"] for r in rows]
+    assert names == [BASE, HOME]  # the base goes cold at 3.7 h: worst
+    base, home = (_cells(headings, r) for r in rows)
+    assert base["Hemtjänstens brukare"] == "147" and base["Boende"] == "–"
+    assert home["Boende"] == "40" and home["Hemtjänstens brukare"] == "–"
+    assert (
+        base["Reservkraftverk"] == "–" and base["Timmar utan ström, efter reservkraftverk"] == "24"
+    )
+    assert home["Reservkraftverk"] == "mobile_generator gen-1"
+    assert home["Reservkraftverk från"] == "Östervik"
+    assert home["Avstånd (km, fågelvägen)"] == "13,9"
+    assert home["Ankomst (timmar)"] == "0,5"
+    assert base["Kall från timme"] == "3,7"
+    assert all(r["attrs"]["data-new"] == "1" for r in rows)  # both lose power: new
+    assert not any("hidden" in r["attrs"] for r in rows)
+
+    # Home-care clients apart: 187 "residents" in the stored result, 40 of them residents.
+    document = client.get(f"/api/v1/runs/{run_id}/result").json
+    assert document["county"]["residents_unpowered"] == 187
+    cells = table_cells(page.text, "municipality-table")
+    assert cells["2401"]["residents_unpowered"] == "40"
+    assert cells["2401"]["home_care_clients_unpowered"] == "147"
+    assert cells["county"]["resident_hours_unpowered"] == "21"  # 20.72, without decimals
+    assert "<strong>40</strong> boende utan ström" in page.text
+    assert "<strong>147</strong> hemtjänstens brukare vars bas saknar ström" in page.text
+    assert "vårdplats" not in page.text.lower()
+
+
+def test_the_filter_in_the_query_hides_the_rows_it_leaves_out(
+    client: FlaskClient, db_session: Session
+) -> None:
+    _with_home_care(db_session)
+    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    page = client.get(f"/runs/{run_id}?care=new&kind=elderly_home")
+    _headings, rows = care_rows(page.text)
+    shown = [r["attrs"]["data-name"] for r in rows if "hidden" not in r["attrs"]]
+    assert shown == [HOME]
+    assert '<option value="elderly_home" selected>' in page.text
+    assert 'name="care" value="new" checked' in page.text
+    assert "1 enhet visas" in page.text
+    # The CSV link carries the same filter.
+    assert f"/runs/{run_id}/care-sites.csv?kind=elderly_home&amp;care=new" in page.text
+    # Both are without power throughout before the generators (status "none", step 1).
+    by_status = client.get(f"/runs/{run_id}?status=none")
+    assert not any("hidden" in r["attrs"] for r in care_rows(by_status.text)[1])
+    elsewhere = client.get(f"/runs/{run_id}?municipality=2403").text
+    assert all("hidden" in r["attrs"] for r in care_rows(elsewhere)[1])
+    assert "Ingen enhet matchar filtret." in elsewhere
+    assert '<tr class="care-empty" id="care-empty" >' in elsewhere  # shown, not hidden
+    for bad in ("kind=castle", "status=dark", "municipality=Umeå", "care=old"):
+        assert client.get(f"/runs/{run_id}?{bad}").status_code == 400, bad
+
+
+def test_the_csv_has_the_table_s_columns_and_filter_for_excel(
+    client: FlaskClient, db_session: Session
+) -> None:
+    _with_home_care(db_session)
+    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    response = client.get(f"/runs/{run_id}/care-sites.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.data
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads å ä ö right
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    page_headings, _rows = care_rows(client.get(f"/runs/{run_id}").text)
+    assert rows[0] == page_headings
+    table = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert [r["Enhet"] for r in table] == [BASE, HOME]
+    assert table[1]["Kommun"] == "Åbacka" and table[1]["Avstånd (km, fågelvägen)"] == "13,9"
+    assert table[1]["Reservkraftverk från"] == "Östervik"
+    assert table[0]["Hemtjänstens brukare"] == "147" and table[0]["Boende"] == ""
+    assert table[0]["Status"] == "utan ström"
+
+    only = client.get(f"/runs/{run_id}/care-sites.csv?kind=home_care_base")
+    assert [
+        r[0] for r in csv.reader(io.StringIO(only.data.decode("utf-8-sig")), delimiter=";")
+    ] == [
+        "Enhet",
+        BASE,
+    ]
+    english = client.get(f"/runs/{run_id}/care-sites.csv?lang=en")
+    rows_en = list(csv.reader(io.StringIO(english.data.decode("utf-8-sig"))))
+    assert rows_en[0][:2] == ["Unit", "Kind"]
+    assert dict(zip(rows_en[0], rows_en[2], strict=True))["Distance (km, straight line)"] == "13.9"
+
+
+def test_compare_and_report_count_home_care_clients_apart(
+    client: FlaskClient, db_session: Session
+) -> None:
+    _with_home_care(db_session)
+    a = _finished_run(db_session, OUTAGE_ABACKA)
+    b = _finished_run(db_session, OUTAGE_ABACKA | {"name": "Samma igen"})
+    page = client.get(f"/runs/compare?a={a}&b={b}")
+    assert page.status_code == 200
+    assert "Hemtjänstens brukare vars bas saknar ström" in page.text
+    county = page.text[page.text.index('data-code="county"') :]
+    assert '<td class="num">40</td>' in county and '<td class="num">147</td>' in county
+    report = client.get(f"/runs/{a}/report")
+    assert report.status_code == 200
+    assert "Hemtjänstens brukare vars bas saknar ström" in report.text
+    row = report.text[report.text.index('data-metric="residents_unpowered"') :]
+    assert '<td class="num">40</td>' in row.split("</tr>")[0]
+
+
+JSON = "application/json"
+
+
+@pytest.fixture
+def editor(app: Flask, db_session: Session) -> FlaskClient:
+    users.create_user(db_session, "elsa", "correct horse battery", "editor")
+    db_session.commit()
+    test_client = app.test_client()
+    login(test_client, "elsa")
+    return test_client
+
+
+def _live_run(session: Session, editor: FlaskClient) -> Run:
+    """A red wind warning over the small county, posted by elsa; its live run computed."""
+    response = editor.post(
+        "/api/v1/warnings", data=json.dumps(ibww(ibww_area(level="RED"))), content_type=JSON
+    )
+    assert response.status_code == 202, response.text
+    fingerprint = response.json["recalculation"]
+    run = warnings.start_live_run(session, fingerprint)
+    assert run is not None
+    runs.compute_run(session, run.id)
+    session.commit()
+    return run
+
+
+def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
+    editor: FlaskClient, db_session: Session
+) -> None:
+    _with_home_care(db_session)
+    run = _live_run(db_session, editor)
+    assert db_session.scalar(select(WeatherWarning.posted_by)) == "elsa"
+    assert run.created_by == "elsa"  # the poster, not "smhi"
+    changes = warnings.live_changes(db_session)
+    assert changes is not None
+    county = run.summary["county"]  # type: ignore[index]
+    # Against the baseline, not against zero.
+    assert changes["normal"]["food"] == county["baseline_uncovered"]["food"]
+    assert changes["vs_normal"]["food"] == (
+        county["uncovered"]["food"] - county["baseline_uncovered"]["food"]
+    )
+    assert (
+        changes["now"]["residents"] == 40 and changes["now"]["home_care_clients"] == 147 + 12
+    )  # both bases
+    assert changes["vs_normal"]["elderly_homes_new"] == 1
+
+    page = editor.get("/scenarios")
+    text = page.text
+    link = f'href="/runs/{run.id}?care=new&amp;kind=elderly_home#care-sites"'
+    assert link in text and "1 nytt äldreboende utan ström eller värme" in text
+    assert "startad av elsa" in text
+    assert "40 boende utan ström" in text
+    assert "159 av hemtjänstens brukare vars bas saknar ström" in text
+    assert "jämfört med normalläget" in text
+    normal = changes["normal"]["food"]
+    assert f"{normal} normalt" in text
+
+    # The link's table: exactly the new elderly homes the banner counts.
+    target = editor.get(f"/runs/{run.id}?care=new&kind=elderly_home")
+    shown = [r for r in care_rows(target.text)[1] if "hidden" not in r["attrs"]]
+    assert [r["attrs"]["data-name"] for r in shown] == [HOME]
+    assert "av elsa" in target.text
+
+
+def test_the_live_scenario_speaks_the_page_s_language(
+    editor: FlaskClient, db_session: Session
+) -> None:
+    _with_home_care(db_session)
+    run = _live_run(db_session, editor)
+    swedish = editor.get(f"/runs/{run.id}")
+    assert "Live: aktiva vädervarningar" in swedish.text
+    assert "Röd varning: Vind i kombination med snöfall" in swedish.text
+    english = editor.get(f"/runs/{run.id}?lang=en")
+    assert "Live: active weather warnings" in english.text
+    assert "Live: aktiva vädervarningar" not in english.text
+    assert "Red warning: Wind in combination with snowfall" in english.text
+    listed = editor.get("/scenarios")  # the session keeps English
+    assert "Live: active weather warnings" in listed.text
+    assert "Red warning: Wind in combination with snowfall" in listed.text
