@@ -49,7 +49,7 @@ def test_warnings_page_tells_the_truth(
     states = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "td[class^=state-]")]
     assert len(states) == 11 and "gäller" not in states
     assert states.count("upphörd (sluttiden har passerats)") == 9
-    valid = browser.find_elements(By.XPATH, "//table[2]//tr/td[5]")
+    valid = browser.find_elements(By.XPATH, "(//table)[2]//tr/td[5]")
     assert all("2021-09" in td.text for td in valid), [td.text for td in valid]
     health = json.loads(
         browser.execute_script("return fetch('/healthz').then(r => r.text())") or "{}"
