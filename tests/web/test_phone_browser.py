@@ -16,6 +16,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -92,6 +93,9 @@ def county(app: Flask, committed: Session, settings: Settings) -> Ids:
     )
     document = json.dumps(ibww(ibww_area(coords=COUNTY_LONLAT))).encode()
     warnings.ingest(committed, settings, document, "application/json")
+    now = datetime.now(UTC)  # SMHI failing since the last poll: the feed notice on every page
+    warnings.record_poll(committed, None, now - timedelta(minutes=40))
+    warnings.record_poll(committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
     committed.commit()
     care = committed.scalar(select(Site).where(Site.category == "care").order_by(Site.id))
     building = committed.scalar(select(Site).where(Site.category == "energy").order_by(Site.id))
@@ -240,3 +244,77 @@ def test_every_page_fits_a_phone_and_its_menu_opens(
         assert legend.get_attribute("open") == "true", path
         assert legend.find_element(By.TAG_NAME, "h5" if path == "/" else "div").is_displayed()
     screenshot(browser, "energy_map_legend_open")
+
+
+# Words of the top bar, the skip link and the banners: none of them belongs on paper.
+NOT_PRINTED = (
+    "Hoppa till innehållet",
+    "Resilienskarta Västerbotten",
+    "Logga ut",
+    "Uppladdning",
+    "English",
+    "Orange varning",
+    "Live-körningen",
+    "Senaste lyckade hämtning",
+)
+
+
+def print_pdf(driver: WebDriver, name: str) -> PdfReader:
+    """The page as the browser prints it (its @page rules decide the paper), read back."""
+    data = base64.b64decode(
+        driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"]
+    )
+    if folder := os.environ.get("SCREENSHOT_DIR"):
+        (Path(folder) / f"print_{name}.pdf").write_bytes(data)
+    return PdfReader(io.BytesIO(data))
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def is_a4(reader: PdfReader) -> bool:
+    box = reader.pages[0].mediabox
+    mm = (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4))
+    return mm == (210, 297)
+
+
+def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
+    browser: WebDriver,  # noqa: F811
+    live_server: str,
+    county: Ids,
+) -> None:
+    log_in(browser, live_server)
+    browser.get(f"{live_server}/runs/{county.run}")
+    WebDriverWait(browser, WAIT_S).until(
+        lambda d: d.execute_script("return document.body.dataset.runLayers") == "ready"
+    )
+    assert browser.find_element(By.CSS_SELECTOR, ".warning-banner").is_displayed()
+    assert browser.find_element(By.CSS_SELECTOR, ".feed-down").is_displayed()
+    reader = print_pdf(browser, "run")
+    texts = page_texts(reader)
+    assert is_a4(reader)
+    assert len(texts) > 2, "the run's tables go on over several pages"
+    whole = " ".join(texts)
+    assert f"Körning {county.run}: Dåva kraftvärmeverk" in texts[0]
+    for words in NOT_PRINTED:
+        assert words not in whole, words
+    # The care-site table goes on over pages, its header repeated on each of them.
+    care = [i for i, t in enumerate(texts) if "Lägsta inomhus" in t]
+    assert len(care) >= 2, care
+    assert all("Kall från timme" in texts[i] for i in care)
+
+    browser.get(f"{live_server}/energy/report/{county.municipality}")
+    assert browser.find_element(By.CSS_SELECTOR, ".warning-banner").is_displayed()
+    reader = print_pdf(browser, "energy_report")
+    whole = " ".join(page_texts(reader))
+    assert is_a4(reader) and "Energirapport" in whole and "Nyckeltal" in whole
+    for words in NOT_PRINTED + ("Skriv ut", "Översikt Energikarta"):
+        assert words not in whole, words
+
+    browser.get(f"{live_server}/plans/{county.plan}/print")
+    reader = print_pdf(browser, "plan")
+    whole = " ".join(page_texts(reader))
+    assert is_a4(reader) and f"Reservkraftsplan {county.plan}" in whole
+    for words in NOT_PRINTED + ("Skriv ut", "Tillbaka till planen"):
+        assert words not in whole, words
