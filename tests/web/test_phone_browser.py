@@ -170,7 +170,8 @@ def widest(driver: WebDriver) -> list[str]:
             "const w = document.documentElement.clientWidth; const out = [];"
             "for (const e of document.querySelectorAll('body *')) {"
             "  const r = e.getBoundingClientRect();"
-            "  if (r.right > w + 1 && r.width > 0 && !e.closest('.table-scroll, .leaflet-container'))"
+            "  const inside = e.closest('.table-scroll, .leaflet-container');"
+            "  if (r.right > w + 1 && r.width > 0 && !inside)"
             "    out.push(e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(r.right));"
             "} return out.slice(0, 5);"
         )
@@ -220,8 +221,8 @@ def test_every_page_fits_a_phone_and_its_menu_opens(
         logout = menu.find_element(By.CSS_SELECTOR, "button[type=submit]")
         assert menu.is_displayed() and logout.is_displayed(), path
         right = browser.execute_script(
-            "return Math.max(...[...document.querySelectorAll('#topbar-menu a, #topbar-menu button')]"
-            ".map(e => e.getBoundingClientRect().right))"
+            "const items = document.querySelectorAll('#topbar-menu a, #topbar-menu button');"
+            "return Math.max(...[...items].map(e => e.getBoundingClientRect().right))"
         )
         assert right <= PHONE[0], (path, right)
         if path == "/":
@@ -237,7 +238,7 @@ def test_every_page_fits_a_phone_and_its_menu_opens(
         # The energy map writes its legend again once the municipalities' breaks are in.
         headings = 3 if path == "/energy/map" else 1
         WebDriverWait(browser, WAIT_S).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, "details.legend h4")) >= headings
+            lambda d, n=headings: len(d.find_elements(By.CSS_SELECTOR, "details.legend h4")) >= n
         )
         assert legend.get_attribute("open") is None, path
         legend.find_element(By.TAG_NAME, "summary").click()
@@ -309,12 +310,12 @@ def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
     reader = print_pdf(browser, "energy_report")
     whole = " ".join(page_texts(reader))
     assert is_a4(reader) and "Energirapport" in whole and "Nyckeltal" in whole
-    for words in NOT_PRINTED + ("Skriv ut", "Översikt Energikarta"):
+    for words in (*NOT_PRINTED, "Skriv ut", "Översikt Energikarta"):
         assert words not in whole, words
 
     browser.get(f"{live_server}/plans/{county.plan}/print")
     reader = print_pdf(browser, "plan")
     whole = " ".join(page_texts(reader))
     assert is_a4(reader) and f"Reservkraftsplan {county.plan}" in whole
-    for words in NOT_PRINTED + ("Skriv ut", "Tillbaka till planen"):
+    for words in (*NOT_PRINTED, "Skriv ut", "Tillbaka till planen"):
         assert words not in whole, words
