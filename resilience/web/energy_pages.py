@@ -50,6 +50,8 @@ from resilience.web.maps import JsInit, base_map, basemap_config, map_parts
 bp = Blueprint("energy", __name__)
 
 SORTS = ("potential", "intensity", "use", "name")
+# ?municipality=all on the load-shedding page: every municipality, not one at a time.
+ALL_MUNICIPALITIES = "all"
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -368,12 +370,14 @@ def progress_page() -> ResponseReturnValue:
 def load_shedding_page() -> ResponseReturnValue:
     peak_factor = peak_factor_arg()
     register = service.load_register(db.session, peak_factor)
-    municipality = filters_arg(register)["municipality"]
-    codes = (
-        [municipality]
-        if municipality
-        else sorted(register.names, key=lambda code: register.names[code])
-    )
+    by_name = sorted(register.names, key=lambda code: register.names[code])
+    # One municipality at a time (the user's, else the first by name); all on request.
+    show_all = request.args.get("municipality") == ALL_MUNICIPALITIES
+    municipality = None if show_all else filters_arg(register)["municipality"]
+    if municipality is None and not show_all and by_name:
+        own = current_user.municipality_code
+        municipality = own if own in register.names else by_name[0]
+    codes = [municipality] if municipality else by_name
     plans = [
         (
             code,
@@ -389,6 +393,7 @@ def load_shedding_page() -> ResponseReturnValue:
         "energy/load_shedding.html",
         plans=plans,
         municipality=municipality,
+        all_municipalities=ALL_MUNICIPALITIES,
         names=register.names,
         peak_factor=peak_factor,
         default_peak_factor=energy.DEFAULT_PEAK_FACTOR,

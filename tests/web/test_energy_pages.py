@@ -469,6 +469,24 @@ def test_load_shedding_by_class(client: FlaskClient, county: dict[str, int]) -> 
     assert "Björkgårdens äldreboende" in page.text
 
 
+def test_load_shedding_shows_one_municipality_at_a_time(
+    app: Flask, make_user, client: FlaskClient, county: dict[str, int]
+) -> None:  # type: ignore[no-untyped-def]
+    """By default the first municipality by name (Åbacka before Östervik), or the user's
+    own; ?municipality=all shows every one."""
+    page = client.get("/energy/load-shedding").text
+    assert page.count('<section class="shedding">') == 1
+    assert "<h2>Åbacka" in page and "<h2>Östervik" not in page
+    assert '<option value="2401" selected>' in page and "visa alla 2 kommuner" in page
+    every = client.get("/energy/load-shedding?municipality=all").text
+    assert every.count('<section class="shedding">') == 2
+    assert '<option value="all" selected>' in every and "visa alla 2 kommuner" not in every
+    own = _client(app, make_user, "plan-olle", "planner", "2403")
+    mine = own.get("/energy/load-shedding").text
+    assert "<h2>Östervik" in mine and "<h2>Åbacka" not in mine
+    assert client.get("/energy/load-shedding?municipality=9999").status_code == 400
+
+
 def test_printable_report(client: FlaskClient, county: dict[str, int]) -> None:
     page = client.get("/energy/report/2401?year=2024")
     assert page.status_code == 200

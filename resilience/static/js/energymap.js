@@ -78,9 +78,15 @@ window.EnergyMap = (function () {
 
     var legend = L.control({position: "bottomleft"});
     var breaks = null;
-    legend.onAdd = function () { this._div = L.DomUtil.create("div", "legend"); return this._div; };
+    legend.onAdd = function () {
+      // A <details>: folded to its heading on a phone, where it would cover the map.
+      this._div = L.DomUtil.create("details", "legend");
+      this._div.open = !window.matchMedia("(max-width: 48rem)").matches;
+      L.DomEvent.disableClickPropagation(this._div);
+      return this._div;
+    };
     legend.update = function (which) {
-      var html = "<h4>" + esc(t("Energy class")) + "</h4>";
+      var html = "<summary><h4>" + esc(t("Legend")) + "</h4></summary><h4>" + esc(t("Energy class")) + "</h4>";
       Object.keys(config.classes).forEach(function (k) {
         html += '<div><i class="dot" style="background:' + esc(config.classes[k]) + '"></i>' + esc(k === "none" ? t("no data") : k) + "</div>";
       });
@@ -96,6 +102,7 @@ window.EnergyMap = (function () {
       this._div.innerHTML = html;
     };
     legend.addTo(map);
+    legend.update(null);  // the classes at once; the municipalities' breaks once loaded
     var current = "use";
     map.on("baselayerchange", function (e) {
       current = e.layer === useLayer ? "use" : e.layer === savingsLayer ? "savings" : null;

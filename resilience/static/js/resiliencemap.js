@@ -567,15 +567,17 @@
     // configured (static/js/basemap.js switches to ours when its tiles fail).
     Object.assign(overlays, base.overlays);
     L.control.layers(null, overlays, {
-      collapsed: window.innerWidth < 700, position: 'topright',
+      collapsed: narrowScreen(), position: 'topright',
     }).addTo(map);
 
     const legend = L.control({ position: 'bottomright' });
     legend.onAdd = function onAdd() {
-      const div = L.DomUtil.create('div', 'legend');
+      // A <details>: folded to its heading on a phone, where it would cover the map.
+      const div = L.DomUtil.create('details', 'legend');
+      div.open = !narrowScreen();
       div.setAttribute('role', 'region');
       div.setAttribute('aria-label', t('Legend'));
-      let html = '<h4>' + escapeHtml(t('Legend')) + '</h4><h5>' + escapeHtml(t('Sites')) + '</h5>';
+      let html = '<summary><h4>' + escapeHtml(t('Legend')) + '</h4></summary><h5>' + escapeHtml(t('Sites')) + '</h5>';
       Object.keys(categories).forEach((c) => {
         html += '<div>' + swatch(categories[c].color, marker(c)) + escapeHtml(name('category', c)) + '</div>';
       });
@@ -635,6 +637,11 @@
 
     window.ResilienceMap.state = state; // for the browser tests and the console
     return state;
+  }
+
+  // A phone's width (app.css folds the top bar's menu at the same 48rem).
+  function narrowScreen() {
+    return window.matchMedia('(max-width: 48rem)').matches;
   }
 
   window.ResilienceMap = { init };

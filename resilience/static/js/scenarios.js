@@ -491,7 +491,7 @@
     control.onAdd = () => {
       // A <details>, so the legend can be folded away on a small map.
       const div = L.DomUtil.create('details', 'legend run-legend');
-      div.open = true;
+      div.open = !window.matchMedia('(max-width: 48rem)').matches; // folded on a phone
       const parts = [`<summary><h4>${escapeHtml(t('Legend'))}</h4></summary>`];
       parts.push(`<div><i class="dot big" style="background:${styles.unpowered}"></i>${escapeHtml(t('Care sites without power'))}</div>`);
       parts.push(`<div><i class="dot" style="background:#555"></i>${escapeHtml(t('Other sites without power'))}</div>`);
@@ -510,6 +510,7 @@
         parts.push(`<div><i class="square" style="background:${styles.levels[level]}66"></i>${escapeHtml(name('level_warning', level))}</div>`);
       });
       div.innerHTML = parts.join('');
+      L.DomEvent.disableClickPropagation(div); // else a tap on the heading does not fold it
       L.DomEvent.disableScrollPropagation(div);
       return div;
     };
