@@ -277,7 +277,7 @@ def page_texts(reader: PdfReader) -> list[str]:
 def is_a4(reader: PdfReader) -> bool:
     box = reader.pages[0].mediabox
     mm = (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4))
-    return mm == (210, 297)
+    return tuple(sorted(mm)) == (210, 297)  # portrait, or landscape (the run page)
 
 
 def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
