@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import AuditLog
+from resilience.services.transactions import committed
 
 WINDOW_SECONDS = 15 * 60
 ACCOUNT_LIMIT = 5  # failures per account in the window
@@ -142,6 +143,10 @@ def unlock_audited(
         )
         session.flush()
     return lock
+
+
+# The admin page's unlock, one transaction (the command line's --all audits many in one).
+unlock_committed = committed(unlock_audited)
 
 
 def unlock_entries(session: Session, limit: int = 50) -> list[AuditLog]:

@@ -61,8 +61,7 @@ def unlock() -> ResponseReturnValue:
     kind, key = request.form.get("kind", ""), request.form.get("key", "")
     if kind not in login_limits.KINDS or not key or len(key) > 1_000 or "\x00" in key:
         raise BadInput(_("Unlock what? Choose an account or an address from the list."))
-    lock = login_limits.unlock_audited(db.session, _redis(), kind, key, current_user.name)
-    db.session.commit()
+    lock = login_limits.unlock_committed(db.session, _redis(), kind, key, current_user.name)
     if lock is None:
         flash(_("%(key)s was no longer locked.", key=key), "ok")
     elif kind == "account":

@@ -130,6 +130,7 @@ def _map(ranked: list[dict[str, Any]]) -> dict[str, str]:
         lats = [r["lat"] for r in located]
         lons = [r["lon"] for r in located]
         fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(30, 30))
+    maps.JsInit("PlanMap.init", {"basemap": maps.basemap_config()}).add_to(fmap)
     return maps.map_parts(fmap)
 
 

@@ -91,7 +91,9 @@
 
   // Keep the layers of features that came back unchanged, so after a pan only the new
   // ones are built (building all 5,000 cells takes a noticeable fraction of a second).
-  function updateGroup(group, features) {
+  // Returns the features that are new or changed (each with its signature) and the old
+  // layers that are gone or changed.
+  function diff(group, features) {
     const old = new Map();
     group.eachLayer((layer) => old.set(layer.feature.id, layer));
     const added = [];
@@ -101,12 +103,17 @@
       if (layer && layer.signature === signature) {
         old.delete(feature.id);
       } else {
-        feature.signature = signature;
-        added.push(feature);
+        added.push({ feature, signature });
       }
     });
-    old.forEach((layer) => group.removeLayer(layer));
-    group.addData({ type: 'FeatureCollection', features: added });
+    return { added, gone: Array.from(old.values()) };
+  }
+
+  function updateGroup(group, features) {
+    const { added, gone } = diff(group, features);
+    gone.forEach((layer) => group.removeLayer(layer));
+    added.forEach(({ feature, signature }) => { feature.signature = signature; });
+    group.addData({ type: 'FeatureCollection', features: added.map((a) => a.feature) });
     group.eachLayer((layer) => {
       if (layer.feature.signature) {
         layer.signature = layer.feature.signature;
@@ -118,22 +125,13 @@
   // The same for a marker cluster group, which has no addData: `build` makes a feature's
   // marker, and the group gets its changes in one addLayers / removeLayers each.
   function updateCluster(group, features, build) {
-    const old = new Map();
-    group.eachLayer((layer) => old.set(layer.feature.id, layer));
-    const added = [];
-    features.forEach((feature) => {
-      const signature = JSON.stringify([feature.geometry, feature.properties]);
-      const layer = old.get(feature.id);
-      if (layer && layer.signature === signature) {
-        old.delete(feature.id);
-        return;
-      }
+    const { added, gone } = diff(group, features);
+    group.removeLayers(gone);
+    group.addLayers(added.map(({ feature, signature }) => {
       const marker = build(feature);
       marker.signature = signature;
-      added.push(marker);
-    });
-    group.removeLayers(Array.from(old.values()));
-    group.addLayers(added);
+      return marker;
+    }));
   }
 
   class SessionExpired extends Error {}
