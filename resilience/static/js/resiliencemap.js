@@ -613,6 +613,8 @@
       return div;
     };
     legend.addTo(map);
+    // An open popup is not hidden behind the legend: the legend folds to its heading.
+    map.on('popupopen', () => { legend.getContainer().open = false; });
 
     // --- start: municipalities first (to fit the view), then the bbox layers -------------
     (async function start() {

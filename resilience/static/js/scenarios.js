@@ -714,7 +714,9 @@
         document.body.dataset.layerSites = String(sites.features.length);
       }
       L.control.layers(null, Object.assign(overlays, base.overlays), { collapsed: true }).addTo(map);
-      legendControl(config, present).addTo(map);
+      const legend = legendControl(config, present).addTo(map);
+      // An open popup (a row of the care table, a click) is not hidden behind the legend.
+      map.on('popupopen', () => { legend.getContainer().open = false; });
       if (boundaryLayer) map.fitBounds(boundaryLayer.getBounds());
       if (!timeline.error) slider.start(timeline);
       document.body.dataset.runLayers = 'ready';
