@@ -498,6 +498,15 @@ def latest_live(session: Session) -> tuple[LiveState | None, Run | None]:
     return state, run
 
 
+def live_state_of(session: Session, run_id: int) -> LiveState | None:
+    """The live state a run was computed for (None: not a live run)."""
+    return session.scalar(select(LiveState).where(LiveState.run_id == run_id))
+
+
+def warnings_by_id(session: Session, ids: Sequence[int]) -> list[WeatherWarning]:
+    return list(session.scalars(select(WeatherWarning).where(WeatherWarning.id.in_(list(ids)))))
+
+
 @dataclass(frozen=True)
 class History:
     """What /warnings lists: the latest 200 warnings received, the latest 50 live states

@@ -20,15 +20,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from resilience.analysis import STATUSES, Parameters
 from resilience.analysis.model import RANGES
 from resilience.db import db
 from resilience.errors import BadInput, Conflict, Forbidden, NotFound
-from resilience.models import LiveState, Run, Scenario, WeatherWarning
+from resilience.models import Run, Scenario
 from resilience.scenarios import DEFAULT_DURATION_HOURS
-from resilience.services import run_reports, runs
+from resilience.services import run_reports, runs, warnings
 from resilience.services.warnings import LIVE_SCENARIO_NAME
 from resilience.vocabulary import CARE_PRIORITY
 from resilience.web import charts, formatting, maps, names, pdf, scenario_maps
@@ -82,9 +81,7 @@ def live_description(warning_ids: Sequence[int] | None) -> str:
     event ("Red: Wind in combination with snowfall"), as the stored Swedish description."""
     if not warning_ids:
         return ""
-    shown = db.session.scalars(
-        select(WeatherWarning).where(WeatherWarning.id.in_(list(warning_ids)))
-    ).all()
+    shown = warnings.warnings_by_id(db.session, warning_ids)
     english = current_language() == "en"
     labels = {
         f"{names.label('warning', w.level)}: "
@@ -92,14 +89,6 @@ def live_description(warning_ids: Sequence[int] | None) -> str:
         for w in shown
     }
     return "; ".join(sorted(labels))
-
-
-def live_state_of(run: Run) -> LiveState | None:
-    return db.session.scalar(select(LiveState).where(LiveState.run_id == run.id))
-
-
-def latest_live_state() -> LiveState | None:
-    return db.session.scalar(select(LiveState).order_by(LiveState.id.desc()).limit(1))
 
 
 def step_label(step: str | None) -> str:
@@ -151,7 +140,7 @@ def scenarios() -> ResponseReturnValue:
         "editPage": _edit_prefix(),
         "runPage": _prefix(url_for("scenario_pages.run_page", run_id=0)),
     }
-    state = latest_live_state()
+    state, _live_run = warnings.latest_live(db.session)
     return render_template(
         "scenarios/list.html",
         rows=rows,
@@ -274,7 +263,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
         "sitePage": _prefix(url_for("pages.site_page", site_id=0)),
     }
     fmap = scenario_maps.run_map(current_app.config["SETTINGS"], config)
-    state = live_state_of(run)
+    state = warnings.live_state_of(db.session, run.id)
     return render_template(
         "scenarios/run.html",
         run=run,
