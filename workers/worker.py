@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> None:
             worker.work(
                 burst=args.burst, with_scheduler=not args.no_scheduler, logging_level="INFO"
             )
-            if args.burst or worker._stop_requested:
+            # A SIGTERM or Ctrl-C ends the loop on purpose: stop. RQ sets the date on every
+            # shutdown request; `_stop_requested` only when one comes during a job.
+            if args.burst or worker._shutdown_requested_date is not None:
                 return
             reason = "its work loop ended"  # RQ logs why (e.g. Redis went away)
         except Exception as exc:  # Redis down at start-up or at teardown: wait, start again

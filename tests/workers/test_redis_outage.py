@@ -264,3 +264,28 @@ def test_a_run_queued_before_a_redis_restart_is_finished_after_it(
                 worker.wait(5)
         log.close()
         durable.stop()
+
+
+def test_a_worker_told_to_stop_stops_and_is_not_started_again(
+    own_redis: OwnRedis, settings: Settings, tmp_path: Path
+) -> None:
+    """SIGTERM (what `make run` sends on Ctrl-C, and systemd on stop) to an idle worker ends
+    the process; only a loop ended by a Redis outage is started again."""
+    redis = Redis.from_url(own_redis.url)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        worker = _process(settings, own_redis.url, log, "workers.worker")
+        try:
+            assert _wait(lambda: bool(redis.keys("rq:worker:*"))), log_path.read_text()[-3000:]
+            worker.terminate()
+            try:
+                code = worker.wait(30)
+            except subprocess.TimeoutExpired:
+                code = None
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(5)
+    text = log_path.read_text()
+    assert code == 0, text[-3000:]
+    assert "starting again" not in text, text[-3000:]
