@@ -144,9 +144,8 @@ def client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def
     return test_client
 
 
-@pytest.fixture
-def live_server(app: Flask, committed: Session) -> Iterator[str]:
-    """The app on a free local port in a thread, reading committed data."""
+def serve(app: Flask) -> Iterator[str]:
+    """`app` on a free local port in a thread: yields its address, stops it afterwards."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -155,6 +154,12 @@ def live_server(app: Flask, committed: Session) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+@pytest.fixture
+def live_server(app: Flask, committed: Session) -> Iterator[str]:
+    """The app on a free local port in a thread, reading committed data."""
+    yield from serve(app)
 
 
 @pytest.fixture

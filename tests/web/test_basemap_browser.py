@@ -11,7 +11,6 @@ Screenshots are written to the test's tmp_path (map-*.png)."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,22 +19,20 @@ import pytest
 import shapely
 from flask import Flask
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from geodata.loaders.basemap import LocalityRecord
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
 from resilience import create_app
 from resilience.config import Settings
 from resilience.services import basemap, imports, users
-from tests.conftest import PASSWORD
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, decode_png
+from tests.conftest import PASSWORD, serve
+from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, chromium, decode_png
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
     reason="needs Debian's chromium and chromium-driver; `make test` installs them",
 )
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -115,17 +112,6 @@ def county(committed: Session) -> None:
     committed.commit()
 
 
-def serve(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
 @pytest.fixture
 def offline_server(settings: Settings, app: Flask, committed: Session) -> Iterator[str]:
     """The app with an internet base map configured that cannot be reached."""
@@ -135,32 +121,8 @@ def offline_server(settings: Settings, app: Flask, committed: Session) -> Iterat
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--window-size={WIDTH},{HEIGHT}",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    # The viewport itself at 1440×900, whatever the window decorations.
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
-    )
-    driver.set_page_load_timeout(WAIT_S)
-    try:
+    with chromium(tmp_path, (WIDTH, HEIGHT)) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def log_in(driver: WebDriver, base: str, path: str = "/") -> None:

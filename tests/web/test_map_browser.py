@@ -8,6 +8,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -140,10 +141,13 @@ def county(committed: Session) -> dict[str, int]:
     return {s.source_id: s.id for s in committed.scalars(select(Site))}
 
 
-@pytest.fixture
-def browser(live_server: str, tmp_path: Path) -> Iterator[WebDriver]:
+@contextmanager
+def chromium(tmp_path: Path, viewport: tuple[int, int] | None = None) -> Iterator[WebDriver]:
+    """Debian's headless Chromium, no network of its own; `viewport` (width, height) sets the
+    page's own size exactly, whatever the window decorations."""
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
+    width, height = viewport or (1400, 1000)
     for arg in (
         "--headless=new",
         "--no-sandbox",
@@ -154,17 +158,28 @@ def browser(live_server: str, tmp_path: Path) -> Iterator[WebDriver]:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=1400,1000",
+        f"--window-size={width},{height}",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):
         options.add_argument(arg)
     # The driver path is explicit, so Selenium Manager never tries to download one.
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    if viewport:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
     driver.set_page_load_timeout(WAIT_S)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(live_server: str, tmp_path: Path) -> Iterator[WebDriver]:
+    with chromium(tmp_path) as driver:
+        yield driver
 
 
 def log_in(driver: WebDriver, base: str, path: str = "/") -> None:
