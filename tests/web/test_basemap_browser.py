@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import shapely
@@ -26,7 +25,7 @@ from resilience import create_app
 from resilience.config import Settings
 from resilience.services import basemap, imports, users
 from tests.conftest import PASSWORD, serve
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, chromium, decode_png
+from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, chromium, decode_png, log_in
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
@@ -123,15 +122,6 @@ def offline_server(settings: Settings, app: Flask, committed: Session) -> Iterat
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
     with chromium(tmp_path, (WIDTH, HEIGHT)) as driver:
         yield driver
-
-
-def log_in(driver: WebDriver, base: str, path: str = "/") -> None:
-    driver.get(base + path)
-    assert urlsplit(driver.current_url).path == "/login"
-    driver.find_element(By.NAME, "name").send_keys(USER)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, WAIT_S).until(lambda d: urlsplit(d.current_url).path == path)
 
 
 def dataset(driver: WebDriver) -> dict[str, str]:
@@ -235,7 +225,7 @@ def overlay_checked(driver: WebDriver, label: str) -> bool:
 def test_care_is_drawn_above_food_and_clustered_at_low_zoom(
     browser: WebDriver, live_server: str, county: None, tmp_path: Path
 ) -> None:
-    log_in(browser, live_server)
+    log_in(browser, live_server, user=USER)
     wait_map_ready(browser)
     assert dataset(browser)["layerCare"] == str(1 + CLUSTERED)
     wait_still(browser)
@@ -309,7 +299,7 @@ def test_care_is_drawn_above_food_and_clustered_at_low_zoom(
 def test_without_internet_the_notice_shows_and_our_own_base_map_draws(
     browser: WebDriver, offline_server: str, county: None, tmp_path: Path
 ) -> None:
-    log_in(browser, offline_server)
+    log_in(browser, offline_server, user=USER)
     wait_map_ready(browser)
     wait_for(browser, "return document.body.dataset.basemapOffline === '1'")
     notice = browser.find_element(By.CSS_SELECTOR, ".basemap-notice")
@@ -345,7 +335,7 @@ def test_without_internet_the_notice_shows_and_our_own_base_map_draws(
 def test_scenario_editor_has_the_main_maps_layers_offline(
     browser: WebDriver, offline_server: str, county: None, tmp_path: Path
 ) -> None:
-    log_in(browser, offline_server, "/scenarios/new")
+    log_in(browser, offline_server, "/scenarios/new", user=USER)
     wait_for(browser, "return document.body.dataset.editorReady === '1'")
     wait_for(browser, "return document.body.dataset.basemapOffline === '1'")
     wait_for(browser, "return Number(document.body.dataset.basemapTiles || 0) >= 3")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from resilience.services import runs, users, warnings
 from tests.conftest import PASSWORD
 from tests.factories import ibww, ibww_area
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser  # noqa: F401
+from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
@@ -98,10 +98,7 @@ def test_from_the_banner_to_the_new_elderly_homes_on_the_map(
     live_server: str,
     live_run: int,
 ) -> None:
-    browser.get(f"{live_server}/scenarios")
-    browser.find_element(By.NAME, "name").send_keys(USER)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    log_in(browser, live_server, "/scenarios", user=USER)
     link = WebDriverWait(browser, WAIT_S).until(lambda d: d.find_element(By.ID, "banner-care"))
     match = re.match(r"(\d+) nya? äldreboenden? utan ström eller värme", link.text)
     assert match, link.text

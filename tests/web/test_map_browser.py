@@ -182,14 +182,15 @@ def browser(live_server: str, tmp_path: Path) -> Iterator[WebDriver]:
         yield driver
 
 
-def log_in(driver: WebDriver, base: str, path: str = "/") -> None:
-    """As a person would: open the page, get sent to the form, type, press the button."""
+def log_in(driver: WebDriver, base: str, path: str = "/", user: str = USER) -> None:
+    """As a person would: open the page, get sent to the form, type, press the button, and
+    land on the page asked for."""
     driver.get(base + path)
     assert urlsplit(driver.current_url).path == "/login"
-    driver.find_element(By.NAME, "name").send_keys(USER)
+    driver.find_element(By.NAME, "name").send_keys(user)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, WAIT_S).until(lambda d: urlsplit(d.current_url).path == "/")
+    WebDriverWait(driver, WAIT_S).until(lambda d: urlsplit(d.current_url).path == path)
 
 
 def wait_until_ready(driver: WebDriver) -> dict[str, str]:

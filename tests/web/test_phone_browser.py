@@ -31,7 +31,7 @@ from resilience.models import Scenario, Site
 from resilience.services import plans, runs, uploads, users, warnings
 from tests.conftest import PASSWORD
 from tests.factories import ibww, ibww_area
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser  # noqa: F401
+from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
@@ -154,15 +154,6 @@ def as_phone(driver: WebDriver) -> None:
     )
 
 
-def log_in(driver: WebDriver, base: str) -> None:
-    driver.get(base + "/")
-    assert urlsplit(driver.current_url).path == "/login"
-    driver.find_element(By.NAME, "name").send_keys(USER)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, WAIT_S).until(lambda d: urlsplit(d.current_url).path == "/")
-
-
 def widest(driver: WebDriver) -> list[str]:
     """The elements reaching past the viewport's right edge (for the failure message)."""
     return list(
@@ -197,7 +188,7 @@ def test_every_page_fits_a_phone_and_its_menu_opens(
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= PHONE[0], ("/login", width, widest(browser))
     screenshot(browser, "login")
-    log_in(browser, live_server)
+    log_in(browser, live_server, user=USER)
     too_wide = {}
     for path in pages(county):
         browser.get(live_server + path)
@@ -285,7 +276,7 @@ def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
     live_server: str,
     county: Ids,
 ) -> None:
-    log_in(browser, live_server)
+    log_in(browser, live_server, user=USER)
     browser.get(f"{live_server}/runs/{county.run}")
     WebDriverWait(browser, WAIT_S).until(
         lambda d: d.execute_script("return document.body.dataset.runLayers") == "ready"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from resilience.models import Scenario
 from resilience.services import runs, users
 from tests.conftest import PASSWORD
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser  # noqa: F401
+from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
@@ -78,10 +78,7 @@ def test_scrub_the_dava_scenario_to_hour_20(
 ) -> None:
     expected = _cold_elderly_homes_at(committed, dava_run, HOUR)
     assert expected, "the Dåva scenario must chill elderly homes by hour 20"
-    browser.get(f"{live_server}/runs/{dava_run}")
-    browser.find_element(By.NAME, "name").send_keys(USER)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    log_in(browser, live_server, f"/runs/{dava_run}", user=USER)
     WebDriverWait(browser, WAIT_S).until(lambda d: _dataset(d).get("runLayers") == "ready")
     assert _dataset(browser)["timeHour"] == "all"
     slider = browser.find_element(By.ID, "time-hour")

@@ -9,19 +9,17 @@ import os
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.services import warnings
 from tests.conftest import shared_file
-from tests.web.test_map_browser import PASSWORD, USER, WAIT_S, browser, county, pytestmark
+from tests.web.test_map_browser import USER, browser, county, log_in, pytestmark
 
 __all__ = ["browser", "county", "pytestmark"]  # the fixtures and the skip of the map tests
 
@@ -40,12 +38,7 @@ def test_warnings_page_tells_the_truth(
     warnings.record_poll(committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
     committed.commit()
 
-    browser.get(live_server + "/warnings")
-    assert urlsplit(browser.current_url).path == "/login"
-    browser.find_element(By.NAME, "name").send_keys(USER)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(browser, WAIT_S).until(lambda d: urlsplit(d.current_url).path == "/warnings")
+    log_in(browser, live_server, "/warnings", user=USER)
 
     feed = browser.find_element(By.CSS_SELECTOR, ".feed-down").text
     assert feed.startswith("Senaste lyckade hämtning från SMHI:") and "misslyckas sedan" in feed
@@ -71,14 +64,6 @@ def test_warnings_page_tells_the_truth(
 
 # Where the screenshots go (pytest's temporary directory unless RESILIENCE_SHOTS names one).
 SHOTS = Path(os.environ.get("RESILIENCE_SHOTS") or tempfile.gettempdir())
-
-
-def _log_in(browser: WebDriver, live_server: str, path: str) -> None:
-    browser.get(live_server + path)
-    browser.find_element(By.NAME, "name").send_keys(USER)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(browser, WAIT_S).until(lambda d: urlsplit(d.current_url).path == path)
 
 
 def _feed_notices(browser: WebDriver) -> list[str]:
@@ -108,7 +93,7 @@ def test_smhi_down_or_late_shows_in_the_banner_and_ended_warnings_stay_out_of_it
     warnings.record_poll(committed, None, now - timedelta(minutes=30))
     committed.commit()
 
-    _log_in(browser, live_server, "/scenarios")
+    log_in(browser, live_server, "/scenarios", user=USER)
     for path in ("/scenarios", "/"):
         browser.get(live_server + path)
         [notice] = _feed_notices(browser)
