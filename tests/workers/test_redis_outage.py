@@ -276,7 +276,12 @@ def test_a_worker_told_to_stop_stops_and_is_not_started_again(
     with log_path.open("w") as log:
         worker = _process(settings, own_redis.url, log, "workers.worker")
         try:
-            assert _wait(lambda: bool(redis.keys("rq:worker:*"))), log_path.read_text()[-3000:]
+            # Idle: waiting for a job, so past RQ's start-up (its signal handlers are set).
+            assert _wait(
+                lambda: any(
+                    redis.hget(key, "state") == b"idle" for key in redis.keys("rq:worker:*")
+                )
+            ), log_path.read_text()[-3000:]
             worker.terminate()
             try:
                 code = worker.wait(30)
