@@ -10,8 +10,16 @@ test:
 lint:
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
+# Every bench at full size (minutes: the Sweden-sized sets); each prints `name: value`
+# lines, ratios last. `make test` runs each at its small size (--smoke, tests/test_bench.py).
 bench:
-	@bash scripts/setup.sh dev && .venv/bin/python bench/coverage.py
+	@bash scripts/setup.sh dev \
+	  && .venv/bin/python bench/coverage_compute.py \
+	  && .venv/bin/python bench/coverage.py \
+	  && .venv/bin/python bench/plan.py \
+	  && .venv/bin/python bench/exports.py \
+	  && .venv/bin/python bench/warning_latency.py \
+	  && .venv/bin/python bench/ogc.py
 
 # New or changed UI strings into translations/*/messages.po (then translate the empty
 # msgstr and run the tests: tests/web/test_i18n.py fails on any left untranslated).

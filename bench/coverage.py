@@ -1,17 +1,27 @@
-"""Coverage benchmark (issue 3): the Sweden-sized synthetic data set and the built-in
-Västerbotten data, measured in one run on this machine.
+"""Coverage benchmark (issue 3, issue 22): a user's run, end to end, against the compute
+alone and against the query a GIS engineer would write in PostGIS, in one run on this
+machine, for the built-in Västerbotten data and the Sweden-sized synthetic data set (its
+municipality boundaries loaded: the data has a county, as the start path checks).
 
 For each data set it prints, one figure a line, ratios last:
-- compute time of one scenario (baseline + scenario), in process;
-- end-to-end time from enqueue to the stored result, with a real RQ worker process already
-  running against a PostGIS database (RESILIENCE_BENCH_DATABASE_URL, default
-  resilience_bench, recreated);
-- the naive baseline: per cell and service one PostGIS `ORDER BY ST_Distance(...) LIMIT 1`
-  query (no index use), timed on a 1,000-cell sample, scaled to all cells and to baseline +
-  scenario; and the speed-up of compute over it;
+- compute time of one scenario (baseline + scenario + timeline), in process, on the inputs
+  as the worker reads them from PostGIS (runs.load_inputs);
+- end to end: a saved scenario started as the API starts it (the queue checked, the work
+  limits and the county checked by runs.start_run, committed, enqueued) until its result
+  is stored, with a real RQ worker process already waiting; and the start alone;
+- the anchor: per service, the nearest provider of every populated cell in one PostGIS
+  query, a KNN LATERAL join (`ORDER BY s.geom <-> c.centre LIMIT 1`) on a partial GiST
+  index per service, for the baseline and again without the scenario's unpowered sites;
+  checked against our baseline minutes; ratios of our compute and end to end against it;
+- the naive reference: per cell and service one `ORDER BY ST_Distance(...) LIMIT 1` query
+  (no index use), timed on sampled cells, scaled to all cells and to baseline + scenario;
 - peak memory (tracemalloc during compute; the process's max RSS).
 
-    .venv/bin/python bench/coverage.py [--skip-sweden] [--skip-vasterbotten]
+The database is --database-url (RESILIENCE_BENCH_DATABASE_URL, default resilience_bench),
+recreated; the worker's Redis db --redis-url (RESILIENCE_BENCH_REDIS_URL, default db 13),
+flushed. --smoke: the synthetic set at coverage_compute.SMOKE's size only, in seconds.
+
+    .venv/bin/python bench/coverage.py [--skip-sweden] [--skip-vasterbotten] [--smoke]
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -36,20 +47,39 @@ if __package__ in (None, ""):
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.coverage_compute import synthetic_sweden
-from resilience.analysis import CellTable, Scenario, SiteTable, compute
+from bench.coverage_compute import SMOKE, SWEDEN, Size, synthetic_boundaries, synthetic_sweden
+from resilience.analysis import CellTable, CoverageResult, Scenario, SiteTable, compute
+from resilience.analysis.coverage import travel_minutes
 from resilience.cli import alembic_config, create_database
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.scenarios import ScenarioSpec
 from resilience.services import runs
-from resilience.vocabulary import SITE_INTEGERS, SITE_NUMBERS, SWEREF99TM
-from workers.queue import enqueue_run
+from resilience.vocabulary import CARE_SERVICE_KINDS, SITE_INTEGERS, SITE_NUMBERS, SWEREF99TM
+from workers.queue import check_queue, enqueue_committed, enqueue_run
 
 BENCH_DB = os.environ.get(
     "RESILIENCE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_bench"
 )
 BENCH_REDIS = os.environ.get("RESILIENCE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 SAMPLE = 1_000
+SMOKE_SAMPLE = 50
+# The sites that provide each service (resilience.analysis.coverage._providers), as SQL.
+PROVIDERS = {
+    "food": "category = 'food'",
+    "care": "category = 'care' AND kind IN ("
+    + ", ".join(f"'{k}'" for k in sorted(CARE_SERVICE_KINDS))
+    + ")",
+    "shelter": "category = 'energy' AND shelter_capacity > 0",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser, database: str = BENCH_DB) -> None:
+    """--database-url, --redis-url and --smoke, as every bench that uses PostGIS takes them."""
+    parser.add_argument(
+        "--database-url", default=database, help="the bench's own database (recreated)"
+    )
+    parser.add_argument("--redis-url", default=BENCH_REDIS, help="its Redis db (flushed)")
+    parser.add_argument("--smoke", action="store_true", help="the small size: seconds")
 
 
 def fresh_database(url: str = BENCH_DB) -> Session:
@@ -65,15 +95,25 @@ def fresh_database(url: str = BENCH_DB) -> Session:
 
 
 def copy_dataset(
-    session: Session, sites: SiteTable, cells: CellTable, names: dict[str, str]
+    session: Session,
+    sites: SiteTable,
+    cells: CellTable,
+    names: dict[str, str],
+    boundaries: dict[str, shapely.Geometry],
 ) -> None:
-    """Bulk-load with COPY. Municipality geometries are placeholders: the computation reads
-    the municipality codes of sites and cells, not the polygons."""
+    """Bulk-load with COPY: the municipalities with their boundaries (the county that
+    runs.start_run checks a scenario against), the populated cells and the sites."""
     conn = session.connection().connection.driver_connection
     with conn.cursor() as cur:
         with cur.copy("COPY municipalities (code, name, geom, source) FROM STDIN") as copy:
             for code, name in names.items():
-                copy.write_row((code, name, "SRID=3006;MULTIPOLYGON(((0 0,1 0,1 1,0 0)))", "bench"))
+                geom = boundaries[code]
+                if not isinstance(geom, shapely.MultiPolygon):
+                    geom = shapely.MultiPolygon(shapely.get_parts(geom))
+                ewkb = shapely.to_wkb(
+                    shapely.set_srid(geom, SWEREF99TM), hex=True, include_srid=True
+                )
+                copy.write_row((code, name, ewkb, "bench"))
         with cur.copy(
             "COPY population_cells (id, x_ll, y_ll, cell_size, population, municipality_code,"
             " geom, source) FROM STDIN"
@@ -164,64 +204,137 @@ def spec_of(scenario: Scenario, name: str) -> ScenarioSpec:
     )
 
 
-def end_to_end(session: Session, spec: ScenarioSpec) -> float:
-    """Seconds from enqueue to the stored, finished result, with a worker already waiting."""
-    settings = Settings(
-        database_url=BENCH_DB, redis_url=BENCH_REDIS, secret_key="bench", run_retry_intervals=()
+def bench_settings(database_url: str, redis_url: str) -> Settings:
+    return Settings(
+        database_url=database_url, redis_url=redis_url, secret_key="bench", run_retry_intervals=()
     )
+
+
+def start_worker(database_url: str, redis_url: str, *options: str) -> subprocess.Popen[bytes]:
+    """A real RQ worker process on the bench's database and Redis db (flushed first: no
+    stale jobs), once it listens: we measure the queue and the job, not its start-up."""
+    redis = Redis.from_url(redis_url)
+    redis.flushdb()
     env = os.environ | {
-        "DATABASE_URL": BENCH_DB,
-        "REDIS_URL": BENCH_REDIS,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
         "RESILIENCE_SECRET_KEY": "bench",
     }
-    Redis.from_url(BENCH_REDIS).flushdb()  # the bench's own Redis db: no stale jobs
     worker = subprocess.Popen(
-        [sys.executable, "-m", "workers.worker", "--no-scheduler"],
+        [sys.executable, "-m", "workers.worker", *options],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 120
+    while not Worker.all(connection=redis):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise SystemExit(f"the worker did not start (exit code {worker.returncode})")
+        time.sleep(0.05)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
     try:
-        scenario = runs.create_scenario(session, spec)
-        run = runs.start_run(session, scenario)
-        session.commit()
-        # Wait until the worker listens: we measure the queue and the job, not its start-up.
-        redis = Redis.from_url(BENCH_REDIS)
-        while not Worker.all(connection=redis):
-            time.sleep(0.05)
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)
+
+
+def end_to_end(
+    session: Session, spec: ScenarioSpec, database_url: str, redis_url: str
+) -> tuple[float, float, float]:
+    """(seconds from the start of the start path to the stored, finished result; seconds of
+    the start path alone; the run's summary compute_seconds: compute and store, the reads
+    before them not included), a worker already waiting. The
+    start path is the API's (resilience/web/api/scenarios.py start_run): the queue checked,
+    the run started with the work limits (and the county check), committed, enqueued."""
+    settings = bench_settings(database_url, redis_url)
+    scenario = runs.save_new_scenario(session, spec, "bench")
+    session.commit()
+    worker = start_worker(database_url, redis_url, "--no-scheduler")
+    try:
         start = time.perf_counter()
-        enqueue_run(settings, run.id)
+        check_queue(settings)
+        run = runs.start_run(session, scenario, user="bench", limits=runs.WorkLimits.of(settings))
+        enqueue_committed(session, run, lambda: enqueue_run(settings, run.id))
+        started = time.perf_counter()
         while True:
-            status = session.execute(
-                text("SELECT status FROM runs WHERE id = :id"), {"id": run.id}
-            ).scalar_one()
+            status, error, summary = session.execute(
+                text("SELECT status, error, summary FROM runs WHERE id = :id"), {"id": run.id}
+            ).one()
             session.commit()
             if status in ("finished", "failed"):
                 break
             time.sleep(0.02)
         elapsed = time.perf_counter() - start
         if status != "finished":
-            raise SystemExit(f"the run failed: see run {run.id}")
-        return elapsed
+            raise SystemExit(f"run {run.id} failed: {error}")
+        return elapsed, started - start, float(summary["compute_seconds"])
     finally:
-        worker.terminate()
-        worker.wait(10)
+        stop_worker(worker)
 
 
-def naive_postgis(session: Session, cells: CellTable) -> float:
-    """Seconds for one naive nearest query per sampled cell and service (3 services)."""
+def knn_postgis(
+    session: Session, sites: SiteTable, cells: CellTable, result: CoverageResult
+) -> tuple[float, float, float, float]:
+    """The anchor: what a competent GIS engineer would write in PostGIS. Per service, the
+    nearest provider of every populated cell in one KNN LATERAL query on a partial GiST
+    index of that service's providers; once for the baseline, once for the scenario (the
+    sites unpowered in `result` left out). Returns (seconds to build the indexes, baseline
+    seconds, scenario seconds, the largest difference between its baseline minutes and
+    ours): the rows are fetched, as our compute's arrays are in memory."""
+    start = time.perf_counter()
+    for service, where in PROVIDERS.items():
+        session.execute(
+            text(f"CREATE INDEX bench_knn_{service} ON sites USING gist (geom) WHERE {where}")
+        )
+    session.execute(text("ANALYZE sites"))
+    session.commit()
+    index_s = time.perf_counter() - start
+    unpowered = sites.id[result.hours_unpowered > 0].tolist()
+    seconds = {"baseline": 0.0, "scenario": 0.0}
+    worst = 0.0
+    for case in seconds:
+        for service, where in PROVIDERS.items():
+            extra = " AND NOT (s.id = ANY(:unpowered))" if case == "scenario" else ""
+            query = text(
+                "SELECT c.id, ST_Distance(n.geom, c.centre)"
+                " FROM (SELECT id, ST_SetSRID(ST_MakePoint(x_ll + cell_size / 2.0,"
+                f"  y_ll + cell_size / 2.0), {SWEREF99TM}) AS centre"
+                "  FROM population_cells WHERE population > 0) AS c"
+                " CROSS JOIN LATERAL (SELECT s.geom FROM sites AS s"
+                f"  WHERE {where.replace('category', 's.category')}{extra}"
+                "  ORDER BY s.geom <-> c.centre LIMIT 1) AS n"
+            )
+            start = time.perf_counter()
+            rows = session.execute(query, {"unpowered": unpowered}).all()
+            seconds[case] += time.perf_counter() - start
+            if case == "baseline" and rows:
+                ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+                metres = np.fromiter((r[1] for r in rows), np.float64, len(rows))
+                theirs = travel_minutes(metres, 1.0, result.parameters)
+                ours = result.baseline_minutes[service][np.searchsorted(cells.id, ids)]
+                worst = max(worst, float(np.abs(ours - theirs).max()))
+    for service in PROVIDERS:
+        session.execute(text(f"DROP INDEX bench_knn_{service}"))
+    session.commit()
+    return index_s, seconds["baseline"], seconds["scenario"], worst
+
+
+def naive_postgis(session: Session, cells: CellTable, sample_size: int) -> float:
+    """Seconds for one naive nearest query per sampled cell and service (3 services),
+    scaled to all cells and to baseline + scenario."""
     rng = np.random.default_rng(1)
-    sample = rng.choice(len(cells), min(SAMPLE, len(cells)), replace=False)
-    filters = (
-        "category = 'food'",
-        "category = 'care' AND kind IN ('hospital', 'health_centre')",
-        "category = 'energy' AND shelter_capacity > 0",
-    )
+    sample = rng.choice(len(cells), min(sample_size, len(cells)), replace=False)
     start = time.perf_counter()
     for i in sample.tolist():
         x, y = float(cells.x[i]), float(cells.y[i])
-        for where in filters:
+        for where in PROVIDERS.values():
             session.execute(
                 text(
                     f"SELECT id, ST_Distance(geom, ST_SetSRID(ST_MakePoint(:x, :y), :srid)) AS d"
@@ -234,74 +347,110 @@ def naive_postgis(session: Session, cells: CellTable) -> float:
 
 def measure(
     label: str,
-    sites: SiteTable,
-    cells: CellTable,
-    names: dict[str, str],
-    scenario: Scenario,
+    session: Session,
+    load_s: float,
+    spec: ScenarioSpec,
+    args: argparse.Namespace,
     target_compute: float,
 ) -> list[str]:
-    compute(sites, cells, names, scenario)  # warm-up (k-d tree code paths, allocations)
+    """The figures of one data set, loaded into the bench database (`session`): printed,
+    and the ratio lines returned (printed last)."""
+    sites, cells, names = runs.load_inputs(session)  # what the worker computes over
+    session.commit()
+    scenario = spec.to_analysis()
+    result = compute(sites, cells, names, scenario)  # warm-up (k-d tree code paths)
     timings = []
-    for _ in range(3):
+    for _ in range(1 if args.smoke else 3):
         start = time.perf_counter()
-        compute(sites, cells, names, scenario)
+        result = compute(sites, cells, names, scenario)
         timings.append(time.perf_counter() - start)
-    compute_s = sorted(timings)[1]
+    compute_s = statistics.median(timings)
     tracemalloc.start()
     compute(sites, cells, names, scenario)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
 
-    session = fresh_database()
-    load_start = time.perf_counter()
-    copy_dataset(session, sites, cells, names)
-    load_s = time.perf_counter() - load_start
-    e2e_s = end_to_end(session, spec_of(scenario, f"bench {label}"))
-    naive_s = naive_postgis(session, cells)
+    e2e_s, start_s, worker_compute_s = end_to_end(session, spec, args.database_url, args.redis_url)
+    index_s, knn_base_s, knn_scenario_s, knn_diff = knn_postgis(session, sites, cells, result)
+    knn_s = knn_base_s + knn_scenario_s
+    naive_s = naive_postgis(session, cells, SMOKE_SAMPLE if args.smoke else SAMPLE)
     session.close()
     print(f"{label}_cells: {len(cells)}")
     print(f"{label}_sites: {len(sites)}")
+    print(f"{label}_municipalities: {len(names)}")
     print(f"{label}_database_load_seconds: {load_s:.2f}")
     print(f"{label}_compute_seconds: {compute_s:.3f}")
     print(f"{label}_compute_peak_traced_mib: {peak:.1f}")
+    print(f"{label}_start_seconds: {start_s:.3f}")
     print(f"{label}_end_to_end_seconds: {e2e_s:.2f}")
+    print(f"{label}_worker_compute_and_store_seconds: {worker_compute_s:.3f}")
+    print(f"{label}_knn_index_seconds: {index_s:.2f}")
+    print(f"{label}_knn_baseline_seconds: {knn_base_s:.2f}")
+    print(f"{label}_knn_scenario_seconds: {knn_scenario_s:.2f}")
+    print(f"{label}_knn_seconds: {knn_s:.2f}")
+    print(f"{label}_knn_baseline_max_abs_diff_minutes: {knn_diff:.3g}")
     print(f"{label}_naive_postgis_seconds_scaled: {naive_s:.1f}")
+    print(f"{label}_compute_target_seconds: {target_compute:g}")
     return [
-        f"{label}_compute_vs_target_{target_compute:g}s: {compute_s / target_compute:.2f}",
-        f"{label}_end_to_end_vs_target_15s: {e2e_s / 15:.2f}",
+        f"{label}_compute_vs_knn_ratio: {compute_s / knn_s:.3f}",
+        f"{label}_end_to_end_vs_knn_ratio: {e2e_s / knn_s:.2f}",
+        f"{label}_end_to_end_vs_compute_ratio: {e2e_s / compute_s:.1f}",
+        f"{label}_compute_vs_target_ratio: {compute_s / target_compute:.3f}",
+        f"{label}_end_to_end_vs_target_15s_ratio: {e2e_s / 15:.2f}",
         f"{label}_speedup_vs_naive_postgis: {naive_s / compute_s:.0f}",
     ]
 
 
-def vasterbotten() -> tuple[SiteTable, CellTable, dict[str, str], Scenario]:
-    """The built-in data set and its inland snowstorm scenario."""
+def load_vasterbotten(database_url: str) -> tuple[Session, float, ScenarioSpec]:
+    """The built-in data set imported as `geodata load-demo` does (its municipalities
+    included) and its inland snowstorm scenario."""
     from geodata.demo import build_demo
     from geodata.demo.scenarios import builtin_scenarios
     from resilience.scenarios import parse_scenario
     from resilience.services import imports
 
     demo = build_demo()
-    session = fresh_database()
+    session = fresh_database(database_url)
+    start = time.perf_counter()
     with session.begin():
         imports.import_boundaries(session, demo.municipalities, "demo")
         imports.import_population(session, demo.cells, "demo")
         imports.import_sites(session, demo.sites, "demo")
-    sites, cells, names = runs.load_inputs(session)
-    session.close()
-    spec = parse_scenario(builtin_scenarios(demo.municipalities)[0])
-    return sites, cells, names, spec.to_analysis()
+    load_s = time.perf_counter() - start
+    return session, load_s, parse_scenario(builtin_scenarios(demo.municipalities)[0])
 
 
-def main() -> None:
+def load_synthetic(
+    database_url: str, size: Size = SWEDEN, label: str = "bench"
+) -> tuple[Session, float, ScenarioSpec]:
+    """The synthetic set (coverage_compute.synthetic_sweden, at `size`), its municipality
+    boundaries included, bulk-loaded; and its scenario."""
+    sites, cells, names, scenario = synthetic_sweden(0, size)
+    boundaries = synthetic_boundaries(0, size)
+    session = fresh_database(database_url)
+    start = time.perf_counter()
+    copy_dataset(session, sites, cells, names, boundaries)
+    return session, time.perf_counter() - start, spec_of(scenario, f"bench {label}")
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-sweden", action="store_true")
     parser.add_argument("--skip-vasterbotten", action="store_true")
-    args = parser.parse_args()
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    print(f"size: {'smoke' if args.smoke else 'full'}")
     ratios: list[str] = []
-    if not args.skip_vasterbotten:
-        ratios += measure("vasterbotten", *vasterbotten(), target_compute=0.5)
-    if not args.skip_sweden:
-        ratios += measure("sweden", *synthetic_sweden(0), target_compute=2.0)
+    if args.smoke:
+        session, load_s, spec = load_synthetic(args.database_url, SMOKE, "smoke")
+        ratios += measure("smoke", session, load_s, spec, args, target_compute=0.5)
+    else:
+        if not args.skip_vasterbotten:
+            session, load_s, spec = load_vasterbotten(args.database_url)
+            ratios += measure("vasterbotten", session, load_s, spec, args, target_compute=0.5)
+        if not args.skip_sweden:
+            session, load_s, spec = load_synthetic(args.database_url, SWEDEN, "sweden")
+            ratios += measure("sweden", session, load_s, spec, args, target_compute=2.0)
     print(f"process_max_rss_mib: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
     for line in ratios:
         print(line)

@@ -18,7 +18,7 @@ process_max_rss_mib includes the data set itself. The naive reference is brute-f
 step 3 (every cell against every provider) on 1,000 sampled cells, scaled to all cells,
 and checked against compute().
 
-    python bench/coverage_compute.py [--seed N] [--repeat N]
+    python bench/coverage_compute.py [--seed N] [--repeat N] [--smoke]
 
 synthetic_sweden(seed) is importable for end-to-end benchmarks.
 """
@@ -143,6 +143,46 @@ VASTERBOTTEN = Size(
     site_scale=0.05,
     outage_km2=10_000.0,
 )
+# --smoke (every bench): a 100 km square, 1,500 cells and some 300 sites, for a run in
+# seconds that goes through every code path of the full size.
+SMOKE = Size(
+    xmin=600_000.0,
+    xmax=700_000.0,
+    ymin=7_100_000.0,
+    ymax=7_200_000.0,
+    land_xmax=690_000.0,
+    cells=1_500,
+    municipalities=5,
+    towns=8,
+    clustered=8_000,
+    rural=2_000,
+    site_scale=0.02,
+    outage_km2=2_000.0,
+)
+SMOKE_PLANTS = 10
+
+
+def _boundaries(rng: np.random.Generator, size: Size) -> dict[str, shapely.Geometry]:
+    """The municipalities: Voronoi regions of random seeds, cut at the land's edge; the
+    first draws of the data set's generator."""
+    land = shapely.box(size.xmin, size.ymin, size.land_xmax, size.ymax)
+    seeds = rng.uniform((size.xmin, size.ymin), (size.xmax, size.ymax), (size.municipalities, 2))
+    regions = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=land)
+    )
+    codes = sorted(
+        f"{c:04d}" for c in rng.choice(np.arange(100, 2600), size.municipalities, replace=False)
+    )
+    return {
+        code: shapely.intersection(region, land)
+        for code, region in zip(codes, regions, strict=True)
+    }
+
+
+def synthetic_boundaries(seed: int = 0, size: Size = SWEDEN) -> dict[str, shapely.Geometry]:
+    """The municipality boundaries of synthetic_sweden(seed, size), by code: they cover its
+    cells and sites (but those beyond the land's edge), so the data set has a county."""
+    return _boundaries(np.random.default_rng(seed), size)
 
 
 def synthetic_sweden(
@@ -160,20 +200,8 @@ def synthetic_sweden(
     n_cells = size.cells
     towns_n = size.towns
 
-    # Municipalities.
-    land = shapely.box(xmin, ymin, size.land_xmax, ymax)
-    seeds = rng.uniform((xmin, ymin), (xmax, ymax), (size.municipalities, 2))
-    regions = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=land)
-    )
-    codes = sorted(
-        f"{c:04d}" for c in rng.choice(np.arange(100, 2600), size.municipalities, replace=False)
-    )
-    boundaries = {
-        code: shapely.intersection(region, land)
-        for code, region in zip(codes, regions, strict=True)
-    }
-    municipalities = {code: f"Kommun {code}" for code in codes}
+    boundaries = _boundaries(rng, size)
+    municipalities = {code: f"Kommun {code}" for code in boundaries}
 
     # Populated cells: unique 1 km cells, clustered, in SCB (row-major) order.
     towns = rng.uniform((xmin, ymin), (xmax, ymax), (towns_n, 2))
@@ -428,10 +456,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--smoke", action="store_true", help="both sets at the smoke size, once: seconds"
+    )
     args = parser.parse_args(argv)
+    size, county_size = (SMOKE, SMOKE) if args.smoke else (SWEDEN, VASTERBOTTEN)
+    plants, county_plants = (
+        (SMOKE_PLANTS, SMOKE_PLANTS) if args.smoke else (V2_PLANTS, VASTERBOTTEN_PLANTS)
+    )
+    repeat, county_repeat = (1, 1) if args.smoke else (args.repeat, max(args.repeat, 5))
 
     build_start = time.perf_counter()
-    sites, cells, municipalities, scenario = synthetic_sweden(args.seed)
+    sites, cells, municipalities, scenario = synthetic_sweden(args.seed, size)
     build_seconds = time.perf_counter() - build_start
     outage_km2 = shapely.area(scenario.outage) / 1e6
     in_outage = covers_xy(scenario.outage, cells.x, cells.y)
@@ -439,7 +475,7 @@ def main(argv: list[str] | None = None) -> None:
     timings: list[float] = []
     cpu_timings: list[float] = []
     result: CoverageResult | None = None
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         start, cpu_start = time.perf_counter(), time.process_time()
         result = compute(sites, cells, municipalities, scenario)
         timings.append(time.perf_counter() - start)
@@ -453,7 +489,7 @@ def main(argv: list[str] | None = None) -> None:
 
     rng = np.random.default_rng(args.seed + 1)
     populated = np.flatnonzero(cells.population > 0)
-    sample = np.sort(rng.choice(populated, 1_000, replace=False))
+    sample = np.sort(rng.choice(populated, min(1_000, populated.size), replace=False))
     start = time.perf_counter()
     naive = naive_sample_minutes(sites, cells, scenario, result, sample)
     naive_seconds = time.perf_counter() - start
@@ -471,6 +507,7 @@ def main(argv: list[str] | None = None) -> None:
 
     compute_seconds = statistics.median(timings)
     max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"size: {'smoke' if args.smoke else 'full'}")
     print(f"cells_populated: {populated.size}")
     print(f"cells_in_outage: {int(in_outage.sum())}")
     print(f"sites: {len(sites)}")
@@ -491,10 +528,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"naive_max_abs_diff_minutes: {worst:.3g}")
 
     # Version 2: 500 heat plants, 30 % of the buildings on district heating, a 48 h outage.
-    heat_sites = with_heat(sites, cells, V2_PLANTS, V2_SHARE, args.seed)
+    heat_sites = with_heat(sites, cells, plants, V2_SHARE, args.seed)
     long = Scenario(scenario.outage, V2_HOURS, scenario.snow_zones, scenario.parameters)
     v2_seconds, v1_seconds, v2_result = time_v2_and_v1(
-        heat_sites, sites, cells, municipalities, long, args.repeat
+        heat_sites, sites, cells, municipalities, long, repeat
     )
     # Cells whose coverage changes during the outage (at most 100 per service), and others.
     changing = [v2_result.timeline.covered_rows[service] for service in SERVICES]
@@ -507,39 +544,36 @@ def main(argv: list[str] | None = None) -> None:
     mismatches = naive_timeline_mismatches(heat_sites, cells, long, v2_result, timeline_sample)
     if mismatches:
         raise SystemExit(f"v2 timeline: {mismatches} cell-instants differ from the naive check")
-    vb_sites, vb_cells, vb_names, vb_scenario = synthetic_sweden(args.seed, VASTERBOTTEN)
-    vb_heat = with_heat(vb_sites, vb_cells, VASTERBOTTEN_PLANTS, V2_SHARE, args.seed)
+    vb_sites, vb_cells, vb_names, vb_scenario = synthetic_sweden(args.seed, county_size)
+    vb_heat = with_heat(vb_sites, vb_cells, county_plants, V2_SHARE, args.seed)
     vb_long = Scenario(vb_scenario.outage, V2_HOURS, vb_scenario.snow_zones, vb_scenario.parameters)
-    vb_v2, vb_v1, _ = time_v2_and_v1(
-        vb_heat, vb_sites, vb_cells, vb_names, vb_long, max(args.repeat, 5)
-    )
+    vb_v2, vb_v1, _ = time_v2_and_v1(vb_heat, vb_sites, vb_cells, vb_names, vb_long, county_repeat)
     county = v2_result.county
-    print(f"v2 heat plants: {V2_PLANTS}")
-    print(
-        f"v2 buildings on district heating: {int((heat_sites.heating == 'district_heating').sum())}"
-    )
-    print(f"v2 outage hours: {V2_HOURS:g}")
-    print(f"v2 timeline instants: {v2_result.timeline.hours.size}")
-    print(f"v2 care sites cold: {county.care_sites_cold}")
-    print(f"v2 shelters cold: {county.shelters_cold}")
-    print(f"v2 timeline naive check cells: {timeline_sample.size}")
-    print(f"v2 timeline naive check mismatches: {mismatches}")
-    print(f"v2 compute (baseline + scenario + timeline + heat) seconds: {v2_seconds:.3f}")
-    print(f"v1 compute seconds: {v1_seconds:.3f}")
-    print(f"vasterbotten cells: {len(vb_cells)}")
-    print(f"vasterbotten sites: {len(vb_heat)}")
-    print(f"vasterbotten v2 compute seconds: {vb_v2:.3f}")
-    print(f"vasterbotten v1 compute seconds: {vb_v1:.3f}")
+    heated = int((heat_sites.heating == "district_heating").sum())
+    print(f"v2_heat_plants: {plants}")
+    print(f"v2_buildings_on_district_heating: {heated}")
+    print(f"v2_outage_hours: {V2_HOURS:g}")
+    print(f"v2_timeline_instants: {v2_result.timeline.hours.size}")
+    print(f"v2_care_sites_cold: {county.care_sites_cold}")
+    print(f"v2_shelters_cold: {county.shelters_cold}")
+    print(f"v2_timeline_naive_check_cells: {timeline_sample.size}")
+    print(f"v2_timeline_naive_check_mismatches: {mismatches}")
+    print(f"v2_compute_baseline_scenario_timeline_heat_seconds: {v2_seconds:.3f}")
+    print(f"v1_compute_seconds: {v1_seconds:.3f}")
+    print(f"vasterbotten_cells: {len(vb_cells)}")
+    print(f"vasterbotten_sites: {len(vb_heat)}")
+    print(f"vasterbotten_v2_compute_seconds: {vb_v2:.3f}")
+    print(f"vasterbotten_v1_compute_seconds: {vb_v1:.3f}")
 
-    print(f"ratio_naive_scaled_over_compute: {naive_scaled / compute_seconds:.1f}")
-    print(f"ratio_compute_over_target: {compute_seconds / TARGET_SECONDS:.2f}")
-    print(f"ratio v2 over v1 compute: {v2_seconds / v1_seconds:.2f}")
-    v2_over_target = v2_seconds / V2_TARGET_SECONDS
-    print(f"ratio v2 compute over target {V2_TARGET_SECONDS:g} s: {v2_over_target:.2f}")
-    print(
-        f"ratio vasterbotten v2 over target {VASTERBOTTEN_TARGET_SECONDS:g} s: "
-        f"{vb_v2 / VASTERBOTTEN_TARGET_SECONDS:.2f}"
-    )
+    print(f"compute_target_seconds: {TARGET_SECONDS:g}")
+    print(f"v2_compute_target_seconds: {V2_TARGET_SECONDS:g}")
+    print(f"vasterbotten_v2_compute_target_seconds: {VASTERBOTTEN_TARGET_SECONDS:g}")
+
+    print(f"naive_scaled_over_compute_ratio: {naive_scaled / compute_seconds:.1f}")
+    print(f"compute_over_target_ratio: {compute_seconds / TARGET_SECONDS:.2f}")
+    print(f"v2_over_v1_compute_ratio: {v2_seconds / v1_seconds:.2f}")
+    print(f"v2_compute_over_target_ratio: {v2_seconds / V2_TARGET_SECONDS:.2f}")
+    print(f"vasterbotten_v2_compute_over_target_ratio: {vb_v2 / VASTERBOTTEN_TARGET_SECONDS:.2f}")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,12 @@
   (250,000 cells) as a GeoPackage, as a background job builds it: the reason for the
   threshold between direct and background exports (services/exports.DIRECT_MAX_FEATURES).
 
-The database is RESILIENCE_BENCH_EXPORTS_DATABASE_URL (default resilience_bench_exports,
-recreated). Ratios last: time per feature against the direct threshold's budget (1 s for
-DIRECT_MAX_FEATURES features).
+The database is --database-url (RESILIENCE_BENCH_EXPORTS_DATABASE_URL, default
+resilience_bench_exports, recreated). Ratios last: time per feature against the direct
+threshold's budget (1 s for DIRECT_MAX_FEATURES features). --smoke: one build each, the
+grid of coverage_compute.SMOKE's synthetic set instead of the Sweden-sized one.
 
-    .venv/bin/python bench/exports.py [--skip-sweden]
+    .venv/bin/python bench/exports.py [--skip-sweden] [--smoke] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ if __package__ in (None, ""):
 
 from sqlalchemy.orm import Session
 
-from bench.coverage import fresh_database
+from bench.coverage import add_arguments, fresh_database
+from bench.coverage_compute import SMOKE, SWEDEN, Size
 from resilience.services import exports
 from resilience.services.exports import ExportRequest
 from resilience.vocabulary import SWEREF99TM, WGS84
@@ -43,10 +45,12 @@ REPEAT = 3
 DIRECT_BUDGET_S = 1.0  # what a direct download of DIRECT_MAX_FEATURES may take
 
 
-def timed_export(session: Session, request: ExportRequest) -> tuple[float, int, int]:
-    """Median seconds of REPEAT builds (plan + read + write), the file size and features."""
+def timed_export(
+    session: Session, request: ExportRequest, repeat: int = REPEAT
+) -> tuple[float, int, int]:
+    """Median seconds of `repeat` builds (plan + read + write), the file size and features."""
     seconds, size, features = [], 0, 0
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
             started = time.perf_counter()
             plan = exports.plan_export(session, request)
@@ -84,55 +88,73 @@ def load_vasterbotten(session: Session) -> int:
     return run.id
 
 
-def bench_full_gpkg(out: Callable[[str], None] = print) -> list[str]:
+def bench_full_gpkg(
+    out: Callable[[str], None] = print, database_url: str = BENCH_DB, repeat: int = REPEAT
+) -> list[str]:
     """The full GeoPackage of the built-in data: time and size; returns the ratio lines."""
-    session = fresh_database(BENCH_DB)
+    session = fresh_database(database_url)
     run_id = load_vasterbotten(session)
-    full = timed_export(session, ExportRequest(format="gpkg"))
+    full = timed_export(session, ExportRequest(format="gpkg"), repeat)
     report("vasterbotten_full_gpkg", full, out)
     for fmt in ("shp", "csv", "geojson"):
         crs = WGS84 if fmt == "geojson" else SWEREF99TM
-        report(f"vasterbotten_full_{fmt}", timed_export(session, ExportRequest(fmt, crs)), out)
+        figures = timed_export(session, ExportRequest(fmt, crs), repeat)
+        report(f"vasterbotten_full_{fmt}", figures, out)
     run = timed_export(
-        session, ExportRequest(format="gpkg", layers=exports.RUN_LAYER_IDS, run_id=run_id)
+        session, ExportRequest(format="gpkg", layers=exports.RUN_LAYER_IDS, run_id=run_id), repeat
     )
     report("vasterbotten_run_gpkg", run, out)
     session.close()
     per_feature = full[0] / full[2]
     budget = DIRECT_BUDGET_S / exports.DIRECT_MAX_FEATURES
-    return [f"vasterbotten_full_gpkg_time_per_feature_vs_direct_budget: {per_feature / budget:.2f}"]
+    ratio = per_feature / budget
+    return [f"vasterbotten_full_gpkg_time_per_feature_vs_direct_budget_ratio: {ratio:.2f}"]
 
 
-def bench_large_grid(out: Callable[[str], None] = print) -> list[str]:
-    """The Sweden-sized synthetic grid (250,000 cells) as one GeoPackage layer."""
+def bench_large_grid(
+    out: Callable[[str], None] = print,
+    database_url: str = BENCH_DB,
+    size: Size = SWEDEN,
+    label: str = "sweden",
+    repeat: int = REPEAT,
+) -> list[str]:
+    """The Sweden-sized synthetic grid (250,000 cells) as one GeoPackage layer (or the grid
+    of the synthetic set of another size)."""
     from bench.coverage import copy_dataset, fresh_database
-    from bench.coverage_compute import synthetic_sweden
+    from bench.coverage_compute import synthetic_boundaries, synthetic_sweden
 
-    sites, cells, names, _scenario = synthetic_sweden(0)
-    session = fresh_database(BENCH_DB)
+    sites, cells, names, _scenario = synthetic_sweden(0, size)
+    session = fresh_database(database_url)
     with session.begin():
-        copy_dataset(session, sites, cells, names)
-    seconds, size, features = timed_export(
-        session, ExportRequest(format="gpkg", layers=("population",))
+        copy_dataset(session, sites, cells, names, synthetic_boundaries(0, size))
+    seconds, file_size, features = timed_export(
+        session, ExportRequest(format="gpkg", layers=("population",)), repeat
     )
-    report("sweden_grid_gpkg", (seconds, size, features), out)
+    report(f"{label}_grid_gpkg", (seconds, file_size, features), out)
     session.close()
     per_feature = seconds / features
     budget = DIRECT_BUDGET_S / exports.DIRECT_MAX_FEATURES
     return [
-        f"sweden_grid_gpkg_time_per_feature_vs_direct_budget: {per_feature / budget:.2f}",
-        "sweden_grid_gpkg_features_vs_direct_threshold:"
+        f"{label}_grid_gpkg_time_per_feature_vs_direct_budget_ratio: {per_feature / budget:.2f}",
+        f"{label}_grid_gpkg_features_vs_direct_threshold_ratio:"
         f" {features / exports.DIRECT_MAX_FEATURES:.1f}",
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-sweden", action="store_true")
-    args = parser.parse_args()
-    ratios = bench_full_gpkg()
-    if not args.skip_sweden:
-        ratios += bench_large_grid()
+    add_arguments(parser, BENCH_DB)
+    args = parser.parse_args(argv)
+    repeat = 1 if args.smoke else REPEAT
+    print(f"size: {'smoke' if args.smoke else 'full'}")
+    ratios = bench_full_gpkg(database_url=args.database_url, repeat=repeat)
+    if args.smoke:
+        ratios += bench_large_grid(
+            database_url=args.database_url, size=SMOKE, label="smoke", repeat=1
+        )
+    elif not args.skip_sweden:
+        ratios += bench_large_grid(database_url=args.database_url, repeat=repeat)
     for line in ratios:
         print(line)
 

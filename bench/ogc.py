@@ -10,12 +10,14 @@ EPSG:3006 (bbox-crs) so both servers filter the same box; output in CRS84, the d
 A second series sends the same boxes as CRS84 lon/lat to ours. Prints requests per second
 (4 client threads), median and p95 latency, and that both servers matched the same counts.
 
-    .venv/bin/python bench/ogc.py [--requests 200] [--skip-sweden] [--skip-pygeoapi]
+    .venv/bin/python bench/ogc.py [--requests 200] [--skip-sweden] [--skip-pygeoapi] [--smoke]
 
 pygeoapi is installed on first use into var/bench/pygeoapi-venv (its own virtualenv, not a
 dependency of ours): 0.24.0 when --pygeoapi-python is Python 3.12 or newer, else 0.21.0,
-the newest that supports Python 3.11. Uses RESILIENCE_BENCH_DATABASE_URL (default
-resilience_bench, recreated).
+the newest that supports Python 3.11. Uses --database-url (RESILIENCE_BENCH_DATABASE_URL,
+default resilience_bench, recreated) and --redis-url (the app's Redis). --smoke: 20
+requests over coverage_compute.SMOKE's synthetic set, without pygeoapi (it would be
+installed from the package index); its ratio is ours in CRS84 against ours in EPSG:3006.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ if __package__ in (None, ""):
 from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 
-from bench.coverage import BENCH_DB, copy_dataset, fresh_database, spec_of
-from bench.coverage_compute import synthetic_sweden
+from bench.coverage import add_arguments, copy_dataset, fresh_database, spec_of
+from bench.coverage_compute import SMOKE, SWEDEN, Size, synthetic_boundaries, synthetic_sweden
 from resilience.config import PROJECT_ROOT
 from resilience.crs import transformer
 from resilience.scenarios import ScenarioSpec
@@ -73,14 +75,14 @@ Box = tuple[str, float, float, float, float]
 # --- Data ---------------------------------------------------------------------------------
 
 
-def load_vasterbotten() -> Session:
+def load_vasterbotten(database_url: str) -> Session:
     from geodata.demo import build_demo
     from geodata.demo.scenarios import builtin_scenarios
     from resilience.scenarios import parse_scenario
     from resilience.services import imports
 
     demo = build_demo()
-    session = fresh_database()
+    session = fresh_database(database_url)
     with session.begin():
         imports.import_boundaries(session, demo.municipalities, "demo")
         imports.import_population(session, demo.cells, "demo")
@@ -89,10 +91,10 @@ def load_vasterbotten() -> Session:
     return session
 
 
-def load_sweden() -> Session:
-    sites, cells, names, scenario = synthetic_sweden(0)
-    session = fresh_database()
-    copy_dataset(session, sites, cells, names)
+def load_sweden(database_url: str, size: Size = SWEDEN) -> Session:
+    sites, cells, names, scenario = synthetic_sweden(0, size)
+    session = fresh_database(database_url)
+    copy_dataset(session, sites, cells, names, synthetic_boundaries(0, size))
     finish_a_run(session, spec_of(scenario, "Sverige"))
     return session
 
@@ -184,9 +186,9 @@ def pygeoapi_venv(python: str) -> tuple[Path, str]:
     return PYGEOAPI_VENV, version
 
 
-def pygeoapi_config(port_hint: str) -> dict[str, object]:
+def pygeoapi_config(port_hint: str, database_url: str) -> dict[str, object]:
     """pygeoapi's configuration for the same views (YAML is a superset of JSON)."""
-    url = make_url(BENCH_DB)
+    url = make_url(database_url)
     crs = [c.uri for c in CRSES]
     resources = {
         c.id: {
@@ -263,12 +265,12 @@ def pygeoapi_config(port_hint: str) -> dict[str, object]:
 
 
 @contextmanager
-def pygeoapi_server(python: str) -> Iterator[tuple[str, str]]:
+def pygeoapi_server(python: str, database_url: str) -> Iterator[tuple[str, str]]:
     venv, version = pygeoapi_venv(python)
     PYGEOAPI_DIR.mkdir(parents=True, exist_ok=True)
     port_url = "http://127.0.0.1"  # links only; the bench reads numbers, not links
     config, openapi = PYGEOAPI_DIR / "config.yml", PYGEOAPI_DIR / "openapi.yml"
-    config.write_text(json.dumps(pygeoapi_config(port_url), indent=1))
+    config.write_text(json.dumps(pygeoapi_config(port_url, database_url), indent=1))
     env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
     subprocess.run(
         [str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(config), "-of", str(openapi)],
@@ -314,7 +316,14 @@ def series(url_of: Callable[[Box], str], boxes: list[Box], headers: dict[str, st
     }
 
 
-def measure(label: str, session: Session, n: int, pygeoapi_python: str | None) -> list[str]:
+def measure(
+    label: str,
+    session: Session,
+    n: int,
+    pygeoapi_python: str | None,
+    database_url: str,
+    redis_url: str,
+) -> tuple[list[str], list[str]]:
     users.create_user(session, "bench-viewer", "bench password", "viewer")
     token = users.create_token(session, "bench-viewer")
     session.commit()
@@ -332,7 +341,7 @@ def measure(label: str, session: Session, n: int, pygeoapi_python: str | None) -
     def ours_crs84(base: str) -> Callable[[Box], str]:
         return lambda b: f"{base}/ogc/collections/{b[0]}/items?limit={LIMIT}&bbox={lonlat(b)}"
 
-    env = {"DATABASE_URL": BENCH_DB, "RESILIENCE_SECRET_KEY": "bench"}
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "RESILIENCE_SECRET_KEY": "bench"}
     command = [str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"), "app:create_app()"]
     with gunicorn(command, env, "/ogc/conformance") as base:  # 401 until a token: up
         ours = series(ours_3006(base), boxes, auth)
@@ -346,8 +355,9 @@ def measure(label: str, session: Session, n: int, pygeoapi_python: str | None) -
         f"{label}_ours_bboxcrs84_rps: {ours84['rps']:.1f}",
         f"{label}_ours_bboxcrs84_p95_ms: {ours84['p95_ms']:.0f}",
     ]
+    ratios = [f"{label}_ours_bboxcrs84_vs_bbox3006_rps_ratio: {ours84['rps'] / ours['rps']:.2f}"]
     if pygeoapi_python:
-        with pygeoapi_server(pygeoapi_python) as (base, version):
+        with pygeoapi_server(pygeoapi_python, database_url) as (base, version):
             # pygeoapi reads a bbox in its storage CRS as easting, northing.
             theirs = series(
                 lambda b: (
@@ -363,28 +373,42 @@ def measure(label: str, session: Session, n: int, pygeoapi_python: str | None) -
             f"{label}_pygeoapi_rps: {theirs['rps']:.1f}",
             f"{label}_pygeoapi_median_ms: {theirs['median_ms']:.0f}",
             f"{label}_pygeoapi_p95_ms: {theirs['p95_ms']:.0f}",
-            f"{label}_same_numberMatched: {same}/{n}",
-            f"{label}_ours_vs_pygeoapi_rps: {ours['rps'] / theirs['rps']:.1f}",
-            f"{label}_pygeoapi_vs_ours_p95: {theirs['p95_ms'] / ours['p95_ms']:.1f}",
+            f"{label}_same_number_matched: {same}/{n}",
         ]
-    return lines
+        ratios += [
+            f"{label}_ours_vs_pygeoapi_rps_ratio: {ours['rps'] / theirs['rps']:.1f}",
+            f"{label}_pygeoapi_vs_ours_p95_ratio: {theirs['p95_ms'] / ours['p95_ms']:.1f}",
+        ]
+    return lines, ratios
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--skip-sweden", action="store_true")
     parser.add_argument("--skip-vasterbotten", action="store_true")
     parser.add_argument("--skip-pygeoapi", action="store_true")
     parser.add_argument("--pygeoapi-python", default=sys.executable)
-    args = parser.parse_args()
-    python = None if args.skip_pygeoapi else args.pygeoapi_python
-    lines: list[str] = []
-    if not args.skip_vasterbotten:
-        lines += measure("vasterbotten", load_vasterbotten(), args.requests, python)
-    if not args.skip_sweden:
-        lines += measure("sweden", load_sweden(), args.requests, python)
-    for line in lines:
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    python = None if args.skip_pygeoapi or args.smoke else args.pygeoapi_python
+    urls = (args.database_url, args.redis_url)
+    lines: list[str] = [f"size: {'smoke' if args.smoke else 'full'}"]
+    ratios: list[str] = []
+    sets: list[tuple[str, Callable[[], Session]]] = []
+    if args.smoke:
+        sets.append(("smoke", lambda: load_sweden(args.database_url, SMOKE)))
+    else:
+        if not args.skip_vasterbotten:
+            sets.append(("vasterbotten", lambda: load_vasterbotten(args.database_url)))
+        if not args.skip_sweden:
+            sets.append(("sweden", lambda: load_sweden(args.database_url)))
+    n = 20 if args.smoke else args.requests
+    for label, load in sets:
+        figures, ratio_lines = measure(label, load(), n, python, *urls)
+        lines += figures
+        ratios += ratio_lines
+    for line in lines + ratios:
         print(line)
 
 

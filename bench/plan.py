@@ -12,7 +12,10 @@ and scaled to the plan's number of candidate evaluations.
 
 Prints one figure per line, ratios last.
 
-    python bench/plan.py [--seed N] [--sample N]
+    python bench/plan.py [--seed N] [--sample N] [--smoke]
+
+--smoke: the built-in data as above; both synthetic sets at coverage_compute.SMOKE's size
+(K = 5 for the larger), one naive candidate.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.coverage_compute import (
+    SMOKE,
+    SMOKE_PLANTS,
     SWEDEN,
     V2_PLANTS,
     V2_SHARE,
@@ -146,26 +151,36 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sample", type=int, default=3, help="naive candidates (Sweden)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="the synthetic sets at the smoke size: seconds"
+    )
     args = parser.parse_args(argv)
+    county, county_plants = (
+        (SMOKE, SMOKE_PLANTS) if args.smoke else (VASTERBOTTEN, VASTERBOTTEN_PLANTS)
+    )
+    large, large_plants = (SMOKE, SMOKE_PLANTS) if args.smoke else (SWEDEN, V2_PLANTS)
+    k = 5 if args.smoke else 20
+    sample = 1 if args.smoke else args.sample
 
     sites, cases = builtin_data()
     builtin, builtin_evaluations, builtin_steps = timed_plan(sites, cases, 10)
-    sites, _, _, cases = data(args.seed, VASTERBOTTEN, VASTERBOTTEN_PLANTS)
+    sites, _, _, cases = data(args.seed, county, county_plants)
     synthetic, _, _ = timed_plan(sites, cases, 10)
 
-    sites, cells, municipalities, cases = data(args.seed, SWEDEN, V2_PLANTS)
-    sweden, evaluations, steps = timed_plan(sites, cases, 20)
-    cold, _, _ = timed_plan(sites, cases, 20, COLD)
-    naive = naive_seconds_per_evaluation(sites, cells, municipalities, cases, args.sample)
+    sites, cells, municipalities, cases = data(args.seed, large, large_plants)
+    sweden, evaluations, steps = timed_plan(sites, cases, k)
+    cold, _, _ = timed_plan(sites, cases, k, COLD)
+    naive = naive_seconds_per_evaluation(sites, cells, municipalities, cases, sample)
 
+    print(f"size: {'smoke' if args.smoke else 'full'}")
     print(f"builtin_data_3_named_scenarios_k10_seconds: {builtin:.3f}")
     print(f"builtin_data_steps: {builtin_steps}")
     print(f"builtin_data_candidate_evaluations: {builtin_evaluations}")
     print(f"vasterbotten_sized_synthetic_heat_3_scenarios_k10_seconds: {synthetic:.3f}")
-    print(f"sweden_sized_3_scenarios_k20_seconds: {sweden:.3f}")
+    print(f"sweden_sized_3_scenarios_k{k}_seconds: {sweden:.3f}")
     print(f"sweden_sized_steps: {steps}")
     print(f"sweden_sized_candidate_evaluations: {evaluations}")
-    print(f"sweden_sized_cold_objective_k20_seconds: {cold:.3f}")
+    print(f"sweden_sized_cold_objective_k{k}_seconds: {cold:.3f}")
     print(f"candidate_evaluations_per_second: {evaluations / sweden:.0f}")
     print(f"naive_seconds_per_candidate_evaluation: {naive:.3f}")
     print(f"naive_sweden_sized_estimated_seconds: {naive * evaluations:.0f}")
