@@ -32,7 +32,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bench.coverage import BENCH_DB, BENCH_REDIS, fresh_database
-from resilience import create_app
+from resilience.app import create_app
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.services import imports, users
 
