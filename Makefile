@@ -8,7 +8,7 @@ test:
 	@bash scripts/test.sh
 
 lint:
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/lint-imports --no-logo
 
 bench:
 	@bash scripts/setup.sh dev && .venv/bin/python bench/coverage.py
