@@ -28,7 +28,7 @@ from resilience.web import (
     security,
     tiles,
     uploads,
-    warnings,
+    warning_pages,
 )
 from resilience.web.requests import JSONProvider, Request
 
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(exports.bp)  # the GIS export page, /exports
     app.register_blueprint(plans.bp)  # backup-power plan pages, /plans
     app.register_blueprint(tiles.bp)  # our own vector tiles: /tiles
-    warnings.init_app(app)
+    warning_pages.init_app(app)
     compression.init_app(app)
     cli.init_app(app)
     return app
