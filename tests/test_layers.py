@@ -2,11 +2,14 @@
 views never work a database session themselves. They hand `db.session` to a service, which
 runs the queries and owns the commit. The import rules (the analysis pure, the services
 without the web, geodata and the workers apart, no cycles) are the contracts in
-.importlinter, checked by `lint-imports` in `make test`."""
+.importlinter, checked by `lint-imports` in `make test`; import-linter does not see what a
+package's `__init__` loads, so the last test here imports the domain in a fresh Python."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,3 +139,17 @@ def test_the_views_run_no_sql_and_commit_nothing() -> None:
     ]
     assert len(list(WEB.rglob("*.py"))) > 20  # the web is found at all
     assert offences == []
+
+
+def test_importing_the_domain_loads_no_framework() -> None:
+    """The app factory is resilience/app.py, not the package's `__init__`: the analysis, the
+    vocabulary and the domain errors load without Flask, SQLAlchemy, RQ or Redis."""
+    script = (
+        "import sys, resilience.analysis, resilience.vocabulary, resilience.errors; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'flask', 'werkzeug', 'sqlalchemy', 'geoalchemy2', 'psycopg', 'rq', 'redis'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
