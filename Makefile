@@ -8,7 +8,7 @@ test:
 	@bash scripts/test.sh
 
 lint:
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/lint-imports --no-logo
 
 # Every bench at full size (minutes: the Sweden-sized sets); each prints `name: value`
 # lines, ratios last. `make test` runs each at its small size (--smoke, tests/test_bench.py).

@@ -1,5 +1,6 @@
-"""Entry point for `flask --app app` and gunicorn (`app:create_app()`)."""
+"""Entry point for `flask --app app` and gunicorn (`app:create_app()`); the factory is
+resilience/app.py."""
 
-from resilience import create_app
+from resilience.app import create_app
 
 app = create_app()

@@ -31,7 +31,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bench.coverage import add_arguments, fresh_database, start_worker, stop_worker
-from resilience import create_app
+from resilience.app import create_app
 from resilience.config import Settings
 from resilience.services import imports, users
 

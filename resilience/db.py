@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
@@ -44,6 +44,12 @@ class Database:
         assert self.session_factory is not None, "Database.configure was not called"
         with self.session_factory() as session, session.begin():
             yield session
+
+    def rollback_quietly(self) -> None:
+        """Roll back the current app context's session after an error that ends the request
+        (web/errors.py); a connection that is gone has nothing to roll back."""
+        with suppress(Exception):
+            self.session.rollback()
 
     def dispose(self) -> None:
         """Drop pooled connections, e.g. in a forked RQ work horse."""

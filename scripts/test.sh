@@ -13,5 +13,7 @@ say "Lint (ruff)"
 .venv/bin/ruff format --check .
 say "Types (mypy)"
 .venv/bin/mypy
+say "Layers (import-linter, .importlinter)"
+.venv/bin/lint-imports --no-logo
 say "Tests against ${TEST_DATABASE_URL} and ${TEST_REDIS_URL}"
 .venv/bin/python -m pytest "$@"

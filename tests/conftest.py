@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
-from resilience import create_app
+from resilience.app import create_app
 from resilience.cli import alembic_config, create_database
 from resilience.config import Settings
 from resilience.db import db

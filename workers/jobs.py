@@ -17,7 +17,7 @@ from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from geodata.loaders.warnings import MAX_BYTES, WarningFormatError
-from resilience import create_app
+from resilience.app import create_app
 from resilience.config import Settings
 from resilience.db import db
 from resilience.models import BackupPlan, Run

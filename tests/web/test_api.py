@@ -160,7 +160,7 @@ def test_behind_a_proxy_links_use_the_public_scheme_and_host(  # type: ignore[no
 ) -> None:
     from dataclasses import replace
 
-    from resilience import create_app
+    from resilience.app import create_app
 
     make_user("qgis", "viewer")
     token = users.create_token(db_session, "qgis")

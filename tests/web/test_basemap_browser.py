@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from geodata.loaders.basemap import LocalityRecord
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
-from resilience import create_app
+from resilience.app import create_app
 from resilience.config import Settings
 from resilience.services import basemap, imports, users
 from tests.conftest import PASSWORD, serve

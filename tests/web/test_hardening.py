@@ -498,7 +498,7 @@ def test_every_response_has_the_security_headers(app: Flask, editor: FlaskClient
 def test_hsts_in_production(settings: Settings, migrated: str) -> None:
     from dataclasses import replace
 
-    from resilience import create_app
+    from resilience.app import create_app
 
     app = create_app(replace(settings, production=True))
     response = app.test_client().get("/login", base_url="https://localhost")
@@ -545,7 +545,7 @@ def test_login_locks_an_account_after_five_failures(
     assert "För många misslyckade inloggningar" in locked.text
     assert "account\tlisa\t5 failures" in _cli(app, "users", "locked")
     # Another gunicorn worker (another app, the same Redis) refuses it too.
-    from resilience import create_app
+    from resilience.app import create_app
 
     other = create_app(settings).test_client()
     assert other.post("/login", data={"name": "lisa", "password": PASSWORD}).status_code == 429
@@ -653,7 +653,7 @@ def test_the_lockout_page_says_when_redis_is_down(
 ) -> None:
     from dataclasses import replace
 
-    from resilience import create_app
+    from resilience.app import create_app
 
     make_user("adam", "admin")
     app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"))
@@ -752,7 +752,7 @@ def test_a_run_outside_the_county_is_refused(editor: FlaskClient, db_session: Se
 def _limited(settings: Settings, name: str, **limits: int) -> FlaskClient:
     from dataclasses import replace
 
-    from resilience import create_app
+    from resilience.app import create_app
 
     client = create_app(replace(settings, **limits)).test_client()
     login(client, name)

@@ -1,4 +1,4 @@
-"""The scenario and run pages (resilience/web/scenario_pages.py) and the scenario-area API,
+"""The scenario and run pages (resilience/web/scenario_pages/) and the scenario-area API,
 against a real PostGIS. Runs are computed in-process with services.runs.compute_run."""
 
 from __future__ import annotations

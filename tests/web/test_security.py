@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from resilience import create_app
+from resilience.app import create_app
 from resilience.config import ConfigError, Settings
 from resilience.db import db
 from resilience.models import AuditLog, Site, WeatherWarning

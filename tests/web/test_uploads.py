@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from resilience import create_app
+from resilience.app import create_app
 from resilience.config import Settings
 from resilience.crs import transformer
 from resilience.db import db

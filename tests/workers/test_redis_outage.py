@@ -23,7 +23,7 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from resilience import create_app
+from resilience.app import create_app
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.models import AuditLog, Run
 from resilience.services import users

@@ -8,7 +8,7 @@ checked here with `require_role`.
   scenarios.py  scenarios: list, create, change, copy, start a run, their areas
   runs.py       runs: status, result, timeline, gap sites and cells, areas
   plans.py      backup-power plans
-  warnings.py   weather warnings and the live situation
+  warning_api.py  weather warnings and the live situation
   uploads.py    site registers checked, then confirmed
   exports.py    exports for GIS: direct files, background exports, their audit
   energy.py     energy saving in public buildings (/api/v1/energy/*)
@@ -29,7 +29,17 @@ from resilience.web.api import (  # noqa: E402
     runs,
     scenarios,
     uploads,
-    warnings,
+    warning_api,
 )
 
-__all__ = ["bp", "energy", "exports", "layers", "plans", "runs", "scenarios", "uploads", "warnings"]
+__all__ = [
+    "bp",
+    "energy",
+    "exports",
+    "layers",
+    "plans",
+    "runs",
+    "scenarios",
+    "uploads",
+    "warning_api",
+]

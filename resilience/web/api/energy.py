@@ -1,7 +1,7 @@
 """/api/v1/energy/*: energy saving in public buildings (issue #6), from
 resilience.services.energy (every figure from resilience.energy): the buildings (GeoJSON,
 one with its measures and readings), municipalities, progress, load shedding, measures
-and readings changed by editors, imports and the audit. The pages (web/energy_pages.py)
+and readings changed by editors, imports and the audit. The pages (web/energy_pages/)
 read their query arguments with the same helpers."""
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""HTML pages for scenarios and runs: the list, the editor (draw outage areas and snow zones),
-a run's progress and result (map and table per municipality), and two runs compared.
-
-Saving and starting runs go through the JSON API from static/js/scenarios.js, so the pages
-and the API share one set of rules and permissions."""
+"""HTML pages for runs: the list, a run's progress and result (map, tables per municipality,
+the timeline charts, its care sites as a table and a CSV file), and two runs compared; on
+the blueprint of web/scenario_pages/."""
 
 from __future__ import annotations
 
@@ -11,213 +9,31 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 
-from resilience.analysis import STATUSES, Parameters
-from resilience.analysis.model import RANGES
+from resilience.analysis import STATUSES
 from resilience.db import db
-from resilience.errors import BadInput, Conflict, Forbidden, NotFound
-from resilience.models import Run, Scenario
-from resilience.scenarios import DEFAULT_DURATION_HOURS
+from resilience.errors import BadInput
+from resilience.models import Run
 from resilience.services import run_reports, runs, warnings
-from resilience.services.warnings import LIVE_SCENARIO_NAME
 from resilience.vocabulary import CARE_PRIORITY
-from resilience.web import charts, formatting, maps, names, pdf, scenario_maps
-from resilience.web.i18n import LOCALES, current_language
+from resilience.web import charts, formatting, maps, names, scenario_maps
+from resilience.web.i18n import current_language
 from resilience.web.names import N_
-from workers.queue import run_job_states
-
-bp = Blueprint("scenario_pages", __name__)
-
-# The parameters the editor shows, with a label and unit; others in a definition (circuity,
-# speed_factors) are kept as they are.
-EDITABLE_PARAMETERS = (
-    ("speed_kmh", N_("Road speed without snow"), "km/h"),
-    ("food_minutes", N_("Food within"), "min"),
-    ("care_minutes", N_("Hospital or health centre within"), "min"),
-    ("shelter_minutes", N_("Warm shelter within"), "min"),
-    ("mobile_max_hours", N_("Latest useful arrival of a mobile generator"), "h"),
+from resilience.web.scenario_pages import (
+    bp,
+    finished_summary,
+    id_prefix,
+    live_description,
+    run_state,
+    run_states,
+    scenario_facts,
 )
-
-
-def _prefix(url: str) -> str:
-    """A URL built with id 0, as the prefix the JS completes with an id."""
-    return url.removesuffix("0")
-
-
-def _edit_prefix() -> str:
-    """/scenarios/, which the JS completes with "<id>/edit"."""
-    return url_for("scenario_pages.edit_scenario", scenario_id=0).removesuffix("0/edit")
-
-
-def _can_plan() -> bool:
-    return bool(current_user.has_role("planner"))
-
-
-@bp.context_processor
-def _page_words() -> dict[str, Any]:
-    return {"step_label": step_label}
-
-
-@bp.app_template_filter("scenario_name")
-def scenario_name(name: str | None) -> str:
-    """A scenario's name as shown: the live scenario's in the page's language (it is
-    stored in Swedish, the name the built-in data and the situation report use)."""
-    if name == LIVE_SCENARIO_NAME:
-        return _("Live: active weather warnings")
-    return name or ""
-
-
-def live_description(warning_ids: Sequence[int] | None) -> str:
-    """What the live scenario is made of, in the page's language: each warning's level and
-    event ("Red: Wind in combination with snowfall"), as the stored Swedish description."""
-    if not warning_ids:
-        return ""
-    shown = warnings.warnings_by_id(db.session, warning_ids)
-    english = current_language() == "en"
-    labels = {
-        f"{names.label('warning', w.level)}: "
-        + ((w.event_en if english else w.event_sv) or w.event_sv or w.event_code)
-        for w in shown
-    }
-    return "; ".join(sorted(labels))
-
-
-def step_label(step: str | None) -> str:
-    """A worker's step ("travel times: care") in the page's language."""
-    if not step:
-        return ""
-    head, _sep, service = step.partition(": ")
-    if service:
-        return f"{names.label('step', head)}: {names.label('service', service)}"
-    return names.label("step", step)
-
-
-def run_states(shown: Sequence[Run]) -> list[tuple[str, str | None]]:
-    """Each run's status and error, failed when RQ says the job died (as the API does);
-    RQ is asked once for the whole list."""
-    states = run_job_states(current_app.config["SETTINGS"], shown)
-    return [runs.shown_status(run, states.get(run.id)) for run in shown]
-
-
-def run_state(run: Run) -> tuple[str, str | None]:
-    return run_states([run])[0]
-
-
-def scenario_facts(definition: dict[str, Any]) -> dict[str, Any]:
-    """What the list says about a scenario: outage hours and areas, snow zones by level."""
-    outage = definition.get("outage") or {}
-    areas = outage.get("areas") or {}
-    levels = [z.get("level") for z in definition.get("snow_zones") or []]
-    return {
-        "duration_hours": outage.get("duration_hours", DEFAULT_DURATION_HOURS),
-        "outage_areas": len(areas.get("coordinates") or []),
-        "snow_zones": {level: levels.count(level) for level in scenario_maps.LEVEL_STYLE},
-        "parameters": definition.get("parameters") or {},
-    }
-
-
-@bp.get("/scenarios")
-def scenarios() -> ResponseReturnValue:
-    listed = run_reports.scenarios_with_latest_run(db.session)
-    latest = [run for _scenario, run in listed if run]
-    status = {run.id: state[0] for run, state in zip(latest, run_states(latest), strict=True)}
-    rows = [
-        (scenario, scenario_facts(scenario.definition), run, status[run.id] if run else None)
-        for scenario, run in listed
-    ]
-    config = {
-        "createUrl": url_for("api.create_scenario"),
-        "scenarioApi": _prefix(url_for("api.get_scenario", scenario_id=0)),
-        "editPage": _edit_prefix(),
-        "runPage": _prefix(url_for("scenario_pages.run_page", run_id=0)),
-    }
-    state, _live_run = warnings.latest_live(db.session)
-    return render_template(
-        "scenarios/list.html",
-        rows=rows,
-        can_plan=_can_plan(),
-        config=config,
-        live_description=live_description(state.warning_ids if state else None),
-    )
-
-
-def _editor(scenario: Scenario | None) -> ResponseReturnValue:
-    defaults = Parameters()
-    definition = scenario.definition if scenario else {}
-    overrides = dict(definition.get("parameters") or {})
-    shown = {name for name, _label, _unit in EDITABLE_PARAMETERS}
-    parameters = [
-        {
-            "name": name,
-            "label": label,
-            "unit": unit,
-            "default": getattr(defaults, name),
-            "value": overrides.get(name, getattr(defaults, name)),
-            "range": RANGES[name],
-        }
-        for name, label, unit in EDITABLE_PARAMETERS
-    ]
-    # Built-in and live scenarios, and other planners' own, cannot be changed here: saving
-    # one makes a new scenario (runs.may_edit).
-    as_new = scenario is None or not runs.may_edit(
-        scenario, current_user.name, current_user.has_role("editor")
-    )
-    read_only = not _can_plan()
-    config = {
-        "scenarioId": scenario.id if scenario else None,
-        "geojsonUrl": (
-            url_for("api.scenario_geojson", scenario_id=scenario.id) if scenario else None
-        ),
-        "saveUrl": (
-            url_for("api.create_scenario")
-            if as_new
-            else url_for("api.update_scenario", scenario_id=scenario.id)  # type: ignore[union-attr]  # not new: one
-        ),
-        "saveMethod": "POST" if as_new else "PUT",
-        "updateUrl": _prefix(url_for("api.update_scenario", scenario_id=0)),
-        "editPage": _edit_prefix(),
-        "runPage": _prefix(url_for("scenario_pages.run_page", run_id=0)),
-        "defaults": {name: getattr(defaults, name) for name in shown},
-        "otherParameters": {k: v for k, v in overrides.items() if k not in shown},
-        "municipalitiesUrl": url_for("api.municipalities", simplify=200),
-        "readOnly": read_only,
-        "levels": list(scenario_maps.LEVEL_STYLE),
-    }
-    fmap = scenario_maps.editor_map(current_app.config["SETTINGS"], config)
-    return render_template(
-        "scenarios/edit.html",
-        scenario=scenario,
-        definition=definition,
-        duration=(definition.get("outage") or {}).get("duration_hours", DEFAULT_DURATION_HOURS),
-        parameters=parameters,
-        duration_range=RANGES["duration_hours"],
-        levels=scenario_maps.LEVEL_STYLE,
-        outage_color=scenario_maps.OUTAGE_COLOR,
-        as_new=as_new,
-        read_only=read_only,
-        map=maps.map_parts(fmap),
-    )
-
-
-@bp.get("/scenarios/new")
-def new_scenario() -> ResponseReturnValue:
-    if not _can_plan():
-        raise Forbidden(_("Making scenarios needs the role planner or above."))
-    return _editor(None)
-
-
-@bp.get("/scenarios/<int:scenario_id>/edit")
-def edit_scenario(scenario_id: int) -> ResponseReturnValue:
-    return _editor(runs.get_scenario(db.session, scenario_id))
 
 
 @bp.get("/runs")
@@ -232,17 +48,6 @@ def run_list() -> ResponseReturnValue:
         default_b=finished[0] if finished else None,
         default_a=finished[1] if len(finished) > 1 else None,
     )
-
-
-def _finished_summary(run: Run) -> dict[str, Any]:
-    status, _error = run_state(run)
-    if status != "finished" or run.summary is None:
-        raise Conflict(
-            _("Run {id} has no result yet ({status}).").format(
-                id=run.id, status=names.label("status", status)
-            )
-        )
-    return run.summary
 
 
 @bp.get("/runs/<int:run_id>")
@@ -260,7 +65,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
         "areasUrl": url_for("api.run_areas", run_id=run.id),
         "timelineUrl": url_for("api.run_timeline", run_id=run.id),
         "municipalitiesUrl": url_for("api.municipalities", simplify=100),
-        "sitePage": _prefix(url_for("pages.site_page", site_id=0)),
+        "sitePage": id_prefix(url_for("pages.site_page", site_id=0)),
     }
     fmap = scenario_maps.run_map(current_app.config["SETTINGS"], config)
     state = warnings.live_state_of(db.session, run.id)
@@ -289,7 +94,7 @@ def run_table(run_id: int) -> ResponseReturnValue:
     """The result's tables and charts alone, for the run page to insert when the run
     finishes."""
     run = runs.get_run(db.session, run_id)
-    _finished_summary(run)
+    finished_summary(run)
     return render_template(
         "scenarios/_run_result.html", run=run, result=_result(run, care_filter())
     )
@@ -416,7 +221,7 @@ def care_sites_csv(run: Run, sites: Sequence[dict[str, Any]]) -> bytes:
 def care_sites_export(run_id: int) -> Response:
     """The run's affected care sites, filtered as the query says, worst first."""
     run = runs.get_run(db.session, run_id)
-    _finished_summary(run)
+    finished_summary(run)
     chosen = care_filter()
     sites = run_reports.affected_care_sites(db.session, run.id, chosen)
     stamp = (run.finished_at or run.created_at).date().isoformat()
@@ -516,60 +321,6 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
     }
 
 
-# --- the situation report (lägesbild) ------------------------------------------------------
-
-
-def _report_html(run_id: int, for_pdf: bool) -> str:
-    run = runs.get_run(db.session, run_id)
-    _finished_summary(run)
-    report = run_reports.situation_report(db.session, run)
-    # One page in Swedish, whatever the reader's language: it goes into WIS and the briefing.
-    with force_locale(LOCALES["sv"]):
-        return render_template(
-            "scenarios/report.html",
-            report=report,
-            for_pdf=for_pdf,
-            now=datetime.now(UTC),
-        )
-
-
-def _pdf_response(run_id: int) -> Response:
-    body = pdf.html_to_pdf(_report_html(run_id, for_pdf=True))
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="lagesbild_run-{run_id}.pdf"'},
-    )
-
-
-@bp.get("/runs/<int:run_id>/report")
-def report_page(run_id: int) -> ResponseReturnValue:
-    return _report_html(run_id, for_pdf=False)
-
-
-@bp.get("/runs/<int:run_id>/report.pdf")
-def report_pdf(run_id: int) -> Response:
-    return _pdf_response(run_id)
-
-
-def _live_run_id() -> int:
-    run_id = run_reports.live_run_id(db.session)
-    if run_id is None:
-        raise NotFound(_("There is no finished live run of the warnings yet."))
-    return run_id
-
-
-@bp.get("/live/report")
-def live_report() -> ResponseReturnValue:
-    """The situation report of the newest live run of the warnings."""
-    return redirect(url_for("scenario_pages.report_page", run_id=_live_run_id()))
-
-
-@bp.get("/live/report.pdf")
-def live_report_pdf() -> ResponseReturnValue:
-    return redirect(url_for("scenario_pages.report_pdf", run_id=_live_run_id()))
-
-
 def _run_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
@@ -596,10 +347,10 @@ def compare_runs() -> ResponseReturnValue:
     run_a, run_b = runs.get_run(db.session, a_id), runs.get_run(db.session, b_id)
     rows = run_reports.compare(
         run_reports.split_summary(
-            _finished_summary(run_a), run_reports.home_care_split(db.session, run_a.id)
+            finished_summary(run_a), run_reports.home_care_split(db.session, run_a.id)
         ),
         run_reports.split_summary(
-            _finished_summary(run_b), run_reports.home_care_split(db.session, run_b.id)
+            finished_summary(run_b), run_reports.home_care_split(db.session, run_b.id)
         ),
     )
     return render_template(

@@ -1,5 +1,6 @@
-"""Weather warnings pages: the history (/warnings) and the banner on every page. The API
-(/api/v1/warnings, /api/v1/live) is in web/api/warnings.py."""
+"""Weather warnings pages: the history (/warnings) and the banner on every page (blueprint
+"warnings"). The API (/api/v1/warnings, /api/v1/live) is web/api/warning_api.py; the
+warnings are stored and read by services/warnings.py, parsed by geodata/loaders/warnings/."""
 
 from __future__ import annotations
 
