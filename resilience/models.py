@@ -415,7 +415,7 @@ class LiveState(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-# --- Energy saving in public buildings (issue #6; computations in resilience/energy.py) ---
+# --- Energy saving in public buildings (issue #6; figures in resilience/energy_figures.py) ---
 
 
 class EnergyMeasure(Base):
@@ -517,7 +517,7 @@ class EnergyTarget(Base):
 
 class EnergyClassLimits(Base):
     """Upper limits of energy classes A..F (kWh/m² and year) for a building kind, overriding
-    the defaults of resilience.energy."""
+    the defaults of resilience.energy_figures."""
 
     __tablename__ = "energy_class_limits"
 

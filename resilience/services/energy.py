@@ -1,9 +1,9 @@
 """Energy saving in public buildings: reading the register, measures, readings and targets
-from PostGIS into resilience.energy's dataclasses, and every change to them, each written
-to the audit log (who, when, old and new value, one row per field).
+from PostGIS into resilience.energy_figures' dataclasses, and every change to them, each
+written to the audit log (who, when, old and new value, one row per field).
 
 Functions take a Session and run inside the caller's transaction: the caller commits.
-Figures are never computed here, only in resilience.energy.
+Figures are never computed here, only in resilience.energy_figures.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from geodata.loaders.results import LoadResult
 from geodata.records import ImportValidationError, RecordError, SiteRecord
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.errors import BadInput, DomainError, Forbidden, NotFound
 from resilience.models import (
     AuditLog,

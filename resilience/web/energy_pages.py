@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.db import db
 from resilience.errors import BadInput, NotFound
 from resilience.services import energy as service
