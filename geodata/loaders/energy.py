@@ -56,8 +56,8 @@ READING_COLUMNS: dict[str, tuple[str, ...]] = {
     "month": ("month", "månad", "manad"),
     "kwh": ("kwh", "energy_kwh", "förbrukning_kwh", "forbrukning_kwh"),
 }
-# Figures the register export adds (resilience.services.energy.assessment_properties); they
-# are computed, so an exported file imports again without storing them as attributes.
+# Figures the register export adds (services/energy/geojson.py, assessment_properties);
+# they are computed, so an exported file imports again without storing them as attributes.
 COMPUTED_COLUMNS = frozenset(
     {
         "id",
