@@ -64,7 +64,7 @@ def audit(
 def audit_entries(
     session: Session, *, site_id: int | None = None, limit: int = 200
 ) -> list[AuditLog]:
-    # Changes only: GIS exports share the table (services/exports.py) but change nothing.
+    # Changes only: GIS exports share the table (services/exports/audit_log.py) but change nothing.
     query = (
         select(AuditLog)
         .where(AuditLog.action != "export")
