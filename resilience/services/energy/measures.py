@@ -24,6 +24,7 @@ from resilience.services.energy.editors import (
 )
 from resilience.services.transactions import committed
 
+# A measure's columns: what the forms edit, the importer reads and the CSV writes.
 MEASURE_FIELDS = (
     "ref",
     "title",

@@ -19,7 +19,6 @@ from resilience.services.exports.source import Source
 
 BATCH_ROWS = 10_000  # rows per Arrow batch, and between two progress reports
 
-
 Progress = Callable[[float, str], None]
 
 

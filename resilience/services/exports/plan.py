@@ -35,11 +35,7 @@ from resilience.vocabulary import CATEGORIES, CATEGORY, SWEREF99TM, WGS84
 # and the built-in Västerbotten data (~3,300 features) stays well below it. A 250,000-cell
 # grid, or the cells of a run over it, goes to a worker.
 DIRECT_MAX_FEATURES = 20_000
-
-
 CRSS = (SWEREF99TM, WGS84)
-
-
 COUNTY_SLUG = "vasterbotten"
 
 

@@ -1,5 +1,11 @@
 """Background exports' records, rows of `exports`: the same request over the same data
-is one record (and one job), its state as users see it, the job's progress, purging."""
+is one record (and one job), its state as users see it, the job's progress, purging.
+
+The finished file is in `export_chunks` (stored_files.py). The web process creates the
+record (queued); the job updates it (running, progress, finished or failed), each change in
+its own short transaction, and stores the file with the finished status in one transaction,
+so a reader sees a whole file or none. Web and workers thus share nothing but PostgreSQL
+and Redis."""
 
 from __future__ import annotations
 
@@ -22,19 +28,12 @@ from resilience.services.exports.plan import ExportRequest, Plan, plan_export
 EXPORT_TTL_S = 24 * 3600  # a finished background export is kept this long
 LOST_AFTER_S = 60  # a queued record RQ does not know after this long was lost
 
-
-# A record is a row of `exports`; the finished file is in `export_chunks`, in pieces of
-# CHUNK_BYTES. The web process creates the record (queued); the job updates it (running,
-# progress, finished or failed), each change in its own short transaction, and stores the
-# file with the finished status in one transaction, so a reader sees a whole file or none.
-# Web and workers thus share nothing but PostgreSQL and Redis.
-
-
 _EXPORT_ID = re.compile(r"export-[0-9a-f]{24}")
 _TIMES = ("created_at", "started_at", "finished_at", "expires_at")
 
 
 def checked_id(export_id: str) -> str:
+    """The id, if it has an export id's form (else NotFound, before any query)."""
     if not _EXPORT_ID.fullmatch(export_id):
         raise NotFound(f"no export {export_id}")
     return export_id
@@ -64,6 +63,7 @@ def update_record(session: Session, export_id: str, **changes: Any) -> dict[str,
 
 
 def utc_now() -> datetime:
+    """Now, in UTC: the records' times."""
     return datetime.now(UTC)
 
 
@@ -93,6 +93,7 @@ def export_id_for(session: Session, request: ExportRequest) -> str:
 
 
 def has_file(session: Session, export_id: str) -> bool:
+    """Whether the export's file is stored (at least its first piece)."""
     query = select(ExportChunk.seq).where(ExportChunk.export_id == export_id).limit(1)
     return session.execute(query).first() is not None
 

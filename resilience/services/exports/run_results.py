@@ -9,8 +9,6 @@ from resilience.services.exports.source import MUNICIPALITY_CODE, Source, sql_wh
 
 OUTSIDE_NAME = "Utanför kommunerna"
 COUNTY_NAME = "Västerbottens län"
-
-
 RUN_LAYER_IDS = ("sites", "cells", "municipalities", "gaps", "timeline")
 SERVICES = (("food", "Livsmedel"), ("care", "Vård"), ("shelter", "Trygghetspunkt"))
 

@@ -22,12 +22,15 @@ class Source:
 
 
 def wkb(column: str) -> str:
+    """The geometry column as WKB in the requested CRS (the bound parameter :crs)."""
     return f"ST_AsBinary(ST_Transform({column}, CAST(:crs AS integer)))"
 
 
 def sql_where(*clauses: str | None) -> str:
+    """The clauses given (None and "" left out) as ' WHERE a AND b', or '' when none."""
     kept = [c for c in clauses if c]
     return " WHERE " + " AND ".join(kept) if kept else ""
 
 
+# The municipality column of every layer that has one.
 MUNICIPALITY_CODE = Field("municipality_code", "text", "muni_code", "kommun code")
