@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from resilience.errors import BadInput
 from resilience.services import exports
-from resilience.services.exports import ExportRequest, stored_files
+from resilience.services.exports import ExportRequest
 from tests.factories import small_county
 
 DAY = date(2026, 11, 26)
@@ -139,7 +139,7 @@ def test_a_file_is_stored_and_read_back_in_pieces(
     record, _enqueue = exports.start_background(
         db_session, ExportRequest(layers=("population",)), "anna", lambda _: None
     )
-    monkeypatch.setattr(stored_files, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(exports.stored_files, "CHUNK_BYTES", 1000)
     built = tmp_path / "built.gpkg"
     content = bytes(range(256)) * 10 + "åäö".encode()  # 2,566 bytes: three pieces
     built.write_bytes(content)

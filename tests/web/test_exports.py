@@ -29,7 +29,6 @@ from resilience.config import Settings
 from resilience.models import Export, ExportChunk
 from resilience.scenarios import parse_scenario
 from resilience.services import energy, exports, runs
-from resilience.services.exports import plan as export_plan
 from tests.conftest import login
 from tests.factories import small_county
 from tests.services.test_runs import OUTAGE_ABACKA
@@ -425,7 +424,7 @@ def test_large_exports_are_not_built_in_the_request(
 ) -> None:
     # The county has 10 features. The limit decides in exports.plan; the pages read the
     # package's name for it.
-    monkeypatch.setattr(export_plan, "DIRECT_MAX_FEATURES", 5)
+    monkeypatch.setattr(exports.plan, "DIRECT_MAX_FEATURES", 5)
     monkeypatch.setattr(exports, "DIRECT_MAX_FEATURES", 5)
     api = client.get("/api/v1/exports/layers?format=shp&municipality=2403")
     assert api.status_code == 200  # Östervik alone has 4 features: small enough
