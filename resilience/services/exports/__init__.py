@@ -14,7 +14,7 @@ package (`from resilience.services import exports`). A constant is read where it
 to change one in a test, patch that module (plan.DIRECT_MAX_FEATURES, stored_files.CHUNK_BYTES).
 
 - source: what an exported layer is (Source) and the SQL fragments of its query
-- map_layers, run_results: the layers of the map and of a run's results
+- map_sources, result_sources: the layers of the map and of a run's results (Sources)
 - plan: a request parsed, checked, counted (direct or background) and its file named
 - files: a file built from the layers' rows
 - audit_log: every export in the audit log
@@ -31,7 +31,7 @@ from resilience.services.exports.audit_log import (
     audit_json,
 )
 from resilience.services.exports.files import BATCH_ROWS, Progress, build, build_bytes, media_type
-from resilience.services.exports.map_layers import LAYER_IDS, layer_sources
+from resilience.services.exports.map_sources import LAYER_IDS, layer_sources
 from resilience.services.exports.plan import (
     COUNTY_SLUG,
     CRSS,
@@ -60,7 +60,7 @@ from resilience.services.exports.records import (
     start_background,
     update_record,
 )
-from resilience.services.exports.run_results import (
+from resilience.services.exports.result_sources import (
     COUNTY_NAME,
     OUTSIDE_NAME,
     RUN_LAYER_IDS,

@@ -19,8 +19,8 @@ from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg
 from resilience.errors import BadInput, Conflict, NotFound
 from resilience.models import Municipality, Run
-from resilience.services.exports.map_layers import LAYER_IDS, layer_sources
-from resilience.services.exports.run_results import (
+from resilience.services.exports.map_sources import LAYER_IDS, layer_sources
+from resilience.services.exports.result_sources import (
     COUNTY_NAME,
     OUTSIDE_NAME,
     RUN_LAYER_IDS,
