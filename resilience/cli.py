@@ -585,7 +585,12 @@ def import_energy(
     """Import the energy register, saving measures or meter readings (CSV, GeoPackage or
     GeoJSON); every change is written to the audit log."""
     from geodata.loaders.energy import read_measures, read_readings, read_register
-    from resilience.services import energy as energy_service
+    from resilience.services.energy.editors import Editor
+    from resilience.services.energy.importing import (
+        import_measures,
+        import_readings,
+        import_register,
+    )
 
     readers: dict[str, Callable[[], LoadResult[Any]]] = {
         "register": lambda: read_register(file, crs, layer=layer, stored_plants=_stored_plants()),
@@ -593,11 +598,11 @@ def import_energy(
         "readings": lambda: read_readings(file, layer=layer),
     }
     writers: dict[str, Callable[..., imports.ImportSummary]] = {
-        "register": energy_service.import_register,
-        "measures": energy_service.import_measures,
-        "readings": energy_service.import_readings,
+        "register": import_register,
+        "measures": import_measures,
+        "readings": import_readings,
     }
-    editor = energy_service.Editor(user_name)
+    editor = Editor(user_name)
 
     def write(
         session: Session, records: Sequence[Any], name: str, filename: str | None = None

@@ -415,7 +415,7 @@ class LiveState(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-# --- Energy saving in public buildings (issue #6; computations in resilience/energy.py) ---
+# --- Energy saving in public buildings (issue #6; figures in resilience/energy_figures.py) ---
 
 
 class EnergyMeasure(Base):
@@ -517,7 +517,7 @@ class EnergyTarget(Base):
 
 class EnergyClassLimits(Base):
     """Upper limits of energy classes A..F (kWh/m² and year) for a building kind, overriding
-    the defaults of resilience.energy."""
+    the defaults of resilience.energy_figures."""
 
     __tablename__ = "energy_class_limits"
 
@@ -560,7 +560,7 @@ EXPORT_STATES = ("queued", "running", "finished", "failed")
 
 
 class Export(Base):
-    """A background export (services/exports.py); its id is made from the request and the
+    """A background export (services/exports/records.py); its id is made from the request and the
     data, and is the RQ job's id. The built file is in `export_chunks`."""
 
     __tablename__ = "exports"
@@ -585,9 +585,9 @@ class Export(Base):
 
 
 class ExportChunk(Base):
-    """The file of a finished export in pieces of services.exports.CHUNK_BYTES, in order:
-    written and read a piece at a time, so neither side holds a whole file in memory, and
-    deleted with its export."""
+    """The file of a finished export in pieces of CHUNK_BYTES (services/exports/stored_files.py),
+    in order: written and read a piece at a time, so neither side holds a whole file in
+    memory, and deleted with its export."""
 
     __tablename__ = "export_chunks"
 

@@ -1,4 +1,4 @@
-"""resilience.energy: every figure of the energy pages, on tiny registers computed by hand
+"""resilience.energy_figures: every figure of the energy pages, on tiny registers computed by hand
 in the docstrings. No database, no Flask."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from resilience import energy
-from resilience.energy import Building, CareSite, Measure, Reading, Target
+from resilience import energy_figures as energy
+from resilience.energy_figures import Building, CareSite, Measure, Reading, Target
 
 
 def school(id: int, area: float | None, use: float | None, **kw) -> Building:  # type: ignore[no-untyped-def]

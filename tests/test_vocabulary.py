@@ -11,7 +11,7 @@ from pyproj import CRS
 from sqlalchemy import Integer, select
 from sqlalchemy.orm import Session
 
-from resilience import energy, vocabulary
+from resilience import energy_figures, vocabulary
 from resilience.models import EnergyMeasure, EnergyTarget, Site
 from resilience.services import imports
 from resilience.vocabulary import (
@@ -32,7 +32,7 @@ from tests.factories import site
 
 def test_the_analysis_the_energy_figures_and_the_loaders_do_not_import_the_orm() -> None:
     code = (
-        "import sys, resilience.vocabulary, resilience.analysis, resilience.energy,"
+        "import sys, resilience.vocabulary, resilience.analysis, resilience.energy_figures,"
         " geodata.loaders, geodata.exporters;"
         " print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'geoalchemy2'}))"
     )
@@ -66,7 +66,7 @@ def test_every_numeric_field_is_a_site_column_of_its_type() -> None:
     [("fjärrvärme", "district_heating"), ("Heat-Pump", "heat_pump"), ("oil", "oil")],
 )
 def test_heating_words_map_to_the_stored_value(text: str, value: str) -> None:
-    assert energy.normalise_heating(text) == value
+    assert energy_figures.normalise_heating(text) == value
 
 
 def test_every_alias_names_one_value() -> None:

@@ -169,7 +169,7 @@ def check_live_state() -> str | None:
 
 
 def export_layers(export_id: str, request: dict[str, object]) -> dict[str, object]:
-    """Build a background export (services/exports.py) from one snapshot of the data, with
+    """Build a background export (services/exports/) from one snapshot of the data, with
     its progress in the job's meta and in the export record, and store the file in
     PostgreSQL, where the web reads it: only a scratch folder of this host is used. Building
     it again stores the same file. Exceptions propagate so that RQ retries and finally marks

@@ -251,7 +251,7 @@ EXPORT_TIMEOUT_S = 30 * 60
 
 
 def enqueue_export(settings: Settings, export_id: str, request: dict[str, Any]) -> str:
-    """Enqueue a background export (services/exports.py) once: the job id is the export's
+    """Enqueue a background export (services/exports/) once: the job id is the export's
     id, made from its request and the data, so asking again while it is queued or running
     adds nothing. Retried like a run; the file is kept 24 hours."""
     return _enqueue_once(

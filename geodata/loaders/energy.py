@@ -33,7 +33,7 @@ from geodata.loaders.results import LoadResult, Problems, refuse
 from geodata.loaders.sites import read_sites
 from geodata.loaders.sources import MAX_BYTES, Source, _check, read_csv_rows, read_table
 from geodata.records import ImportValidationError, RecordError, SiteRecord
-from resilience.energy import MAX_YEAR, MIN_YEAR, normalise_heating, normalise_status
+from resilience.energy_figures import MAX_YEAR, MIN_YEAR, normalise_heating, normalise_status
 from resilience.vocabulary import STYREL_CLASSES
 
 # Accepted column names, first match wins (case-insensitive); Swedish aliases for owners'
@@ -56,8 +56,8 @@ READING_COLUMNS: dict[str, tuple[str, ...]] = {
     "month": ("month", "månad", "manad"),
     "kwh": ("kwh", "energy_kwh", "förbrukning_kwh", "forbrukning_kwh"),
 }
-# Figures the register export adds (resilience.services.energy.assessment_properties); they
-# are computed, so an exported file imports again without storing them as attributes.
+# Figures the register export adds (services/energy/geojson.py, assessment_properties);
+# they are computed, so an exported file imports again without storing them as attributes.
 COMPUTED_COLUMNS = frozenset(
     {
         "id",

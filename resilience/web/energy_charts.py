@@ -9,7 +9,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.web import charts
 from resilience.web.formatting import format_number
 

@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
 
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.config import LOCAL_TZ
 
 DEFAULT_LOCALE = Locale("sv", "SE")

@@ -1,4 +1,4 @@
-"""services/exports.py: requests, file names, export ids and records (the HTTP side and the
+"""services/exports/: requests, file names, export ids and records (the HTTP side and the
 files themselves are in tests/web/test_exports.py and tests/geodata/test_exporters.py)."""
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def test_a_file_is_stored_and_read_back_in_pieces(
     record, _enqueue = exports.start_background(
         db_session, ExportRequest(layers=("population",)), "anna", lambda _: None
     )
-    monkeypatch.setattr(exports, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(exports.stored_files, "CHUNK_BYTES", 1000)
     built = tmp_path / "built.gpkg"
     content = bytes(range(256)) * 10 + "åäö".encode()  # 2,566 bytes: three pieces
     built.write_bytes(content)

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext, ngettext
 
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.config import PROJECT_ROOT
 from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SITE_TEXTS
 from resilience.web import i18n, names

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint
 from flask_login import current_user
 
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.web import charts, names
 
 bp = Blueprint("energy", __name__)

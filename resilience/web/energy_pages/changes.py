@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import energy as service

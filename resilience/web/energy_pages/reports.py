@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from resilience import energy
+from resilience import energy_figures as energy
 from resilience.db import db
 from resilience.errors import NotFound
 from resilience.services import energy as service
