@@ -605,7 +605,7 @@ def arrival_matrix(
 
 
 def generator_hours(
-    duration: float,
+    duration: FloatArray | float,
     arrival: FloatArray | float,
     own_hours: FloatArray | float,
     fuel: FloatArray | float,
