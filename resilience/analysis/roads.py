@@ -461,8 +461,9 @@ class RoadState:
         labels = self.components()
         q_node, _ = self.access_node(qx, qy)
         p_node, _ = self.access_node(px, py)
-        q_label = np.where(q_node >= 0, labels[np.maximum(q_node, 0)], -1)
-        p_label = np.where(p_node >= 0, labels[np.maximum(p_node, 0)], -2)
+        labels = np.append(labels, -1)  # index -1 (no access node): label -1
+        q_label = labels[q_node]
+        p_label = np.where(p_node >= 0, labels[p_node], -2)
         for number in range(n_sets):
             chosen = sets[:, number]
             present = np.unique(p_label[chosen & (p_node >= 0)])
