@@ -14,6 +14,7 @@ the v2 references (test_property, test_property_v2) hold unchanged for such case
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -80,7 +81,7 @@ class RefRoads:
         for road in roads:
             speed = road["speed"] if road["speed"] is not None else speeds[road["class"]]
             vs = road["vertices"]
-            for a, b in zip(vs, vs[1:], strict=False):
+            for a, b in itertools.pairwise(vs):
                 if a == b:
                     continue
                 self.edges += 1
@@ -195,12 +196,13 @@ def reference_v3(case: dict) -> dict:
                 best = (key, g)
         if best is None:
             continue
-        (A, _, _), g = best
-        if A <= p["mobile_max_hours"] and A < s["D"]:
+        (arrival, _, _), g = best
+        site_d = s["D"]
+        if arrival <= p["mobile_max_hours"] and arrival < site_d:
             taken.add(g["id"])
             F, G = s["F"], math.inf if g["fuel_hours"] is None else g["fuel_hours"]
-            s["after"] = max(0, min(s["D"], A) - F) + max(0, s["D"] - max(A, F) - G)
-            s["generator"], s["arrival"] = g["id"], A
+            s["after"] = max(0, min(site_d, arrival) - F) + max(0, site_d - max(arrival, F) - G)
+            s["generator"], s["arrival"] = g["id"], arrival
 
     def powered(s: dict, t: float) -> bool:
         if s["D"] == 0 or t >= s["D"] or t < s["F"]:
