@@ -17,10 +17,12 @@ from resilience.analysis import (
     CellTable,
     CoverageResult,
     Parameters,
+    PlanParameters,
     RoadNetwork,
     Scenario,
     SiteTable,
     compute,
+    plan,
     road_state,
 )
 from tests.analysis.helpers import FAST, MUNICIPALITIES, cells_table, row, site, sites_table
@@ -266,3 +268,30 @@ def test_the_timeline_searches_the_providers_powered_at_each_instant() -> None:
     assert np.isinf(result.minutes["food"][0])
     assert result.timeline.county.unreachable["food"].tolist() == [0] * 5 + [3] * 7
     assert result.county.unreachable.food == 3
+
+
+def test_the_plan_dispatches_generators_over_the_roads() -> None:
+    """Two elderly homes in a 24 h outage, 10 residents each; one generator next to "far"
+    at (20 km, 0), with road (0,0)-(20 km,0) closed in the middle. "near" at (0, 0)
+    (visited first: source_id "a-near") cannot be reached: the generator goes to "far"
+    (arrival 0). Objective before: 24 h · 10 residents at "near" = 240. Equipping "near"
+    (72 h of backup) removes all of it."""
+    sites = sites_table(
+        site("a-near", "care", "elderly_home", 0, 0, residents=10),
+        site("b-far", "care", "elderly_home", 20_000, 0, residents=10),
+        site("gen", "power", "mobile_generator", 20_000, 0),
+    )
+    roads = network([(0, 0), (20_000, 0)])
+    case = Scenario(
+        outage=shapely.box(-10, -10, 20_010, 10),
+        parameters=Parameters.from_overrides(ROADS),
+        road_closures=shapely.box(9000, -5, 11_000, 5),
+    )
+    result = plan(sites, [("s", case)], PlanParameters(sites=1), roads=roads)
+    assert result.objective_before == 240.0
+    assert [step.source_id for step in result.steps] == ["a-near"]
+    assert result.steps[0].reduction == 240.0
+    # In straight lines the generator (20 km, 20 minutes) goes to "a-near" instead:
+    # 10 · 1/3 h there, 10 · 24 h at "b-far".
+    straight = plan(sites, [("s", case)], PlanParameters(sites=1))
+    assert np.isclose(straight.objective_before, 10 / 3 + 240, rtol=1e-12)
