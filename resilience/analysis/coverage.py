@@ -1,6 +1,8 @@
-"""The coverage model, version 2 (shared/design/coverage-model.md): power status of sites,
+"""The coverage model, version 3 (shared/design/coverage-model.md): power status of sites,
 mobile generator dispatch, who can reach food, care and shelter, for a scenario and its
-baseline in one call; and (v2) the timeline, heat plants and indoor cooling, food stock.
+baseline in one call; (v2) the timeline, heat plants and indoor cooling, food stock; (v3)
+each site's own outage duration D, home-care clients apart from residents, the unreachable
+figures, and travel over a road network (roads.py) when one is given.
 
 Pure and vectorised: NumPy arrays and Shapely geometries in, a CoverageResult out; no
 database, no web. Coordinates are EPSG:3006 metres, travel in minutes, outages in hours.
@@ -14,8 +16,9 @@ most four: 1.0, yellow, orange, red). A k-d tree per group finds the nearest.
 The timeline needs no search per instant: providers available throughout are those of
 step 3, so a cell covered in step 3 is covered at every instant; a cell uncovered in step 3
 can only be covered by a provider available part of the time within the threshold, and one
-range search finds all such (cell, provider) pairs. Each provider's instants are a range or
-two of k, so coverage per instant is a cumulative sum (see _covered_over_time).
+range search finds all such (cell, provider) pairs; coverage per instant is then a sparse
+product with the providers' availability (see _covered_over_time). With roads, one search
+per distinct set of available providers, bounded by the threshold (see _over_time).
 """
 
 from __future__ import annotations

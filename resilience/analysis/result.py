@@ -12,6 +12,9 @@ result document every one of these becomes JSON null.
 
 Version 2 adds, per site, the heat plant and the unpowered and unheated intervals with the
 indoor figures of "Heat"; per area the cold and food stock figures; and the timeline.
+Version 3 adds each site's outage_hours (its D), per area home_care_clients_unpowered and
+the unreachable figures, the same per instant in the timeline, and the "roads" block.
+Unheated intervals may be three per site when a plant's D differs from the site's.
 """
 
 from __future__ import annotations

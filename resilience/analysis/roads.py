@@ -415,21 +415,28 @@ class RoadState:
     ) -> FloatArray:
         """M[i, j] = minutes(b_j, a_i) = min(access(b_j) + path + access(a_i), direct):
         e.g. from generators b to care sites a. Shape (a, b); inf where unreachable."""
-        out = np.full((ax.size, bx.size), np.inf)
         if ax.size == 0 or bx.size == 0:
-            return out
+            return np.full((ax.size, bx.size), np.inf)
         a_node, a_access = self.access(ax, ay, a_factor)
         b_node, b_access = self.access(bx, by, b_factor)
-        sources = np.unique(b_node[b_node >= 0])
-        reached = a_node >= 0
+        a_reached, b_reached = np.flatnonzero(a_node >= 0), np.flatnonzero(b_node >= 0)
+        path = np.full((bx.size, ax.size), np.inf)  # path[j, i]: b_j's node to a_i's
+        # Edges are undirected: search from whichever side has fewer distinct nodes.
+        a_sources, b_sources = np.unique(a_node[a_reached]), np.unique(b_node[b_reached])
+        from_b = b_sources.size <= a_sources.size
+        sources = b_sources if from_b else a_sources
         for begin in range(0, sources.size, _SOURCE_BLOCK):
             block = sources[begin : begin + _SOURCE_BLOCK]
             distance = np.asarray(dijkstra(self.graph, directed=True, indices=block))
-            mine = np.flatnonzero(np.isin(b_node, block))
-            row = np.searchsorted(block, b_node[mine])
-            path = distance[row][:, a_node[reached]]  # (b of block, reached a)
-            route = (b_access[mine][:, None] + path) + a_access[reached][None, :]
-            out[np.ix_(np.flatnonzero(reached), mine)] = route.T
+            if from_b:
+                mine = b_reached[np.isin(b_node[b_reached], block)]
+                rows = distance[np.searchsorted(block, b_node[mine])]
+                path[np.ix_(mine, a_reached)] = rows[:, a_node[a_reached]]
+            else:
+                mine = a_reached[np.isin(a_node[a_reached], block)]
+                rows = distance[np.searchsorted(block, a_node[mine])]
+                path[np.ix_(b_reached, mine)] = rows[:, b_node[b_reached]].T
+        out = ((b_access[:, None] + path) + a_access[None, :]).T
         metres = _distance(ax[:, None], ay[:, None], bx[None, :], by[None, :])
         factor = np.minimum(a_factor[:, None], b_factor[None, :])
         minutes: FloatArray = np.minimum(out, self.direct(metres, factor))
