@@ -233,10 +233,11 @@ def compute(
             threshold,
             parameters,
             scenario_roads,
+            _AreaWeights(cell_area[rows], cells.population[rows], size),
         )
         changing_rows[service] = rows[changing]
         covered_at[service] = at
-        unreachable_at[service] = _area_people(cell_area[rows], cells.population[rows], lost, size)
+        unreachable_at[service] = lost
 
     report(0.95, "summaries")
     unreachable = {s: populated & np.isinf(minutes[s]) for s in SERVICES}
@@ -919,13 +920,19 @@ def available_at(hours: FloatArray, start: FloatArray, end: FloatArray) -> BoolA
     return ~inside
 
 
-def _area_people(area: IntArray, people: IntArray, lost: BoolArray, size: int) -> FloatArray:
-    """(areas × instants): the people of the cells marked in lost (cells × instants)."""
-    weights = sparse.csr_matrix(
-        (people.astype(np.float64), (area, np.arange(area.size))), shape=(size, area.size)
-    )
-    out: FloatArray = np.asarray(weights @ lost.astype(np.float64), dtype=np.float64)
-    return out
+class _AreaWeights:
+    """Populated cells' areas and people: sums of people per area of cells marked."""
+
+    def __init__(self, area: IntArray, people: IntArray, size: int) -> None:
+        self.matrix = sparse.csr_matrix(
+            (people.astype(np.float64), (area, np.arange(area.size))), shape=(size, area.size)
+        )
+        self.totals = np.bincount(area, weights=people.astype(np.float64), minlength=size)
+
+    def people(self, marked: BoolArray) -> FloatArray:
+        """(areas × columns): the people of the cells marked in each column of marked."""
+        out: FloatArray = np.asarray(self.matrix @ marked.astype(np.float64), dtype=np.float64)
+        return out
 
 
 def _over_time(
@@ -941,10 +948,11 @@ def _over_time(
     threshold: float,
     parameters: Parameters,
     roads: RoadState | None,
-) -> tuple[IntArray, BoolArray, BoolArray]:
+    weights: _AreaWeights,
+) -> tuple[IntArray, BoolArray, FloatArray]:
     """The timeline of one service: (positions among the cells given of the cells that are
     covered at some instant although uncovered in step 3, whether each is covered at each
-    instant, whether each cell given is unreachable at each instant (cells × instants)).
+    instant, the people unreachable per area at each instant (areas × instants)).
 
     open_at: whether each provider is available at each instant (providers × instants).
     Without roads, every provider is reached in finite time, so a cell is unreachable
@@ -957,18 +965,16 @@ def _over_time(
             cx, cy, c_factor, uncovered, sx, sy, s_factor, open_at, always, threshold, parameters
         )
         nobody = ~np.asarray(open_at.any(axis=0), dtype=bool)
-        return changing, at, np.broadcast_to(nobody[None, :], (cx.size, n_hours))
+        return changing, at, weights.totals[:, None] * nobody[None, :]
     candidates = np.flatnonzero(uncovered)
-    lost = np.zeros((cx.size, n_hours), dtype=bool)
     at = np.zeros((candidates.size, n_hours), dtype=bool)
     if n_hours == 0:
-        return np.zeros(0, dtype=np.int64), at, lost
+        return np.zeros(0, dtype=np.int64), at, np.zeros((weights.totals.size, 0))
     sets, inverse = np.unique(open_at.T, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
-    reachable = roads.reachable(cx, cy, sx, sy, sets.T)
+    lost = weights.people(~roads.reachable(cx, cy, sx, sy, sets.T))[:, inverse]
     for number, chosen in enumerate(sets):
         instants = np.flatnonzero(inverse == number)
-        lost[:, instants] = ~reachable[:, number][:, None]
         if candidates.size == 0 or np.array_equal(chosen, always) or not chosen.any():
             continue  # the providers of step 3: the cells uncovered there stay uncovered
         fastest = roads.nearest(
@@ -1025,16 +1031,17 @@ def _covered_over_time(
         cKDTree(np.column_stack((sx[sometimes], sy[sometimes]))), reach, output_type="ndarray"
     )
     i = np.asarray(pairs["i"], dtype=np.int64)
-    p = sometimes[np.asarray(pairs["j"], dtype=np.int64)]
+    j = np.asarray(pairs["j"], dtype=np.int64)
+    p = sometimes[j]
     factor = np.minimum(qf[i], s_factor[p])
     near = travel_minutes(distance_m(qx[i], qy[i], sx[p], sy[p]), factor, parameters) <= threshold
-    i, p = i[near], p[near]
+    i, j = i[near], j[near]
     if i.size == 0:
         return none
     changing, local = np.unique(i, return_inverse=True)
     local = np.asarray(local).reshape(-1)
-    links = sparse.csr_matrix((np.ones(i.size), (local, p)), shape=(changing.size, sx.size))
-    holding = np.asarray(links @ open_at.astype(np.float64))
+    links = sparse.csr_matrix((np.ones(i.size), (local, j)), shape=(changing.size, sometimes.size))
+    holding = np.asarray(links @ open_at[sometimes].astype(np.float64))
     return candidates[changing], holding > 0.5
 
 
