@@ -14,7 +14,7 @@ from geodata.loaders.fields import MAX_EXTRA_CHARS, MAX_TEXT_CHARS, FieldError, 
 from geodata.messages import msg
 from resilience import jsonio
 from resilience.analysis import Parameters, Scenario, SnowZone
-from resilience.analysis.model import RANGES
+from resilience.analysis.model import RANGES, OutageArea
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -40,31 +40,61 @@ class ScenarioSpec:
     snow_zones: tuple[SnowZone, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)  # overrides only
     description: str = ""
+    # v3: when any outage area has its own duration, every outage area with its duration
+    # (outage is then their union, for display); empty when all share duration_hours.
+    outage_parts: tuple[OutageArea, ...] = ()
+    road_closures: shapely.MultiPolygon | None = None  # EPSG:3006
 
     def to_analysis(self) -> Scenario:
         """The pure model's view: geometries and effective parameters."""
         return Scenario(
-            outage=self.outage,
+            outage=None if self.outage_parts else self.outage,
             duration_hours=self.duration_hours,
             snow_zones=self.snow_zones,
             parameters=Parameters.from_overrides(self.parameters),
+            outage_areas=self.outage_parts,
+            road_closures=self.road_closures,
         )
 
+    @property
+    def outage_duration(self) -> float:
+        """The scenario's D: the longest duration of its outage areas (duration_hours when
+        it has none)."""
+        if self.outage_parts:
+            return max(part.duration_hours for part in self.outage_parts)
+        return self.duration_hours
+
     def to_definition(self) -> dict[str, Any]:
-        """The scenario file again, normalised: EPSG:3006, MultiPolygons, explicit duration."""
-        return {
+        """The scenario file again, normalised: EPSG:3006, MultiPolygons, explicit duration
+        (v3: a FeatureCollection with each area's duration_hours when they differ)."""
+        areas: dict[str, Any] | None
+        if self.outage_parts:
+            areas = {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"duration_hours": part.duration_hours},
+                        "geometry": mapping(part.geometry),
+                    }
+                    for part in self.outage_parts
+                ],
+            }
+        else:
+            areas = mapping(self.outage) if self.outage is not None else None
+        definition: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "crs": f"EPSG:{SWEREF99TM}",
-            "outage": {
-                "duration_hours": self.duration_hours,
-                "areas": mapping(self.outage) if self.outage is not None else None,
-            },
+            "outage": {"duration_hours": self.duration_hours, "areas": areas},
             "snow_zones": [
                 {"level": z.level, "geometry": mapping(z.geometry)} for z in self.snow_zones
             ],
             "parameters": dict(self.parameters),
         }
+        if self.road_closures is not None:
+            definition["road_closures"] = mapping(self.road_closures)
+        return definition
 
 
 def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
@@ -104,6 +134,39 @@ def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
     if not SWEDEN_3006.contains(geom):
         raise ScenarioError(f"{where}: the polygon lies outside Sweden; is the crs right?")
     return _as_multi(geom, where)
+
+
+def _outage_areas(
+    value: Any, where: str, src: int, duration: float
+) -> tuple[shapely.MultiPolygon | None, tuple[OutageArea, ...]]:
+    """The outage areas: (their union, or None; every area with its duration when any
+    Feature's properties.duration_hours gives its own, else ()). v3."""
+    if isinstance(value, dict) and value.get("type") in ("Feature", "FeatureCollection"):
+        if value["type"] == "Feature":
+            features: Any = [value]
+            paths = [where]
+        else:
+            features = value.get("features")
+            if not isinstance(features, list):
+                raise ScenarioError(f"{where}: a FeatureCollection needs a 'features' list")
+            paths = [f"{where}.features[{i}]" for i in range(len(features))]
+        parts: list[OutageArea] = []
+        own = False
+        for feature, path in zip(features, paths, strict=True):
+            geometry = _polygons(feature, path, src)
+            hours = duration
+            properties = feature.get("properties") if isinstance(feature, dict) else None
+            if isinstance(properties, dict) and properties.get("duration_hours") is not None:
+                hours = _number(properties["duration_hours"], f"{path}.properties.duration_hours")
+                own = True
+            if not geometry.is_empty:
+                parts.append(OutageArea(geometry, hours))
+        if not parts:
+            return None, ()
+        union = _as_multi(shapely.union_all([p.geometry for p in parts]), where)
+        return union, tuple(parts) if own else ()
+    outage = _polygons(value, where, src)
+    return (None if outage.is_empty else outage), ()
 
 
 def _project(xy: Any, src: int) -> Any:
@@ -150,7 +213,15 @@ def parse_scenario(document: Any) -> ScenarioSpec:
 
     if not isinstance(document, dict):
         raise ScenarioError(msg("scenario_object"))
-    unknown = set(document) - {"name", "description", "crs", "outage", "snow_zones", "parameters"}
+    unknown = set(document) - {
+        "name",
+        "description",
+        "crs",
+        "outage",
+        "snow_zones",
+        "road_closures",
+        "parameters",
+    }
     if unknown:
         raise ScenarioError(msg("scenario_unknown_keys", keys=sorted(unknown)))
     name = document.get("name")
@@ -168,9 +239,14 @@ def parse_scenario(document: Any) -> ScenarioSpec:
         outage_doc.get("duration_hours", DEFAULT_DURATION_HOURS), "outage.duration_hours"
     )
     areas = outage_doc.get("areas")
-    outage = _polygons(areas, "outage.areas", src) if areas else None
-    if outage is not None and outage.is_empty:
-        outage = None
+    outage: shapely.MultiPolygon | None = None
+    outage_parts: tuple[OutageArea, ...] = ()
+    if areas:
+        outage, outage_parts = _outage_areas(areas, "outage.areas", src, duration)
+    closures_doc = document.get("road_closures")
+    road_closures = _polygons(closures_doc, "road_closures", src) if closures_doc else None
+    if road_closures is not None and road_closures.is_empty:
+        road_closures = None
 
     zones_doc = document.get("snow_zones") or []
     if not isinstance(zones_doc, list):
@@ -189,17 +265,20 @@ def parse_scenario(document: Any) -> ScenarioSpec:
 
     vertices = sum(
         int(shapely.get_num_coordinates(g))
-        for g in (outage, *(z.geometry for z in zones))
+        for g in (outage, road_closures, *(z.geometry for z in zones))
         if g is not None
     )
     if vertices > MAX_VERTICES:
         raise ScenarioError(
-            f"the outage and snow zones have {vertices:,} vertices together; "
+            f"the outage, snow zones and road closures have {vertices:,} vertices together; "
             f"at most {MAX_VERTICES:,}"
         )
     overrides = document.get("parameters") or {}
     try:  # the parameters, and the timeline they give with this duration
-        Scenario(duration_hours=duration, parameters=Parameters.from_overrides(overrides))
+        Scenario(
+            duration_hours=max([duration, *(p.duration_hours for p in outage_parts)]),
+            parameters=Parameters.from_overrides(overrides),
+        )
     except (ValueError, TypeError) as exc:
         raise ScenarioError(f"parameters: {exc}") from exc
     description = document.get("description") or ""
@@ -213,7 +292,16 @@ def parse_scenario(document: Any) -> ScenarioSpec:
             storable(text.strip(), limit)
         except FieldError as exc:
             raise ScenarioError(f"{key}: {exc}") from None
-    return ScenarioSpec(name.strip(), duration, outage, tuple(zones), dict(overrides), description)
+    return ScenarioSpec(
+        name.strip(),
+        duration,
+        outage,
+        tuple(zones),
+        dict(overrides),
+        description,
+        outage_parts=outage_parts,
+        road_closures=road_closures,
+    )
 
 
 def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:
@@ -244,10 +332,11 @@ def live_scenario(
     warnings: list[ActiveWarning], name: str = "Live: aktiva vädervarningar"
 ) -> ScenarioSpec:
     """Every active warning area becomes a snow zone at its level; wind warnings at orange
-    or red are also outage polygons. The model gives one D per scenario: with both orange
-    and red wind active we take the longer, 48 h (noted in the README)."""
+    or red are also outage polygons, each with its own duration (v3: 12 h orange, 48 h
+    red); duration_hours is the longest of them."""
     zones: list[SnowZone] = []
     outages: list[shapely.Geometry] = []
+    parts: list[OutageArea] = []
     duration = DEFAULT_DURATION_HOURS
     for warning in warnings:
         if warning.level not in LEVELS:
@@ -258,6 +347,7 @@ def live_scenario(
         zones.append(SnowZone(warning.level, area))
         if warning.involves_wind and warning.level in WIND_OUTAGE_HOURS:
             outages.append(area)
+            parts.append(OutageArea(area, WIND_OUTAGE_HOURS[warning.level]))
     if outages:
         duration = max(
             WIND_OUTAGE_HOURS[w.level]
@@ -272,6 +362,7 @@ def live_scenario(
         outage=outage,
         snow_zones=tuple(zones),
         description="; ".join(labels),
+        outage_parts=tuple(parts),
     )
 
 

@@ -1,4 +1,4 @@
-"""Pure coverage computation (coverage-model.md, version 2): arrays in, arrays out, no I/O.
+"""Pure coverage computation (coverage-model.md, version 3): arrays in, arrays out, no I/O.
 
 Coordinates EPSG:3006 metres; travel in minutes; outage, fuel and arrival in hours.
 """
@@ -7,7 +7,9 @@ from resilience.analysis.coverage import compute, distance_m, travel_minutes
 from resilience.analysis.food import FoodStock
 from resilience.analysis.model import (
     MODEL_VERSION,
+    ROAD_SPEEDS,
     CellTable,
+    OutageArea,
     Parameters,
     Scenario,
     SiteTable,
@@ -21,15 +23,23 @@ from resilience.analysis.result import (
     CountySummary,
     CoverageResult,
     MunicipalitySummary,
+    RoadSummary,
     ServiceCounts,
     json_float,
 )
-from resilience.analysis.spatial import assign_municipality, covers_xy, speed_factor_xy
+from resilience.analysis.roads import RoadNetwork, RoadState, road_state
+from resilience.analysis.spatial import (
+    assign_municipality,
+    covers_xy,
+    outage_hours_xy,
+    speed_factor_xy,
+)
 from resilience.analysis.timeline import Series, Timeline
 
 __all__ = [
     "MODEL_VERSION",
     "OBJECTIVES",
+    "ROAD_SPEEDS",
     "STATUSES",
     "AreaSummary",
     "CellTable",
@@ -37,10 +47,14 @@ __all__ = [
     "CoverageResult",
     "FoodStock",
     "MunicipalitySummary",
+    "OutageArea",
     "Parameters",
     "Plan",
     "PlanParameters",
     "PlanStep",
+    "RoadNetwork",
+    "RoadState",
+    "RoadSummary",
     "Scenario",
     "Series",
     "ServiceCounts",
@@ -53,7 +67,9 @@ __all__ = [
     "covers_xy",
     "distance_m",
     "json_float",
+    "outage_hours_xy",
     "plan",
+    "road_state",
     "speed_factor_xy",
     "travel_minutes",
 ]

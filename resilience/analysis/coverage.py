@@ -1,6 +1,8 @@
-"""The coverage model, version 2 (shared/design/coverage-model.md): power status of sites,
+"""The coverage model, version 3 (shared/design/coverage-model.md): power status of sites,
 mobile generator dispatch, who can reach food, care and shelter, for a scenario and its
-baseline in one call; and (v2) the timeline, heat plants and indoor cooling, food stock.
+baseline in one call; (v2) the timeline, heat plants and indoor cooling, food stock; (v3)
+each site's own outage duration D, home-care clients apart from residents, the unreachable
+figures, and travel over a road network (roads.py) when one is given.
 
 Pure and vectorised: NumPy arrays and Shapely geometries in, a CoverageResult out; no
 database, no web. Coordinates are EPSG:3006 metres, travel in minutes, outages in hours.
@@ -14,8 +16,9 @@ most four: 1.0, yellow, orange, red). A k-d tree per group finds the nearest.
 The timeline needs no search per instant: providers available throughout are those of
 step 3, so a cell covered in step 3 is covered at every instant; a cell uncovered in step 3
 can only be covered by a provider available part of the time within the threshold, and one
-range search finds all such (cell, provider) pairs. Each provider's instants are a range or
-two of k, so coverage per instant is a cumulative sum (see _covered_over_time).
+range search finds all such (cell, provider) pairs; coverage per instant is then a sparse
+product with the providers' availability (see _covered_over_time). With roads, one search
+per distinct set of available providers, bounded by the threshold (see _over_time).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from resilience.analysis.heat import (
     powered_windows,
     resolve_plants,
     time_constants,
+    unheated_intervals,
 )
 from resilience.analysis.model import (
     CARE_PRIORITY,
@@ -65,9 +69,10 @@ from resilience.analysis.result import (
     MunicipalitySummary,
     ServiceCounts,
 )
-from resilience.analysis.spatial import covers_xy, speed_factor_xy
+from resilience.analysis.roads import RoadNetwork, RoadState, road_state
+from resilience.analysis.spatial import outage_hours_xy, speed_factor_xy
 from resilience.analysis.timeline import Series, Timeline, after, area_series, during
-from resilience.vocabulary import UTILITY
+from resilience.vocabulary import HOME_CARE_BASE, UTILITY
 
 Progress = Callable[[float, str], None]
 
@@ -109,6 +114,7 @@ def compute(
     progress: Progress | None = None,
     *,
     timeline: bool = True,
+    roads: RoadNetwork | None = None,
 ) -> CoverageResult:
     """Run the coverage model for a scenario and its baseline: steps 1-3, Time, Heat and
     Food stock.
@@ -116,24 +122,27 @@ def compute(
     municipalities maps every code used in sites and cells to its name; all of them get a
     summary, sorted by code. progress, if given, is called with a fraction 0..1 and a short
     step name. timeline=False skips the timeline (its instants are then empty), for callers
-    that need only the per-site and per-area figures. Raises ValueError on a municipality
+    that need only the per-site and per-area figures. roads (v3): the road network, None
+    for straight-line travel (every version 2 figure). Raises ValueError on a municipality
     code missing from municipalities, or a heat_plant that names no plant.
     """
     report: Progress = progress if progress is not None else _silent
     parameters = scenario.parameters
-    duration = scenario.duration_hours
+    duration = scenario.outage_duration
     codes = sorted(municipalities)
     site_area = _area_index(sites.municipality, codes, "site")
     cell_area = _area_index(cells.municipality, codes, "cell")
     plant_index = resolve_plants(sites, site_area, len(codes))
+    scenario_roads = road_state(roads, scenario) if roads is not None else None
+    baseline_roads = road_state(roads, scenario.baseline()) if roads is not None else None
 
     # Steps 1 and 2, then Time and Heat: the powered and heated windows of every site.
     report(0.0, "power status")
-    steps = power_steps(sites, scenario)
+    steps = power_steps(sites, scenario, roads=scenario_roads)
     site_factor, stepped, in_outage = steps.site_factor, steps.stepped, steps.in_outage
     hours_before, hours_after = steps.hours_before, steps.hours_after
     generator_index, arrival_hours = steps.generator_index, steps.arrival_hours
-    status = _status(stepped, in_outage, hours_before, duration)
+    status = _status(stepped, in_outage, hours_before, steps.site_duration)
     report(0.15, "heat")
     plant_end = plant_power_end(steps, plant_index)
     heat_state = site_heat(
@@ -145,9 +154,9 @@ def compute(
         plant_end,
         time_constants(sites),
         scenario,
+        steps.gap_end(duration),
+        plant_power_back(steps, plant_index),
     )
-    power = heat_state.power
-    heat = heat_state.heat
     unpowered_start, unpowered_end = heat_state.unpowered
     unheated_start, unheated_end = heat_state.unheated
     tstar, hours_cold = heat_state.cold_after_hours, heat_state.hours_cold
@@ -168,31 +177,50 @@ def compute(
         "care": operational,
         "shelter": operational & heated_throughout,
     }
-    windows = {"food": power, "care": power, "shelter": heat}
+    # The instants each site is without power (food, care) or heat (shelter).
+    outages = {
+        "food": (unpowered_start, unpowered_end),
+        "care": (unpowered_start, unpowered_end),
+        "shelter": (unheated_start, unheated_end),
+    }
     minutes: dict[str, FloatArray] = {}
     baseline_minutes: dict[str, FloatArray] = {}
     covered: dict[str, BoolArray] = {}
     baseline_covered: dict[str, BoolArray] = {}
     changing_rows: dict[str, IntArray] = {}
     covered_at: dict[str, BoolArray] = {}
+    unreachable_at: dict[str, FloatArray] = {}
+    size = len(codes) + 1
     for step, (service, provider) in enumerate(_providers(sites).items()):
         report(0.25 + 0.25 * step, f"travel times: {service}")
-        base, scen = _service_minutes(
-            cx,
-            cy,
-            cell_factor,
-            sites.x[provider],
-            sites.y[provider],
-            site_factor[provider],
-            available[service][provider],
-            parameters,
-        )
+        if scenario_roads is None or baseline_roads is None:
+            base, scen = _service_minutes(
+                cx,
+                cy,
+                cell_factor,
+                sites.x[provider],
+                sites.y[provider],
+                site_factor[provider],
+                available[service][provider],
+                parameters,
+            )
+        else:
+            live = provider[available[service][provider]]
+            ones = np.ones(cx.size)
+            base = baseline_roads.nearest(
+                cx, cy, ones, sites.x[provider], sites.y[provider], np.ones(provider.size)
+            )
+            scen = scenario_roads.nearest(
+                cx, cy, cell_factor, sites.x[live], sites.y[live], site_factor[live]
+            )
         threshold = parameters.threshold_minutes(service)
         minutes[service] = _spread(scen, rows, cells.id.size, np.nan)
         baseline_minutes[service] = _spread(base, rows, cells.id.size, np.nan)
         covered[service] = _spread(scen <= threshold, rows, cells.id.size, False)
         baseline_covered[service] = _spread(base <= threshold, rows, cells.id.size, False)
-        changing, at = _covered_over_time(
+        start, end = outages[service]
+        open_at = available_at(hours, start[provider], end[provider])
+        changing, at, lost = _over_time(
             cx,
             cy,
             cell_factor,
@@ -200,16 +228,20 @@ def compute(
             sites.x[provider],
             sites.y[provider],
             site_factor[provider],
-            tuple(w[provider] for w in windows[service]),
+            open_at,
             available[service][provider],
-            hours,
             threshold,
             parameters,
+            scenario_roads,
+            _AreaWeights(cell_area[rows], cells.population[rows], size),
         )
         changing_rows[service] = rows[changing]
         covered_at[service] = at
+        unreachable_at[service] = lost
 
     report(0.95, "summaries")
+    unreachable = {s: populated & np.isinf(minutes[s]) for s in SERVICES}
+    baseline_unreachable = {s: populated & np.isinf(baseline_minutes[s]) for s in SERVICES}
     areas = _area_summaries(
         len(codes),
         sites,
@@ -223,6 +255,8 @@ def compute(
         hours_cold,
         operational,
         parameters.food_stock_target_days,
+        unreachable,
+        baseline_unreachable,
     )
     summaries = tuple(
         MunicipalitySummary(**_fields(area), code=code, name=str(municipalities[code]))
@@ -254,6 +288,7 @@ def compute(
         unheated_start,
         unheated_end,
         tstar,
+        unreachable_at,
     )
     report(1.0, "done")
     return CoverageResult(
@@ -294,6 +329,8 @@ def compute(
             covered_rows=changing_rows,
             covered_at=covered_at,
         ),
+        outage_hours=np.where(steps.stepped, steps.site_duration, np.nan),
+        roads=None if scenario_roads is None else scenario_roads.summary(),
     )
 
 
@@ -304,6 +341,7 @@ class PowerSteps:
     own_hours is F of step 1 (hours); hours_before and hours_after are hours_unpowered
     after steps 1 and 2 (NaN for sites without a power status); generator_index is the
     row of the assigned generator (-1 for none), arrival_hours its arrival (NaN for none).
+    v3: site_duration is each site's D (hours; 0 outside every outage polygon).
     """
 
     site_factor: FloatArray
@@ -314,24 +352,36 @@ class PowerSteps:
     generator_index: IntArray
     arrival_hours: FloatArray
     hours_after: FloatArray
+    site_duration: FloatArray
+
+    def gap_end(self, duration: float) -> FloatArray:
+        """Where each site's unpowered intervals end at the latest: its own D inside the
+        outage, the scenario's D (the end of the timeline) outside it."""
+        end: FloatArray = np.where(self.in_outage, self.site_duration, duration)
+        return end
 
 
 def power_steps(
-    sites: SiteTable, scenario: Scenario, own_hours: FloatArray | None = None
+    sites: SiteTable,
+    scenario: Scenario,
+    own_hours: FloatArray | None = None,
+    roads: RoadState | None = None,
 ) -> PowerSteps:
     """Steps 1 and 2: power status of every care, food, energy and utility site, then
     mobile generators to care sites (never to utility sites).
 
     own_hours replaces F of step 1 (default: from the sites' backup), as the backup-power
-    plan does when it equips sites.
+    plan does when it equips sites. roads: the road network under this scenario (v3),
+    None for straight-line travel.
     """
     site_factor = speed_factor_xy(
         scenario.snow_zones, scenario.parameters.speed_factors, sites.x, sites.y
     )
     stepped = np.isin(sites.category, STEP1_CATEGORIES)
-    in_outage = covers_xy(scenario.outage, sites.x, sites.y)
+    site_duration = outage_hours_xy(scenario, sites.x, sites.y)
+    in_outage = site_duration > 0
     own = _own_backup_hours(sites) if own_hours is None else own_hours
-    return redispatch(sites, scenario, site_factor, stepped, in_outage, own)
+    return redispatch(sites, scenario, site_factor, stepped, in_outage, own, site_duration, roads)
 
 
 def redispatch(
@@ -341,15 +391,19 @@ def redispatch(
     stepped: BoolArray,
     in_outage: BoolArray,
     own_hours: FloatArray,
+    site_duration: FloatArray | None = None,
+    roads: RoadState | None = None,
 ) -> PowerSteps:
-    """Steps 1 and 2 from the speed factors and outage membership of power_steps, with F =
-    own_hours: what changes when only F changes."""
-    duration = scenario.duration_hours
+    """Steps 1 and 2 from the speed factors, outage membership and D of power_steps, with
+    F = own_hours: what changes when only F changes. site_duration None: the scenario's
+    duration_hours inside the outage (one duration, as in version 2)."""
+    if site_duration is None:
+        site_duration = np.where(in_outage, scenario.duration_hours, 0.0)
     hours_before = np.where(
-        stepped, np.where(in_outage, np.maximum(0.0, duration - own_hours), 0.0), np.nan
+        stepped, np.where(in_outage, np.maximum(0.0, site_duration - own_hours), 0.0), np.nan
     )
     generator_index, arrival_hours, hours_after = _dispatch(
-        sites, site_factor, own_hours, hours_before, duration, scenario.parameters
+        sites, site_factor, own_hours, hours_before, site_duration, scenario.parameters, roads
     )
     return PowerSteps(
         site_factor=site_factor,
@@ -360,6 +414,7 @@ def redispatch(
         generator_index=generator_index,
         arrival_hours=arrival_hours,
         hours_after=hours_after,
+        site_duration=site_duration,
     )
 
 
@@ -376,6 +431,13 @@ def plant_power_end(steps: PowerSteps, plant_index: IntArray) -> FloatArray:
     plant = np.maximum(plant_index, 0)
     end = np.where(steps.in_outage[plant] & steps.stepped[plant], steps.own_hours[plant], np.inf)
     return np.where(plant_index >= 0, end, np.inf)
+
+
+def plant_power_back(steps: PowerSteps, plant_index: IntArray) -> FloatArray:
+    """v3, per site: the hour its heat plant has power again (the plant's own D); 0 where
+    there is no plant (then unused: its P is inf)."""
+    plant = np.maximum(plant_index, 0)
+    return np.where(plant_index >= 0, steps.site_duration[plant], 0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -402,18 +464,28 @@ def site_heat(
     plant_end: FloatArray,
     tau: FloatArray,
     scenario: Scenario,
+    gap_end: FloatArray | None = None,
+    plant_back: FloatArray | None = None,
 ) -> HeatState:
     """Time and Heat in closed form for the sites given as parallel arrays (any subset):
-    inside the outage with a power status, F, generator row, arrival, G, plant end P, tau."""
-    duration = scenario.duration_hours
+    inside the outage with a power status, F, generator row, arrival, G, plant end P, tau.
+
+    v3: gap_end is each site's D inside the outage (the scenario's D outside it; see
+    PowerSteps.gap_end), plant_back its plant's D; None: the scenario's D for both (v2)."""
+    duration = scenario.outage_duration
+    if gap_end is None:
+        gap_end = np.full(inside.shape, duration)
+    if plant_back is None:
+        plant_back = np.full(inside.shape, duration)
     power = powered_windows(inside, own_hours, generator_index, arrival_hours, fuel)
     heat = heated_windows(*power, plant_end)
-    unheated = gaps(*heat, duration)
+    unpowered = gaps(*power, gap_end)
+    unheated = unheated_intervals(*unpowered, plant_end, plant_back, gap_end)
     tstar, hours_cold, first_cold, min_indoor = cold_figures(*unheated, tau, scenario.parameters)
     return HeatState(
         power=power,
         heat=heat,
-        unpowered=gaps(*power, duration),
+        unpowered=unpowered,
         unheated=unheated,
         cold_after_hours=tstar,
         hours_cold=hours_cold,
@@ -457,9 +529,9 @@ def _own_backup_hours(sites: SiteTable) -> FloatArray:
 
 
 def _status(
-    powered: BoolArray, in_outage: BoolArray, hours: FloatArray, duration: float
+    powered: BoolArray, in_outage: BoolArray, hours: FloatArray, duration: FloatArray
 ) -> ObjectArray:
-    """Status labels of step 1; None for power sites, which have none."""
+    """Status labels of step 1 (duration: each site's D); None for power sites."""
     code = np.select(
         [~in_outage, hours == 0, hours < duration],
         [0, 1, 2],
@@ -508,16 +580,28 @@ def arrival_matrix(
     generators: IntArray,
     site_factor: FloatArray,
     parameters: Parameters,
+    roads: RoadState | None = None,
 ) -> FloatArray:
     """A = mobilization_hours + minutes(generator, site) / 60 (hours) for each care site of
     rows (axis 0) and generator (axis 1); inf where the generator's capacity cannot carry
-    the site's critical load (a null capacity is 0, an unknown load any capacity)."""
-    gx, gy = sites.x[generators][None, :], sites.y[generators][None, :]
+    the site's critical load (a null capacity is 0, an unknown load any capacity), and
+    (v3, roads) where the minutes are infinite."""
     g_mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
     g_capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
-    sx, sy = sites.x[rows][:, None], sites.y[rows][:, None]
-    factor = np.minimum(site_factor[generators][None, :], site_factor[rows][:, None])
-    minutes = travel_minutes(distance_m(gx, gy, sx, sy), factor, parameters)
+    if roads is None:
+        gx, gy = sites.x[generators][None, :], sites.y[generators][None, :]
+        sx, sy = sites.x[rows][:, None], sites.y[rows][:, None]
+        factor = np.minimum(site_factor[generators][None, :], site_factor[rows][:, None])
+        minutes = travel_minutes(distance_m(gx, gy, sx, sy), factor, parameters)
+    else:
+        minutes = roads.pair_minutes(
+            sites.x[rows],
+            sites.y[rows],
+            site_factor[rows],
+            sites.x[generators],
+            sites.y[generators],
+            site_factor[generators],
+        )
     arrival = g_mobilization[None, :] + minutes / 60
     load = sites.critical_load_kw[rows][:, None]
     arrival[~(np.isnan(load) | (g_capacity[None, :] >= load))] = np.inf
@@ -525,7 +609,7 @@ def arrival_matrix(
 
 
 def generator_hours(
-    duration: float,
+    duration: FloatArray | float,
     arrival: FloatArray | float,
     own_hours: FloatArray | float,
     fuel: FloatArray | float,
@@ -543,10 +627,12 @@ def _dispatch(
     site_factor: FloatArray,
     own_hours: FloatArray,
     hours_before: FloatArray,
-    duration: float,
+    site_duration: FloatArray,
     parameters: Parameters,
+    roads: RoadState | None = None,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Step 2: (generator row per site or -1, arrival hours or NaN, hours_unpowered after).
+    site_duration: D per site (v3).
 
     The visit is sequential by nature (each assignment takes a generator away from later
     sites), so the loop is over candidate sites; arrival times are computed a block of
@@ -569,11 +655,12 @@ def _dispatch(
             break
         block = visit[start : start + _DISPATCH_BLOCK]
         # inf marks a generator this site cannot take: too small, or already assigned.
-        arrival = arrival_matrix(sites, block, generators, site_factor, parameters)
+        arrival = arrival_matrix(sites, block, generators, site_factor, parameters, roads)
         arrival[:, ~free] = np.inf
         for row, site in enumerate(block.tolist()):
             column = int(arrival[row].argmin())
             earliest = float(arrival[row, column])
+            duration = float(site_duration[site])
             if math.isinf(earliest) or not (earliest <= latest and earliest < duration):
                 continue
             generator_index[site] = generators[column]
@@ -700,16 +787,27 @@ def _area_summaries(
     hours_cold: FloatArray,
     operational: BoolArray,
     target_days: float,
+    unreachable: dict[str, BoolArray],
+    baseline_unreachable: dict[str, BoolArray],
 ) -> list[AreaSummary]:
-    """One summary per municipality (sorted codes), then one for no municipality."""
+    """One summary per municipality (sorted codes), then one for no municipality.
+
+    v3: a home-care base's residents are its clients: 0 in every residents figure, counted
+    in home_care_clients_unpowered instead."""
     size = n_codes + 1
     population = _int_sums(cell_area, cells.population, size)
     people = cells.population  # an unpopulated cell adds 0 whether covered or not
     uncovered = {s: _int_sums(cell_area, people * ~covered[s], size) for s in SERVICES}
     baseline = {s: _int_sums(cell_area, people * ~baseline_covered[s], size) for s in SERVICES}
+    lost = {s: _int_sums(cell_area, people * unreachable[s], size) for s in SERVICES}
+    lost_baseline = {
+        s: _int_sums(cell_area, people * baseline_unreachable[s], size) for s in SERVICES
+    }
     care = sites.category == "care"
-    residents = np.nan_to_num(sites.residents, nan=0.0)
+    residents = resident_counts(sites)
     unpowered = care & (hours_after > 0)
+    clients = home_care_clients(sites)
+    clients_unpowered = _int_sums(site_area[unpowered], clients[unpowered].astype(np.int64), size)
     sites_unpowered = np.bincount(site_area[unpowered], minlength=size)
     residents_unpowered = _int_sums(
         site_area[unpowered], residents[unpowered].astype(np.int64), size
@@ -748,9 +846,27 @@ def _area_summaries(
             resident_hours_cold=float(resident_hours_cold[a]),
             shelters_cold=int(shelters_cold[a]),
             food=food[a],
+            home_care_clients_unpowered=int(clients_unpowered[a]),
+            unreachable=ServiceCounts(*(int(lost[s][a]) for s in SERVICES)),
+            baseline_unreachable=ServiceCounts(*(int(lost_baseline[s][a]) for s in SERVICES)),
         )
         for a in range(size)
     ]
+
+
+def resident_counts(sites: SiteTable) -> FloatArray:
+    """Residents per site for every residents figure (null as 0; v3: 0 for home-care bases,
+    whose residents are clients living in their own homes)."""
+    residents: FloatArray = np.nan_to_num(sites.residents, nan=0.0)
+    residents[(sites.category == "care") & (sites.kind == HOME_CARE_BASE)] = 0.0
+    return residents
+
+
+def home_care_clients(sites: SiteTable) -> FloatArray:
+    """v3: the clients (residents) of each home-care base (null as 0); 0 for other sites."""
+    base = (sites.category == "care") & (sites.kind == HOME_CARE_BASE)
+    clients: FloatArray = np.where(base, np.nan_to_num(sites.residents, nan=0.0), 0.0)
+    return clients
 
 
 def _add_areas(areas: list[AreaSummary]) -> AreaSummary:
@@ -776,12 +892,103 @@ def _add_areas(areas: list[AreaSummary]) -> AreaSummary:
         resident_hours_cold=math.fsum(a.resident_hours_cold for a in areas),
         shelters_cold=sum(a.shelters_cold for a in areas),
         food=areas[-1].food,
+        home_care_clients_unpowered=sum(a.home_care_clients_unpowered for a in areas),
+        unreachable=counts("unreachable"),
+        baseline_unreachable=counts("baseline_unreachable"),
     )
 
 
 def _fields(area: AreaSummary) -> dict[str, Any]:
     """An AreaSummary's fields by name, to build its subclasses from it."""
     return {item.name: getattr(area, item.name) for item in dataclasses.fields(AreaSummary)}
+
+
+def available_at(hours: FloatArray, start: FloatArray, end: FloatArray) -> BoolArray:
+    """(sites × instants): whether each site is outside all of its intervals [start, end)
+    (shape (sites, m)) at each instant."""
+    n, n_hours = start.shape[0], hours.size
+    if n == 0 or n_hours == 0:
+        return np.ones((n, n_hours), dtype=bool)
+    k0, k1 = during(hours, start, end)
+    held = k1 > k0
+    width = n_hours + 1
+    base = (np.arange(n, dtype=np.int64) * width)[:, None]
+    index = np.concatenate([(base + k0)[held], (base + k1)[held]])
+    values = np.concatenate([np.ones(int(held.sum())), -np.ones(int(held.sum()))])
+    diff = np.bincount(index, weights=values, minlength=n * width)
+    inside = np.cumsum(diff.reshape(n, width), axis=1)[:, :n_hours] > 0.5
+    return ~inside
+
+
+class _AreaWeights:
+    """Populated cells' areas and people: sums of people per area of cells marked."""
+
+    def __init__(self, area: IntArray, people: IntArray, size: int) -> None:
+        self.matrix = sparse.csr_matrix(
+            (people.astype(np.float64), (area, np.arange(area.size))), shape=(size, area.size)
+        )
+        self.totals = np.bincount(area, weights=people.astype(np.float64), minlength=size)
+
+    def people(self, marked: BoolArray) -> FloatArray:
+        """(areas × columns): the people of the cells marked in each column of marked."""
+        out: FloatArray = np.asarray(self.matrix @ marked.astype(np.float64), dtype=np.float64)
+        return out
+
+
+def _over_time(
+    cx: FloatArray,
+    cy: FloatArray,
+    c_factor: FloatArray,
+    uncovered: BoolArray,
+    sx: FloatArray,
+    sy: FloatArray,
+    s_factor: FloatArray,
+    open_at: BoolArray,
+    always: BoolArray,
+    threshold: float,
+    parameters: Parameters,
+    roads: RoadState | None,
+    weights: _AreaWeights,
+) -> tuple[IntArray, BoolArray, FloatArray]:
+    """The timeline of one service: (positions among the cells given of the cells that are
+    covered at some instant although uncovered in step 3, whether each is covered at each
+    instant, the people unreachable per area at each instant (areas × instants)).
+
+    open_at: whether each provider is available at each instant (providers × instants).
+    Without roads, every provider is reached in finite time, so a cell is unreachable
+    exactly when no provider is available. With roads, one search per distinct set of
+    available providers (the set of step 3 needs none).
+    """
+    n_hours = open_at.shape[1]
+    if roads is None:
+        changing, at = _covered_over_time(
+            cx, cy, c_factor, uncovered, sx, sy, s_factor, open_at, always, threshold, parameters
+        )
+        nobody = ~np.asarray(open_at.any(axis=0), dtype=bool)
+        return changing, at, weights.totals[:, None] * nobody[None, :]
+    candidates = np.flatnonzero(uncovered)
+    at = np.zeros((candidates.size, n_hours), dtype=bool)
+    if n_hours == 0:
+        return np.zeros(0, dtype=np.int64), at, np.zeros((weights.totals.size, 0))
+    sets, inverse = np.unique(open_at.T, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    lost = weights.people(~roads.reachable(cx, cy, sx, sy, sets.T))[:, inverse]
+    for number, chosen in enumerate(sets):
+        instants = np.flatnonzero(inverse == number)
+        if candidates.size == 0 or np.array_equal(chosen, always) or not chosen.any():
+            continue  # the providers of step 3: the cells uncovered there stay uncovered
+        fastest = roads.nearest(
+            cx[candidates],
+            cy[candidates],
+            c_factor[candidates],
+            sx[chosen],
+            sy[chosen],
+            s_factor[chosen],
+            limit=threshold,
+        )
+        at[:, instants] = (fastest <= threshold)[:, None]
+    sometimes = at.any(axis=1)
+    return candidates[sometimes], at[sometimes], lost
 
 
 def _covered_over_time(
@@ -792,28 +999,25 @@ def _covered_over_time(
     sx: FloatArray,
     sy: FloatArray,
     s_factor: FloatArray,
-    windows: tuple[FloatArray, ...],
+    open_at: BoolArray,
     always: BoolArray,
-    hours: FloatArray,
     threshold: float,
     parameters: Parameters,
 ) -> tuple[IntArray, BoolArray]:
-    """Which cells uncovered in step 3 are covered at each instant of the timeline.
+    """Which cells uncovered in step 3 are covered at each instant of the timeline, with
+    straight-line travel.
 
     A cell covered by the always-available providers (those of step 3) stays covered at
     every instant, so only the cells uncovered in step 3 can change, and only through a
-    provider available at some instant (windows [0, e1) and [s2, e2)) within the threshold.
-    Those pairs are found at once by a k-d tree range search with the largest distance the
-    threshold allows, then checked with the exact travel time.
+    provider available at some instant within the threshold. Those pairs are found at once
+    by a k-d tree range search with the largest distance the threshold allows, then checked
+    with the exact travel time.
 
     Returns (positions among the cells given of the cells that are covered at some
     instant, whether each is covered at each instant (cells × instants)).
     """
-    e1, s2, e2 = windows
-    n_hours = hours.size
-    first_end = np.searchsorted(hours, e1, side="left")  # instants t < e1
-    k2a, k2b = during(hours, s2, e2)
-    sometimes = np.flatnonzero(~always & ((first_end > 0) | (k2b > k2a)))
+    n_hours = open_at.shape[1]
+    sometimes = np.flatnonzero(~always & open_at.any(axis=1))
     candidates = np.flatnonzero(uncovered)
     none = (np.zeros(0, dtype=np.int64), np.zeros((0, n_hours), dtype=bool))
     if candidates.size == 0 or sometimes.size == 0 or n_hours == 0:
@@ -827,24 +1031,17 @@ def _covered_over_time(
         cKDTree(np.column_stack((sx[sometimes], sy[sometimes]))), reach, output_type="ndarray"
     )
     i = np.asarray(pairs["i"], dtype=np.int64)
-    p = sometimes[np.asarray(pairs["j"], dtype=np.int64)]
+    j = np.asarray(pairs["j"], dtype=np.int64)
+    p = sometimes[j]
     factor = np.minimum(qf[i], s_factor[p])
     near = travel_minutes(distance_m(qx[i], qy[i], sx[p], sy[p]), factor, parameters) <= threshold
-    i, p = i[near], p[near]
+    i, j = i[near], j[near]
     if i.size == 0:
         return none
     changing, local = np.unique(i, return_inverse=True)
-    width = n_hours + 1
-    base = local * width
-    one = np.ones(i.size)
-    first = first_end[p] > 0
-    second = k2b[p] > k2a[p]
-    starts = [base[first], (base + k2a[p])[second]]
-    ends = [(base + first_end[p])[first], (base + k2b[p])[second]]
-    index = np.concatenate([starts[0], ends[0], starts[1], ends[1]])
-    values = np.concatenate([one[first], -one[first], one[second], -one[second]])
-    diff = np.bincount(index, weights=values, minlength=changing.size * width)
-    holding = np.cumsum(diff.reshape(changing.size, width), axis=1)[:, :n_hours]
+    local = np.asarray(local).reshape(-1)
+    links = sparse.csr_matrix((np.ones(i.size), (local, j)), shape=(changing.size, sometimes.size))
+    holding = np.asarray(links @ open_at[sometimes].astype(np.float64))
     return candidates[changing], holding > 0.5
 
 
@@ -863,6 +1060,7 @@ def _timeline_series(
     unheated_start: FloatArray,
     unheated_end: FloatArray,
     tstar: FloatArray,
+    unreachable_at: dict[str, FloatArray],
 ) -> list[Series]:
     """The timeline's series per municipality (sorted codes), then for no municipality.
 
@@ -875,7 +1073,8 @@ def _timeline_series(
     care = np.flatnonzero(sites.category == "care")
     area = site_area[care]
     ones = np.ones(care.size)
-    residents = np.nan_to_num(sites.residents[care], nan=0.0)
+    residents = resident_counts(sites)[care]
+    clients = home_care_clients(sites)[care]
     k0, k1 = during(hours, unpowered_start[care], unpowered_end[care])
     c0, c1 = after(hours, unheated_start[care] + tstar[care][:, None], unheated_end[care])
     uncovered: dict[str, FloatArray] = {}
@@ -895,4 +1094,6 @@ def _timeline_series(
         area_series(area, c0, c1, ones, size, n_hours),
         area_series(area, c0, c1, residents, size, n_hours),
         uncovered,
+        area_series(area, k0, k1, clients, size, n_hours),
+        unreachable_at,
     )

@@ -128,14 +128,14 @@ def powered_windows(
 
 
 def gaps(
-    e1: FloatArray, s2: FloatArray, e2: FloatArray, duration: float
+    e1: FloatArray, s2: FloatArray, e2: FloatArray, duration: float | FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """The maximal intervals of [0, D) outside the windows [0, e1) and [s2, e2).
 
     Returns (start, end), each (n, 2); an empty interval is (D, D). The second window, when
     it is not empty and starts before D, always starts at or after e1 (s2 = max(A, F)).
     """
-    d = duration
+    d = np.broadcast_to(np.asarray(duration, dtype=np.float64), e1.shape)
     second = (e2 > s2) & (s2 < d)
     start = np.empty((e1.size, 2))
     end = np.empty((e1.size, 2))
@@ -151,6 +151,57 @@ def heated_windows(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The powered windows cut at the plant's end P (inf for no plant): heated windows."""
     return np.minimum(e1, plant_end), s2, np.minimum(e2, plant_end)
+
+
+def unheated_intervals(
+    unpowered_start: FloatArray,
+    unpowered_end: FloatArray,
+    plant_end: FloatArray,
+    plant_duration: FloatArray,
+    pad: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """The maximal unheated intervals: the site's unpowered intervals (n, 2) joined with its
+    plant's [P, D_plant) (v3: the plant is powered again from its own D; empty when P >=
+    D_plant, as for no plant).
+
+    Returns (start, end) of shape (n, m), m >= 2, sorted by start, empty ones last as (pad,
+    pad). With the plant's D equal to the site's (v2), this is the complement of the heated
+    windows [0, min(e1, P)) and [s2, min(e2, P)) in [0, D), as in version 2.
+    """
+    n = unpowered_start.shape[0]
+    start = np.column_stack((unpowered_start, plant_end))
+    end = np.column_stack((unpowered_end, plant_duration))
+    empty = ~(end > start)
+    start = np.where(empty, np.inf, start)
+    end = np.where(empty, np.inf, end)
+    order = np.argsort(start, axis=1, kind="stable")
+    start = np.take_along_axis(start, order, axis=1)
+    end = np.take_along_axis(end, order, axis=1)
+    m = start.shape[1]
+    out_start = np.full((n, m), np.inf)
+    out_end = np.full((n, m), np.inf)
+    count = np.zeros(n, dtype=np.int64)
+    rows = np.arange(n)
+    current_start, current_end = start[:, 0].copy(), end[:, 0].copy()
+    for j in range(1, m):
+        valid = np.isfinite(start[:, j])
+        joins = valid & (start[:, j] <= current_end)  # touching intervals are one
+        new = valid & ~joins
+        out_start[rows[new], count[new]] = current_start[new]
+        out_end[rows[new], count[new]] = current_end[new]
+        count += new
+        current_end = np.where(joins, np.maximum(current_end, end[:, j]), current_end)
+        current_start = np.where(new, start[:, j], current_start)
+        current_end = np.where(new, end[:, j], current_end)
+    last = np.isfinite(current_start)
+    out_start[rows[last], count[last]] = current_start[last]
+    out_end[rows[last], count[last]] = current_end[last]
+    count += last
+    width = max(2, int(count.max()) if n else 0)
+    out_start, out_end = out_start[:, :width], out_end[:, :width]
+    unused = np.isinf(out_start)
+    padding = np.broadcast_to(pad[:, None], out_start.shape)
+    return np.where(unused, padding, out_start), np.where(unused, padding, out_end)
 
 
 def time_constants(sites: SiteTable) -> FloatArray:
@@ -179,7 +230,9 @@ def cold_figures(
     tstar = tau * parameters.cold_after_ratio
     length = end - start
     excess = np.maximum(0.0, length - tstar[:, None])
-    hours_cold = excess[:, 0] + excess[:, 1]
+    hours_cold = excess[:, 0].copy()
+    for j in range(1, excess.shape[1]):
+        hours_cold = hours_cold + excess[:, j]
     onset = np.where(length > tstar[:, None], start + tstar[:, None], np.inf)
     first = onset.min(axis=1)
     first[np.isinf(first)] = np.nan

@@ -1,4 +1,4 @@
-"""Inputs of the coverage model, version 2 (shared/design/coverage-model.md).
+"""Inputs of the coverage model, version 3 (shared/design/coverage-model.md).
 
 Everything here is columnar and free of I/O: parallel NumPy arrays with one element per site
 or per cell, Shapely geometries for the scenario, frozen dataclasses around them.
@@ -31,12 +31,25 @@ from resilience.vocabulary import MOBILE_GENERATOR as MOBILE_GENERATOR
 from resilience.vocabulary import POWERED_CATEGORIES as POWERED_CATEGORIES
 from resilience.vocabulary import UTILITY as UTILITY
 
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 # Warning levels in ascending severity: at a point the most severe zone wins.
 SNOW_LEVELS: tuple[str, ...] = ("yellow", "orange", "red")
 # The services of step 3, in the order the result document names them.
 SERVICES: tuple[str, ...] = ("food", "care", "shelter")
+# v3: road classes and their default speeds (km/h), "Roads (v3)"; the parameter road_speeds
+# is merged onto them.
+ROAD_SPEEDS: dict[str, float] = {
+    "motorway": 110.0,
+    "trunk": 90.0,
+    "primary": 80.0,
+    "secondary": 70.0,
+    "tertiary": 60.0,
+    "unclassified": 50.0,
+    "residential": 40.0,
+    "service": 20.0,
+    "track": 20.0,
+}
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -80,6 +93,10 @@ RANGES: dict[str, Range] = {
     "indoor_c": Range(-60.0, 40.0, "°C"),
     "cold_threshold_c": Range(-60.0, 40.0, "°C"),
     "food_stock_target_days": Range(0.0, 365.0, "days"),
+    # v3: roads
+    "access_speed_kmh": Range(1.0, 200.0, "km/h"),
+    "offroad_max_km": Range(0.0, 1_000.0, "km"),
+    "road_speeds": Range(1.0, 200.0, "km/h"),  # each class
 }
 
 
@@ -138,6 +155,10 @@ class Parameters:
     v2: timeline_step_hours: spacing of the timeline's instants (hours, > 0); outdoor_c,
     indoor_c, cold_threshold_c: T_out, T_0, T_c of "Heat" (°C, T_out < T_c < T_0);
     food_stock_target_days: the food stock a municipality should hold (days).
+    v3 (roads, used only with a road network): access_speed_kmh: speed of access and direct
+    travel (km/h); offroad_max_km: the longest direct travel (km); closure_level: null, or
+    the lowest snow level that closes roads (yellow, orange, red); road_speeds: speed per
+    road class (km/h), the defaults ROAD_SPEEDS with the overrides merged onto them.
     """
 
     speed_kmh: float = 70.0
@@ -152,17 +173,44 @@ class Parameters:
     indoor_c: float = 21.0
     cold_threshold_c: float = 18.0
     food_stock_target_days: float = 7.0
+    access_speed_kmh: float = 30.0
+    offroad_max_km: float = 5.0
+    closure_level: str | None = None
+    road_speeds: Mapping[str, float] = field(default_factory=lambda: dict(ROAD_SPEEDS), hash=False)
 
+    # Not plain numbers: validated on their own.
+    _SPECIAL: ClassVar[frozenset[str]] = frozenset(
+        {"speed_factors", "closure_level", "road_speeds"}
+    )
     # Temperatures may be negative; a zero step, speed or circuity would divide by zero
     # (zero thresholds are merely strict).
     _ANY_SIGN: ClassVar[frozenset[str]] = frozenset({"outdoor_c", "indoor_c", "cold_threshold_c"})
-    _STRICT: ClassVar[frozenset[str]] = frozenset({"speed_kmh", "circuity", "timeline_step_hours"})
+    _STRICT: ClassVar[frozenset[str]] = frozenset(
+        {"speed_kmh", "circuity", "timeline_step_hours", "access_speed_kmh"}
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.speed_factors, SpeedFactors):
             raise ValueError("parameter 'speed_factors' must be a SpeedFactors")
+        if self.closure_level is not None and self.closure_level not in SNOW_LEVELS:
+            raise ValueError(
+                f"parameter 'closure_level' must be null or one of {', '.join(SNOW_LEVELS)}, "
+                f"not {self.closure_level!r}"
+            )
+        if not isinstance(self.road_speeds, Mapping):
+            raise ValueError("parameter 'road_speeds' must be an object of class speeds")
+        unknown = sorted(str(key) for key in self.road_speeds if key not in ROAD_SPEEDS)
+        if unknown:
+            raise ValueError(
+                f"unknown road class {', '.join(map(repr, unknown))} in 'road_speeds'; "
+                f"use {', '.join(ROAD_SPEEDS)}"
+            )
+        speeds = dict(ROAD_SPEEDS)
+        for name, value in self.road_speeds.items():
+            speeds[name] = _number(f"road_speeds.{name}", value, strict=True)
+        object.__setattr__(self, "road_speeds", speeds)
         for item in fields(self):
-            if item.name == "speed_factors":
+            if item.name in self._SPECIAL:
                 continue
             minimum = -math.inf if item.name in self._ANY_SIGN else 0.0
             strict = item.name in self._STRICT
@@ -212,6 +260,10 @@ class Parameters:
                     f"use {', '.join(SNOW_LEVELS)}"
                 )
             values["speed_factors"] = SpeedFactors(**{str(k): v for k, v in factors.items()})
+        if "road_speeds" in values and not isinstance(values["road_speeds"], Mapping):
+            raise ValueError(
+                'parameter \'road_speeds\' must be an object such as {"primary": 80, "track": 15}'
+            )
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,6 +281,10 @@ class Parameters:
             "indoor_c": self.indoor_c,
             "cold_threshold_c": self.cold_threshold_c,
             "food_stock_target_days": self.food_stock_target_days,
+            "access_speed_kmh": self.access_speed_kmh,
+            "offroad_max_km": self.offroad_max_km,
+            "closure_level": self.closure_level,
+            "road_speeds": dict(self.road_speeds),
         }
 
     @property
@@ -276,20 +332,35 @@ def check_polygonal(name: str, geometry: BaseGeometry | None) -> None:
         raise ValueError(f"{name} must be made of polygons")
 
 
+class OutageArea(NamedTuple):
+    """v3: an outage (multi)polygon in EPSG:3006 with its own duration (hours, > 0)."""
+
+    geometry: BaseGeometry
+    duration_hours: float
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """What happens: outage polygons lasting duration_hours, snow zones, parameters.
+    """What happens: outage polygons, snow zones, road closures, parameters.
 
     outage: a Polygon, MultiPolygon or GeometryCollection of polygons in EPSG:3006, or None
-    (no outage). Each polygon is tested on its own, so overlapping parts are fine.
-    duration_hours: D of the model, hours, > 0.
+    (no outage), lasting duration_hours. Each polygon is tested on its own, so overlapping
+    parts are fine.
+    duration_hours: the scenario's duration (hours, > 0): that of the polygons of outage,
+    and D when there is no outage polygon at all.
     snow_zones: (level, geometry) pairs, level yellow, orange or red.
+    v3: outage_areas: (geometry, duration_hours) pairs, outage polygons with their own
+    duration; road_closures: polygons where every road is closed (None: none).
+    A site's D is the largest duration of the outage polygons containing it (0 outside all);
+    the scenario's D (outage_duration) the largest of all polygons.
     """
 
     outage: BaseGeometry | None = None
     duration_hours: float = 24.0
     snow_zones: tuple[SnowZone, ...] = ()
     parameters: Parameters = field(default_factory=Parameters)
+    outage_areas: tuple[OutageArea, ...] = ()
+    road_closures: BaseGeometry | None = None
 
     def __post_init__(self) -> None:
         check_polygonal("the outage", self.outage)
@@ -305,25 +376,51 @@ class Scenario:
             check_polygonal(f"a {level} snow zone", geometry)
             zones.append(SnowZone(str(level), geometry))
         object.__setattr__(self, "snow_zones", tuple(zones))
+        areas: list[OutageArea] = []
+        for area in self.outage_areas:
+            shape, hours = area
+            check_polygonal("an outage area", shape)
+            areas.append(OutageArea(shape, _number("duration_hours", hours, strict=True)))
+        object.__setattr__(self, "outage_areas", tuple(areas))
+        check_polygonal("the road closures", self.road_closures)
         if not isinstance(self.parameters, Parameters):
             raise ValueError("the scenario's parameters must be a Parameters")
-        instants = duration / self.parameters.timeline_step_hours
+        instants = self.outage_duration / self.parameters.timeline_step_hours
         if instants > MAX_TIMELINE_INSTANTS:
             raise ValueError(
                 f"the timeline would have {math.ceil(instants)} instants "
                 f"(duration_hours / timeline_step_hours); at most {MAX_TIMELINE_INSTANTS}"
             )
 
+    def outage_polygons(self) -> tuple[NDArray[np.object_], FloatArray]:
+        """(every outage polygon, its duration in hours): those of outage with
+        duration_hours, then those of each outage area with its own."""
+        parts = [polygon_parts(self.outage)]
+        hours = [np.full(parts[0].size, self.duration_hours)]
+        for area in self.outage_areas:
+            mine = polygon_parts(area.geometry)
+            parts.append(mine)
+            hours.append(np.full(mine.size, area.duration_hours))
+        return np.concatenate(parts), np.concatenate(hours)
+
+    @property
+    def outage_duration(self) -> float:
+        """The scenario's D (hours): the largest duration of its outage polygons, its
+        duration_hours when it has none. The timeline ends there."""
+        _, hours = self.outage_polygons()
+        return float(hours.max()) if hours.size else self.duration_hours
+
     def timeline_hours(self) -> FloatArray:
         """The instants t_k = k · timeline_step_hours, k = 0, 1, ..., while t_k < D (hours)."""
         step = self.parameters.timeline_step_hours
-        count = math.ceil(self.duration_hours / step) + 1
+        duration = self.outage_duration
+        count = math.ceil(duration / step) + 1
         hours = np.arange(count, dtype=np.float64) * step
-        return hours[hours < self.duration_hours]
+        return hours[hours < duration]
 
     def baseline(self) -> Scenario:
-        """The same parameters with no outage and no snow zones."""
-        return Scenario(None, self.duration_hours, (), self.parameters)
+        """The same parameters and D with no outage, no snow zones and no road closures."""
+        return Scenario(None, self.outage_duration, (), self.parameters)
 
 
 def _floats(name: str, values: ArrayLike | None, n: int, *, whole: bool = False) -> FloatArray:

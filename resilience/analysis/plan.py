@@ -39,9 +39,11 @@ from resilience.analysis.coverage import (
     dispatch_order,
     generator_fuel,
     generator_hours,
+    plant_power_back,
     plant_power_end,
     power_steps,
     redispatch,
+    resident_counts,
     site_heat,
 )
 from resilience.analysis.heat import resolve_plants, time_constants
@@ -55,6 +57,7 @@ from resilience.analysis.model import (
     is_none,
     text_rank,
 )
+from resilience.analysis.roads import RoadNetwork, RoadState, road_state
 
 UNPOWERED = "resident_hours_unpowered"
 COLD = "resident_hours_cold"
@@ -175,27 +178,35 @@ def _difference(before: Sequence[float], after: Sequence[float]) -> float:
 class _ScenarioState:
     """One scenario of S: what does not change with F, and the current steps 1-2."""
 
-    def __init__(self, sites: SiteTable, scenario: Scenario, cold: bool) -> None:
+    def __init__(
+        self, sites: SiteTable, scenario: Scenario, cold: bool, roads: RoadState | None = None
+    ) -> None:
         self.sites = sites
         self.scenario = scenario
-        self.duration = scenario.duration_hours
+        self.duration = scenario.outage_duration
         self.latest = scenario.parameters.mobile_max_hours
         self.cold = cold
-        first = power_steps(sites, scenario)
+        self.roads = roads
+        first = power_steps(sites, scenario, roads=roads)
         self.first = first
+        # D per site, and where its unpowered intervals end (v3).
+        self.site_duration = first.site_duration
+        self.gap_end = first.gap_end(self.duration)
         self.care = sites.category == "care"
-        self.residents = np.nan_to_num(sites.residents, nan=0.0)
+        # v3: home-care bases' clients are no residents of the objectives.
+        self.residents = resident_counts(sites)
         # Sites can only leave step 2 as F grows, so the first visit holds every later one.
         visit, self.generators = dispatch_order(sites, first.hours_before)
         self.matrix_row = np.full(len(sites), -1, dtype=np.int64)
         self.matrix_row[visit] = np.arange(visit.size)
         self.arrival = arrival_matrix(
-            sites, visit, self.generators, first.site_factor, scenario.parameters
+            sites, visit, self.generators, first.site_factor, scenario.parameters, roads
         )
         self.column = np.full(len(sites), -1, dtype=np.int64)
         self.column[self.generators] = np.arange(self.generators.size)
         self.g_fuel = generator_fuel(sites, self.generators)
         self.plant_end = np.full(len(sites), np.inf)
+        self.plant_back = np.zeros(len(sites))
         self.tau = np.full(len(sites), np.nan)
         if cold:
             codes = sorted({str(c) for c in sites.municipality if c is not None})
@@ -204,7 +215,9 @@ class _ScenarioState:
             area[known] = np.searchsorted(
                 np.asarray(codes, dtype=str), sites.municipality[known].astype(str)
             )
-            self.plant_end = plant_power_end(first, resolve_plants(sites, area, len(codes)))
+            plants = resolve_plants(sites, area, len(codes))
+            self.plant_end = plant_power_end(first, plants)
+            self.plant_back = plant_power_back(first, plants)
             self.tau = time_constants(sites)
         self.set_steps(first)
 
@@ -250,6 +263,8 @@ class _ScenarioState:
             self.plant_end[rows],
             self.tau[rows],
             self.scenario,
+            self.gap_end[rows],
+            self.plant_back[rows],
         )
         return state.hours_cold
 
@@ -257,13 +272,20 @@ class _ScenarioState:
         """Steps 1-2 in full with F = own (the chosen site equipped)."""
         first = self.first
         return redispatch(
-            self.sites, self.scenario, first.site_factor, first.stepped, first.in_outage, own
+            self.sites,
+            self.scenario,
+            first.site_factor,
+            first.stepped,
+            first.in_outage,
+            own,
+            first.site_duration,
+            self.roads,
         )
 
     def changes(self, rows: IntArray, fuel_hours: float) -> list[list[float]]:
         """For each candidate of rows, the terms (-old, +new) its equipment changes."""
         steps = self.steps
-        duration = self.duration
+        duration = self.site_duration[rows]
         own = np.maximum(steps.own_hours[rows], fuel_hours)
         inside = steps.in_outage[rows]
         before = np.where(inside, np.maximum(0.0, duration - own), 0.0)
@@ -298,7 +320,7 @@ class _ScenarioState:
             mine = self.visit_arrival[k:]
             takes = np.where(
                 had < 0,
-                (a <= self.latest) & (a < self.duration),
+                (a <= self.latest) & (a < self.site_duration[self.visit[k:]]),
                 (a < mine) | ((a == mine) & (x < had)),
             )
             hit = np.flatnonzero(takes)
@@ -318,7 +340,7 @@ class _ScenarioState:
         generator = self.generators[np.asarray(columns, dtype=np.int64)]
         arrival = np.asarray(arrivals)
         own = steps.own_hours[rows]
-        after = generator_hours(self.duration, arrival, own, self.g_fuel[columns])
+        after = generator_hours(self.site_duration[rows], arrival, own, self.g_fuel[columns])
         new = self.residents[rows] * self.objective_hours(rows, own, generator, arrival, after)
         old = self.term[rows]
         return [*(-old).tolist(), *new.tolist()]
@@ -331,12 +353,14 @@ def plan(
     *,
     eligible: BoolArray | None = None,
     progress: Progress | None = None,
+    roads: RoadNetwork | None = None,
 ) -> Plan:
     """The greedy backup-power plan over the scenarios (id, Scenario), ids unique.
 
     eligible, if given, restricts the candidates further (e.g. to one municipality's care
-    sites). progress is called with a fraction 0..1 and a short step name. Raises
-    ValueError on no scenarios, duplicate ids, or a heat_plant naming no plant.
+    sites). progress is called with a fraction 0..1 and a short step name. roads (v3): the
+    road network generators travel on, None for straight lines. Raises ValueError on no
+    scenarios, duplicate ids, or a heat_plant naming no plant.
     """
     settings = parameters if parameters is not None else PlanParameters()
     ids = tuple(str(key) for key, _ in scenarios)
@@ -346,7 +370,12 @@ def plan(
         raise ValueError("the plan's scenarios must be distinct")
     report: Progress = progress if progress is not None else (lambda fraction, step: None)
     cold = settings.objective == COLD
-    states = [_ScenarioState(sites, scenario, cold) for _, scenario in scenarios]
+    states = [
+        _ScenarioState(
+            sites, scenario, cold, None if roads is None else road_state(roads, scenario)
+        )
+        for _, scenario in scenarios
+    ]
     care = sites.category == "care"
     unpowered = np.zeros(len(sites), dtype=bool)
     for state in states:
@@ -356,6 +385,7 @@ def plan(
         open_ &= np.asarray(eligible, dtype=bool)
     priority = np.full(len(sites), np.inf)
     priority[care] = care_priority(sites, np.flatnonzero(care))
+    # The tie-break's "more residents" is the sites' own residents (home-care bases too).
     residents = np.nan_to_num(sites.residents, nan=0.0)
     source = text_rank(sites.source_id)
     fuel_hours = settings.plan_fuel_hours

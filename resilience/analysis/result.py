@@ -12,12 +12,15 @@ result document every one of these becomes JSON null.
 
 Version 2 adds, per site, the heat plant and the unpowered and unheated intervals with the
 indoor figures of "Heat"; per area the cold and food stock figures; and the timeline.
+Version 3 adds each site's outage_hours (its D), per area home_care_clients_unpowered and
+the unreachable figures, the same per instant in the timeline, and the "roads" block.
+Unheated intervals may be three per site when a plant's D differs from the site's.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,6 +39,25 @@ from resilience.analysis.model import (
     is_none,
 )
 from resilience.analysis.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class RoadSummary:
+    """v3, the document's "roads": segments of the network, segments closed in the
+    scenario, and closure areas (road_closures polygons plus snow zones at or above
+    closure_level)."""
+
+    edges: int
+    closed_edges: int
+    closure_areas: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "edges": self.edges,
+            "closed_edges": self.closed_edges,
+            "closure_areas": self.closure_areas,
+        }
+
 
 # Power status of step 1, in the order of coverage-model.md.
 STATUSES: tuple[str, ...] = ("grid", "backup", "partial", "none")
@@ -68,6 +90,10 @@ class AreaSummary:
     resident_hours_unpowered sums residents × hours_unpowered over care sites (person-hours);
     generators_assigned counts mobile generators assigned to the area's care sites (by the
     site's municipality, not the generator's).
+    v3: residents of home-care bases are their clients and count 0 in every residents
+    figure; home_care_clients_unpowered sums the clients of bases with hours_unpowered > 0;
+    unreachable and baseline_unreachable count the people of populated cells with no finite
+    minutes to any operational provider (per service).
     v2: care_sites_cold counts care sites with hours_cold > 0, residents_cold their
     residents, resident_hours_cold sums residents × hours_cold over care sites
     (person-hours), shelters_cold counts warm shelters with hours_cold > 0; food: see
@@ -86,6 +112,10 @@ class AreaSummary:
     resident_hours_cold: float
     shelters_cold: int
     food: FoodStock
+    # v3 (keyword-only, so that the subclasses' fields may follow without defaults).
+    home_care_clients_unpowered: int = field(default=0, kw_only=True)
+    unreachable: ServiceCounts = field(default=ServiceCounts(0, 0, 0), kw_only=True)
+    baseline_unreachable: ServiceCounts = field(default=ServiceCounts(0, 0, 0), kw_only=True)
 
     def v1_dict(self) -> dict[str, Any]:
         return {
@@ -110,8 +140,15 @@ class AreaSummary:
             "food_sites_stock_unknown": self.food.food_sites_stock_unknown,
         }
 
+    def v3_dict(self) -> dict[str, Any]:
+        return {
+            "home_care_clients_unpowered": self.home_care_clients_unpowered,
+            "unreachable": self.unreachable.to_dict(),
+            "baseline_unreachable": self.baseline_unreachable.to_dict(),
+        }
+
     def to_dict(self) -> dict[str, Any]:
-        return {**self.v1_dict(), **self.v2_dict()}
+        return {**self.v1_dict(), **self.v2_dict(), **self.v3_dict()}
 
 
 @dataclass(frozen=True)
@@ -135,7 +172,12 @@ class CountySummary(AreaSummary):
     generators_free: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.v1_dict(), "generators_free": self.generators_free, **self.v2_dict()}
+        return {
+            **self.v1_dict(),
+            "generators_free": self.generators_free,
+            **self.v2_dict(),
+            **self.v3_dict(),
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +224,17 @@ class CoverageResult:
     county: CountySummary
     timeline: Timeline
     model_version: int = MODEL_VERSION
+    # v3: each site's D (hours; 0 outside every outage polygon, NaN for sites without a
+    # power status), and the road figures of the document (None without roads).
+    outage_hours: FloatArray | None = None
+    roads: RoadSummary | None = None
+
+    def site_outage_hours(self) -> FloatArray:
+        """Each site's D: outage_hours, or (without it) the duration inside the outage."""
+        if self.outage_hours is not None:
+            return self.outage_hours
+        hours: FloatArray = np.where(self.in_outage, self.duration_hours, 0.0)
+        return hours
 
     @property
     def generator_id(self) -> IntArray:
@@ -272,6 +325,7 @@ class CoverageResult:
             sites.kind[rows].tolist(),
             sites.municipality[rows].tolist(),
             self.status[rows].tolist(),
+            self.site_outage_hours()[rows].tolist(),
             self.hours_unpowered_before[rows].tolist(),
             self.hours_unpowered[rows].tolist(),
             generator_id,
@@ -291,6 +345,7 @@ class CoverageResult:
                 "kind": kind,
                 "municipality": municipality,
                 "status": status,
+                "outage_hours": outage,
                 "hours_unpowered_before": before,
                 "hours_unpowered": after,
                 "generator_id": gid,
@@ -308,6 +363,7 @@ class CoverageResult:
                 kind,
                 municipality,
                 status,
+                outage,
                 before,
                 after,
                 gid,
@@ -329,4 +385,5 @@ class CoverageResult:
             "municipalities": [m.to_dict() for m in self.municipalities],
             "county": self.county.to_dict(),
             "timeline": self.timeline.to_dict(),
+            "roads": None if self.roads is None else self.roads.to_dict(),
         }

@@ -18,6 +18,7 @@ from resilience.analysis.model import (
     BoolArray,
     FloatArray,
     ObjectArray,
+    Scenario,
     SnowZone,
     SpeedFactors,
     polygon_parts,
@@ -40,10 +41,14 @@ def covers_xy(geometry: BaseGeometry | None, x: FloatArray, y: FloatArray) -> Bo
     Each polygon is tested on its own rather than after a union: a union renodes the
     edges and could move a point that lay exactly on an original edge off the boundary.
     """
+    return covers_parts_xy(polygon_parts(geometry), x, y)
+
+
+def covers_parts_xy(parts: NDArray[np.object_], x: FloatArray, y: FloatArray) -> BoolArray:
+    """covers_xy for polygons given as an array of polygons (polygon_parts)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     inside = np.zeros(x.shape, dtype=bool)
-    parts = polygon_parts(geometry)
     if parts.size == 0 or x.size == 0:
         return inside
     if parts.size <= _FEW_POLYGONS:
@@ -57,6 +62,17 @@ def covers_xy(geometry: BaseGeometry | None, x: FloatArray, y: FloatArray) -> Bo
     point_index, _ = tree.query(shapely.points(x, y), predicate="intersects")
     inside[point_index] = True
     return inside
+
+
+def outage_hours_xy(scenario: Scenario, x: FloatArray, y: FloatArray) -> FloatArray:
+    """v3: each point's D, hours: the largest duration of the outage polygons covering it
+    (boundary included); 0 outside every one."""
+    parts, hours = scenario.outage_polygons()
+    duration = np.zeros(np.shape(x), dtype=np.float64)
+    for value in np.unique(hours):
+        inside = covers_parts_xy(parts[hours == value], x, y)
+        duration[inside] = value  # ascending: a longer duration overwrites a shorter one
+    return duration
 
 
 def speed_factor_xy(

@@ -9,7 +9,7 @@ end. Exact: the comparisons are those of the model, made on the instants themsel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -68,14 +68,30 @@ class Series:
     care_sites_cold: IntArray
     residents_cold: IntArray
     uncovered: dict[str, IntArray]  # per service
+    # v3: clients of home-care bases unpowered; people unreachable per service.
+    home_care_clients_unpowered: IntArray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )
+    unreachable: dict[str, IntArray] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        n = self.care_sites_unpowered.size
+        zeros = [0] * n
         return {
             "care_sites_unpowered": self.care_sites_unpowered.tolist(),
             "residents_unpowered": self.residents_unpowered.tolist(),
             "care_sites_cold": self.care_sites_cold.tolist(),
             "residents_cold": self.residents_cold.tolist(),
+            "home_care_clients_unpowered": (
+                self.home_care_clients_unpowered.tolist()
+                if self.home_care_clients_unpowered.size == n
+                else zeros
+            ),
             "uncovered": {s: self.uncovered[s].tolist() for s in SERVICES},
+            "unreachable": {
+                s: self.unreachable[s].tolist() if s in self.unreachable else zeros
+                for s in SERVICES
+            },
         }
 
     @staticmethod
@@ -85,13 +101,22 @@ class Series:
         care_sites_cold: FloatArray,
         residents_cold: FloatArray,
         uncovered: dict[str, FloatArray],
+        home_care_clients_unpowered: FloatArray,
+        unreachable: dict[str, FloatArray],
     ) -> list[Series]:
         """One Series per row of (n_areas, n_hours) arrays."""
         as_int = [
             np.rint(a).astype(np.int64)
-            for a in (care_sites_unpowered, residents_unpowered, care_sites_cold, residents_cold)
+            for a in (
+                care_sites_unpowered,
+                residents_unpowered,
+                care_sites_cold,
+                residents_cold,
+                home_care_clients_unpowered,
+            )
         ]
         people = {s: np.rint(uncovered[s]).astype(np.int64) for s in SERVICES}
+        lost = {s: np.rint(unreachable[s]).astype(np.int64) for s in SERVICES}
         return [
             Series(
                 as_int[0][a],
@@ -99,6 +124,8 @@ class Series:
                 as_int[2][a],
                 as_int[3][a],
                 {s: people[s][a] for s in SERVICES},
+                home_care_clients_unpowered=as_int[4][a],
+                unreachable={s: lost[s][a] for s in SERVICES},
             )
             for a in range(as_int[0].shape[0])
         ]
@@ -117,6 +144,11 @@ class Series:
             add("care_sites_cold"),
             add("residents_cold"),
             {s: np.sum([p.uncovered[s] for p in parts], axis=0, dtype=np.int64) for s in SERVICES},
+            home_care_clients_unpowered=add("home_care_clients_unpowered"),
+            unreachable={
+                s: np.sum([p.unreachable[s] for p in parts], axis=0, dtype=np.int64)
+                for s in SERVICES
+            },
         )
 
 

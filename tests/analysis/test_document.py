@@ -25,6 +25,10 @@ AREA_KEYS = {
     "food_stock_days_baseline",
     "food_stock_deficit_person_days",
     "food_sites_stock_unknown",
+    # v3
+    "home_care_clients_unpowered",
+    "unreachable",
+    "baseline_unreachable",
 }
 TIMELINE_KEYS = {
     "care_sites_unpowered",
@@ -32,6 +36,9 @@ TIMELINE_KEYS = {
     "care_sites_cold",
     "residents_cold",
     "uncovered",
+    # v3
+    "home_care_clients_unpowered",
+    "unreachable",
 }
 SITE_KEYS = [
     "id",
@@ -40,6 +47,7 @@ SITE_KEYS = [
     "kind",
     "municipality",
     "status",
+    "outage_hours",  # v3
     "hours_unpowered_before",
     "hours_unpowered",
     "generator_id",
@@ -75,8 +83,10 @@ def test_document_keys_are_exactly_the_spec_s() -> None:
         "municipalities",
         "county",
         "timeline",
+        "roads",  # v3
     ]
-    assert doc["model_version"] == 2
+    assert doc["model_version"] == 3
+    assert doc["roads"] is None  # no road network
     assert set(doc["parameters"]) == {
         "speed_kmh",
         "circuity",
@@ -90,6 +100,11 @@ def test_document_keys_are_exactly_the_spec_s() -> None:
         "indoor_c",
         "cold_threshold_c",
         "food_stock_target_days",
+        # v3
+        "access_speed_kmh",
+        "offroad_max_km",
+        "closure_level",
+        "road_speeds",
     }
     for entry in doc["sites"]:
         assert list(entry) == SITE_KEYS
@@ -97,6 +112,8 @@ def test_document_keys_are_exactly_the_spec_s() -> None:
         assert set(entry) == {"code", "name"} | AREA_KEYS
         assert set(entry["uncovered"]) == {"food", "care", "shelter"}
         assert set(entry["baseline_uncovered"]) == {"food", "care", "shelter"}
+        assert set(entry["unreachable"]) == {"food", "care", "shelter"}
+        assert set(entry["baseline_unreachable"]) == {"food", "care", "shelter"}
     assert set(doc["county"]) == AREA_KEYS | {"generators_free"}
     timeline = doc["timeline"]
     assert list(timeline) == ["hours", "county", "municipalities"]
@@ -105,8 +122,9 @@ def test_document_keys_are_exactly_the_spec_s() -> None:
     for series in [timeline["county"], *timeline["municipalities"].values()]:
         assert set(series) == TIMELINE_KEYS
         assert set(series["uncovered"]) == {"food", "care", "shelter"}
-        for values in [*series["uncovered"].values()] + [
-            series[key] for key in TIMELINE_KEYS - {"uncovered"}
+        assert set(series["unreachable"]) == {"food", "care", "shelter"}
+        for values in [*series["uncovered"].values(), *series["unreachable"].values()] + [
+            series[key] for key in TIMELINE_KEYS - {"uncovered", "unreachable"}
         ]:
             assert len(values) == 12 and all(isinstance(v, int) for v in values)
 
@@ -126,6 +144,7 @@ def test_sites_are_care_food_and_energy_by_id_with_generators_by_reference() -> 
         "kind": "elderly_home",
         "municipality": "2403",
         "status": "none",
+        "outage_hours": 12.0,
         "hours_unpowered_before": 12.0,
         "hours_unpowered": 1.0,
         "generator_id": 5,

@@ -24,6 +24,21 @@ DEFAULTS = {
     "indoor_c": 21.0,
     "cold_threshold_c": 18.0,
     "food_stock_target_days": 7.0,
+    # v3
+    "access_speed_kmh": 30.0,
+    "offroad_max_km": 5.0,
+    "closure_level": None,
+    "road_speeds": {
+        "motorway": 110.0,
+        "trunk": 90.0,
+        "primary": 80.0,
+        "secondary": 70.0,
+        "tertiary": 60.0,
+        "unclassified": 50.0,
+        "residential": 40.0,
+        "service": 20.0,
+        "track": 20.0,
+    },
 }
 
 

@@ -199,7 +199,7 @@ def test_over_several_scenarios_and_the_document() -> None:
     assert (step.source_id, step.reduction, step.objective_after) == ("A", 135.0, 15.0)
     assert step.per_scenario == {"short": 12.5, "long": 122.5}
     document = result.to_document({step.site_id: "Åbacka äldreboende"})
-    assert document["model_version"] == 2
+    assert document["model_version"] == 3
     assert document["scenarios"] == ["short", "long"]
     assert document["objective"] == UNPOWERED
     assert document["parameters"] == {

@@ -39,6 +39,16 @@ SERVICE_KINDS = {
 # Reference -----------------------------------------------------------------------------------
 
 
+def figure_residents(s: dict) -> float:
+    """v3: residents in every residents figure; a home-care base's are clients (0 here)."""
+    return 0 if s["kind"] == "home_care_base" else s["residents"] or 0
+
+
+def clients(s: dict) -> float:
+    """v3: the clients of a home-care base (its residents), 0 for other sites."""
+    return s["residents"] or 0 if s["kind"] == "home_care_base" else 0
+
+
 def ref_factor(x: float, y: float, zones: list[tuple[str, Any]], factors: dict) -> float:
     """The speed factor of the most severe zone containing the point (boundary inside)."""
     best = None
@@ -171,14 +181,28 @@ def reference(case: dict) -> dict:
                 for service in ("food", "care", "shelter")
             }
 
+        def unreachable(key: str, mine: list[dict] = mine) -> dict[str, int]:
+            return {
+                service: sum(
+                    c["population"]
+                    for c in mine
+                    if c["population"] > 0 and math.isinf(c[key][service])
+                )
+                for service in ("food", "care", "shelter")
+            }
+
         areas[code] = {
             "population": sum(c["population"] for c in mine),
             "uncovered": uncovered("minutes"),
             "baseline_uncovered": uncovered("baseline"),
             "care_sites_unpowered": len(unpowered),
-            "residents_unpowered": sum(s["residents"] or 0 for s in unpowered),
-            "resident_hours_unpowered": sum((s["residents"] or 0) * s["after"] for s in care),
+            "residents_unpowered": sum(figure_residents(s) for s in unpowered),
+            "resident_hours_unpowered": sum(figure_residents(s) * s["after"] for s in care),
             "generators_assigned": sum(1 for s in care if s["generator"] is not None),
+            # v3
+            "home_care_clients_unpowered": sum(clients(s) for s in unpowered),
+            "unreachable": unreachable("minutes"),
+            "baseline_unreachable": unreachable("baseline"),
         }
     return {"sites": sites, "cells": cells, "areas": areas, "free": len(generators) - len(taken)}
 
@@ -333,7 +357,11 @@ def check_against_reference(case: dict) -> None:
     summaries = [*result.municipalities, result.no_municipality]
     for summary, code in zip(summaries, [*sorted(CODES), None], strict=True):
         actual = summary.v1_dict()
-        wanted = expected["areas"][code]
+        wanted = dict(expected["areas"][code])
+        assert summary.v3_dict() == {
+            key: wanted.pop(key)
+            for key in ("home_care_clients_unpowered", "unreachable", "baseline_unreachable")
+        }
         assert math.isclose(
             actual.pop("resident_hours_unpowered"),
             wanted.pop("resident_hours_unpowered"),

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from tests.analysis.test_property import (
     CODES,
     cases,
+    clients,
+    figure_residents,
     lattice,
     maybe,
     ref_minutes,
@@ -197,15 +199,18 @@ def reference_v2(case: dict) -> dict:
             "residents_unpowered": [],
             "care_sites_cold": [],
             "residents_cold": [],
+            "home_care_clients_unpowered": [],
             "uncovered": {service: [] for service in SERVICES},
+            "unreachable": {service: [] for service in SERVICES},
         }
         for t in hours:
             off = [s for s in care if not powered(s, t, generators)]
             chilled = [s for s in care if cold(s, t)]
             series["care_sites_unpowered"].append(len(off))
-            series["residents_unpowered"].append(sum(s["residents"] or 0 for s in off))
+            series["residents_unpowered"].append(sum(figure_residents(s) for s in off))
             series["care_sites_cold"].append(len(chilled))
-            series["residents_cold"].append(sum(s["residents"] or 0 for s in chilled))
+            series["residents_cold"].append(sum(figure_residents(s) for s in chilled))
+            series["home_care_clients_unpowered"].append(sum(clients(s) for s in off))
             for service in SERVICES:
 
                 def now(s: dict, service: str = service, t: float = t) -> bool:
@@ -217,11 +222,14 @@ def reference_v2(case: dict) -> dict:
                 series["uncovered"][service].append(
                     sum(c["population"] for c in mine if not fastest(c, service, now) <= limit)
                 )
+                series["unreachable"][service].append(
+                    sum(c["population"] for c in mine if math.isinf(fastest(c, service, now)))
+                )
         cold_care = [s for s in care if s["hours_cold"] > 0]
         areas[code] = {
             "care_sites_cold": len(cold_care),
-            "residents_cold": sum(s["residents"] or 0 for s in cold_care),
-            "resident_hours_cold": sum((s["residents"] or 0) * s["hours_cold"] for s in care),
+            "residents_cold": sum(figure_residents(s) for s in cold_care),
+            "resident_hours_cold": sum(figure_residents(s) * s["hours_cold"] for s in care),
             "shelters_cold": sum(1 for s in shelters if s["hours_cold"] > 0),
             **food_figures(food, population[code], p["food_stock_target_days"]),
             "series": series,
