@@ -21,11 +21,14 @@ from geodata import exporters
 from geodata.exporters import Field, Layer, LayerSchema, record_batch
 from resilience.analysis import MODEL_VERSION, PlanParameters, compute, plan
 from resilience.analysis.plan import OBJECTIVES
+from resilience.config import Settings
 from resilience.errors import BadInput, Conflict, NotFound
 from resilience.models import BackupPlan, Municipality, Scenario
 from resilience.services import runs
 from resilience.services.imports import data_version
+from resilience.services.transactions import commit_then_enqueue
 from resilience.vocabulary import SWEREF99TM
+from workers import queue
 
 # A plan over more scenarios than this is refused: each one is a full steps 1-2 per site.
 MAX_SCENARIOS = 10
@@ -124,6 +127,23 @@ def start_plan(
     )
     session.add(row)
     session.flush()
+    return row
+
+
+def start_and_enqueue_plan(
+    session: Session, settings: Settings, request: PlanRequest, user: str | None
+) -> BackupPlan:
+    """The use-case "compute this plan" (the page's form and the API): a queued plan within
+    the request limits, committed, then its job enqueued. Redis down: 503 before anything is
+    written, and the plan taken back when Redis goes away between the commit and the
+    enqueue."""
+    queue.check_queue(settings)
+    try:
+        row = start_plan(session, request, user=user, limits=runs.WorkLimits.of(settings))
+    except BaseException:
+        session.rollback()
+        raise
+    commit_then_enqueue(session, row, lambda: queue.enqueue_plan(settings, row.id))
     return row
 
 

@@ -30,8 +30,9 @@ from resilience.models import (
 )
 from resilience.scenarios import ScenarioSpec, parse_scenario
 from resilience.services.imports import data_version
-from resilience.services.transactions import committed
+from resilience.services.transactions import commit_then_enqueue, committed
 from resilience.vocabulary import SWEREF99TM
+from workers import queue
 
 # One row of arrays per table: psycopg turns PostgreSQL arrays into lists in C, which is far
 # faster than building a Row object per site or cell (250,000 cells in a Sweden-sized set).
@@ -270,6 +271,24 @@ def start_run(
     )
     session.add(run)
     session.flush()
+    return run
+
+
+def start_and_enqueue_run(
+    session: Session, settings: Settings, scenario_id: int, user: str | None
+) -> Run:
+    """The use-case "run this scenario": a queued run within the request limits, committed,
+    then its job enqueued. Redis down: 503 before anything is written, and a run taken back
+    when Redis goes away between the commit and the enqueue (nothing that no job would
+    compute)."""
+    scenario = get_scenario(session, scenario_id)
+    queue.check_queue(settings)
+    try:
+        run = start_run(session, scenario, user=user, limits=WorkLimits.of(settings))
+    except BaseException:
+        session.rollback()
+        raise
+    commit_then_enqueue(session, run, lambda: queue.enqueue_run(settings, run.id))
     return run
 
 

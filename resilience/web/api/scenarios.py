@@ -21,7 +21,6 @@ from resilience.web.api.params import crs_arg
 from resilience.web.api.runs import runs_json
 from resilience.web.auth import require_role
 from resilience.web.messages import api_language, message_text
-from workers.queue import check_queue, enqueue_committed, enqueue_run
 
 
 def _scenario_json(scenario: Scenario) -> dict[str, Any]:
@@ -96,11 +95,7 @@ def copy_scenario(scenario_id: int) -> ResponseReturnValue:
 @require_role("planner")
 def start_run(scenario_id: int) -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
-    scenario = runs.get_scenario(db.session, scenario_id)
-    check_queue(settings)  # Redis down: 503, and no run that nothing would compute
-    limits = runs.WorkLimits.of(settings)
-    run = runs.start_run(db.session, scenario, user=current_user.name, limits=limits)
-    enqueue_committed(db.session, run, lambda: enqueue_run(settings, run.id))
+    run = runs.start_and_enqueue_run(db.session, settings, scenario_id, current_user.name)
     return runs_json([run])[0], 202, {"Location": url_for("api.run_status", run_id=run.id)}
 
 
