@@ -41,7 +41,7 @@ from resilience.analysis import CellTable, Scenario, SiteTable, compute
 from resilience.cli import alembic_config, create_database
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.scenarios import ScenarioSpec
-from resilience.services import runs
+from resilience.services import runs, scenarios
 from resilience.vocabulary import SITE_INTEGERS, SITE_NUMBERS, SWEREF99TM
 from workers.queue import enqueue_run
 
@@ -183,7 +183,7 @@ def end_to_end(session: Session, spec: ScenarioSpec) -> float:
         stderr=subprocess.DEVNULL,
     )
     try:
-        scenario = runs.create_scenario(session, spec)
+        scenario = scenarios.create_scenario(session, spec)
         run = runs.start_run(session, scenario)
         session.commit()
         # Wait until the worker listens: we measure the queue and the job, not its start-up.

@@ -47,7 +47,7 @@ from bench.coverage_compute import synthetic_sweden
 from resilience.config import PROJECT_ROOT
 from resilience.crs import transformer
 from resilience.scenarios import ScenarioSpec
-from resilience.services import runs, users
+from resilience.services import runs, scenarios, users
 from resilience.services.ogc import COLLECTIONS, CRSES
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -98,7 +98,7 @@ def load_sweden() -> Session:
 
 
 def finish_a_run(session: Session, spec: ScenarioSpec) -> None:
-    scenario = runs.create_scenario(session, spec)
+    scenario = scenarios.create_scenario(session, spec)
     run = runs.start_run(session, scenario)
     runs.compute_run(session, run.id)
     session.execute(text("ANALYZE"))

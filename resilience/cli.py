@@ -95,7 +95,7 @@ def load_demo(if_empty: bool) -> None:
     from geodata.demo import build_demo
     from geodata.demo.scenarios import builtin_scenarios
     from resilience.scenarios import parse_scenario
-    from resilience.services.runs import create_scenario
+    from resilience.services.scenarios import create_scenario
 
     session = db.session
     with session.begin():

@@ -22,10 +22,11 @@ from geodata.exporters import Field, Layer, LayerSchema, record_batch
 from resilience.analysis import MODEL_VERSION, PlanParameters, compute, plan
 from resilience.analysis.plan import OBJECTIVES
 from resilience.config import Settings
-from resilience.errors import BadInput, Conflict, NotFound
+from resilience.errors import BadInput, Conflict
 from resilience.models import BackupPlan, Municipality, Scenario
-from resilience.services import runs
+from resilience.services import lookup, runs, scenarios
 from resilience.services.imports import data_version
+from resilience.services.lookup import get_or_404
 from resilience.services.transactions import commit_then_enqueue
 from resilience.vocabulary import SWEREF99TM
 from workers import queue
@@ -148,16 +149,12 @@ def start_and_enqueue_plan(
 
 
 def get_plan(session: Session, plan_id: int) -> BackupPlan:
-    row = session.get(BackupPlan, plan_id)
-    if row is None:
-        raise NotFound(f"no plan with id {plan_id}")
-    return row
+    return get_or_404(session, BackupPlan, plan_id, "plan")
 
 
 def municipality_choices(session: Session) -> list[tuple[str, str]]:
     """(code, name) of every municipality, by code: the plan page's restriction."""
-    rows = session.execute(select(Municipality.code, Municipality.name).order_by(Municipality.code))
-    return [(code, name) for code, name in rows]
+    return lookup.municipality_choices(session, order="code")
 
 
 def unfinished_plans(session: Session) -> list[BackupPlan]:
@@ -217,7 +214,7 @@ def compute_document(
     report = progress if progress is not None else (lambda fraction, step: None)
     sites, cells, names = runs.load_inputs(session)
     cases = [
-        (str(i), runs.spec_of(dict(snapshots[str(i)]["definition"])).to_analysis())
+        (str(i), scenarios.spec_of(dict(snapshots[str(i)]["definition"])).to_analysis())
         for i in scenario_ids
     ]
     parameters = PlanParameters(

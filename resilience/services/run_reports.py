@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import LiveState, Run, Scenario, WeatherWarning
-from resilience.services.runs import timeline_document
+from resilience.services.run_results import timeline_document
 from resilience.services.warnings import active_in_county
 from resilience.vocabulary import HOME_CARE_BASE
 

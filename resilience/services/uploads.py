@@ -38,8 +38,9 @@ from geodata.messages import Message, msg
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
-from resilience.models import AuditLog, Municipality, Site, Upload
-from resilience.services import imports
+from resilience.models import Site, Upload
+from resilience.services import audit, imports
+from resilience.services.lookup import municipality_name, municipality_names
 from resilience.vocabulary import CATEGORY, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM
 
 UPLOAD_TTL = timedelta(hours=2)
@@ -199,7 +200,7 @@ def plan_records(
     keys = [(r.source or source, r.source_id) for r in records]
     stored = stored_sites(session, keys)
     codes = municipalities_of(session, records)
-    names = _municipality_names(session) if scope is not None else {}
+    names = municipality_names(session) if scope is not None else {}
     plan = Plan([], codes, [], [])
     for record, key, code, where in zip(records, keys, codes, wheres, strict=True):
         old = stored.get(key)
@@ -261,19 +262,8 @@ def scope_label(session: Session, uploader: Uploader) -> str | None:
     """ "Åbacka (2401)" for a user limited to a municipality; None for a county-wide one."""
     if uploader.scope is None:
         return None
-    name = session.get(Municipality, uploader.scope)
-    return f"{name.name} ({uploader.scope})" if name else uploader.scope
-
-
-def municipality_names(session: Session) -> dict[str, str]:
-    """Municipality code → name, for reports that show names instead of codes."""
-    return _municipality_names(session)
-
-
-def _municipality_names(session: Session) -> dict[str, str]:
-    return {
-        code: name for code, name in session.execute(select(Municipality.code, Municipality.name))
-    }
+    name = municipality_name(session, uploader.scope)
+    return f"{name} ({uploader.scope})" if name else uploader.scope
 
 
 def _report(
@@ -361,7 +351,7 @@ def check_upload(
         ) from err
     scope = uploader.scope
     plan = plan_records(session, result.records, result.wheres, source, scope)
-    names = _municipality_names(session)
+    names = municipality_names(session)
     now = datetime.now(UTC)
     notes = list(result.notes)
     outside = sum(1 for a, c in zip(plan.actions, plan.municipalities, strict=True) if a and not c)
@@ -464,15 +454,14 @@ def confirm_upload(session: Session, uploader: Uploader, upload_id: str) -> dict
             "refused": doc["counts"]["refused"],
             "confirmed_at": datetime.now(UTC).isoformat(),
         }
-        session.add(
-            AuditLog(
-                user_name=uploader.name,
-                table_name="sites",
-                row_id=upload_id,
-                action="import",
-                new={"file": doc["filename"], "source": doc["source"], **result},
-                context=f"upload {doc['filename']}",
-            )
+        audit.record(
+            session,
+            user=uploader.name,
+            table="sites",
+            row_id=upload_id,
+            action="import",
+            new={"file": doc["filename"], "source": doc["source"], **result},
+            context=f"upload {doc['filename']}",
         )
         accepted = [r for r, a in zip(records, plan.actions, strict=True) if a]
         keys = [(r.source or doc["source"], r.source_id) for r in accepted]

@@ -25,7 +25,7 @@ from geodata.loaders.warnings import (
 from resilience.config import Settings
 from resilience.models import FeedStatus, LiveState, Run, Scenario, WeatherWarning
 from resilience.scenarios import ActiveWarning, live_scenario
-from resilience.services import runs
+from resilience.services import runs, scenarios
 from resilience.services.layers import feature_collection, geometry_sql
 from resilience.vocabulary import ELDERLY_HOME, SWEREF99TM, WGS84
 
@@ -259,9 +259,9 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
     )
     scenario = session.scalar(select(Scenario).where(Scenario.kind == "live"))
     if scenario is None:
-        scenario = runs.create_scenario(session, spec, kind="live", user="smhi")
+        scenario = scenarios.create_scenario(session, spec, kind="live", user="smhi")
     else:
-        runs.update_scenario(session, scenario, spec, user="smhi")
+        scenarios.update_scenario(session, scenario, spec, user="smhi")
     run = runs.start_run(session, scenario, user=live_starter(session, active))
     session.add(
         LiveState(

@@ -27,7 +27,8 @@ from resilience.db import db
 from resilience.errors import BadInput, Conflict, Forbidden, NotFound
 from resilience.models import Run, Scenario
 from resilience.scenarios import DEFAULT_DURATION_HOURS
-from resilience.services import run_reports, runs, warnings
+from resilience.services import run_reports, run_results, runs, warnings
+from resilience.services import scenarios as scenario_service
 from resilience.services.warnings import LIVE_SCENARIO_NAME
 from resilience.vocabulary import CARE_PRIORITY
 from resilience.web import charts, formatting, maps, names, pdf, scenario_maps
@@ -167,8 +168,8 @@ def _editor(scenario: Scenario | None) -> ResponseReturnValue:
         for name, label, unit in EDITABLE_PARAMETERS
     ]
     # Built-in and live scenarios, and other planners' own, cannot be changed here: saving
-    # one makes a new scenario (runs.may_edit).
-    as_new = scenario is None or not runs.may_edit(
+    # one makes a new scenario (scenario_service.may_edit).
+    as_new = scenario is None or not scenario_service.may_edit(
         scenario, current_user.name, current_user.has_role("editor")
     )
     read_only = not _can_plan()
@@ -217,7 +218,7 @@ def new_scenario() -> ResponseReturnValue:
 
 @bp.get("/scenarios/<int:scenario_id>/edit")
 def edit_scenario(scenario_id: int) -> ResponseReturnValue:
-    return _editor(runs.get_scenario(db.session, scenario_id))
+    return _editor(scenario_service.get_scenario(db.session, scenario_id))
 
 
 @bp.get("/runs")
@@ -496,7 +497,7 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
     the same way)."""
     split = run_reports.home_care_split(db.session, run.id)
     summary = run_reports.split_summary(run.summary or {}, split)
-    timeline = run_reports.split_timeline(runs.timeline_document(db.session, run.id), split)
+    timeline = run_reports.split_timeline(run_results.timeline_document(db.session, run.id), split)
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
     sites = run_reports.affected_care_sites(db.session, run.id)
     return {

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.models import Run, WeatherWarning
-from resilience.services import runs, warnings
+from resilience.services import run_results, runs, warnings
 from tests.factories import SKANE_LONLAT, ibww, ibww_area, small_county
 
 JSON = "application/json"
@@ -45,7 +45,7 @@ def test_live_scenario_of_an_orange_wind_warning(db_session: Session, settings: 
     assert snapshot["outage"]["duration_hours"] == 12
     assert [z["level"] for z in snapshot["snow_zones"]] == ["orange"]
     runs.compute_run(db_session, run.id)
-    county = runs.result_document(db_session, run.id)["county"]
+    county = run_results.result_document(db_session, run.id)["county"]
     assert county["care_sites_unpowered"] == 1  # the elderly home in Åbacka
 
 

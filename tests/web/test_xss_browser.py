@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from geodata.records import BoundaryRecord, CellRecord
 from resilience.models import Site
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, runs, users
+from resilience.services import imports, runs, scenarios, users
 from resilience.services import warnings as warning_service
 from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, site
 from tests.web.test_map_browser import (
@@ -97,7 +97,7 @@ def planted(committed: Session, app: Flask) -> Iterator[dict[str, int]]:
     ]
     imports.import_sites(committed, sites, "test")
     document = dict(OUTAGE_ABACKA, name=NAMES["scenario"], description=NAMES["scenario"])
-    scenario = runs.create_scenario(committed, parse_scenario(document))
+    scenario = scenarios.create_scenario(committed, parse_scenario(document))
     run_ids = []
     for _ in range(2):
         run = runs.start_run(committed, scenario)

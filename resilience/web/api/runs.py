@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from resilience.db import db
 from resilience.models import Run
-from resilience.services import run_layers, runs, scenario_layers
+from resilience.services import run_layers, run_results, runs, scenario_layers
 from resilience.web.api import bp
 from resilience.web.api.params import crs_arg, int_arg
 from workers.queue import run_job_states
@@ -68,14 +68,14 @@ def run_status(run_id: int) -> ResponseReturnValue:
 
 @bp.get("/runs/<int:run_id>/result")
 def run_result(run_id: int) -> ResponseReturnValue:
-    return runs.result_document(db.session, run_id)
+    return run_results.result_document(db.session, run_id)
 
 
 @bp.get("/runs/<int:run_id>/timeline")
 def run_timeline(run_id: int):  # type: ignore[no-untyped-def]
     """The "timeline" of the result document alone (the run page's slider)."""
-    runs.finished_run(db.session, run_id)
-    return runs.timeline_document(db.session, run_id)
+    run_results.finished_run(db.session, run_id)
+    return run_results.timeline_document(db.session, run_id)
 
 
 @bp.get("/runs/<int:run_id>/sites")

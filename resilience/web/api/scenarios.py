@@ -15,7 +15,7 @@ from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
-from resilience.services import runs, scenario_layers
+from resilience.services import runs, scenario_layers, scenarios
 from resilience.web.api import bp
 from resilience.web.api.params import crs_arg
 from resilience.web.api.runs import runs_json
@@ -55,14 +55,14 @@ def _scenario_body() -> ScenarioSpec:
 
 @bp.get("/scenarios")
 def list_scenarios() -> ResponseReturnValue:
-    return {"scenarios": [_scenario_json(s) for s in runs.list_scenarios(db.session)]}
+    return {"scenarios": [_scenario_json(s) for s in scenarios.list_scenarios(db.session)]}
 
 
 @bp.post("/scenarios")
 @require_role("planner")
 def create_scenario() -> ResponseReturnValue:
     spec = _scenario_body()
-    scenario = runs.save_new_scenario(db.session, spec, user=current_user.name)
+    scenario = scenarios.save_new_scenario(db.session, spec, user=current_user.name)
     return (
         _scenario_json(scenario),
         201,
@@ -72,23 +72,23 @@ def create_scenario() -> ResponseReturnValue:
 
 @bp.get("/scenarios/<int:scenario_id>")
 def get_scenario(scenario_id: int) -> ResponseReturnValue:
-    return _scenario_json(runs.get_scenario(db.session, scenario_id))
+    return _scenario_json(scenarios.get_scenario(db.session, scenario_id))
 
 
 @bp.put("/scenarios/<int:scenario_id>")
 @require_role("planner")
 def update_scenario(scenario_id: int) -> ResponseReturnValue:
-    scenario = runs.editable_scenario(
+    scenario = scenarios.editable_scenario(
         db.session, scenario_id, current_user.name, current_user.has_role("editor")
     )
-    runs.save_scenario_changes(db.session, scenario, _scenario_body(), user=current_user.name)
+    scenarios.save_scenario_changes(db.session, scenario, _scenario_body(), user=current_user.name)
     return _scenario_json(scenario)
 
 
 @bp.post("/scenarios/<int:scenario_id>/copy")
 @require_role("planner")
 def copy_scenario(scenario_id: int) -> ResponseReturnValue:
-    return _scenario_json(runs.copy_scenario(db.session, scenario_id, current_user.name)), 201
+    return _scenario_json(scenarios.copy_scenario(db.session, scenario_id, current_user.name)), 201
 
 
 @bp.post("/scenarios/<int:scenario_id>/runs")
