@@ -19,7 +19,16 @@ from resilience import create_app
 from resilience.config import Settings
 from resilience.db import db
 from resilience.models import BackupPlan, Run
-from resilience.services import exports, job_rows, plans, runs, uploads, warnings
+from resilience.services import (
+    exports,
+    job_rows,
+    plans,
+    runs,
+    uploads,
+    warning_banner,
+    warning_ingest,
+    warnings,
+)
 from resilience.services.transactions import snapshot_read_only, standalone
 from workers.queue import RUN_TIMEOUT_S, enqueue_live, plan_job_states, run_job_states
 
@@ -121,14 +130,14 @@ def poll_smhi() -> dict[str, object]:
             with urllib.request.urlopen(request, timeout=20) as response:
                 payload = response.read(MAX_BYTES + 1)
             with standalone() as session:
-                result = warnings.ingest(
+                result = warning_ingest.ingest(
                     session, settings, payload, "application/json", snapshot=True
                 )
-                warnings.record_poll(session, None)
+                warning_banner.record_poll(session, None)
         except (OSError, WarningFormatError) as exc:  # URLError, HTTP 5xx, timeouts, garbage
             error = f"{type(exc).__name__}: {exc}"
             with standalone() as session:
-                warnings.record_poll(session, error)
+                warning_banner.record_poll(session, error)
             log.warning("SMHI poll failed (%s): %s", settings.smhi_warnings_url, error)
             return {"error": error}
         if result.recalculation:

@@ -13,7 +13,7 @@ from geodata.loaders.warnings import WarningFormatError
 from resilience.db import db
 from resilience.errors import BadInput, Unavailable
 from resilience.models import WeatherWarning
-from resilience.services import warnings
+from resilience.services import warning_banner, warning_ingest, warnings
 from resilience.web.api import bp
 from resilience.web.auth import require_role
 from workers.queue import enqueue_live
@@ -48,7 +48,7 @@ def post_warning() -> ResponseReturnValue:
     and tests. Nothing is stored unless all of it parses."""
     settings = current_app.config["SETTINGS"]
     try:
-        result = warnings.receive(
+        result = warning_ingest.receive(
             db.session,
             settings,
             request.get_data(cache=False),
@@ -86,5 +86,5 @@ def live() -> ResponseReturnValue:
             "progress": run.progress,
             "url": url_for("api.run_status", run_id=run.id),
         },
-        "changes": warnings.live_changes(db.session),
+        "changes": warning_banner.live_changes(db.session),
     }
