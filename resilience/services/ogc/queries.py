@@ -21,25 +21,14 @@ from resilience.services.ogc.catalog import (
     DEFAULT_LIMIT,
     MAX_BIGINT,
     MAX_LIMIT,
-    SWEREF,
     Collection,
     Crs,
     parse_crs,
 )
+from resilience.services.query_args import BBox, parse_bbox, whole
 from resilience.vocabulary import SWEREF99TM, WGS84
 
 # --- Query parameters -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BBox:
-    """A bbox as given (in `crs`'s axis order), x/y only."""
-
-    minx: float
-    miny: float
-    maxx: float
-    maxy: float
-    crs: Crs
 
 
 @dataclass(frozen=True)
@@ -70,42 +59,6 @@ def check_parameters(args: Mapping[str, str], allowed: frozenset[str]) -> None:
         raise BadInput(f"f={f} is not offered; this service speaks JSON only (f=json)")
 
 
-def _whole(
-    args: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None
-) -> int:
-    value = args.get(name)
-    if value is None:  # given but empty ("limit=") is refused below, like any non-number
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadInput(f"{name} must be a whole number") from None
-    if number < minimum:
-        raise BadInput(f"{name} must be at least {minimum}")
-    if maximum is not None and number > maximum:
-        raise BadInput(f"{name} must be at most {maximum}")
-    return number
-
-
-def parse_bbox(value: str, crs: Crs) -> BBox:
-    try:
-        numbers = [float(p) for p in value.split(",")]
-    except ValueError:
-        raise BadInput("bbox must be 4 (or 6) numbers separated by commas") from None
-    if len(numbers) == 6:  # with heights: lower corner x, y, z, upper corner x, y, z
-        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise BadInput("bbox must be 4 (or 6) numbers separated by commas")
-    minx, miny, maxx, maxy = numbers
-    if miny > maxy or (crs is not CRS84 and minx > maxx):
-        raise BadInput("bbox: the lower corner must come first (minimum values, then maximum)")
-    if crs is CRS84 and not (
-        -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90
-    ):
-        raise BadInput("bbox is outside lon/lat range; is it in EPSG:3006 (bbox-crs)?")
-    return BBox(minx, miny, maxx, maxy, crs)
-
-
 def parse_items_query(args: Mapping[str, str]) -> ItemsQuery:
     """The items parameters; BadInput (400) for anything unknown or invalid. A limit above
     MAX_LIMIT is lowered to it, as Part 1 asks."""
@@ -113,13 +66,23 @@ def parse_items_query(args: Mapping[str, str]) -> ItemsQuery:
     if args.get("datetime"):
         _check_datetime(args["datetime"])
     bbox_crs = parse_crs(args.get("bbox-crs"), "bbox-crs")
-    bbox = parse_bbox(args["bbox"], bbox_crs) if args.get("bbox") else None
+    bbox = (
+        parse_bbox(
+            args["bbox"],
+            bbox_crs.srid,
+            northing_first=bbox_crs.northing_first,
+            heights=True,
+            antimeridian=True,
+        )
+        if args.get("bbox")
+        else None
+    )
     echo = tuple(
         (name, args[name]) for name in ("bbox", "bbox-crs", "crs", "datetime") if args.get(name)
     )
     return ItemsQuery(
-        limit=min(_whole(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT),
-        offset=_whole(args, "offset", 0, 0, MAX_BIGINT),  # PostgreSQL's OFFSET is a bigint
+        limit=whole(args, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT, clamp=True),
+        offset=whole(args, "offset", 0, maximum=MAX_BIGINT),  # PostgreSQL's OFFSET is a bigint
         bbox=bbox,
         crs=parse_crs(args.get("crs")),
         echo=echo,
@@ -226,13 +189,13 @@ def bbox_filter(bbox: BBox) -> tuple[str, dict[str, Any]]:
     """A filter on v.geom (EPSG:3006) that uses the GiST index. A CRS84 box is densified
     before it is transformed, so its edges follow the meridians and parallels; one that
     crosses the antimeridian (minx > maxx) is two boxes."""
-    if bbox.crs is SWEREF:  # northing first: swap to PostGIS's x = easting
+    if bbox.srid == SWEREF99TM:  # given northing first, already swapped to x = easting
         return "ST_Intersects(v.geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, :stored))", {
             "stored": SWEREF99TM,
-            "x0": bbox.miny,
-            "y0": bbox.minx,
-            "x1": bbox.maxy,
-            "y1": bbox.maxx,
+            "x0": bbox.minx,
+            "y0": bbox.miny,
+            "x1": bbox.maxx,
+            "y1": bbox.maxy,
         }
     boxes = (
         [(bbox.minx, bbox.maxx)]

@@ -11,9 +11,8 @@ from flask.typing import ResponseReturnValue
 
 from resilience.db import db
 from resilience.models import Run
-from resilience.services import run_layers, run_results, runs, scenario_layers
+from resilience.services import query_args, run_layers, run_results, runs, scenario_layers
 from resilience.web.api import bp
-from resilience.web.api.params import crs_arg, int_arg
 from workers.queue import run_job_states
 
 MAX_RUNS = 1000  # per /api/v1/runs answer
@@ -58,7 +57,14 @@ def _run_json(run: Run, job_state: str | None) -> dict[str, Any]:
 
 @bp.get("/runs")
 def list_runs() -> ResponseReturnValue:
-    return {"runs": runs_json(runs.latest_runs(db.session, int_arg("limit", 50, MAX_RUNS)))}
+    return {
+        "runs": runs_json(
+            runs.latest_runs(
+                db.session,
+                query_args.whole(request.args, "limit", 50, maximum=MAX_RUNS, clamp=True),
+            )
+        )
+    }
 
 
 @bp.get("/runs/<int:run_id>")
@@ -82,7 +88,10 @@ def run_timeline(run_id: int):  # type: ignore[no-untyped-def]
 def run_sites(run_id: int) -> ResponseReturnValue:
     runs.get_run(db.session, run_id)
     return run_layers.gap_sites(
-        db.session, run_id, crs=crs_arg(), only_gaps=request.args.get("all") != "1"
+        db.session,
+        run_id,
+        crs=query_args.epsg(request.args),
+        only_gaps=request.args.get("all") != "1",
     )
 
 
@@ -90,11 +99,14 @@ def run_sites(run_id: int) -> ResponseReturnValue:
 def run_cells(run_id: int) -> ResponseReturnValue:
     runs.get_run(db.session, run_id)
     return run_layers.gap_cells(
-        db.session, run_id, crs=crs_arg(), only_gaps=request.args.get("all") != "1"
+        db.session,
+        run_id,
+        crs=query_args.epsg(request.args),
+        only_gaps=request.args.get("all") != "1",
     )
 
 
 @bp.get("/runs/<int:run_id>/areas")
 def run_areas(run_id: int) -> ResponseReturnValue:
     """The areas of the scenario as the run computed it (its snapshot)."""
-    return scenario_layers.run_areas_geojson(db.session, run_id, crs=crs_arg())
+    return scenario_layers.run_areas_geojson(db.session, run_id, crs=query_args.epsg(request.args))

@@ -15,9 +15,8 @@ from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
-from resilience.services import runs, scenario_layers, scenarios
+from resilience.services import query_args, runs, scenario_layers, scenarios
 from resilience.web.api import bp
-from resilience.web.api.params import crs_arg
 from resilience.web.api.runs import runs_json
 from resilience.web.auth import require_role
 from resilience.web.messages import api_language, message_text
@@ -102,4 +101,6 @@ def start_run(scenario_id: int) -> ResponseReturnValue:
 @bp.get("/scenarios/<int:scenario_id>/geojson")
 def scenario_geojson(scenario_id: int) -> ResponseReturnValue:
     """The saved outage and snow-zone areas, WGS 84 unless ?crs=."""
-    return scenario_layers.scenario_geojson(db.session, scenario_id, crs=crs_arg())
+    return scenario_layers.scenario_geojson(
+        db.session, scenario_id, crs=query_args.epsg(request.args)
+    )
