@@ -1,6 +1,6 @@
 """GET /api/v1/runs and a run's status, result document, timeline, gap sites and cells and
-scenario areas (services/runs.py, run_layers.py, scenario_layers.py). Runs are started on
-their scenario: POST /api/v1/scenarios/<id>/runs (scenarios.py)."""
+scenario areas (services/runs.py, run_results.py, run_layers.py, scenario_layers.py). Runs
+are started on their scenario: POST /api/v1/scenarios/<id>/runs (scenarios.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """/api/v1/scenarios: list, create, change (owner, editor or admin), copy, start a run, and
-the saved areas as GeoJSON (services/runs.py, scenario_layers.py)."""
+the saved areas as GeoJSON (services/scenarios.py, runs.py, scenario_layers.py)."""
 
 from __future__ import annotations
 

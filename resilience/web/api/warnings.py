@@ -1,5 +1,6 @@
 """/api/v1/warnings (SMHI IBWW documents and CAP alerts pushed in; the warnings in force as
-GeoJSON) and /api/v1/live (the live situation), from services/warnings.py."""
+GeoJSON) and /api/v1/live (the live situation), from services/warnings.py and
+warning_ingest.py, warning_banner.py."""
 
 from __future__ import annotations
 
