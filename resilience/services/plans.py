@@ -24,7 +24,7 @@ from resilience.analysis.plan import OBJECTIVES
 from resilience.config import Settings
 from resilience.errors import BadInput, Conflict
 from resilience.models import BackupPlan, Municipality, Scenario
-from resilience.services import lookup, runs, scenarios
+from resilience.services import runs, scenarios
 from resilience.services.imports import data_version
 from resilience.services.lookup import get_or_404
 from resilience.services.transactions import commit_then_enqueue
@@ -150,11 +150,6 @@ def start_and_enqueue_plan(
 
 def get_plan(session: Session, plan_id: int) -> BackupPlan:
     return get_or_404(session, BackupPlan, plan_id, "plan")
-
-
-def municipality_choices(session: Session) -> list[tuple[str, str]]:
-    """(code, name) of every municipality, by code: the plan page's restriction."""
-    return lookup.municipality_choices(session, order="code")
 
 
 def unfinished_plans(session: Session) -> list[BackupPlan]:
