@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+from unittest import mock
 
 import shapely
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
-from resilience.services import imports
+from resilience.models import User
+from resilience.services import imports, users
+
+# The password of every user the tests make.
+PASSWORD = "correct horse battery"
+
+
+@cache
+def password_hash() -> str:
+    """The real scrypt hash of PASSWORD, computed once per test session (it costs as much as
+    a login: about 0.3 s on a busy machine)."""
+    return generate_password_hash(PASSWORD)
+
+
+def user(
+    session: Session, name: str, role: str = "viewer", municipality: str | None = None
+) -> User:
+    """A user made by the service (with its checks), with PASSWORD's precomputed hash: it
+    logs in through the form as any user does. Flushed, not committed."""
+    with mock.patch.object(users, "generate_password_hash", lambda _password: password_hash()):
+        return users.create_user(session, name, PASSWORD, role, municipality)
+
 
 # Two 10 km squares west of Umeå, in EPSG:3006 metres: Åbacka (west) and Östervik (east).
 ABACKA = BoundaryRecord(

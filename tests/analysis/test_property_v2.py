@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -340,6 +341,7 @@ def close(actual: list[float | None], expected: list[float | None]) -> None:
 # The property ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases_v2())
 def test_v2_matches_the_instant_by_instant_reference(case: dict) -> None:

@@ -19,6 +19,7 @@ from resilience.errors import BadInput
 from resilience.models import BackupPlan
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, plans, runs, users
+from tests import factories
 from tests.factories import site, small_county
 from tests.services.test_runs import OUTAGE_ABACKA
 from tests.workers.test_run_e2e import _worker
@@ -146,13 +147,14 @@ def test_bad_requests_are_refused(db_session: Session, body: Any) -> None:
         plans.parse_request(db_session, body)
 
 
+@pytest.mark.worker
 def test_api_plan_computed_by_a_real_worker(
     app, committed: Session, redis_conn: Redis, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]
     ids = _county(committed)
-    users.create_user(committed, "planner-per", "correct horse battery", "planner")
+    factories.user(committed, "planner-per", "planner")
     token = users.create_token(committed, "planner-per")
-    users.create_user(committed, "viewer-vi", "correct horse battery", "viewer")
+    factories.user(committed, "viewer-vi", "viewer")
     viewer = users.create_token(committed, "viewer-vi")
     committed.commit()
     auth = {"Authorization": f"Bearer {token}"}

@@ -22,15 +22,18 @@ from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from resilience.services import runs, users, warnings
-from tests.conftest import PASSWORD
+from resilience.services import runs, warnings
+from tests import factories
 from tests.factories import ibww, ibww_area
 from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="needs Debian's chromium and chromium-driver; `make test` installs them",
+    ),
+]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -51,7 +54,7 @@ def live_run(app: Flask, committed: Session) -> int:
     run it starts, computed in process and committed for the live server."""
     result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
     assert result.exit_code == 0, result.output
-    users.create_user(committed, USER, PASSWORD, "viewer")
+    factories.user(committed, USER, "viewer")
     document = ibww(ibww_area(level="RED", coords=COUNTY_LONLAT))
     ingested = warnings.ingest(
         committed,

@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import Run, WeatherWarning
-from resilience.services import imports, runs, users, warnings
+from resilience.services import imports, runs, warnings
+from tests import factories
 from tests.conftest import login
 from tests.factories import ibww, ibww_area, site, small_county
 from tests.web.test_scenario_pages import OUTAGE_ABACKA, _finished_run, table_cells
@@ -239,7 +240,7 @@ JSON = "application/json"
 
 @pytest.fixture
 def editor(app: Flask, db_session: Session) -> FlaskClient:
-    users.create_user(db_session, "elsa", "correct horse battery", "editor")
+    factories.user(db_session, "elsa", "editor")
     db_session.commit()
     test_client = app.test_client()
     login(test_client, "elsa")

@@ -523,6 +523,7 @@ def test_exports_are_audited_for_admins(
 # --- background exports ---------------------------------------------------------------------
 
 
+@pytest.mark.worker
 def test_a_background_export_built_by_a_real_worker(
     app: Flask,
     committed: Session,

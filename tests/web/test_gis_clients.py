@@ -144,6 +144,7 @@ def _check_every_collection(
             assert copied_at == pytest.approx(stored_at, abs=2e-7)
 
 
+@pytest.mark.slow
 def test_gdal_copies_every_collection_with_the_token_in_a_header(
     live_server: str, committed: Session, make_token: Any, tmp_path: Path
 ) -> None:
@@ -157,6 +158,7 @@ def test_gdal_copies_every_collection_with_the_token_in_a_header(
     )
 
 
+@pytest.mark.slow
 def test_gdal_copies_every_collection_with_basic_auth(
     live_server: str, committed: Session, make_token: Any, tmp_path: Path
 ) -> None:
@@ -193,6 +195,7 @@ def https_server(app: Flask, committed: Session, tmp_path: Path) -> Iterator[str
         thread.join(5)
 
 
+@pytest.mark.slow
 def test_gdal_with_basic_auth_in_the_url(
     https_server: str, committed: Session, make_token: Any, tmp_path: Path
 ) -> None:

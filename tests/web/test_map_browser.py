@@ -19,17 +19,21 @@ from sqlalchemy.orm import Session
 
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
 from resilience.models import Site
-from resilience.services import imports, users
+from resilience.services import imports
+from tests import factories
 from tests.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver);"
-    " `make test` installs them",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium,"
+        " /usr/bin/chromedriver); `make test` installs them",
+    ),
+]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
@@ -136,7 +140,7 @@ def county(committed: Session) -> dict[str, int]:
         committed, [CellRecord(x, y, pop) for x, y, pop in CELLS], "test-grid"
     )
     imports.import_sites(committed, SITES, "test-register")
-    users.create_user(committed, USER, PASSWORD, "viewer")
+    factories.user(committed, USER, "viewer")
     committed.commit()
     return {s.source_id: s.id for s in committed.scalars(select(Site))}
 

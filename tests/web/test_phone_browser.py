@@ -28,15 +28,18 @@ from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.models import Scenario, Site
-from resilience.services import plans, runs, uploads, users, warnings
-from tests.conftest import PASSWORD
+from resilience.services import plans, runs, uploads, warnings
+from tests import factories
 from tests.factories import ibww, ibww_area
 from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="needs Debian's chromium and chromium-driver; `make test` installs them",
+    ),
+]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -81,7 +84,7 @@ def county(app: Flask, committed: Session, settings: Settings) -> Ids:
         run = runs.start_run(committed, scenario)
         runs.compute_run(committed, run.id)
         computed.append(run.id)
-    user = users.create_user(committed, USER, PASSWORD, "admin")
+    user = factories.user(committed, USER, "admin")
     committed.commit()
     request = plans.parse_request(committed, {"scenarios": [dava.id], "sites": 5})
     plan = plans.start_plan(committed, request, user=USER)

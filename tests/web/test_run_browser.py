@@ -16,14 +16,17 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import Scenario
-from resilience.services import runs, users
-from tests.conftest import PASSWORD
+from resilience.services import runs
+from tests import factories
 from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason="needs Debian's chromium and chromium-driver; `make test` installs them",
+    ),
+]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -45,7 +48,7 @@ def dava_run(app: Flask, committed: Session) -> int:
     assert scenario is not None
     run = runs.start_run(committed, scenario)
     runs.compute_run(committed, run.id)
-    users.create_user(committed, USER, PASSWORD, "viewer")
+    factories.user(committed, USER, "viewer")
     committed.commit()
     return run.id
 

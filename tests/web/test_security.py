@@ -22,8 +22,9 @@ from resilience import create_app
 from resilience.config import ConfigError, Settings
 from resilience.db import db
 from resilience.models import AuditLog, Site, WeatherWarning
-from resilience.services import layers, users
-from tests.conftest import PASSWORD, login
+from resilience.services import layers
+from tests import factories
+from tests.conftest import PASSWORD, login, login_with_form
 from tests.factories import ibww, ibww_area, small_county
 from tests.web.test_uploads import IN_2401, geojson, site, upload
 
@@ -154,7 +155,7 @@ def test_requests_have_a_statement_timeout_jobs_none(app: Flask, db_session: Ses
 @pytest.fixture
 def committed_user(committed: Session) -> Callable[[str, str, str | None], None]:
     def make(name: str, role: str, municipality: str | None = None) -> None:
-        users.create_user(committed, name, PASSWORD, role, municipality)
+        factories.user(committed, name, role, municipality)
         committed.commit()
 
     return make
@@ -380,7 +381,7 @@ def test_logout_ends_the_session_on_the_server(app: Flask, make_user: Any) -> No
     replay.set_cookie("session", cookie.value)
     assert replay.get("/api/v1/municipalities").status_code == 401
     assert other_device.get("/api/v1/municipalities").status_code == 401
-    login(client, "lotta")  # a new login works
+    login_with_form(client, "lotta")  # a new login works
     assert client.get("/api/v1/municipalities").status_code == 200
 
 

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from geodata.records import BoundaryRecord, CellRecord
 from resilience.models import Site
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, runs, users
+from resilience.services import imports, runs
 from resilience.services import warnings as warning_service
+from tests import factories
 from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, site
 from tests.web.test_map_browser import (
     USER,
@@ -32,6 +33,8 @@ from tests.web.test_map_browser import (
     wait_until_ready,
 )
 from tests.web.test_scenario_pages import OUTAGE_ABACKA
+
+pytestmark = pytest.mark.browser
 
 
 def payload(tag: str) -> str:
@@ -111,7 +114,7 @@ def planted(committed: Session, app: Flask) -> Iterator[dict[str, int]]:
     warning_service.ingest(
         committed, app.config["SETTINGS"], json.dumps(warning_doc).encode(), "application/json"
     )
-    users.create_user(committed, USER, "correct horse battery", "viewer")
+    factories.user(committed, USER, "viewer")
     committed.commit()
     ids = {s.source_id: s.id for s in committed.scalars(select(Site))}
     yield {"care": ids["care-1"], "energy": ids["energy-1"], "a": run_ids[0], "b": run_ids[1]}

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from resilience.config import Settings
 from resilience.models import Export, ExportChunk, LiveState, Upload
 from resilience.scenarios import parse_scenario
-from resilience.services import exports, runs, users
-from tests.conftest import PASSWORD
+from resilience.services import exports, runs
+from tests import factories
 from tests.factories import small_county
 from tests.services.test_runs import OUTAGE_ABACKA
 from tests.workers.test_run_e2e import _worker
@@ -123,11 +123,12 @@ def test_list_pages_read_every_job_state_in_one_call(
     }
 
 
+@pytest.mark.worker
 def test_the_purge_job_deletes_expired_exports_and_uploads(
     committed: Session, redis_conn: Redis, settings: Settings, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC)
-    user = users.create_user(committed, "petra", PASSWORD, "planner")
+    user = factories.user(committed, "petra", "planner")
     committed.flush()
     for upload_id, expires in (
         ("u" * 24, now - timedelta(minutes=1)),

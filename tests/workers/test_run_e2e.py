@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,8 +18,11 @@ from resilience.config import PROJECT_ROOT, Settings
 from resilience.models import RunCell
 from resilience.scenarios import parse_scenario
 from resilience.services import runs, users
+from tests import factories
 from tests.factories import small_county
 from tests.services.test_runs import OUTAGE_ABACKA
+
+pytestmark = pytest.mark.worker
 
 
 def _worker(settings: Settings, **env: str) -> subprocess.CompletedProcess[str]:
@@ -45,7 +49,7 @@ def test_api_run_computed_by_a_real_worker(
     app, committed: Session, redis_conn: Redis, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]
     small_county(committed)
-    users.create_user(committed, "planner-per", "correct horse battery", "planner")
+    factories.user(committed, "planner-per", "planner")
     token = users.create_token(committed, "planner-per")
     committed.commit()
     auth = {"Authorization": f"Bearer {token}"}

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from resilience.config import Settings
 from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
 from resilience.services import users
-from tests.conftest import PASSWORD, login
+from tests import factories
+from tests.conftest import login
 from tests.factories import ibww, ibww_area, small_county
 from tests.workers.test_run_e2e import _worker
 from workers.queue import enqueue_poll, queue
@@ -80,6 +81,8 @@ def _live_runs(session: Session) -> list[Run]:
     )
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_appear_update_disappear(
     app,
     committed: Session,
@@ -127,6 +130,8 @@ def test_appear_update_disappear(
     assert third[2].scenario_snapshot["snow_zones"] == []
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_a_red_warning_survives_one_empty_poll(
     app,
     committed: Session,
@@ -167,12 +172,14 @@ def test_a_red_warning_survives_one_empty_poll(
 
 
 def make_token_for(session: Session) -> str:
-    users.create_user(session, "live-viewer", PASSWORD, "viewer")
+    factories.user(session, "live-viewer", "viewer")
     token = users.create_token(session, "live-viewer")
     session.commit()
     return token
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_a_burst_of_updates_gives_one_run(
     app,
     committed: Session,
@@ -205,6 +212,8 @@ def test_a_burst_of_updates_gives_one_run(
     assert live[0].scenario_snapshot["outage"]["duration_hours"] == 48  # the last, red
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_smhi_down_is_recorded_shown_and_logged_once(
     app,
     committed: Session,
@@ -216,7 +225,7 @@ def test_smhi_down_is_recorded_shown_and_logged_once(
     line (no traceback); /warnings and every page's banner say since when it fails, and
     /healthz says the feed is degraded while staying 200. A good poll clears it."""
     small_county(committed)
-    users.create_user(committed, "feed-viewer", PASSWORD, "viewer")
+    factories.user(committed, "feed-viewer", "viewer")
     committed.commit()
     client = app.test_client()
     login(client, "feed-viewer")
