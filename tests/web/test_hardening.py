@@ -8,13 +8,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from resilience import jsonio
@@ -698,20 +699,20 @@ def test_a_token_records_its_use_at_most_once_a_minute(app: Flask, committed: Se
     committed.commit()
     client = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
+    last_used = select(ApiToken.last_used_at)
     assert client.get("/api/v1/scenarios", headers=auth).status_code == 200
     committed.expire_all()
-    first = committed.scalar(text("SELECT last_used_at FROM api_tokens"))
+    first = committed.scalar(last_used)
     assert first is not None
     for _ in range(5):
         assert client.get("/api/v1/scenarios", headers=auth).status_code == 200
     committed.expire_all()
-    assert committed.scalar(text("SELECT last_used_at FROM api_tokens")) == first
-    committed.execute(text("UPDATE api_tokens SET last_used_at = last_used_at - interval '61 s'"))
+    assert committed.scalar(last_used) == first
+    committed.execute(update(ApiToken).values(last_used_at=first - timedelta(seconds=61)))
     committed.commit()
     client.get("/api/v1/scenarios", headers=auth)
     committed.expire_all()
-    assert committed.scalar(text("SELECT last_used_at FROM api_tokens")) > first
-    assert ApiToken.__tablename__ == "api_tokens"
+    assert committed.scalar(last_used) > first
 
 
 # --- 11. bounded work ------------------------------------------------------------------------
