@@ -20,7 +20,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.analysis.test_property import (
+from tests.analysis.reference import (
     CODES,
     cases,
     lattice,
@@ -28,7 +28,7 @@ from tests.analysis.test_property import (
     ref_minutes,
     reference,
 )
-from tests.analysis.test_property import run as run_case
+from tests.analysis.reference import run as run_case
 
 TAU = {
     ("care", "hospital"): 96,

@@ -26,7 +26,7 @@ from resilience.config import Settings
 from resilience.services import basemap, imports
 from tests import factories
 from tests.conftest import serve
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, chromium, decode_png, log_in
+from tests.helpers.browser import CHROMEDRIVER, CHROMIUM, chromium, decode_png, log_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from resilience.services import runs, warnings
 from tests import factories
 from tests.factories import ibww, ibww_area
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
+from tests.helpers.browser import CHROMEDRIVER, CHROMIUM, WAIT_S, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -97,7 +97,7 @@ def _screenshots(driver: WebDriver, folder: Path) -> None:
 
 
 def test_from_the_banner_to_the_new_elderly_homes_on_the_map(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     live_run: int,
 ) -> None:

@@ -25,16 +25,9 @@ from resilience.models import ApiToken, AuditLog, Base
 from resilience.services import login_limits, users
 from tests import factories
 from tests.conftest import PASSWORD, login, login_with_form
-from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
-from tests.services.test_runs import OUTAGE_ABACKA
-from tests.web.test_map_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    browser,
-    county,
-    log_in,
-    wait_until_ready,
-)
-from tests.web.test_uploads import IN_2401, geojson, refused, site, upload
+from tests.factories import OUTAGE_ABACKA, SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
+from tests.helpers.browser import CHROMIUM, log_in, wait_until_ready
+from tests.helpers.uploads import IN_2401, geojson, refused, site, upload
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
@@ -817,9 +810,9 @@ def test_uploads_api_file_field(editor: FlaskClient) -> None:
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 def test_the_pages_run_under_the_csp_without_violations(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: str,
-    county: dict[str, int],  # noqa: F811
+    map_county: dict[str, int],
 ) -> None:
     log_in(browser, live_server)
     assert not wait_until_ready(browser).get("mapError")
@@ -832,7 +825,7 @@ def test_the_pages_run_under_the_csp_without_violations(
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 def test_an_admin_unlocks_an_account_in_a_real_browser(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: str,
     committed: Session,
     settings: Settings,

@@ -31,7 +31,7 @@ from resilience.models import Scenario, Site
 from resilience.services import plans, runs, uploads, warnings
 from tests import factories
 from tests.factories import ibww, ibww_area
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
+from tests.helpers.browser import CHROMEDRIVER, CHROMIUM, WAIT_S, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -182,7 +182,7 @@ def slug(path: str) -> str:
 
 
 def test_every_page_fits_a_phone_and_its_menu_opens(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     county: Ids,
 ) -> None:
@@ -275,7 +275,7 @@ def is_a4(reader: PdfReader) -> bool:
 
 
 def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     county: Ids,
 ) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from resilience.models import LiveState, Scenario
 from resilience.scenarios import parse_scenario
 from resilience.services import runs
-from tests.services.test_runs import OUTAGE_ABACKA, heat_county
-from tests.web.test_scenario_pages import table_cells
+from tests.factories import OUTAGE_ABACKA, heat_county
+from tests.helpers.pages import table_cells
 
 
 def _finished(session: Session, kind: str = "user") -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from resilience.models import Scenario
 from resilience.services import runs
 from tests import factories
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
+from tests.helpers.browser import CHROMEDRIVER, CHROMIUM, WAIT_S, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -74,7 +74,7 @@ def _dataset(driver: WebDriver) -> dict[str, str]:
 
 
 def test_scrub_the_dava_scenario_to_hour_20(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     committed: Session,
     dava_run: int,

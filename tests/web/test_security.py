@@ -25,7 +25,7 @@ from resilience.services import layers, users
 from tests import factories
 from tests.conftest import PASSWORD, login, login_with_form
 from tests.factories import ibww, ibww_area, small_county
-from tests.web.test_uploads import IN_2401, geojson, site, upload
+from tests.helpers.uploads import IN_2401, geojson, site, upload
 
 # --- bbox: bounded whatever the box ---------------------------------------------------------
 

@@ -22,17 +22,8 @@ from resilience.scenarios import parse_scenario
 from resilience.services import imports, runs
 from resilience.services import warnings as warning_service
 from tests import factories
-from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, site
-from tests.web.test_map_browser import (
-    USER,
-    WAIT_S,
-    WebDriver,
-    WebDriverWait,
-    browser,  # noqa: F401 (a fixture)
-    log_in,
-    wait_until_ready,
-)
-from tests.web.test_scenario_pages import OUTAGE_ABACKA
+from tests.factories import OUTAGE_ABACKA_WITH_SNOW, SMALL_COUNTY_LONLAT, ibww, ibww_area, site
+from tests.helpers.browser import USER, WAIT_S, WebDriver, WebDriverWait, log_in, wait_until_ready
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +90,7 @@ def planted(committed: Session, app: Flask) -> Iterator[dict[str, int]]:
         ),
     ]
     imports.import_sites(committed, sites, "test")
-    document = dict(OUTAGE_ABACKA, name=NAMES["scenario"], description=NAMES["scenario"])
+    document = dict(OUTAGE_ABACKA_WITH_SNOW, name=NAMES["scenario"], description=NAMES["scenario"])
     scenario = runs.create_scenario(committed, parse_scenario(document))
     run_ids = []
     for _ in range(2):
@@ -160,7 +151,7 @@ def wait_for(driver: WebDriver, script: str) -> None:
 
 
 def test_html_in_names_never_runs_on_any_page(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     planted: dict[str, int],
 ) -> None:

@@ -23,9 +23,8 @@ from resilience.models import Export, ExportChunk, LiveState, Upload
 from resilience.scenarios import parse_scenario
 from resilience.services import exports, runs
 from tests import factories
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
-from tests.workers.test_run_e2e import _worker
+from tests.factories import OUTAGE_ABACKA, small_county
+from tests.helpers.workers import run_worker
 from workers.queue import enqueue_export, enqueue_purge, enqueue_run, job_states, run_job_id
 
 
@@ -153,7 +152,7 @@ def test_the_purge_job_deletes_expired_exports_and_uploads(
 
     assert enqueue_purge(settings, time.time())
     assert enqueue_purge(settings, time.time()) is None  # once per interval
-    worker = _worker(settings, RESILIENCE_VAR_DIR=str(tmp_path / "worker-var"))
+    worker = run_worker(settings, RESILIENCE_VAR_DIR=str(tmp_path / "worker-var"))
     assert worker.returncode == 0, worker.stderr[-3000:]
 
     committed.expire_all()

@@ -28,8 +28,7 @@ from resilience.config import PROJECT_ROOT, Settings
 from resilience.models import AuditLog, Run
 from resilience.services import users
 from tests import factories
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests.factories import OUTAGE_ABACKA, small_county
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = [

@@ -21,7 +21,7 @@ from resilience.services import users
 from tests import factories
 from tests.conftest import login
 from tests.factories import ibww, ibww_area, small_county
-from tests.workers.test_run_e2e import _worker
+from tests.helpers.workers import run_worker
 from workers.queue import enqueue_poll, queue
 
 
@@ -65,7 +65,7 @@ def _poll(settings: Settings, smhi: FakeSmhi, slot: int) -> None:
     polling = replace(settings, smhi_warnings_url=smhi.url, smhi_poll_seconds=1)
     assert enqueue_poll(polling, float(slot)) is not None
     assert enqueue_poll(polling, float(slot) + 0.5) is None  # same interval: no duplicate
-    result = _worker(polling, RESILIENCE_SMHI_URL=smhi.url)
+    result = run_worker(polling, RESILIENCE_SMHI_URL=smhi.url)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -205,7 +205,7 @@ def test_a_burst_of_updates_gives_one_run(
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 202, response.text
-    result = _worker(settings)
+    result = run_worker(settings)
     assert result.returncode == 0, result.stderr[-3000:]
     live = _live_runs(committed)
     assert len(live) == 1 and live[0].status == "finished"
@@ -243,7 +243,7 @@ def test_smhi_down_is_recorded_shown_and_logged_once(
     smhi.status = 502
     polling = replace(settings, smhi_warnings_url=smhi.url, smhi_poll_seconds=1)
     assert enqueue_poll(polling, 2.0) is not None
-    result = _worker(polling, RESILIENCE_SMHI_URL=smhi.url)
+    result = run_worker(polling, RESILIENCE_SMHI_URL=smhi.url)
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert log.count("SMHI poll failed") == 1 and "HTTP Error 502" in log
@@ -270,7 +270,7 @@ def test_smhi_down_is_recorded_shown_and_logged_once(
     smhi.server.shutdown()
     smhi.server.server_close()
     assert enqueue_poll(polling, 3.0) is not None
-    result = _worker(polling, RESILIENCE_SMHI_URL=url)
+    result = run_worker(polling, RESILIENCE_SMHI_URL=url)
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert log.count("SMHI poll failed") == 1 and "Traceback" not in log
