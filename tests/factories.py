@@ -1,4 +1,5 @@
-"""Tiny hand-checkable data sets, written through the same services as real imports."""
+"""Tiny hand-checkable data sets, scenarios and users, written through the same services as
+real imports; shared by the test modules (which never import from one another)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ PASSWORD = "correct horse battery"
 
 @cache
 def password_hash() -> str:
-    """The real scrypt hash of PASSWORD, computed once per test session (it costs as much as
-    a login: about 0.3 s on a busy machine)."""
+    """The real scrypt hash of PASSWORD, computed once per test session: each hash costs as
+    much as a login's check, and a few hundred tests make users."""
     return generate_password_hash(PASSWORD)
 
 
@@ -231,8 +232,8 @@ SQUARE_ABACKA = [
 ]
 
 
-# Outage over Åbacka (x 750-760 km, EPSG:3006): the school there, the only warm shelter,
-# loses power; the grocery in Östervik keeps it.
+# OUTAGE_ABACKA with an orange snow zone over Östervik: the school in Åbacka, the only warm
+# shelter, loses power; the grocery in Östervik keeps it.
 OUTAGE_ABACKA_WITH_SNOW: dict[str, Any] = {
     "name": "Avbrott i Åbacka",
     "crs": "EPSG:3006",

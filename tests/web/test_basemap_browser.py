@@ -26,15 +26,14 @@ from resilience.config import Settings
 from resilience.services import basemap, imports
 from tests import factories
 from tests.conftest import serve
-from tests.helpers.browser import CHROMEDRIVER, CHROMIUM, chromium, decode_png, log_in
+from tests.helpers.browser import (
+    chromium,
+    decode_png,
+    log_in,
+    needs_chromium,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402

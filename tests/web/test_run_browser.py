@@ -18,15 +18,9 @@ from sqlalchemy.orm import Session
 from resilience.models import Scenario
 from resilience.services import runs
 from tests import factories
-from tests.helpers.browser import CHROMEDRIVER, CHROMIUM, WAIT_S, log_in
+from tests.helpers.browser import WAIT_S, log_in, needs_chromium
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
