@@ -163,7 +163,7 @@
       map.createPane('resilienceSiteTiles').style.zIndex = 340;
       const sites = vectorLayer(config, 'sites', 'resilienceSiteTiles', {
         sites: (p, zoom) => ({
-          radius: (p.category === 'care' ? 3.5 : 2.5) + (zoom >= 10 ? 1.5 : 0),
+          radius: ((colors[p.category] || {}).tileRadius || 2.5) + (zoom >= 10 ? 1.5 : 0),
           fill: true,
           fillColor: (colors[p.category] || {}).color || '#555',
           fillOpacity: 0.95,

@@ -2,7 +2,9 @@
  * markers; care sites are DOM markers in the marker pane, so they are drawn above every
  * canvas at every zoom, can be reached with the keyboard (Tab, then Enter opens the popup)
  * and are clustered below zoom 10, so that the county's ~230 care sites read as counts per
- * town. Backup power is kept above food and energy on the shared canvas (restack()).
+ * town. A category's colour, marker, extra radius, draw order and clustering come from the
+ * server (config.categories, from resilience/vocabulary.py): backup power is kept above food
+ * and energy on the shared canvas (restack(), by drawOrder).
  *
  *   const sites = MapSites.create(map, { categories, siteNumbers, sitePage });
  *   sites.layer(category), sites.resize(group), sites.restack(groups)
@@ -10,10 +12,8 @@
 (function () {
   'use strict';
 
-  // Care sites are clustered below this zoom; the categories drawn above the other canvas
-  // markers, last on top.
+  // Clustered categories (care) are clustered below this zoom.
   const CLUSTER_BELOW_ZOOM = 10;
-  const ON_TOP = ['power'];
   const DEFAULT_NUMBERS = [
     'residents', 'critical_load_kw', 'backup_kw', 'fuel_hours', 'priority', 'capacity_kw',
     'mobilization_hours', 'heated_area_m2', 'energy_kwh_year', 'shelter_capacity',
@@ -77,7 +77,8 @@
     function radius(p) {
       const zoom = map.getZoom();
       const base = zoom < 6.5 ? 2.5 : zoom < 8 ? 3.5 : zoom < 10 ? 4.5 : 5.5;
-      if (p.category === 'utility') return base + 3.5;
+      const extra = (categories[p.category] || {}).radius || 0;
+      if (extra) return base + extra;
       return p.kind === 'hospital' || Number(p.shelter_capacity) > 0 ? base + 2.5 : base;
     }
 
@@ -95,7 +96,7 @@
 
     function layer(category) {
       const color = colorOf(category);
-      if (category === 'care' && L.markerClusterGroup) return careLayer(context, color);
+      if ((categories[category] || {}).clustered && L.markerClusterGroup) return careLayer(context, color);
       const plant = (categories[category] || {}).marker === 'plant';
       return L.geoJSON(null, {
         pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
@@ -115,9 +116,13 @@
     }
 
     // Backup power above food, energy and the heat plants: a layer added or reloaded later
-    // is drawn later on the shared canvas, so after each load ON_TOP comes to the front.
+    // is drawn later on the shared canvas, so after each load the categories with a draw
+    // order come to the front, the highest last.
+    const onTop = Object.keys(categories)
+      .filter((c) => (categories[c].drawOrder || 0) > 0 && !categories[c].clustered)
+      .sort((a, b) => categories[a].drawOrder - categories[b].drawOrder);
     function restack(groups) {
-      ON_TOP.forEach((c) => {
+      onTop.forEach((c) => {
         const group = groups[c];
         if (group && map.hasLayer(group)) group.eachLayer((m) => m.bringToFront());
       });
