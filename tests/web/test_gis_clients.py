@@ -120,7 +120,7 @@ def _same(column: ogc.Column, copied: Any, stored: Any) -> bool:
 def _check_every_collection(
     session: Session, source: str, env: dict[str, str], tmp: Path, *options: str
 ) -> None:
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         columns = ogc.property_columns(session, collection.view)
         types = _field_types(source, collection.id, env)
         for column in columns:
@@ -307,7 +307,7 @@ def test_every_field_has_one_json_type(client: FlaskClient, db_session: Session)
         "object": (dict,),
     }
     whole_floats = 0
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         schema = client.get(f"/ogc/collections/{collection.id}/schema").json
         features = client.get(f"/ogc/collections/{collection.id}/items?limit=1000").json
         assert features["features"]
@@ -322,7 +322,7 @@ def test_every_field_has_one_json_type(client: FlaskClient, db_session: Session)
 
 
 def test_part5_schema_of_every_collection(client: FlaskClient, db_session: Session) -> None:
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         url = f"/ogc/collections/{collection.id}"
         links = client.get(url).json["links"]
         by_rel = {link["rel"]: link for link in links}

@@ -119,7 +119,7 @@ def test_new_scenario_editor_uses_local_leaflet_draw(
     assert "/static/vendor/leaflet-draw/leaflet.draw.js" in text
     assert "/static/vendor/leaflet-draw/leaflet.draw.css" in text
     assert "cdn" not in text.lower() and "https://" not in text  # tiles are off in tests
-    assert "ScenarioPages.initEditor(" in text
+    assert "ScenarioEditor.init(" in text
     # The parameters with their defaults, and the outage duration of 24 h.
     for name, default in [
         ("speed_kmh", "70"),
@@ -239,7 +239,7 @@ def test_finished_run_page_shows_the_municipality_table(
     assert page.status_code == 200
     text = page.text
     assert f"Körning {run_id}: Avbrott i Åbacka" in text and "klar" in text
-    assert "ScenarioPages.initRunMap(" in text
+    assert "RunPage.init(" in text
     assert f'"areasUrl": "/api/v1/runs/{run_id}/areas"' in text
     cells = table_cells(text, "municipality-table")
     assert set(cells) == {"2401", "2403", "county"}  # nothing lies outside: no such row
