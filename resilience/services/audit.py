@@ -3,6 +3,8 @@ and the old and new values. Services call `record` in the transaction of the cha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -64,3 +66,49 @@ def record(
             site_id=site_id,
         )
     )
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def record_changes(
+    session: Session,
+    user: str | None,
+    table: str,
+    row_id: object,
+    action: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    *,
+    site_id: int | None = None,
+    context: str | None = None,
+) -> None:
+    """One audit row per field whose value changed (old, new; dates as ISO text); an insert
+    or delete without fields still gets one row."""
+    rows = [
+        entry(
+            user=user,
+            table=table,
+            row_id=row_id,
+            action=action,
+            field=name,
+            old=_jsonable(old),
+            new=_jsonable(new),
+            context=context,
+            site_id=site_id,
+        )
+        for name, (old, new) in changes.items()
+        if old != new
+    ]
+    if not rows and action != "update":
+        rows = [
+            entry(
+                user=user,
+                table=table,
+                row_id=row_id,
+                action=action,
+                context=context,
+                site_id=site_id,
+            )
+        ]
+    session.add_all(rows)

@@ -18,7 +18,7 @@ package (`from resilience.services import energy`):
 - importing: files of buildings, measures and readings into the register
 """
 
-from resilience.services.energy.audit_log import audit, audit_entries
+from resilience.services.energy.audit_log import audit_entries
 from resilience.services.energy.buildings import (
     SITE_ATTRIBUTES,
     SITE_FIELDS,
@@ -69,7 +69,6 @@ from resilience.services.energy.register import (
     load_register,
     load_targets,
     measures_of,
-    municipality_names,
     readings_of,
     to_building,
     to_measure,
@@ -93,7 +92,6 @@ __all__ = [
     "add_measure",
     "assessment_properties",
     "assessment_properties_keys",
-    "audit",
     "audit_entries",
     "buildings_geojson",
     "delete_measure",
@@ -116,7 +114,6 @@ __all__ = [
     "measures_csv",
     "measures_of",
     "municipalities_geojson",
-    "municipality_names",
     "parse_building_changes",
     "parse_measure",
     "parse_reading",

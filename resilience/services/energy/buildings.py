@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from geodata.loaders.fields import FieldError, is_blank
 from geodata.loaders.fields import whole as parse_whole
 from resilience import energy_figures
-from resilience.services.energy.audit_log import audit
+from resilience.services.audit import record_changes
 from resilience.services.energy.editors import (
     Editor,
     check_scope,
@@ -90,6 +90,6 @@ def update_building(
                 diff[name] = (old, new)
                 setattr(site, name, new)
     site.attributes = attributes
-    audit(session, editor.name, "sites", site.id, "update", diff, site_id=site.id)
+    record_changes(session, editor.name, "sites", site.id, "update", diff, site_id=site.id)
     session.flush()
     return list(diff)

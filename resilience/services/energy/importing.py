@@ -23,7 +23,7 @@ from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.errors import BadInput, DomainError, Forbidden
 from resilience.models import EnergyMeasure, Site
 from resilience.services import imports
-from resilience.services.energy.audit_log import audit
+from resilience.services.audit import record_changes
 from resilience.services.energy.buildings import SITE_ATTRIBUTES, SITE_FIELDS
 from resilience.services.energy.editors import Editor
 from resilience.services.energy.measures import MEASURE_FIELDS
@@ -120,7 +120,7 @@ def import_measures(
             session.flush()
             existing[(site.id, r.ref)] = measure
             changes = {n: (None, v) for n, v in values.items()}
-            audit(
+            record_changes(
                 session,
                 editor.name,
                 "energy_measures",
@@ -137,7 +137,7 @@ def import_measures(
             for n, (_old, v) in diff.items():
                 setattr(measure, n, v)
             measure.source = source
-            audit(
+            record_changes(
                 session,
                 editor.name,
                 "energy_measures",
@@ -273,7 +273,7 @@ def import_register(
         old = before.get(key)
         changes = {n: (None if old is None else old[n], new[n]) for n in fields}
         action = "insert" if old is None else "update"
-        audit(
+        record_changes(
             session,
             editor.name,
             "sites",

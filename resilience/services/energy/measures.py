@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from geodata.loaders.energy import parse_date
 from geodata.loaders.fields import FieldError, is_blank, label
 from resilience import energy_figures
-from resilience.errors import BadInput, NotFound
+from resilience.errors import BadInput
 from resilience.models import EnergyMeasure
-from resilience.services.energy.audit_log import audit
+from resilience.services.audit import record_changes
 from resilience.services.energy.editors import (
     Editor,
     check_scope,
@@ -22,6 +22,7 @@ from resilience.services.energy.editors import (
     field_errors,
     non_negative,
 )
+from resilience.services.lookup import get_or_404
 from resilience.services.transactions import committed
 
 # A measure's columns: what the forms edit, the importer reads and the CSV writes.
@@ -109,15 +110,14 @@ def add_measure(
     session.add(measure)
     session.flush()
     changes = {n: (None, getattr(measure, n)) for n in MEASURE_FIELDS}
-    audit(session, editor.name, "energy_measures", measure.id, "insert", changes, site_id=site.id)
+    record_changes(
+        session, editor.name, "energy_measures", measure.id, "insert", changes, site_id=site.id
+    )
     return measure
 
 
 def get_measure(session: Session, measure_id: int) -> EnergyMeasure:
-    measure = session.get(EnergyMeasure, measure_id)
-    if measure is None:
-        raise NotFound(f"no measure with id {measure_id}")
-    return measure
+    return get_or_404(session, EnergyMeasure, measure_id, "measure")
 
 
 @committed
@@ -140,7 +140,7 @@ def update_measure(
         raise BadInput(f"ref: the building has a measure {measure.ref!r} already")
     _check_measure(measure)
     session.flush()
-    audit(
+    record_changes(
         session, editor.name, "energy_measures", measure.id, "update", diff, site_id=measure.site_id
     )
     return measure
@@ -152,7 +152,7 @@ def delete_measure(session: Session, measure_id: int, editor: Editor) -> int:
     measure = get_measure(session, measure_id)
     check_scope(editor, energy_site(session, measure.site_id))
     changes = {n: (getattr(measure, n), None) for n in MEASURE_FIELDS}
-    audit(
+    record_changes(
         session,
         editor.name,
         "energy_measures",

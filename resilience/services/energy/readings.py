@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from geodata.loaders.fields import FieldError
 from geodata.loaders.fields import whole as parse_whole
-from resilience.errors import NotFound
 from resilience.models import MeterReading
-from resilience.services.energy.audit_log import audit
+from resilience.services.audit import record_changes
 from resilience.services.energy.editors import (
     Editor,
     check_scope,
@@ -22,6 +21,7 @@ from resilience.services.energy.editors import (
     non_negative,
     parse_year,
 )
+from resilience.services.lookup import get_or_404
 from resilience.services.transactions import committed
 
 
@@ -83,7 +83,7 @@ def put_reading(
         session.add(reading)
         session.flush()
         changes = {"year": (None, year), "month": (None, month), "kwh": (None, kwh)}
-        audit(
+        record_changes(
             session,
             editor.name,
             "meter_readings",
@@ -96,7 +96,7 @@ def put_reading(
         return reading, "insert"
     if reading.kwh == kwh:
         return reading, "same"
-    audit(
+    record_changes(
         session,
         editor.name,
         "meter_readings",
@@ -116,16 +116,14 @@ save_reading = committed(put_reading)  # one reading from a form or the API, its
 
 @committed
 def delete_reading(session: Session, reading_id: int, editor: Editor) -> int:
-    reading = session.get(MeterReading, reading_id)
-    if reading is None:
-        raise NotFound(f"no meter reading with id {reading_id}")
+    reading = get_or_404(session, MeterReading, reading_id, "meter reading")
     check_scope(editor, energy_site(session, reading.site_id))
     changes = {
         "year": (reading.year, None),
         "month": (reading.month, None),
         "kwh": (reading.kwh, None),
     }
-    audit(
+    record_changes(
         session,
         editor.name,
         "meter_readings",

@@ -21,9 +21,9 @@ from resilience.models import (
     EnergyMeasure,
     EnergyTarget,
     MeterReading,
-    Municipality,
     Site,
 )
+from resilience.services import lookup
 
 
 def _as_int(value: Any) -> int | None:
@@ -160,10 +160,6 @@ def load_care_sites(
     ]
 
 
-def municipality_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Municipality.code, Municipality.name)).all())
-
-
 @dataclass(frozen=True)
 class Register:
     """The whole county's register, assessed; filter with energy_figures.select."""
@@ -197,7 +193,7 @@ def load_register(
         measures=measures,
         targets=load_targets(session),
         limits=limits,
-        names=municipality_names(session),
+        names=lookup.municipality_names(session),
     )
 
 

@@ -13,10 +13,11 @@ from geodata.loaders.fields import FieldError, is_blank, label
 from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from resilience import energy_figures
-from resilience.errors import BadInput, Forbidden, NotFound
+from resilience.errors import BadInput, Forbidden
 from resilience.models import EnergyClassLimits, EnergyTarget, Municipality
-from resilience.services.energy.audit_log import audit
+from resilience.services.audit import record_changes
 from resilience.services.energy.editors import Editor, field_errors, owner_code, parse_year
+from resilience.services.lookup import get_or_404
 from resilience.services.transactions import committed
 
 
@@ -105,7 +106,7 @@ def save_target(session: Session, values: Mapping[str, Any], editor: Editor) -> 
         session.add(row)
         session.flush()
         changes = {k: (None, getattr(row, k)) for k in TARGET_FIELDS}
-        audit(session, editor.name, "energy_targets", row.id, "insert", changes)
+        record_changes(session, editor.name, "energy_targets", row.id, "insert", changes)
         return row
     diff = {}
     for k in TARGET_FIELDS:
@@ -113,18 +114,16 @@ def save_target(session: Session, values: Mapping[str, Any], editor: Editor) -> 
             diff[k] = (getattr(row, k), values.get(k))
             setattr(row, k, values.get(k))
     session.flush()
-    audit(session, editor.name, "energy_targets", row.id, "update", diff)
+    record_changes(session, editor.name, "energy_targets", row.id, "update", diff)
     return row
 
 
 @committed
 def delete_target(session: Session, target_id: int, editor: Editor) -> None:
-    row = session.get(EnergyTarget, target_id)
-    if row is None:
-        raise NotFound(f"no target with id {target_id}")
+    row = get_or_404(session, EnergyTarget, target_id, "target")
     _check_target_scope(editor, row.municipality_code)
     changes = {k: (getattr(row, k), None) for k in TARGET_FIELDS}
-    audit(session, editor.name, "energy_targets", row.id, "delete", changes)
+    record_changes(session, editor.name, "energy_targets", row.id, "delete", changes)
     session.delete(row)
     session.flush()
 
@@ -146,7 +145,7 @@ def save_class_limits(
     if limits is None:
         if row is not None:
             session.delete(row)
-            audit(
+            record_changes(
                 session, editor.name, "energy_class_limits", kind, "delete", {"limits": (old, None)}
             )
         return
@@ -159,12 +158,12 @@ def save_class_limits(
         raise BadInput(f"limits: {exc}", {"limits": str(exc)}) from exc
     if row is None:
         session.add(EnergyClassLimits(kind=kind, limits=checked))
-        audit(
+        record_changes(
             session, editor.name, "energy_class_limits", kind, "insert", {"limits": (None, checked)}
         )
     elif old != checked:
         row.limits = checked
-        audit(
+        record_changes(
             session, editor.name, "energy_class_limits", kind, "update", {"limits": (old, checked)}
         )
     session.flush()

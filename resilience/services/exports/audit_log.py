@@ -1,5 +1,6 @@
 """Every export in the audit log (action "export"): who exported what, when, with which
-filters, format and CRS, and how (direct, background or download)."""
+filters, format and CRS, and how (direct, background or download). Written by
+services/audit.py, read back here."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import AuditLog
+from resilience.services import audit as audit_writer
 from resilience.services.exports.plan import Plan
 
 AUDIT_ACTION = "export"
@@ -25,22 +27,28 @@ def audit(
     the request), background (a job was asked for) or download (a job's file fetched)."""
     request = plan.request.to_dict() | {"features": plan.features, "file": plan.file_name}
     row_id = export_id or plan.file_name
-    session.add(_row(user, row_id, mode, request, plan.request.describe()))
+    _record(session, user, row_id, mode, request, plan.request.describe())
 
 
 def audit_download(session: Session, user: str | None, record: dict[str, Any]) -> None:
     """A background export's file fetched (mode download), from its record."""
     request = record["request"] | {"features": record.get("features"), "file": record["file_name"]}
-    session.add(_row(user, record["id"], "download", request, record.get("description")))
+    _record(session, user, record["id"], "download", request, record.get("description"))
 
 
-def _row(
-    user: str | None, row_id: str, mode: str, request: dict[str, Any], description: str | None
-) -> AuditLog:
+def _record(
+    session: Session,
+    user: str | None,
+    row_id: str,
+    mode: str,
+    request: dict[str, Any],
+    description: str | None,
+) -> None:
     """The one shape of an export's audit row: the request with its features and file."""
-    return AuditLog(
-        user_name=user,
-        table_name="exports",
+    audit_writer.record(
+        session,
+        user=user,
+        table="exports",
         row_id=row_id,
         action=AUDIT_ACTION,
         field=mode,

@@ -17,8 +17,9 @@ from geodata import exporters
 from geodata.exporters import LayerSchema
 from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg
-from resilience.errors import BadInput, Conflict, NotFound
-from resilience.models import Municipality, Run
+from resilience.errors import BadInput, Conflict
+from resilience.models import Run
+from resilience.services import lookup
 from resilience.services.exports.map_sources import layer_ids, layer_sources
 from resilience.services.exports.result_sources import (
     COUNTY_NAME,
@@ -196,18 +197,13 @@ def file_name(
 def plan_export(session: Session, request: ExportRequest, on: date | None = None) -> Plan:
     """Check the request against the data (municipality known, run finished), count what
     each layer reads and name the file."""
-    municipality_name = None
-    if request.municipality:
-        found = session.get(Municipality, request.municipality)
-        if found is None:
-            raise BadInput(f"unknown municipality {request.municipality!r} (a kommun code)")
-        municipality_name = found.name
+    municipality_name = lookup.municipality_name(session, request.municipality)
+    if request.municipality and municipality_name is None:
+        raise BadInput(f"unknown municipality {request.municipality!r} (a kommun code)")
     params: dict[str, Any] = {"crs": request.crs, "municipality": request.municipality}
     scenario = None
     if request.run_id is not None:
-        run = session.get(Run, request.run_id)
-        if run is None:
-            raise NotFound(f"no run with id {request.run_id}")
+        run = lookup.get_or_404(session, Run, request.run_id, "run")
         if run.status != "finished":
             raise Conflict(f"run {run.id} has no result yet (status {run.status})")
         scenario = run.scenario_snapshot.get("name") or None
@@ -228,9 +224,3 @@ def finished_runs(session: Session, limit: int = 100) -> list[Run]:
     """The runs that can be exported, newest first."""
     query = select(Run).where(Run.status == "finished").order_by(Run.id.desc()).limit(limit)
     return list(session.scalars(query))
-
-
-def municipality_choices(session: Session) -> list[tuple[str, str]]:
-    """(code, name) of every municipality, by name."""
-    rows = session.execute(select(Municipality.code, Municipality.name).order_by(Municipality.name))
-    return [(code, name) for code, name in rows]

@@ -24,6 +24,7 @@ from resilience.errors import NotFound
 from resilience.models import Export, ExportChunk
 from resilience.services.exports.audit_log import audit
 from resilience.services.exports.plan import ExportRequest, Plan, plan_export
+from resilience.services.lookup import get_or_404
 
 EXPORT_TTL_S = 24 * 3600  # a finished background export is kept this long
 LOST_AFTER_S = 60  # a queued record RQ does not know after this long was lost
@@ -53,9 +54,7 @@ def read_record(session: Session, export_id: str) -> dict[str, Any] | None:
 
 
 def update_record(session: Session, export_id: str, **changes: Any) -> dict[str, Any]:
-    row = session.get(Export, checked_id(export_id))
-    if row is None:
-        raise NotFound(f"no export {export_id}")
+    row = get_or_404(session, Export, checked_id(export_id), "export")
     for key, value in changes.items():
         setattr(row, key, value)
     session.flush()

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from resilience.errors import Conflict, DomainError, NotFound
+from resilience.errors import Conflict, DomainError
 from resilience.models import Export, ExportChunk
 from resilience.services.exports.files import Progress, build
 from resilience.services.exports.plan import ExportRequest, plan_export
@@ -23,6 +23,7 @@ from resilience.services.exports.records import (
     record_state,
     utc_now,
 )
+from resilience.services.lookup import get_or_404
 
 CHUNK_BYTES = 1024 * 1024  # about 60 pieces for the largest (Sweden-sized) export
 
@@ -47,9 +48,8 @@ def build_file(
 def store_file(session: Session, export_id: str, path: Path) -> dict[str, Any]:
     """Put the built file into the database, replacing any earlier one, and mark the export
     finished, in the caller's transaction. Read and written a piece at a time."""
-    row = session.get(Export, checked_id(export_id))
-    if row is None:  # purged while it was being built
-        raise NotFound(f"no export {export_id}")
+    # NotFound if it was purged while it was being built
+    row = get_or_404(session, Export, checked_id(export_id), "export")
     session.execute(delete(ExportChunk).where(ExportChunk.export_id == export_id))
     size = 0
     with path.open("rb") as stream:
