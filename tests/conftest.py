@@ -14,7 +14,6 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_login.utils import _create_identifier
 from redis import Redis
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +25,7 @@ from resilience.config import Settings
 from resilience.db import db
 from resilience.models import Base, User
 from resilience.services import login_limits, users
+from resilience.web import auth
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -119,8 +119,8 @@ def redis_conn(settings: Settings) -> Iterator[Redis]:
 
 def login(client: FlaskClient, name: str) -> None:
     """Log in as the user `name` by writing into the session what a real login writes
-    (auth.login's `login_user(CurrentUser(user))`: the user's id and session generation, the
-    freshness and Flask-Login's session identifier), without the form and its scrypt check.
+    (auth.session_values: the login form's own `login_user`, bound to the client's address and
+    User-Agent), without the form and its scrypt check.
     The client then sends the session's CSRF token in X-CSRF-Token, as the pages' scripts do
     (static/js/csrf.js). The tests of login itself use login_with_form."""
     app = client.application
@@ -128,13 +128,10 @@ def login(client: FlaskClient, name: str) -> None:
     with db.session_factory() as session:
         user = session.scalar(select(User).where(User.name == name))
         assert user is not None, f"no user {name!r}"
-        session_id = users.session_id(user)
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()  # from the client's address and User-Agent
+        with app.test_request_context(environ_base=client.environ_base):
+            values = auth.session_values(user)
     with client.session_transaction() as cookie:
-        cookie["_user_id"] = session_id
-        cookie["_fresh"] = True
-        cookie["_id"] = identifier
+        cookie.update(values)
         token = cookie.setdefault("csrf_token", f"test-csrf-{name}")
     client.environ_base["HTTP_X_CSRF_TOKEN"] = token
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 from functools import cache
 from typing import Any
-from unittest import mock
 
 import shapely
 from sqlalchemy import text
@@ -34,8 +33,7 @@ def user(
 ) -> User:
     """A user made by the service (with its checks), with PASSWORD's precomputed hash: it
     logs in through the form as any user does. Flushed, not committed."""
-    with mock.patch.object(users, "generate_password_hash", lambda _password: password_hash()):
-        return users.create_user(session, name, PASSWORD, role, municipality)
+    return users.create_user(session, name, None, role, municipality, password_hash=password_hash())
 
 
 # Two 10 km squares west of Umeå, in EPSG:3006 metres: Åbacka (west) and Östervik (east).

@@ -27,8 +27,16 @@ MAX_NAME_LENGTH = 64  # users.name is VARCHAR(64)
 
 
 def create_user(
-    session: Session, name: str, password: str, role: str, municipality: str | None = None
+    session: Session,
+    name: str,
+    password: str | None,
+    role: str,
+    municipality: str | None = None,
+    *,
+    password_hash: str | None = None,
 ) -> User:
+    """A new account, flushed. Either a password (checked, then hashed) or a ready-made
+    `password_hash` (werkzeug's generate_password_hash, e.g. computed once for many users)."""
     name = name.strip()
     if not name:
         raise BadInput("user name must not be empty")
@@ -38,13 +46,17 @@ def create_user(
         )
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise BadInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if (password is None) == (password_hash is None):
+        raise ValueError("give a password or a password hash, not both")
+    if password is not None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise BadInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        password_hash = generate_password_hash(password)
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise Conflict(f"user {name!r} exists already")
     user = User(
         name=name,
-        password_hash=generate_password_hash(password),
+        password_hash=password_hash,
         role=role,
         municipality_code=municipality,
     )

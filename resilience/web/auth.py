@@ -176,6 +176,15 @@ def login() -> ResponseReturnValue:
     return render_template("auth/login.html", error=error), 401 if error else 200
 
 
+def session_values(user: User) -> dict[str, Any]:
+    """What a login writes into the session for `user`: the same `login_user` as the login
+    form, run in the current request context (a fresh one: Flask-Login binds the session to
+    its client's address and User-Agent) and read back. For logging a user in without the
+    form and its password check, as the tests do."""
+    login_user(CurrentUser(user))
+    return dict(session)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
     # Server-side: the cookie is worthless from now on, even replayed (every session of the

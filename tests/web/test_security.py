@@ -20,8 +20,9 @@ from werkzeug.test import TestResponse
 from resilience.app import create_app
 from resilience.config import ConfigError, Settings
 from resilience.db import db
-from resilience.models import AuditLog, Site, WeatherWarning
+from resilience.models import AuditLog, Site, User, WeatherWarning
 from resilience.services import query_args, users
+from resilience.web import auth
 from tests import factories
 from tests.conftest import PASSWORD, login, login_with_form
 from tests.factories import ibww, ibww_area, small_county
@@ -202,10 +203,12 @@ def database_down(settings: Settings) -> Iterator[Flask]:
 @pytest.mark.parametrize("path", ["/", "/login", "/runs", "/sites/1", "/warnings"])
 def test_pages_with_the_database_down_get_the_503_page(database_down: Flask, path: str) -> None:
     client = database_down.test_client()
-    if path != "/login":
-        with client.session_transaction() as session:  # a logged-in browser's cookie
-            session["_user_id"] = "1:0"
-            session["_fresh"] = True
+    if path != "/login":  # a logged-in browser's cookie (the user is not read: no database)
+        known = User(id=1, name="viewer", role="viewer", session_generation=0)
+        with database_down.test_request_context(environ_base=client.environ_base):
+            values = auth.session_values(known)
+        with client.session_transaction() as session:
+            session.update(values)
     response = client.get(path)
     if path == "/login":  # the form needs no database; posting it does
         assert response.status_code == 200
