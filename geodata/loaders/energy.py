@@ -31,7 +31,14 @@ from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from geodata.loaders.results import LoadResult, Problems, refuse
 from geodata.loaders.sites import read_sites
-from geodata.loaders.sources import MAX_BYTES, Source, _check, read_csv_rows, read_table
+from geodata.loaders.sources import (
+    MAX_BYTES,
+    Source,
+    _check,
+    gpkg_layer,
+    read_csv_rows,
+    read_table,
+)
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.energy_figures import MAX_YEAR, MIN_YEAR, normalise_heating, normalise_status
 from resilience.vocabulary import STYREL_CLASSES
@@ -150,17 +157,7 @@ def _read_csv_rows(data: bytes) -> _Rows:
 
 
 def _read_gpkg_rows(path: Path, layer: str | None) -> _Rows:
-    try:
-        listed = [str(name) for name, _geometry_type in pyogrio.list_layers(path)]
-    except RuntimeError as exc:
-        refuse("file", f"cannot read the GeoPackage: {exc}")
-    if layer is None:
-        if len(listed) != 1:
-            names = ", ".join(listed) or "none"
-            refuse("file", f"the GeoPackage has {len(listed)} layers ({names}): pass --layer NAME")
-        layer = listed[0]
-    elif layer not in listed:
-        refuse("file", f"no layer {layer!r} in the GeoPackage; it has {', '.join(listed)}")
+    layer = gpkg_layer(path, layer, spatial=False)
     try:
         _meta, arrow = pyogrio.raw.read_arrow(path, layer=layer, read_geometry=False)
     except RuntimeError as exc:

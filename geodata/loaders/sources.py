@@ -322,19 +322,26 @@ def _read_gpkg(source: Source, explicit: int | None, layer: str | None) -> Table
     return _read_gpkg_path(Path(source), explicit, layer)
 
 
-def _read_gpkg_path(path: Path, explicit: int | None, layer: str | None) -> Table:
+def gpkg_layer(path: Path, layer: str | None, *, spatial: bool) -> str:
+    """The GeoPackage's layer to read: the one asked for, or its only one (only layers with
+    geometry count when `spatial`); refused otherwise."""
     try:
         listed = pyogrio.list_layers(path)
     except RuntimeError as exc:  # pyogrio's errors derive from RuntimeError
         refuse("file", f"cannot read the GeoPackage: {exc}")
-    layers = [str(name) for name, geometry_type in listed if geometry_type is not None]
+    layers = [str(name) for name, kind in listed if kind is not None or not spatial]
     if layer is None:
         if len(layers) != 1:
             names = ", ".join(layers) or "none"
             refuse("file", f"the GeoPackage has {len(layers)} layers ({names}): pass --layer NAME")
-        layer = layers[0]
-    elif layer not in layers:
+        return layers[0]
+    if layer not in layers:
         refuse("file", f"no layer {layer!r} in the GeoPackage; it has {', '.join(layers)}")
+    return layer
+
+
+def _read_gpkg_path(path: Path, explicit: int | None, layer: str | None) -> Table:
+    layer = gpkg_layer(path, layer, spatial=True)
     try:
         meta, arrow = pyogrio.raw.read_arrow(path, layer=layer, return_fids=True)
     except RuntimeError as exc:

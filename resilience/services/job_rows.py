@@ -1,6 +1,7 @@
 """The row of a run or a backup-power plan mirrors its job: running, progress, then
 queued again while RQ retries, or failed with the reason (workers/jobs.py calls these, each
-in a short transaction of its own so the pages see it while the work goes on)."""
+in a short transaction of its own so the pages see it while the work goes on). A background
+export's record fails the same way (exports/records.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from resilience.models import BackupPlan, Run
+from resilience.models import BackupPlan, Export, Run
 
 Tracked = type[Run] | type[BackupPlan]
 
@@ -34,7 +35,9 @@ def set_progress(session: Session, model: Tracked, row_id: int, percent: float, 
     session.execute(update(model).where(model.id == row_id).values(progress=percent, step=step))
 
 
-def mark_failed(session: Session, model: Tracked, row_id: int, error: str, retrying: bool) -> None:
+def mark_failed(
+    session: Session, model: Tracked | type[Export], row_id: int | str, error: str, retrying: bool
+) -> None:
     """The job raised: queued again while RQ retries, else failed, with the reason."""
     session.execute(
         update(model)

@@ -27,7 +27,7 @@ from resilience.models import BackupPlan, Municipality, Scenario
 from resilience.services import runs, scenarios
 from resilience.services.imports import data_version
 from resilience.services.lookup import get_or_404
-from resilience.services.transactions import commit_then_enqueue
+from resilience.services.transactions import start_then_enqueue
 from resilience.vocabulary import SWEREF99TM
 from workers import queue
 
@@ -139,13 +139,11 @@ def start_and_enqueue_plan(
     written, and the plan taken back when Redis goes away between the commit and the
     enqueue."""
     queue.check_queue(settings)
-    try:
-        row = start_plan(session, request, user=user, limits=runs.WorkLimits.of(settings))
-    except BaseException:
-        session.rollback()
-        raise
-    commit_then_enqueue(session, row, lambda: queue.enqueue_plan(settings, row.id))
-    return row
+    return start_then_enqueue(
+        session,
+        lambda: start_plan(session, request, user=user, limits=runs.WorkLimits.of(settings)),
+        lambda row: queue.enqueue_plan(settings, row.id),
+    )
 
 
 def get_plan(session: Session, plan_id: int) -> BackupPlan:

@@ -28,7 +28,7 @@ from resilience.services.imports import data_version
 from resilience.services.lookup import get_or_404
 from resilience.services.run_results import store_result
 from resilience.services.scenarios import get_scenario, spec_of
-from resilience.services.transactions import commit_then_enqueue
+from resilience.services.transactions import start_then_enqueue
 from resilience.vocabulary import SWEREF99TM
 from workers import queue
 
@@ -171,13 +171,11 @@ def start_and_enqueue_run(
     compute)."""
     scenario = get_scenario(session, scenario_id)
     queue.check_queue(settings)
-    try:
-        run = start_run(session, scenario, user=user, limits=WorkLimits.of(settings))
-    except BaseException:
-        session.rollback()
-        raise
-    commit_then_enqueue(session, run, lambda: queue.enqueue_run(settings, run.id))
-    return run
+    return start_then_enqueue(
+        session,
+        lambda: start_run(session, scenario, user=user, limits=WorkLimits.of(settings)),
+        lambda run: queue.enqueue_run(settings, run.id),
+    )
 
 
 def _check_in_county(session: Session, spec: ScenarioSpec) -> None:

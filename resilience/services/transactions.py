@@ -3,7 +3,7 @@ commit.**
 
 - A use-case a request calls is one service function that commits when it returns and rolls
   back when it raises (`committed`), or commits itself where it must (a row committed before
-  its job is enqueued: `commit_then_enqueue`).
+  its job is enqueued: `start_then_enqueue`).
 - A job (workers/jobs.py) or a script opens one standalone transaction per step with
   `standalone()` (committed when the block ends, rolled back when it raises) and calls
   service functions inside it; it runs no SQL of its own.
@@ -46,17 +46,23 @@ def committed(
     return run
 
 
-def commit_then_enqueue(session: Session, row: object, enqueue: Callable[[], str]) -> str:
-    """Commit the new row its job will read, then enqueue the job. When Redis goes away in
-    between, take the row back and re-raise Unavailable (a 503): nothing stays queued that
-    no job would compute."""
+def start_then_enqueue(session: Session, start: Callable[[], R], enqueue: Callable[[R], str]) -> R:
+    """`start()` makes the new row its job will read (rolled back when it raises); commit it,
+    then `enqueue(row)` the job. When Redis goes away in between, take the row back and
+    re-raise Unavailable (a 503): nothing stays queued that no job would compute."""
+    try:
+        row = start()
+    except BaseException:
+        session.rollback()
+        raise
     session.commit()
     try:
-        return enqueue()
+        enqueue(row)
     except Unavailable:
         session.delete(row)
         session.commit()
         raise
+    return row
 
 
 def standalone() -> AbstractContextManager[Session]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from resilience.db import advisory_xact_lock
 from resilience.errors import NotFound
 from resilience.models import Export, ExportChunk
+from resilience.services import job_rows
 from resilience.services.exports.audit_log import audit
 from resilience.services.exports.plan import ExportRequest, Plan, plan_export
 from resilience.services.lookup import get_or_404
@@ -204,15 +205,7 @@ def set_progress(session: Session, export_id: str, percent: float, step: str) ->
 
 
 def mark_failed(session: Session, export_id: str, error: str, retrying: bool) -> None:
-    session.execute(
-        update(Export)
-        .where(Export.id == export_id)
-        .values(
-            status="queued" if retrying else "failed",
-            step="waiting to retry" if retrying else None,
-            error=error,
-        )
-    )
+    job_rows.mark_failed(session, Export, export_id, error, retrying)
 
 
 def recent_records(session: Session) -> list[dict[str, Any]]:
