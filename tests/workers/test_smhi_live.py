@@ -1,5 +1,8 @@
 """A local stand-in for SMHI's warning endpoint: a warning over the county appears, is
-updated, then disappears; a real worker polls it, and exactly the right live runs start."""
+updated, then disappears; the worker's jobs poll it, and exactly the right live runs start.
+The polls are worked off in this process (tests/helpers/workers.py, work_in_process); a real
+worker process polls in test_smhi_down_is_recorded_shown_and_logged_once, whose point is
+what the process logs."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from resilience.services import users, warning_banner
 from tests import factories
 from tests.conftest import login
 from tests.factories import ibww, ibww_area, small_county
-from tests.helpers.workers import run_worker
+from tests.helpers.workers import run_worker, work_in_process
 from workers.queue import enqueue_poll, queue
 
 
@@ -61,12 +64,12 @@ def smhi() -> Iterator[FakeSmhi]:
 
 
 def _poll(settings: Settings, smhi: FakeSmhi, slot: int) -> None:
-    """One poll of the scheduler (its own interval slot), processed by a real worker."""
+    """One poll of the scheduler (its own interval slot), processed by the worker's jobs in
+    this process (SimpleWorker, burst)."""
     polling = replace(settings, smhi_warnings_url=smhi.url, smhi_poll_seconds=1)
     assert enqueue_poll(polling, float(slot)) is not None
     assert enqueue_poll(polling, float(slot) + 0.5) is None  # same interval: no duplicate
-    result = run_worker(polling, RESILIENCE_SMHI_URL=smhi.url)
-    assert result.returncode == 0, result.stderr[-3000:]
+    work_in_process(polling)
 
 
 def _live_runs(session: Session) -> list[Run]:
@@ -205,8 +208,7 @@ def test_a_burst_of_updates_gives_one_run(
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 202, response.text
-    result = run_worker(settings)
-    assert result.returncode == 0, result.stderr[-3000:]
+    work_in_process(settings)
     live = _live_runs(committed)
     assert len(live) == 1 and live[0].status == "finished"
     assert live[0].scenario_snapshot["outage"]["duration_hours"] == 48  # the last, red
