@@ -3,6 +3,7 @@ municipality, the building edited, and the checks of a form's or JSON body's val
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,8 @@ from geodata.loaders.fields import number as parse_number
 from geodata.loaders.fields import whole as parse_whole
 from resilience import energy_figures
 from resilience.errors import BadInput, Forbidden, NotFound
-from resilience.models import Site
+from resilience.models import EnergyMeasure, MeterReading, Site
+from resilience.services.audit import record_changes
 from resilience.vocabulary import OWNERS
 
 
@@ -73,3 +75,21 @@ def parse_year(raw: Any) -> int:
     if value is None or not energy_figures.MIN_YEAR <= value <= energy_figures.MAX_YEAR:
         raise FieldError(f"a year between {energy_figures.MIN_YEAR} and {energy_figures.MAX_YEAR}")
     return value
+
+
+def delete_audited(
+    session: Session,
+    editor: Editor,
+    table: str,
+    row: EnergyMeasure | MeterReading,
+    fields: Sequence[str],
+) -> int:
+    """Delete a building's measure or reading, after checking the editor's scope, with an
+    audit row per field it had; returns the building's id."""
+    check_scope(editor, energy_site(session, row.site_id))
+    site_id = row.site_id
+    changes = {name: (getattr(row, name), None) for name in fields}
+    record_changes(session, editor.name, table, row.id, "delete", changes, site_id=site_id)
+    session.delete(row)
+    session.flush()
+    return site_id

@@ -18,6 +18,7 @@ from resilience.services.audit import record_changes
 from resilience.services.energy.editors import (
     Editor,
     check_scope,
+    delete_audited,
     energy_site,
     field_errors,
     non_negative,
@@ -150,18 +151,4 @@ def update_measure(
 def delete_measure(session: Session, measure_id: int, editor: Editor) -> int:
     """Delete a measure; returns its building's id."""
     measure = get_measure(session, measure_id)
-    check_scope(editor, energy_site(session, measure.site_id))
-    changes = {n: (getattr(measure, n), None) for n in MEASURE_FIELDS}
-    record_changes(
-        session,
-        editor.name,
-        "energy_measures",
-        measure.id,
-        "delete",
-        changes,
-        site_id=measure.site_id,
-    )
-    site_id = measure.site_id
-    session.delete(measure)
-    session.flush()
-    return site_id
+    return delete_audited(session, editor, "energy_measures", measure, MEASURE_FIELDS)

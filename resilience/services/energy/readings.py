@@ -16,6 +16,7 @@ from resilience.services.audit import record_changes
 from resilience.services.energy.editors import (
     Editor,
     check_scope,
+    delete_audited,
     energy_site,
     field_errors,
     non_negative,
@@ -117,22 +118,4 @@ save_reading = committed(put_reading)  # one reading from a form or the API, its
 @committed
 def delete_reading(session: Session, reading_id: int, editor: Editor) -> int:
     reading = get_or_404(session, MeterReading, reading_id, "meter reading")
-    check_scope(editor, energy_site(session, reading.site_id))
-    changes = {
-        "year": (reading.year, None),
-        "month": (reading.month, None),
-        "kwh": (reading.kwh, None),
-    }
-    record_changes(
-        session,
-        editor.name,
-        "meter_readings",
-        reading.id,
-        "delete",
-        changes,
-        site_id=reading.site_id,
-    )
-    site_id = reading.site_id
-    session.delete(reading)
-    session.flush()
-    return site_id
+    return delete_audited(session, editor, "meter_readings", reading, ("year", "month", "kwh"))
