@@ -1,5 +1,6 @@
 """End to end: the API creates a scenario and starts a run, a real RQ worker process computes
-it, and the API returns the result."""
+it, and the API returns the result. RQ's retries of a failing run are worked off in this
+process (their point is the run's row, not the process)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from resilience.scenarios import parse_scenario
 from resilience.services import runs, scenarios, users
 from tests import factories
 from tests.factories import OUTAGE_ABACKA, small_county
-from tests.helpers.workers import run_worker
+from tests.helpers.workers import run_worker, work_in_process
 
 pytestmark = pytest.mark.worker
 
@@ -77,7 +78,7 @@ def test_a_failing_run_is_visibly_failed(
     from workers.queue import enqueue_run, queue
 
     enqueue_run(settings, run.id)
-    run_worker(settings)  # retries without delay (test settings) are requeued at once
+    work_in_process(settings)  # retries without delay (test settings) are requeued at once
     committed.expire_all()
     failed = runs.get_run(committed, run.id)
     assert failed.status == "failed" and "duration_hours" in failed.error
