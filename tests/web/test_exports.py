@@ -247,7 +247,7 @@ def test_csv_geometry_as_x_y(client: FlaskClient, county: dict[str, Any]) -> Non
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         lines = archive.read("befolkning.csv").decode("utf-8-sig").splitlines()
         assert archive.read("befolkning.csvt").decode().strip() == (
-            "CoordX,CoordY,Integer64,Integer,Integer,Integer,Integer,String"
+            "Real,Real,Integer,Integer,Integer,Integer,Integer,String"  # as QGIS 3.22 reads
         )
     assert lines[0] == "X,Y,id,x_ll,y_ll,cell_size,population,municipality_code"
     x, y, *_rest = lines[1].split(",")
@@ -326,15 +326,18 @@ def test_run_results_with_gap_polygons(
     for code, uncovered in zip(summary["code"][:2], summary["uncovered_shelter"][:2], strict=True):
         assert uncovered == by_code[code]["uncovered"]["shelter"]
 
-    # v2: the timeline per hour, the county first, then each municipality, as the document.
+    # v2: the timeline per hour, each municipality (with its polygon), then the county
+    # without geometry last, as in kommuner: QGIS decides from the first rows of a CSV.
     timeline = _values(path, "tidslinje")
     hours = result["timeline"]["hours"]
-    assert len(hours) == 24 and timeline["hour"][:24] == hours
-    assert timeline["code"][:24] == ["county"] * 24
-    assert timeline["name"][0] == "Västerbottens län"
+    assert len(hours) == 24 and timeline["hour"][-24:] == hours
+    assert timeline["code"][-24:] == ["county"] * 24 and "county" not in timeline["code"][:-24]
+    assert timeline["name"][-1] == "Västerbottens län"
     county_series = result["timeline"]["county"]
-    assert timeline["care_sites_unpowered"][:24] == county_series["care_sites_unpowered"]
-    assert timeline["uncovered_shelter"][:24] == county_series["uncovered"]["shelter"]
+    assert timeline["care_sites_unpowered"][-24:] == county_series["care_sites_unpowered"]
+    assert timeline["uncovered_shelter"][-24:] == county_series["uncovered"]["shelter"]
+    geometries = list(pyogrio.raw.read(path, layer="tidslinje")[2])
+    assert all(geometries[:-24]) and not any(geometries[-24:])
     abacka = [i for i, c in enumerate(timeline["code"]) if c == "2401"]
     assert [timeline["residents_unpowered"][i] for i in abacka] == (
         result["timeline"]["municipalities"]["2401"]["residents_unpowered"]
