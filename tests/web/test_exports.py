@@ -296,8 +296,14 @@ def test_run_results_with_gap_polygons(
     cells lose the shelter (new gaps); food and care are not reachable anywhere in time."""
     run_id = _finished_run(db_session)
     result = runs.result_document(db_session, run_id)
-    path = _save(client.get(f"/api/v1/runs/{run_id}/export?format=gpkg"), tmp_path)
-    assert path.name == f"vasterbotten_luckor_avbrott-i-abacka_{TODAY}.gpkg"
+    response = client.get(f"/api/v1/runs/{run_id}/export?format=gpkg")
+    # Named after the run and its scenario ("Avbrott i Åbacka"), not luckor (issue 23).
+    name = f"vasterbotten_korning-{run_id}_avbrott-i-abacka_{TODAY}.gpkg"
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    )
+    path = _save(response, tmp_path)
+    assert path.name == name
     assert [list(r) for r in pyogrio.list_layers(path)] == [
         ["platser", "Point"],
         ["rutor", "Polygon"],
@@ -377,7 +383,9 @@ def test_run_results_filtered_and_as_shapefile(
         ),
         tmp_path,
     )
-    assert path.name == f"vasterbotten_luckor_avbrott-i-abacka_abacka_vard_wgs84_{TODAY}.zip"
+    assert (
+        path.name == f"vasterbotten_korning-{run_id}_avbrott-i-abacka_abacka_vard_wgs84_{TODAY}.zip"
+    )
     zipped = f"/vsizip/{path}"
     sites = pyogrio.read_info(zipped, layer="platser")
     assert sites["crs"] == "EPSG:4326" and sites["features"] == 1
@@ -589,7 +597,10 @@ def test_a_background_export_built_by_a_real_worker(
 
     run_status = client.get(run_export.headers["Location"], headers=auth).json
     assert run_status["status"] == "finished"
-    assert run_status["file_name"] == f"vasterbotten_luckor_avbrott-i-abacka_wgs84_{TODAY}.gpkg"
+    assert (
+        run_status["file_name"]
+        == f"vasterbotten_korning-{run_id}_avbrott-i-abacka_wgs84_{TODAY}.gpkg"
+    )
     gpkg = _save(client.get(run_status["links"]["download"], headers=auth), tmp_path)
     assert pyogrio.read_info(gpkg, layer="luckor")["crs"] == "EPSG:4326"
 
