@@ -44,7 +44,6 @@ GDAL_TYPES = {
     ("boolean", None): {"Integer(Boolean)"},
     ("string", None): {"String"},
     ("string", "date-time"): {"DateTime"},
-    ("object", None): {"String", "String(JSON)"},
 }
 
 
@@ -108,6 +107,9 @@ def _same(column: ogc.Column, copied: Any, stored: Any) -> bool:
     if column.format == "date-time":  # GDAL keeps milliseconds, rounded
         copied_at = datetime.fromisoformat(copied.replace("Z", "+00:00"))
         return abs((copied_at - stored).total_seconds()) <= 0.0005
+    if column.json_text:  # a JSON document (attributes) as its text, as the exports; GDAL
+        # takes the schema's contentMediaType for its String(JSON) and writes it unquoted
+        return (json.loads(copied) if isinstance(copied, str) else copied) == stored
     if column.json_type == "number":
         return isinstance(copied, float) and copied == stored  # exactly, not rounded
     if column.json_type == "integer":
@@ -301,7 +303,6 @@ def test_every_field_has_one_json_type(client: FlaskClient, db_session: Session)
         "number": (float,),
         "boolean": (bool,),
         "string": (str,),
-        "object": (dict,),
     }
     whole_floats = 0
     for collection in ogc.COLLECTIONS.values():
