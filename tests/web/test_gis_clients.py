@@ -233,8 +233,10 @@ def test_basic_auth_takes_an_api_token_never_the_password(
         ):
             response = client.get(path, headers=refused)
             assert response.status_code == 401, refused
-    # Basic opens the API and /ogc only, not the pages (they have the login form)
-    assert client.get("/", headers=_basic("qgis-kim", token)).status_code == 302
+    # Basic opens the API and /ogc only, not the pages (they have the login form); the root
+    # tells a client with Basic where /ogc is (issue 23: QGIS given the root URL)
+    root = client.get("/", headers=_basic("qgis-kim", token))
+    assert root.status_code == 401 and root.json["links"][0]["href"] == "http://localhost/ogc"
     kim = db_session.scalar(select(User).where(User.name == "qgis-kim"))
     assert kim is not None
     row = db_session.scalar(select(ApiToken).where(ApiToken.user_id == kim.id))
@@ -249,7 +251,8 @@ def test_401_names_basic_and_bearer(app: Flask) -> None:
         challenge = response.headers["WWW-Authenticate"]
         assert challenge.startswith('Basic realm="') and challenge.endswith(", Bearer")
         assert response.json["error"] == "unauthorized"
-    assert "WWW-Authenticate" not in client.get("/").headers  # pages redirect to the login
+    browser = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status_code == 302 and "WWW-Authenticate" not in browser.headers  # pages
 
 
 # --- The OpenAPI document as ets-ogcapi-features10 reads it -------------------------
