@@ -26,7 +26,7 @@ from resilience.services.ogc.catalog import (
     parse_crs,
 )
 from resilience.services.query_args import BBox, parse_bbox, whole
-from resilience.vocabulary import SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY, SITE_NUMBERS, SWEREF99TM, WGS84
 
 # --- Query parameters -------------------------------------------------------------------
 
@@ -137,11 +137,23 @@ _JSON_TYPES: dict[str, tuple[str, str | None]] = {
 _JSON_DOCUMENTS = frozenset({"jsonb", "json"})  # served as JSON text, as the exports do
 
 _columns: dict[str, tuple[Column, ...]] = {}
+# The site columns only some categories use. A site collection serves those of its category
+# (vocabulary.CATEGORY[...].fields), as the exports do: a column null for every feature
+# reaches QGIS 3.22 as text (it types fields from values), so sites-care has no capacity_kw.
+_CATEGORY_COLUMNS = frozenset({*SITE_NUMBERS, "owner", "heating", "heat_plant"})
+
+
+def _served(view: str, column: str) -> bool:
+    category = (
+        CATEGORY.get(view.removeprefix("ogc_sites_")) if view.startswith("ogc_sites_") else None
+    )
+    return category is None or column not in _CATEGORY_COLUMNS or column in category.fields
 
 
 def property_columns(session: Session, view: str) -> tuple[Column, ...]:
-    """The view's columns but id and geom, read once per process (views change only with a
-    migration, which restarts the service)."""
+    """The view's columns but id and geom (and a site collection's columns of other
+    categories), read once per process (views change only with a migration, which restarts
+    the service)."""
     if view not in _columns:
         rows = session.execute(
             text(
@@ -154,7 +166,7 @@ def property_columns(session: Session, view: str) -> tuple[Column, ...]:
         _columns[view] = tuple(
             Column(name, *_JSON_TYPES.get(type_, ("string", None)), type_ in _JSON_DOCUMENTS)
             for name, type_ in rows
-            if name not in ("id", "geom")
+            if name not in ("id", "geom") and _served(view, name)
         )
     return _columns[view]
 
