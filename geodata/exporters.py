@@ -231,8 +231,15 @@ def write_gpkg(path: Path, layers: Sequence[Layer], crs: int) -> Path:
 def write_geojson_file(path: Path, layer: Layer) -> Path:
     """One layer as RFC 7946 GeoJSON; its geometries must be in WGS 84 already."""
     s = layer.schema
-    # No ID_FIELD: GDAL would move that field out of the properties.
-    options = {"RFC7946": "YES", "WRITE_NAME": "YES", "DESCRIPTION": s.description or s.title}
+    # No ID_FIELD: GDAL would move that field out of the properties. Text stays text: GDAL
+    # would write `attributes` ('{"a": 1}') as a nested object, which QGIS reads as a map
+    # field that no "Save Features As" format can hold.
+    options = {
+        "RFC7946": "YES",
+        "WRITE_NAME": "YES",
+        "DESCRIPTION": s.description or s.title,
+        "AUTODETECT_JSON_STRINGS": "NO",
+    }
     _write_layer(
         path,
         "GeoJSON",

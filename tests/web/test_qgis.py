@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pyogrio
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -172,6 +173,62 @@ def test_every_csv_export_through_gdal_with_its_side_files(
             assert types.get("WKT", "String") == "String"
 
 
+GPKG_TYPES = {
+    "text": {"String"},
+    "int": {"Integer"},
+    "bigint": {"Integer64"},
+    "float": {"Real"},
+    "bool": {"Integer(Boolean)"},
+}
+PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "text": (str,),
+    "int": (int,),
+    "bigint": (int,),
+    "float": (float,),
+    "bool": (bool,),
+}
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
+def test_every_export_layer_has_its_schema_types_and_values(
+    client: FlaskClient, db_session: Session, tmp_path: Path, fmt: str
+) -> None:
+    """Every layer of both exports, as GDAL reads it: each field with its schema's type and
+    each value of that type (or empty)."""
+    _crowded(db_session)
+    run_id = db_session.execute(text("SELECT max(id) FROM runs")).scalar_one()
+    crs = "&crs=4326" if fmt == "geojson" else ""
+    for url, ids, sources in (
+        ("/api/v1/exports/layers", LAYER_IDS, exports.layer_sources(None)),
+        (f"/api/v1/runs/{run_id}/export", RUN_LAYER_IDS, exports.run_sources(None, None)),
+    ):
+        response = client.get(f"{url}?format={fmt}{crs}")
+        assert response.status_code == 200, response.text
+        path = tmp_path / f"{len(ids)}.{'zip' if fmt == 'geojson' else fmt}"
+        path.write_bytes(response.data)
+        for layer in ids:
+            schema = sources[layer].schema
+            source = str(path) if fmt == "gpkg" else f"/vsizip/{path}/{schema.name}.geojson"
+            types = _field_types(source, schema.name, {})
+            _meta, table = pyogrio.read_arrow(source, layer=schema.name)
+            features = [{"properties": row} for row in table.to_pylist()]
+            assert features, schema.name
+            for field in schema.fields:
+                if fmt == "gpkg" or any(f["properties"][field.name] is not None for f in features):
+                    assert types[field.name] in GPKG_TYPES[field.type] | (
+                        {"Integer"} if fmt == "geojson" and field.type == "bigint" else set()
+                    ), (schema.name, field, types[field.name])
+                for feature in features:
+                    value = feature["properties"][field.name]
+                    if field.type == "bool" and value is not None:
+                        value = bool(value) if fmt == "geojson" and value in (0, 1) else value
+                    assert value is None or isinstance(value, PYTHON_TYPES[field.type]), (
+                        schema.name,
+                        field,
+                        value,
+                    )
+
+
 # --- PyQGIS, headless, where the machine has it ---------------------------------------------
 
 
@@ -238,6 +295,14 @@ QGIS_SCRIPT = textwrap.dedent(
             "fields": {f.name(): f.typeName() for f in layer.fields()},
             "features": features,
             "saved": save_all(layer, name.replace("-", "_")),
+        }
+    for name, path in job.get("ogr", {}).items():
+        layer = QgsVectorLayer(path, name, "ogr")
+        out["csv"][name] = {
+            "valid": layer.isValid(),
+            "count": layer.featureCount(),
+            "fields": {f.name(): f.typeName() for f in layer.fields()},
+            "saved": save_all(layer, "ogr_" + name) if layer.isValid() else {},
         }
     for name, path in job["csv"].items():
         kind = "wktField=WKT" if job["geometry"] == "wkt" else "xField=X&yField=Y"
@@ -387,6 +452,49 @@ def test_pyqgis_adds_every_csv_export_as_a_delimited_text_layer(
             assert error == 0, (name, driver, message)
     timeline = result["csv"]["tidslinje"]
     assert timeline["geometries"] < timeline["count"]  # the county's rows, last, have none
+
+
+@needs_qgis
+def test_pyqgis_opens_the_geopackage_and_geojson_exports_and_saves_them(
+    client: FlaskClient, db_session: Session, tmp_path: Path
+) -> None:
+    """Every exported layer opens in QGIS 3.22 without a map field and saves again in every
+    format (attributes is text in GeoJSON too, not a nested object)."""
+    _crowded(db_session)
+    run_id = db_session.execute(text("SELECT max(id) FROM runs")).scalar_one()
+    layers: dict[str, str] = {}
+    for url, ids, sources in (
+        ("/api/v1/exports/layers", LAYER_IDS, exports.layer_sources(None)),
+        (f"/api/v1/runs/{run_id}/export", RUN_LAYER_IDS, exports.run_sources(None, None)),
+    ):
+        gpkg = tmp_path / f"{len(ids)}.gpkg"
+        gpkg.write_bytes(client.get(f"{url}?format=gpkg").data)
+        zipped = tmp_path / f"{len(ids)}.zip"
+        zipped.write_bytes(client.get(f"{url}?format=geojson&crs=4326").data)
+        with zipfile.ZipFile(zipped) as archive:
+            archive.extractall(tmp_path / f"geojson-{len(ids)}")
+        for layer in ids:
+            name = sources[layer].schema.name
+            layers[f"gpkg-{name}"] = f"{gpkg}|layername={name}"
+            layers[f"geojson-{name}"] = str(tmp_path / f"geojson-{len(ids)}" / f"{name}.geojson")
+    out = tmp_path / "saved"
+    out.mkdir()
+    job = {
+        "collections": [],
+        "save_as": SAVE_AS,
+        "out": str(out),
+        "csv": {},
+        "ogr": layers,
+        "geometry": "wkt",
+        **{"url": "", "user": "", "token": ""},
+    }
+    result = _run_qgis(job, tmp_path)
+    assert set(result["csv"]) == set(layers)
+    for name, loaded in result["csv"].items():
+        assert loaded["valid"] and loaded["count"] > 0, name
+        assert "QVariantMap" not in loaded["fields"].values(), (name, loaded["fields"])
+        for driver, (error, message) in loaded["saved"].items():
+            assert error == 0, (name, driver, message)
 
 
 def test_qgis_is_there_or_the_tests_say_why() -> None:
