@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from geodata.exporters import Field
 from resilience.scenarios import parse_scenario
-from resilience.services import exports, imports, ogc, runs, scenarios
+from resilience.services import exports, imports, ogc, runs, scenarios, users
 from resilience.services.exports import LAYER_IDS, RUN_LAYER_IDS
 from tests.factories import site
 from tests.web.test_gis_clients import GDAL_TYPES, NAME, _field_types, _gdal
@@ -272,11 +272,19 @@ QGIS_SCRIPT = textwrap.dedent(
             saved[driver] = [int(error[0]), error[1]]
         return saved
 
+    auth = f"username='{job['user']}' password='{job['token']}'"
+    if job.get("authcfg"):  # a Basic configuration in QGIS's authentication database
+        from qgis.core import QgsAuthMethodConfig
+        manager = QgsApplication.authManager()
+        manager.setMasterPassword("test-master-password", True)
+        config = QgsAuthMethodConfig("Basic")
+        config.setName("Resilienskarta")
+        config.setConfig("username", job["user"])
+        config.setConfig("password", job["token"])
+        manager.storeAuthenticationConfig(config)
+        auth = f"authcfg='{config.id()}'"
     for name in job["collections"]:
-        uri = (
-            f"url='{job['url']}' typename='{name}' username='{job['user']}'"
-            f" password='{job['token']}'"
-        )
+        uri = f"url='{job['url']}' typename='{name}' {auth}"
         layer = QgsVectorLayer(uri, name, "OAPIF")
         if not layer.isValid():
             out["layers"][name] = {"valid": False}
@@ -495,6 +503,38 @@ def test_pyqgis_opens_the_geopackage_and_geojson_exports_and_saves_them(
         assert "QVariantMap" not in loaded["fields"].values(), (name, loaded["fields"])
         for driver, (error, message) in loaded["saved"].items():
             assert error == 0, (name, driver, message)
+
+
+@needs_qgis
+def test_pyqgis_with_a_basic_configuration_and_no_cache_after_revoking(
+    live_server: str, committed: Session, make_token: Any, tmp_path: Path
+) -> None:
+    """The README's way, a Basic configuration in QGIS's authentication database, loads
+    the layer; once the token is revoked the same QGIS profile no longer opens it. (Headless
+    QGIS here did not reuse its disk cache even without `no-store`, so this does not prove
+    the header; tests/web/test_hardening.py checks that every protected answer has it.)"""
+    _crowded(committed)
+    token = make_token("viewer")
+    out = tmp_path / "saved"
+    out.mkdir()
+    job = {
+        "url": f"{live_server}/ogc",
+        "user": NAME,
+        "token": token,
+        "authcfg": True,
+        "collections": ["sites-care"],
+        "save_as": {},
+        "out": str(out),
+        "csv": {},
+        "geometry": "wkt",
+    }
+    first = _run_qgis(job, tmp_path)["layers"]["sites-care"]
+    assert first["valid"] and len(first["features"]) == CROWD + 2
+    assert first["fields"]["thermal_time_constant_hours"] in QGIS_TYPES[("number", None)]
+    assert users.revoke_tokens(committed, NAME) == 1
+    committed.commit()
+    again = _run_qgis(job, tmp_path)["layers"]["sites-care"]
+    assert not again["valid"] or not again.get("features"), again
 
 
 def test_qgis_is_there_or_the_tests_say_why() -> None:
