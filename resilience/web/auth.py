@@ -224,6 +224,10 @@ def init_app(app: Flask) -> None:
             # The service's root typed into QGIS instead of /ogc: a relative redirect to the
             # login page ends there in 'Protocol "" is unknown'. Say where the service is.
             ogc = url_for("ogc.landing_page", _external=True).rstrip("/")
+            if request.authorization and _basic_user(request) is not None:
+                # Right credentials, wrong address: on to the service, absolutely (QGIS's
+                # Basic configuration follows it and reads the links there).
+                return redirect(ogc, 307)
             return _unauthorized(
                 f"This is the map's web site. In QGIS, GDAL or another OGC API client use {ogc}"
                 " with your user name and an API token (HTTP Basic), or a bearer token.",

@@ -537,6 +537,31 @@ def test_pyqgis_with_a_basic_configuration_and_no_cache_after_revoking(
     assert not again["valid"] or not again.get("features"), again
 
 
+@needs_qgis
+def test_pyqgis_given_the_service_root_finds_the_layers(
+    live_server: str, committed: Session, make_token: Any, tmp_path: Path
+) -> None:
+    """A planner who types the map's address instead of /ogc: with the right token QGIS is
+    sent on to /ogc (an absolute 307) and loads the layer; with a wrong one it is refused
+    (401), never 'Protocol "" is unknown'."""
+    _crowded(committed)
+    token = make_token("viewer")
+    job = {
+        "url": f"{live_server}/",
+        "user": NAME,
+        "token": token,
+        "collections": ["sites-care"],
+        "save_as": {},
+        "out": str(tmp_path),
+        "csv": {},
+        "geometry": "wkt",
+    }
+    loaded = _run_qgis(job, tmp_path)["layers"]["sites-care"]
+    assert loaded["valid"] and len(loaded["features"]) == CROWD + 2
+    wrong = _run_qgis({**job, "token": "x" * 43}, tmp_path)["layers"]["sites-care"]
+    assert not wrong["valid"]
+
+
 def test_qgis_is_there_or_the_tests_say_why() -> None:
     """Where PyQGIS is absent the QGIS tests skip with the reason; gdal-bin is always
     needed."""

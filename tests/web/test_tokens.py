@@ -100,7 +100,9 @@ def test_token_forms_are_checked(planner: FlaskClient, db_session: Session) -> N
     assert "API tokens" in english and "Create token" in english
 
 
-def test_the_root_tells_an_api_client_where_the_service_is(app: Flask, make_user: Any) -> None:
+def test_the_root_tells_an_api_client_where_the_service_is(
+    app: Flask, make_user: Any, db_session: Session
+) -> None:
     """QGIS given https://host/ instead of https://host/ogc: a 401 with an absolute link, not
     a relative redirect to /login (QGIS: 'Protocol "" is unknown')."""
     make_user("pia", "planner")
@@ -118,6 +120,11 @@ def test_the_root_tells_an_api_client_where_the_service_is(app: Flask, make_user
         assert response.headers["WWW-Authenticate"].startswith("Basic ")
     browser = client.get("/", headers={"Accept": "text/html,*/*;q=0.8"})
     assert browser.status_code == 302 and "/login" in browser.headers["Location"]
+    # With the right user name and token: on to the service, by its absolute address.
+    token = users.create_token(db_session, "pia", name="QGIS")
+    db_session.commit()
+    onward = client.get("/", headers=_basic("pia", token))
+    assert onward.status_code == 307 and onward.headers["Location"] == "http://localhost/ogc"
 
 
 def test_a_login_password_as_a_token_is_refused_saying_so(
