@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
-import shutil
 import ssl
 import subprocess
 import threading
@@ -35,44 +33,14 @@ from resilience.services import ogc, users
 from resilience.services.ogc.openapi import openapi_document
 from tests.conftest import PASSWORD
 from tests.factories import OGC_COUNTS, ogc_county
+from tests.helpers.gdal import GDAL_TYPES, TOKEN_USER, field_types, gdal
 
-NAME = "viewer-token"  # the user make_token("viewer") creates
-# GDAL's names of the JSON Schema types of our properties.
-GDAL_TYPES = {
-    ("integer", None): {"Integer", "Integer64"},
-    ("number", None): {"Real"},
-    ("boolean", None): {"Integer(Boolean)"},
-    ("string", None): {"String"},
-    ("string", "date-time"): {"DateTime"},
-}
-
-
-def _gdal(tool: str, *args: str, env: dict[str, str]) -> str:
-    path = shutil.which(tool)
-    assert path, f"{tool} (gdal-bin) is needed"
-    # GDAL_HTTP_* from the test's own environment only; no proxy, no cached connections.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GDAL_", "CPL_"))}
-    done = subprocess.run(
-        [path, *args], capture_output=True, text=True, env={**clean, **env}, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def _field_types(source: str, layer: str, env: dict[str, str]) -> dict[str, str]:
-    """The fields and types ogrinfo reports for a layer: {"hours_unpowered": "Real", ...}."""
-    summary = _gdal("ogrinfo", "-ro", "-so", source, layer, env=env)
-    types = {}
-    for line in summary.splitlines():
-        name, sep, rest = line.partition(": ")
-        if sep and rest.endswith(")") and " (" in rest and not name.startswith(" "):
-            types[name] = rest.rsplit(" (", 1)[0]
-    return types
+NAME = TOKEN_USER
 
 
 def _copy(source: str, layer: str, out: Path, env: dict[str, str], *options: str) -> list[Any]:
     """ogr2ogr the layer to GeoJSON (17 significant digits: doubles exactly) and read it."""
-    _gdal("ogr2ogr", "-f", "GeoJSON", "-preserve_fid", str(out), source, layer, *options, env=env)
+    gdal("ogr2ogr", "-f", "GeoJSON", "-preserve_fid", str(out), source, layer, *options, env=env)
     return json.loads(out.read_text(encoding="utf-8"))["features"]
 
 
@@ -124,7 +92,7 @@ def _check_every_collection(
 ) -> None:
     for collection in ogc.catalog().values():
         columns = ogc.property_columns(session, collection.view)
-        types = _field_types(source, collection.id, env)
+        types = field_types(source, collection.id, env)
         for column in columns:
             assert types.get(column.name) in GDAL_TYPES[(column.json_type, column.format)], (
                 collection.id,

@@ -28,19 +28,19 @@ from sqlalchemy.orm import Session
 from geodata.exporters import Field
 from resilience.scenarios import parse_scenario
 from resilience.services import exports, imports, ogc, runs, scenarios, users
-from resilience.services.exports import LAYER_IDS, RUN_LAYER_IDS
-from tests.factories import site
-from tests.web.test_gis_clients import GDAL_TYPES, NAME, _field_types, _gdal
-from tests.web.test_ogc import OUTAGE_ABACKA, _load
+from resilience.services.exports import RUN_LAYER_IDS, layer_ids
+from tests.factories import OUTAGE_ABACKA, ogc_county, site
+from tests.helpers.gdal import GDAL_TYPES, field_types, gdal
+from tests.helpers.gdal import TOKEN_USER as NAME
 
 CROWD = 14  # care sites without a thermal time constant, before the one with it
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def _crowded(session: Session) -> None:
-    """_load()'s data, but the one care site with a thermal time constant comes after
+    """ogc_county()'s data, but the one care site with a thermal time constant comes after
     CROWD others without, and a newer run over them all is the latest."""
-    _load(session)
+    ogc_county(session)
     session.execute(text("UPDATE sites SET thermal_time_constant_hours = NULL"))
     crowd = [
         site(f"crowd-{i}", "care", "elderly_home", 751_000 + 100 * i, 7_082_000, residents=10)
@@ -88,11 +88,11 @@ def test_the_first_page_types_every_field_as_the_schema(
         text("SELECT source_id FROM ogc_sites_care ORDER BY id")
     ).scalars()
     assert list(care_ids).index("care-late") >= 10  # not among the first ten by id
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         response = client.get(f"/ogc/collections/{collection.id}/items?limit=10")
         page = tmp_path / f"{collection.id}.geojson"
         page.write_bytes(response.data)
-        types = _field_types(str(page), collection.id, env={})
+        types = field_types(str(page), collection.id, env={})
         for column in _with_values(db_session, collection):
             assert types.get(column.name) in _expected(column), (collection.id, column, types)
         assert "String(JSON)" not in types.values()  # no map field in QGIS (item 2)
@@ -110,8 +110,11 @@ def test_the_first_page_types_every_field_as_the_schema(
     late = next(f for f in care if f["properties"]["source_id"] == "care-late")
     assert late["properties"]["thermal_time_constant_hours"] == 89.0
     assert json.loads(late["properties"]["attributes"]) == {"note": "sent last", "beds": 30}
-    schema = client.get("/ogc/collections/sites-care/schema").json["properties"]["attributes"]
+    properties = client.get("/ogc/collections/sites-care/schema").json["properties"]
+    schema = properties["attributes"]
     assert schema["type"] == "string" and schema["contentMediaType"] == "application/json"
+    # Only the category's own columns: a power site's capacity is never a care site's.
+    assert "thermal_time_constant_hours" in properties and "capacity_kw" not in properties
 
 
 # --- Save As of every layer, and every export through GDAL ---------------------------------
@@ -126,15 +129,15 @@ def test_gdal_saves_every_layer_in_every_format(
     token = make_token("viewer")
     env = {"GDAL_HTTP_AUTH": "BASIC", "GDAL_HTTP_USERPWD": f"{NAME}:{token}"}
     source = f"OAPIF:{live_server}/ogc"
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         count = committed.execute(text(f"SELECT count(*) FROM {collection.view}")).scalar_one()
         for driver, ext in SAVE_AS.items():
             out = tmp_path / f"{collection.id.replace('-', '_')}.{ext}"
-            _gdal("ogr2ogr", "-f", driver, str(out), source, collection.id, env=env)
-            summary = _gdal("ogrinfo", "-ro", "-al", "-so", str(out), env={})
+            gdal("ogr2ogr", "-f", driver, str(out), source, collection.id, env=env)
+            summary = gdal("ogrinfo", "-ro", "-al", "-so", str(out), env={})
             assert f"Feature Count: {count}" in summary, (collection.id, driver)
         saved = tmp_path / f"{collection.id.replace('-', '_')}.gpkg"
-        types = _field_types(str(saved), collection.id, {})
+        types = field_types(str(saved), collection.id, {})
         for column in ogc.property_columns(committed, collection.view):
             assert types[column.name] in _expected(column) | {"String(JSON)"}, column
 
@@ -152,7 +155,7 @@ def test_every_csv_export_through_gdal_with_its_side_files(
     _crowded(db_session)
     run_id = db_session.execute(text("SELECT max(id) FROM runs")).scalar_one()
     for url, ids, sources in (
-        ("/api/v1/exports/layers", LAYER_IDS, exports.layer_sources(None)),
+        ("/api/v1/exports/layers", layer_ids(), exports.layer_sources(None)),
         (f"/api/v1/runs/{run_id}/export", RUN_LAYER_IDS, exports.run_sources(None, None)),
     ):
         response = client.get(f"{url}?format=csv&geometry={geometry}")
@@ -165,9 +168,9 @@ def test_every_csv_export_through_gdal_with_its_side_files(
             schema = sources[layer].schema
             csv_file = tmp_path / path.stem / f"{schema.name}.csv"
             options = ["-oo", "X_POSSIBLE_NAMES=X", "-oo", "Y_POSSIBLE_NAMES=Y"]
-            summary = _gdal("ogrinfo", "-ro", "-al", "-so", str(csv_file), *options, env={})
+            summary = gdal("ogrinfo", "-ro", "-al", "-so", str(csv_file), *options, env={})
             assert 'ID["EPSG",3006]]' in summary, schema.name
-            types = _field_types(str(csv_file), schema.name, {})
+            types = field_types(str(csv_file), schema.name, {})
             for field in schema.fields:
                 assert types[field.name] in _csvt_type(field), (schema.name, field)
             assert types.get("WKT", "String") == "String"
@@ -199,7 +202,7 @@ def test_every_export_layer_has_its_schema_types_and_values(
     run_id = db_session.execute(text("SELECT max(id) FROM runs")).scalar_one()
     crs = "&crs=4326" if fmt == "geojson" else ""
     for url, ids, sources in (
-        ("/api/v1/exports/layers", LAYER_IDS, exports.layer_sources(None)),
+        ("/api/v1/exports/layers", layer_ids(), exports.layer_sources(None)),
         (f"/api/v1/runs/{run_id}/export", RUN_LAYER_IDS, exports.run_sources(None, None)),
     ):
         response = client.get(f"{url}?format={fmt}{crs}")
@@ -209,7 +212,7 @@ def test_every_export_layer_has_its_schema_types_and_values(
         for layer in ids:
             schema = sources[layer].schema
             source = str(path) if fmt == "gpkg" else f"/vsizip/{path}/{schema.name}.geojson"
-            types = _field_types(source, schema.name, {})
+            types = field_types(source, schema.name, {})
             _meta, table = pyogrio.read_arrow(source, layer=schema.name)
             features = [{"properties": row} for row in table.to_pylist()]
             assert features, schema.name
@@ -375,14 +378,14 @@ def test_pyqgis_loads_every_collection_typed_and_saves_it(
         "url": f"{live_server}/ogc",
         "user": NAME,
         "token": token,
-        "collections": list(ogc.COLLECTIONS),
+        "collections": list(ogc.catalog()),
         "save_as": SAVE_AS,
         "out": str(out),
         "csv": {},
         "geometry": "wkt",
     }
     result = _run_qgis(job, tmp_path)
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         loaded = result["layers"][collection.id]
         assert loaded["valid"], collection.id
         columns = ogc.property_columns(committed, collection.view)
@@ -422,7 +425,7 @@ def test_pyqgis_adds_every_csv_export_as_a_delimited_text_layer(
     files: dict[str, str] = {}
     schemas = {}
     for url, ids, sources in (
-        ("/api/v1/exports/layers", LAYER_IDS, exports.layer_sources(None)),
+        ("/api/v1/exports/layers", layer_ids(), exports.layer_sources(None)),
         (f"/api/v1/runs/{run_id}/export", RUN_LAYER_IDS, exports.run_sources(None, None)),
     ):
         response = client.get(f"{url}?format=csv&geometry={geometry}")
@@ -472,7 +475,7 @@ def test_pyqgis_opens_the_geopackage_and_geojson_exports_and_saves_them(
     run_id = db_session.execute(text("SELECT max(id) FROM runs")).scalar_one()
     layers: dict[str, str] = {}
     for url, ids, sources in (
-        ("/api/v1/exports/layers", LAYER_IDS, exports.layer_sources(None)),
+        ("/api/v1/exports/layers", layer_ids(), exports.layer_sources(None)),
         (f"/api/v1/runs/{run_id}/export", RUN_LAYER_IDS, exports.run_sources(None, None)),
     ):
         gpkg = tmp_path / f"{len(ids)}.gpkg"

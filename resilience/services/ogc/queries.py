@@ -144,9 +144,7 @@ _CATEGORY_COLUMNS = frozenset({*SITE_NUMBERS, "owner", "heating", "heat_plant"})
 
 
 def _served(view: str, column: str) -> bool:
-    category = (
-        CATEGORY.get(view.removeprefix("ogc_sites_")) if view.startswith("ogc_sites_") else None
-    )
+    category = next((c for c in CATEGORY.values() if c.view == view), None)
     return category is None or column not in _CATEGORY_COLUMNS or column in category.fields
 
 
