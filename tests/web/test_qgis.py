@@ -33,6 +33,8 @@ from tests.factories import OUTAGE_ABACKA, ogc_county, site
 from tests.helpers.gdal import GDAL_TYPES, field_types, gdal
 from tests.helpers.gdal import TOKEN_USER as NAME
 
+# GDAL's tools and PyQGIS as subprocesses, over every collection and export.
+pytestmark = pytest.mark.slow
 CROWD = 14  # care sites without a thermal time constant, before the one with it
 SYSTEM_PYTHON = "/usr/bin/python3"
 
