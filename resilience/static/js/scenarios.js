@@ -129,6 +129,7 @@
   /* ------------------------------------------------------------- scenario editor -- */
 
   function areaStyle(styles, role) {
+    if (role === window.OutageAreas.CLOSURE) return window.OutageAreas.closureStyle(styles.closure);
     if (role === 'outage') {
       return {
         color: styles.outage, weight: 2, dashArray: '6 4', fillColor: styles.outage, fillOpacity: 0.25,
@@ -138,6 +139,7 @@
   }
 
   function roleLabel(role) {
+    if (role === window.OutageAreas.CLOSURE) return t('Road closure');
     return role === 'outage' ? t('Outage area') : `${t('Snow zone')}, ${name('level_warning', role)}`;
   }
 
@@ -194,18 +196,28 @@
     const chosenRole = () => (form.querySelector('input[name="draw_role"]:checked') || {}).value || 'outage';
 
     const listEl = document.getElementById('drawn-list');
-    const roles = ['outage', ...config.levels];
+    const roles = ['outage', ...config.levels, window.OutageAreas.CLOSURE];
+    // v3: an outage area's own duration (static/js/outage_areas.js).
+    const durationOptions = (layer, index) => ({
+      min: config.durationRange.low,
+      max: config.durationRange.high,
+      fallback: () => form.elements.duration_hours.value,
+      readOnly: config.readOnly,
+      label: `${t('Hours')} ${index + 1}`,
+    });
 
     // The panel lists every area with its kind and a remove button: areas may lie on top of
     // each other on the map (a snow zone over an outage area), but not in the list.
     function updateSummary() {
       const layers = drawn.getLayers();
       const outage = layers.filter((l) => l.scenarioRole === 'outage').length;
-      const snow = layers.length - outage;
+      const closures = layers.filter((l) => l.scenarioRole === window.OutageAreas.CLOSURE).length;
+      const snow = layers.length - outage - closures;
       document.body.dataset.drawnOutage = String(outage);
       document.body.dataset.drawnSnow = String(snow);
+      document.body.dataset.drawnClosures = String(closures);
       summaryEl.textContent = layers.length
-        ? `${t('Outage areas')}: ${outage} · ${t('Snow zones')}: ${snow}`
+        ? `${t('Outage areas')}: ${outage} · ${t('Snow zones')}: ${snow} · ${t('Road closures')}: ${closures}`
         : t('Nothing drawn yet: the scenario then only changes the parameters.');
       if (!listEl) return;
       listEl.textContent = '';
@@ -229,6 +241,9 @@
           setRole(layer, select.value);
           updateSummary();
         });
+        if (layer.scenarioRole === 'outage') {
+          window.OutageAreas.durationField(layer, item, durationOptions(layer, index));
+        }
         if (!config.readOnly) {
           const remove = L.DomUtil.create('button', 'remove', item);
           remove.type = 'button';
@@ -247,13 +262,20 @@
       const box = L.DomUtil.create('div', 'popup area-popup');
       const title = L.DomUtil.create('h3', '', box);
       title.textContent = roleLabel(layer.scenarioRole);
+      if (layer.scenarioRole === 'outage') {
+        const index = drawn.getLayers().indexOf(layer);
+        window.OutageAreas.durationField(layer, box, Object.assign(durationOptions(layer, index), {
+          onChange: updateSummary,
+        }));
+      }
       if (config.readOnly) return box;
       const row = L.DomUtil.create('div', 'area-actions', box);
       L.DomUtil.create('span', 'muted', row).textContent = `${t('Change to')}:`;
-      ['outage', ...config.levels].filter((r) => r !== layer.scenarioRole).forEach((role) => {
+      roles.filter((r) => r !== layer.scenarioRole).forEach((role) => {
         const button = L.DomUtil.create('button', `role-${role}`, row);
         button.type = 'button';
-        button.textContent = role === 'outage' ? t('Outage area') : name('level', role);
+        button.textContent = role === 'outage' || role === window.OutageAreas.CLOSURE
+          ? roleLabel(role) : name('level', role);
         L.DomEvent.on(button, 'click', () => {
           setRole(layer, role);
           map.closePopup();
@@ -344,9 +366,10 @@
     const existing = config.geojsonUrl
       ? api(config.geojsonUrl).then((collection) => {
         collection.features.forEach((feature) => {
-          const role = feature.properties.role === 'outage' ? 'outage' : feature.properties.level;
+          const { role, durationHours } = window.OutageAreas.fromFeature(feature);
           polygonsOf(feature.geometry).forEach((rings) => {
             const layer = L.polygon(rings);
+            layer.durationHours = durationHours;
             drawn.addLayer(layer);
             setRole(layer, role);
           });
@@ -376,11 +399,14 @@
         // Only overrides are stored; a value equal to the default is no override.
         if (value !== config.defaults[key]) parameters[key] = value;
       });
+      window.OutageAreas.closureLevel(form, parameters);
       const outage = [];
       const snowZones = [];
+      const closures = [];
       drawn.getLayers().forEach((layer) => {
         const geometry = layer.toGeoJSON(7).geometry;
-        if (layer.scenarioRole === 'outage') outage.push({ type: 'Feature', properties: {}, geometry });
+        if (layer.scenarioRole === 'outage') outage.push(window.OutageAreas.outageFeature(layer, geometry));
+        else if (layer.scenarioRole === window.OutageAreas.CLOSURE) closures.push(geometry);
         else snowZones.push({ level: layer.scenarioRole, geometry });
       });
       return {
@@ -392,6 +418,7 @@
           areas: outage.length ? { type: 'FeatureCollection', features: outage } : null,
         },
         snow_zones: snowZones,
+        road_closures: window.OutageAreas.roadClosures(closures),
         parameters,
       };
     }
@@ -631,11 +658,15 @@
       if (!areas.error) {
         const outage = L.geoJSON(areas, {
           pane: 'areas',
-          interactive: false,
+          interactive: true, // its tooltip says the area's duration
           filter: (f) => f.properties.role === 'outage',
           style: () => ({
             color: styles.outage, weight: 2, dashArray: '6 4', fillColor: styles.outage, fillOpacity: 0.12,
           }),
+          // v3: each area's own duration, in the legend's words (static/js/outage_areas.js).
+          onEachFeature: (feature, layer) => layer.bindTooltip(
+            escapeHtml(window.OutageAreas.outageLabel(feature)), { sticky: true, className: 'map-tooltip' },
+          ),
         }).addTo(map);
         const snow = L.geoJSON(areas, {
           pane: 'areas',
