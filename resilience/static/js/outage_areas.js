@@ -27,7 +27,6 @@
   function durationField(layer, parent, options) {
     const label = document.createElement('label');
     label.className = 'area-duration';
-    label.appendChild(document.createTextNode(`${t('Hours')} `));
     const input = document.createElement('input');
     input.type = 'number';
     input.step = 'any';
@@ -41,6 +40,7 @@
       ? '' : String(layer.durationHours);
     input.disabled = Boolean(options.readOnly);
     label.appendChild(input);
+    label.appendChild(document.createTextNode(' h'));
     parent.appendChild(label);
     if (window.L) window.L.DomEvent.disableClickPropagation(label);
     const changed = () => {
