@@ -373,6 +373,9 @@ def test_api_scenario_with_a_duration_per_outage_area(
     hours = {s["source_id"]: s["outage_hours"] for s in document["sites"]}
     assert hours["care-1"] == 12 and hours["food-1"] == 48 and hours["outside-1"] == 0
     assert len(document["timeline"]["hours"]) == 48  # the longest area's D
+    gap_sites = planner.get(f"/api/v1/runs/{run.id}/sites?all=1").json["features"]
+    by_source = {f["properties"]["source_id"]: f["properties"] for f in gap_sites}
+    assert by_source["food-1"]["outage_hours"] == 48  # the map's popup says so
     page = planner.get(f"/runs/{run.id}")
     durations = re.search(r'id="outage-durations">([^<]*)<', page.text)
     assert durations and durations.group(1) == "12 / 48 timmar"

@@ -487,6 +487,8 @@
 
   function sitePopup(props, config) {
     const rows = [
+      // v3: the site's D, the longest outage area it lies in (each area its own duration).
+      ...(props.outage_hours ? [[t('Outage area, hours'), fmt(props.outage_hours)]] : []),
       [t('Hours without power, before generators'), fmt(props.hours_unpowered_before)],
       [t('Hours without power, after generators'), fmt(props.hours_unpowered)],
     ];
