@@ -162,6 +162,7 @@ def test_scenario_run_prints_the_v2_document(
     summary = _cli(app, "scenario", "run", str(path))
     assert summary.exit_code == 0, summary.output
     assert "Kalla vård- och omsorgsenheter: 1 (25 boende)" in summary.output
+    assert "Hemtjänstens brukare vars bas saknar ström: 0" in summary.output
     assert "livsmedelslager: 9.8 dagar" in summary.output  # 2,000 person-days / 205 people
 
 
