@@ -191,3 +191,8 @@ def test_an_orange_and_a_red_wind_area_last_12_and_48_hours_in_one_live_run(
     assert hours["outside-1"] == 0
     assert len(document["timeline"]["hours"]) == 48  # the scenario's D: the longest
     assert run.parameters is not None and run.parameters["duration_hours"] == 48
+    # Hour 0 is the earliest start of the warnings: the orange one's, two hours ago.
+    state = warnings.live_state_of(db_session, run.id)
+    starts = db_session.scalars(select(WeatherWarning.starts)).all()
+    assert warnings.live_hour_zero(db_session, state) == min(starts)
+    assert warnings.live_hour_zero(db_session, None) is None

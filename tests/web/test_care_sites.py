@@ -299,6 +299,7 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     shown = [r for r in care_rows(target.text)[1] if "hidden" not in r["attrs"]]
     assert [r["attrs"]["data-name"] for r in shown] == [HOME]
     assert "av elsa" in target.text
+    assert '<span id="hour-zero">Timme 0: ' in target.text  # the warning's start
 
 
 def test_the_live_scenario_speaks_the_page_s_language(

@@ -82,6 +82,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
             else run.scenario_snapshot.get("description")
         ),
         facts=scenario_facts(run.scenario_snapshot),
+        hour_zero=warnings.live_hour_zero(db.session, state),
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
         styles=scenario_maps.styles(),
