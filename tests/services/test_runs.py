@@ -13,28 +13,7 @@ from resilience.analysis import compute
 from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, run_results, runs, scenarios
-from tests.factories import site, small_county
-
-# Outage over Åbacka (x 750-760 km), in EPSG:3006.
-OUTAGE_ABACKA = {
-    "name": "Avbrott i Åbacka",
-    "crs": "EPSG:3006",
-    "outage": {
-        "duration_hours": 24,
-        "areas": {
-            "type": "Polygon",
-            "coordinates": [
-                [
-                    [750000, 7080000],
-                    [760000, 7080000],
-                    [760000, 7090000],
-                    [750000, 7090000],
-                    [750000, 7080000],
-                ]
-            ],
-        },
-    },
-}
+from tests.factories import OUTAGE_ABACKA, TWO_DURATIONS, heat_county, site, small_county
 
 
 def _rows(session: Session, run_id: int) -> tuple[int, int, int]:
@@ -88,39 +67,6 @@ def test_the_run_keeps_its_snapshot_when_the_scenario_changes(db_session: Sessio
     county = run_results.result_document(db_session, run.id)["county"]
     # The outage of the snapshot applies: the home waits ~16 min for its generator.
     assert county["care_sites_unpowered"] == 1 and county["generators_assigned"] == 1
-
-
-def heat_county(session: Session) -> None:
-    """small_county with a district heating plant in Åbacka (no backup) heating an elderly
-    home in Östervik, outside the outage, and food stocks (one unknown)."""
-    small_county(session)
-    imports.import_sites(
-        session,
-        [
-            site(
-                "dh-1",
-                "utility",
-                "district_heating_plant",
-                755_000,
-                7_085_000,
-                name="Åbacka värmeverk",
-            ),
-            site(
-                "care-2",
-                "care",
-                "elderly_home",
-                768_000,
-                7_088_000,
-                residents=25,
-                heating="district_heating",
-                heat_plant="dh-1",
-                name="Östergården",
-            ),
-            site("food-2", "food", "warehouse", 767_000, 7_086_000, stock_person_days=2000),
-        ],
-        "test",
-    )
-    session.commit()
 
 
 def test_heat_plant_inside_the_outage_chills_a_home_outside_it(db_session: Session) -> None:
@@ -199,38 +145,6 @@ def test_a_run_whose_job_redis_lost_fails_within_minutes(db_session: Session) ->
     assert "lost" in (user_run.error or "") and live_run.status == "queued"
     redis_down = {live_run.id: "unavailable"}  # no answer from Redis is not a lost job
     assert runs.fail_lost(db_session, redis_down, 60, later + timedelta(hours=1), 960) == []
-
-
-def _box(x0: float, y0: float, x1: float, y1: float) -> dict:
-    return {
-        "type": "Polygon",
-        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-    }
-
-
-# v3: Åbacka out for 12 h, Östervik for 48 h, in one scenario.
-TWO_DURATIONS = {
-    "name": "Två avbrott",
-    "crs": "EPSG:3006",
-    "outage": {
-        "duration_hours": 24,
-        "areas": {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "properties": {"duration_hours": 12},
-                    "geometry": _box(750_000, 7_080_000, 760_000, 7_090_000),
-                },
-                {
-                    "type": "Feature",
-                    "properties": {"duration_hours": 48},
-                    "geometry": _box(760_000, 7_080_000, 770_000, 7_090_000),
-                },
-            ],
-        },
-    },
-}
 
 
 def test_per_area_durations_and_home_care_clients_read_back_as_computed(

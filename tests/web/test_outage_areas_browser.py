@@ -4,7 +4,6 @@ area, closure_level is a select, and what is saved is what was typed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,28 +12,16 @@ from sqlalchemy.orm import Session
 from resilience.models import Scenario
 from resilience.scenarios import parse_scenario
 from resilience.services import scenarios, users
-from tests.conftest import PASSWORD
-from tests.factories import small_county
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, chromium, log_in
-from tests.web.test_scenario_pages import TWO_DURATIONS
+from tests.factories import PASSWORD, TWO_DURATIONS, small_county
+from tests.helpers.browser import WAIT_S, log_in, needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
+pytestmark = [needs_chromium, pytest.mark.browser]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 USER = "rita-planner"
-WAIT_S = 30
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    with chromium(tmp_path, (1440, 900)) as driver:
-        yield driver
 
 
 def test_each_outage_area_keeps_its_own_duration(
