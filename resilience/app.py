@@ -27,6 +27,7 @@ from resilience.web import (
     scenario_pages,
     security,
     tiles,
+    tokens,
     uploads,
     warning_pages,
 )
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(exports.bp)  # the GIS export page, /exports
     app.register_blueprint(plans.bp)  # backup-power plan pages, /plans
     app.register_blueprint(tiles.bp)  # our own vector tiles: /tiles
+    app.register_blueprint(tokens.bp)  # a user's own API tokens: /tokens
     warning_pages.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

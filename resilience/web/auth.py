@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -75,14 +76,35 @@ def _load_from_token(req: Any) -> CurrentUser | None:
     return CurrentUser(user) if user is not None else None
 
 
+NOT_A_TOKEN = (
+    "The password sent is not an API token. HTTP Basic here takes your user name and an API"
+    " token as the password, never your login password: create a token at {url} and use it"
+    " instead."
+)
+
+
 def _basic_user(req: Any) -> User | None:
     """HTTP Basic on the API and /ogc: the user name and an API token as the password, checked
     as a bearer token is (the login password is never accepted here), and the token must be
-    that user's."""
+    that user's. A password that cannot be a token (a login password, most likely) is
+    refused with a 401 that says so, told by its shape alone (users.looks_like_token)."""
     basic = req.authorization
     if basic is None or basic.type != "basic" or not basic.username or not basic.password:
         return None
+    if not users.looks_like_token(basic.password):
+        g.auth_problem = NOT_A_TOKEN.format(url=url_for("tokens.page", _external=True))
+        return None
     return users.use_token(db.session, basic.password, user_name=basic.username)
+
+
+def _wants_html() -> bool:
+    """A browser: it names text/html in Accept. QGIS, GDAL and curl do not."""
+    return any(value == "text/html" for value, _q in request.accept_mimetypes)
+
+
+def _unauthorized(message: str, **extra: Any) -> ResponseReturnValue:
+    body = {"error": "unauthorized", "message": message, **extra}
+    return body, 401, {"WWW-Authenticate": WWW_AUTHENTICATE}
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -193,12 +215,26 @@ def init_app(app: Flask) -> None:
     def _require_login() -> ResponseReturnValue | None:
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
+        problem = g.get("auth_problem")
         if request.path.startswith(("/api/", "/ogc", "/tiles/")):  # machines: 401, no redirect
-            body = {
-                "error": "unauthorized",
-                "message": "log in, send a bearer token, or HTTP Basic with an API token",
-            }
-            return body, 401, {"WWW-Authenticate": WWW_AUTHENTICATE}
+            return _unauthorized(
+                problem or "log in, send a bearer token, or HTTP Basic with an API token"
+            )
+        if request.path == "/" and ("Authorization" in request.headers or not _wants_html()):
+            # The service's root typed into QGIS instead of /ogc: a relative redirect to the
+            # login page ends there in 'Protocol "" is unknown'. Say where the service is.
+            ogc = url_for("ogc.landing_page", _external=True).rstrip("/")
+            if request.authorization and _basic_user(request) is not None:
+                # Right credentials, wrong address: on to the service, absolutely (QGIS's
+                # Basic configuration follows it and reads the links there).
+                return redirect(ogc, 307)
+            return _unauthorized(
+                f"This is the map's web site. In QGIS, GDAL or another OGC API client use {ogc}"
+                " with your user name and an API token (HTTP Basic), or a bearer token.",
+                links=[
+                    {"href": ogc, "rel": "service", "type": "application/json", "title": "OGC API"}
+                ],
+            )
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     app.before_request(_check_csrf)
