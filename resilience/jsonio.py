@@ -15,7 +15,7 @@ import numpy as np
 # Integers longer than this cannot even be floats (10**309 overflows); Python itself refuses
 # to convert more than 4,300 digits (sys.get_int_max_str_digits) with a bare ValueError.
 MAX_INT_DIGITS = 308
-_LONG_DIGITS = re.compile(rb"\d{%d}" % (MAX_INT_DIGITS + 1))
+_LONG_DIGITS = re.compile(rb"(?<![0-9])[0-9]{%d}" % (MAX_INT_DIGITS + 1))
 _BIG_EXPONENT = re.compile(rb"[eE][+-]?\d{3}")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]", re.IGNORECASE)
 

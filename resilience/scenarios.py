@@ -237,8 +237,8 @@ def parse_scenario(document: Any) -> ScenarioSpec:
     geometry_parts = [document.get(k) for k in ("outage", "snow_zones", "road_closures")]
     if count_positions(geometry_parts) > MAX_VERTICES:
         raise ScenarioError(
-            f"the outage, snow zones and road closures have more than {MAX_VERTICES:,} "
-            "vertices together"
+            "the outage, snow zones and road closures hold together more than "
+            f"{MAX_VERTICES} vertices"
         )
     unknown = set(document) - {
         "name",

@@ -209,6 +209,7 @@ def login() -> ResponseReturnValue:
         user = users.authenticate(db.session, name, request.form.get("password", ""))
         if user is not None:
             login_limits.record_success(redis, name)
+            session.permanent = True  # re-signed each request: RESILIENCE_SESSION_IDLE_MINUTES
             login_user(CurrentUser(user))
             return redirect(safe_next(request.args.get("next")))
         login_limits.record_failure(redis, name, address)
