@@ -6,7 +6,6 @@ stack (RecursionError, or worse, inside the C scanner)."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -16,7 +15,6 @@ import numpy as np
 # to convert more than 4,300 digits (sys.get_int_max_str_digits) with a bare ValueError.
 MAX_INT_DIGITS = 308
 _LONG_DIGITS = re.compile(rb"(?<![0-9])[0-9]{%d}" % (MAX_INT_DIGITS + 1))
-_BIG_EXPONENT = re.compile(rb"[eE][+-]?\d{3}")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]", re.IGNORECASE)
 
 # The deepest real document is a GeoJSON MultiPolygon inside a FeatureCollection inside a
@@ -51,13 +49,13 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     found = depth(data)
     if found > max_depth:
         raise JSONError(f"JSON nested {found} levels deep; at most {max_depth} levels are accepted")
-    hooks: dict[str, Any] = {"parse_constant": _no_constant}
-    # The hooks cost a Python call per number: only when the text may need them.
+    # NaN, Infinity and 1e400 are read as Python reads them (GDAL and pandas write NaN for
+    # a missing value): each field's parser decides whether a non-finite number will do.
+    # Integers past any float are refused here; the hook costs a Python call per integer,
+    # so only when the text has such a run of digits.
+    hooks: dict[str, Any] = {}
     if _LONG_DIGITS.search(data):
         hooks["parse_int"] = _int
-        hooks["parse_float"] = _finite_float
-    if _BIG_EXPONENT.search(data):
-        hooks["parse_float"] = _finite_float
     try:
         document = json.loads(data, **hooks)
     except JSONError:
@@ -78,10 +76,6 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     return document
 
 
-def _no_constant(name: str) -> Any:
-    raise JSONError(f"{name} is not a JSON number; numbers must be finite")
-
-
 def _int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
@@ -89,13 +83,6 @@ def _int(text: str) -> int:
             f"an integer of {digits:,} digits; at most {MAX_INT_DIGITS} digits are accepted"
         )
     return int(text)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise JSONError(f"the number {text[:40]} is too large; numbers must be finite")
-    return value
 
 
 def _no_lone_surrogates(value: Any) -> None:

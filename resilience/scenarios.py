@@ -111,6 +111,7 @@ def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
         return _polygons(value.get("geometry"), f"{where}.geometry", src)
     if value["type"] not in ("Polygon", "MultiPolygon"):
         raise ScenarioError(f"{where}: expected Polygon or MultiPolygon, got {value['type']}")
+    _check_positions(value.get("coordinates"), where)
     try:
         geom = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -134,6 +135,28 @@ def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
     if not SWEDEN_3006.contains(geom):
         raise ScenarioError(f"{where}: the polygon lies outside Sweden; is the crs right?")
     return _as_multi(geom, where)
+
+
+def _check_positions(coordinates: Any, where: str) -> None:
+    """Every position of a (Multi)Polygon's coordinates is 2 or 3 finite numbers, checked
+    before shapely sees them (a NaN warns inside GEOS; null or a bare number raises there)."""
+    if not isinstance(coordinates, list | tuple):
+        raise ScenarioError(f"{where}: coordinates must be a list of rings")
+    stack: list[Any] = [coordinates]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list | tuple):
+            raise ScenarioError(f"{where}: coordinates must be nested lists of positions")
+        if item and not isinstance(item[0], list | tuple):
+            if not 2 <= len(item) <= 3 or not all(
+                isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c)
+                for c in item
+            ):
+                raise ScenarioError(
+                    f"{where}: coordinates must be finite numbers, [x, y]; got {item!r:.60}"
+                )
+        else:
+            stack.extend(item)
 
 
 def _outage_areas(

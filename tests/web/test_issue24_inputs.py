@@ -4,6 +4,7 @@ a 4xx that writes nothing, through the real HTTP API against PostGIS."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable
@@ -64,7 +65,7 @@ BAD_AREAS = [
             '{"type": "Polygon", "coordinates": [[[750000, 7080000], [NaN, 7080000], '
             "[760000, 7090000], [750000, 7080000]]]}"
         ),
-        "NaN",
+        "finite",
         id="nan-literal",
     ),
     pytest.param(
@@ -141,3 +142,35 @@ def test_many_small_polygons_are_counted_before_any_union(
     assert built == []  # no shape built (nor unioned): counted from the lists
     assert time.monotonic() - started < 15  # was 16 s on an idle machine
     unchanged()
+
+
+def test_huge_integers_and_nan_in_uploads_and_pushes_are_refused(
+    editor: FlaskClient, unchanged: Callable[..., None]
+) -> None:
+    from tests.factories import ibww, ibww_area
+    from tests.web.test_uploads import IN_2401, geojson, site, upload
+
+    big = geojson([site("big", IN_2401)]).replace(
+        b'"residents": 20', b'"residents": ' + HUGE_INT.encode()
+    )
+    response = upload(editor, big)
+    assert response.status_code in (400, 422), response.text
+    assert "digits" in response.text
+    form = editor.post(
+        "/uploads",
+        data={"file": (io.BytesIO(big), "register.geojson"), "csrf_token": _form_token(editor)},
+        content_type="multipart/form-data",
+    )
+    assert form.status_code in (400, 422), form.text[:300]
+    nan = geojson([site("nan", IN_2401)]).replace(b"752000.0", b"NaN")
+    response = upload(editor, nan)
+    assert response.status_code in (200, 400, 422), response.text
+    push = json.dumps(ibww(ibww_area())).replace('"id": 901', f'"id": {HUGE_INT}')
+    response = editor.post("/api/v1/warnings", data=push, content_type="application/json")
+    _refused(response, 400, "digits")
+    unchanged("uploads")
+
+
+def _form_token(client: FlaskClient) -> str:
+    with client.session_transaction() as session:
+        return str(session.setdefault("csrf_token", "form-token"))
