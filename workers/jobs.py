@@ -108,6 +108,8 @@ def recalculate_live(fingerprint: str) -> dict[str, object]:
         time.sleep(app.config["SETTINGS"].live_debounce_seconds)
         with standalone() as session:
             run = warnings.start_live_run(session, fingerprint)
+            if run is None:  # a retry of this job: the run it started failed, compute it again
+                run = warnings.unfinished_live_run(session, fingerprint)
         if run is None:
             return {"fingerprint": fingerprint, "run_id": None}
     compute_run(run.id)

@@ -63,6 +63,12 @@ def run_job_id(run_id: int) -> str:
     return f"run-{run_id}"
 
 
+def _retry(settings: Settings) -> Retry | None:
+    """Retries with backoff (Settings.run_retry_intervals), or none."""
+    intervals = settings.run_retry_intervals
+    return Retry(max=len(intervals), interval=list(intervals)) if intervals else None
+
+
 def _enqueue_once(
     settings: Settings,
     function: str,
@@ -77,12 +83,11 @@ def _enqueue_once(
     same id is stale (a recreated database reuses ids, an export's file expired, the work is
     redone on purpose): it is replaced. Transient failures (a PostGIS restart, a dropped
     connection) are retried with backoff (Settings.run_retry_intervals). Redis down: 503."""
-    intervals = settings.run_retry_intervals
     q = queue(settings)
     kwargs: dict[str, Any] = {
         "job_id": job_id,
         "unique": True,
-        "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
+        "retry": _retry(settings),
         "job_timeout": timeout,
         "result_ttl": 24 * 3600,
         "failure_ttl": failure_ttl,
@@ -171,6 +176,9 @@ def enqueue_live(settings: Settings, fingerprint: str) -> str:
         "job_timeout": RUN_TIMEOUT_S,
         "result_ttl": 24 * 3600,
         "description": "Recalculate the live warning scenario",
+        # Retried as a run is (a passing PostGIS or Redis fault must not leave the banner on
+        # the previous run); the retry computes the run the first attempt started.
+        "retry": _retry(settings),
     }
     try:
         q.enqueue("workers.jobs.recalculate_live", fingerprint, **kwargs)
