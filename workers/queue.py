@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -129,9 +130,24 @@ def run_job_states(settings: Settings, runs: Iterable[Run]) -> dict[int, str | N
     return {i: states[run_job_id(i)] for i in ids}
 
 
+# A started job's worker writes its heartbeat every 30 s (RQ's job_monitoring_interval); a
+# started job without one for this long has no worker any more (Redis went away under it,
+# or the worker was killed): "stalled", which pages and the sweep treat as a dead job,
+# instead of "started" until RQ's own clean-up some ten minutes later.
+STALLED_AFTER_S = 120
+STALLED = "stalled"
+
+
 def _status(job: Job | None) -> str | None:
     status = job.get_status(refresh=False) if job is not None else None
-    return status.value if isinstance(status, JobStatus) else status
+    value = status.value if isinstance(status, JobStatus) else status
+    if value == JobStatus.STARTED.value and job is not None:
+        beat = job.last_heartbeat or job.started_at
+        if beat is not None:
+            beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
+            if (datetime.now(UTC) - beat).total_seconds() > STALLED_AFTER_S:
+                return STALLED
+    return value
 
 
 def job_states(settings: Settings, job_ids: Sequence[str]) -> dict[str, str | None]:
