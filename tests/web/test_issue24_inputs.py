@@ -148,7 +148,7 @@ def test_huge_integers_and_nan_in_uploads_and_pushes_are_refused(
     editor: FlaskClient, unchanged: Callable[..., None]
 ) -> None:
     from tests.factories import ibww, ibww_area
-    from tests.web.test_uploads import IN_2401, geojson, site, upload
+    from tests.helpers.uploads import IN_2401, geojson, site, upload
 
     big = geojson([site("big", IN_2401)]).replace(
         b'"residents": 20', b'"residents": ' + HUGE_INT.encode()

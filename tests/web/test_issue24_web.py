@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from resilience.app import create_app
 from resilience.config import ConfigError, Settings
 from resilience.services import users
-from tests.conftest import login
+from tests.conftest import login, login_with_form
 from tests.services.test_runs import OUTAGE_ABACKA
 from tests.web.test_issue24_inputs import editor, unchanged  # noqa: F401 (fixtures)
 
@@ -61,7 +61,7 @@ def test_a_session_idle_longer_than_the_setting_is_over(
     app = create_app(replace(settings, session_idle_minutes=10))
     make_user("ida", "viewer")
     client = app.test_client()
-    login(client, "ida")
+    login_with_form(client, "ida")  # the real login, which makes the session permanent
     real = TimestampSigner.get_timestamp
     assert client.get("/api/v1/scenarios").status_code == 200
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real(self) + 9 * 60)

@@ -20,7 +20,7 @@ from resilience.models import FeedStatus
 from resilience.services import users
 from tests.conftest import PASSWORD, login
 from tests.factories import small_county
-from tests.workers.test_run_e2e import _worker
+from tests.helpers.workers import run_worker as _worker
 from workers.queue import enqueue_poll
 
 
