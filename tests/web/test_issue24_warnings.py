@@ -169,3 +169,21 @@ def test_a_warning_far_beyond_the_county_gives_a_live_run_over_the_county(
     zone = run.scenario_snapshot["snow_zones"][0]["geometry"]
     xs = [x for ring in zone["coordinates"] for part in ring for x, _y in part]
     assert min(xs) >= 750_000 and max(xs) <= 770_000  # clipped to the county
+
+
+def test_a_warning_posted_while_redis_is_down_says_it_was_not_recalculated(
+    settings: Any, make_user: Any, db_session: Session
+) -> None:
+    from dataclasses import replace
+
+    from resilience.app import create_app
+
+    small_county(db_session)
+    make_user("eva", "editor")
+    client = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0")).test_client()
+    login(client, "eva")
+    response = client.post("/api/v1/warnings", json=ibww(ibww_area(level="RED")))
+    assert response.status_code == 200, response.text  # not the 202 of a run under way
+    assert response.json["stored"] == 1 and response.json["recalculation_queued"] is False
+    assert "Redis" in response.json["message"]
+    assert db_session.scalar(text("SELECT count(*) FROM weather_warnings")) == 1
