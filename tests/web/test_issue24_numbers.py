@@ -128,3 +128,25 @@ def test_a_negative_limit_is_a_400(editor: FlaskClient) -> None:
     ):
         response = editor.get(path)
         assert response.status_code == 400, (path, response.text)
+
+
+def test_a_header_only_csv_and_a_zip_named_csv_are_named_as_such(editor: FlaskClient) -> None:
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("sheet.csv", "source_id;name\n1;x\n")
+    header = b"source_id;name;category;kind;x;y\n"
+    for response in (
+        upload(editor, header, "register.csv", crs="EPSG:3006"),
+        _upload(editor, "register", header, "register.csv"),
+    ):
+        assert response.status_code == 422, response.text
+        assert "header line (6 columns) but no rows" in response.text, response.text
+        assert "has no 'source_id' field" not in response.text
+    for response in (
+        upload(editor, archive.getvalue(), "register.csv", crs="EPSG:3006"),
+        _upload(editor, "register", archive.getvalue(), "register.csv"),
+    ):
+        assert response.status_code == 422, response.text
+        assert "ZIP archive" in response.text and "columns" not in response.text
