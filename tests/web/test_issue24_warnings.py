@@ -187,3 +187,17 @@ def test_a_warning_posted_while_redis_is_down_says_it_was_not_recalculated(
     assert response.json["stored"] == 1 and response.json["recalculation_queued"] is False
     assert "Redis" in response.json["message"]
     assert db_session.scalar(text("SELECT count(*) FROM weather_warnings")) == 1
+
+
+def test_deeply_nested_xml_is_refused_while_it_is_read(
+    editor: FlaskClient, db_session: Session
+) -> None:
+    deep = (
+        b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
+        + b"<a>" * 100_000
+        + b"</a>" * 100_000
+        + b"</alert>"
+    )
+    response = editor.post("/api/v1/warnings", data=deep, content_type="application/xml")
+    assert response.status_code == 400 and "nested more than 32" in response.json["message"]
+    assert db_session.scalar(text("SELECT count(*) FROM weather_warnings")) == 0

@@ -14,6 +14,7 @@ ParseResult.supersedes) still ends the earlier rows.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime
 from functools import partial
@@ -61,7 +62,10 @@ _AWARENESS_TYPES = {
     "12": "flooding",
     "13": "rain-flood",
 }
+# A CAP alert is five levels deep (alert, info, area, ...); deeper is not CAP.
+MAX_XML_DEPTH = 32
 _NOT_AN_ID = re.compile(r"[\s,<&]")
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -199,7 +203,7 @@ def _parse(xml: bytes | str, max_bytes: int) -> tuple[Element, str]:
             f"the document is {size} bytes; at most {max_bytes} are accepted", "document"
         )
     try:
-        root = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = _bounded_tree(xml)
     except DefusedXmlException:
         # Entity expansion (billion laughs) and external entities (file or network reads)
         # only come in through a DTD, and CAP never needs one.
@@ -214,6 +218,35 @@ def _parse(xml: bytes | str, max_bytes: int) -> tuple[Element, str]:
             f"expected a CAP 1.2 <alert> in namespace {CAP_NS}, got <{root.tag}>", "document"
         )
     return root, xml if isinstance(xml, str) else _decode(xml)
+
+
+def _bounded_tree(xml: bytes | str) -> Element:
+    """The document's tree, read as a stream so that nesting deeper than MAX_XML_DEPTH is
+    refused while it is read (a CAP alert is five levels deep)."""
+    # A text's declaration may name another encoding than the UTF-8 it is read as here.
+    data = xml if isinstance(xml, bytes) else _DECLARATION.sub(b"", xml.encode("utf-8"), 1)
+    root: Element | None = None
+    depth = 0
+    events = SafeET.iterparse(
+        io.BytesIO(data),
+        events=("start", "end"),
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
+    )
+    for event, element in events:
+        if event == "start":
+            depth += 1
+            root = element if root is None else root
+            if depth > MAX_XML_DEPTH:
+                raise WarningFormatError(
+                    f"XML nested more than {MAX_XML_DEPTH} levels deep", "document"
+                )
+        else:
+            depth -= 1
+    if root is None:  # pragma: no cover - the parser raises on an empty document
+        raise WarningFormatError("no XML element", "document")
+    return root
 
 
 def _decode(data: bytes) -> str:
