@@ -174,3 +174,17 @@ def test_huge_integers_and_nan_in_uploads_and_pushes_are_refused(
 def _form_token(client: FlaskClient) -> str:
     with client.session_transaction() as session:
         return str(session.setdefault("csrf_token", "form-token"))
+
+
+def test_forms_with_huge_or_odd_whole_numbers_are_a_400(
+    editor: FlaskClient, unchanged: Callable[..., None]
+) -> None:
+    for value in (HUGE_INT, "²", "9" * 30):
+        response = editor.get(f"/runs/compare?a={value}&b=1")
+        assert response.status_code == 400, (value, response.status_code)
+        response = editor.post(
+            "/plans",
+            data={"scenario": value, "sites": "3", "csrf_token": _form_token(editor)},
+        )
+        assert response.status_code == 400, (value, response.status_code)
+    unchanged()
