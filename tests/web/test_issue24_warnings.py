@@ -201,3 +201,21 @@ def test_deeply_nested_xml_is_refused_while_it_is_read(
     response = editor.post("/api/v1/warnings", data=deep, content_type="application/xml")
     assert response.status_code == 400 and "nested more than 32" in response.json["message"]
     assert db_session.scalar(text("SELECT count(*) FROM weather_warnings")) == 0
+
+
+def test_a_retried_live_recalculation_computes_the_run_it_started(
+    editor: FlaskClient, db_session: Session
+) -> None:
+    posted = editor.post("/api/v1/warnings", json=ibww(ibww_area(level="ORANGE")))
+    fingerprint = posted.json["recalculation"]
+    run = warnings.start_live_run(db_session, fingerprint)
+    assert run is not None
+    run.status, run.error = "queued", "OperationalError: the database went away"
+    db_session.flush()
+    # The retry: the state has its live run already, so nothing new starts...
+    assert warnings.start_live_run(db_session, fingerprint) is None
+    # ...and the run that failed is the one to compute again.
+    again = warnings.unfinished_live_run(db_session, fingerprint)
+    assert again is not None and again.id == run.id
+    runs.compute_run(db_session, run.id)
+    assert warnings.unfinished_live_run(db_session, fingerprint) is None
