@@ -26,7 +26,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from redis import Redis
 
 from resilience.db import db
-from resilience.errors import Forbidden
+from resilience.errors import Forbidden, UnsupportedMediaType
 from resilience.models import User
 from resilience.services import login_limits, users
 
@@ -73,7 +73,10 @@ def _load_from_token(req: Any) -> CurrentUser | None:
         user = _basic_user(req)
     else:
         return None
-    return CurrentUser(user) if user is not None else None
+    if user is None:
+        return None
+    g.authenticated_by_header = True
+    return CurrentUser(user)
 
 
 NOT_A_TOKEN = (
@@ -136,8 +139,10 @@ def _check_csrf() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == "auth.login":
         return
     if request.path.startswith(("/api/", "/ogc")):
-        if "Authorization" in request.headers or "_user_id" not in session:
-            return  # a token, or no session: the login guard answers 401 if need be
+        if _authenticated_by_header():
+            return  # a valid token: no browser sends one by itself
+        if "_user_id" not in session:
+            return  # no session: the login guard answers 401 if need be
         sent = request.headers.get("X-CSRF-Token", "")
     elif request.method != "POST":
         return
@@ -153,6 +158,40 @@ def _check_csrf() -> None:
                 )
             )
         raise Forbidden(_("The form has expired; reload the page and try again."))
+
+
+def _authenticated_by_header() -> bool:
+    """Whether this request is authenticated by its Authorization header (a valid bearer
+    token, or Basic with a valid API token); then it is that token's user, even when a
+    session cookie came along. An invalid header authenticates nothing: the cookie's
+    session then needs its CSRF token as any other."""
+    if "Authorization" not in request.headers:
+        return False
+    if not g.get("authenticated_by_header"):
+        user = _load_from_token(request)  # Flask-Login tries it only without a session
+        if user is None:
+            return False
+        g._login_user = user  # Flask-Login's current user for this request
+    return True
+
+
+# What a browser's form or a cross-site fetch may send without asking the server first (a
+# "simple" request, no CORS preflight); the API takes JSON, XML, CSV files and multipart.
+_SIMPLE_TEXT = frozenset({"text/plain"})
+
+
+def _refuse_plain_text() -> None:
+    """A body sent to the API as text/plain is 415: JSON sent that way is how a cross-site
+    form would forge a JSON request."""
+    if (
+        request.method in ("POST", "PUT", "PATCH", "DELETE")
+        and request.path.startswith(("/api/", "/ogc"))
+        and request.mimetype in _SIMPLE_TEXT
+    ):
+        raise UnsupportedMediaType(
+            f"the content type {request.mimetype} is not accepted here; send JSON as "
+            "application/json (CAP as application/xml, files as multipart/form-data)"
+        )
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
@@ -191,6 +230,7 @@ def login() -> ResponseReturnValue:
         user = users.authenticate(db.session, name, request.form.get("password", ""))
         if user is not None:
             login_limits.record_success(redis, name)
+            session.permanent = True  # re-signed each request: RESILIENCE_SESSION_IDLE_MINUTES
             login_user(CurrentUser(user))
             return redirect(safe_next(request.args.get("next")))
         login_limits.record_failure(redis, name, address)
@@ -237,6 +277,7 @@ def init_app(app: Flask) -> None:
             )
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
+    app.before_request(_refuse_plain_text)
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.register_blueprint(bp)
