@@ -44,6 +44,9 @@ class HomeCareSplit:
     areas: dict[str | None, HomeCare]
     county: HomeCare
     sites: list[tuple[int, list[float], list[float]]]  # residents, unpowered, cold intervals
+    # Model v3 and later count the clients apart already: their residents figures have
+    # none to take out (coverage-model.md v3).
+    apart: bool = False
 
     def of(self, code: str | None) -> HomeCare:
         return self.areas.get(code, HomeCare())
@@ -86,14 +89,22 @@ def home_care_split(session: Session, run_id: int) -> HomeCareSplit:
         (int(r.clients), list(r.unpowered_intervals or []), list(r.cold_intervals or []))
         for r in rows
     ]
-    return HomeCareSplit(areas, total(rows), sites)
+    version = session.execute(
+        text("SELECT model_version FROM runs WHERE id = :run"), {"run": run_id}
+    ).scalar()
+    return HomeCareSplit(areas, total(rows), sites, apart=(version or 0) >= 3)
 
 
-def split_area(area: dict[str, Any], home_care: HomeCare) -> dict[str, Any]:
+def split_area(area: dict[str, Any], home_care: HomeCare, apart: bool = False) -> dict[str, Any]:
     """A summary area (municipality or county) as the pages show it: residents without
     power or cold, and their resident-hours, without the home-care clients, who get their
-    own figure (home_care_clients_unpowered)."""
+    own figure (home_care_clients_unpowered). `apart`: the model counted them apart already
+    (v3), only the bases' figures are added."""
     shown = dict(area)
+    if apart:
+        shown.setdefault("home_care_clients_unpowered", home_care.clients_unpowered)
+        shown["home_care_bases_unpowered"] = home_care.bases_unpowered
+        return shown
     shown["residents_unpowered"] = area["residents_unpowered"] - home_care.clients_unpowered
     shown["resident_hours_unpowered"] = max(
         0.0, area["resident_hours_unpowered"] - home_care.client_hours_unpowered
@@ -114,9 +125,10 @@ def split_summary(summary: dict[str, Any], split: HomeCareSplit) -> dict[str, An
     return {
         **summary,
         "municipalities": [
-            split_area(m, split.of(m["code"])) for m in summary.get("municipalities", [])
+            split_area(m, split.of(m["code"]), split.apart)
+            for m in summary.get("municipalities", [])
         ],
-        "county": split_area(summary["county"], split.county),
+        "county": split_area(summary["county"], split.county, split.apart),
     }
 
 
@@ -128,6 +140,9 @@ def split_timeline(timeline: dict[str, Any], split: HomeCareSplit) -> dict[str, 
         return timeline
     clients = split.at(timeline["hours"])
     shown = dict(county)
+    if split.apart:
+        shown.setdefault("home_care_clients_unpowered", clients["unpowered"])
+        return {**timeline, "county": shown}
     shown["residents_unpowered"] = [
         n - c for n, c in zip(county["residents_unpowered"], clients["unpowered"], strict=True)
     ]

@@ -4,17 +4,23 @@ run's table per municipality (result document, coverage-model.md) and two runs c
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import shapely
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from resilience.models import LiveState, Run, Scenario, WeatherWarning
+from resilience.models import LiveState, Run, Scenario, User, WeatherWarning
+from resilience.scenarios import ScenarioError, parse_start
 from resilience.services.home_care import home_care_split, split_summary, split_timeline
 from resilience.services.run_results import timeline_document
+from resilience.services.scenarios import spec_of
+from resilience.services.warning_banner import FeedHealth, feed_health
 from resilience.services.warnings import active_in_county
-from resilience.vocabulary import HOME_CARE_BASE
+from resilience.vocabulary import HOME_CARE_BASE, RESIDENTIAL_CARE
 
 KIND_ORDER = {"builtin": 0, "live": 1, "user": 2}
 SERVICES = ("food", "care", "shelter")
@@ -168,7 +174,8 @@ _CARE_SITES_SQL = text(
     " g.name AS generator_name, gm.name AS generator_municipality,"
     " ST_Distance(g.geom, s.geom) / 1000.0 AS generator_distance_km,"
     " r.arrival_hours, r.first_cold_hour, r.hours_cold,"
-    " r.min_indoor_c, h.name AS heat_plant_name,"
+    " r.min_indoor_c, h.name AS heat_plant_name, r.unpowered_intervals,"
+    " ST_X(s.geom) AS x, ST_Y(s.geom) AS y,"
     " (r.status <> 'grid' OR coalesce(r.hours_cold, 0) > 0) AS affected,"
     " (r.hours_unpowered > 0 OR coalesce(r.hours_cold, 0) > 0) AS new,"
     " ST_Y(ST_Transform(s.geom, 4326)) AS lat, ST_X(ST_Transform(s.geom, 4326)) AS lon"
@@ -321,50 +328,333 @@ def live_run_id(session: Session) -> int | None:
 
 
 def report_warnings(session: Session, run: Run) -> list[WeatherWarning]:
-    """The warnings behind a live run; for any other run, those in force now."""
+    """The warnings behind a live run (none for any other: a planning scenario is not the
+    current situation)."""
     state = session.scalar(select(LiveState).where(LiveState.run_id == run.id))
-    if state is not None:
-        ids = list(state.warning_ids or [])
-        return list(
-            session.scalars(
-                select(WeatherWarning).where(WeatherWarning.id.in_(ids)).order_by(WeatherWarning.id)
-            )
+    if state is None:
+        return []
+    ids = list(state.warning_ids or [])
+    return list(
+        session.scalars(
+            select(WeatherWarning).where(WeatherWarning.id.in_(ids)).order_by(WeatherWarning.id)
         )
+    )
+
+
+def warnings_in_force(session: Session) -> list[WeatherWarning]:
+    """The warnings in force over the county now (the banner's)."""
     return active_in_county(session)
 
 
 @dataclass(frozen=True)
+class WarningSource:
+    """Where a stored warning came from. channel: poll (SMHI's feed, polled), api (posted
+    to /api/v1/warnings) or file (`flask warnings ingest`); format: smhi-ibww or cap; by:
+    who posted it or ingested its file (None for the polls)."""
+
+    channel: str
+    format: str
+    by: str | None
+
+
+def warning_sources(session: Session, warnings: list[WeatherWarning]) -> dict[int, WarningSource]:
+    """Each warning's source by id. A push names the account that posted it; a file names
+    the operating-system user who ingested it, which no account needs to match: a poster
+    that is an account is read as the API, any other as a file."""
+    posters = {w.posted_by for w in warnings if w.posted_by}
+    accounts = (
+        set(session.scalars(select(User.name).where(User.name.in_(posters)))) if posters else set()
+    )
+
+    def channel(w: WeatherWarning) -> str:
+        if not w.posted_by:
+            return "poll"
+        return "api" if w.posted_by in accounts else "file"
+
+    return {w.id: WarningSource(channel(w), w.source, w.posted_by) for w in warnings}
+
+
+# --- Clock times: hour h of a run is a time of day ------------------------------------------
+
+
+def hour_zero(run: Run, warnings: list[WeatherWarning]) -> tuple[datetime, str]:
+    """When a run's hour 0 is, and on what it rests: `warnings` (a live run: the earliest
+    start of its warnings, coverage-model.md), `scenario` (a saved scenario's `start`) or
+    `run` (else the run's start)."""
+    starts = [w.starts or w.published for w in warnings]
+    if starts:
+        return min(starts), "warnings"
+    try:
+        start = parse_start((run.scenario_snapshot or {}).get("start"))
+    except ScenarioError:
+        start = None
+    if start is not None:
+        return start, "scenario"
+    return run.started_at or run.created_at or datetime.now(UTC), "run"
+
+
+def clock(zero: datetime, hour: float) -> datetime:
+    """Hour `hour` of a run whose hour 0 is `zero`, as an instant to the nearest minute
+    (7.33 h after 06:00 is 13:20)."""
+    return zero + timedelta(minutes=round(hour * 60))
+
+
+@dataclass(frozen=True)
+class Instant:
+    """One column of the report's figures: key start (hour 0), now (a live run's current
+    instant), peak (the instant most residents are without power or cold), hour (a fixed
+    hour) or back (hour D, the grid back everywhere); values None once the grid is back."""
+
+    key: str
+    hour: float
+    at: datetime
+    values: dict[str, int] | None
+
+
+def _values_at(timeline: dict[str, Any], k: int) -> dict[str, int]:
+    county = timeline["county"]
+    hours = timeline["hours"]
+    return {
+        "care_sites_unpowered": county["care_sites_unpowered"][k],
+        "residents_unpowered": county["residents_unpowered"][k],
+        "home_care_clients_unpowered": (
+            county.get("home_care_clients_unpowered") or [0] * len(hours)
+        )[k],
+        "care_sites_cold": county["care_sites_cold"][k],
+        "residents_cold": county["residents_cold"][k],
+        **{s: county["uncovered"][s][k] for s in SERVICES},
+    }
+
+
+def peak_index(timeline: dict[str, Any]) -> int | None:
+    """The instant t_k of the peak: the most residents without power or in cold buildings
+    (the two counted together), the earliest of equals; where no resident is hit, the most
+    people without food, care or warm shelter; None when nothing is hit at any instant."""
+    county = timeline.get("county")
+    if not county or not timeline["hours"]:
+        return None
+    n = len(timeline["hours"])
+    residents = [county["residents_unpowered"][k] + county["residents_cold"][k] for k in range(n)]
+    people = [sum(county["uncovered"][s][k] for s in SERVICES) for k in range(n)]
+    for series in (residents, people):
+        if max(series) > 0:
+            return max(range(n), key=lambda k: (series[k], -k))
+    return None
+
+
+_SAME_HOUR = 1e-6
+_ORDER = {"start": 0, "now": 1, "peak": 2, "hour": 3, "back": 4}
+
+
+def report_instants(
+    timeline: dict[str, Any],
+    duration_hours: float,
+    zero: datetime,
+    now_hour: float | None,
+    wanted: tuple[int, ...] = REPORT_HOURS,
+) -> list[Instant]:
+    """The columns of the report's figures, in time order: hour 0, the current instant of a
+    live run (`now_hour`, when within the outage), the peak, the fixed hours within the
+    outage, and hour D when the grid is back everywhere. Each instant shows the figures of
+    the last t_k at or before it."""
+    hours = timeline["hours"]
+    if not timeline.get("county") or not hours:
+        return [Instant("back", duration_hours, clock(zero, duration_hours), None)]
+
+    def at(key: str, hour: float) -> Instant:
+        k = bisect.bisect_right(hours, hour + _SAME_HOUR) - 1
+        shown = None if k < 0 or hour >= duration_hours else _values_at(timeline, k)
+        return Instant(key, hour, clock(zero, hour), shown)
+
+    chosen = [at("start", 0.0)]
+    if now_hour is not None and 0 < now_hour < duration_hours:
+        chosen.append(at("now", now_hour))
+    peak = peak_index(timeline)
+    if peak is not None and hours[peak] < duration_hours:
+        chosen.append(at("peak", hours[peak]))
+    for hour in wanted:
+        if 0 < hour < duration_hours and all(abs(i.hour - hour) > _SAME_HOUR for i in chosen):
+            chosen.append(at("hour", float(hour)))
+    chosen.append(Instant("back", duration_hours, clock(zero, duration_hours), None))
+    return sorted(chosen, key=lambda i: (i.hour, _ORDER[i.key]))
+
+
+# --- The report's map: our own data as SVG, so it prints without internet ------------------
+
+_MAP_SIMPLIFY_M = 1000.0
+_MUNICIPALITY_SHAPES_SQL = text(
+    "SELECT code, ST_AsBinary(ST_SimplifyPreserveTopology(geom, :tolerance)) AS wkb"
+    " FROM municipalities ORDER BY code"
+)
+
+
+def _svg_path(geom: shapely.Geometry) -> str:
+    """SVG path data of a geometry's polygons, in km, y up made y down."""
+    rings = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "MultiPolygon":
+            polygons = list(part.geoms)
+        elif part.geom_type == "Polygon":
+            polygons = [part]
+        else:
+            continue
+        for polygon in polygons:
+            for ring in (polygon.exterior, *polygon.interiors):
+                points = " ".join(f"{x / 1000:.1f},{-y / 1000:.1f}" for x, y in ring.coords)
+                rings.append(f"M{points}Z")
+    return "".join(rings)
+
+
+@dataclass(frozen=True)
+class MapSite:
+    x: float  # km east, SVG
+    y: float  # km south (−northing), SVG
+    rank: int | None  # its row in the residential care table, else None
+    cold: bool
+    clients: bool  # a home-care base
+
+
+@dataclass(frozen=True)
+class ReportMap:
+    """The report's map: the municipalities (our own stored boundaries), the outage areas
+    with their hours and the snow zones of the run's snapshot, and the affected care sites."""
+
+    view_box: str
+    municipalities: list[str]
+    outage: list[tuple[str, float]]
+    snow: list[tuple[str, str]]
+    sites: list[MapSite]
+    width_km: float
+
+
+def report_map(
+    session: Session, run: Run, residential: list[dict[str, Any]], home_care: list[dict[str, Any]]
+) -> ReportMap:
+    rows = session.execute(_MUNICIPALITY_SHAPES_SQL, {"tolerance": _MAP_SIMPLIFY_M}).all()
+    shapes = [shapely.from_wkb(bytes(r.wkb)) for r in rows if r.wkb is not None]
+    try:
+        spec = spec_of(run.scenario_snapshot)
+    except ScenarioError:
+        spec = None
+    outage: list[tuple[str, float]] = []
+    snow: list[tuple[str, str]] = []
+    if spec is not None:
+        if spec.outage_parts:
+            outage = [(_svg_path(p.geometry), p.duration_hours) for p in spec.outage_parts]
+        elif spec.outage is not None:
+            outage = [(_svg_path(spec.outage), spec.duration_hours)]
+        snow = [(_svg_path(z.geometry), z.level) for z in spec.snow_zones]
+    everything = [*shapes, *(p.geometry for p in (spec.outage_parts if spec else ()))]
+    if spec is not None and spec.outage is not None:
+        everything.append(spec.outage)
+    sites = [
+        MapSite(s["x"] / 1000, -s["y"] / 1000, i + 1, s["first_cold_hour"] is not None, False)
+        for i, s in enumerate(residential)
+    ] + [
+        MapSite(s["x"] / 1000, -s["y"] / 1000, None, s["first_cold_hour"] is not None, True)
+        for s in home_care
+    ]
+    points = [shapely.Point(s.x * 1000, -s.y * 1000) for s in sites]
+    bounds = shapely.GeometryCollection([*everything, *points]).bounds
+    if any(math.isnan(v) for v in bounds):  # nothing to draw
+        bounds = (400_000.0, 7_000_000.0, 800_000.0, 7_400_000.0)  # the county, roughly
+    pad = 5_000.0
+    x0, y0, x1, y1 = bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad
+    view_box = f"{x0 / 1000:.1f} {-y1 / 1000:.1f} {(x1 - x0) / 1000:.1f} {(y1 - y0) / 1000:.1f}"
+    return ReportMap(
+        view_box,
+        [_svg_path(g) for g in shapes],
+        outage,
+        snow,
+        sites,
+        (x1 - x0) / 1000,
+    )
+
+
+# --- The situation report ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
 class SituationReport:
-    """What the situation report (lägesbild) of a run shows."""
+    """What the situation report (lägesbild) of a run shows. A planning scenario's (every
+    run that is not live) is marked as a scenario and lists no warnings."""
 
     run: Run
     live: bool
     warnings: list[WeatherWarning]
+    sources: dict[int, WarningSource]
+    feed: FeedHealth | None  # the SMHI feed's health, on a live report
+    zero: datetime  # hour 0 on the clock
+    zero_basis: str  # warnings | scenario | run (hour_zero)
+    now_hour: float | None  # a live run's current instant, hours after hour 0
+    instants: list[Instant]
     county: dict[str, Any]
-    at_hours: list[tuple[int, dict[str, int] | None]]
-    first_cold: list[dict[str, Any]]
+    residential: list[dict[str, Any]]  # residential care affected, first cold first
+    residential_total: int
+    home_care: list[dict[str, Any]]  # home-care bases affected, most clients first
+    home_care_clients: int  # clients of the affected bases
+    other_care: list[dict[str, Any]]  # other care sites affected (health centres)
     generators: list[dict[str, Any]]
     worst: list[dict[str, Any]]
     food: list[FoodRow]
     duration_hours: float
     timeline: dict[str, Any]
+    map: ReportMap
+
+    @property
+    def peak(self) -> Instant | None:
+        return next((i for i in self.instants if i.key == "peak"), None)
+
+    @property
+    def back(self) -> Instant:
+        return self.instants[-1]
 
 
-def situation_report(session: Session, run: Run) -> SituationReport:
+def _first_unpowered(site: dict[str, Any]) -> float | None:
+    intervals = site.get("unpowered_intervals") or []
+    return float(intervals[0]) if intervals else None
+
+
+def situation_report(
+    session: Session, run: Run, poll_seconds: int, now: datetime | None = None
+) -> SituationReport:
     """The situation report of a finished run (its summary and stored timeline)."""
+    now = now or datetime.now(UTC)
     split = home_care_split(session, run.id)
     summary = split_summary(run.summary or {}, split)
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
-    sites = care_sites(session, run.id)
+    sites = [
+        s | {"first_unpowered_hour": _first_unpowered(s), "clients": s["kind"] == HOME_CARE_BASE}
+        for s in care_sites(session, run.id)
+    ]
+    affected = [s for s in sites if s["affected"] and (s["new"] or s["status"] != "grid")]
     scenario = session.get(Scenario, run.scenario_id)
+    live = scenario is not None and scenario.kind == "live"
+    warnings = report_warnings(session, run) if live else []
+    zero, basis = hour_zero(run, warnings)
+    now_hour = (now - zero).total_seconds() / 3600 if live else None
     timeline = split_timeline(timeline_document(session, run.id), split)
+    residential = [s for s in affected if s["kind"] in RESIDENTIAL_CARE]
+    home_care = sorted(
+        (s for s in affected if s["clients"]), key=lambda s: (-(s["residents"] or 0), s["name"])
+    )
+    shown = residential[:REPORT_CARE_SITES]
     return SituationReport(
         run=run,
-        live=scenario is not None and scenario.kind == "live",
-        warnings=report_warnings(session, run),
+        live=live,
+        warnings=warnings,
+        sources=warning_sources(session, warnings),
+        feed=feed_health(session, poll_seconds, now) if live else None,
+        zero=zero,
+        zero_basis=basis,
+        now_hour=now_hour,
+        instants=report_instants(timeline, duration, zero, now_hour),
         county=summary["county"],
-        at_hours=at_hours(timeline, duration),
-        first_cold=[s for s in sites if s["first_cold_hour"] is not None][:REPORT_CARE_SITES],
+        residential=shown,
+        residential_total=len(residential),
+        home_care=home_care,
+        home_care_clients=sum(s["residents"] or 0 for s in home_care),
+        other_care=[s for s in affected if s["kind"] not in RESIDENTIAL_CARE and not s["clients"]],
         generators=sorted(
             (s for s in sites if s["generator_name"]),
             key=lambda s: (s["arrival_hours"], s["id"]),
@@ -373,4 +663,5 @@ def situation_report(session: Session, run: Run) -> SituationReport:
         food=food_rows(summary),
         duration_hours=duration,
         timeline=timeline,
+        map=report_map(session, run, shown, home_care),
     )

@@ -119,7 +119,8 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         if run is None:
             return zero
         assert run.summary is not None  # a finished run has one
-        county = split_area(run.summary["county"], home_care_split(session, run.id).county)
+        split = home_care_split(session, run.id)
+        county = split_area(run.summary["county"], split.county, split.apart)
         homes, affected = session.execute(
             text(
                 "SELECT count(*) FILTER (WHERE r.hours_unpowered > 0),"

@@ -146,9 +146,9 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
     assert all(r["attrs"]["data-new"] == "1" for r in rows)  # both lose power: new
     assert not any("hidden" in r["attrs"] for r in rows)
 
-    # Home-care clients apart: 187 "residents" in the stored result, 40 of them residents.
+    # Home-care clients apart (model v3): 40 residents in the stored result as on the page.
     document = client.get(f"/api/v1/runs/{run_id}/result").json
-    assert document["county"]["residents_unpowered"] == 187
+    assert document["county"]["residents_unpowered"] == 40
     cells = table_cells(page.text, "municipality-table")
     assert cells["2401"]["residents_unpowered"] == "40"
     assert cells["2401"]["home_care_clients_unpowered"] == "147"
