@@ -13,6 +13,7 @@ import shapely
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from resilience.analysis.causes import FreeGenerator, SiteFacts, site_causes
 from resilience.models import LiveState, Run, Scenario, User, WeatherWarning
 from resilience.scenarios import ScenarioError, parse_start
 from resilience.services.home_care import home_care_split, split_summary, split_timeline
@@ -176,6 +177,8 @@ _CARE_SITES_SQL = text(
     " r.arrival_hours, r.first_cold_hour, r.hours_cold,"
     " r.min_indoor_c, h.name AS heat_plant_name, r.unpowered_intervals,"
     " ST_X(s.geom) AS x, ST_Y(s.geom) AS y,"
+    " s.critical_load_kw, s.backup_kw, s.fuel_hours,"
+    " hp.unpowered_intervals AS heat_plant_unpowered_intervals,"
     " (r.status <> 'grid' OR coalesce(r.hours_cold, 0) > 0) AS affected,"
     " (r.hours_unpowered > 0 OR coalesce(r.hours_cold, 0) > 0) AS new,"
     " ST_Y(ST_Transform(s.geom, 4326)) AS lat, ST_X(ST_Transform(s.geom, 4326)) AS lon"
@@ -184,6 +187,7 @@ _CARE_SITES_SQL = text(
     " LEFT JOIN sites g ON g.id = r.generator_id"
     " LEFT JOIN municipalities gm ON gm.code = g.municipality_code"
     " LEFT JOIN sites h ON h.id = r.heat_plant_id"
+    " LEFT JOIN run_sites hp ON hp.run_id = r.run_id AND hp.site_id = r.heat_plant_id"
     " WHERE r.run_id = :run AND s.category = 'care'"
     " ORDER BY r.first_cold_hour NULLS LAST, r.hours_unpowered DESC,"
     " r.hours_unpowered_before DESC, s.residents DESC NULLS LAST, s.name, s.id"
@@ -231,6 +235,49 @@ def affected_care_sites(
         for s in care_sites(session, run_id)
         if chosen.keeps(s)
     ]
+
+
+_FREE_GENERATORS_SQL = text(
+    "SELECT g.name, g.capacity_kw, ST_X(g.geom) AS x, ST_Y(g.geom) AS y FROM sites g"
+    " WHERE g.category = 'power' AND g.kind = 'mobile_generator' AND NOT EXISTS ("
+    "  SELECT 1 FROM run_sites r WHERE r.run_id = :run AND r.generator_id = g.id)"
+    " ORDER BY g.id"
+)
+
+
+def with_causes(session: Session, run: Run, sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The care sites (care_sites' rows) each with `causes`: why it has a gap
+    (analysis.causes), from the run's stored rows, the sites' inputs and the generators
+    the run left free."""
+    free = [
+        FreeGenerator(r.name, r.capacity_kw, r.x, r.y)
+        for r in session.execute(_FREE_GENERATORS_SQL, {"run": run.id})
+    ]
+    parameters = run.parameters or {}
+    duration = float(parameters.get("duration_hours", 0.0))
+    latest = float(parameters.get("mobile_max_hours", duration))
+
+    def facts(s: dict[str, Any]) -> SiteFacts:
+        plant = s.get("heat_plant_unpowered_intervals") or []
+        return SiteFacts(
+            x=s["x"],
+            y=s["y"],
+            status=s["status"],
+            outage_hours=float(s.get("outage_hours") or duration),
+            critical_load_kw=s.get("critical_load_kw"),
+            backup_kw=s.get("backup_kw"),
+            fuel_hours=s.get("fuel_hours"),
+            hours_unpowered_before=s["hours_unpowered_before"],
+            hours_unpowered=s["hours_unpowered"],
+            generator_name=s["generator_name"],
+            arrival_hours=s["arrival_hours"],
+            heat_plant_name=s["heat_plant_name"],
+            heat_plant_unpowered_from=float(plant[0]) if plant else None,
+            first_cold_hour=s["first_cold_hour"],
+            hours_cold=s["hours_cold"],
+        )
+
+    return [s | {"causes": site_causes(facts(s), free, latest)} for s in sites]
 
 
 @dataclass(frozen=True)
@@ -375,6 +422,11 @@ def warning_sources(session: Session, warnings: list[WeatherWarning]) -> dict[in
 
 
 # --- Clock times: hour h of a run is a time of day ------------------------------------------
+
+
+def run_hour_zero(session: Session, run: Run) -> datetime:
+    """A run's hour 0 on the clock (hour_zero)."""
+    return hour_zero(run, report_warnings(session, run))[0]
 
 
 def hour_zero(run: Run, warnings: list[WeatherWarning]) -> tuple[datetime, str]:
@@ -627,7 +679,9 @@ def situation_report(
         s | {"first_unpowered_hour": _first_unpowered(s), "clients": s["kind"] == HOME_CARE_BASE}
         for s in care_sites(session, run.id)
     ]
-    affected = [s for s in sites if s["affected"] and (s["new"] or s["status"] != "grid")]
+    affected = with_causes(
+        session, run, [s for s in sites if s["affected"] and (s["new"] or s["status"] != "grid")]
+    )
     scenario = session.get(Scenario, run.scenario_id)
     live = scenario is not None and scenario.kind == "live"
     warnings = report_warnings(session, run) if live else []

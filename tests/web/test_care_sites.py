@@ -129,6 +129,7 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
         "Kall från timme",  # model v2
         "Timmar kall",
         "Lägsta inomhus °C",
+        "Varför",  # the reason for the gap, one line
     ]
     names = [r["attrs"]["data-name"] for r in rows]
     assert names == [BASE, HOME]  # the base goes cold at 3.7 h: worst

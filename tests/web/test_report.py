@@ -134,7 +134,7 @@ def test_the_report_page_in_swedish(client: FlaskClient, db_session: Session) ->
     heads = re.findall(r'<th class="num[^"]*" data-key="(\w+)">', text)
     assert heads == ["start", "peak", "hour", "hour", "back"]
     assert cells == ["0", "0", "0", "25", "–"]
-    assert "Östergården" in text and "Åbacka värmeverk" not in text  # plants are no care
+    assert "Östergården" in text and "Åbacka värmeverk <span" not in text  # plants: no care
     assert 'id="report-map"' in text and '<path d="M' in text  # our own map, inline SVG
 
 
@@ -274,3 +274,30 @@ def test_reports_of_unknown_or_unfinished_runs(client: FlaskClient, db_session: 
     db_session.commit()
     assert client.get(f"/runs/{queued.id}/report").status_code == 409
     assert client.get(f"/api/v1/runs/{queued.id}/timeline").status_code == 404
+
+
+def test_every_affected_care_site_says_why(client: FlaskClient, db_session: Session) -> None:
+    heat_county(db_session)
+    run_id = _finished_from(db_session, OUTAGE_ABACKA | {"start": "2026-12-07T06:00"})
+    why = (
+        "värmeverket Åbacka värmeverk utan ström från 7/12 06:00 (0 h)"
+        " · kallt från 7/12 13:20 (7,3 h)"
+    )
+    # The care table, worst first, a cause per row; names, never ids.
+    page = client.get(f"/runs/{run_id}").text
+    causes = re.findall(r'<td data-value="([^"]*)">[^<]*</td>\s*</tr>', page)
+    assert causes[0] == why
+    assert causes[1].startswith("inom avbrottsområdet (24 h) · ingen egen reservkraft")
+    assert "mobilt reservkraftverk mobile_generator gen-1 anländer 7/12 06:" in causes[1]
+    assert "dh-1" not in page
+    # The CSV and the API say the same.
+    csv_text = client.get(f"/runs/{run_id}/care-sites.csv").data.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].endswith(";Varför") and why in csv_text
+    sites = client.get(f"/api/v1/runs/{run_id}/sites", headers={"Accept-Language": "sv"}).json
+    home = next(
+        f["properties"] for f in sites["features"] if f["properties"]["name"] == "Östergården"
+    )
+    assert home["cause"] == why
+    assert [c["kind"] for c in home["causes"]] == ["heat_plant", "cold"]
+    # The lägesbild too, under each residential unit.
+    assert why in client.get(f"/runs/{run_id}/report").text

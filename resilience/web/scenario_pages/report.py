@@ -22,6 +22,7 @@ from resilience.db import db
 from resilience.errors import BadInput, NotFound
 from resilience.services import run_reports, runs
 from resilience.web import pdf
+from resilience.web.causes import cause_line
 from resilience.web.i18n import LOCALES
 from resilience.web.scenario_pages import bp, finished_summary
 
@@ -67,6 +68,7 @@ def _report_html(run_id: int, for_pdf: bool) -> str:
             next_update=next_update,
             next_arg=request.args.get("next") or "",
             at_hour=partial(run_reports.clock, report.zero),
+            cause_line=partial(cause_line, zero=report.zero),
         )
 
 
