@@ -3,6 +3,7 @@ the warnings in force over the county and what the newest live run changed."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -152,3 +153,24 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         "vs_normal": {k: now[k] - normal[k] for k in now},
         "delta": {k: now[k] - before[k] for k in now},
     }
+
+
+def live_version(session: Session, poll_seconds: int) -> dict[str, Any]:
+    """What the open pages poll (static/js/live_refresh.js): a short `version` that changes
+    whenever the banner, the runs list or the newest live run would show something else
+    (the warnings in force, the feed's health, the latest runs' states and progress), and
+    the newest finished live run's id (`live_run_id`, None before the first)."""
+    active = sorted((w.id, w.cancelled) for w in active_in_county(session))
+    degraded = feed_health(session, poll_seconds).degraded
+    latest = session.execute(
+        text("SELECT id, status, floor(coalesce(progress, 0)) FROM runs ORDER BY id DESC LIMIT 50")
+    ).all()
+    live = session.scalar(
+        select(Run.id)
+        .join(Scenario, Scenario.id == Run.scenario_id)
+        .where(Scenario.kind == "live", Run.status == "finished")
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+    seen = repr((active, degraded, [tuple(r) for r in latest], live))
+    return {"version": hashlib.sha256(seen.encode()).hexdigest()[:16], "live_run_id": live}

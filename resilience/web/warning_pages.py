@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -42,6 +42,27 @@ def history_page() -> ResponseReturnValue:
             db.session, current_app.config["SETTINGS"].smhi_poll_seconds
         ),
         open_max_hours=current_app.config["SETTINGS"].open_warning_max_hours,
+    )
+
+
+@bp.get("/live/version.json")
+def live_version() -> ResponseReturnValue:
+    """What the open pages poll to keep up (static/js/live_refresh.js): a version that
+    changes with the banner, the runs list or the newest live run, and that run's id and
+    page."""
+    version = warning_banner.live_version(
+        db.session, current_app.config["SETTINGS"].smhi_poll_seconds
+    )
+    run_id = version["live_run_id"]
+    return (
+        {
+            **version,
+            "live_run_url": (
+                url_for("scenario_pages.run_page", run_id=run_id) if run_id is not None else None
+            ),
+        },
+        200,
+        {"Cache-Control": "no-store"},
     )
 
 

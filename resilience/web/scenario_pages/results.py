@@ -83,6 +83,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
             else run.scenario_snapshot.get("description")
         ),
         facts=scenario_facts(run.scenario_snapshot),
+        live=state is not None,
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
         styles=scenario_maps.styles(),
