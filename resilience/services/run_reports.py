@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import shapely
@@ -14,9 +14,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis.causes import FreeGenerator, SiteFacts, site_causes
-from resilience.models import LiveState, Run, Scenario, User, WeatherWarning
-from resilience.scenarios import ScenarioError, parse_start
+from resilience.models import Run, Scenario, User, WeatherWarning
+from resilience.scenarios import ScenarioError
 from resilience.services.home_care import home_care_split, split_summary, split_timeline
+from resilience.services.run_clock import (
+    Instant,
+    hour_zero,
+    report_instants,
+    report_warnings,
+)
 from resilience.services.run_results import timeline_document
 from resilience.services.scenarios import spec_of
 from resilience.services.warning_banner import FeedHealth, feed_health
@@ -374,20 +380,6 @@ def live_run_id(session: Session) -> int | None:
     )
 
 
-def report_warnings(session: Session, run: Run) -> list[WeatherWarning]:
-    """The warnings behind a live run (none for any other: a planning scenario is not the
-    current situation)."""
-    state = session.scalar(select(LiveState).where(LiveState.run_id == run.id))
-    if state is None:
-        return []
-    ids = list(state.warning_ids or [])
-    return list(
-        session.scalars(
-            select(WeatherWarning).where(WeatherWarning.id.in_(ids)).order_by(WeatherWarning.id)
-        )
-    )
-
-
 def warnings_in_force(session: Session) -> list[WeatherWarning]:
     """The warnings in force over the county now (the banner's)."""
     return active_in_county(session)
@@ -419,116 +411,6 @@ def warning_sources(session: Session, warnings: list[WeatherWarning]) -> dict[in
         return "api" if w.posted_by in accounts else "file"
 
     return {w.id: WarningSource(channel(w), w.source, w.posted_by) for w in warnings}
-
-
-# --- Clock times: hour h of a run is a time of day ------------------------------------------
-
-
-def run_hour_zero(session: Session, run: Run) -> datetime:
-    """A run's hour 0 on the clock (hour_zero)."""
-    return hour_zero(run, report_warnings(session, run))[0]
-
-
-def hour_zero(run: Run, warnings: list[WeatherWarning]) -> tuple[datetime, str]:
-    """When a run's hour 0 is, and on what it rests: `warnings` (a live run: the earliest
-    start of its warnings, coverage-model.md), `scenario` (a saved scenario's `start`) or
-    `run` (else the run's start)."""
-    starts = [w.starts or w.published for w in warnings]
-    if starts:
-        return min(starts), "warnings"
-    try:
-        start = parse_start((run.scenario_snapshot or {}).get("start"))
-    except ScenarioError:
-        start = None
-    if start is not None:
-        return start, "scenario"
-    return run.started_at or run.created_at or datetime.now(UTC), "run"
-
-
-def clock(zero: datetime, hour: float) -> datetime:
-    """Hour `hour` of a run whose hour 0 is `zero`, as an instant to the nearest minute
-    (7.33 h after 06:00 is 13:20)."""
-    return zero + timedelta(minutes=round(hour * 60))
-
-
-@dataclass(frozen=True)
-class Instant:
-    """One column of the report's figures: key start (hour 0), now (a live run's current
-    instant), peak (the instant most residents are without power or cold), hour (a fixed
-    hour) or back (hour D, the grid back everywhere); values None once the grid is back."""
-
-    key: str
-    hour: float
-    at: datetime
-    values: dict[str, int] | None
-
-
-def _values_at(timeline: dict[str, Any], k: int) -> dict[str, int]:
-    county = timeline["county"]
-    hours = timeline["hours"]
-    return {
-        "care_sites_unpowered": county["care_sites_unpowered"][k],
-        "residents_unpowered": county["residents_unpowered"][k],
-        "home_care_clients_unpowered": (
-            county.get("home_care_clients_unpowered") or [0] * len(hours)
-        )[k],
-        "care_sites_cold": county["care_sites_cold"][k],
-        "residents_cold": county["residents_cold"][k],
-        **{s: county["uncovered"][s][k] for s in SERVICES},
-    }
-
-
-def peak_index(timeline: dict[str, Any]) -> int | None:
-    """The instant t_k of the peak: the most residents without power or in cold buildings
-    (the two counted together), the earliest of equals; where no resident is hit, the most
-    people without food, care or warm shelter; None when nothing is hit at any instant."""
-    county = timeline.get("county")
-    if not county or not timeline["hours"]:
-        return None
-    n = len(timeline["hours"])
-    residents = [county["residents_unpowered"][k] + county["residents_cold"][k] for k in range(n)]
-    people = [sum(county["uncovered"][s][k] for s in SERVICES) for k in range(n)]
-    for series in (residents, people):
-        if max(series) > 0:
-            return max(range(n), key=lambda k: (series[k], -k))
-    return None
-
-
-_SAME_HOUR = 1e-6
-_ORDER = {"start": 0, "now": 1, "peak": 2, "hour": 3, "back": 4}
-
-
-def report_instants(
-    timeline: dict[str, Any],
-    duration_hours: float,
-    zero: datetime,
-    now_hour: float | None,
-    wanted: tuple[int, ...] = REPORT_HOURS,
-) -> list[Instant]:
-    """The columns of the report's figures, in time order: hour 0, the current instant of a
-    live run (`now_hour`, when within the outage), the peak, the fixed hours within the
-    outage, and hour D when the grid is back everywhere. Each instant shows the figures of
-    the last t_k at or before it."""
-    hours = timeline["hours"]
-    if not timeline.get("county") or not hours:
-        return [Instant("back", duration_hours, clock(zero, duration_hours), None)]
-
-    def at(key: str, hour: float) -> Instant:
-        k = bisect.bisect_right(hours, hour + _SAME_HOUR) - 1
-        shown = None if k < 0 or hour >= duration_hours else _values_at(timeline, k)
-        return Instant(key, hour, clock(zero, hour), shown)
-
-    chosen = [at("start", 0.0)]
-    if now_hour is not None and 0 < now_hour < duration_hours:
-        chosen.append(at("now", now_hour))
-    peak = peak_index(timeline)
-    if peak is not None and hours[peak] < duration_hours:
-        chosen.append(at("peak", hours[peak]))
-    for hour in wanted:
-        if 0 < hour < duration_hours and all(abs(i.hour - hour) > _SAME_HOUR for i in chosen):
-            chosen.append(at("hour", float(hour)))
-    chosen.append(Instant("back", duration_hours, clock(zero, duration_hours), None))
-    return sorted(chosen, key=lambda i: (i.hour, _ORDER[i.key]))
 
 
 # --- The report's map: our own data as SVG, so it prints without internet ------------------

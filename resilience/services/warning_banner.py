@@ -12,7 +12,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
-from resilience.services.home_care import home_care_split, split_area
+from resilience.services.home_care import home_care_split, split_timeline
+from resilience.services.run_clock import now_and_peak, run_hour_zero
+from resilience.services.run_results import timeline_document
 from resilience.services.warnings import SMHI_FEED, active_in_county
 from resilience.vocabulary import ELDERLY_HOME
 
@@ -110,18 +112,24 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         "elderly_homes_new": 0,
         "care_sites": 0,
         "residents": 0,
+        "residents_cold": 0,
         "home_care_clients": 0,
         "food": 0,
         "care": 0,
         "shelter": 0,
     }
 
-    def figures(run: Run | None) -> dict[str, int]:
+    def figures(run: Run | None) -> tuple[dict[str, int], dict[str, Any] | None]:
+        """A live run's figures at this moment (its timeline at the current instant, hour 0
+        the earliest start of its warnings), and its peak."""
         if run is None:
-            return zero
+            return zero, None
         assert run.summary is not None  # a finished run has one
         split = home_care_split(session, run.id)
-        county = split_area(run.summary["county"], split.county, split.apart)
+        timeline = split_timeline(timeline_document(session, run.id), split)
+        duration = float((run.parameters or {}).get("duration_hours", 0.0))
+        start = run_hour_zero(session, run)
+        current, peak = now_and_peak(timeline, duration, start)
         homes, affected = session.execute(
             text(
                 "SELECT count(*) FILTER (WHERE r.hours_unpowered > 0),"
@@ -131,17 +139,40 @@ def live_changes(session: Session) -> dict[str, Any] | None:
             ),
             {"run": run.id, "kind": ELDERLY_HOME},
         ).one()
-        return {
+
+        def shown(values: dict[str, int] | None) -> dict[str, int]:
+            values = values or {}
+            return {
+                "care_sites": values.get("care_sites_unpowered", 0),
+                "residents": values.get("residents_unpowered", 0),
+                "residents_cold": values.get("residents_cold", 0),
+                "home_care_clients": values.get("home_care_clients_unpowered", 0),
+                **{s: values.get(s, 0) for s in ("food", "care", "shelter")},
+            }
+
+        now = {
             "elderly_homes": int(homes or 0),
             # Without power after the generators or cold: the run page's "new" care sites.
             "elderly_homes_new": int(affected or 0),
-            "care_sites": county["care_sites_unpowered"],
-            "residents": county["residents_unpowered"],
-            "home_care_clients": county["home_care_clients_unpowered"],
-            **county["uncovered"],
+            **shown(current.values),
         }
+        if current.values is None:  # not begun, or the grid is back: as normally
+            now.update(
+                {
+                    s: run.summary["county"]["baseline_uncovered"][s]
+                    for s in ("food", "care", "shelter")
+                }
+            )
+        at = {
+            "now_at": current.at,
+            "now_hour": current.hour,
+            "peak": (
+                None if peak is None else {"at": peak.at, "hour": peak.hour, **shown(peak.values)}
+            ),
+        }
+        return now, at
 
-    now, before = figures(latest), figures(previous)
+    (now, clock), (before, _previous_clock) = figures(latest), figures(previous)
     assert latest.summary is not None
     normal = zero | latest.summary["county"]["baseline_uncovered"]
     return {
@@ -149,6 +180,7 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         "previous_run_id": previous.id if previous else None,
         "started_by": latest.created_by,
         "now": now,
+        **(clock or {}),
         "normal": normal,
         "vs_normal": {k: now[k] - normal[k] for k in now},
         "delta": {k: now[k] - before[k] for k in now},

@@ -276,9 +276,11 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     assert changes["vs_normal"]["food"] == (
         county["uncovered"]["food"] - county["baseline_uncovered"]["food"]
     )
-    assert (
-        changes["now"]["residents"] == 40 and changes["now"]["home_care_clients"] == 147 + 12
-    )  # both bases
+    # "Now" is this moment (the warning began an hour ago; the generator reached the home
+    # after half an hour), the peak is hour 0, called the peak.
+    assert round(changes["now_hour"]) == 1
+    assert changes["now"]["residents"] == 0 and changes["now"]["home_care_clients"] == 147 + 12
+    assert changes["peak"]["hour"] == 0 and changes["peak"]["residents"] == 40
     assert changes["vs_normal"]["elderly_homes_new"] == 1
 
     page = editor.get("/scenarios")
@@ -286,7 +288,11 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     link = f'href="/runs/{run.id}?care=new&amp;kind=elderly_home#care-sites"'
     assert link in text and "1 nytt äldreboende utan ström eller värme" in text
     assert "startad av elsa" in text
-    assert "40 boende utan ström" in text
+    assert (
+        "0 boende utan ström" in text
+        and "Topp " in text
+        and "(timme 0): 40 boende utan ström" in text
+    )
     assert "159 av hemtjänstens brukare vars bas saknar ström" in text
     assert "jämfört med normalläget" in text
     normal = changes["normal"]["food"]

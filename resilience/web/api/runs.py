@@ -14,6 +14,7 @@ from resilience.db import db
 from resilience.models import Run
 from resilience.services import (
     query_args,
+    run_clock,
     run_layers,
     run_reports,
     run_results,
@@ -105,7 +106,7 @@ def run_sites(run_id: int) -> ResponseReturnValue:
         only_gaps=request.args.get("all") != "1",
     )
     if run.status == "finished":
-        zero = run_reports.run_hour_zero(db.session, run)
+        zero = run_clock.run_hour_zero(db.session, run)
         care = run_reports.with_causes(db.session, run, run_reports.care_sites(db.session, run.id))
         causes = {s["id"]: s["causes"] for s in care}
         for feature in collection["features"]:

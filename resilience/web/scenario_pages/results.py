@@ -20,7 +20,7 @@ from resilience.analysis import STATUSES
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Run
-from resilience.services import home_care, run_reports, run_results, runs, warnings
+from resilience.services import home_care, run_clock, run_reports, run_results, runs, warnings
 from resilience.vocabulary import CARE_PRIORITY
 from resilience.web import charts, formatting, maps, names, scenario_maps
 from resilience.web.causes import cause_line
@@ -207,7 +207,7 @@ def _csv_text(site: dict[str, Any], column: CareColumn, english: bool) -> str:
 def with_cause_lines(run: Run, sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The care sites each with `cause`: the reason for its gap, one line in the reader's
     language (web/causes.py), its hours also as clock times."""
-    zero = run_reports.run_hour_zero(db.session, run)
+    zero = run_clock.run_hour_zero(db.session, run)
     return [
         s | {"cause": cause_line(s["causes"], zero)}
         for s in run_reports.with_causes(db.session, run, sites)
