@@ -5,6 +5,7 @@ warnings are stored and read by services/warnings.py, parsed by geodata/loaders/
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
@@ -12,7 +13,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from resilience.db import db
-from resilience.services import runs, warning_banner, warnings
+from resilience.services import run_clock, run_reports, runs, warning_banner, warnings
+from resilience.web.causes import cause_line
 from workers.queue import run_job_states
 
 bp = Blueprint("warnings", __name__)
@@ -42,6 +44,30 @@ def history_page() -> ResponseReturnValue:
             db.session, current_app.config["SETTINGS"].smhi_poll_seconds
         ),
         open_max_hours=current_app.config["SETTINGS"].open_warning_max_hours,
+    )
+
+
+@bp.get("/situation")
+def situation_page() -> ResponseReturnValue:
+    """The director's first screen after login: is anything happening (the warnings in
+    force, or none, and the SMHI feed), and from the newest live run: the residential care
+    units that lose power or go cold and when, why, generators sent and free, and people
+    without food, care or a warm shelter now and at the peak; each figure links to its
+    table on the run page."""
+    settings = current_app.config["SETTINGS"]
+    run_id = run_reports.live_run_id(db.session)
+    active = warnings.active_in_county(db.session)
+    report = None
+    if run_id is not None and active:
+        run = runs.get_run(db.session, run_id)
+        report = run_reports.situation_report(db.session, run, settings.smhi_poll_seconds)
+    return render_template(
+        "warnings/situation.html",
+        active=active,
+        feed=warning_banner.feed_health(db.session, settings.smhi_poll_seconds),
+        report=report,
+        cause_line=(partial(cause_line, zero=report.zero) if report else None),
+        at_hour=(partial(run_clock.clock, report.zero) if report else None),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -320,3 +321,33 @@ def test_the_live_scenario_speaks_the_page_s_language(
     listed = editor.get("/scenarios")  # the session keeps English
     assert "Live: active weather warnings" in listed.text
     assert "Red warning: Wind in combination with snowfall" in listed.text
+
+
+def test_the_first_screen_after_login_answers_the_director(
+    app: Flask, editor: FlaskClient, db_session: Session
+) -> None:
+    users.create_user(db_session, "dora", "correct horse battery", "viewer")
+    db_session.commit()
+    director = app.test_client()
+    landed = director.post("/login", data={"name": "dora", "password": "correct horse battery"})
+    assert landed.headers["Location"] == "/situation"
+    calm = director.get("/situation").text
+    assert "Inget händer: inga varningar gäller över länet." in calm
+
+    _with_home_care(db_session)
+    run = _live_run(db_session, editor)
+    text = director.get("/situation").text
+    assert "1 varning gäller" in text and "Mycket" not in text
+    figures = re.findall(
+        r'<li data-metric="(\w+)"><a href="([^"]+)"><strong>([^<]+)</strong>', text
+    )
+    assert figures[0] == (
+        "residential",
+        f"/runs/{run.id}?care=new#care-sites",
+        "1",
+    )
+    assert figures[1][0] == "home_care" and figures[1][2] == "159"
+    # Now (an hour after the warning began, the generator there) and the peak (hour 0).
+    row = re.search(r'<tr data-metric="residents_unpowered">(.*?)</tr>', text, re.S)
+    assert row and re.findall(r'<td class="num">([^<]*)</td>', row.group(1)) == ["0", "40"]
+    assert HOME in text and "inom avbrottsområdet" in text  # the unit, and why

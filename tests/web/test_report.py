@@ -42,6 +42,11 @@ def test_the_run_page_shows_the_timeline_care_sites_and_food(
     text = page.text
     assert 'id="timeline-care"' in text and 'id="timeline-people"' in text
     assert "Vård- och omsorgsenheter utan ström" in text and "Boende i kalla byggnader" in text
+    # In short, the cold too (a heat-only event is not all zeros): Östergården's 25.
+    assert '<li data-metric="residents_cold"><strong>25</strong>' in text
+    assert '<li data-metric="care_sites_cold"><strong>1</strong>' in text
+    runs_list = client.get("/runs").text
+    assert '<td class="num" data-metric="residents_cold">25</td>' in runs_list
     assert 'id="time-slider"' in text and f'"timelineUrl": "/api/v1/runs/{run_id}/timeline"' in text
     # The care sites, worst first: Östergården (cold from hour 7.3) before Björkgården.
     rows = re.findall(r'<tr data-site-id="(\d+)"', text)
