@@ -233,14 +233,22 @@ class CareFilter:
 def affected_care_sites(
     session: Session, run_id: int, chosen: CareFilter | None = None
 ) -> list[dict[str, Any]]:
-    """The care sites a run affects (CareFilter.keeps), worst first, each with `clients`:
+    """The care sites a run affects (CareFilter.keeps), residential care first, each group
+    worst first, each with `clients`:
     True for a home-care base, whose residents are clients living at home."""
     chosen = chosen or CareFilter()
-    return [
+    kept = [
         s | {"clients": s["kind"] == HOME_CARE_BASE}
         for s in care_sites(session, run_id)
         if chosen.keeps(s)
     ]
+    # Worst first, residential care (where people live in the building) before the rest,
+    # home-care bases (their clients live at home) last; the order stays worst first within.
+    return sorted(kept, key=lambda s: _care_group(s["kind"]))
+
+
+def _care_group(kind: str) -> int:
+    return 0 if kind in RESIDENTIAL_CARE else 2 if kind == HOME_CARE_BASE else 1
 
 
 _FREE_GENERATORS_SQL = text(

@@ -290,7 +290,7 @@ def test_every_affected_care_site_says_why(client: FlaskClient, db_session: Sess
     )
     # The care table, worst first, a cause per row; names, never ids.
     page = client.get(f"/runs/{run_id}").text
-    causes = re.findall(r'<td data-value="([^"]*)">[^<]*</td>\s*</tr>', page)
+    causes = re.findall(r'<td class="cause" data-value="([^"]*)">', page)
     assert causes[0] == why
     assert causes[1].startswith("inom avbrottsområdet (24 h) · ingen egen reservkraft")
     assert "mobilt reservkraftverk mobile_generator gen-1 anländer 7/12 06:" in causes[1]
