@@ -207,6 +207,8 @@ def test_the_csv_has_the_table_s_columns_and_filter_for_excel(
     assert table[1]["Hemtjänstens brukare"] == "147" and table[1]["Boende"] == ""
     assert table[1]["Status"] == "utan ström"
 
+    lowest = [r["Lägsta inomhus °C"] for r in table if r["Lägsta inomhus °C"]]
+    assert lowest and not any(v.startswith("'") for v in lowest)  # numbers, even negative
     only = client.get(f"/runs/{run_id}/care-sites.csv?kind=home_care_base")
     assert [
         r[0] for r in csv.reader(io.StringIO(only.data.decode("utf-8-sig")), delimiter=";")

@@ -226,7 +226,15 @@ def care_sites_csv(run: Run, sites: Sequence[dict[str, Any]]) -> bytes:
     columns = care_columns(run)
     writer.writerow([_(c.heading) for c in columns])
     for site in sites:
-        writer.writerow([csv_safe(_csv_text(site, c, english)) for c in columns])
+        # Formulas are neutralised in text only: a number (−1,8 included) stays a number.
+        writer.writerow(
+            [
+                _csv_text(site, c, english)
+                if c.decimals is not None
+                else csv_safe(_csv_text(site, c, english))
+                for c in columns
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
