@@ -36,6 +36,7 @@ def history_page() -> ResponseReturnValue:
     return render_template(
         "warnings/history.html",
         warnings=history.warnings,
+        sources=run_reports.warning_sources(db.session, history.warnings),
         states=history.states,
         live_runs=live_runs,
         now=datetime.now(UTC),
@@ -105,7 +106,15 @@ def banner() -> dict[str, Any]:
     shown: dict[str, Any] = {"feed_down": state.feed} if state.feed.degraded else {}
     if not state.active:
         return shown
-    return {**shown, "banner": {"warnings": state.active, "changes": state.changes}}
+    # Most severe first; the banner takes the most severe level's colour.
+    ordered = sorted(state.active, key=lambda w: (-SEVERITY.get(w.level, 0), w.id))
+    return {
+        **shown,
+        "banner": {"warnings": ordered, "level": ordered[0].level, "changes": state.changes},
+    }
+
+
+SEVERITY = {"message": 0, "yellow": 1, "orange": 2, "red": 3}
 
 
 def init_app(app: Flask) -> None:

@@ -228,13 +228,15 @@ def test_a_live_report_names_its_warnings_sources_and_the_feed(
     assert "Timme 0 är 7/12 06:00 (den tidigaste varningens start)" in text
 
 
-def _warning(session: Session, source: str, by: str | None, starts: datetime) -> int:
+def _warning(
+    session: Session, source: str, by: str | None, starts: datetime, level: str = "orange"
+) -> int:
     warning = WeatherWarning(
         source=source,
         identity=f"w-{source}-{by}-{starts.isoformat()}",
         version="1",
         message="m",
-        level="orange",
+        level=level,
         event_code="wind",
         event_sv="Vind",
         area_name_sv="Västerbottens län",
@@ -306,3 +308,20 @@ def test_every_affected_care_site_says_why(client: FlaskClient, db_session: Sess
     assert [c["kind"] for c in home["causes"]] == ["heat_plant", "cold"]
     # The lägesbild too, under each residential unit.
     assert why in client.get(f"/runs/{run_id}/report").text
+
+
+def test_the_banner_is_by_severity_and_the_history_names_sources(
+    client: FlaskClient, db_session: Session
+) -> None:
+    heat_county(db_session)
+    starts = datetime.now(UTC) - timedelta(hours=1)
+    _warning(db_session, "smhi-ibww", None, starts, level="yellow")
+    _warning(db_session, "cap", "viewer-vera", starts + timedelta(minutes=1), level="red")
+    db_session.commit()
+    page = client.get("/warnings").text
+    # The red one's colour, though yellow sorts last by name; red listed first.
+    assert '<aside class="warning-banner level-red"' in page
+    banner = page.split('<aside class="warning-banner', 1)[1].split("</aside>", 1)[0]
+    assert banner.index("level-red") < banner.index("level-yellow")
+    assert "Källa: SMHI:s flöde" in page
+    assert "Källa: CAP, inskickad via API:t av viewer-vera" in page
