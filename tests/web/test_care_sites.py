@@ -355,3 +355,39 @@ def test_the_first_screen_after_login_answers_the_director(
     row = re.search(r'<tr data-metric="residents_unpowered">(.*?)</tr>', text, re.S)
     assert row and re.findall(r'<td class="num">([^<]*)</td>', row.group(1)) == ["0", "40"]
     assert HOME in text and "inom avbrottsområdet" in text  # the unit, and why
+
+
+def test_one_figure_one_meaning_on_every_surface(client: FlaskClient, db_session: Session) -> None:
+    """One run's figures over the whole outage read on every surface that shows them: the
+    API's result document, the run page's key figures and municipality table, the runs list
+    and the lägesbild; two that disagree fail."""
+    _with_home_care(db_session)
+    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    county = client.get(f"/api/v1/runs/{run_id}/result").json["county"]
+    page = client.get(f"/runs/{run_id}").text
+    table = table_cells(page, "municipality-table")["county"]
+    runs_list = client.get("/runs").text
+    report = client.get(f"/runs/{run_id}/report").text
+
+    def key_figure(metric: str) -> str:
+        found = re.search(rf'<li data-metric="{metric}"><strong>([^<]+)</strong>', page)
+        assert found, metric
+        return found.group(1)
+
+    for metric in ("residents_unpowered", "home_care_clients_unpowered"):
+        seen = {
+            "api": str(county[metric]),
+            "key figures": key_figure(metric),
+            "municipality table": table[metric],
+        }
+        if metric == "residents_unpowered":
+            listed = re.search(
+                r'<td class="num" data-metric="residents_unpowered">([^<]+)<', runs_list
+            )
+            assert listed
+            seen["runs list"] = listed.group(1)
+        assert len(set(seen.values())) == 1, (metric, seen)
+    assert county["residents_unpowered"] == 40 and county["home_care_clients_unpowered"] == 147
+    sent = f"({county['generators_assigned']} utsända, {county['generators_free']} lediga)"
+    assert sent in report
+    assert table["generators_assigned"] == str(county["generators_assigned"])
