@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from resilience.analysis.causes import FreeGenerator, SiteFacts, site_causes
 from resilience.models import Run, Scenario, User, WeatherWarning
 from resilience.scenarios import ScenarioError
-from resilience.services.home_care import home_care_split, split_summary, split_timeline
+from resilience.services.home_care import shown_summary, shown_timeline
 from resilience.services.run_clock import (
     Instant,
     hour_zero,
@@ -84,7 +84,7 @@ def _flat(area: dict[str, Any]) -> dict[str, float]:
         "population": area["population"],
         "care_sites_unpowered": area["care_sites_unpowered"],
         "residents_unpowered": area["residents_unpowered"],
-        # Only in a split summary (split_summary); 0 in one read as stored.
+        # Model v3's figure; 0 in a run computed before v3.
         "home_care_clients_unpowered": area.get("home_care_clients_unpowered", 0),
         "resident_hours_unpowered": area["resident_hours_unpowered"],
         "generators_assigned": area["generators_assigned"],
@@ -97,7 +97,7 @@ def _flat(area: dict[str, Any]) -> dict[str, float]:
 
 def area_rows(summary: dict[str, Any]) -> list[AreaRow]:
     """A run's summary ({"municipalities": [...], "county": {...}}; the pages pass it
-    split_summary'd, residents apart from home-care clients) as table rows: the
+    as stored: model v3's residents apart from home-care clients) as table rows: the
     municipalities by code, what lies in no municipality (only when there is some), and the
     county total, which equals the sum of the rows above it."""
     rows = [
@@ -562,8 +562,7 @@ def situation_report(
 ) -> SituationReport:
     """The situation report of a finished run (its summary and stored timeline)."""
     now = now or datetime.now(UTC)
-    split = home_care_split(session, run.id)
-    summary = split_summary(run.summary or {}, split)
+    summary = shown_summary(run.summary or {})
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
     sites = [
         s | {"first_unpowered_hour": _first_unpowered(s), "clients": s["kind"] == HOME_CARE_BASE}
@@ -577,7 +576,7 @@ def situation_report(
     warnings = report_warnings(session, run) if live else []
     zero, basis = hour_zero(run, warnings)
     now_hour = (now - zero).total_seconds() / 3600 if live else None
-    timeline = split_timeline(timeline_document(session, run.id), split)
+    timeline = shown_timeline(timeline_document(session, run.id))
     residential = [s for s in affected if s["kind"] in RESIDENTIAL_CARE]
     home_care = sorted(
         (s for s in affected if s["clients"]), key=lambda s: (-(s["residents"] or 0), s["name"])

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
-from resilience.services.home_care import home_care_split, split_timeline
+from resilience.services.home_care import shown_timeline
 from resilience.services.run_clock import now_and_peak, run_hour_zero
 from resilience.services.run_results import timeline_document
 from resilience.services.warnings import SMHI_FEED, active_in_county
@@ -125,8 +125,7 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         if run is None:
             return zero, None
         assert run.summary is not None  # a finished run has one
-        split = home_care_split(session, run.id)
-        timeline = split_timeline(timeline_document(session, run.id), split)
+        timeline = shown_timeline(timeline_document(session, run.id))
         duration = float((run.parameters or {}).get("duration_hours", 0.0))
         start = run_hour_zero(session, run)
         current, peak = now_and_peak(timeline, duration, start)

@@ -25,10 +25,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import Run, WeatherWarning
-from resilience.services import imports, runs, users, warning_banner, warnings
+from resilience.services import imports, runs, warning_banner, warnings
+from tests import factories
 from tests.conftest import login
-from tests.factories import ibww, ibww_area, site, small_county
-from tests.web.test_scenario_pages import OUTAGE_ABACKA, _finished_run, table_cells
+from tests.factories import (
+    OUTAGE_ABACKA_WITH_SNOW,
+    finished_run,
+    ibww,
+    ibww_area,
+    site,
+    small_county,
+)
+from tests.helpers.pages import table_cells
 
 BASE = "Hemtjänst Åbacka norr"
 HOME = "Björkgårdens äldreboende"
@@ -109,7 +117,7 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     page = client.get(f"/runs/{run_id}")
     assert page.status_code == 200
     assert 'id="care-sites"' in page.text
@@ -150,9 +158,12 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
     assert all(r["attrs"]["data-new"] == "1" for r in rows)  # both lose power: new
     assert not any("hidden" in r["attrs"] for r in rows)
 
-    # Home-care clients apart (model v3): 40 residents in the stored result as on the page.
+    # Home-care clients apart (model v3): the API and the page give the same figures.
     document = client.get(f"/api/v1/runs/{run_id}/result").json
     assert document["county"]["residents_unpowered"] == 40
+    assert document["county"]["home_care_clients_unpowered"] == 147
+    base_doc = next(s for s in document["sites"] if s["source_id"] == "hc-1")
+    assert base_doc["outage_hours"] == 24
     cells = table_cells(page.text, "municipality-table")
     assert cells["2401"]["residents_unpowered"] == "40"
     assert cells["2401"]["home_care_clients_unpowered"] == "147"
@@ -166,7 +177,7 @@ def test_the_filter_in_the_query_hides_the_rows_it_leaves_out(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     page = client.get(f"/runs/{run_id}?care=new&kind=elderly_home")
     _headings, rows = care_rows(page.text)
     shown = [r["attrs"]["data-name"] for r in rows if "hidden" not in r["attrs"]]
@@ -191,7 +202,7 @@ def test_the_csv_has_the_table_s_columns_and_filter_for_excel(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     response = client.get(f"/runs/{run_id}/care-sites.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -226,8 +237,8 @@ def test_compare_and_report_count_home_care_clients_apart(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    a = _finished_run(db_session, OUTAGE_ABACKA)
-    b = _finished_run(db_session, OUTAGE_ABACKA | {"name": "Samma igen"})
+    a = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    b = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW | {"name": "Samma igen"})
     page = client.get(f"/runs/compare?a={a}&b={b}")
     assert page.status_code == 200
     assert "Hemtjänstens brukare vars bas saknar ström" in page.text
@@ -245,7 +256,7 @@ JSON = "application/json"
 
 @pytest.fixture
 def editor(app: Flask, db_session: Session) -> FlaskClient:
-    users.create_user(db_session, "elsa", "correct horse battery", "editor")
+    factories.user(db_session, "elsa", "editor")
     db_session.commit()
     test_client = app.test_client()
     login(test_client, "elsa")
@@ -308,6 +319,7 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     shown = [r for r in care_rows(target.text)[1] if "hidden" not in r["attrs"]]
     assert [r["attrs"]["data-name"] for r in shown] == [HOME]
     assert "av elsa" in target.text
+    assert '<span id="hour-zero">Timme 0: ' in target.text  # the warning's start
 
 
 def test_the_live_scenario_speaks_the_page_s_language(
@@ -330,7 +342,7 @@ def test_the_live_scenario_speaks_the_page_s_language(
 def test_the_first_screen_after_login_answers_the_director(
     app: Flask, editor: FlaskClient, db_session: Session
 ) -> None:
-    users.create_user(db_session, "dora", "correct horse battery", "viewer")
+    factories.user(db_session, "dora", "viewer")
     db_session.commit()
     director = app.test_client()
     landed = director.post("/login", data={"name": "dora", "password": "correct horse battery"})
@@ -362,7 +374,7 @@ def test_one_figure_one_meaning_on_every_surface(client: FlaskClient, db_session
     API's result document, the run page's key figures and municipality table, the runs list
     and the lägesbild; two that disagree fail."""
     _with_home_care(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     county = client.get(f"/api/v1/runs/{run_id}/result").json["county"]
     page = client.get(f"/runs/{run_id}").text
     table = table_cells(page, "municipality-table")["county"]

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from resilience.models import LiveState, Scenario, WeatherWarning
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, runs, scenarios, warning_banner
-from tests.factories import site
-from tests.services.test_runs import OUTAGE_ABACKA, heat_county
-from tests.web.test_scenario_pages import table_cells
+from tests.factories import OUTAGE_ABACKA, heat_county, site
+from tests.helpers.pages import table_cells
 
 
 def _finished(session: Session, kind: str = "user") -> int:
@@ -68,17 +67,31 @@ def test_the_timeline_api_is_the_documents(client: FlaskClient, db_session: Sess
     timeline = client.get(f"/api/v1/runs/{run_id}/timeline").json
     document = client.get(f"/api/v1/runs/{run_id}/result").json
     assert timeline == document["timeline"]
-    assert document["model_version"] == 2 and set(document) == {
+    assert document["model_version"] == 3 and set(document) == {
         "model_version",
         "parameters",
         "sites",
         "municipalities",
         "county",
         "timeline",
+        "roads",
     }
+    assert document["roads"] is None  # no road network in the data
+    assert {"home_care_clients_unpowered", "unreachable", "baseline_unreachable"} <= set(
+        document["county"]
+    )
+    assert {"home_care_clients_unpowered", "unreachable"} <= set(timeline["county"])
+    assert {"access_speed_kmh", "offroad_max_km", "closure_level", "road_speeds"} <= set(
+        document["parameters"]
+    )
     assert document["parameters"]["cold_threshold_c"] == 18
     assert {"care_sites_cold", "food_stock_days"} <= set(document["county"])
-    assert set(document["sites"][0]) >= {"heat_plant_source_id", "hours_cold", "min_indoor_c"}
+    assert set(document["sites"][0]) >= {
+        "heat_plant_source_id",
+        "hours_cold",
+        "min_indoor_c",
+        "outage_hours",
+    }
     status = client.get(f"/api/v1/runs/{run_id}").json
     assert status["links"]["report_pdf"] == f"/runs/{run_id}/report.pdf"
 
@@ -169,6 +182,7 @@ def _pdf_text(client: FlaskClient, url: str) -> str:
     return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
 
 
+@pytest.mark.browser
 def test_the_report_pdf_has_the_figures(client: FlaskClient, db_session: Session) -> None:
     heat_county(db_session)
     _home_care_inside(db_session)
