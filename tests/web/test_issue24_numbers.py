@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from resilience.models import Site
 from resilience.vocabulary import NUMBER_RANGES, SITE_NUMBERS, range_problem
 from tests.helpers.uploads import IN_2401, geojson, refused, site, upload
-from tests.web.test_energy_pages import _client, _upload, county  # noqa: F401 (fixture)
+from tests.web.pages.test_energy_pages import _client, _upload, county  # noqa: F401 (fixture)
 
 
 @pytest.fixture
