@@ -23,6 +23,7 @@ from resilience.services import (
     exports,
     job_rows,
     plans,
+    run_inputs,
     runs,
     uploads,
     warning_banner,
@@ -42,8 +43,22 @@ def _app() -> Flask:
 
 
 def warm_up() -> None:
-    """Build the app and import the analysis before forking (see workers/worker.py)."""
+    """Build the app and import the analysis before forking (see workers/worker.py), and
+    read the inputs of runs and plans (when the database answers)."""
     _app()
+    keep_inputs()
+
+
+def keep_inputs() -> None:
+    """In the worker process, before it forks a work horse for a job in INPUT_JOBS: read
+    the inputs of runs and plans again if the data version moved (one small query when it
+    did not), so the horse inherits them (services/run_inputs.py). A failure here is only
+    logged: the horse then reads the inputs itself, or fails visibly with the reason."""
+    try:
+        with _app().app_context(), standalone() as session:
+            run_inputs.preload(session)
+    except Exception as exc:  # the database away: the job will say so itself
+        log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
 
 
 def _set_progress(
@@ -235,3 +250,9 @@ def purge_records() -> dict[str, int]:
                 "exports": exports.purge_expired(session),
                 "uploads": uploads.purge_expired(session),
             }
+
+
+# The jobs that compute over the inputs of runs (workers/worker.py keeps them fresh first).
+INPUT_JOBS = frozenset(
+    f"{__name__}.{job.__name__}" for job in (compute_run, compute_plan, recalculate_live)
+)
