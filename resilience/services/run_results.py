@@ -25,33 +25,40 @@ _SERVICES = ("food", "care", "shelter")
 _NULL = "\\N"  # COPY's text-format null
 
 
-def _text_column(values: np.ndarray) -> np.ndarray:
-    """A column as COPY text, converted in C by NumPy: NaN/±inf/None → null, bools t/f."""
+def _text_column(values: np.ndarray) -> list[str]:
+    """A column as COPY text: NaN/±inf/None → null, bools t/f, floats as their shortest
+    exact repr. Python's repr of a list's floats is twice as fast as NumPy's astype(str),
+    and joining lists of str several times faster than joining NumPy's str scalars."""
     if values.dtype == np.bool_:
-        return np.where(values, "t", "f")
+        return np.where(values, "t", "f").tolist()
     if values.dtype.kind == "f":
-        text_values = values.astype(str)
-        text_values[~np.isfinite(values)] = _NULL
-        return text_values
+        texts = list(map(repr, values.tolist()))
+        for row in np.flatnonzero(~np.isfinite(values)).tolist():
+            texts[row] = _NULL
+        return texts
     if values.dtype == object:
-        null = is_none(values)
-        text_values = values.astype(str)
-        text_values[null] = _NULL
-        return text_values
-    return values.astype(str)
+        texts = list(map(str, values.tolist()))
+        for row in np.flatnonzero(is_none(values)).tolist():
+            texts[row] = _NULL
+        return texts
+    return list(map(str, values.tolist()))
+
+
+_COPY_ROWS = 25_000  # rows per piece: PostgreSQL stores one while the next is formatted
 
 
 def _copy(session: Session, sql: str, columns: list[np.ndarray]) -> None:
-    """COPY a table's rows from columns: one text payload, formatted column-wise. Row-wise
-    writes cost seconds for the 250,000 cells of a Sweden-sized run."""
+    """COPY a table's rows from columns, formatted column-wise and sent in pieces of
+    _COPY_ROWS rows, so the server parses and stores a piece while the next is formatted.
+    Row-wise writes cost seconds for the 250,000 cells of a Sweden-sized run."""
     if not columns or columns[0].size == 0:
         return
-    texts = [_text_column(c) for c in columns]
-    payload = "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
     conn = session.connection().connection.driver_connection
     assert conn is not None  # an open connection has its psycopg connection
     with conn.cursor() as cur, cur.copy(sql) as copy:
-        copy.write(payload)
+        for start in range(0, columns[0].size, _COPY_ROWS):
+            texts = [_text_column(c[start : start + _COPY_ROWS]) for c in columns]
+            copy.write("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n")
 
 
 def _intervals(start: np.ndarray, end: np.ndarray) -> np.ndarray:
