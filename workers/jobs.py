@@ -55,8 +55,12 @@ def keep_inputs() -> None:
     did not), so the horse inherits them (services/run_inputs.py). A failure here is only
     logged: the horse then reads the inputs itself, or fails visibly with the reason."""
     try:
+        reads, started = run_inputs.stats()["reads"], time.monotonic()
         with _app().app_context(), standalone() as session:
-            run_inputs.preload(session)
+            inputs = run_inputs.preload(session)
+        if run_inputs.stats()["reads"] != reads:
+            seconds = time.monotonic() - started
+            log.info("inputs of runs read for data version %s (%.2f s)", inputs.version, seconds)
     except Exception as exc:  # the database away: the job will say so itself
         log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
 
