@@ -1,6 +1,7 @@
 """Worker entry point: `python -m workers.worker [--burst]`. Run as many as you like, on any
-host that reaches the same Redis and PostGIS (README, "More workers"). When Redis goes
-away the worker waits and starts again, backing off up to 30 s, instead of exiting."""
+host that reaches the same Redis and PostGIS (README, "Workers on several machines"). When
+Redis goes away the worker waits and starts again, backing off up to 30 s, instead of
+exiting."""
 
 from __future__ import annotations
 
