@@ -65,11 +65,20 @@ def keep_inputs() -> None:
         log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
 
 
+PROGRESS_EVERY_S = 0.25  # after the start: a county's run computes in less, and writes none
+_progress_written: dict[tuple[str, int], float] = {}
+
+
 def _set_progress(
     model: type[Run] | type[BackupPlan], row_id: int, percent: float, step: str
 ) -> None:
     """Progress goes in its own short transaction so the UI sees it while the work goes on,
-    and in the job's meta."""
+    and in the job's meta; at most every PROGRESS_EVERY_S (each write is a transaction and a
+    Redis round trip, on the path of a live recalculation)."""
+    key, now = (model.__name__, row_id), time.monotonic()
+    if now - _progress_written.get(key, -PROGRESS_EVERY_S) < PROGRESS_EVERY_S:
+        return
+    _progress_written[key] = now
     with standalone() as session:
         job_rows.set_progress(session, model, row_id, percent, step)
     job = get_current_job()
@@ -93,6 +102,7 @@ def _compute_tracked(
         job = get_current_job()
         with standalone() as session:
             job_rows.mark_running(session, model, row_id)
+        _progress_written[(model.__name__, row_id)] = time.monotonic()
         try:
             with standalone() as session:
                 row = compute(session, row_id, partial(_set_progress, model))
