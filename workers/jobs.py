@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 import urllib.request
@@ -40,6 +41,18 @@ LOST_RUN_S = 60
 @cache
 def _app() -> Flask:
     return create_app()
+
+
+_pool_pid: int | None = None
+
+
+def _own_pool() -> None:
+    """A forked work horse must not share the worker's pooled connections: drop them, once
+    per process (a live recalculation calls compute_run within its job: no second connect)."""
+    global _pool_pid
+    if _pool_pid != os.getpid():
+        db.dispose()
+        _pool_pid = os.getpid()
 
 
 def warm_up() -> None:
@@ -98,7 +111,7 @@ def _compute_tracked(
     (Settings.run_retry_intervals) and finally marks the job failed."""
     what = "run" if model is Run else "plan"
     with _app().app_context():
-        db.dispose()  # a forked work horse must not share the parent's pooled connections
+        _own_pool()
         job = get_current_job()
         with standalone() as session:
             job_rows.mark_running(session, model, row_id)
@@ -133,7 +146,7 @@ def recalculate_live(fingerprint: str) -> dict[str, object]:
     moved on meanwhile: a burst of updates within the debounce gives one run of the latest."""
     app = _app()
     with app.app_context():
-        db.dispose()
+        _own_pool()
         time.sleep(app.config["SETTINGS"].live_debounce_seconds)
         with standalone() as session:
             run = warnings.start_live_run(session, fingerprint)
@@ -151,7 +164,7 @@ def poll_smhi() -> dict[str, object]:
     app = _app()
     settings = app.config["SETTINGS"]
     with app.app_context():
-        db.dispose()
+        _own_pool()
         request = urllib.request.Request(
             settings.smhi_warnings_url, headers={"Accept": "application/json"}
         )
@@ -180,7 +193,7 @@ def check_live_state() -> str | None:
     force over the county is not the one of the latest live run."""
     app = _app()
     with app.app_context():
-        db.dispose()
+        _own_pool()
         with standalone() as session:
             fingerprint = warnings.needs_recalculation(session)
         if fingerprint:
@@ -195,7 +208,7 @@ def export_layers(export_id: str, request: dict[str, object]) -> dict[str, objec
     it again stores the same file. Exceptions propagate so that RQ retries and finally marks
     it failed."""
     with _app().app_context():
-        db.dispose()
+        _own_pool()
         job = get_current_job()
 
         def progress(percent: float, step: str) -> None:
@@ -249,7 +262,7 @@ def sweep_runs() -> dict[str, list[int]]:
     app = _app()
     settings = app.config["SETTINGS"]
     with app.app_context():
-        db.dispose()
+        _own_pool()
         with standalone() as session:
             return sweep_lost(session, settings)
 
@@ -258,7 +271,7 @@ def purge_records() -> dict[str, int]:
     """Periodically: delete the exports (with their files) and uploads past their time, in
     PostgreSQL, whichever host runs it."""
     with _app().app_context():
-        db.dispose()
+        _own_pool()
         with standalone() as session:
             return {
                 "exports": exports.purge_expired(session),
