@@ -167,6 +167,8 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # What it is for, as its user named it ("QGIS på min dator"; migration 0016).
+    name: Mapped[str] = mapped_column(String(100), default="API token")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -266,6 +268,8 @@ class RunSite(Base):
     hours_unpowered: Mapped[float] = mapped_column(Float)
     generator_id: Mapped[int | None] = mapped_column(Integer)
     arrival_hours: Mapped[float | None] = mapped_column(Float)
+    # v3: the site's D (hours; 0 outside every outage area); null in runs before v3.
+    outage_hours: Mapped[float | None] = mapped_column(Float)
     # v2 (Heat): the plant it depends on; null for sites not followed indoors.
     heat_plant_id: Mapped[int | None] = mapped_column(Integer)
     hours_cold: Mapped[float | None] = mapped_column(Float)
@@ -336,6 +340,15 @@ class RunMunicipality(Base):
     food_stock_days_baseline: Mapped[float | None] = mapped_column(Float)
     food_stock_deficit_person_days: Mapped[float | None] = mapped_column(Float)
     food_sites_stock_unknown: Mapped[int | None] = mapped_column(Integer)
+    # v3: home-care clients of bases without power; people unreachable per service (null in
+    # runs before v3).
+    home_care_clients_unpowered: Mapped[int | None] = mapped_column(Integer)
+    unreachable_food: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_care: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_shelter: Mapped[int | None] = mapped_column(BigInteger)
+    baseline_unreachable_food: Mapped[int | None] = mapped_column(BigInteger)
+    baseline_unreachable_care: Mapped[int | None] = mapped_column(BigInteger)
+    baseline_unreachable_shelter: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RunTimeline(Base):
@@ -355,6 +368,11 @@ class RunTimeline(Base):
     uncovered_food: Mapped[int] = mapped_column(BigInteger)
     uncovered_care: Mapped[int] = mapped_column(BigInteger)
     uncovered_shelter: Mapped[int] = mapped_column(BigInteger)
+    # v3 (null in runs before v3).
+    home_care_clients_unpowered: Mapped[int | None] = mapped_column(Integer)
+    unreachable_food: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_care: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_shelter: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --- Weather warnings (SMHI IBWW, CAP) ----------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -15,6 +16,7 @@ from geodata.messages import msg
 from resilience import jsonio
 from resilience.analysis import Parameters, Scenario, SnowZone
 from resilience.analysis.model import RANGES, OutageArea
+from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -44,6 +46,8 @@ class ScenarioSpec:
     # (outage is then their union, for display); empty when all share duration_hours.
     outage_parts: tuple[OutageArea, ...] = ()
     road_closures: shapely.MultiPolygon | None = None  # EPSG:3006
+    # When hour 0 is on the clock (optional; the pages then use the run's start).
+    start: datetime | None = None
 
     def to_analysis(self) -> Scenario:
         """The pure model's view: geometries and effective parameters."""
@@ -94,6 +98,8 @@ class ScenarioSpec:
         }
         if self.road_closures is not None:
             definition["road_closures"] = mapping(self.road_closures)
+        if self.start is not None:
+            definition["start"] = self.start.isoformat()
         return definition
 
 
@@ -111,6 +117,7 @@ def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
         return _polygons(value.get("geometry"), f"{where}.geometry", src)
     if value["type"] not in ("Polygon", "MultiPolygon"):
         raise ScenarioError(f"{where}: expected Polygon or MultiPolygon, got {value['type']}")
+    _check_positions(value.get("coordinates"), where)
     try:
         geom = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -134,6 +141,28 @@ def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
     if not SWEDEN_3006.contains(geom):
         raise ScenarioError(f"{where}: the polygon lies outside Sweden; is the crs right?")
     return _as_multi(geom, where)
+
+
+def _check_positions(coordinates: Any, where: str) -> None:
+    """Every position of a (Multi)Polygon's coordinates is 2 or 3 finite numbers, checked
+    before shapely sees them (a NaN warns inside GEOS; null or a bare number raises there)."""
+    if not isinstance(coordinates, list | tuple):
+        raise ScenarioError(f"{where}: coordinates must be a list of rings")
+    stack: list[Any] = [coordinates]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list | tuple):
+            raise ScenarioError(f"{where}: coordinates must be nested lists of positions")
+        if item and not isinstance(item[0], list | tuple):
+            if not 2 <= len(item) <= 3 or not all(
+                isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c)
+                for c in item
+            ):
+                raise ScenarioError(
+                    f"{where}: coordinates must be finite numbers, [x, y]; got {item!r:.60}"
+                )
+        else:
+            stack.extend(item)
 
 
 def _outage_areas(
@@ -207,12 +236,39 @@ def _number(value: Any, where: str, minimum: float = 0.0) -> float:
     return float(value)
 
 
+def count_positions(value: Any, budget: int = MAX_VERTICES) -> int:
+    """The positions (coordinate pairs) in GeoJSON-like nested lists, counted from the list
+    lengths alone before any geometry is built; stops once past `budget` (it then returns a
+    number above it), so 60,000 small polygons cost a walk, not a union."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if item and not isinstance(item[0], list | dict):
+                count += 1  # a position: [x, y] (its numbers are checked when built)
+                if count > budget:
+                    return count
+            else:
+                stack.extend(item)
+    return count
+
+
 def parse_scenario(document: Any) -> ScenarioSpec:
     """Validate a scenario document (already JSON-decoded). Raises ScenarioError."""
     from resilience.analysis import Parameters
 
     if not isinstance(document, dict):
         raise ScenarioError(msg("scenario_object"))
+    # Count before computing: no shape is built or unioned from more than the bound.
+    geometry_parts = [document.get(k) for k in ("outage", "snow_zones", "road_closures")]
+    if count_positions(geometry_parts) > MAX_VERTICES:
+        raise ScenarioError(
+            "the outage, snow zones and road closures hold together more than "
+            f"{MAX_VERTICES} vertices"
+        )
     unknown = set(document) - {
         "name",
         "description",
@@ -221,6 +277,7 @@ def parse_scenario(document: Any) -> ScenarioSpec:
         "snow_zones",
         "road_closures",
         "parameters",
+        "start",
     }
     if unknown:
         raise ScenarioError(msg("scenario_unknown_keys", keys=sorted(unknown)))
@@ -301,7 +358,24 @@ def parse_scenario(document: Any) -> ScenarioSpec:
         description,
         outage_parts=outage_parts,
         road_closures=road_closures,
+        start=parse_start(document.get("start")),
     )
+
+
+def parse_start(value: Any) -> datetime | None:
+    """A scenario's `start`: when its hour 0 is, ISO 8601 ("2026-12-24T06:00", local time
+    in Sweden unless it names its offset); None when not given."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ScenarioError("start: expected a date and time such as 2026-12-24T06:00")
+    try:
+        start = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ScenarioError(
+            f"start: {value!r} is not a date and time such as 2026-12-24T06:00"
+        ) from None
+    return start if start.tzinfo is not None else start.replace(tzinfo=LOCAL_TZ)
 
 
 def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:

@@ -25,7 +25,7 @@ Create Date: 2026-12-07 03:40:00
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"  # re-chained after 0015-0017 on merge
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -30,7 +30,7 @@ def test_healthz_is_public_and_reports_both_services(app) -> None:  # type: igno
 )
 def test_everything_else_needs_login(app, db_session: Session, path: str) -> None:  # type: ignore[no-untyped-def]
     response = app.test_client().get(path)
-    if path.startswith("/api/"):
+    if path.startswith("/api/") or path == "/":  # the root: an API client is told of /ogc
         assert response.status_code == 401
         assert response.json["error"] == "unauthorized"
     else:
@@ -59,7 +59,7 @@ def test_login_never_redirects_off_site(app, make_user) -> None:  # type: ignore
         "/login?next=//evil.example/x",
         data={"name": "cecilia", "password": "correct horse battery"},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/situation"  # the first screen, never off site
 
 
 def test_bearer_token(app, db_session: Session, make_user) -> None:  # type: ignore[no-untyped-def]
