@@ -36,16 +36,19 @@ def import_request() -> dict[str, Any]:
                 " Shapefile or GeoJSON."
             )
         )
-    return service.import_upload(
-        db.session,
-        upload.stream,
-        filename,
-        source=request.form.get("source", "").strip() or None,
-        crs=request.form.get("crs", "").strip() or None,
-        layer=request.form.get("layer", "").strip() or None,
-        user=current_user.name,
-        max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
-    )
+    try:
+        return service.import_upload(
+            db.session,
+            upload.stream,
+            filename,
+            source=request.form.get("source", "").strip() or None,
+            crs=request.form.get("crs", "").strip() or None,
+            layer=request.form.get("layer", "").strip() or None,
+            user=current_user.name,
+            max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
+        )
+    finally:
+        upload.close()  # the spooled copy of a large upload, at once
 
 
 @bp.post("/roads")
