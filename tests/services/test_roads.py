@@ -299,3 +299,43 @@ def test_demo_scenarios_close_roads() -> None:
     assert closed.road_closures is not None
     crossed = [r.name for r in demo.roads if shapely.intersects(r.geom, closed.road_closures)]
     assert crossed == ["E12"]
+
+
+def test_roads_in_the_base_tiles_by_class_and_zoom(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """The base tiles draw the roads (layer `roads`: road_class, name); the small classes
+    only from higher zooms."""
+    import mapbox_vector_tile
+
+    from geodata.loaders.roads import RoadRecord
+    from tests.web.test_tiles import lonlat, tile_of
+
+    records = [
+        RoadRecord(
+            shapely.LineString([(740_000, 7_080_000), (760_000, 7_090_000)]),
+            "trunk",
+            None,
+            "e12",
+            "E12",
+        ),
+        RoadRecord(
+            shapely.LineString([(750_000, 7_085_000), (750_500, 7_085_400)]),
+            "residential",
+            30.0,
+            "g1",
+            "Storgatan",
+        ),
+    ]
+    roads.replace_network(db_session, [records], "t")
+
+    def layer(z: int) -> dict[str, str]:
+        x, y = tile_of(*lonlat(750_000, 7_085_000), z)
+        response = client.get(f"/tiles/base/{z}/{x}/{y}.pbf")
+        assert response.status_code == 200
+        decoded = mapbox_vector_tile.decode(response.data)
+        features = decoded["roads"]["features"]
+        return {f["properties"]["name"]: f["properties"]["road_class"] for f in features}
+
+    assert layer(6) == {"E12": "trunk"}
+    assert layer(13) == {"E12": "trunk", "Storgatan": "residential"}
