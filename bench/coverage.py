@@ -53,9 +53,8 @@ from resilience.analysis.coverage import travel_minutes
 from resilience.cli import alembic_config, create_database
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.scenarios import ScenarioSpec
-from resilience.services import runs
+from resilience.services import runs, scenarios
 from resilience.vocabulary import CARE_SERVICE_KINDS, SITE_INTEGERS, SITE_NUMBERS, SWEREF99TM
-from workers.queue import check_queue, enqueue_committed, enqueue_run
 
 BENCH_DB = os.environ.get(
     "RESILIENCE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_bench"
@@ -251,17 +250,15 @@ def end_to_end(
     """(seconds from the start of the start path to the stored, finished result; seconds of
     the start path alone; the run's summary compute_seconds: compute and store, the reads
     before them not included), a worker already waiting. The
-    start path is the API's (resilience/web/api/scenarios.py start_run): the queue checked,
+    start path is the API's (services/runs.start_and_enqueue_run): the queue checked,
     the run started with the work limits (and the county check), committed, enqueued."""
     settings = bench_settings(database_url, redis_url)
-    scenario = runs.save_new_scenario(session, spec, "bench")
+    scenario = scenarios.save_new_scenario(session, spec, "bench")
     session.commit()
     worker = start_worker(database_url, redis_url, "--no-scheduler")
     try:
         start = time.perf_counter()
-        check_queue(settings)
-        run = runs.start_run(session, scenario, user="bench", limits=runs.WorkLimits.of(settings))
-        enqueue_committed(session, run, lambda: enqueue_run(settings, run.id))
+        run = runs.start_and_enqueue_run(session, settings, scenario.id, "bench")
         started = time.perf_counter()
         while True:
             status, error, summary = session.execute(

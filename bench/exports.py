@@ -73,14 +73,14 @@ def load_vasterbotten(session: Session) -> int:
     from geodata.demo import build_demo
     from geodata.demo.scenarios import builtin_scenarios
     from resilience.scenarios import parse_scenario
-    from resilience.services import imports, runs
+    from resilience.services import imports, runs, scenarios
 
     demo = build_demo()
     with session.begin():
         imports.import_boundaries(session, demo.municipalities, "demo")
         imports.import_population(session, demo.cells, "demo")
         imports.import_sites(session, demo.sites, "demo")
-        scenario = runs.create_scenario(
+        scenario = scenarios.create_scenario(
             session, parse_scenario(builtin_scenarios(demo.municipalities)[0]), kind="builtin"
         )
         run = runs.start_run(session, scenario)

@@ -49,7 +49,7 @@ from bench.coverage_compute import SMOKE, SWEDEN, Size, synthetic_boundaries, sy
 from resilience.config import PROJECT_ROOT
 from resilience.crs import transformer
 from resilience.scenarios import ScenarioSpec
-from resilience.services import runs, users
+from resilience.services import runs, scenarios, users
 from resilience.services.ogc import COLLECTIONS, CRSES
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -100,7 +100,7 @@ def load_sweden(database_url: str, size: Size = SWEDEN) -> Session:
 
 
 def finish_a_run(session: Session, spec: ScenarioSpec) -> None:
-    scenario = runs.create_scenario(session, spec)
+    scenario = scenarios.create_scenario(session, spec)
     run = runs.start_run(session, scenario)
     runs.compute_run(session, run.id)
     session.execute(text("ANALYZE"))

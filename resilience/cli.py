@@ -26,7 +26,7 @@ from resilience.config import PROJECT_ROOT
 from resilience.db import db
 from resilience.errors import DomainError
 from resilience.models import ROLES
-from resilience.services import basemap, imports, roads, users
+from resilience.services import basemap, imports, roads, users, warning_ingest
 
 
 def alembic_config(database_url: str) -> Config:
@@ -95,7 +95,7 @@ def load_demo(if_empty: bool) -> None:
     from geodata.demo import build_demo
     from geodata.demo.scenarios import builtin_scenarios
     from resilience.scenarios import parse_scenario
-    from resilience.services.runs import create_scenario
+    from resilience.services.scenarios import create_scenario
 
     session = db.session
     with session.begin():
@@ -448,7 +448,6 @@ warnings_cli = AppGroup("warnings", help="SMHI and CAP weather warnings.")
 def warnings_ingest(file: Path) -> None:
     """Ingest an SMHI IBWW document (.json) or a CAP alert (.xml), as POST /api/v1/warnings."""
     from geodata.loaders.warnings import WarningFormatError
-    from resilience.services import warnings
     from workers.queue import enqueue_live
 
     settings = current_app.config["SETTINGS"]
@@ -458,7 +457,7 @@ def warnings_ingest(file: Path) -> None:
     session = db.session
     try:
         with session.begin():
-            result = warnings.ingest(
+            result = warning_ingest.ingest(
                 session, settings, file.read_bytes(), content_type, posted_by=getpass.getuser()
             )
     except WarningFormatError as err:

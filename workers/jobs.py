@@ -7,13 +7,11 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
 
 from flask import Flask
 from rq import get_current_job
-from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from geodata.loaders.warnings import MAX_BYTES, WarningFormatError
@@ -21,7 +19,17 @@ from resilience.app import create_app
 from resilience.config import Settings
 from resilience.db import db
 from resilience.models import BackupPlan, Run
-from resilience.services import exports, plans, runs, uploads, warnings
+from resilience.services import (
+    exports,
+    job_rows,
+    plans,
+    runs,
+    uploads,
+    warning_banner,
+    warning_ingest,
+    warnings,
+)
+from resilience.services.transactions import snapshot_read_only, standalone
 from workers.queue import RUN_TIMEOUT_S, enqueue_live, plan_job_states, run_job_states
 
 log = logging.getLogger(__name__)
@@ -43,8 +51,8 @@ def _set_progress(
 ) -> None:
     """Progress goes in its own short transaction so the UI sees it while the work goes on,
     and in the job's meta."""
-    with db.begin() as session:
-        session.execute(update(model).where(model.id == row_id).values(progress=percent, step=step))
+    with standalone() as session:
+        job_rows.set_progress(session, model, row_id, percent, step)
     job = get_current_job()
     if job is not None:
         job.meta.update(progress=percent, step=step)
@@ -64,34 +72,17 @@ def _compute_tracked(
     with _app().app_context():
         db.dispose()  # a forked work horse must not share the parent's pooled connections
         job = get_current_job()
-        with db.begin() as session:
-            session.execute(
-                update(model)
-                .where(model.id == row_id)
-                .values(
-                    status="running",
-                    progress=1.0,
-                    step="loading data",
-                    error=None,
-                    started_at=datetime.now(UTC),
-                    attempts=model.attempts + 1,
-                )
-            )
+        with standalone() as session:
+            job_rows.mark_running(session, model, row_id)
         try:
-            with db.begin() as session:
+            with standalone() as session:
                 row = compute(session, row_id, partial(_set_progress, model))
                 summary: dict[str, object] = {f"{what}_id": row_id, "status": row.status}
         except Exception as exc:
             retrying = job is not None and (job.retries_left or 0) > 0
-            with db.begin() as session:
-                session.execute(
-                    update(model)
-                    .where(model.id == row_id)
-                    .values(
-                        status="queued" if retrying else "failed",
-                        step="waiting to retry" if retrying else None,
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
+            with standalone() as session:
+                job_rows.mark_failed(
+                    session, model, row_id, f"{type(exc).__name__}: {exc}", retrying
                 )
             log.exception("%s %s failed", what, row_id)
             raise
@@ -115,7 +106,7 @@ def recalculate_live(fingerprint: str) -> dict[str, object]:
     with app.app_context():
         db.dispose()
         time.sleep(app.config["SETTINGS"].live_debounce_seconds)
-        with db.begin() as session:
+        with standalone() as session:
             run = warnings.start_live_run(session, fingerprint)
         if run is None:
             return {"fingerprint": fingerprint, "run_id": None}
@@ -138,15 +129,15 @@ def poll_smhi() -> dict[str, object]:
         try:
             with urllib.request.urlopen(request, timeout=20) as response:
                 payload = response.read(MAX_BYTES + 1)
-            with db.begin() as session:
-                result = warnings.ingest(
+            with standalone() as session:
+                result = warning_ingest.ingest(
                     session, settings, payload, "application/json", snapshot=True
                 )
-                warnings.record_poll(session, None)
+                warning_banner.record_poll(session, None)
         except (OSError, WarningFormatError) as exc:  # URLError, HTTP 5xx, timeouts, garbage
             error = f"{type(exc).__name__}: {exc}"
-            with db.begin() as session:
-                warnings.record_poll(session, error)
+            with standalone() as session:
+                warning_banner.record_poll(session, error)
             log.warning("SMHI poll failed (%s): %s", settings.smhi_warnings_url, error)
             return {"error": error}
         if result.recalculation:
@@ -161,7 +152,7 @@ def check_live_state() -> str | None:
     app = _app()
     with app.app_context():
         db.dispose()
-        with db.begin() as session:
+        with standalone() as session:
             fingerprint = warnings.needs_recalculation(session)
         if fingerprint:
             enqueue_live(app.config["SETTINGS"], fingerprint)
@@ -180,27 +171,25 @@ def export_layers(export_id: str, request: dict[str, object]) -> dict[str, objec
 
         def progress(percent: float, step: str) -> None:
             # Its own short transaction, so the page sees it while the file is built.
-            with db.begin() as session:
+            with standalone() as session:
                 exports.set_progress(session, export_id, percent, step)
             if job is not None:
                 job.meta.update(progress=round(percent, 1), step=step)
                 job.save_meta()
 
         try:
-            with db.begin() as session:
+            with standalone() as session:
                 record = exports.mark_running(session, export_id, request)
             with tempfile.TemporaryDirectory(prefix="export-") as scratch:
-                with db.begin() as session:
+                with standalone() as session:
                     # Every layer from the same snapshot, even while an import commits.
-                    session.execute(
-                        text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    )
+                    snapshot_read_only(session)
                     built = exports.build_file(session, record, Path(scratch), progress)
-                with db.begin() as session:
+                with standalone() as session:
                     record = exports.store_file(session, export_id, built)
         except Exception as exc:
             retrying = job is not None and (job.retries_left or 0) > 0
-            with db.begin() as session:
+            with standalone() as session:
                 exports.mark_failed(session, export_id, f"{type(exc).__name__}: {exc}", retrying)
             log.exception("export %s failed", export_id)
             raise
@@ -232,7 +221,7 @@ def sweep_runs() -> dict[str, list[int]]:
     settings = app.config["SETTINGS"]
     with app.app_context():
         db.dispose()
-        with db.begin() as session:
+        with standalone() as session:
             return sweep_lost(session, settings)
 
 
@@ -241,7 +230,7 @@ def purge_records() -> dict[str, int]:
     PostgreSQL, whichever host runs it."""
     with _app().app_context():
         db.dispose()
-        with db.begin() as session:
+        with standalone() as session:
             return {
                 "exports": exports.purge_expired(session),
                 "uploads": uploads.purge_expired(session),

@@ -1,9 +1,10 @@
-"""Enqueueing and inspecting RQ jobs. The web layer and the CLI call these; the job
-functions themselves live in workers/jobs.py."""
+"""Enqueueing and inspecting RQ jobs: only RQ and Redis (enqueue, job ids, states), no
+database. The services that start work (services/runs.py, plans.py), the web layer and the
+CLI call these; the job functions themselves live in workers/jobs.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -20,8 +21,6 @@ from resilience.config import Settings
 from resilience.errors import Unavailable
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from resilience.models import Run
 
 RUN_TIMEOUT_S = 15 * 60
@@ -110,19 +109,6 @@ def enqueue_run(settings: Settings, run_id: int) -> str:
         timeout=RUN_TIMEOUT_S,
         description=f"Compute run {run_id}",
     )
-
-
-def enqueue_committed(session: Session, row: object, enqueue: Callable[[], str]) -> str:
-    """Commit the new row its job will read, then enqueue the job. When Redis goes away in
-    between, take the row back and re-raise Unavailable (a 503): nothing stays queued that
-    no job would compute."""
-    session.commit()
-    try:
-        return enqueue()
-    except Unavailable:
-        session.delete(row)
-        session.commit()
-        raise
 
 
 def job_state(settings: Settings, job_id: str) -> str | None:

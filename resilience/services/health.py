@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from resilience.config import Settings
-from resilience.services import warnings
+from resilience.services import warning_banner
 
 
 def status(session: Session, settings: Settings) -> tuple[dict[str, Any], bool]:
@@ -30,7 +30,7 @@ def status(session: Session, settings: Settings) -> tuple[dict[str, Any], bool]:
     feed = "unknown"
     if status["database"] == "ok":
         try:
-            health = warnings.feed_health(session, settings.smhi_poll_seconds)
+            health = warning_banner.feed_health(session, settings.smhi_poll_seconds)
             feed = "degraded" if health.degraded else "ok" if health.known else "unknown"
         except Exception as exc:
             feed = f"error: {type(exc).__name__}"

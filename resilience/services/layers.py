@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from resilience.crs import SWEREF_DOMAIN, SWEREF_DOMAIN_M
 from resilience.errors import BadInput, NotFound
+from resilience.services.query_args import BBox
 from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM, WGS84
 
 MAX_FEATURES = 50_000
@@ -32,64 +30,6 @@ _SITE_COLUMNS = ", ".join(
         *(f"s.{n}" for n in SITE_NUMBERS),
     )
 )
-
-
-# A lon/lat box is densified every this many degrees before it is transformed, so its
-# edges follow the meridians and parallels in SWEREF 99 TM (as /ogc does): clipped to
-# SWEREF_DOMAIN that is at most ~2,400 vertices, whatever the box.
-DENSIFY_DEGREES = 0.05
-BBOX_CRSES = (WGS84, SWEREF99TM)
-
-
-@dataclass(frozen=True)
-class BBox:
-    """A bounding box in `srid` (lon/lat for 4326, easting/northing for 3006)."""
-
-    minx: float
-    miny: float
-    maxx: float
-    maxy: float
-    srid: int = WGS84
-
-    @classmethod
-    def parse(cls, value: str | None, srid: int = WGS84) -> BBox | None:
-        if not value:
-            return None
-        if srid not in BBOX_CRSES:
-            raise BadInput("bbox-crs must be EPSG:4326 (lon/lat) or EPSG:3006 (SWEREF 99 TM)")
-        try:
-            parts = [float(p) for p in value.split(",")]
-        except ValueError as exc:
-            raise BadInput("bbox must be four numbers: minx,miny,maxx,maxy") from exc
-        if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
-            raise BadInput("bbox must be four finite numbers: minx,miny,maxx,maxy")
-        if parts[0] > parts[2] or parts[1] > parts[3]:
-            raise BadInput("bbox must be four numbers: minx,miny,maxx,maxy with min <= max")
-        if srid == WGS84 and not (
-            -180 <= parts[0] <= parts[2] <= 180 and -90 <= parts[1] <= parts[3] <= 90
-        ):
-            raise BadInput("bbox is outside lon/lat range; is it in EPSG:3006 (bbox-crs)?")
-        return cls(parts[0], parts[1], parts[2], parts[3], srid=srid)
-
-    def sql(self) -> tuple[str, dict[str, Any]]:
-        """A filter on `geom` (EPSG:3006) that can use the GiST index. The box is clipped to
-        where SWEREF 99 TM is defined (nothing is stored outside it), so its cost is bounded
-        whatever its size."""
-        domain = SWEREF_DOMAIN_M if self.srid == SWEREF99TM else SWEREF_DOMAIN
-        x0, y0 = max(self.minx, domain[0]), max(self.miny, domain[1])
-        x1, y1 = min(self.maxx, domain[2]), min(self.maxy, domain[3])
-        if x0 > x1 or y0 > y1:
-            return "FALSE", {}
-        params = {"bx0": x0, "by0": y0, "bx1": x1, "by1": y1}
-        if self.srid == SWEREF99TM:
-            return "geom && ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, :bstored)", params | {
-                "bstored": SWEREF99TM
-            }
-        clause = (
-            "geom && ST_Transform(ST_Segmentize(ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, :blonlat),"
-            " :bseg), :bstored)"
-        )
-        return clause, params | {"blonlat": WGS84, "bseg": DENSIFY_DEGREES, "bstored": SWEREF99TM}
 
 
 def municipality_code(value: str | None) -> str | None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import AuditLog
+from resilience.services import audit
 from resilience.services.transactions import committed
 
 WINDOW_SECONDS = 15 * 60
@@ -129,17 +130,15 @@ def unlock_audited(
     lock = lock_of(redis, kind, key)
     redis.delete(_key(kind, key))
     if lock is not None:
-        session.add(
-            AuditLog(
-                user_name=user,
-                table_name=AUDIT_TABLE,
-                row_id=f"{kind}:{lock.key}",
-                action="delete",
-                field=kind,
-                old={"failures": lock.failures, "seconds_left": lock.seconds_left},
-                new=None,
-                context=f"unlock {kind} {lock.key}",
-            )
+        audit.record(
+            session,
+            user=user,
+            table=AUDIT_TABLE,
+            row_id=f"{kind}:{lock.key}",
+            action="delete",
+            field=kind,
+            old={"failures": lock.failures, "seconds_left": lock.seconds_left},
+            context=f"unlock {kind} {lock.key}",
         )
         session.flush()
     return lock

@@ -21,11 +21,15 @@ from geodata import exporters
 from geodata.exporters import Field, Layer, LayerSchema, record_batch
 from resilience.analysis import MODEL_VERSION, PlanParameters, compute, plan
 from resilience.analysis.plan import OBJECTIVES
-from resilience.errors import BadInput, Conflict, NotFound
+from resilience.config import Settings
+from resilience.errors import BadInput, Conflict
 from resilience.models import BackupPlan, Municipality, Scenario
-from resilience.services import runs
+from resilience.services import runs, scenarios
 from resilience.services.imports import data_version
+from resilience.services.lookup import get_or_404
+from resilience.services.transactions import commit_then_enqueue
 from resilience.vocabulary import SWEREF99TM
+from workers import queue
 
 # A plan over more scenarios than this is refused: each one is a full steps 1-2 per site.
 MAX_SCENARIOS = 10
@@ -127,17 +131,25 @@ def start_plan(
     return row
 
 
-def get_plan(session: Session, plan_id: int) -> BackupPlan:
-    row = session.get(BackupPlan, plan_id)
-    if row is None:
-        raise NotFound(f"no plan with id {plan_id}")
+def start_and_enqueue_plan(
+    session: Session, settings: Settings, request: PlanRequest, user: str | None
+) -> BackupPlan:
+    """The use-case "compute this plan" (the page's form and the API): a queued plan within
+    the request limits, committed, then its job enqueued. Redis down: 503 before anything is
+    written, and the plan taken back when Redis goes away between the commit and the
+    enqueue."""
+    queue.check_queue(settings)
+    try:
+        row = start_plan(session, request, user=user, limits=runs.WorkLimits.of(settings))
+    except BaseException:
+        session.rollback()
+        raise
+    commit_then_enqueue(session, row, lambda: queue.enqueue_plan(settings, row.id))
     return row
 
 
-def municipality_choices(session: Session) -> list[tuple[str, str]]:
-    """(code, name) of every municipality, by code: the plan page's restriction."""
-    rows = session.execute(select(Municipality.code, Municipality.name).order_by(Municipality.code))
-    return [(code, name) for code, name in rows]
+def get_plan(session: Session, plan_id: int) -> BackupPlan:
+    return get_or_404(session, BackupPlan, plan_id, "plan")
 
 
 def unfinished_plans(session: Session) -> list[BackupPlan]:
@@ -197,7 +209,7 @@ def compute_document(
     report = progress if progress is not None else (lambda fraction, step: None)
     sites, cells, names = runs.load_inputs(session)
     cases = [
-        (str(i), runs.spec_of(dict(snapshots[str(i)]["definition"])).to_analysis())
+        (str(i), scenarios.spec_of(dict(snapshots[str(i)]["definition"])).to_analysis())
         for i in scenario_ids
     ]
     parameters = PlanParameters(

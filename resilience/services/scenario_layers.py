@@ -15,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from resilience.crs import transformer
-from resilience.services import runs
+from resilience.services import runs, scenarios
 from resilience.vocabulary import SWEREF99TM, WGS84
 
 
@@ -41,7 +41,7 @@ def definition_geojson(definition: dict[str, Any], crs: int = WGS84) -> dict[str
     one per snow zone (role "snow_zone", level, index in the file's snow_zones). The foreign
     member "scenario" carries the name, duration and parameter overrides.
     """
-    spec = runs.spec_of(definition)
+    spec = scenarios.spec_of(definition)
     features: list[dict[str, Any]] = []
     if spec.outage is not None:
         features.append(
@@ -76,7 +76,7 @@ def definition_geojson(definition: dict[str, Any], crs: int = WGS84) -> dict[str
 
 def scenario_geojson(session: Session, scenario_id: int, crs: int = WGS84) -> dict[str, Any]:
     """The saved scenario's areas as they are now."""
-    return definition_geojson(runs.get_scenario(session, scenario_id).definition, crs)
+    return definition_geojson(scenarios.get_scenario(session, scenario_id).definition, crs)
 
 
 def run_areas_geojson(session: Session, run_id: int, crs: int = WGS84) -> dict[str, Any]:

@@ -28,24 +28,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, delete, func, select, text
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from geodata.loaders import read_sites
 from geodata.loaders.fields import FieldError, storable
-from geodata.messages import Message, msg
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
-from resilience.models import AuditLog, Municipality, Site, Upload
-from resilience.services import imports
-from resilience.vocabulary import CATEGORY, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM
+from resilience.models import Upload
+from resilience.services import audit, imports
+from resilience.services.lookup import municipality_name, municipality_names
+from resilience.services.upload_checks import Plan, plan_records, stored_sites
+from resilience.vocabulary import CATEGORY, KINDS
 
 UPLOAD_TTL = timedelta(hours=2)
 ACTIONS = ("insert", "update", "unchanged")
 _ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_COMPARED = ("category", "kind", "name", *SITE_TEXTS, "attributes", *SITE_NUMBERS)
 
 
 class InvalidFile(DomainError):
@@ -107,134 +107,6 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
     return len(session.execute(expired.returning(Upload.id)).all())
 
 
-# --- checking the rows against the database ----------------------------------------------------
-
-_MUNICIPALITY_OF_POINTS = text(
-    "SELECT t.i, (SELECT m.code FROM municipalities m"
-    " WHERE ST_Covers(m.geom, ST_SetSRID(ST_MakePoint(t.x, t.y), :srid))"
-    " ORDER BY m.code LIMIT 1)"
-    " FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) WITH ORDINALITY AS t(x, y, i)"
-)
-
-
-def municipalities_of(session: Session, records: Sequence[SiteRecord]) -> list[str | None]:
-    """The municipality covering each point, as import_sites assigns it (lowest code)."""
-    if not records:
-        return []
-    rows = session.execute(
-        _MUNICIPALITY_OF_POINTS,
-        {"srid": SWEREF99TM, "xs": [r.x for r in records], "ys": [r.y for r in records]},
-    )
-    found = {i: code for i, code in rows}
-    return [found.get(i) for i in range(1, len(records) + 1)]
-
-
-def stored_sites(
-    session: Session, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """The stored sites with these (source, source_id), their compared values, x and y."""
-    if not keys:
-        return {}
-    columns = [getattr(Site, name) for name in _COMPARED]
-    query = select(
-        Site.id,
-        Site.source,
-        Site.source_id,
-        Site.municipality_code,
-        func.ST_X(Site.geom),
-        func.ST_Y(Site.geom),
-        *columns,
-    ).where(
-        Site.source.in_(sorted({source for source, _ in keys})),
-        # One array parameter: a file of 100 000 rows would exceed PostgreSQL's 65 535.
-        Site.source_id == any_(bindparam("ids", sorted({sid for _, sid in keys}), ARRAY(Text))),
-    )
-    wanted = set(keys)
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in session.execute(query):
-        site_id, source, source_id, municipality, x, y, *values = row
-        if (source, source_id) in wanted:
-            found[(source, source_id)] = {
-                "id": site_id,
-                "municipality": municipality,
-                "x": x,
-                "y": y,
-                **dict(zip(_COMPARED, values, strict=True)),
-            }
-    return found
-
-
-def _unchanged(record: SiteRecord, stored: dict[str, Any]) -> bool:
-    new = {
-        "category": record.category,
-        "kind": record.kind,
-        "name": record.name,
-        **{name: getattr(record, name) for name in SITE_TEXTS},
-        "attributes": record.attributes,
-        **{name: record.numbers.get(name) for name in SITE_NUMBERS},
-    }
-    # EWKB keeps doubles exactly, so a point read back equals the point written.
-    same_point = (stored["x"], stored["y"]) == (record.x, record.y)
-    return same_point and all(new[name] == stored[name] for name in _COMPARED)
-
-
-@dataclass
-class Plan:
-    """What confirming would do: per record an action or the reason it is refused."""
-
-    actions: list[str | None]  # insert | update | unchanged; None when refused
-    municipalities: list[str | None]
-    site_ids: list[int | None]
-    refusals: list[RecordError]  # the scope refusals, one per refused record
-
-
-def plan_records(
-    session: Session,
-    records: Sequence[SiteRecord],
-    wheres: Sequence[str],
-    source: str,
-    scope: str | None,
-) -> Plan:
-    """Compare the records with the stored sites, and check them against `scope`."""
-    keys = [(r.source or source, r.source_id) for r in records]
-    stored = stored_sites(session, keys)
-    codes = municipalities_of(session, records)
-    names = _municipality_names(session) if scope is not None else {}
-    plan = Plan([], codes, [], [])
-    for record, key, code, where in zip(records, keys, codes, wheres, strict=True):
-        old = stored.get(key)
-        plan.site_ids.append(old["id"] if old else None)
-        why: Message | None = None
-        # Municipalities by name, with the code after it ("Östervik (2403)").
-        here = f"{names.get(scope, '')} ({scope})".lstrip() if scope else ""
-        if scope is not None and code != scope:
-            if code:
-                there = f"{names.get(code, '')} ({code})".lstrip()
-                why = msg("outside_scope", scope=here, municipality=there)
-            else:
-                why = msg("outside_county", scope=here)
-            field = "geometry"
-        elif scope is not None and old is not None and old["municipality"] != scope:
-            held = old["municipality"]
-            held_name = f"{names.get(held, '')} ({held})".lstrip() if held else "–"
-            why = msg(
-                "stored_elsewhere",
-                value=repr(record.source_id),
-                source=repr(key[0]),
-                municipality=held_name,
-                scope=here,
-            )
-            field = "source_id"
-        if why is not None:
-            plan.refusals.append(RecordError.of(where, field, why))
-            plan.actions.append(None)
-        elif old is None:
-            plan.actions.append("insert")
-        else:
-            plan.actions.append("unchanged" if _unchanged(record, old) else "update")
-    return plan
-
-
 # --- the use-cases ----------------------------------------------------------------------------
 
 
@@ -261,19 +133,8 @@ def scope_label(session: Session, uploader: Uploader) -> str | None:
     """ "Åbacka (2401)" for a user limited to a municipality; None for a county-wide one."""
     if uploader.scope is None:
         return None
-    name = session.get(Municipality, uploader.scope)
-    return f"{name.name} ({uploader.scope})" if name else uploader.scope
-
-
-def municipality_names(session: Session) -> dict[str, str]:
-    """Municipality code → name, for reports that show names instead of codes."""
-    return _municipality_names(session)
-
-
-def _municipality_names(session: Session) -> dict[str, str]:
-    return {
-        code: name for code, name in session.execute(select(Municipality.code, Municipality.name))
-    }
+    name = municipality_name(session, uploader.scope)
+    return f"{name} ({uploader.scope})" if name else uploader.scope
 
 
 def _report(
@@ -361,7 +222,7 @@ def check_upload(
         ) from err
     scope = uploader.scope
     plan = plan_records(session, result.records, result.wheres, source, scope)
-    names = _municipality_names(session)
+    names = municipality_names(session)
     now = datetime.now(UTC)
     notes = list(result.notes)
     outside = sum(1 for a, c in zip(plan.actions, plan.municipalities, strict=True) if a and not c)
@@ -464,15 +325,14 @@ def confirm_upload(session: Session, uploader: Uploader, upload_id: str) -> dict
             "refused": doc["counts"]["refused"],
             "confirmed_at": datetime.now(UTC).isoformat(),
         }
-        session.add(
-            AuditLog(
-                user_name=uploader.name,
-                table_name="sites",
-                row_id=upload_id,
-                action="import",
-                new={"file": doc["filename"], "source": doc["source"], **result},
-                context=f"upload {doc['filename']}",
-            )
+        audit.record(
+            session,
+            user=uploader.name,
+            table="sites",
+            row_id=upload_id,
+            action="import",
+            new={"file": doc["filename"], "source": doc["source"], **result},
+            context=f"upload {doc['filename']}",
         )
         accepted = [r for r, a in zip(records, plan.actions, strict=True) if a]
         keys = [(r.source or doc["source"], r.source_id) for r in accepted]

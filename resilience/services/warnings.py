@@ -1,5 +1,7 @@
 """Weather warnings: store parsed warning areas (idempotently, versions and cancellations
-applied), find the active ones over the county, and keep the live scenario in step."""
+applied), find the active ones over the county, keep the live scenario in step, and list
+them for the API and the pages. Receiving a document is services/warning_ingest.py, the
+feed's health and the banner services/warning_banner.py."""
 
 from __future__ import annotations
 
@@ -7,27 +9,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 import shapely
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 
-from geodata.loaders.warnings import (
-    SOURCE_IBWW,
-    AreaCatalog,
-    CatalogArea,
-    WarningFormatError,
-    parse_cap,
-    parse_ibww,
-)
-from resilience.config import Settings
-from resilience.models import FeedStatus, LiveState, Run, Scenario, WeatherWarning
+from resilience.models import LiveState, Run, Scenario, WeatherWarning
 from resilience.scenarios import ActiveWarning, live_scenario
-from resilience.services import runs
+from resilience.services import runs, scenarios
 from resilience.services.layers import feature_collection, geometry_sql
-from resilience.vocabulary import ELDERLY_HOME, SWEREF99TM, WGS84
+from resilience.vocabulary import SWEREF99TM, WGS84
 
 LEVELS = ("yellow", "orange", "red")
 LIVE_SCENARIO_NAME = "Live: aktiva vädervarningar"
@@ -259,9 +251,9 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
     )
     scenario = session.scalar(select(Scenario).where(Scenario.kind == "live"))
     if scenario is None:
-        scenario = runs.create_scenario(session, spec, kind="live", user="smhi")
+        scenario = scenarios.create_scenario(session, spec, kind="live", user="smhi")
     else:
-        runs.update_scenario(session, scenario, spec, user="smhi")
+        scenarios.update_scenario(session, scenario, spec, user="smhi")
     run = runs.start_run(session, scenario, user=live_starter(session, active))
     session.add(
         LiveState(
@@ -285,184 +277,6 @@ def live_starter(session: Session, active: Sequence[WeatherWarning]) -> str:
         (w for w in active if w.id not in known), key=lambda w: (w.received_at, w.id), reverse=True
     )
     return next((w.posted_by for w in new if w.posted_by), SMHI_FEED)
-
-
-def live_changes(session: Session) -> dict[str, Any] | None:
-    """The newest finished live run against normal conditions (its baseline: no outage, no
-    snow), and against the live run before it. `now`: elderly homes and care sites without
-    power after the generators, elderly homes without power or cold (`elderly_homes_new`,
-    those the run page lists as new with ?care=new&kind=elderly_home), residents without
-    power and home-care clients whose base lacks power (apart, README "Scenarios and
-    runs"), people without food, care and a warm
-    shelter; `normal`: the same in the baseline (no care site lacks power there);
-    `vs_normal`: now − normal; `delta`: now − the previous live run's now; `started_by`:
-    who the run names as its starter (the poster of the warning, or smhi)."""
-    from resilience.services.run_reports import home_care_split, split_area  # cycle
-
-    finished = session.scalars(
-        select(Run)
-        .join(Scenario, Scenario.id == Run.scenario_id)
-        .where(Scenario.kind == "live", Run.status == "finished")
-        .order_by(Run.id.desc())
-        .limit(2)
-        # A run may have finished since this session loaded it: read it afresh.
-        .execution_options(populate_existing=True)
-    ).all()
-    if not finished:
-        return None
-    latest = finished[0]
-    previous = finished[1] if len(finished) > 1 else None
-    zero = {
-        "elderly_homes": 0,
-        "elderly_homes_new": 0,
-        "care_sites": 0,
-        "residents": 0,
-        "home_care_clients": 0,
-        "food": 0,
-        "care": 0,
-        "shelter": 0,
-    }
-
-    def figures(run: Run | None) -> dict[str, int]:
-        if run is None:
-            return zero
-        assert run.summary is not None  # a finished run has one
-        county = split_area(run.summary["county"], home_care_split(session, run.id).county)
-        homes, affected = session.execute(
-            text(
-                "SELECT count(*) FILTER (WHERE r.hours_unpowered > 0),"
-                " count(*) FILTER (WHERE r.hours_unpowered > 0 OR r.hours_cold > 0)"
-                " FROM run_sites r JOIN sites s ON s.id = r.site_id"
-                " WHERE r.run_id = :run AND s.kind = :kind"
-            ),
-            {"run": run.id, "kind": ELDERLY_HOME},
-        ).one()
-        return {
-            "elderly_homes": int(homes or 0),
-            # Without power after the generators or cold: the run page's "new" care sites.
-            "elderly_homes_new": int(affected or 0),
-            "care_sites": county["care_sites_unpowered"],
-            "residents": county["residents_unpowered"],
-            "home_care_clients": county["home_care_clients_unpowered"],
-            **county["uncovered"],
-        }
-
-    now, before = figures(latest), figures(previous)
-    assert latest.summary is not None
-    normal = zero | latest.summary["county"]["baseline_uncovered"]
-    return {
-        "run_id": latest.id,
-        "previous_run_id": previous.id if previous else None,
-        "started_by": latest.created_by,
-        "now": now,
-        "normal": normal,
-        "vs_normal": {k: now[k] - normal[k] for k in now},
-        "delta": {k: now[k] - before[k] for k in now},
-    }
-
-
-# --- Ingestion ------------------------------------------------------------------------
-
-COUNTY_AREA_ID = 24  # Västerbottens län in SMHI's area metadata
-CAP_TYPES = ("application/xml", "text/xml", "application/cap+xml")
-
-
-@cache
-def _catalog_from_files(ibww: str | None, emma: str | None) -> AreaCatalog:
-    return AreaCatalog.from_files(ibww, emma)  # projects every region: once per process
-
-
-def area_catalog(settings: Settings, county: shapely.Geometry | None) -> AreaCatalog:
-    """The configured catalog; county 24 falls back to our own municipalities' union."""
-    files = _catalog_from_files(settings.ibww_areas_file, settings.emma_areas_file)
-    catalog = AreaCatalog(files.ibww, files.emma)
-    if COUNTY_AREA_ID not in catalog.ibww and county is not None:
-        catalog.ibww[COUNTY_AREA_ID] = CatalogArea(
-            str(COUNTY_AREA_ID),
-            "Västerbottens län",
-            "Västerbotten County",
-            shapely.MultiPolygon(
-                [g for g in shapely.get_parts(county) if isinstance(g, shapely.Polygon)]
-            ),
-        )
-    return catalog
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    report: IngestReport
-    refused: list[str]
-    recalculation: str | None  # fingerprint of the new live state, when one is due
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.report.to_dict(),
-            "refused": self.refused,
-            "recalculation": self.recalculation,
-        }
-
-
-def ingest(
-    session: Session,
-    settings: Settings,
-    payload: bytes,
-    content_type: str,
-    snapshot: bool = False,
-    posted_by: str | None = None,
-) -> IngestResult:
-    """Parse an IBWW document (JSON) or a CAP alert (XML) and store it, in the caller's
-    transaction. `snapshot`: the payload lists every warning in force (a poll of SMHI), so
-    stored IBWW warnings it does not list have ended. `posted_by`: the user who posted it
-    (None for a poll). Raises WarningFormatError."""
-    county = county_geometry(session)
-    catalog = area_catalog(settings, county)
-    kind = content_type.split(";")[0].strip().lower()
-    if kind in CAP_TYPES:
-        parsed = parse_cap(payload, catalog)
-    elif kind == "application/json":
-        parsed = parse_ibww(payload, catalog)
-    else:
-        raise WarningFormatError(
-            f"unsupported content type {kind or 'none'}: send application/json (SMHI IBWW)"
-            " or application/xml (CAP 1.2)"
-        )
-    # One ingest at a time (a push and a poll, or the same document posted twice at once):
-    # the next then sees what this one stored, instead of inserting it again.
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
-    ended = 0
-    if parsed.supersedes:  # CAP Update/Cancel: the messages it names are history now
-        ended += session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
-            update(WeatherWarning)
-            .where(
-                WeatherWarning.raw["message"].astext.in_(parsed.supersedes), WeatherWarning.current
-            )
-            .values(current=False)
-        ).rowcount
-    report = store(
-        session, parsed.areas, county, snapshot, settings.open_warning_max_hours, posted_by
-    )
-    if snapshot:
-        ended += end_missing(session, SOURCE_IBWW, {a.identity for a in parsed.areas})
-    report = IngestReport(report.stored, report.unchanged, report.ended + ended, report.restored)
-    return IngestResult(report, list(parsed.refused), needs_recalculation(session))
-
-
-def receive(
-    session: Session,
-    settings: Settings,
-    payload: bytes,
-    content_type: str,
-    posted_by: str | None = None,
-) -> IngestResult:
-    """A pushed document (POST /api/v1/warnings) from `posted_by`: ingest, committed;
-    nothing is stored unless all of it parses (WarningFormatError, rolled back)."""
-    try:
-        result = ingest(session, settings, payload, content_type, posted_by=posted_by)
-    except WarningFormatError:
-        session.rollback()
-        raise
-    session.commit()
-    return result
 
 
 # --- What the API and the pages show -----------------------------------------------------
@@ -530,71 +344,5 @@ def history(session: Session) -> History:
     return History(list(rows), list(states), list(listed))
 
 
-# --- Feed status ------------------------------------------------------------------------
-
+# The poster a live run names when SMHI's poll started it.
 SMHI_FEED = "smhi"
-
-
-@dataclass(frozen=True)
-class FeedHealth:
-    """What the pages, the banner and /healthz say about a polled feed."""
-
-    last_success_at: datetime | None
-    failing_since: datetime | None  # the first failed poll since the last success
-    last_error: str | None
-    degraded: bool  # the last poll failed, or the last success is older than two intervals
-    known: bool  # polled at least once
-
-
-def record_poll(
-    session: Session, error: str | None, now: datetime | None = None, source: str = SMHI_FEED
-) -> None:
-    """Record one poll's outcome (None: it succeeded), in the caller's transaction."""
-    now = now or datetime.now(UTC)
-    row = session.get(FeedStatus, source, with_for_update=True)
-    if row is None:
-        row = FeedStatus(source=source, failures=0)
-        session.add(row)
-    row.last_attempt_at = now
-    if error is None:
-        row.last_success_at, row.failing_since, row.last_error, row.failures = now, None, None, 0
-    else:
-        row.failing_since = row.failing_since or now
-        row.last_error = error[:2000]
-        row.failures = (row.failures or 0) + 1
-    session.flush()
-
-
-def feed_health(
-    session: Session, poll_seconds: int, now: datetime | None = None, source: str = SMHI_FEED
-) -> FeedHealth:
-    now = now or datetime.now(UTC)
-    row = session.get(FeedStatus, source, populate_existing=True)
-    if row is None:
-        return FeedHealth(None, None, None, degraded=False, known=False)
-    late = row.last_success_at is None or now - row.last_success_at > timedelta(
-        seconds=2 * poll_seconds
-    )
-    return FeedHealth(
-        row.last_success_at,
-        row.failing_since,
-        row.last_error,
-        degraded=row.failing_since is not None or late,
-        known=True,
-    )
-
-
-@dataclass(frozen=True)
-class Banner:
-    """What the banner on every page says: the feed's health, the warnings in force over
-    the county and (only when there are any) what changed since the previous live run."""
-
-    feed: FeedHealth
-    active: list[WeatherWarning]
-    changes: dict[str, Any] | None
-
-
-def banner(session: Session, poll_seconds: int) -> Banner:
-    feed = feed_health(session, poll_seconds)
-    active = active_in_county(session)
-    return Banner(feed, active, live_changes(session) if active else None)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from geodata import exporters
 from resilience.db import db
 from resilience.errors import BadInput
-from resilience.services import exports
+from resilience.services import exports, lookup
 from resilience.vocabulary import CATEGORIES
 from resilience.web import names
 from resilience.web.api.exports import direct, records_json, start, values_of
@@ -66,7 +66,7 @@ def page() -> ResponseReturnValue:
         large=int(large) if large.isdigit() else None,
         job=request.args.get("job"),
         runs=exports.finished_runs(db.session),
-        municipalities=exports.municipality_choices(db.session),
+        municipalities=lookup.municipality_choices(db.session, order="name"),
         categories=CATEGORIES,
         layer_labels=names.labels("layer"),
         run_layer_labels=names.labels("run_layer"),

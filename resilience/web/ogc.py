@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request, url_for
 
 from resilience.db import db
 from resilience.services import ogc
-from resilience.services.ogc_openapi import openapi_document
+from resilience.services.ogc.openapi import openapi_document
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 

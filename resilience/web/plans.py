@@ -19,7 +19,7 @@ from resilience.analysis import OBJECTIVES, PlanParameters
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import BackupPlan
-from resilience.services import plans, run_reports
+from resilience.services import lookup, plans, run_reports
 from resilience.web import charts, maps
 from resilience.web.api.plans import start, states
 from resilience.web.auth import require_role
@@ -55,7 +55,7 @@ def plans_page():  # type: ignore[no-untyped-def]
         rows=list(zip(rows, states(rows), strict=True)),
         defaults=PlanParameters(),
         objectives=OBJECTIVES,
-        municipalities=plans.municipality_choices(db.session),
+        municipalities=lookup.municipality_choices(db.session),
         own_municipality=own,
         can_plan=current_user.has_role("planner"),
     )

@@ -23,6 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from resilience.db import db
 from resilience.errors import BadInput
+from resilience.services import lookup
 from resilience.services import uploads as service
 from resilience.vocabulary import CATEGORIES
 from resilience.web.api.uploads import check_file, note_text, too_large, uploader
@@ -105,7 +106,7 @@ def report_page(upload_id: str) -> ResponseReturnValue:
         expires=datetime.fromisoformat(doc["expires_at"]),
         shown=SHOWN_ROWS,
         note_text=note_text,
-        municipality_names=service.municipality_names(db.session),
+        municipality_names=lookup.municipality_names(db.session),
     )
 
 

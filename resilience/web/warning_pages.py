@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from resilience.db import db
-from resilience.services import runs, warnings
+from resilience.services import runs, warning_banner, warnings
 from workers.queue import run_job_states
 
 bp = Blueprint("warnings", __name__)
@@ -38,7 +38,9 @@ def history_page() -> ResponseReturnValue:
         live_runs=live_runs,
         now=datetime.now(UTC),
         state=warnings.state,
-        feed=warnings.feed_health(db.session, current_app.config["SETTINGS"].smhi_poll_seconds),
+        feed=warning_banner.feed_health(
+            db.session, current_app.config["SETTINGS"].smhi_poll_seconds
+        ),
         open_max_hours=current_app.config["SETTINGS"].open_warning_max_hours,
     )
 
@@ -49,7 +51,7 @@ def banner() -> dict[str, Any]:
     try:
         if not current_user.is_authenticated or request.endpoint in (None, "static"):
             return {}
-        state = warnings.banner(db.session, current_app.config["SETTINGS"].smhi_poll_seconds)
+        state = warning_banner.banner(db.session, current_app.config["SETTINGS"].smhi_poll_seconds)
     except Exception:  # the banner must never take a page down with it
         current_app.logger.exception("warning banner")
         return {}

@@ -18,7 +18,7 @@ from resilience.config import Settings
 from resilience.errors import BadInput
 from resilience.models import BackupPlan
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, plans, runs, users
+from resilience.services import imports, plans, runs, scenarios, users
 from tests.factories import site, small_county
 from tests.services.test_runs import OUTAGE_ABACKA
 from tests.workers.test_run_e2e import _worker
@@ -45,7 +45,7 @@ def _county(session: Session) -> list[int]:
         ],
         "test2",
     )
-    ids = [runs.create_scenario(session, parse_scenario(d)).id for d in (OUTAGE_ABACKA, LONG)]
+    ids = [scenarios.create_scenario(session, parse_scenario(d)).id for d in (OUTAGE_ABACKA, LONG)]
     session.commit()
     return ids
 
@@ -79,8 +79,8 @@ def test_stored_plan_equals_the_pure_computation_and_replays(db_session: Session
     assert len(document["steps"]) == 2  # both care sites, then no candidate is left
 
     # Replay from the stored snapshots: the same document, even after the scenario changed.
-    runs.update_scenario(
-        db_session, runs.get_scenario(db_session, ids[0]), parse_scenario({"name": "tömd"})
+    scenarios.update_scenario(
+        db_session, scenarios.get_scenario(db_session, ids[0]), parse_scenario({"name": "tömd"})
     )
     replayed, _food = plans.compute_document(
         db_session, row.parameters, row.scenario_snapshots, row.scenario_ids

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from resilience.analysis import compute
 from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, runs
+from resilience.services import imports, run_results, runs, scenarios
 from tests.factories import site, small_county
 
 # Outage over Åbacka (x 750-760 km), in EPSG:3006.
@@ -47,11 +47,11 @@ def _rows(session: Session, run_id: int) -> tuple[int, int, int]:
 def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
     small_county(db_session)
     spec = parse_scenario(OUTAGE_ABACKA)
-    scenario = runs.create_scenario(db_session, spec)
+    scenario = scenarios.create_scenario(db_session, spec)
     run = runs.start_run(db_session, scenario)
     progress: list[float] = []
     runs.compute_run(db_session, run.id, lambda _id, pct, _step: progress.append(pct))
-    stored = runs.result_document(db_session, run.id)
+    stored = run_results.result_document(db_session, run.id)
 
     sites, cells, names = runs.load_inputs(db_session)
     expected = compute(sites, cells, names, spec.to_analysis()).to_document()
@@ -70,22 +70,22 @@ def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
 
 def test_computing_twice_writes_the_same_rows(db_session: Session) -> None:
     small_county(db_session)
-    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     run = runs.start_run(db_session, scenario)
     runs.compute_run(db_session, run.id)
-    first, counts = runs.result_document(db_session, run.id), _rows(db_session, run.id)
+    first, counts = run_results.result_document(db_session, run.id), _rows(db_session, run.id)
     runs.compute_run(db_session, run.id)
-    assert runs.result_document(db_session, run.id) == first
+    assert run_results.result_document(db_session, run.id) == first
     assert _rows(db_session, run.id) == counts == (4, 3, 3)  # 2 municipalities + "none"
 
 
 def test_the_run_keeps_its_snapshot_when_the_scenario_changes(db_session: Session) -> None:
     small_county(db_session)
-    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     run = runs.start_run(db_session, scenario)
-    runs.update_scenario(db_session, scenario, parse_scenario({"name": "Inget avbrott"}))
+    scenarios.update_scenario(db_session, scenario, parse_scenario({"name": "Inget avbrott"}))
     runs.compute_run(db_session, run.id)
-    county = runs.result_document(db_session, run.id)["county"]
+    county = run_results.result_document(db_session, run.id)["county"]
     # The outage of the snapshot applies: the home waits ~16 min for its generator.
     assert county["care_sites_unpowered"] == 1 and county["generators_assigned"] == 1
 
@@ -126,9 +126,9 @@ def heat_county(session: Session) -> None:
 def test_heat_plant_inside_the_outage_chills_a_home_outside_it(db_session: Session) -> None:
     heat_county(db_session)
     spec = parse_scenario(OUTAGE_ABACKA)
-    run = runs.start_run(db_session, runs.create_scenario(db_session, spec))
+    run = runs.start_run(db_session, scenarios.create_scenario(db_session, spec))
     runs.compute_run(db_session, run.id)
-    stored = runs.result_document(db_session, run.id)
+    stored = run_results.result_document(db_session, run.id)
     sites_, cells, names = runs.load_inputs(db_session)
     result = compute(sites_, cells, names, spec.to_analysis())
     assert stored == result.to_document()
@@ -187,8 +187,8 @@ def test_a_run_whose_job_redis_lost_fails_within_minutes(db_session: Session) ->
     from datetime import timedelta
 
     small_county(db_session)
-    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
-    live = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA), kind="live")
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    live = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA), kind="live")
     user_run, live_run = runs.start_run(db_session, scenario), runs.start_run(db_session, live)
     db_session.flush()
     states: dict[int, str | None] = {user_run.id: None, live_run.id: None}

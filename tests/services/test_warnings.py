@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.models import Run, WeatherWarning
-from resilience.services import runs, warnings
+from resilience.services import run_results, runs, warning_banner, warning_ingest, warnings
 from tests.factories import SKANE_LONLAT, ibww, ibww_area, small_county
 
 JSON = "application/json"
 
 
 def _ingest(session: Session, settings: Settings, document: object, snapshot: bool = False):  # type: ignore[no-untyped-def]
-    return warnings.ingest(session, settings, json.dumps(document).encode(), JSON, snapshot)
+    return warning_ingest.ingest(session, settings, json.dumps(document).encode(), JSON, snapshot)
 
 
 def test_same_document_twice_changes_nothing(db_session: Session, settings: Settings) -> None:
@@ -45,7 +45,7 @@ def test_live_scenario_of_an_orange_wind_warning(db_session: Session, settings: 
     assert snapshot["outage"]["duration_hours"] == 12
     assert [z["level"] for z in snapshot["snow_zones"]] == ["orange"]
     runs.compute_run(db_session, run.id)
-    county = runs.result_document(db_session, run.id)["county"]
+    county = run_results.result_document(db_session, run.id)["county"]
     assert county["care_sites_unpowered"] == 1  # the elderly home in Åbacka
 
 
@@ -150,7 +150,7 @@ def test_live_changes_compare_the_last_two_live_runs(
     )
     run2 = warnings.start_live_run(db_session, second.recalculation)
     runs.compute_run(db_session, run2.id)
-    changes = warnings.live_changes(db_session)
+    changes = warning_banner.live_changes(db_session)
     assert changes["run_id"] == run2.id and changes["previous_run_id"] == run1.id
     # Yellow is snow only; red wind cuts the power: the home in Åbacka loses it.
     assert changes["delta"]["elderly_homes"] == 1 and changes["now"]["elderly_homes"] == 1

@@ -22,7 +22,7 @@ from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from resilience.services import runs, users, warnings
+from resilience.services import runs, users, warning_ingest, warnings
 from tests.conftest import PASSWORD
 from tests.factories import ibww, ibww_area
 from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
@@ -53,7 +53,7 @@ def live_run(app: Flask, committed: Session) -> int:
     assert result.exit_code == 0, result.output
     users.create_user(committed, USER, PASSWORD, "viewer")
     document = ibww(ibww_area(level="RED", coords=COUNTY_LONLAT))
-    ingested = warnings.ingest(
+    ingested = warning_ingest.ingest(
         committed,
         app.config["SETTINGS"],
         json.dumps(document).encode(),

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import Run, WeatherWarning
-from resilience.services import imports, runs, users, warnings
+from resilience.services import imports, runs, users, warning_banner, warnings
 from tests.conftest import login
 from tests.factories import ibww, ibww_area, site, small_county
 from tests.web.test_scenario_pages import OUTAGE_ABACKA, _finished_run, table_cells
@@ -267,7 +267,7 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     run = _live_run(db_session, editor)
     assert db_session.scalar(select(WeatherWarning.posted_by)) == "elsa"
     assert run.created_by == "elsa"  # the poster, not "smhi"
-    changes = warnings.live_changes(db_session)
+    changes = warning_banner.live_changes(db_session)
     assert changes is not None
     county = run.summary["county"]  # type: ignore[index]
     # Against the baseline, not against zero.

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from resilience.config import Settings
 from resilience.models import Export, ExportChunk
 from resilience.scenarios import parse_scenario
-from resilience.services import energy, exports, runs
+from resilience.services import energy, exports, run_results, runs, scenarios
 from tests.conftest import login
 from tests.factories import small_county
 from tests.services.test_runs import OUTAGE_ABACKA
@@ -61,7 +61,7 @@ def _values(path: str | Path, layer: str | None = None) -> dict[str, list[Any]]:
 
 
 def _finished_run(session: Session, document: dict[str, Any] = OUTAGE_ABACKA) -> int:
-    scenario = runs.create_scenario(session, parse_scenario(document))
+    scenario = scenarios.create_scenario(session, parse_scenario(document))
     run = runs.start_run(session, scenario)
     runs.compute_run(session, run.id)
     session.commit()
@@ -295,7 +295,7 @@ def test_run_results_with_gap_polygons(
     """Outage over Åbacka: its school, the only warm shelter, goes dark, so all three
     cells lose the shelter (new gaps); food and care are not reachable anywhere in time."""
     run_id = _finished_run(db_session)
-    result = runs.result_document(db_session, run_id)
+    result = run_results.result_document(db_session, run_id)
     path = _save(client.get(f"/api/v1/runs/{run_id}/export?format=gpkg"), tmp_path)
     assert path.name == f"vasterbotten_luckor_avbrott-i-abacka_{TODAY}.gpkg"
     assert [list(r) for r in pyogrio.list_layers(path)] == [
@@ -408,7 +408,7 @@ def test_the_timeline_table_in_every_format(
 
 def test_run_export_needs_a_finished_run(client: FlaskClient, db_session: Session) -> None:
     small_county(db_session)
-    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     run = runs.start_run(db_session, scenario)
     db_session.commit()
     assert client.get(f"/api/v1/runs/{run.id}/export").status_code == 409

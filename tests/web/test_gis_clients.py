@@ -32,7 +32,7 @@ from werkzeug.serving import make_server
 
 from resilience.models import ApiToken, User
 from resilience.services import ogc, users
-from resilience.services.ogc_openapi import openapi_document
+from resilience.services.ogc.openapi import openapi_document
 from tests.conftest import PASSWORD
 from tests.web.test_ogc import COUNTS, _load
 

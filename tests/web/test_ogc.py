@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from resilience.crs import transformer
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, ogc, runs, users
+from resilience.services import imports, ogc, runs, scenarios, users
 from tests.factories import site, small_county
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -111,7 +111,7 @@ def _load(session: Session) -> dict[str, Any]:
              " thermal_time_constant_hours = 80 WHERE source_id = 'care-1'")
     )  # fmt: skip
     for document in (CALM, OUTAGE_ABACKA):  # the outage run finishes last: the latest
-        scenario = runs.create_scenario(session, parse_scenario(document))
+        scenario = scenarios.create_scenario(session, parse_scenario(document))
         run = runs.start_run(session, scenario)
         runs.compute_run(session, run.id)
         session.commit()
@@ -390,7 +390,7 @@ def test_latest_run_is_the_newest_finished(client: FlaskClient, db_session: Sess
     assert "extent" not in collection  # empty: no extent to give
     _load(db_session)
     # A newer run that has not finished does not replace the latest finished one.
-    scenario = runs.create_scenario(db_session, parse_scenario(CALM))
+    scenario = scenarios.create_scenario(db_session, parse_scenario(CALM))
     runs.start_run(db_session, scenario)
     db_session.commit()
     page = client.get("/ogc/collections/latest-run-sites/items").get_json()

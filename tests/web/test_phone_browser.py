@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.models import Scenario, Site
-from resilience.services import plans, runs, uploads, users, warnings
+from resilience.services import (
+    plans,
+    runs,
+    uploads,
+    users,
+    warning_banner,
+    warning_ingest,
+)
 from tests.conftest import PASSWORD
 from tests.factories import ibww, ibww_area
 from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
@@ -92,10 +99,10 @@ def county(app: Flask, committed: Session, settings: Settings) -> Ids:
         committed, uploader, UPLOAD_CSV, "register.csv", max_bytes=10_000_000
     )
     document = json.dumps(ibww(ibww_area(coords=COUNTY_LONLAT))).encode()
-    warnings.ingest(committed, settings, document, "application/json")
+    warning_ingest.ingest(committed, settings, document, "application/json")
     now = datetime.now(UTC)  # SMHI failing since the last poll: the feed notice on every page
-    warnings.record_poll(committed, None, now - timedelta(minutes=40))
-    warnings.record_poll(committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
+    warning_banner.record_poll(committed, None, now - timedelta(minutes=40))
+    warning_banner.record_poll(committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
     committed.commit()
     care = committed.scalar(select(Site).where(Site.category == "care").order_by(Site.id))
     building = committed.scalar(select(Site).where(Site.category == "energy").order_by(Site.id))

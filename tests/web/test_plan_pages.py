@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from resilience.models import BackupPlan
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, plans, runs
+from resilience.services import imports, plans, scenarios
 from tests.conftest import login
 from tests.factories import site
 from tests.services.test_plans import _county
@@ -46,7 +46,7 @@ def test_the_page_in_swedish_with_the_built_in_scenarios_preselected(
     app: Flask, make_user, db_session: Session
 ) -> None:  # type: ignore[no-untyped-def]
     _county(db_session)
-    builtin = runs.create_scenario(
+    builtin = scenarios.create_scenario(
         db_session, parse_scenario({**OUTAGE_ABACKA, "name": "Storm i Åbacka"}), kind="builtin"
     )
     db_session.commit()

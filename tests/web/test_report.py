@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 
 from resilience.models import LiveState, Scenario
 from resilience.scenarios import parse_scenario
-from resilience.services import runs
+from resilience.services import runs, scenarios
 from tests.services.test_runs import OUTAGE_ABACKA, heat_county
 from tests.web.test_scenario_pages import table_cells
 
 
 def _finished(session: Session, kind: str = "user") -> int:
-    scenario = runs.create_scenario(session, parse_scenario(OUTAGE_ABACKA), kind=kind)
+    scenario = scenarios.create_scenario(session, parse_scenario(OUTAGE_ABACKA), kind=kind)
     run = runs.start_run(session, scenario)
     runs.compute_run(session, run.id)
     session.commit()
@@ -136,7 +136,7 @@ def test_reports_of_unknown_or_unfinished_runs(client: FlaskClient, db_session: 
     heat_county(db_session)
     assert client.get("/runs/999999/report").status_code == 404
     assert client.get("/runs/999999/report.pdf").status_code == 404
-    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     queued = runs.start_run(db_session, scenario)
     db_session.commit()
     assert client.get(f"/runs/{queued.id}/report").status_code == 409

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from resilience.models import Scenario
 from resilience.scenarios import parse_scenario
-from resilience.services import runs
+from resilience.services import run_results, runs, scenarios
 from tests.conftest import login
 from tests.factories import small_county
 
@@ -53,7 +53,7 @@ NO_OUTAGE: dict[str, Any] = {"name": "Lugnt väder", "parameters": {"food_minute
 
 
 def _scenario(session: Session, document: dict[str, Any], kind: str = "user") -> Scenario:
-    scenario = runs.create_scenario(session, parse_scenario(document), kind=kind)
+    scenario = scenarios.create_scenario(session, parse_scenario(document), kind=kind)
     session.commit()
     return scenario
 
@@ -219,7 +219,7 @@ def test_edit_page_of_an_own_and_a_built_in_scenario(
     planner: FlaskClient, client: FlaskClient, db_session: Session
 ) -> None:
     own = _scenario(db_session, OUTAGE_ABACKA | {"parameters": {"speed_kmh": 50}})
-    own.created_by = "planner-pia"  # her own: she may change it (runs.may_edit)
+    own.created_by = "planner-pia"  # her own: she may change it (scenarios.may_edit)
     db_session.commit()
     page = planner.get(f"/scenarios/{own.id}/edit")
     assert page.status_code == 200
@@ -312,7 +312,7 @@ def test_finished_run_page_shows_the_municipality_table(
     minutes: 40 residents × 0.518 h = 20.72 resident-hours without power."""
     small_county(db_session)
     run_id = _finished_run(db_session, OUTAGE_ABACKA)
-    document = runs.result_document(db_session, run_id)
+    document = run_results.result_document(db_session, run_id)
 
     page = client.get(f"/runs/{run_id}")
     assert page.status_code == 200

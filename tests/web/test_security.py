@@ -22,7 +22,7 @@ from resilience.app import create_app
 from resilience.config import ConfigError, Settings
 from resilience.db import db
 from resilience.models import AuditLog, Site, WeatherWarning
-from resilience.services import layers, users
+from resilience.services import query_args, users
 from tests.conftest import PASSWORD, login
 from tests.factories import ibww, ibww_area, small_county
 from tests.web.test_uploads import IN_2401, geojson, site, upload
@@ -54,10 +54,10 @@ def test_a_thin_tall_sweref_box_is_answered_at_once(
 def test_a_box_costs_at_most_a_few_thousand_vertices(db_session: Session) -> None:
     """The filter's polygon, as PostGIS builds it, for the largest boxes there are."""
     for bbox in (
-        layers.BBox(-180, -90, 180, 90),
-        layers.BBox(17.0, 60.0, 17.000001, 70.0),
-        layers.BBox(-1e300, -1e300, 1e300, 1e300, srid=3006),
-        layers.BBox(700_000, 7_000_000, 700_001, 8_000_000, srid=3006),
+        query_args.BBox(-180, -90, 180, 90),
+        query_args.BBox(17.0, 60.0, 17.000001, 70.0),
+        query_args.BBox(-1e300, -1e300, 1e300, 1e300, srid=3006),
+        query_args.BBox(700_000, 7_000_000, 700_001, 8_000_000, srid=3006),
     ):
         clause, params = bbox.sql()
         polygon = clause.removeprefix("geom && ")

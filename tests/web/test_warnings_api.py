@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from resilience.models import WeatherWarning
-from resilience.services import users
+from resilience.services import users, warning_ingest
 from tests.conftest import login, shared_file
 from tests.factories import ibww, ibww_area, small_county
 
@@ -171,14 +171,14 @@ def test_an_open_ended_warning_is_current_while_listed_or_young(
     assert [f["properties"]["identity"].endswith("901") for f in current] == [True]
     # A poll listing the old one: current while the polls list it.
     polled = json.dumps(ibww(open_ended(902, 49))).encode()
-    warnings.ingest(db_session, settings, polled, JSON, snapshot=True)
+    warning_ingest.ingest(db_session, settings, polled, JSON, snapshot=True)
     db_session.commit()
     identities = sorted(
         f["properties"]["identity"][-3:] for f in editor.get("/api/v1/warnings").json["features"]
     )
     assert identities == ["901", "902"]
     short = replace(settings, open_warning_max_hours=0.5)  # configurable: 30 minutes
-    warnings.ingest(db_session, short, json.dumps(ibww(open_ended(903, 1))).encode(), JSON)
+    warning_ingest.ingest(db_session, short, json.dumps(ibww(open_ended(903, 1))).encode(), JSON)
     db_session.commit()
     stored = db_session.scalar(select(WeatherWarning).where(WeatherWarning.identity.like("%903")))
     assert warnings.state(stored) == "stale"

@@ -17,7 +17,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session
 
 from resilience.config import Settings
-from resilience.services import warnings
+from resilience.services import warning_banner, warning_ingest
 from tests.conftest import shared_file
 from tests.web.test_map_browser import USER, browser, county, log_in, pytestmark
 
@@ -32,10 +32,10 @@ def test_warnings_page_tells_the_truth(
     settings: Settings,
 ) -> None:
     document = shared_file("warnings/smhi_ibww_test_warnings.json").read_bytes()
-    warnings.ingest(committed, settings, document, "application/json")
+    warning_ingest.ingest(committed, settings, document, "application/json")
     now = datetime.now(UTC)
-    warnings.record_poll(committed, None, now - timedelta(minutes=40))
-    warnings.record_poll(committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
+    warning_banner.record_poll(committed, None, now - timedelta(minutes=40))
+    warning_banner.record_poll(committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
     committed.commit()
 
     log_in(browser, live_server, "/warnings", user=USER)
@@ -86,11 +86,11 @@ def test_smhi_down_or_late_shows_in_the_banner_and_ended_warnings_stay_out_of_it
     from tests.factories import ibww, ibww_area
 
     test_warnings = shared_file("warnings/smhi_ibww_test_warnings.json").read_bytes()
-    warnings.ingest(committed, settings, test_warnings, "application/json")
+    warning_ingest.ingest(committed, settings, test_warnings, "application/json")
     current = ibww(ibww_area(area_id=977, level="RED", hours=(-2, 20)), warning_id=977)
-    warnings.ingest(committed, settings, json.dumps(current).encode(), "application/json")
+    warning_ingest.ingest(committed, settings, json.dumps(current).encode(), "application/json")
     now = datetime.now(UTC)
-    warnings.record_poll(committed, None, now - timedelta(minutes=30))
+    warning_banner.record_poll(committed, None, now - timedelta(minutes=30))
     committed.commit()
 
     log_in(browser, live_server, "/scenarios", user=USER)
@@ -117,7 +117,7 @@ def test_smhi_down_or_late_shows_in_the_banner_and_ended_warnings_stay_out_of_it
     ended = [valid for state, valid in by_state if state.startswith("upphörd")]
     assert len(ended) == 11 and all("2021-" in valid for valid in ended), by_state
 
-    warnings.record_poll(
+    warning_banner.record_poll(
         committed, "URLError: <urlopen error [Errno 101] Network is unreachable>", now
     )
     committed.commit()
@@ -126,7 +126,7 @@ def test_smhi_down_or_late_shows_in_the_banner_and_ended_warnings_stay_out_of_it
     assert "misslyckas sedan" in notice and "inaktuella" in notice, notice
     browser.save_screenshot(str(SHOTS / "feed-down.png"))
 
-    warnings.record_poll(committed, None, datetime.now(UTC))
+    warning_banner.record_poll(committed, None, datetime.now(UTC))
     committed.commit()
     browser.get(live_server + "/")
     assert _feed_notices(browser) == []

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from geodata.records import BoundaryRecord, CellRecord
 from resilience.models import Site
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, runs, users
-from resilience.services import warnings as warning_service
+from resilience.services import imports, runs, scenarios, users, warning_ingest
 from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, site
 from tests.web.test_map_browser import (
     USER,
@@ -97,7 +96,7 @@ def planted(committed: Session, app: Flask) -> Iterator[dict[str, int]]:
     ]
     imports.import_sites(committed, sites, "test")
     document = dict(OUTAGE_ABACKA, name=NAMES["scenario"], description=NAMES["scenario"])
-    scenario = runs.create_scenario(committed, parse_scenario(document))
+    scenario = scenarios.create_scenario(committed, parse_scenario(document))
     run_ids = []
     for _ in range(2):
         run = runs.start_run(committed, scenario)
@@ -108,7 +107,7 @@ def planted(committed: Session, app: Flask) -> Iterator[dict[str, int]]:
     area["eventDescription"] = dict(area["eventDescription"], sv=NAMES["warning"])
     warning_doc = ibww(area)
     warning_doc[0]["event"] = {"sv": NAMES["warning"], "en": NAMES["warning"], "code": "WIND"}
-    warning_service.ingest(
+    warning_ingest.ingest(
         committed, app.config["SETTINGS"], json.dumps(warning_doc).encode(), "application/json"
     )
     users.create_user(committed, USER, "correct horse battery", "viewer")

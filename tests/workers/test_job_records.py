@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from resilience.config import Settings
 from resilience.models import Export, ExportChunk, LiveState, Upload
 from resilience.scenarios import parse_scenario
-from resilience.services import exports, runs, users
+from resilience.services import exports, runs, scenarios, users
 from tests.conftest import PASSWORD
 from tests.factories import small_county
 from tests.services.test_runs import OUTAGE_ABACKA
@@ -75,7 +75,7 @@ def test_list_pages_read_every_job_state_in_one_call(
     rq_calls: list[str],
 ) -> None:
     small_county(db_session)
-    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     queued = [runs.start_run(db_session, scenario) for _ in range(3)]
     for run in queued:
         db_session.add(LiveState(fingerprint=f"state-{run.id}", warning_ids=[], run_id=run.id))
@@ -176,7 +176,7 @@ def test_the_sweep_fails_lost_plans_as_it_fails_lost_runs(
     from workers.queue import enqueue_plan
 
     small_county(db_session)
-    scenario = runs.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     request = plans.parse_request(db_session, {"scenarios": [scenario.id], "sites": 1})
     lost, fresh, queued, finished, killed = (
         plans.start_plan(db_session, request) for _ in range(5)

@@ -16,7 +16,7 @@ from resilience.analysis import compute
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.models import RunCell
 from resilience.scenarios import parse_scenario
-from resilience.services import runs, users
+from resilience.services import runs, scenarios, users
 from tests.factories import small_county
 from tests.services.test_runs import OUTAGE_ABACKA
 
@@ -89,7 +89,7 @@ def test_a_failing_run_is_visibly_failed(
     """A run whose stored scenario cannot be computed ends failed with the reason, after RQ's
     retries, and no result rows are written."""
     small_county(committed)
-    scenario = runs.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
     scenario.definition = {"name": "broken", "outage": {"duration_hours": "x"}}
     run = runs.start_run(committed, scenario)
     committed.commit()
@@ -115,7 +115,7 @@ def test_a_crashed_work_horse_leaves_the_run_visibly_failed(  # type: ignore[no-
     from workers.queue import job_state, queue, run_job_id
 
     small_county(committed)
-    scenario = runs.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
+    scenario = scenarios.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
     run = runs.start_run(committed, scenario)
     run.status = "running"  # as the job sets it before computing
     committed.commit()

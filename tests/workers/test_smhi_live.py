@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
-from resilience.services import users
+from resilience.services import users, warning_banner
 from tests.conftest import PASSWORD, login
 from tests.factories import ibww, ibww_area, small_county
 from tests.workers.test_run_e2e import _worker
@@ -276,16 +276,14 @@ def test_a_late_poll_degrades_and_a_good_one_clears(app, db_session: Session) ->
     running): degraded too. A success clears the failure."""
     from datetime import UTC, datetime, timedelta
 
-    from resilience.services import warnings
-
     now = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
-    warnings.record_poll(db_session, None, now)
-    assert not warnings.feed_health(db_session, 300, now + timedelta(seconds=600)).degraded
-    assert warnings.feed_health(db_session, 300, now + timedelta(seconds=601)).degraded
-    warnings.record_poll(db_session, "HTTPError: 502", now + timedelta(seconds=300))
-    failing = warnings.feed_health(db_session, 300, now + timedelta(seconds=301))
+    warning_banner.record_poll(db_session, None, now)
+    assert not warning_banner.feed_health(db_session, 300, now + timedelta(seconds=600)).degraded
+    assert warning_banner.feed_health(db_session, 300, now + timedelta(seconds=601)).degraded
+    warning_banner.record_poll(db_session, "HTTPError: 502", now + timedelta(seconds=300))
+    failing = warning_banner.feed_health(db_session, 300, now + timedelta(seconds=301))
     assert failing.degraded and failing.failing_since == now + timedelta(seconds=300)
     assert failing.last_success_at == now and failing.last_error == "HTTPError: 502"
-    warnings.record_poll(db_session, None, now + timedelta(seconds=600))
-    cleared = warnings.feed_health(db_session, 300, now + timedelta(seconds=601))
+    warning_banner.record_poll(db_session, None, now + timedelta(seconds=600))
+    cleared = warning_banner.feed_health(db_session, 300, now + timedelta(seconds=601))
     assert not cleared.degraded and cleared.failing_since is None and cleared.last_error is None

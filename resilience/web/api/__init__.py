@@ -3,7 +3,7 @@ request, call a service (resilience/services) and serialise; the services own th
 and the commits. Every route needs a session or an API token (web/auth.py); the roles are
 checked here with `require_role`.
 
-  params.py     the query arguments every resource reads (crs, bbox-crs, whole numbers)
+  (query arguments: resilience/services/query_args.py, shared with /ogc)
   layers.py     sites, municipalities, population (GeoJSON)
   scenarios.py  scenarios: list, create, change, copy, start a run, their areas
   runs.py       runs: status, result, timeline, gap sites and cells, areas

@@ -16,11 +16,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from resilience import energy_figures as energy
-from resilience.crs import parse_epsg
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import energy as service
-from resilience.vocabulary import WGS84
+from resilience.services import query_args
 from resilience.web import charts, names
 from resilience.web.api import bp
 from resilience.web.auth import require_role
@@ -80,10 +79,7 @@ def filters_arg(register: service.Register) -> dict[str, str | None]:
 
 
 def crs_arg() -> int:
-    try:
-        return parse_epsg(request.args.get("crs"), default=WGS84)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from exc
+    return query_args.epsg(request.args)
 
 
 def _json_body() -> dict[str, Any]:

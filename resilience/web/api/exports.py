@@ -22,7 +22,7 @@ from flask_login import current_user
 from resilience.config import Settings
 from resilience.db import db
 from resilience.errors import BadInput, NotFound, TooLarge
-from resilience.services import exports
+from resilience.services import exports, query_args
 from resilience.web.api import bp
 from resilience.web.auth import require_role
 from workers.queue import check_queue, enqueue_export, job_state, job_states
@@ -189,10 +189,8 @@ def list_exports() -> ResponseReturnValue:
 @bp.get("/exports/audit")
 @require_role("admin")
 def export_audit() -> ResponseReturnValue:
-    limit = request.args.get("limit", "500")
-    if not (limit.isascii() and limit.isdigit()):
-        raise BadInput("limit must be a whole number")
-    entries = exports.audit_entries(db.session, min(int(limit), 5000))
+    limit = query_args.whole(request.args, "limit", 500, maximum=5000, clamp=True)
+    entries = exports.audit_entries(db.session, limit)
     return {"entries": [exports.audit_json(e) for e in entries]}
 
 

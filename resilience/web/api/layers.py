@@ -7,17 +7,16 @@ from flask import request
 from flask.typing import ResponseReturnValue
 
 from resilience.db import db
-from resilience.services import layers
+from resilience.services import layers, query_args
 from resilience.web.api import bp
-from resilience.web.api.params import crs_arg, int_arg
 
 MAX_SIMPLIFY_M = 10_000  # simplify= tolerance, metres
 
 
 @bp.get("/sites")
 def sites() -> ResponseReturnValue:
-    crs = crs_arg()
-    bbox = layers.BBox.parse(request.args.get("bbox"), srid=crs_arg("bbox-crs"))
+    crs = query_args.epsg(request.args)
+    bbox = query_args.bbox(request.args)
     return layers.sites(
         db.session,
         category=request.args.get("category"),
@@ -25,28 +24,36 @@ def sites() -> ResponseReturnValue:
         municipality=request.args.get("municipality"),
         bbox=bbox,
         crs=crs,
-        limit=int_arg("limit", layers.MAX_FEATURES, layers.MAX_FEATURES),
+        limit=query_args.whole(
+            request.args, "limit", layers.MAX_FEATURES, maximum=layers.MAX_FEATURES, clamp=True
+        ),
     )
 
 
 @bp.get("/sites/<int:site_id>")
 def site(site_id: int) -> ResponseReturnValue:
-    return layers.site(db.session, site_id, crs=crs_arg())
+    return layers.site(db.session, site_id, crs=query_args.epsg(request.args))
 
 
 @bp.get("/municipalities")
 def municipalities() -> ResponseReturnValue:
     return layers.municipalities(
-        db.session, crs=crs_arg(), simplify_m=float(int_arg("simplify", 0, MAX_SIMPLIFY_M))
+        db.session,
+        crs=query_args.epsg(request.args),
+        simplify_m=float(
+            query_args.whole(request.args, "simplify", 0, maximum=MAX_SIMPLIFY_M, clamp=True)
+        ),
     )
 
 
 @bp.get("/population")
 def population() -> ResponseReturnValue:
-    bbox = layers.BBox.parse(request.args.get("bbox"), srid=crs_arg("bbox-crs"))
+    bbox = query_args.bbox(request.args)
     return layers.population(
         db.session,
         bbox=bbox,
-        crs=crs_arg(),
-        limit=int_arg("limit", layers.MAX_FEATURES, layers.MAX_FEATURES),
+        crs=query_args.epsg(request.args),
+        limit=query_args.whole(
+            request.args, "limit", layers.MAX_FEATURES, maximum=layers.MAX_FEATURES, clamp=True
+        ),
     )

@@ -13,10 +13,10 @@ from flask_login import current_user
 from resilience.db import db
 from resilience.errors import BadInput, Forbidden
 from resilience.models import BackupPlan
-from resilience.services import plans, runs
+from resilience.services import plans
 from resilience.web.api import bp
 from resilience.web.auth import require_role
-from workers.queue import check_queue, enqueue_committed, enqueue_plan, plan_job_states
+from workers.queue import plan_job_states
 
 
 def _restricted(requested: str | None) -> str | None:
@@ -31,17 +31,14 @@ def _restricted(requested: str | None) -> str | None:
 
 
 def start(body: Any) -> BackupPlan:
-    """Parse, restrict, store and enqueue a plan; the row is committed before the job."""
+    """Parse and restrict a plan request, then the one use-case (services/plans.py
+    `start_and_enqueue_plan`) stores and enqueues it."""
     parsed = plans.parse_request(db.session, body)
     parsed = plans.PlanRequest(
         parsed.scenario_ids, parsed.parameters, _restricted(parsed.municipality)
     )
     settings = current_app.config["SETTINGS"]
-    check_queue(settings)  # Redis down: 503, and no plan that nothing would compute
-    limits = runs.WorkLimits.of(settings)
-    row = plans.start_plan(db.session, parsed, user=current_user.name, limits=limits)
-    enqueue_committed(db.session, row, lambda: enqueue_plan(settings, row.id))
-    return row
+    return plans.start_and_enqueue_plan(db.session, settings, parsed, current_user.name)
 
 
 def states(rows: list[BackupPlan]) -> list[tuple[str, str | None]]:

@@ -1,6 +1,6 @@
 """GET /api/v1/runs and a run's status, result document, timeline, gap sites and cells and
-scenario areas (services/runs.py, run_layers.py, scenario_layers.py). Runs are started on
-their scenario: POST /api/v1/scenarios/<id>/runs (scenarios.py)."""
+scenario areas (services/runs.py, run_results.py, run_layers.py, scenario_layers.py). Runs
+are started on their scenario: POST /api/v1/scenarios/<id>/runs (scenarios.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from flask.typing import ResponseReturnValue
 
 from resilience.db import db
 from resilience.models import Run
-from resilience.services import run_layers, runs, scenario_layers
+from resilience.services import query_args, run_layers, run_results, runs, scenario_layers
 from resilience.web.api import bp
-from resilience.web.api.params import crs_arg, int_arg
 from workers.queue import run_job_states
 
 MAX_RUNS = 1000  # per /api/v1/runs answer
@@ -58,7 +57,14 @@ def _run_json(run: Run, job_state: str | None) -> dict[str, Any]:
 
 @bp.get("/runs")
 def list_runs() -> ResponseReturnValue:
-    return {"runs": runs_json(runs.latest_runs(db.session, int_arg("limit", 50, MAX_RUNS)))}
+    return {
+        "runs": runs_json(
+            runs.latest_runs(
+                db.session,
+                query_args.whole(request.args, "limit", 50, maximum=MAX_RUNS, clamp=True),
+            )
+        )
+    }
 
 
 @bp.get("/runs/<int:run_id>")
@@ -68,21 +74,24 @@ def run_status(run_id: int) -> ResponseReturnValue:
 
 @bp.get("/runs/<int:run_id>/result")
 def run_result(run_id: int) -> ResponseReturnValue:
-    return runs.result_document(db.session, run_id)
+    return run_results.result_document(db.session, run_id)
 
 
 @bp.get("/runs/<int:run_id>/timeline")
 def run_timeline(run_id: int):  # type: ignore[no-untyped-def]
     """The "timeline" of the result document alone (the run page's slider)."""
-    runs.finished_run(db.session, run_id)
-    return runs.timeline_document(db.session, run_id)
+    run_results.finished_run(db.session, run_id)
+    return run_results.timeline_document(db.session, run_id)
 
 
 @bp.get("/runs/<int:run_id>/sites")
 def run_sites(run_id: int) -> ResponseReturnValue:
     runs.get_run(db.session, run_id)
     return run_layers.gap_sites(
-        db.session, run_id, crs=crs_arg(), only_gaps=request.args.get("all") != "1"
+        db.session,
+        run_id,
+        crs=query_args.epsg(request.args),
+        only_gaps=request.args.get("all") != "1",
     )
 
 
@@ -90,11 +99,14 @@ def run_sites(run_id: int) -> ResponseReturnValue:
 def run_cells(run_id: int) -> ResponseReturnValue:
     runs.get_run(db.session, run_id)
     return run_layers.gap_cells(
-        db.session, run_id, crs=crs_arg(), only_gaps=request.args.get("all") != "1"
+        db.session,
+        run_id,
+        crs=query_args.epsg(request.args),
+        only_gaps=request.args.get("all") != "1",
     )
 
 
 @bp.get("/runs/<int:run_id>/areas")
 def run_areas(run_id: int) -> ResponseReturnValue:
     """The areas of the scenario as the run computed it (its snapshot)."""
-    return scenario_layers.run_areas_geojson(db.session, run_id, crs=crs_arg())
+    return scenario_layers.run_areas_geojson(db.session, run_id, crs=query_args.epsg(request.args))

@@ -1,5 +1,5 @@
 """/api/v1/scenarios: list, create, change (owner, editor or admin), copy, start a run, and
-the saved areas as GeoJSON (services/runs.py, scenario_layers.py)."""
+the saved areas as GeoJSON (services/scenarios.py, runs.py, scenario_layers.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,11 @@ from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Scenario
 from resilience.scenarios import ScenarioError, ScenarioSpec, parse_scenario_json
-from resilience.services import runs, scenario_layers
+from resilience.services import query_args, runs, scenario_layers, scenarios
 from resilience.web.api import bp
-from resilience.web.api.params import crs_arg
 from resilience.web.api.runs import runs_json
 from resilience.web.auth import require_role
 from resilience.web.messages import api_language, message_text
-from workers.queue import check_queue, enqueue_committed, enqueue_run
 
 
 def _scenario_json(scenario: Scenario) -> dict[str, Any]:
@@ -56,14 +54,14 @@ def _scenario_body() -> ScenarioSpec:
 
 @bp.get("/scenarios")
 def list_scenarios() -> ResponseReturnValue:
-    return {"scenarios": [_scenario_json(s) for s in runs.list_scenarios(db.session)]}
+    return {"scenarios": [_scenario_json(s) for s in scenarios.list_scenarios(db.session)]}
 
 
 @bp.post("/scenarios")
 @require_role("planner")
 def create_scenario() -> ResponseReturnValue:
     spec = _scenario_body()
-    scenario = runs.save_new_scenario(db.session, spec, user=current_user.name)
+    scenario = scenarios.save_new_scenario(db.session, spec, user=current_user.name)
     return (
         _scenario_json(scenario),
         201,
@@ -73,38 +71,36 @@ def create_scenario() -> ResponseReturnValue:
 
 @bp.get("/scenarios/<int:scenario_id>")
 def get_scenario(scenario_id: int) -> ResponseReturnValue:
-    return _scenario_json(runs.get_scenario(db.session, scenario_id))
+    return _scenario_json(scenarios.get_scenario(db.session, scenario_id))
 
 
 @bp.put("/scenarios/<int:scenario_id>")
 @require_role("planner")
 def update_scenario(scenario_id: int) -> ResponseReturnValue:
-    scenario = runs.editable_scenario(
+    scenario = scenarios.editable_scenario(
         db.session, scenario_id, current_user.name, current_user.has_role("editor")
     )
-    runs.save_scenario_changes(db.session, scenario, _scenario_body(), user=current_user.name)
+    scenarios.save_scenario_changes(db.session, scenario, _scenario_body(), user=current_user.name)
     return _scenario_json(scenario)
 
 
 @bp.post("/scenarios/<int:scenario_id>/copy")
 @require_role("planner")
 def copy_scenario(scenario_id: int) -> ResponseReturnValue:
-    return _scenario_json(runs.copy_scenario(db.session, scenario_id, current_user.name)), 201
+    return _scenario_json(scenarios.copy_scenario(db.session, scenario_id, current_user.name)), 201
 
 
 @bp.post("/scenarios/<int:scenario_id>/runs")
 @require_role("planner")
 def start_run(scenario_id: int) -> ResponseReturnValue:
     settings = current_app.config["SETTINGS"]
-    scenario = runs.get_scenario(db.session, scenario_id)
-    check_queue(settings)  # Redis down: 503, and no run that nothing would compute
-    limits = runs.WorkLimits.of(settings)
-    run = runs.start_run(db.session, scenario, user=current_user.name, limits=limits)
-    enqueue_committed(db.session, run, lambda: enqueue_run(settings, run.id))
+    run = runs.start_and_enqueue_run(db.session, settings, scenario_id, current_user.name)
     return runs_json([run])[0], 202, {"Location": url_for("api.run_status", run_id=run.id)}
 
 
 @bp.get("/scenarios/<int:scenario_id>/geojson")
 def scenario_geojson(scenario_id: int) -> ResponseReturnValue:
     """The saved outage and snow-zone areas, WGS 84 unless ?crs=."""
-    return scenario_layers.scenario_geojson(db.session, scenario_id, crs=crs_arg())
+    return scenario_layers.scenario_geojson(
+        db.session, scenario_id, crs=query_args.epsg(request.args)
+    )

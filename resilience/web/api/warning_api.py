@@ -1,6 +1,6 @@
 """/api/v1/warnings (SMHI IBWW documents and CAP alerts pushed in; the warnings in force as
-GeoJSON) and /api/v1/live (the live situation), from services/warnings.py. The pages are
-web/warning_pages.py."""
+GeoJSON) and /api/v1/live (the live situation), from services/warnings.py,
+warning_ingest.py and warning_banner.py. The pages are web/warning_pages.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from geodata.loaders.warnings import WarningFormatError
 from resilience.db import db
 from resilience.errors import BadInput, Unavailable
 from resilience.models import WeatherWarning
-from resilience.services import warnings
+from resilience.services import warning_banner, warning_ingest, warnings
 from resilience.web.api import bp
 from resilience.web.auth import require_role
 from workers.queue import enqueue_live
@@ -49,7 +49,7 @@ def post_warning() -> ResponseReturnValue:
     and tests. Nothing is stored unless all of it parses."""
     settings = current_app.config["SETTINGS"]
     try:
-        result = warnings.receive(
+        result = warning_ingest.receive(
             db.session,
             settings,
             request.get_data(cache=False),
@@ -87,5 +87,5 @@ def live() -> ResponseReturnValue:
             "progress": run.progress,
             "url": url_for("api.run_status", run_id=run.id),
         },
-        "changes": warnings.live_changes(db.session),
+        "changes": warning_banner.live_changes(db.session),
     }

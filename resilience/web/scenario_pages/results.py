@@ -20,7 +20,7 @@ from resilience.analysis import STATUSES
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Run
-from resilience.services import run_reports, runs, warnings
+from resilience.services import home_care, run_reports, run_results, runs, warnings
 from resilience.vocabulary import CARE_PRIORITY
 from resilience.web import charts, formatting, maps, names, scenario_maps
 from resilience.web.i18n import current_language
@@ -296,12 +296,12 @@ def timeline_charts(timeline: dict[str, Any], duration: float) -> Markup:
 
 def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
     """What the run page shows of a finished run besides the map. Residents are counted
-    apart from home-care clients (run_reports.split_summary); the care-site table lists
+    apart from home-care clients (home_care.split_summary); the care-site table lists
     every affected site, those the filter leaves out hidden (the page's script filters
     the same way)."""
-    split = run_reports.home_care_split(db.session, run.id)
-    summary = run_reports.split_summary(run.summary or {}, split)
-    timeline = run_reports.split_timeline(runs.timeline_document(db.session, run.id), split)
+    split = home_care.home_care_split(db.session, run.id)
+    summary = home_care.split_summary(run.summary or {}, split)
+    timeline = home_care.split_timeline(run_results.timeline_document(db.session, run.id), split)
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
     sites = run_reports.affected_care_sites(db.session, run.id)
     return {
@@ -346,11 +346,11 @@ def compare_runs() -> ResponseReturnValue:
         )
     run_a, run_b = runs.get_run(db.session, a_id), runs.get_run(db.session, b_id)
     rows = run_reports.compare(
-        run_reports.split_summary(
-            finished_summary(run_a), run_reports.home_care_split(db.session, run_a.id)
+        home_care.split_summary(
+            finished_summary(run_a), home_care.home_care_split(db.session, run_a.id)
         ),
-        run_reports.split_summary(
-            finished_summary(run_b), run_reports.home_care_split(db.session, run_b.id)
+        home_care.split_summary(
+            finished_summary(run_b), home_care.home_care_split(db.session, run_b.id)
         ),
     )
     return render_template(

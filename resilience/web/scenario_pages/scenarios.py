@@ -14,7 +14,8 @@ from resilience.db import db
 from resilience.errors import Forbidden
 from resilience.models import Scenario
 from resilience.scenarios import DEFAULT_DURATION_HOURS
-from resilience.services import run_reports, runs, warnings
+from resilience.services import run_reports, warnings
+from resilience.services import scenarios as scenario_service
 from resilience.web import maps, scenario_maps
 from resilience.web.names import N_
 from resilience.web.scenario_pages import (
@@ -87,8 +88,8 @@ def _editor(scenario: Scenario | None) -> ResponseReturnValue:
         for name, label, unit in EDITABLE_PARAMETERS
     ]
     # Built-in and live scenarios, and other planners' own, cannot be changed here: saving
-    # one makes a new scenario (runs.may_edit).
-    as_new = scenario is None or not runs.may_edit(
+    # one makes a new scenario (scenario_service.may_edit).
+    as_new = scenario is None or not scenario_service.may_edit(
         scenario, current_user.name, current_user.has_role("editor")
     )
     read_only = not _can_plan()
@@ -137,4 +138,4 @@ def new_scenario() -> ResponseReturnValue:
 
 @bp.get("/scenarios/<int:scenario_id>/edit")
 def edit_scenario(scenario_id: int) -> ResponseReturnValue:
-    return _editor(runs.get_scenario(db.session, scenario_id))
+    return _editor(scenario_service.get_scenario(db.session, scenario_id))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resilience.services.ogc import (
+from resilience.services.ogc.catalog import (
     COLLECTIONS,
     CRSES,
     DEFAULT_LIMIT,
