@@ -182,6 +182,13 @@ def hstore_value(tags: str | None, key: str) -> str | None:
     return None
 
 
+def _column_or_tag(columns: dict[str, list[Any]], key: str, tags: str | None, i: int) -> Any:
+    """An OSM key's value: its own column when osmconf.ini makes one, else other_tags."""
+    if key in columns:
+        return columns[key][i]
+    return hstore_value(tags, key)
+
+
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
@@ -225,8 +232,8 @@ class RoadFile:
         self.layer = layer
         self.crs = crs
         self.tally = RoadTally(fmt, crs, layer)
-        info = pyogrio.read_info(dataset, layer=layer) if fmt != "osm" else None
-        self._fields = [str(f) for f in info["fields"]] if info is not None else []
+        info = pyogrio.read_info(dataset, layer=layer)
+        self._fields = [str(f) for f in info["fields"]]
         keys = {canonical_key(f): f for f in self._fields}
         self._class_col = next((keys[n] for n in CLASS_NAMES if n in keys), None)
         self._highway_col = next((keys[n] for n in HIGHWAY_NAMES if n in keys), None)
@@ -246,9 +253,16 @@ class RoadFile:
         started = time.monotonic()
         kwargs: dict[str, Any] = {"batch_size": size, "use_pyarrow": True}
         if self.format == "osm":
-            # Only ways with a highway tag; maxspeed and ref are in other_tags.
-            kwargs["where"] = "highway IS NOT NULL"
-            kwargs["columns"] = ["osm_id", "name", "highway", "other_tags"]
+            # Only ways with a highway tag. GDAL's default osmconf.ini makes highway a column
+            # and leaves maxspeed and ref in other_tags; another one may differ.
+            wanted = ("osm_id", "name", "highway", "maxspeed", "ref", "other_tags")
+            kwargs["columns"] = [f for f in wanted if f in self._fields]
+            if "highway" in self._fields:
+                kwargs["where"] = "highway IS NOT NULL"
+            elif "other_tags" in self._fields:
+                kwargs["where"] = "other_tags LIKE '%\"highway\"=>%'"
+            else:
+                refuse("layer lines", "the OSM ways carry no highway tag (osmconf.ini)")
         number = 0
         try:
             with pyogrio.raw.open_arrow(self._dataset, layer=self.layer, **kwargs) as stream:
@@ -308,6 +322,19 @@ class RoadFile:
         tally.lines += n
         geoms = shapely.from_wkb(np.array(wkb, dtype=object), on_invalid="ignore")
         geoms = shapely.force_2d(geoms)
+        # The checks of every geometry at once: no line, empty, invalid or not finite.
+        kinds = shapely.get_type_id(geoms)
+        empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        coords_all, coords_owner = shapely.get_coordinates(geoms, return_index=True)
+        not_finite = np.bincount(
+            coords_owner[~np.isfinite(coords_all).all(axis=1)], minlength=n
+        ).astype(bool)
+        lines = np.isin(kinds, (1, 5))  # LineString, MultiLineString
+        with np.errstate(invalid="ignore"):
+            valid = np.zeros(n, dtype=bool)
+            valid[lines & ~empty & ~not_finite] = shapely.is_valid(
+                geoms[lines & ~empty & ~not_finite]
+            )
         osm = self.format == "osm"
         ids = columns.get("osm_id" if osm else self._id_col or "", [None] * n)
         names = columns.get("name" if osm else self._name_col or "", [None] * n)
@@ -326,14 +353,13 @@ class RoadFile:
             if attributes is None:
                 continue
             road_class, speed, extra_name = attributes
-            geom = geoms[i]
-            if geom is None or shapely.is_empty(geom):
+            if empty[i]:
                 tally.refuse(where, "empty_geometry", "geometry")
                 continue
-            if shapely.get_type_id(geom) not in (1, 5):  # LineString, MultiLineString
+            if not lines[i]:
                 tally.refuse(where, "not_a_line", "geometry")
                 continue
-            if not shapely.is_valid(geom) or not np.isfinite(shapely.get_coordinates(geom)).all():
+            if not valid[i]:
                 tally.refuse(where, "invalid_geometry", "geometry")
                 continue
             source_id = (f"way/{ident}" if osm else ident) if ident else None
@@ -381,7 +407,11 @@ class RoadFile:
         """(class, speed, name from ref) of row i; None when it is no road or refused."""
         tally = self.tally
         if self.format == "osm" or self._class_col is None:
-            highway = _clean(columns[self._highway_col or "highway"][i])
+            tags = columns.get("other_tags", [None] * (i + 1))[i]
+            if self.format == "osm":
+                highway = _clean(_column_or_tag(columns, "highway", tags, i))
+            else:
+                highway = _clean(columns[self._highway_col or "highway"][i])
             if highway is None:
                 # Only possible outside OSM files: a line without highway is no road.
                 tally.not_roads["(none)"] += 1
@@ -390,15 +420,14 @@ class RoadFile:
             if road_class is None:
                 tally.not_roads[highway] += 1
                 return None
-            tags = columns.get("other_tags", [None] * (i + 1))[i]
-            raw = hstore_value(tags, "maxspeed") if self.format == "osm" else None
+            raw = _column_or_tag(columns, "maxspeed", tags, i) if self.format == "osm" else None
             if raw is None and self._speed_col is not None:
                 raw = _clean(columns[self._speed_col][i])
             osm_speed = maxspeed_kmh(raw)
             if osm_speed is not None and not osm_speed > 0:
                 tally.refuse(where, "speed_not_positive", "maxspeed")
                 return None
-            ref = hstore_value(tags, "ref") if self.format == "osm" else None
+            ref = _column_or_tag(columns, "ref", tags, i) if self.format == "osm" else None
             return road_class, osm_speed, _clean(ref)
         road_class = _clean(columns[self._class_col][i])
         if road_class is None:

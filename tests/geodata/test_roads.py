@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyogrio
 import pyogrio.raw
 import pytest
 import shapely
@@ -345,3 +346,32 @@ def test_points_layer_of_a_geopackage_is_refused(tmp_path: Path) -> None:
         driver="GPKG",
     )
     assert "no line layer" in refused_message(path)
+
+
+def test_an_osmconf_with_maxspeed_and_ref_columns(tmp_path: Path) -> None:
+    """GDAL's osmconf.ini decides which tags are columns: maxspeed and ref as columns give
+    the same roads as from other_tags."""
+    source = Path(pyogrio.get_gdal_data_path() or "") / "osmconf.ini"
+    if not source.is_file():
+        pytest.skip("GDAL's osmconf.ini is not where pyogrio says")
+    text = source.read_text()
+    text = text.replace(
+        "attributes=name,highway,waterway,aerialway,barrier,man_made,railway",
+        "attributes=name,highway,maxspeed,ref,waterway,aerialway,barrier,man_made,railway",
+        1,
+    )
+    config = tmp_path / "osmconf.ini"
+    config.write_text(text)
+    path = shared_file("roads/kotka_karhula_osm.pbf")
+    default = read_all(open_roads(path))
+    pyogrio.set_gdal_config_options({"OSM_CONFIG_FILE": str(config)})
+    try:
+        road_file = open_roads(path)
+        assert "maxspeed" in road_file._fields
+        columns = read_all(road_file)
+    finally:
+        pyogrio.set_gdal_config_options({"OSM_CONFIG_FILE": None})
+    assert [(r.source_id, r.road_class, r.speed_kmh, r.name) for r in columns] == [
+        (r.source_id, r.road_class, r.speed_kmh, r.name) for r in default
+    ]
+    assert any(r.speed_kmh for r in default)
