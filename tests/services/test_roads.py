@@ -339,3 +339,36 @@ def test_roads_in_the_base_tiles_by_class_and_zoom(
 
     assert layer(6) == {"E12": "trunk"}
     assert layer(13) == {"E12": "trunk", "Storgatan": "residential"}
+
+
+def test_demo_closure_scenarios_cut_off_villages(db_session: Session) -> None:
+    """With the built-in data in PostGIS: the E12 closed between Storuman and Tärnaby
+    leaves the western mountain villages without care or food by road; the snowstorm's red
+    zone closes the mountain roads."""
+    from geodata.demo.scenarios import builtin_scenarios
+    from resilience.scenarios import parse_scenario
+    from resilience.services import basemap, imports
+    from resilience.services.runs import load_inputs
+
+    demo = build_demo()
+    imports.import_boundaries(db_session, demo.municipalities, demo.source)
+    imports.import_population(db_session, demo.cells, demo.source)
+    imports.import_sites(db_session, demo.sites, demo.source)
+    basemap.import_localities(db_session, basemap.demo_localities(demo), demo.source)
+    roads.replace_network(db_session, [demo.roads], demo.source)
+    sites, cells, names = load_inputs(db_session)
+    network = roads.load_network(db_session)
+    assert network is not None and network.n_edges == len(demo.roads)
+    documents = {d["name"]: d for d in builtin_scenarios(demo.municipalities)}
+
+    closed = parse_scenario(documents["E12 stängd Storuman–Tärnaby"]).to_analysis()
+    document = compute(sites, cells, names, closed, roads=network).to_document()
+    assert document["roads"] == {"edges": 48, "closed_edges": 1, "closure_areas": 1}
+    county = document["county"]
+    assert county["unreachable"]["care"] > 100 and county["baseline_unreachable"]["care"] == 0
+    storuman = next(m for m in document["municipalities"] if m["code"] == "2421")
+    assert storuman["unreachable"]["food"] > 100
+
+    storm = parse_scenario(documents["Snöstorm över inlandet: 48 h elavbrott, röd varning"])
+    result = compute(sites, cells, names, storm.to_analysis(), roads=network).to_document()
+    assert result["roads"]["closed_edges"] >= 5 and result["roads"]["closure_areas"] == 1
