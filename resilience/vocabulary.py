@@ -12,6 +12,7 @@ numeric or text field its column on resilience.models.Site (and in a migration).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # --- coordinate reference systems --------------------------------------------------------
@@ -87,12 +88,33 @@ DISTRICT_HEATING_PLANT = "district_heating_plant"
 DISTRICT_HEATING = "district_heating"
 
 
+def N_(text: str) -> str:
+    """Marks an English display name for the catalog (babel.cfg); web/names.py translates
+    it where it is shown."""
+    return text
+
+
+# A category's code names a database view and SQL parameters (ogc_sites_<name>): kept plain.
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
 @dataclass(frozen=True)
 class Category:
-    """A site category. `fields`: the site columns the coverage model and the registers use
-    for it (exported as columns; anything else is in `attributes`); `powered`: step 1 of the
-    model computes its power status; `layer`, `title`: its layer name (ASCII) and Swedish
-    title in exported files, what the planners see in QGIS."""
+    """A site category, and everything derived from it: the one entry a new category needs
+    (besides its migration, for the CHECK constraint and its OGC view, and its translations).
+
+    - `fields`: the site columns the coverage model and the registers use for it (exported
+      as columns; anything else is in `attributes`); `powered`: step 1 of the model computes
+      its power status;
+    - `label`: its display name, an English msgid (translated by web/names.py, also for the
+      scripts' name('category', …)); `description`: what its OGC collection holds (English);
+    - `layer`, `title`: its layer name (ASCII) and Swedish title in exported files and as
+      its OGC collection's title, what the planners see in QGIS;
+    - on the maps (web/maps.py hands these to the scripts): `color`; `marker` "dot" or
+      "plant" (a dark ring); `radius`, pixels added to a site's dot at every zoom;
+      `tile_radius`, its dot in the editor's vector tiles; `draw_order`, higher drawn above
+      (the vector tiles too); `clustered`, DOM markers clustered at low zoom (care).
+    """
 
     name: str
     kinds: tuple[str, ...]
@@ -100,7 +122,38 @@ class Category:
     powered: bool
     layer: str
     title: str
+    label: str
+    description: str
+    color: str
+    marker: str = "dot"
+    radius: float = 0.0
+    tile_radius: float = 2.5
+    draw_order: int = 0
+    clustered: bool = False
 
+    def __post_init__(self) -> None:
+        if not _CODE.fullmatch(self.name) or not _CODE.fullmatch(self.layer):
+            raise ValueError(f"category {self.name!r}: name and layer must be plain a-z0-9_")
+        if not re.fullmatch(r"#[0-9a-f]{6}", self.color) or self.marker not in MARKERS:
+            raise ValueError(f"category {self.name!r}: colour #rrggbb, marker one of {MARKERS}")
+
+    @property
+    def collection(self) -> str:
+        """Its OGC API - Features collection id."""
+        return f"sites-{self.name}"
+
+    @property
+    def view(self) -> str:
+        """The view its OGC collection reads (its migration creates it, as 0008 did)."""
+        return f"ogc_sites_{self.name}"
+
+
+MARKERS: tuple[str, ...] = ("dot", "plant")
+
+_SITES_NOTE = (
+    "Site properties are those of the site register (numbers in kW, hours, m², kWh/year);"
+    " `attributes` holds the source's other fields."
+)
 
 SITE_CATEGORIES: tuple[Category, ...] = (
     Category(
@@ -119,6 +172,12 @@ SITE_CATEGORIES: tuple[Category, ...] = (
         powered=True,
         layer="vard",
         title="Vård och omsorg",
+        label=N_("Care"),
+        description="Care sites (elderly homes, health centres, hospitals). " + _SITES_NOTE,
+        color="#d62828",
+        tile_radius=3.5,
+        draw_order=2,
+        clustered=True,
     ),
     Category(
         "power",
@@ -127,6 +186,11 @@ SITE_CATEGORIES: tuple[Category, ...] = (
         powered=False,
         layer="reservkraft",
         title="Reservkraft",
+        label=N_("Backup power"),
+        description="Backup power: generators and their capacity and mobilisation time. "
+        + _SITES_NOTE,
+        color="#f77f00",
+        draw_order=1,
     ),
     Category(
         "food",
@@ -135,6 +199,9 @@ SITE_CATEGORIES: tuple[Category, ...] = (
         powered=True,
         layer="livsmedel",
         title="Livsmedel",
+        label=N_("Food"),
+        description="Food stores. " + _SITES_NOTE,
+        color="#2a9d8f",
     ),
     Category(
         "energy",
@@ -153,6 +220,9 @@ SITE_CATEGORIES: tuple[Category, ...] = (
         powered=True,
         layer="energi",
         title="Energikrävande byggnader",
+        label=N_("Energy buildings"),
+        description="Energy-intensive public buildings and shelters. " + _SITES_NOTE,
+        color="#6a4c93",
     ),
     Category(
         "utility",
@@ -161,8 +231,20 @@ SITE_CATEGORIES: tuple[Category, ...] = (
         powered=True,
         layer="fjarrvarme",
         title="Fjärrvärmeverk",
+        label=N_("District heating plants"),
+        description="District heating plants: the care, food and energy sites whose heat_plant"
+        " is a plant's source_id depend on its power for their heat. " + _SITES_NOTE,
+        color="#e9c46a",
+        # Heat plants are few and many buildings depend on them: larger, with a dark ring.
+        marker="plant",
+        radius=3.5,
     ),
 )
+# The registry. What is derived per request (the maps' categories, the sites API, OGC's
+# collections, the exports' layers, the vector tiles' draw order, display names) reads it
+# through category_names() / CATEGORY at call time, so one entry here (or a category a test
+# registers) shows everywhere. CATEGORIES is the same at import time, for the analysis and
+# the models' CHECK constraint.
 CATEGORY: dict[str, Category] = {c.name: c for c in SITE_CATEGORIES}
 CATEGORIES: tuple[str, ...] = tuple(CATEGORY)
 KINDS: dict[str, tuple[str, ...]] = {c.name: c.kinds for c in SITE_CATEGORIES}
@@ -206,6 +288,11 @@ MEASURE_STATUSES: tuple[str, ...] = tuple(_STATUS_WORDS)
 STATUS_ALIASES: dict[str, str] = {
     word: value for value, words in _STATUS_WORDS.items() for word in (value, *words)
 }
+
+
+def category_names() -> tuple[str, ...]:
+    """The categories registered now, in the registry's order (legends, layers, exports)."""
+    return tuple(CATEGORY)
 
 
 def normalise_heating(value: str) -> str:

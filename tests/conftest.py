@@ -14,8 +14,9 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
 from redis import Redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
@@ -23,15 +24,16 @@ from resilience.app import create_app
 from resilience.cli import alembic_config, create_database
 from resilience.config import Settings
 from resilience.db import db
-from resilience.models import Base
+from resilience.models import Base, User
 from resilience.services import login_limits, users
+from tests import factories
+from tests.factories import PASSWORD
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_test"
 )
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-PASSWORD = "correct horse battery"
 # Every table of the models, so a new table cannot be forgotten by the `committed` clean-up.
 TABLES = tuple(t.name for t in Base.metadata.sorted_tables)
 
@@ -116,9 +118,30 @@ def redis_conn(settings: Settings) -> Iterator[Redis]:
 
 
 def login(client: FlaskClient, name: str) -> None:
-    """Log in; the client then sends the session's CSRF token in X-CSRF-Token, as the
-    pages' scripts do (static/js/csrf.js), so API calls with the cookie are accepted."""
-    response = client.post("/login", data={"name": name, "password": PASSWORD})
+    """Log in as the user `name` by writing into the session what a real login writes
+    (auth.login's `login_user(CurrentUser(user))`: the user's id and session generation, the
+    freshness and Flask-Login's session identifier), without the form and its scrypt check.
+    The client then sends the session's CSRF token in X-CSRF-Token, as the pages' scripts do
+    (static/js/csrf.js). The tests of login itself use login_with_form."""
+    app = client.application
+    assert db.session_factory is not None
+    with db.session_factory() as session:
+        user = session.scalar(select(User).where(User.name == name))
+        assert user is not None, f"no user {name!r}"
+        session_id = users.session_id(user)
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()  # from the client's address and User-Agent
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = session_id
+        cookie["_fresh"] = True
+        cookie["_id"] = identifier
+        token = cookie.setdefault("csrf_token", f"test-csrf-{name}")
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
+
+
+def login_with_form(client: FlaskClient, name: str, password: str = PASSWORD) -> None:
+    """Log in through the login form (the real password check), then as login()."""
+    response = client.post("/login", data={"name": name, "password": password})
     assert response.status_code == 302, response.text
     with client.session_transaction() as session:
         token = session.setdefault("csrf_token", f"test-csrf-{name}")
@@ -128,7 +151,7 @@ def login(client: FlaskClient, name: str) -> None:
 @pytest.fixture
 def make_user(db_session: Session):  # type: ignore[no-untyped-def]
     def make(name: str = "anna", role: str = "viewer", municipality: str | None = None):  # type: ignore[no-untyped-def]
-        user = users.create_user(db_session, name, PASSWORD, role, municipality)
+        user = factories.user(db_session, name, role, municipality)
         db_session.commit()
         return user
 
@@ -167,7 +190,7 @@ def make_token(app: Flask, committed: Session):  # type: ignore[no-untyped-def]
     """A committed user of a role and their bearer token (for tests with other processes)."""
 
     def make(role: str = "viewer") -> str:
-        users.create_user(committed, f"{role}-token", PASSWORD, role)
+        factories.user(committed, f"{role}-token", role)
         token = users.create_token(committed, f"{role}-token")
         committed.commit()
         return token

@@ -1,14 +1,42 @@
-"""Tiny hand-checkable data sets, written through the same services as real imports."""
+"""Tiny hand-checkable data sets, scenarios and users, written through the same services as
+real imports; shared by the test modules (which never import from one another)."""
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Any
+from unittest import mock
 
 import shapely
+from sqlalchemy import text
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
-from resilience.services import imports
+from resilience.models import Scenario, User
+from resilience.scenarios import parse_scenario
+from resilience.services import imports, runs, scenarios, users
+
+# The password of every user the tests make.
+PASSWORD = "correct horse battery"
+
+
+@cache
+def password_hash() -> str:
+    """The real scrypt hash of PASSWORD, computed once per test session: each hash costs as
+    much as a login's check, and a few hundred tests make users."""
+    return generate_password_hash(PASSWORD)
+
+
+def user(
+    session: Session, name: str, role: str = "viewer", municipality: str | None = None
+) -> User:
+    """A user made by the service (with its checks), with PASSWORD's precomputed hash: it
+    logs in through the form as any user does. Flushed, not committed."""
+    with mock.patch.object(users, "generate_password_hash", lambda _password: password_hash()):
+        return users.create_user(session, name, PASSWORD, role, municipality)
+
 
 # Two 10 km squares west of Umeå, in EPSG:3006 metres: Åbacka (west) and Östervik (east).
 ABACKA = BoundaryRecord(
@@ -138,3 +166,177 @@ def ibww_area(
             "geometry": {"type": "Polygon", "coordinates": [coords or SMALL_COUNTY_LONLAT]},
         },
     }
+
+
+# Outage over Åbacka (x 750-760 km), in EPSG:3006.
+OUTAGE_ABACKA = {
+    "name": "Avbrott i Åbacka",
+    "crs": "EPSG:3006",
+    "outage": {
+        "duration_hours": 24,
+        "areas": {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [750000, 7080000],
+                    [760000, 7080000],
+                    [760000, 7090000],
+                    [750000, 7090000],
+                    [750000, 7080000],
+                ]
+            ],
+        },
+    },
+}
+
+
+def heat_county(session: Session) -> None:
+    """small_county with a district heating plant in Åbacka (no backup) heating an elderly
+    home in Östervik, outside the outage, and food stocks (one unknown)."""
+    small_county(session)
+    imports.import_sites(
+        session,
+        [
+            site(
+                "dh-1",
+                "utility",
+                "district_heating_plant",
+                755_000,
+                7_085_000,
+                name="Åbacka värmeverk",
+            ),
+            site(
+                "care-2",
+                "care",
+                "elderly_home",
+                768_000,
+                7_088_000,
+                residents=25,
+                heating="district_heating",
+                heat_plant="dh-1",
+                name="Östergården",
+            ),
+            site("food-2", "food", "warehouse", 767_000, 7_086_000, stock_person_days=2000),
+        ],
+        "test",
+    )
+    session.commit()
+
+
+SQUARE_ABACKA = [
+    [750000, 7080000],
+    [760000, 7080000],
+    [760000, 7090000],
+    [750000, 7090000],
+    [750000, 7080000],
+]
+
+
+# OUTAGE_ABACKA with an orange snow zone over Östervik: the school in Åbacka, the only warm
+# shelter, loses power; the grocery in Östervik keeps it.
+OUTAGE_ABACKA_WITH_SNOW: dict[str, Any] = {
+    "name": "Avbrott i Åbacka",
+    "crs": "EPSG:3006",
+    "outage": {"duration_hours": 24, "areas": {"type": "Polygon", "coordinates": [SQUARE_ABACKA]}},
+    "snow_zones": [
+        {
+            "level": "orange",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [760000, 7080000],
+                        [770000, 7080000],
+                        [770000, 7090000],
+                        [760000, 7090000],
+                        [760000, 7080000],
+                    ]
+                ],
+            },
+        }
+    ],
+}
+
+
+def saved_scenario(session: Session, document: dict[str, Any], kind: str = "user") -> Scenario:
+    scenario = scenarios.create_scenario(session, parse_scenario(document), kind=kind)
+    session.commit()
+    return scenario
+
+
+def finished_run(session: Session, document: dict[str, Any]) -> int:
+    scenario = saved_scenario(session, document)
+    run = runs.start_run(session, scenario)
+    runs.compute_run(session, run.id)
+    session.commit()
+    return run.id
+
+
+OUTAGE_ABACKA_LONG = {**copy.deepcopy(OUTAGE_ABACKA), "name": "Långt avbrott i Åbacka"}
+
+
+def plan_county(session: Session) -> list[int]:
+    """small_county plus a second elderly home in Åbacka; two saved scenarios."""
+    small_county(session)
+    imports.import_sites(
+        session,
+        [
+            site(
+                "care-2",
+                "care",
+                "group_home",
+                758_000,
+                7_088_000,
+                residents=12,
+                name="Gruppboendet Åsen",
+            )
+        ],
+        "test2",
+    )
+    ids = [
+        scenarios.create_scenario(session, parse_scenario(d)).id
+        for d in (OUTAGE_ABACKA, OUTAGE_ABACKA_LONG)
+    ]
+    session.commit()
+    return ids
+
+
+CALM = {"name": "Lugnt väder"}
+
+
+# Features per collection in small_county() (latest run: every site but generators, all cells).
+OGC_COUNTS = {
+    "municipalities": 2,
+    "population": 3,
+    "sites-care": 1,
+    "sites-power": 1,
+    "sites-food": 2,
+    "sites-energy": 1,
+    "sites-utility": 1,
+    "latest-run-sites": 5,
+    "latest-run-cells": 3,
+}
+
+
+def ogc_county(session: Session) -> dict[str, Any]:
+    """small_county() with a heat plant in Östervik heating care-1, and two finished runs;
+    source ids (and 'cell <x_ll>') → feature ids."""
+    small_county(session)
+    plant = site("dh-1", "utility", "district_heating_plant", 767_000, 7_087_000, backup_kw=500)
+    imports.import_sites(session, [plant], "test")
+    session.execute(
+        text("UPDATE sites SET heating = 'district_heating', heat_plant = 'dh-1',"
+             " thermal_time_constant_hours = 80 WHERE source_id = 'care-1'")
+    )  # fmt: skip
+    for document in (CALM, OUTAGE_ABACKA):  # the outage run finishes last: the latest
+        scenario = scenarios.create_scenario(session, parse_scenario(document))
+        run = runs.start_run(session, scenario)
+        runs.compute_run(session, run.id)
+        session.commit()
+    ids: dict[str, Any] = {"2401": "2401", "2403": "2403"}
+    for sql in (
+        "SELECT source_id, id FROM sites",
+        "SELECT 'cell ' || x_ll, id FROM population_cells",
+    ):
+        ids.update((key, value) for key, value in session.execute(text(sql)))
+    return ids

@@ -144,7 +144,7 @@ def test_scenario_run_prints_the_v2_document(
     from resilience.analysis import compute
     from resilience.scenarios import parse_scenario
     from resilience.services import runs
-    from tests.services.test_runs import OUTAGE_ABACKA, heat_county
+    from tests.factories import OUTAGE_ABACKA, heat_county
 
     heat_county(db_session)
     path = tmp_path / "avbrott.json"

@@ -707,6 +707,8 @@ def build_sites(areas: Sequence[Area], seed: int) -> list[SiteRecord]:
         code = area.boundary.code
         mine: list[SiteRecord] = []
         for category in CATEGORIES:
+            if category not in MAKERS:  # a category without demo sites
+                continue
             rng = np.random.default_rng([seed, int(code), CATEGORIES.index(category)])
             mine += number_sites(MAKERS[category](area, rng), category, code)
         sites += heat_and_stock(area, mine, np.random.default_rng([seed, int(code), HEAT_STREAM]))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from resilience.errors import BadInput, NotFound
 from resilience.services.query_args import BBox
-from resilience.vocabulary import CATEGORIES, KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM, WGS84
+from resilience.vocabulary import KINDS, SITE_NUMBERS, SITE_TEXTS, SWEREF99TM, WGS84, category_names
 
 MAX_FEATURES = 50_000
 MUNICIPALITY_CODE = re.compile(r"[0-9]{4}")  # kommunkod, as stored (String(4))
@@ -81,8 +81,9 @@ def sites(
     params: dict[str, Any]
     where, params = ["TRUE"], {"limit": min(limit, MAX_FEATURES)}
     if category:
-        if category not in CATEGORIES:
-            raise BadInput(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+        if category not in category_names():
+            names = ", ".join(category_names())
+            raise BadInput(f"unknown category {category!r}; use one of {names}")
         where.append("s.category = :category")
         params["category"] = category
     if kind:

@@ -19,6 +19,7 @@ queried: our data is stored in EPSG:3006, and a tile over the Pacific has nothin
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from resilience.analysis.model import ROAD_SPEEDS
 from resilience.crs import SWEREF_DOMAIN
 from resilience.errors import BadInput, NotFound
-from resilience.vocabulary import SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84
 
 MAX_ZOOM = 18
 EXTENT = 4096  # MVT units per tile side
@@ -184,8 +185,8 @@ WITH {_BOXES},
 mvt AS (
   SELECT {_mvt_geom("s.geom")} AS geom, s.id, s.category, s.kind, s.name
   FROM sites s, env, q WHERE s.geom && q.b
-  -- Drawn in this order: care, then backup power, on top of the rest.
-  ORDER BY CASE s.category WHEN 'care' THEN 2 WHEN 'power' THEN 1 ELSE 0 END, s.id
+  -- Drawn in the categories' draw order (vocabulary): care, then backup power, on top.
+  ORDER BY COALESCE((CAST(:draw_order AS jsonb) ->> s.category)::integer, 0), s.id
 )
 SELECT ST_AsMVT(mvt.*, 'sites', {EXTENT}, 'geom') FROM mvt WHERE geom IS NOT NULL
 """
@@ -215,6 +216,8 @@ def tile(session: Session, tileset: str, z: int, x: int, y: int) -> bytes:
     query = text(_QUERIES[tileset])
     if tileset == "population":
         params["size"] = population_cell_size(z)
+    if tileset == "sites":
+        params["draw_order"] = json.dumps({c.name: c.draw_order for c in CATEGORY.values()})
     if tileset == "base":
         params["road_classes"] = road_classes(z)
         params["known_classes"] = list(ROAD_SPEEDS)

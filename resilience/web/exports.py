@@ -19,7 +19,7 @@ from geodata import exporters
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import exports, lookup
-from resilience.vocabulary import CATEGORIES
+from resilience.vocabulary import category_names
 from resilience.web import names
 from resilience.web.api.exports import direct, records_json, start, values_of
 from resilience.web.auth import require_role
@@ -67,7 +67,7 @@ def page() -> ResponseReturnValue:
         job=request.args.get("job"),
         runs=exports.finished_runs(db.session),
         municipalities=lookup.municipality_choices(db.session, order="name"),
-        categories=CATEGORIES,
+        categories=category_names(),
         layer_labels=names.labels("layer"),
         run_layer_labels=names.labels("run_layer"),
         formats=[(f, exporters.FORMAT_NAMES[f]) for f in FORMAT_ORDER],

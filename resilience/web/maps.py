@@ -15,21 +15,12 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from geodata.exporters import FORMAT_NAMES
 from resilience.config import Settings
-from resilience.vocabulary import SITE_NUMBERS
+from resilience.vocabulary import CATEGORY, SITE_NUMBERS
 from resilience.web import tiles
 from resilience.web.security import with_nonce
 
 # Västerbotten, roughly centred; the JS fits the view to the municipality layer.
 COUNTY_CENTRE = (64.6, 18.0)
-CATEGORY_COLORS = {
-    "care": "#d62828",
-    "power": "#f77f00",
-    "food": "#2a9d8f",
-    "energy": "#6a4c93",
-    "utility": "#e9c46a",
-}
-# Heat plants are few and many buildings depend on them: drawn larger, with a dark ring.
-CATEGORY_MARKERS = {"utility": "plant"}
 
 
 class JsInit(MacroElement):
@@ -95,10 +86,19 @@ def basemap_config() -> dict[str, str]:
     }
 
 
-def categories_config() -> dict[str, dict[str, str]]:
+def categories_config() -> dict[str, dict[str, Any]]:
+    """The site categories as the map scripts draw them, in the registry's order (legends,
+    layer lists): all from their vocabulary entries, read when the page is built."""
     return {
-        c: {"color": color, "marker": CATEGORY_MARKERS.get(c, "dot")}
-        for c, color in CATEGORY_COLORS.items()
+        c.name: {
+            "color": c.color,
+            "marker": c.marker,
+            "radius": c.radius,
+            "tileRadius": c.tile_radius,
+            "drawOrder": c.draw_order,
+            "clustered": c.clustered,
+        }
+        for c in CATEGORY.values()
     }
 
 
@@ -149,7 +149,7 @@ def site_map(settings: Settings, lon: float, lat: float, name: str, category: st
             "lon": lon,
             "lat": lat,
             "name": name,
-            "color": CATEGORY_COLORS.get(category, "#1d3557"),
+            "color": CATEGORY[category].color if category in CATEGORY else "#1d3557",
         },
     }
     JsInit("SiteMap.init", config).add_to(fmap)

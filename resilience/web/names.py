@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from resilience.vocabulary import CATEGORY, SITE_CATEGORIES
+
 
 def N_(text: str) -> str:
     """Marks a string for the catalog (babel.cfg); it is translated where it is shown."""
@@ -14,13 +16,8 @@ def N_(text: str) -> str:
 
 
 NAMES: dict[str, dict[str, str]] = {
-    "category": {
-        "care": N_("Care"),
-        "power": N_("Backup power"),
-        "food": N_("Food"),
-        "energy": N_("Energy buildings"),
-        "utility": N_("District heating plants"),
-    },
+    # The categories' names are their vocabulary entries' labels (read per call, below).
+    "category": {c.name: c.label for c in SITE_CATEGORIES},
     "kind": {
         "hospital": N_("hospital"),
         "health_centre": N_("health centre"),
@@ -197,11 +194,7 @@ NAMES: dict[str, dict[str, str]] = {
     "layer": {
         "municipalities": N_("Municipalities"),
         "population": N_("Population grid"),
-        "care": N_("Care"),
-        "power": N_("Backup power"),
-        "food": N_("Food"),
-        "energy": N_("Energy buildings"),
-        "utility": N_("District heating plants"),
+        **{c.name: c.label for c in SITE_CATEGORIES},
     },
     "run_layer": {
         "sites": N_("Sites with their power status"),
@@ -253,17 +246,28 @@ NAMES: dict[str, dict[str, str]] = {
 }
 
 
+# Groups whose codes include the site categories: those come from the registry as it is
+# when asked (vocabulary.CATEGORY), so a category registered later is named too.
+_CATEGORY_GROUPS = ("category", "layer")
+
+
+def _names(group: str) -> dict[str, str]:
+    if group not in _CATEGORY_GROUPS:
+        return NAMES[group]
+    return NAMES[group] | {c.name: c.label for c in CATEGORY.values()}
+
+
 def label(group: str, code: str | None) -> str:
     """The display name of `code` in the page's language; the code itself when unnamed."""
     if code is None:
         return ""
-    name = NAMES[group].get(code)
+    name = _names(group).get(code)
     return gettext(name) if name is not None else code
 
 
 def labels(group: str) -> dict[str, str]:
     """Every code of a group with its display name, in the order above."""
-    return {code: gettext(name) for code, name in NAMES[group].items()}
+    return {code: gettext(name) for code, name in _names(group).items()}
 
 
 def all_labels() -> dict[str, dict[str, str]]:

@@ -1,7 +1,7 @@
 """folium maps of the scenario pages: the scenario editor (Leaflet.draw) and a run's result.
 
 As on the overview map, folium builds the map with the vendored Leaflet (no CDN) and a
-MacroElement hands it to a function of static/js/scenarios.js; the layers come from the API.
+MacroElement hands it to static/js/scenario_editor.js or run_page.js; the layers come from the API.
 """
 
 from __future__ import annotations
@@ -57,12 +57,12 @@ def editor_map(settings: Settings, config: dict[str, Any]) -> folium.Map:
     fmap = base_map(settings, canvas=False, draw=True)
     # The same layers as the main map, from our own vector tiles (drawing needs no internet).
     extra = {"styles": styles(), "basemap": basemap_config(), "categories": categories_config()}
-    JsInit("ScenarioPages.initEditor", config | extra).add_to(fmap)
+    JsInit("ScenarioEditor.init", config | extra).add_to(fmap)
     return fmap
 
 
 def run_map(settings: Settings, config: dict[str, Any]) -> folium.Map:
     fmap = base_map(settings, canvas=True)
     extra = {"styles": styles(), "basemap": basemap_config()}
-    JsInit("ScenarioPages.initRunMap", config | extra).add_to(fmap)
+    JsInit("RunPage.init", config | extra).add_to(fmap)
     return fmap

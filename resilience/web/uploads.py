@@ -25,7 +25,7 @@ from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import lookup
 from resilience.services import uploads as service
-from resilience.vocabulary import CATEGORIES
+from resilience.vocabulary import category_names
 from resilience.web.api.uploads import check_file, note_text, too_large, uploader
 from resilience.web.auth import require_role
 from resilience.web.messages import message_text, where_label
@@ -50,7 +50,7 @@ def upload_page() -> ResponseReturnValue:
     return render_template(
         "uploads/upload.html",
         scope=service.scope_label(db.session, uploader()),
-        categories=CATEGORIES,
+        categories=category_names(),
     )
 
 
@@ -76,7 +76,7 @@ def upload_form() -> ResponseReturnValue:
         page = render_template(
             "uploads/upload.html",
             scope=service.scope_label(db.session, uploader()),
-            categories=CATEGORIES,
+            categories=category_names(),
             error=err.message,
             errors=errors,
         )

@@ -387,6 +387,7 @@ def plan_cases(draw: st.DrawFn) -> dict[str, Any]:
 OBJECTIVE_CHOICES = (UNPOWERED, COLD)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan_cases())
 def test_plan_matches_the_naive_reference(case: dict[str, Any]) -> None:

@@ -15,11 +15,12 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.analysis.test_property import (
+from tests.analysis.reference import (
     CODES,
     cases,
     clients,
@@ -29,7 +30,7 @@ from tests.analysis.test_property import (
     ref_minutes,
     reference,
 )
-from tests.analysis.test_property import run as run_case
+from tests.analysis.reference import run as run_case
 
 TAU = {
     ("care", "hospital"): 96,
@@ -348,6 +349,7 @@ def close(actual: list[float | None], expected: list[float | None]) -> None:
 # The property ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases_v2())
 def test_v2_matches_the_instant_by_instant_reference(case: dict) -> None:

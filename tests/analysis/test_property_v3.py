@@ -34,7 +34,7 @@ from resilience.analysis import (
     SiteTable,
     compute,
 )
-from tests.analysis.test_property import (
+from tests.analysis.reference import (
     CODES,
     DEFAULT_PRIORITY,
     SEVERITY,

@@ -322,7 +322,12 @@ def test_size_limit_is_checked_before_parsing(tmp_path: Path) -> None:
     path = write(tmp_path, "big.geojson", "{" + " " * 5000)  # malformed, but never parsed
     message = refused(read_sites, path, max_bytes=1000)
     assert "file: the file is 5001 bytes, more than the limit of 1000 bytes" in message
-    assert MAX_BYTES == 200_000_000
+    # Without max_bytes, the default limit applies: a (sparse) file one byte over it is
+    # refused from its size alone, never read.
+    huge = tmp_path / "huge.geojson"
+    with huge.open("wb") as stream:
+        stream.truncate(MAX_BYTES + 1)
+    assert "more than the limit of" in refused(read_sites, huge)
 
 
 def test_unreadable_files_are_one_clear_error(tmp_path: Path) -> None:

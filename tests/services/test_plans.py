@@ -4,7 +4,6 @@ worker computes a plan started through the API."""
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -19,39 +18,15 @@ from resilience.errors import BadInput
 from resilience.models import BackupPlan
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, plans, runs, scenarios, users
-from tests.factories import site, small_county
-from tests.services.test_runs import OUTAGE_ABACKA
-from tests.workers.test_run_e2e import _worker
+from tests import factories
+from tests.factories import OUTAGE_ABACKA, OUTAGE_ABACKA_LONG, plan_county
+from tests.helpers.workers import run_worker
 
-LONG = {**copy.deepcopy(OUTAGE_ABACKA), "name": "Långt avbrott i Åbacka"}
-LONG["outage"]["duration_hours"] = 72
-
-
-def _county(session: Session) -> list[int]:
-    """small_county plus a second elderly home in Åbacka; two saved scenarios."""
-    small_county(session)
-    imports.import_sites(
-        session,
-        [
-            site(
-                "care-2",
-                "care",
-                "group_home",
-                758_000,
-                7_088_000,
-                residents=12,
-                name="Gruppboendet Åsen",
-            )
-        ],
-        "test2",
-    )
-    ids = [scenarios.create_scenario(session, parse_scenario(d)).id for d in (OUTAGE_ABACKA, LONG)]
-    session.commit()
-    return ids
+OUTAGE_ABACKA_LONG["outage"]["duration_hours"] = 72
 
 
 def test_stored_plan_equals_the_pure_computation_and_replays(db_session: Session) -> None:
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     request = plans.parse_request(db_session, {"scenarios": ids, "sites": 5, "plan_fuel_hours": 72})
     row = plans.start_plan(db_session, request, user="pia")
     progress: list[float] = []
@@ -62,7 +37,7 @@ def test_stored_plan_equals_the_pure_computation_and_replays(db_session: Session
     sites, _cells, _names = runs.load_inputs(db_session)
     cases = [
         (str(i), parse_scenario(d).to_analysis())
-        for i, d in zip(ids, (OUTAGE_ABACKA, LONG), strict=True)
+        for i, d in zip(ids, (OUTAGE_ABACKA, OUTAGE_ABACKA_LONG), strict=True)
     ]
     expected = plan(sites, cases, PlanParameters(sites=5, plan_fuel_hours=72))
     document = row.document
@@ -104,7 +79,7 @@ def test_stored_plan_equals_the_pure_computation_and_replays(db_session: Session
 
 
 def test_municipality_restricts_the_candidates(db_session: Session) -> None:
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     request = plans.parse_request(db_session, {"scenarios": ids, "municipality": "2403"})
     row = plans.start_plan(db_session, request)
     plans.compute_plan(db_session, row.id)
@@ -135,7 +110,7 @@ def test_municipality_restricts_the_candidates(db_session: Session) -> None:
     ],
 )
 def test_bad_requests_are_refused(db_session: Session, body: Any) -> None:
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     if isinstance(body, dict) and body.get("scenarios") == "SCEN":
         body = {**body, "scenarios": ids}
         if body.get("sites") == 3:
@@ -146,13 +121,14 @@ def test_bad_requests_are_refused(db_session: Session, body: Any) -> None:
         plans.parse_request(db_session, body)
 
 
+@pytest.mark.worker
 def test_api_plan_computed_by_a_real_worker(
     app, committed: Session, redis_conn: Redis, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]
-    ids = _county(committed)
-    users.create_user(committed, "planner-per", "correct horse battery", "planner")
+    ids = plan_county(committed)
+    factories.user(committed, "planner-per", "planner")
     token = users.create_token(committed, "planner-per")
-    users.create_user(committed, "viewer-vi", "correct horse battery", "viewer")
+    factories.user(committed, "viewer-vi", "viewer")
     viewer = users.create_token(committed, "viewer-vi")
     committed.commit()
     auth = {"Authorization": f"Bearer {token}"}
@@ -175,7 +151,7 @@ def test_api_plan_computed_by_a_real_worker(
     queued = client.get(url, headers=auth).json
     assert queued["status"] == "queued" and queued["document"] is None
 
-    worker = _worker(settings)
+    worker = run_worker(settings)
     assert worker.returncode == 0, worker.stderr[-3000:]
     status = client.get(url, headers=auth).json
     assert status["status"] == "finished", status
@@ -197,7 +173,7 @@ def test_api_plan_computed_by_a_real_worker(
     snapshot[key] = {**snapshot[key], "definition": {"name": "x", "outage": {"duration_hours": -1}}}
     row.scenario_snapshots = snapshot
     committed.commit()
-    worker = _worker(settings)
+    worker = run_worker(settings)
     assert worker.returncode == 0, worker.stderr[-3000:]
     failed = client.get(broken.headers["Location"], headers=auth).json
     assert failed["status"] == "failed" and failed["error"], failed

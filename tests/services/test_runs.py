@@ -12,29 +12,8 @@ from sqlalchemy.orm import Session
 from resilience.analysis import compute
 from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, run_results, runs, scenarios
-from tests.factories import site, small_county
-
-# Outage over Åbacka (x 750-760 km), in EPSG:3006.
-OUTAGE_ABACKA = {
-    "name": "Avbrott i Åbacka",
-    "crs": "EPSG:3006",
-    "outage": {
-        "duration_hours": 24,
-        "areas": {
-            "type": "Polygon",
-            "coordinates": [
-                [
-                    [750000, 7080000],
-                    [760000, 7080000],
-                    [760000, 7090000],
-                    [750000, 7090000],
-                    [750000, 7080000],
-                ]
-            ],
-        },
-    },
-}
+from resilience.services import run_results, runs, scenarios
+from tests.factories import OUTAGE_ABACKA, heat_county, small_county
 
 
 def _rows(session: Session, run_id: int) -> tuple[int, int, int]:
@@ -88,39 +67,6 @@ def test_the_run_keeps_its_snapshot_when_the_scenario_changes(db_session: Sessio
     county = run_results.result_document(db_session, run.id)["county"]
     # The outage of the snapshot applies: the home waits ~16 min for its generator.
     assert county["care_sites_unpowered"] == 1 and county["generators_assigned"] == 1
-
-
-def heat_county(session: Session) -> None:
-    """small_county with a district heating plant in Åbacka (no backup) heating an elderly
-    home in Östervik, outside the outage, and food stocks (one unknown)."""
-    small_county(session)
-    imports.import_sites(
-        session,
-        [
-            site(
-                "dh-1",
-                "utility",
-                "district_heating_plant",
-                755_000,
-                7_085_000,
-                name="Åbacka värmeverk",
-            ),
-            site(
-                "care-2",
-                "care",
-                "elderly_home",
-                768_000,
-                7_088_000,
-                residents=25,
-                heating="district_heating",
-                heat_plant="dh-1",
-                name="Östergården",
-            ),
-            site("food-2", "food", "warehouse", 767_000, 7_086_000, stock_person_days=2000),
-        ],
-        "test",
-    )
-    session.commit()
 
 
 def test_heat_plant_inside_the_outage_chills_a_home_outside_it(db_session: Session) -> None:

@@ -23,14 +23,17 @@ from geodata.loaders.basemap import LocalityRecord
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
 from resilience.app import create_app
 from resilience.config import Settings
-from resilience.services import basemap, imports, users
-from tests.conftest import PASSWORD, serve
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, chromium, decode_png, log_in
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
+from resilience.services import basemap, imports
+from tests import factories
+from tests.conftest import serve
+from tests.helpers.browser import (
+    chromium,
+    decode_png,
+    log_in,
+    needs_chromium,
 )
+
+pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -107,7 +110,7 @@ def county(committed: Session) -> None:
     )
     imports.import_sites(committed, SITES, "test-register")
     basemap.import_localities(committed, LOCALITIES, "test-places")
-    users.create_user(committed, USER, PASSWORD, "planner")
+    factories.user(committed, USER, "planner")
     committed.commit()
 
 

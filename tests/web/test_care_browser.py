@@ -22,15 +22,12 @@ from flask import Flask
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from resilience.services import runs, users, warning_ingest, warnings
-from tests.conftest import PASSWORD
+from resilience.services import runs, warning_ingest, warnings
+from tests import factories
 from tests.factories import ibww, ibww_area
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
+from tests.helpers.browser import WAIT_S, log_in, needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
+pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -51,7 +48,7 @@ def live_run(app: Flask, committed: Session) -> int:
     run it starts, computed in process and committed for the live server."""
     result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
     assert result.exit_code == 0, result.output
-    users.create_user(committed, USER, PASSWORD, "viewer")
+    factories.user(committed, USER, "viewer")
     document = ibww(ibww_area(level="RED", coords=COUNTY_LONLAT))
     ingested = warning_ingest.ingest(
         committed,
@@ -94,7 +91,7 @@ def _screenshots(driver: WebDriver, folder: Path) -> None:
 
 
 def test_from_the_banner_to_the_new_elderly_homes_on_the_map(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     live_run: int,
 ) -> None:

@@ -24,10 +24,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import Run, WeatherWarning
-from resilience.services import imports, runs, users, warning_banner, warnings
+from resilience.services import imports, runs, warning_banner, warnings
+from tests import factories
 from tests.conftest import login
-from tests.factories import ibww, ibww_area, site, small_county
-from tests.web.test_scenario_pages import OUTAGE_ABACKA, _finished_run, table_cells
+from tests.factories import (
+    OUTAGE_ABACKA_WITH_SNOW,
+    finished_run,
+    ibww,
+    ibww_area,
+    site,
+    small_county,
+)
+from tests.helpers.pages import table_cells
 
 BASE = "Hemtjänst Åbacka norr"
 HOME = "Björkgårdens äldreboende"
@@ -108,7 +116,7 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     page = client.get(f"/runs/{run_id}")
     assert page.status_code == 200
     assert 'id="care-sites"' in page.text
@@ -162,7 +170,7 @@ def test_the_filter_in_the_query_hides_the_rows_it_leaves_out(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     page = client.get(f"/runs/{run_id}?care=new&kind=elderly_home")
     _headings, rows = care_rows(page.text)
     shown = [r["attrs"]["data-name"] for r in rows if "hidden" not in r["attrs"]]
@@ -187,7 +195,7 @@ def test_the_csv_has_the_table_s_columns_and_filter_for_excel(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     response = client.get(f"/runs/{run_id}/care-sites.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -220,8 +228,8 @@ def test_compare_and_report_count_home_care_clients_apart(
     client: FlaskClient, db_session: Session
 ) -> None:
     _with_home_care(db_session)
-    a = _finished_run(db_session, OUTAGE_ABACKA)
-    b = _finished_run(db_session, OUTAGE_ABACKA | {"name": "Samma igen"})
+    a = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    b = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW | {"name": "Samma igen"})
     page = client.get(f"/runs/compare?a={a}&b={b}")
     assert page.status_code == 200
     assert "Hemtjänstens brukare vars bas saknar ström" in page.text
@@ -239,7 +247,7 @@ JSON = "application/json"
 
 @pytest.fixture
 def editor(app: Flask, db_session: Session) -> FlaskClient:
-    users.create_user(db_session, "elsa", "correct horse battery", "editor")
+    factories.user(db_session, "elsa", "editor")
     db_session.commit()
     test_client = app.test_client()
     login(test_client, "elsa")

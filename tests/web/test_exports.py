@@ -30,9 +30,8 @@ from resilience.models import Export, ExportChunk
 from resilience.scenarios import parse_scenario
 from resilience.services import energy, exports, run_results, runs, scenarios
 from tests.conftest import login
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
-from tests.workers.test_run_e2e import _worker
+from tests.factories import OUTAGE_ABACKA, small_county
+from tests.helpers.workers import run_worker
 from workers.queue import queue
 
 TODAY = exports.today().isoformat()
@@ -526,6 +525,7 @@ def test_exports_are_audited_for_admins(
 # --- background exports ---------------------------------------------------------------------
 
 
+@pytest.mark.worker
 def test_a_background_export_built_by_a_real_worker(
     app: Flask,
     committed: Session,
@@ -558,7 +558,7 @@ def test_a_background_export_built_by_a_real_worker(
     # The worker runs as on another host: its own var/, nothing shared but PostgreSQL and
     # Redis.
     worker_var = tmp_path / "worker-var"
-    worker = _worker(settings, RESILIENCE_VAR_DIR=str(worker_var))
+    worker = run_worker(settings, RESILIENCE_VAR_DIR=str(worker_var))
     assert worker.returncode == 0, worker.stderr[-3000:]
     assert not (worker_var / "exports").exists()
     assert not (Path(settings.var_dir) / "exports").exists()

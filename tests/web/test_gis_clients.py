@@ -34,7 +34,7 @@ from resilience.models import ApiToken, User
 from resilience.services import ogc, users
 from resilience.services.ogc.openapi import openapi_document
 from tests.conftest import PASSWORD
-from tests.web.test_ogc import COUNTS, _load
+from tests.factories import OGC_COUNTS, ogc_county
 
 NAME = "viewer-token"  # the user make_token("viewer") creates
 # GDAL's names of the JSON Schema types of our properties.
@@ -120,7 +120,7 @@ def _same(column: ogc.Column, copied: Any, stored: Any) -> bool:
 def _check_every_collection(
     session: Session, source: str, env: dict[str, str], tmp: Path, *options: str
 ) -> None:
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         columns = ogc.property_columns(session, collection.view)
         types = _field_types(source, collection.id, env)
         for column in columns:
@@ -131,7 +131,7 @@ def _check_every_collection(
             )
         stored = _database_rows(session, collection)
         copied = _copy(source, collection.id, tmp / f"{collection.id}.geojson", env, *options)
-        assert len(copied) == len(stored) == COUNTS[collection.id]
+        assert len(copied) == len(stored) == OGC_COUNTS[collection.id]
         for feature in copied:
             key = feature["id"] if collection.integer_ids else feature["properties"]["code"]
             row = stored[key]
@@ -144,10 +144,11 @@ def _check_every_collection(
             assert copied_at == pytest.approx(stored_at, abs=2e-7)
 
 
+@pytest.mark.slow
 def test_gdal_copies_every_collection_with_the_token_in_a_header(
     live_server: str, committed: Session, make_token: Any, tmp_path: Path
 ) -> None:
-    _load(committed)
+    ogc_county(committed)
     token = make_token("viewer")
     env = {"GDAL_HTTP_HEADERS": f"Authorization: Bearer {token}"}
     # One feature a page: the first page alone cannot tell a field's type (nulls, 0.0), so
@@ -157,10 +158,11 @@ def test_gdal_copies_every_collection_with_the_token_in_a_header(
     )
 
 
+@pytest.mark.slow
 def test_gdal_copies_every_collection_with_basic_auth(
     live_server: str, committed: Session, make_token: Any, tmp_path: Path
 ) -> None:
-    _load(committed)
+    ogc_county(committed)
     token = make_token("viewer")
     env = {"GDAL_HTTP_AUTH": "BASIC", "GDAL_HTTP_USERPWD": f"{NAME}:{token}"}
     _check_every_collection(committed, f"OAPIF:{live_server}/ogc", env, tmp_path)
@@ -193,10 +195,11 @@ def https_server(app: Flask, committed: Session, tmp_path: Path) -> Iterator[str
         thread.join(5)
 
 
+@pytest.mark.slow
 def test_gdal_with_basic_auth_in_the_url(
     https_server: str, committed: Session, make_token: Any, tmp_path: Path
 ) -> None:
-    _load(committed)
+    ogc_county(committed)
     token = make_token("viewer")
     env = {"GDAL_HTTP_UNSAFESSL": "YES"}  # the throw-away certificate
     source = f"OAPIF:https://{NAME}:{token}@{https_server}/ogc"
@@ -295,7 +298,7 @@ def test_trace_is_405_with_allow_and_empty_parameters_are_400(client: FlaskClien
 def test_every_field_has_one_json_type(client: FlaskClient, db_session: Session) -> None:
     """Whole floats are written 0.0, so a client typing a field from the first page it reads
     gets a real number; every value has the type the schema gives."""
-    _load(db_session)
+    ogc_county(db_session)
     python_types: dict[str, tuple[type, ...]] = {
         "integer": (int,),
         "number": (float,),
@@ -304,7 +307,7 @@ def test_every_field_has_one_json_type(client: FlaskClient, db_session: Session)
         "object": (dict,),
     }
     whole_floats = 0
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         schema = client.get(f"/ogc/collections/{collection.id}/schema").json
         features = client.get(f"/ogc/collections/{collection.id}/items?limit=1000").json
         assert features["features"]
@@ -319,7 +322,7 @@ def test_every_field_has_one_json_type(client: FlaskClient, db_session: Session)
 
 
 def test_part5_schema_of_every_collection(client: FlaskClient, db_session: Session) -> None:
-    for collection in ogc.COLLECTIONS.values():
+    for collection in ogc.catalog().values():
         url = f"/ogc/collections/{collection.id}"
         links = client.get(url).json["links"]
         by_rel = {link["rel"]: link for link in links}
@@ -361,7 +364,7 @@ def test_part5_schema_of_every_collection(client: FlaskClient, db_session: Sessi
 def test_gzip_when_the_client_accepts_it(
     live_server: str, committed: Session, make_token: Any
 ) -> None:
-    _load(committed)
+    ogc_county(committed)
     token = make_token("viewer")
     auth = {"Authorization": f"Bearer {token}"}
     url = f"{live_server}/ogc/collections/latest-run-cells/items?limit=1000"
@@ -386,11 +389,11 @@ def test_gzip_when_the_client_accepts_it(
 
 
 def test_owslib_with_basic_auth(live_server: str, committed: Session, make_token: Any) -> None:
-    _load(committed)
+    ogc_county(committed)
     token = make_token("viewer")
     api = Features(f"{live_server}/ogc", auth=Authentication(NAME, token))
-    assert sorted(api.feature_collections()) == sorted(COUNTS)
+    assert sorted(api.feature_collections()) == sorted(OGC_COUNTS)
     items = api.collection_items("latest-run-sites", limit=10)
-    assert items["numberMatched"] == COUNTS["latest-run-sites"]
+    assert items["numberMatched"] == OGC_COUNTS["latest-run-sites"]
     with pytest.raises(RuntimeError, match="unauthorized"):  # the login password: refused
         Features(f"{live_server}/ogc", auth=Authentication(NAME, PASSWORD)).feature_collections()

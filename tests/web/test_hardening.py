@@ -8,13 +8,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from resilience import jsonio
@@ -22,17 +23,11 @@ from resilience.analysis.model import RANGES
 from resilience.config import ConfigError, Settings
 from resilience.models import ApiToken, AuditLog, Base
 from resilience.services import login_limits, users
-from tests.conftest import PASSWORD, login
-from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
-from tests.services.test_runs import OUTAGE_ABACKA
-from tests.web.test_map_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    browser,
-    county,
-    log_in,
-    wait_until_ready,
-)
-from tests.web.test_uploads import IN_2401, geojson, refused, site, upload
+from tests import factories
+from tests.conftest import PASSWORD, login, login_with_form
+from tests.factories import OUTAGE_ABACKA, SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
+from tests.helpers.browser import CHROMIUM, log_in, wait_until_ready
+from tests.helpers.uploads import IN_2401, geojson, refused, site, upload
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
@@ -556,6 +551,7 @@ def test_login_locks_an_account_after_five_failures(
     assert client.post("/login", data={"name": "lisa", "password": PASSWORD}).status_code == 302
 
 
+@pytest.mark.slow
 def test_login_locks_an_address_after_twenty_failures(
     app: Flask, settings: Settings, db_session: Session
 ) -> None:
@@ -573,6 +569,7 @@ def _form_token(client: FlaskClient) -> str:
         return str(session["csrf_token"])
 
 
+@pytest.mark.slow
 def test_an_admin_sees_the_lockouts_and_unlocks_them(
     app: Flask, make_user: Any, db_session: Session, settings: Settings
 ) -> None:
@@ -634,6 +631,7 @@ def test_an_admin_sees_the_lockouts_and_unlocks_them(
     assert again.status_code == 302
 
 
+@pytest.mark.slow
 def test_an_admin_unlocks_a_client_address(app: Flask, make_user: Any, settings: Settings) -> None:
     make_user("adam", "admin")
     admin = app.test_client()
@@ -658,7 +656,7 @@ def test_the_lockout_page_says_when_redis_is_down(
     make_user("adam", "admin")
     app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"))
     admin = app.test_client()
-    login(admin, "adam")  # logins are not limited while Redis is down
+    login_with_form(admin, "adam")  # logins are not limited while Redis is down
     page = admin.get("/admin/logins")
     assert page.status_code == 200 and 'id="locks-unknown"' in page.text
 
@@ -674,7 +672,7 @@ def test_no_redirect_leaves_the_site(app: Flask, make_user: Any, target: str) ->
     client = app.test_client()
     response = client.post(f"/login?next={target}", data={"name": "rita", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    login(client, "rita")
+    login_with_form(client, "rita")
     with client.session_transaction() as session:
         token = session["csrf_token"]
     saved = client.post(
@@ -689,25 +687,25 @@ def test_no_redirect_leaves_the_site(app: Flask, make_user: Any, target: str) ->
 
 
 def test_a_token_records_its_use_at_most_once_a_minute(app: Flask, committed: Session) -> None:
-    users.create_user(committed, "qgis", PASSWORD, "viewer")
+    factories.user(committed, "qgis", "viewer")
     token = users.create_token(committed, "qgis")
     committed.commit()
     client = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
+    last_used = select(ApiToken.last_used_at)
     assert client.get("/api/v1/scenarios", headers=auth).status_code == 200
     committed.expire_all()
-    first = committed.scalar(text("SELECT last_used_at FROM api_tokens"))
+    first = committed.scalar(last_used)
     assert first is not None
     for _ in range(5):
         assert client.get("/api/v1/scenarios", headers=auth).status_code == 200
     committed.expire_all()
-    assert committed.scalar(text("SELECT last_used_at FROM api_tokens")) == first
-    committed.execute(text("UPDATE api_tokens SET last_used_at = last_used_at - interval '61 s'"))
+    assert committed.scalar(last_used) == first
+    committed.execute(update(ApiToken).values(last_used_at=first - timedelta(seconds=61)))
     committed.commit()
     client.get("/api/v1/scenarios", headers=auth)
     committed.expire_all()
-    assert committed.scalar(text("SELECT last_used_at FROM api_tokens")) > first
-    assert ApiToken.__tablename__ == "api_tokens"
+    assert committed.scalar(last_used) > first
 
 
 # --- 11. bounded work ------------------------------------------------------------------------
@@ -809,11 +807,12 @@ def test_uploads_api_file_field(editor: FlaskClient) -> None:
 # --- 6. the pages still work under the CSP, in a real browser --------------------------------
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 def test_the_pages_run_under_the_csp_without_violations(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: str,
-    county: dict[str, int],  # noqa: F811
+    map_county: dict[str, int],
 ) -> None:
     log_in(browser, live_server)
     assert not wait_until_ready(browser).get("mapError")
@@ -823,9 +822,10 @@ def test_the_pages_run_under_the_csp_without_violations(
     assert not [m for m in logs if "Content Security Policy" in m], logs
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 def test_an_admin_unlocks_an_account_in_a_real_browser(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: str,
     committed: Session,
     settings: Settings,
@@ -841,8 +841,8 @@ def test_an_admin_unlocks_an_account_in_a_real_browser(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    users.create_user(committed, "adam", PASSWORD, "admin")
-    users.create_user(committed, "lisa", PASSWORD, "viewer")
+    factories.user(committed, "adam", "admin")
+    factories.user(committed, "lisa", "viewer")
     committed.commit()
     browser.get(live_server + "/login")
     browser.find_element(By.NAME, "name").send_keys("adam")

@@ -5,104 +5,28 @@ link leads to the site page. `make test` installs chromium and chromium-driver."
 
 from __future__ import annotations
 
-import struct
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import shapely
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from geodata.records import BoundaryRecord, CellRecord, SiteRecord
-from resilience.models import Site
-from resilience.services import imports, users
-from tests.conftest import PASSWORD
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver);"
-    " `make test` installs them",
+from tests.helpers.browser import (
+    CELLS,
+    MUNICIPALITIES,
+    SITES,
+    WAIT_S,
+    By,
+    WebDriver,
+    WebDriverWait,
+    decode_png,
+    log_in,
+    needs_chromium,
+    wait_until_ready,
 )
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-WAIT_S = 30
-# Three square municipalities near Umeå (EPSG:3006), 16-17 km wide and 40 km tall.
-MUNICIPALITIES = {
-    "2901": ("Ängsjö", (750_000, 766_000)),
-    "2902": ("Östra Åby", (766_000, 783_000)),
-    "2903": ("Björkön", (783_000, 800_000)),
-}
-Y0, Y1 = 7_080_000, 7_120_000
-# One cell per density class and then some: (x_ll, y_ll, population); 1 km cells.
-CELLS = [
-    (752_000 + 4_000 * i, 7_100_000, pop)
-    for i, pop in enumerate([2, 3, 8, 12, 30, 60, 150, 300, 700, 1500, 2500, 4000])
-]
-SITES = [
-    SiteRecord(
-        "t-1",
-        "Ängsjö sjukhus",
-        "care",
-        "hospital",
-        758_000,
-        7_090_000,
-        {"critical_load_kw": 800.0, "backup_kw": 1000.0, "fuel_hours": 72.0},
-    ),
-    SiteRecord(
-        "t-2",
-        "Björkgårdens äldreboende",
-        "care",
-        "elderly_home",
-        790_000,
-        7_112_000,
-        {"residents": 40, "critical_load_kw": 35.5, "thermal_time_constant_hours": 80.0},
-        heating="district_heating",
-        heat_plant="t-6",
-    ),
-    SiteRecord(
-        "t-3",
-        "Reservkraft Östra Åby",
-        "power",
-        "fixed_generator",
-        775_000,
-        7_085_000,
-        {"capacity_kw": 500.0, "mobilization_hours": 2.0},
-        source="synthetic-test",
-    ),
-    SiteRecord("t-4", "Livs Björkön", "food", "supermarket", 792_000, 7_088_000),
-    SiteRecord(
-        "t-5",
-        "Ängsjö skola",
-        "energy",
-        "school",
-        760_000,
-        7_112_000,
-        {"heated_area_m2": 4200.0, "energy_kwh_year": 350_000.0, "shelter_capacity": 120},
-        owner="municipality",
-        heating="heat_pump",
-    ),
-    SiteRecord(
-        "t-6",
-        "Björköns värmeverk",
-        "utility",
-        "district_heating_plant",
-        795_000,
-        7_110_000,
-        {"critical_load_kw": 600.0, "backup_kw": 800.0, "fuel_hours": 24.0},
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+
 SWEDISH_LAYERS = [
     "Kommuner",
     "Befolkning (1 km-rutor)",
@@ -121,135 +45,11 @@ ENGLISH_LAYERS = [
     "Energy buildings",
     "District heating plants",
 ]
-USER = "karta-kim"
-
-
-@pytest.fixture
-def county(committed: Session) -> dict[str, int]:
-    """The small data set, committed so the live server's requests can read it."""
-    boundaries = [
-        BoundaryRecord(code, name, shapely.MultiPolygon([shapely.box(x0, Y0, x1, Y1)]))
-        for code, (name, (x0, x1)) in MUNICIPALITIES.items()
-    ]
-    imports.import_boundaries(committed, boundaries, "test-boundaries")
-    imports.import_population(
-        committed, [CellRecord(x, y, pop) for x, y, pop in CELLS], "test-grid"
-    )
-    imports.import_sites(committed, SITES, "test-register")
-    users.create_user(committed, USER, PASSWORD, "viewer")
-    committed.commit()
-    return {s.source_id: s.id for s in committed.scalars(select(Site))}
-
-
-@contextmanager
-def chromium(tmp_path: Path, viewport: tuple[int, int] | None = None) -> Iterator[WebDriver]:
-    """Debian's headless Chromium, no network of its own; `viewport` (width, height) sets the
-    page's own size exactly, whatever the window decorations."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    width, height = viewport or (1400, 1000)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--window-size={width},{height}",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(arg)
-    # The driver path is explicit, so Selenium Manager never tries to download one.
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    if viewport:
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
-    driver.set_page_load_timeout(WAIT_S)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture
-def browser(live_server: str, tmp_path: Path) -> Iterator[WebDriver]:
-    with chromium(tmp_path) as driver:
-        yield driver
-
-
-def log_in(driver: WebDriver, base: str, path: str = "/", user: str = USER) -> None:
-    """As a person would: open the page, get sent to the form, type, press the button, and
-    land on the page asked for."""
-    driver.get(base + path)
-    assert urlsplit(driver.current_url).path == "/login"
-    driver.find_element(By.NAME, "name").send_keys(user)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, WAIT_S).until(lambda d: urlsplit(d.current_url).path == path)
-
-
-def wait_until_ready(driver: WebDriver) -> dict[str, str]:
-    WebDriverWait(driver, WAIT_S).until(
-        lambda d: d.execute_script(
-            "return document.body.dataset.mapReady === '1' || !!document.body.dataset.mapError"
-        )
-    )
-    dataset = driver.execute_script("return Object.assign({}, document.body.dataset)")
-    assert "mapError" not in dataset, dataset["mapError"]
-    return dataset
 
 
 def legend_title(driver: WebDriver) -> str:
     # textContent: CSS shows the heading in capitals, which WebElement.text would report.
     return driver.find_element(By.CSS_SELECTOR, ".legend h4").get_attribute("textContent")
-
-
-def decode_png(data: bytes) -> tuple[int, int, int, list[bytearray]]:
-    """(width, height, channels, rows) of an 8-bit RGB/RGBA non-interlaced PNG, which is what
-    Chromium's screenshots are: enough PNG to count pixels without adding Pillow."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat = 8, []
-    width = height = depth = color = interlace = 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, color, _comp, _filter, interlace = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + length
-    assert depth == 8 and color in (2, 6) and interlace == 0, (depth, color, interlace)
-    channels = 3 if color == 2 else 4
-    raw = zlib.decompress(b"".join(idat))
-    stride = width * channels
-    prev = bytearray(stride)
-    rows = []
-    for y in range(height):
-        start = y * (stride + 1)
-        kind = raw[start]
-        line = bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):  # undo the per-row filter (PNG spec, section 9)
-            a = line[i - channels] if i >= channels else 0
-            b = prev[i]
-            if kind == 1:
-                line[i] = (line[i] + a) & 255
-            elif kind == 2:
-                line[i] = (line[i] + b) & 255
-            elif kind == 3:
-                line[i] = (line[i] + ((a + b) >> 1)) & 255
-            elif kind == 4:
-                c = prev[i - channels] if i >= channels else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(line)
-        prev = line
-    return width, height, channels, rows
 
 
 def count_pixels(
@@ -316,7 +116,7 @@ def open_popup_by_click(driver: WebDriver, category: str, source_id: str, name: 
 
 
 def test_map_shows_the_layers_in_swedish_and_links_to_the_site_page(
-    browser: WebDriver, live_server: str, county: dict[str, int], tmp_path: Path
+    browser: WebDriver, live_server: str, map_county: dict[str, int], tmp_path: Path
 ) -> None:
     log_in(browser, live_server)
     dataset = wait_until_ready(browser)
@@ -398,7 +198,7 @@ def test_map_shows_the_layers_in_swedish_and_links_to_the_site_page(
 
     open_popup_by_click(browser, "care", "t-1", "Ängsjö sjukhus")
     link = browser.find_element(By.LINK_TEXT, "Detaljer →")
-    assert urlsplit(link.get_attribute("href")).path == f"/sites/{county['t-1']}"
+    assert urlsplit(link.get_attribute("href")).path == f"/sites/{map_county['t-1']}"
     status = browser.execute_async_script(
         "const done = arguments[1]; fetch(arguments[0]).then((r) => done(r.status));",
         link.get_attribute("href"),
@@ -410,7 +210,7 @@ def test_map_shows_the_layers_in_swedish_and_links_to_the_site_page(
 
 
 def test_map_needs_a_login_and_sends_an_expired_session_back_to_it(
-    browser: WebDriver, live_server: str, county: dict[str, int]
+    browser: WebDriver, live_server: str, map_county: dict[str, int]
 ) -> None:
     browser.get(live_server + "/")
     assert urlsplit(browser.current_url).path == "/login"
@@ -423,7 +223,7 @@ def test_map_needs_a_login_and_sends_an_expired_session_back_to_it(
     WebDriverWait(browser, WAIT_S).until(lambda d: urlsplit(d.current_url).path == "/login")
 
 
-def test_map_in_english(browser: WebDriver, live_server: str, county: dict[str, int]) -> None:
+def test_map_in_english(browser: WebDriver, live_server: str, map_county: dict[str, int]) -> None:
     log_in(browser, live_server)
     browser.get(live_server + "/?lang=en")
     dataset = wait_until_ready(browser)

@@ -21,48 +21,15 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from owslib import ogcapi
 from owslib.ogcapi.features import Features
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from resilience.crs import transformer
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, ogc, runs, scenarios, users
-from tests.factories import site, small_county
+from resilience.services import ogc, runs, scenarios, users
+from tests.factories import CALM, OGC_COUNTS, ogc_county
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG3006 = "http://www.opengis.net/def/crs/EPSG/0/3006"
-OUTAGE_ABACKA = {
-    "name": "Avbrott i Åbacka",
-    "crs": "EPSG:3006",
-    "outage": {
-        "duration_hours": 24,
-        "areas": {
-            "type": "Polygon",
-            "coordinates": [
-                [
-                    [750000, 7080000],
-                    [760000, 7080000],
-                    [760000, 7090000],
-                    [750000, 7090000],
-                    [750000, 7080000],
-                ]
-            ],
-        },
-    },
-}
-CALM = {"name": "Lugnt väder"}
-# Features per collection in small_county() (latest run: every site but generators, all cells).
-COUNTS = {
-    "municipalities": 2,
-    "population": 3,
-    "sites-care": 1,
-    "sites-power": 1,
-    "sites-food": 2,
-    "sites-energy": 1,
-    "sites-utility": 1,
-    "latest-run-sites": 5,
-    "latest-run-cells": 3,
-}
 # Inside Åbacka, well clear of Östervik (x 760 km): a lon/lat box around this EPSG:3006 box
 # grows by at most ~0.6 km (meridian convergence of ~4.5° over 8 km).
 ABACKA_INNER_3006 = (750_200, 7_080_200, 757_000, 7_088_000)
@@ -100,30 +67,6 @@ CONFORMANCE_TESTS = {
 }
 
 
-def _load(session: Session) -> dict[str, Any]:
-    """small_county() with a heat plant in Östervik heating care-1, and two finished runs;
-    source ids (and 'cell <x_ll>') → feature ids."""
-    small_county(session)
-    plant = site("dh-1", "utility", "district_heating_plant", 767_000, 7_087_000, backup_kw=500)
-    imports.import_sites(session, [plant], "test")
-    session.execute(
-        text("UPDATE sites SET heating = 'district_heating', heat_plant = 'dh-1',"
-             " thermal_time_constant_hours = 80 WHERE source_id = 'care-1'")
-    )  # fmt: skip
-    for document in (CALM, OUTAGE_ABACKA):  # the outage run finishes last: the latest
-        scenario = scenarios.create_scenario(session, parse_scenario(document))
-        run = runs.start_run(session, scenario)
-        runs.compute_run(session, run.id)
-        session.commit()
-    ids: dict[str, Any] = {"2401": "2401", "2403": "2403"}
-    for sql in (
-        "SELECT source_id, id FROM sites",
-        "SELECT 'cell ' || x_ll, id FROM population_cells",
-    ):
-        ids.update((key, value) for key, value in session.execute(text(sql)))
-    return ids
-
-
 def _lonlat_box(box: tuple[float, float, float, float]) -> list[float]:
     to_lonlat = transformer(3006, 4326)
     xs, ys = to_lonlat.transform([box[0], box[2], box[0], box[2]], [box[1], box[1], box[3], box[3]])
@@ -146,7 +89,7 @@ def owslib_headers() -> Iterator[None]:
 def test_owslib_reads_every_collection(
     live_server: str, committed: Session, make_token: Any, owslib_headers: None
 ) -> None:
-    ids = _load(committed)
+    ids = ogc_county(committed)
     token = make_token("viewer")
     auth = {"Authorization": f"Bearer {token}"}
     api = Features(f"{live_server}/ogc", headers=auth)
@@ -156,10 +99,10 @@ def test_owslib_reads_every_collection(
     assert all(link["href"].startswith(live_server) for link in api.links)
     assert set(api.conformance()["conformsTo"]) == set(CONFORMANCE_TESTS)
     assert api.api()["openapi"].startswith("3.0")
-    assert sorted(api.feature_collections()) == sorted(COUNTS)
+    assert sorted(api.feature_collections()) == sorted(OGC_COUNTS)
 
     bbox = _lonlat_box(ABACKA_INNER_3006)
-    for cid, count in COUNTS.items():
+    for cid, count in OGC_COUNTS.items():
         info = api.collection(cid)
         assert info["crs"] == [CRS84, EPSG3006] and info["storageCrs"] == EPSG3006
         west, south, east, north = info["extent"]["spatial"]["bbox"][0]
@@ -227,7 +170,7 @@ def _first_position(geometry: dict[str, Any]) -> list[float]:
 
 @pytest.fixture
 def data(db_session: Session) -> dict[str, Any]:
-    return _load(db_session)
+    return ogc_county(db_session)
 
 
 def test_items_count_page_and_link_with_the_request_host(
@@ -388,7 +331,7 @@ def test_latest_run_is_the_newest_finished(client: FlaskClient, db_session: Sess
     assert client.get("/ogc/collections/latest-run-cells/items").get_json()["numberMatched"] == 0
     collection = client.get("/ogc/collections/latest-run-cells").get_json()
     assert "extent" not in collection  # empty: no extent to give
-    _load(db_session)
+    ogc_county(db_session)
     # A newer run that has not finished does not replace the latest finished one.
     scenario = scenarios.create_scenario(db_session, parse_scenario(CALM))
     runs.start_run(db_session, scenario)
@@ -410,7 +353,7 @@ def test_every_response_matches_the_openapi_definition(
     validate(document)
     assert document["servers"] == [{"url": "http://localhost/ogc"}]
     declared = document["components"]["parameters"]["collectionId"]["schema"]["enum"]
-    assert declared == list(COUNTS)
+    assert declared == list(OGC_COUNTS)
 
     def check(path: str, template: str, status: int = 200) -> None:
         got = client.get(f"/ogc{path}")
@@ -428,7 +371,7 @@ def test_every_response_matches_the_openapi_definition(
     check("/conformance", "/conformance")
     check("/collections", "/collections")
     check("/collections?f=xml", "/collections", 400)
-    for cid in COUNTS:
+    for cid in OGC_COUNTS:
         check(f"/collections/{cid}", "/collections/{collectionId}")
         check(f"/collections/{cid}/items", "/collections/{collectionId}/items")
         check(f"/collections/{cid}/items?crs={EPSG3006}", "/collections/{collectionId}/items")

@@ -32,18 +32,14 @@ from resilience.services import (
     plans,
     runs,
     uploads,
-    users,
     warning_banner,
     warning_ingest,
 )
-from tests.conftest import PASSWORD
+from tests import factories
 from tests.factories import ibww, ibww_area
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
+from tests.helpers.browser import WAIT_S, log_in, needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
+pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -88,7 +84,7 @@ def county(app: Flask, committed: Session, settings: Settings) -> Ids:
         run = runs.start_run(committed, scenario)
         runs.compute_run(committed, run.id)
         computed.append(run.id)
-    user = users.create_user(committed, USER, PASSWORD, "admin")
+    user = factories.user(committed, USER, "admin")
     committed.commit()
     request = plans.parse_request(committed, {"scenarios": [dava.id], "sites": 5})
     plan = plans.start_plan(committed, request, user=USER)
@@ -186,7 +182,7 @@ def slug(path: str) -> str:
 
 
 def test_every_page_fits_a_phone_and_its_menu_opens(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     county: Ids,
 ) -> None:
@@ -279,7 +275,7 @@ def is_a4(reader: PdfReader) -> bool:
 
 
 def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     county: Ids,
 ) -> None:

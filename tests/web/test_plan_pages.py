@@ -20,9 +20,7 @@ from resilience.models import BackupPlan
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, plans, scenarios
 from tests.conftest import login
-from tests.factories import site
-from tests.services.test_plans import _county
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests.factories import OUTAGE_ABACKA, plan_county, site
 
 
 def _csrf(client: FlaskClient) -> str:
@@ -45,7 +43,7 @@ def _count(session: Session) -> int:
 def test_the_page_in_swedish_with_the_built_in_scenarios_preselected(
     app: Flask, make_user, db_session: Session
 ) -> None:  # type: ignore[no-untyped-def]
-    _county(db_session)
+    plan_county(db_session)
     builtin = scenarios.create_scenario(
         db_session, parse_scenario({**OUTAGE_ABACKA, "name": "Storm i Åbacka"}), kind="builtin"
     )
@@ -63,7 +61,7 @@ def test_the_page_in_swedish_with_the_built_in_scenarios_preselected(
 
 
 def test_a_viewer_sees_plans_but_cannot_start_one(client: FlaskClient, db_session: Session) -> None:
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     assert "Starta planen" not in client.get("/plans").text
     response = client.post("/plans", data={"scenario": ids, "sites": "3"})
     assert response.status_code == 403 and _count(db_session) == 0
@@ -72,7 +70,7 @@ def test_a_viewer_sees_plans_but_cannot_start_one(client: FlaskClient, db_sessio
 def test_form_starts_a_plan_and_bad_input_changes_nothing(
     app: Flask, make_user, db_session: Session, redis_conn
 ) -> None:  # type: ignore[no-untyped-def]
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     make_user("planner-pia", "planner")
     client = app.test_client()
     login(client, "planner-pia")
@@ -117,7 +115,7 @@ def test_form_starts_a_plan_and_bad_input_changes_nothing(
 def test_a_municipality_planner_is_restricted_to_theirs(
     app: Flask, make_user, db_session: Session, redis_conn
 ) -> None:  # type: ignore[no-untyped-def]
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     make_user("planner-ola", "planner", "2403")
     client = app.test_client()
     login(client, "planner-ola")
@@ -140,7 +138,7 @@ def test_a_municipality_planner_is_restricted_to_theirs(
 def test_result_page_print_and_exports(
     client: FlaskClient, db_session: Session, tmp_path: Path
 ) -> None:
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     row = _finished(db_session, ids)
     page = client.get(f"/plans/{row.id}")
     assert page.status_code == 200
@@ -180,7 +178,7 @@ def test_result_page_print_and_exports(
 
 
 def test_cli_prints_the_plan_document(app: Flask, committed: Session) -> None:
-    ids = _county(committed)
+    ids = plan_county(committed)
     args = ["plan", "run", "--sites", "1", "--json"]
     for i in ids:
         args += ["--scenario", str(i)]
@@ -197,7 +195,7 @@ def test_cli_prints_the_plan_document(app: Flask, committed: Session) -> None:
 def test_site_names_are_text_on_the_page_and_the_map(
     client: FlaskClient, db_session: Session
 ) -> None:
-    ids = _county(db_session)
+    ids = plan_county(db_session)
     imports.import_sites(
         db_session,
         [

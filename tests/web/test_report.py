@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from resilience.models import LiveState, Scenario
 from resilience.scenarios import parse_scenario
 from resilience.services import runs, scenarios
-from tests.services.test_runs import OUTAGE_ABACKA, heat_county
-from tests.web.test_scenario_pages import table_cells
+from tests.factories import OUTAGE_ABACKA, heat_county
+from tests.helpers.pages import table_cells
 
 
 def _finished(session: Session, kind: str = "user") -> int:
@@ -89,6 +89,7 @@ def test_the_report_page_in_swedish(client: FlaskClient, db_session: Session) ->
     assert "Östergården" in text and "Åbacka värmeverk" not in text  # plants are no care
 
 
+@pytest.mark.browser
 def test_the_report_pdf_has_the_figures(client: FlaskClient, db_session: Session) -> None:
     if shutil.which("chromium") is None and shutil.which("/usr/bin/chromium") is None:
         pytest.fail("Chromium is needed for the PDF: scripts/setup.sh installs it")

@@ -16,14 +16,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import Scenario
-from resilience.services import runs, users
-from tests.conftest import PASSWORD
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, browser, log_in  # noqa: F401
+from resilience.services import runs
+from tests import factories
+from tests.helpers.browser import WAIT_S, log_in, needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
+pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -45,7 +42,7 @@ def dava_run(app: Flask, committed: Session) -> int:
     assert scenario is not None
     run = runs.start_run(committed, scenario)
     runs.compute_run(committed, run.id)
-    users.create_user(committed, USER, PASSWORD, "viewer")
+    factories.user(committed, USER, "viewer")
     committed.commit()
     return run.id
 
@@ -71,7 +68,7 @@ def _dataset(driver: WebDriver) -> dict[str, str]:
 
 
 def test_scrub_the_dava_scenario_to_hour_20(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     committed: Session,
     dava_run: int,

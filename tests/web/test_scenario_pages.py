@@ -5,65 +5,24 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from resilience.models import Scenario
-from resilience.scenarios import parse_scenario
-from resilience.services import run_results, runs, scenarios
+from resilience.services import run_results, runs
 from tests.conftest import login
-from tests.factories import small_county
+from tests.factories import (
+    OUTAGE_ABACKA_WITH_SNOW,
+    SQUARE_ABACKA,
+    finished_run,
+    saved_scenario,
+    small_county,
+)
+from tests.helpers.pages import table_cells
 
-SQUARE_ABACKA = [
-    [750000, 7080000],
-    [760000, 7080000],
-    [760000, 7090000],
-    [750000, 7090000],
-    [750000, 7080000],
-]
-# Outage over Åbacka (x 750-760 km, EPSG:3006): the school there, the only warm shelter,
-# loses power; the grocery in Östervik keeps it.
-OUTAGE_ABACKA: dict[str, Any] = {
-    "name": "Avbrott i Åbacka",
-    "crs": "EPSG:3006",
-    "outage": {"duration_hours": 24, "areas": {"type": "Polygon", "coordinates": [SQUARE_ABACKA]}},
-    "snow_zones": [
-        {
-            "level": "orange",
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [
-                    [
-                        [760000, 7080000],
-                        [770000, 7080000],
-                        [770000, 7090000],
-                        [760000, 7090000],
-                        [760000, 7080000],
-                    ]
-                ],
-            },
-        }
-    ],
-}
 NO_OUTAGE: dict[str, Any] = {"name": "Lugnt väder", "parameters": {"food_minutes": 45}}
-
-
-def _scenario(session: Session, document: dict[str, Any], kind: str = "user") -> Scenario:
-    scenario = scenarios.create_scenario(session, parse_scenario(document), kind=kind)
-    session.commit()
-    return scenario
-
-
-def _finished_run(session: Session, document: dict[str, Any]) -> int:
-    scenario = _scenario(session, document)
-    run = runs.start_run(session, scenario)
-    runs.compute_run(session, run.id)
-    session.commit()
-    return run.id
 
 
 @pytest.fixture
@@ -72,44 +31,6 @@ def planner(app, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
     client = app.test_client()
     login(client, "planner-pia")
     return client
-
-
-class _TableCells(HTMLParser):
-    """The cells of a table by row (data-code) and column (data-metric), as text."""
-
-    def __init__(self, table_id: str) -> None:
-        super().__init__()
-        self.table_id, self.inside, self.row, self.metric = table_id, False, None, None
-        self.cells: dict[str, dict[str, str]] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "table" and a.get("id") == self.table_id:
-            self.inside = True
-        elif self.inside and tag == "tr" and a.get("data-code") is not None:
-            self.row = a["data-code"]
-            self.cells[self.row] = {}  # type: ignore[index]
-        elif self.inside and self.row is not None and tag == "td" and a.get("data-metric"):
-            self.metric = a["data-metric"]
-            self.cells[self.row][self.metric] = ""  # type: ignore[index]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table":
-            self.inside = False
-        elif tag == "td":
-            self.metric = None
-        elif tag == "tr":
-            self.row = None
-
-    def handle_data(self, data: str) -> None:
-        if self.metric is not None and self.row is not None:
-            self.cells[self.row][self.metric] += data.strip()
-
-
-def table_cells(html: str, table_id: str) -> dict[str, dict[str, str]]:
-    parser = _TableCells(table_id)
-    parser.feed(html)
-    return parser.cells
 
 
 def _classes(html: str, row: str, metric: str) -> str:
@@ -148,8 +69,8 @@ def test_scenario_list_built_in_first_with_latest_run(
     planner: FlaskClient, db_session: Session
 ) -> None:
     small_county(db_session)
-    own = _scenario(db_session, OUTAGE_ABACKA)
-    _scenario(db_session, NO_OUTAGE | {"name": "Snöstorm över Storuman"}, "builtin")
+    own = saved_scenario(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    saved_scenario(db_session, NO_OUTAGE | {"name": "Snöstorm över Storuman"}, "builtin")
     run = runs.start_run(db_session, own)
     db_session.commit()
 
@@ -174,7 +95,7 @@ def test_scenario_list_built_in_first_with_latest_run(
 def test_a_viewer_sees_the_list_but_no_planner_actions(
     client: FlaskClient, db_session: Session
 ) -> None:
-    _scenario(db_session, NO_OUTAGE)
+    saved_scenario(db_session, NO_OUTAGE)
     page = client.get("/scenarios")
     assert page.status_code == 200 and "Lugnt väder" in page.text
     assert ">Kör</button>" not in page.text and 'id="upload-form"' not in page.text
@@ -182,7 +103,7 @@ def test_a_viewer_sees_the_list_but_no_planner_actions(
 
 
 def test_the_list_in_english(planner: FlaskClient, db_session: Session) -> None:
-    _scenario(db_session, NO_OUTAGE)
+    saved_scenario(db_session, NO_OUTAGE)
     page = planner.get("/scenarios?lang=en")
     assert ">Run</button>" in page.text and "New scenario" in page.text
     assert "never run" in page.text
@@ -198,7 +119,7 @@ def test_new_scenario_editor_uses_local_leaflet_draw(
     assert "/static/vendor/leaflet-draw/leaflet.draw.js" in text
     assert "/static/vendor/leaflet-draw/leaflet.draw.css" in text
     assert "cdn" not in text.lower() and "https://" not in text  # tiles are off in tests
-    assert "ScenarioPages.initEditor(" in text
+    assert "ScenarioEditor.init(" in text
     # The parameters with their defaults, and the outage duration of 24 h.
     for name, default in [
         ("speed_kmh", "70"),
@@ -218,8 +139,8 @@ def test_new_scenario_editor_uses_local_leaflet_draw(
 def test_edit_page_of_an_own_and_a_built_in_scenario(
     planner: FlaskClient, client: FlaskClient, db_session: Session
 ) -> None:
-    own = _scenario(db_session, OUTAGE_ABACKA | {"parameters": {"speed_kmh": 50}})
-    own.created_by = "planner-pia"  # her own: she may change it (scenarios.may_edit)
+    own = saved_scenario(db_session, OUTAGE_ABACKA_WITH_SNOW | {"parameters": {"speed_kmh": 50}})
+    own.created_by = "planner-pia"  # her own: she may change it (runs.may_edit)
     db_session.commit()
     page = planner.get(f"/scenarios/{own.id}/edit")
     assert page.status_code == 200
@@ -228,12 +149,12 @@ def test_edit_page_of_an_own_and_a_built_in_scenario(
     assert f'"saveUrl": "/api/v1/scenarios/{own.id}", "saveMethod": "PUT"' in page.text
     assert re.search(r'name="speed_kmh"[^>]*value="50"', page.text)
 
-    builtin = _scenario(db_session, NO_OUTAGE, "builtin")
+    builtin = saved_scenario(db_session, NO_OUTAGE, "builtin")
     page = planner.get(f"/scenarios/{builtin.id}/edit")
     assert '"saveMethod": "POST"' in page.text  # saving makes a new scenario
     assert "Inbyggda" in page.text
     # The circuity override is not shown but kept for saving.
-    kept = _scenario(db_session, NO_OUTAGE | {"parameters": {"circuity": 1.5}})
+    kept = saved_scenario(db_session, NO_OUTAGE | {"parameters": {"circuity": 1.5}})
     assert '"otherParameters": {"circuity": 1.5}' in planner.get(f"/scenarios/{kept.id}/edit").text
 
     viewer = client.get(f"/scenarios/{own.id}/edit")
@@ -242,7 +163,7 @@ def test_edit_page_of_an_own_and_a_built_in_scenario(
 
 
 def test_geojson_of_a_scenario_is_wgs84(client: FlaskClient, db_session: Session) -> None:
-    scenario = _scenario(db_session, OUTAGE_ABACKA)
+    scenario = saved_scenario(db_session, OUTAGE_ABACKA_WITH_SNOW)
     body = client.get(f"/api/v1/scenarios/{scenario.id}/geojson").json
     assert body["type"] == "FeatureCollection" and "crs" not in body
     assert body["scenario"]["name"] == "Avbrott i Åbacka"
@@ -267,7 +188,7 @@ def test_what_the_editor_saves_comes_back_the_same(
     """The editor posts WGS 84 polygons (as Leaflet's toGeoJSON gives them) in a
     FeatureCollection, and snow zones with a level; the geojson endpoint returns them."""
     small_county(db_session)
-    original = _scenario(db_session, OUTAGE_ABACKA)
+    original = saved_scenario(db_session, OUTAGE_ABACKA_WITH_SNOW)
     drawn = planner.get(f"/api/v1/scenarios/{original.id}/geojson").json["features"]
     outage_polygon = {"type": "Polygon", "coordinates": drawn[0]["geometry"]["coordinates"][0]}
     zone_polygon = {"type": "Polygon", "coordinates": drawn[1]["geometry"]["coordinates"][0]}
@@ -311,14 +232,14 @@ def test_finished_run_page_shows_the_municipality_table(
     zone too, reaches the elderly home (13.95 km away) after 13.95 · 1.3 / 35 · 60 = 31.1
     minutes: 40 residents × 0.518 h = 20.72 resident-hours without power."""
     small_county(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     document = run_results.result_document(db_session, run_id)
 
     page = client.get(f"/runs/{run_id}")
     assert page.status_code == 200
     text = page.text
     assert f"Körning {run_id}: Avbrott i Åbacka" in text and "klar" in text
-    assert "ScenarioPages.initRunMap(" in text
+    assert "RunPage.init(" in text
     assert f'"areasUrl": "/api/v1/runs/{run_id}/areas"' in text
     cells = table_cells(text, "municipality-table")
     assert set(cells) == {"2401", "2403", "county"}  # nothing lies outside: no such row
@@ -345,7 +266,7 @@ def test_finished_run_page_shows_the_municipality_table(
 
 def test_run_table_fragment_and_result_links(client: FlaskClient, db_session: Session) -> None:
     small_county(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     fragment = client.get(f"/runs/{run_id}/table")
     assert fragment.status_code == 200
     assert "<html" not in fragment.text and 'id="municipality-table"' in fragment.text
@@ -355,7 +276,7 @@ def test_run_table_fragment_and_result_links(client: FlaskClient, db_session: Se
 
 
 def test_queued_and_failed_run_pages(client: FlaskClient, db_session: Session) -> None:
-    scenario = _scenario(db_session, NO_OUTAGE)
+    scenario = saved_scenario(db_session, NO_OUTAGE)
     queued = runs.start_run(db_session, scenario)
     failed = runs.start_run(db_session, scenario)
     failed.status, failed.error = "failed", "ValueError: inget att räkna"
@@ -374,7 +295,7 @@ def test_queued_and_failed_run_pages(client: FlaskClient, db_session: Session) -
 
 def test_run_list(client: FlaskClient, db_session: Session) -> None:
     small_county(db_session)
-    run_id = _finished_run(db_session, OUTAGE_ABACKA)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     page = client.get("/runs")
     assert page.status_code == 200
     assert f'href="/runs/{run_id}"' in page.text and "Avbrott i Åbacka" in page.text
@@ -385,8 +306,8 @@ def test_compare_two_runs(client: FlaskClient, db_session: Session) -> None:
     """A: outage over Åbacka (nobody has a warm shelter); B: no outage, food within 45 min
     (everybody has one again). B − A for shelter: −150 in Åbacka, −55 in Östervik: better."""
     small_county(db_session)
-    a = _finished_run(db_session, OUTAGE_ABACKA)
-    b = _finished_run(db_session, NO_OUTAGE)
+    a = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    b = finished_run(db_session, NO_OUTAGE)
     page = client.get(f"/runs/compare?a={a}&b={b}")
     assert page.status_code == 200
     text = page.text
@@ -410,8 +331,8 @@ def test_compare_two_runs(client: FlaskClient, db_session: Session) -> None:
 
 def test_comparing_an_unfinished_run_is_refused(client: FlaskClient, db_session: Session) -> None:
     small_county(db_session)
-    a = _finished_run(db_session, OUTAGE_ABACKA)
-    queued = runs.start_run(db_session, _scenario(db_session, NO_OUTAGE))
+    a = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    queued = runs.start_run(db_session, saved_scenario(db_session, NO_OUTAGE))
     db_session.commit()
     assert client.get(f"/runs/compare?a={a}&b={queued.id}").status_code == 409
     assert client.get("/runs/compare?a=x&b=1").status_code == 400

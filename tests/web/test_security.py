@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -23,9 +22,10 @@ from resilience.config import ConfigError, Settings
 from resilience.db import db
 from resilience.models import AuditLog, Site, WeatherWarning
 from resilience.services import query_args, users
-from tests.conftest import PASSWORD, login
+from tests import factories
+from tests.conftest import PASSWORD, login, login_with_form
 from tests.factories import ibww, ibww_area, small_county
-from tests.web.test_uploads import IN_2401, geojson, site, upload
+from tests.helpers.uploads import IN_2401, geojson, site, upload
 
 # --- bbox: bounded whatever the box ---------------------------------------------------------
 
@@ -43,10 +43,10 @@ def test_a_thin_tall_sweref_box_is_answered_at_once(
     client: FlaskClient, db_session: Session, endpoint: str, box: str
 ) -> None:
     small_county(db_session)
-    started = time.perf_counter()
+    # "At once" is test_a_box_costs_at_most_a_few_thousand_vertices's bound on the work;
+    # timings belong to bench/, not to assertions.
     response = client.get(f"{endpoint}?bbox-crs=EPSG:3006&bbox={box}")
     assert response.status_code == 200, response.text
-    assert time.perf_counter() - started < 2
     wide = client.get(f"{endpoint}?bbox-crs=EPSG:3006&bbox=-1e300,-1e300,1e300,1e300").json
     assert len(wide["features"]) == (5 if endpoint.endswith("sites") else 3)
 
@@ -154,7 +154,7 @@ def test_requests_have_a_statement_timeout_jobs_none(app: Flask, db_session: Ses
 @pytest.fixture
 def committed_user(committed: Session) -> Callable[[str, str, str | None], None]:
     def make(name: str, role: str, municipality: str | None = None) -> None:
-        users.create_user(committed, name, PASSWORD, role, municipality)
+        factories.user(committed, name, role, municipality)
         committed.commit()
 
     return make
@@ -173,15 +173,14 @@ def test_a_statement_over_the_limit_is_a_503(
     assert db.engine is not None
     with db.engine.connect() as other:
         other.execute(text("LOCK TABLE sites IN ACCESS EXCLUSIVE MODE"))
-        started = time.perf_counter()
+        # Both come back while the lock is still held: the timeout stopped them (without it
+        # they would wait for the lock, i.e. forever).
         response = client.get("/api/v1/sites")
         page = client.get("/sites/1")
-        took = time.perf_counter() - started
         other.rollback()
     assert response.status_code == 503, response.text
     assert response.json["error"] == "unavailable" and "too long" in response.json["message"]
     assert page.status_code == 503 and "Tillfälligt otillgänglig" in page.text
-    assert took < 5
     assert client.get("/api/v1/sites").status_code == 200
 
 
@@ -380,7 +379,7 @@ def test_logout_ends_the_session_on_the_server(app: Flask, make_user: Any) -> No
     replay.set_cookie("session", cookie.value)
     assert replay.get("/api/v1/municipalities").status_code == 401
     assert other_device.get("/api/v1/municipalities").status_code == 401
-    login(client, "lotta")  # a new login works
+    login_with_form(client, "lotta")  # a new login works
     assert client.get("/api/v1/municipalities").status_code == 200
 
 
@@ -430,22 +429,34 @@ def test_password_disable_and_tokens_from_the_command_line(
     assert _cli(app, "users", "disable", "nobody").exit_code == 1
 
 
-def test_a_wrong_password_takes_as_long_for_an_unknown_name(app: Flask, make_user: Any) -> None:
-    """Both hash: the answer's time does not tell which names exist."""
-    make_user("kajsa", "viewer")
+def test_a_wrong_password_takes_as_long_for_an_unknown_name(
+    app: Flask, make_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both hash: a wrong password for a known name and any password for an unknown one each
+    check the password once, against a hash of the same method and cost (the dummy hash is
+    made like the real ones), so the answer's time does not tell which names exist. (How
+    long a check takes is bench/'s business, not an assertion's.)"""
+    user = make_user("kajsa", "viewer")
+    checked: list[str] = []
+    real_check = users.check_password_hash
+
+    def check(pwhash: str, password: str) -> bool:
+        checked.append(pwhash)
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(users, "check_password_hash", check)
     client = app.test_client()
 
-    def took(name: str) -> float:
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            response = client.post("/login", data={"name": name, "password": "fel lösenord"})
-            times.append(time.perf_counter() - started)
-            assert response.status_code == 401
-        return sorted(times)[2]
+    def methods(name: str) -> list[str]:
+        checked.clear()
+        response = client.post("/login", data={"name": name, "password": "fel lösenord"})
+        assert response.status_code == 401
+        return [h.split("$", 1)[0] for h in checked]  # "scrypt:32768:8:1": method and cost
 
-    known, unknown = took("kajsa"), took("ingen-sadan")
-    assert 0.5 < unknown / known < 2, (known, unknown)
+    own = user.password_hash.split("$", 1)[0]
+    assert methods("kajsa") == [own]
+    assert methods("ingen-sadan") == [own]
+    assert methods("x" * 1000) == [own]  # a name no user can have is checked too
 
 
 def test_only_the_owner_an_editor_or_an_admin_change_a_scenario(

@@ -8,7 +8,6 @@ The county is tests.factories.small_county: Åbacka (2401) is the square x 750�
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -36,47 +35,11 @@ from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84
 from tests.conftest import login
 from tests.factories import site as imports_site
 from tests.factories import small_county
-
-IN_2401 = (752_000.0, 7_085_000.0)
-IN_2403 = (765_500.0, 7_086_000.0)
-ALSO_2401 = (755_000.0, 7_083_000.0)
-
-
-def site(source_id: Any, xy: tuple[float, float] | None, **props: Any) -> dict[str, Any]:
-    """A GeoJSON feature of a care site with a point at `xy` (None: no geometry)."""
-    properties = {
-        "source_id": source_id,
-        "name": f"Plats {source_id}",
-        "category": "care",
-        "kind": "elderly_home",
-        "residents": 20,
-        **props,
-    }
-    geometry = None if xy is None else {"type": "Point", "coordinates": list(xy)}
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def geojson(features: list[dict[str, Any]], crs: str | None = "EPSG:3006") -> bytes:
-    doc: dict[str, Any] = {"type": "FeatureCollection", "features": features}
-    if crs:
-        doc["crs"] = {"type": "name", "properties": {"name": crs}}
-    return json.dumps(doc, ensure_ascii=False).encode()
-
-
-def upload(
-    client: FlaskClient, data: bytes, filename: str = "register.geojson", **fields: str
-) -> Any:
-    form: dict[str, Any] = {"file": (io.BytesIO(data), filename), **fields}
-    return client.post("/api/v1/uploads", data=form, content_type="multipart/form-data")
+from tests.helpers.uploads import ALSO_2401, IN_2401, IN_2403, geojson, refused, site, upload
 
 
 def confirm(client: FlaskClient, upload_id: str) -> Any:
     return client.post(f"/api/v1/uploads/{upload_id}/confirm")
-
-
-def refused(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """where → reasons."""
-    return {row["where"]: row["reasons"] for row in report["refused"]}
 
 
 def accepted(report: dict[str, Any]) -> dict[str, str]:

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from resilience.models import WeatherWarning
-from resilience.services import users, warning_ingest
+from resilience.services import warning_ingest
+from tests import factories
 from tests.conftest import login, shared_file
 from tests.factories import ibww, ibww_area, small_county
 
@@ -33,7 +34,7 @@ WRONG_NAMESPACE = """<?xml version="1.0"?>
 @pytest.fixture
 def editor(app: Flask, db_session: Session) -> FlaskClient:
     small_county(db_session)
-    users.create_user(db_session, "elsa", "correct horse battery", "editor")
+    factories.user(db_session, "elsa", "editor")
     db_session.commit()
     client = app.test_client()
     login(client, "elsa")

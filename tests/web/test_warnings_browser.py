@@ -10,6 +10,7 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -19,16 +20,16 @@ from sqlalchemy.orm import Session
 from resilience.config import Settings
 from resilience.services import warning_banner, warning_ingest
 from tests.conftest import shared_file
-from tests.web.test_map_browser import USER, browser, county, log_in, pytestmark
+from tests.helpers.browser import USER, log_in, needs_chromium
 
-__all__ = ["browser", "county", "pytestmark"]  # the fixtures and the skip of the map tests
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 def test_warnings_page_tells_the_truth(
     browser: WebDriver,
     live_server: str,
     committed: Session,
-    county: dict[str, int],
+    map_county: dict[str, int],
     settings: Settings,
 ) -> None:
     document = shared_file("warnings/smhi_ibww_test_warnings.json").read_bytes()
@@ -74,7 +75,7 @@ def test_smhi_down_or_late_shows_in_the_banner_and_ended_warnings_stay_out_of_it
     browser: WebDriver,
     live_server: str,
     committed: Session,
-    county: dict[str, int],
+    map_county: dict[str, int],
     settings: Settings,
 ) -> None:
     """Item 4 on every page: the last successful poll is 30 minutes old (more than twice the

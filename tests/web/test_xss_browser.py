@@ -19,18 +19,12 @@ from sqlalchemy.orm import Session
 from geodata.records import BoundaryRecord, CellRecord
 from resilience.models import Site
 from resilience.scenarios import parse_scenario
-from resilience.services import imports, runs, scenarios, users, warning_ingest
-from tests.factories import SMALL_COUNTY_LONLAT, ibww, ibww_area, site
-from tests.web.test_map_browser import (
-    USER,
-    WAIT_S,
-    WebDriver,
-    WebDriverWait,
-    browser,  # noqa: F401 (a fixture)
-    log_in,
-    wait_until_ready,
-)
-from tests.web.test_scenario_pages import OUTAGE_ABACKA
+from resilience.services import imports, runs, scenarios, warning_ingest
+from tests import factories
+from tests.factories import OUTAGE_ABACKA_WITH_SNOW, SMALL_COUNTY_LONLAT, ibww, ibww_area, site
+from tests.helpers.browser import USER, WAIT_S, WebDriver, WebDriverWait, log_in, wait_until_ready
+
+pytestmark = pytest.mark.browser
 
 
 def payload(tag: str) -> str:
@@ -95,7 +89,7 @@ def planted(committed: Session, app: Flask) -> Iterator[dict[str, int]]:
         ),
     ]
     imports.import_sites(committed, sites, "test")
-    document = dict(OUTAGE_ABACKA, name=NAMES["scenario"], description=NAMES["scenario"])
+    document = dict(OUTAGE_ABACKA_WITH_SNOW, name=NAMES["scenario"], description=NAMES["scenario"])
     scenario = scenarios.create_scenario(committed, parse_scenario(document))
     run_ids = []
     for _ in range(2):
@@ -110,7 +104,7 @@ def planted(committed: Session, app: Flask) -> Iterator[dict[str, int]]:
     warning_ingest.ingest(
         committed, app.config["SETTINGS"], json.dumps(warning_doc).encode(), "application/json"
     )
-    users.create_user(committed, USER, "correct horse battery", "viewer")
+    factories.user(committed, USER, "viewer")
     committed.commit()
     ids = {s.source_id: s.id for s in committed.scalars(select(Site))}
     yield {"care": ids["care-1"], "energy": ids["energy-1"], "a": run_ids[0], "b": run_ids[1]}
@@ -156,7 +150,7 @@ def wait_for(driver: WebDriver, script: str) -> None:
 
 
 def test_html_in_names_never_runs_on_any_page(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     planted: dict[str, int],
 ) -> None:

@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session
 from resilience.config import Settings
 from resilience.models import Export, ExportChunk, LiveState, Upload
 from resilience.scenarios import parse_scenario
-from resilience.services import exports, runs, scenarios, users
-from tests.conftest import PASSWORD
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
-from tests.workers.test_run_e2e import _worker
+from resilience.services import exports, runs, scenarios
+from tests import factories
+from tests.factories import OUTAGE_ABACKA, small_county
+from tests.helpers.workers import run_worker
 from workers.queue import enqueue_export, enqueue_purge, enqueue_run, job_states, run_job_id
 
 
@@ -123,11 +122,12 @@ def test_list_pages_read_every_job_state_in_one_call(
     }
 
 
+@pytest.mark.worker
 def test_the_purge_job_deletes_expired_exports_and_uploads(
     committed: Session, redis_conn: Redis, settings: Settings, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC)
-    user = users.create_user(committed, "petra", PASSWORD, "planner")
+    user = factories.user(committed, "petra", "planner")
     committed.flush()
     for upload_id, expires in (
         ("u" * 24, now - timedelta(minutes=1)),
@@ -152,7 +152,7 @@ def test_the_purge_job_deletes_expired_exports_and_uploads(
 
     assert enqueue_purge(settings, time.time())
     assert enqueue_purge(settings, time.time()) is None  # once per interval
-    worker = _worker(settings, RESILIENCE_VAR_DIR=str(tmp_path / "worker-var"))
+    worker = run_worker(settings, RESILIENCE_VAR_DIR=str(tmp_path / "worker-var"))
     assert worker.returncode == 0, worker.stderr[-3000:]
 
     committed.expire_all()

@@ -27,12 +27,15 @@ from resilience.app import create_app
 from resilience.config import PROJECT_ROOT, Settings
 from resilience.models import AuditLog, Run
 from resilience.services import users
-from tests.conftest import PASSWORD
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests import factories
+from tests.factories import OUTAGE_ABACKA, small_county
 
 REDIS_SERVER = shutil.which("redis-server")
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server")
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.slow,
+    pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server"),
+]
 
 
 class OwnRedis:
@@ -108,7 +111,7 @@ def test_with_redis_down_nothing_is_started_and_pages_still_load(
     outage_app: Flask, own_redis: OwnRedis, committed: Session, settings: Settings
 ) -> None:
     small_county(committed)
-    users.create_user(committed, "planner-pär", PASSWORD, "planner")
+    factories.user(committed, "planner-pär", "planner")
     token = users.create_token(committed, "planner-pär")
     committed.commit()
     auth = {"Authorization": f"Bearer {token}"}
@@ -184,7 +187,7 @@ def test_worker_and_scheduler_wait_out_an_outage(
     app: Flask, own_redis: OwnRedis, committed: Session, settings: Settings, tmp_path: Path
 ) -> None:
     small_county(committed)
-    users.create_user(committed, "planner-pär", PASSWORD, "planner")
+    factories.user(committed, "planner-pär", "planner")
     token = users.create_token(committed, "planner-pär")
     committed.commit()
     auth = {"Authorization": f"Bearer {token}"}
@@ -231,7 +234,7 @@ def test_a_run_queued_before_a_redis_restart_is_finished_after_it(
     while no worker is up survives a restart of Redis, and a worker started afterwards
     computes it."""
     small_county(committed)
-    users.create_user(committed, "planner-pär", PASSWORD, "planner")
+    factories.user(committed, "planner-pär", "planner")
     token = users.create_token(committed, "planner-pär")
     committed.commit()
     auth = {"Authorization": f"Bearer {token}"}

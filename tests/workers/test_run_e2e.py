@@ -4,48 +4,29 @@ it, and the API returns the result."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
+import pytest
 from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from resilience.analysis import compute
-from resilience.config import PROJECT_ROOT, Settings
+from resilience.config import Settings
 from resilience.models import RunCell
 from resilience.scenarios import parse_scenario
 from resilience.services import runs, scenarios, users
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests import factories
+from tests.factories import OUTAGE_ABACKA, small_county
+from tests.helpers.workers import run_worker
 
-
-def _worker(settings: Settings, **env: str) -> subprocess.CompletedProcess[str]:
-    """A real worker process in burst mode: it works off the queue, then exits."""
-    environment = os.environ | {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "RESILIENCE_SECRET_KEY": "test",
-        "RESILIENCE_VAR_DIR": str(settings.var_dir),
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "workers.worker", "--burst"],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+pytestmark = pytest.mark.worker
 
 
 def test_api_run_computed_by_a_real_worker(
     app, committed: Session, redis_conn: Redis, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]
     small_county(committed)
-    users.create_user(committed, "planner-per", "correct horse battery", "planner")
+    factories.user(committed, "planner-per", "planner")
     token = users.create_token(committed, "planner-per")
     committed.commit()
     auth = {"Authorization": f"Bearer {token}"}
@@ -64,7 +45,7 @@ def test_api_run_computed_by_a_real_worker(
     assert client.get(run_url, headers=auth).json["status"] == "queued"
     assert client.get(f"{run_url}/result", headers=auth).status_code == 404
 
-    worker = _worker(settings)
+    worker = run_worker(settings)
     assert worker.returncode == 0, worker.stderr[-3000:]
 
     status = client.get(run_url, headers=auth).json
@@ -96,7 +77,7 @@ def test_a_failing_run_is_visibly_failed(
     from workers.queue import enqueue_run, queue
 
     enqueue_run(settings, run.id)
-    _worker(settings)  # retries without delay (test settings) are requeued at once
+    run_worker(settings)  # retries without delay (test settings) are requeued at once
     committed.expire_all()
     failed = runs.get_run(committed, run.id)
     assert failed.status == "failed" and "duration_hours" in failed.error
@@ -122,7 +103,7 @@ def test_a_crashed_work_horse_leaves_the_run_visibly_failed(  # type: ignore[no-
     # The run's own job id, but a function that kills the work horse outright.
     queue(settings).enqueue("os._exit", 9, job_id=run_job_id(run.id))
     assert queue(settings).serializer is JSONSerializer
-    worker = _worker(settings)
+    worker = run_worker(settings)
     assert worker.returncode == 0, worker.stderr[-3000:]
 
     status = (

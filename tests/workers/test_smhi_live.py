@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from resilience.config import Settings
 from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
 from resilience.services import users, warning_banner
-from tests.conftest import PASSWORD, login
+from tests import factories
+from tests.conftest import login
 from tests.factories import ibww, ibww_area, small_county
-from tests.workers.test_run_e2e import _worker
+from tests.helpers.workers import run_worker
 from workers.queue import enqueue_poll, queue
 
 
@@ -64,7 +65,7 @@ def _poll(settings: Settings, smhi: FakeSmhi, slot: int) -> None:
     polling = replace(settings, smhi_warnings_url=smhi.url, smhi_poll_seconds=1)
     assert enqueue_poll(polling, float(slot)) is not None
     assert enqueue_poll(polling, float(slot) + 0.5) is None  # same interval: no duplicate
-    result = _worker(polling, RESILIENCE_SMHI_URL=smhi.url)
+    result = run_worker(polling, RESILIENCE_SMHI_URL=smhi.url)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -80,6 +81,8 @@ def _live_runs(session: Session) -> list[Run]:
     )
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_appear_update_disappear(
     app,
     committed: Session,
@@ -127,6 +130,8 @@ def test_appear_update_disappear(
     assert third[2].scenario_snapshot["snow_zones"] == []
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_a_red_warning_survives_one_empty_poll(
     app,
     committed: Session,
@@ -167,12 +172,14 @@ def test_a_red_warning_survives_one_empty_poll(
 
 
 def make_token_for(session: Session) -> str:
-    users.create_user(session, "live-viewer", PASSWORD, "viewer")
+    factories.user(session, "live-viewer", "viewer")
     token = users.create_token(session, "live-viewer")
     session.commit()
     return token
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_a_burst_of_updates_gives_one_run(
     app,
     committed: Session,
@@ -198,13 +205,15 @@ def test_a_burst_of_updates_gives_one_run(
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 202, response.text
-    result = _worker(settings)
+    result = run_worker(settings)
     assert result.returncode == 0, result.stderr[-3000:]
     live = _live_runs(committed)
     assert len(live) == 1 and live[0].status == "finished"
     assert live[0].scenario_snapshot["outage"]["duration_hours"] == 48  # the last, red
 
 
+@pytest.mark.worker
+@pytest.mark.live
 def test_smhi_down_is_recorded_shown_and_logged_once(
     app,
     committed: Session,
@@ -216,7 +225,7 @@ def test_smhi_down_is_recorded_shown_and_logged_once(
     line (no traceback); /warnings and every page's banner say since when it fails, and
     /healthz says the feed is degraded while staying 200. A good poll clears it."""
     small_county(committed)
-    users.create_user(committed, "feed-viewer", PASSWORD, "viewer")
+    factories.user(committed, "feed-viewer", "viewer")
     committed.commit()
     client = app.test_client()
     login(client, "feed-viewer")
@@ -234,7 +243,7 @@ def test_smhi_down_is_recorded_shown_and_logged_once(
     smhi.status = 502
     polling = replace(settings, smhi_warnings_url=smhi.url, smhi_poll_seconds=1)
     assert enqueue_poll(polling, 2.0) is not None
-    result = _worker(polling, RESILIENCE_SMHI_URL=smhi.url)
+    result = run_worker(polling, RESILIENCE_SMHI_URL=smhi.url)
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert log.count("SMHI poll failed") == 1 and "HTTP Error 502" in log
@@ -261,7 +270,7 @@ def test_smhi_down_is_recorded_shown_and_logged_once(
     smhi.server.shutdown()
     smhi.server.server_close()
     assert enqueue_poll(polling, 3.0) is not None
-    result = _worker(polling, RESILIENCE_SMHI_URL=url)
+    result = run_worker(polling, RESILIENCE_SMHI_URL=url)
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert log.count("SMHI poll failed") == 1 and "Traceback" not in log

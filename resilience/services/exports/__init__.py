@@ -31,7 +31,7 @@ from resilience.services.exports.audit_log import (
     audit_json,
 )
 from resilience.services.exports.files import BATCH_ROWS, Progress, build, build_bytes, media_type
-from resilience.services.exports.map_sources import LAYER_IDS, layer_sources
+from resilience.services.exports.map_sources import layer_ids, layer_sources
 from resilience.services.exports.plan import (
     COUNTY_SLUG,
     CRSS,
@@ -92,7 +92,6 @@ __all__ = [
     "CRSS",
     "DIRECT_MAX_FEATURES",
     "EXPORT_TTL_S",
-    "LAYER_IDS",
     "LOST_AFTER_S",
     "OUTSIDE_NAME",
     "RUN_LAYER_IDS",
@@ -115,6 +114,7 @@ __all__ = [
     "file_name",
     "file_pieces",
     "finished_runs",
+    "layer_ids",
     "layer_sources",
     "mark_failed",
     "mark_running",

@@ -1,13 +1,24 @@
-"""The map layers an export offers (LAYER_IDS): municipalities, population and a layer
-per site category, with their fields and Shapefile names."""
+"""The map layers an export offers (layer_ids()): municipalities, population and a layer
+per site category, with their fields and Shapefile names (from the category's vocabulary
+entry, read per export, so a category registered later is exported too)."""
 
 from __future__ import annotations
 
 from geodata.exporters import Field, LayerSchema
 from resilience.services.exports.source import MUNICIPALITY_CODE, Source, sql_where, wkb
-from resilience.vocabulary import CATEGORIES, CATEGORY, HEATING, OWNERS, SITE_NUMBER_SPECS, one_of
+from resilience.vocabulary import (
+    CATEGORY,
+    HEATING,
+    OWNERS,
+    SITE_NUMBER_SPECS,
+    category_names,
+    one_of,
+)
 
-LAYER_IDS = ("municipalities", "population", *CATEGORIES)
+
+def layer_ids() -> tuple[str, ...]:
+    """The map's layers, in this order: municipalities, population, the site categories."""
+    return ("municipalities", "population", *category_names())
 
 
 # A site's numeric columns, its owner and (v2) its heating, with their Shapefile names and
@@ -70,9 +81,8 @@ def layer_sources(municipality: str | None) -> dict[str, Source]:
             f"SELECT count(*) FROM population_cells{cell_where}",
         ),
     }
-    for category in CATEGORIES:
-        spec = CATEGORY[category]
-        name, title, numbers = spec.layer, spec.title, spec.fields
+    for spec in CATEGORY.values():
+        category, name, title, numbers = spec.name, spec.layer, spec.title, spec.fields
         where = sql_where(
             "s.category = :category_" + category,
             municipality and "s.municipality_code = :municipality",
@@ -86,7 +96,7 @@ def layer_sources(municipality: str | None) -> dict[str, Source]:
                 (
                     Field("id", "int"),
                     Field("name", "text"),
-                    Field("category", "text", None, one_of(CATEGORIES)),
+                    Field("category", "text", None, one_of(category_names())),
                     Field("kind", "text"),
                     Field("source", "text"),
                     Field("source_id", "text", None, "id in its source, unique per source"),

@@ -19,7 +19,7 @@ from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg
 from resilience.errors import BadInput, Conflict, NotFound
 from resilience.models import Municipality, Run
-from resilience.services.exports.map_sources import LAYER_IDS, layer_sources
+from resilience.services.exports.map_sources import layer_ids, layer_sources
 from resilience.services.exports.result_sources import (
     COUNTY_NAME,
     OUTSIDE_NAME,
@@ -28,7 +28,7 @@ from resilience.services.exports.result_sources import (
 )
 from resilience.services.exports.source import Source
 from resilience.services.layers import municipality_code
-from resilience.vocabulary import CATEGORIES, CATEGORY, SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84, category_names
 
 # Up to this many features (summed over the layers; for gap polygons, the cells dissolved)
 # an export is built while the request waits: ~1 s for a GeoPackage on a 2-core machine,
@@ -63,7 +63,7 @@ class ExportRequest:
 
     format: str = "gpkg"
     crs: int = SWEREF99TM
-    layers: tuple[str, ...] = LAYER_IDS
+    layers: tuple[str, ...] = field(default_factory=layer_ids)
     run_id: int | None = None
     municipality: str | None = None
     category: str | None = None
@@ -89,15 +89,16 @@ class ExportRequest:
                 raise BadInput("run must be a run number")
             run_id = int(run)
         category = values.get("category") or None
-        if category is not None and category not in CATEGORIES:
-            raise BadInput(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
-        known = RUN_LAYER_IDS if run_id is not None else LAYER_IDS
+        categories = category_names()
+        if category is not None and category not in categories:
+            raise BadInput(f"unknown category {category!r}; use one of {', '.join(categories)}")
+        known = RUN_LAYER_IDS if run_id is not None else layer_ids()
         named = _names(values.get("layers"))
         unknown = [n for n in named if n not in known]
         if unknown:
             raise BadInput(f"unknown layers {', '.join(unknown)}; use any of {', '.join(known)}")
         if run_id is None and category:
-            named = [n for n in named or [category] if n not in CATEGORIES or n == category]
+            named = [n for n in named or [category] if n not in categories or n == category]
             if not named:
                 raise BadInput(f"category {category} is not among the layers chosen")
         layers = tuple(n for n in known if n in named) if named else known
@@ -216,7 +217,7 @@ def plan_export(session: Session, request: ExportRequest, on: date | None = None
         )
     else:
         sources = layer_sources(request.municipality)
-        params.update({f"category_{c}": c for c in CATEGORIES})
+        params.update({f"category_{c}": c for c in category_names()})
     chosen = [sources[layer] for layer in request.layers]
     counts = [int(session.execute(text(s.count), params).scalar_one()) for s in chosen]
     name = file_name(request, on or today(), scenario=scenario, municipality=municipality_name)

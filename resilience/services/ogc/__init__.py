@@ -15,7 +15,6 @@ SQL), `documents` (the response bodies) and `openapi` (the OpenAPI 3.0 definitio
 from __future__ import annotations
 
 from resilience.services.ogc.catalog import (
-    COLLECTIONS,
     CONFORMANCE,
     CRS84,
     CRSES,
@@ -30,6 +29,7 @@ from resilience.services.ogc.catalog import (
     SWEREF,
     Collection,
     Crs,
+    catalog,
     collection_of,
     parse_crs,
 )
@@ -58,7 +58,6 @@ from resilience.services.ogc.queries import (
 )
 
 __all__ = [
-    "COLLECTIONS",
     "CONFORMANCE",
     "CRS84",
     "CRSES",
@@ -80,6 +79,7 @@ __all__ = [
     "Crs",
     "ItemsQuery",
     "Page",
+    "catalog",
     "check_parameters",
     "collection",
     "collection_of",

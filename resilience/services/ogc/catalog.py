@@ -1,12 +1,13 @@
 """OGC API - Features: what is served. The media types, the CRSs (CRS84 and EPSG:3006 with
-their axis order), the collections (views of migration 0005) and the conformance classes."""
+their axis order), the collections (views of migration 0005; a site category's from its
+vocabulary entry) and the conformance classes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from resilience.errors import BadInput, NotFound
-from resilience.vocabulary import SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84, Category
 
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -79,65 +80,39 @@ class Collection:
     within: tuple[str, ...] = ()
 
 
-_SITES = (
-    "Site properties are those of the site register (numbers in kW, hours, m², kWh/year);"
-    " `attributes` holds the source's other fields."
+_MUNICIPALITIES = Collection(
+    "municipalities",
+    "ogc_municipalities",
+    "Kommuner",
+    "Municipality boundaries; the feature id is the four-digit municipality code.",
+    "MultiPolygon",
+    integer_ids=False,
 )
-COLLECTIONS: dict[str, Collection] = {
-    c.id: c
-    for c in (
-        Collection(
-            "municipalities",
-            "ogc_municipalities",
-            "Kommuner",
-            "Municipality boundaries; the feature id is the four-digit municipality code.",
-            "MultiPolygon",
-            integer_ids=False,
-        ),
-        Collection(
-            "population",
-            "ogc_population",
-            "Befolkning (rutnät)",
-            "Population grid cells (SCB style): lower-left corner x_ll, y_ll and cell_size in"
-            " EPSG:3006 metres, population in inhabitants.",
-            "Polygon",
-        ),
-        Collection(
-            "sites-care",
-            "ogc_sites_care",
-            "Vård och omsorg",
-            f"Care sites (elderly homes, health centres, hospitals). {_SITES}",
-            "Point",
-        ),
-        Collection(
-            "sites-power",
-            "ogc_sites_power",
-            "Reservkraft",
-            f"Backup power: generators and their capacity and mobilisation time. {_SITES}",
-            "Point",
-        ),
-        Collection(
-            "sites-food",
-            "ogc_sites_food",
-            "Livsmedel",
-            f"Food stores. {_SITES}",
-            "Point",
-        ),
-        Collection(
-            "sites-energy",
-            "ogc_sites_energy",
-            "Energikrävande byggnader",
-            f"Energy-intensive public buildings and shelters. {_SITES}",
-            "Point",
-        ),
-        Collection(
-            "sites-utility",
-            "ogc_sites_utility",
-            "Fjärrvärmeverk",
-            "District heating plants: the care, food and energy sites whose heat_plant is a"
-            f" plant's source_id depend on its power for their heat. {_SITES}",
-            "Point",
-        ),
+_POPULATION = Collection(
+    "population",
+    "ogc_population",
+    "Befolkning (rutnät)",
+    "Population grid cells (SCB style): lower-left corner x_ll, y_ll and cell_size in"
+    " EPSG:3006 metres, population in inhabitants.",
+    "Polygon",
+)
+
+
+def site_collection(category: Category) -> Collection:
+    """A site category's collection: id, view, title and description from its entry."""
+    return Collection(
+        category.collection, category.view, category.title, category.description, "Point"
+    )
+
+
+def catalog() -> dict[str, Collection]:
+    """Every collection by id, the site categories' as the vocabulary has them now (one per
+    category, in its order; a category registered later is served too)."""
+    sites = [site_collection(c) for c in CATEGORY.values()]
+    collections = (
+        _MUNICIPALITIES,
+        _POPULATION,
+        *sites,
         Collection(
             "latest-run-sites",
             "ogc_latest_run_sites",
@@ -146,7 +121,7 @@ COLLECTIONS: dict[str, Collection] = {
             " partial, none), hours without power before and after generator dispatch, the"
             " assigned generator and its arrival in hours.",
             "Point",
-            within=("sites-care", "sites-power", "sites-food", "sites-energy", "sites-utility"),
+            within=tuple(s.id for s in sites),
         ),
         Collection(
             "latest-run-cells",
@@ -159,11 +134,11 @@ COLLECTIONS: dict[str, Collection] = {
             within=("population",),
         ),
     )
-}
+    return {c.id: c for c in collections}
 
 
 def collection_of(collection_id: str) -> Collection:
     try:
-        return COLLECTIONS[collection_id]
+        return catalog()[collection_id]
     except KeyError:
         raise NotFound(f"no collection {collection_id!r}") from None

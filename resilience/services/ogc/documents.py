@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from resilience.errors import NotFound
 from resilience.services.ogc.catalog import (
-    COLLECTIONS,
     CONFORMANCE,
     CRS84,
     CRSES,
@@ -26,6 +25,7 @@ from resilience.services.ogc.catalog import (
     SWEREF,
     Collection,
     Crs,
+    catalog,
     collection_of,
 )
 from resilience.services.ogc.queries import (
@@ -93,7 +93,7 @@ def _collection_document(
 
 
 def collections(session: Session, base: str) -> dict[str, Any]:
-    all_ = list(COLLECTIONS.values())
+    all_ = list(catalog().values())
     boxes = extents(session, all_)
     return {
         "links": [_link(f"{base}/collections", "self", JSON, "The feature collections")],

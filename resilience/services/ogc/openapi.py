@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from resilience.services.ogc.catalog import (
-    COLLECTIONS,
     CRSES,
     DEFAULT_LIMIT,
     GEOJSON,
@@ -15,6 +14,7 @@ from resilience.services.ogc.catalog import (
     MAX_LIMIT,
     OPENAPI_JSON,
     SCHEMA_JSON,
+    catalog,
 )
 
 _REF = "#/components/schemas/"
@@ -240,7 +240,7 @@ def openapi_document(base: str) -> dict[str, Any]:
                     "name": "collectionId",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string", "enum": list(COLLECTIONS)},
+                    "schema": {"type": "string", "enum": list(catalog())},
                 },
                 "featureId": {
                     "name": "featureId",

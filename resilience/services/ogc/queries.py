@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from resilience.crs import SWEREF_DOMAIN
 from resilience.errors import BadInput
 from resilience.services.ogc.catalog import (
-    COLLECTIONS,
     CRS84,
     DEFAULT_LIMIT,
     MAX_BIGINT,
     MAX_LIMIT,
     Collection,
     Crs,
+    catalog,
     parse_crs,
 )
 from resilience.services.query_args import BBox, parse_bbox, whole
@@ -105,7 +105,7 @@ def _check_datetime(value: str) -> None:
 
 
 # --- SQL ---------------------------------------------------------------------------------
-# View and column names come from COLLECTIONS and the catalogue, never from the request;
+# View and column names come from catalog() and PostgreSQL's catalogue, never from the request;
 # every value from the request is a bound parameter.
 
 
@@ -224,11 +224,12 @@ def extents(session: Session, collections: list[Collection]) -> dict[str, list[f
     """Each collection's bbox in CRS84 (the 3006 extent densified, then transformed); a
     collection with `within` gets the union of theirs, and empty collections none."""
     views = list(dict.fromkeys(c.view for c in collections if not c.within))
-    views += [COLLECTIONS[w].view for c in collections for w in c.within]
+    by_id = catalog()
+    views += [by_id[w].view for c in collections for w in c.within]
     wanted = []
     for c in collections:
         if c.within:
-            inside = ", ".join(f"'{COLLECTIONS[w].view}'" for w in c.within)
+            inside = ", ".join(f"'{by_id[w].view}'" for w in c.within)
             box = (
                 f"SELECT ST_Extent(box) FROM boxes WHERE view IN ({inside})"
                 f" AND EXISTS (SELECT 1 FROM {c.view})"

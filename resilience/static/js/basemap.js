@@ -99,19 +99,10 @@
     return [];
   }
 
-  function attach(map, config, options) {
-    const opts = options || {};
-    const { t } = window.I18n;
-    const { escapeHtml } = window;
-    const result = { overlays: {}, own: null, names: null };
-    if (!config || !window.L || !L.vectorGrid) return result;
+  const swatch = (color, cls) => '<i class="' + cls + '" style="background:' + color + '"></i>';
 
-    map.createPane('resilienceBase').style.zIndex = 210; // above tiles (200), below vectors
-    map.createPane('resilienceBaseTop').style.zIndex = 330;
-    map.createPane('resilienceLabels').style.zIndex = 580; // below markers (600)
-    map.getPane('resilienceLabels').style.pointerEvents = 'none';
-
-    const own = vectorLayer(config, 'base', 'resilienceBase', {
+  function ownLayer(config) {
+    return vectorLayer(config, 'base', 'resilienceBase', {
       municipalities: () => ({
         fill: true, fillColor: LAND, fillOpacity: 1, color: BOUNDARY, weight: 1, opacity: 0.9,
       }),
@@ -129,9 +120,18 @@
         };
       },
     });
-    result.own = own;
+  }
 
-    // --- place names: DOM labels that take no pointer events ----------------------------
+  function placeLabel(p, municipality) {
+    return L.divIcon({
+      className: 'place-label ' + (municipality ? 'is-municipality' : 'is-locality'),
+      html: '<span>' + window.escapeHtml(p.name) + '</span>',
+      iconSize: null,
+    });
+  }
+
+  // Place names: DOM labels that take no pointer events, shown from their zoom on.
+  function placeNames(map, config, opts) {
     const names = L.layerGroup();
     const labels = [];
     function showLabels() {
@@ -150,14 +150,7 @@
           if (municipality && !opts.municipalityNames) return;
           const [lon, lat] = f.geometry.coordinates;
           const marker = L.marker([lat, lon], {
-            pane: 'resilienceLabels',
-            interactive: false,
-            keyboard: false,
-            icon: L.divIcon({
-              className: 'place-label ' + (municipality ? 'is-municipality' : 'is-locality'),
-              html: '<span>' + escapeHtml(p.name) + '</span>',
-              iconSize: null,
-            }),
+            pane: 'resilienceLabels', interactive: false, keyboard: false, icon: placeLabel(p, municipality),
           });
           marker.addTo(names);
           labels.push({
@@ -170,12 +163,13 @@
       .catch(() => { document.body.dataset.basemapNames = '0'; });
     map.on('zoomend', showLabels);
     names.on('add', () => window.setTimeout(showLabels, 0));
-    result.names = names;
+    return names;
+  }
 
-    const swatch = (color, cls) => '<i class="' + cls + '" style="background:' + color + '"></i>';
-    result.overlays[swatch(LAND, 'square') + escapeHtml(t('Own base map'))] = own;
-    result.overlays[swatch(LOCALITY, 'dot') + escapeHtml(t('Place names'))] = names;
-
+  // The population grid and the sites as vector tiles (the scenario editor's options).
+  function dataLayers(map, config, opts, result) {
+    const { t } = window.I18n;
+    const { escapeHtml } = window;
     if (opts.population) {
       const population = vectorLayer(config, 'population', 'resilienceBaseTop', {
         population: (p) => {
@@ -193,7 +187,7 @@
       map.createPane('resilienceSiteTiles').style.zIndex = 340;
       const sites = vectorLayer(config, 'sites', 'resilienceSiteTiles', {
         sites: (p, zoom) => ({
-          radius: (p.category === 'care' ? 3.5 : 2.5) + (zoom >= 10 ? 1.5 : 0),
+          radius: ((colors[p.category] || {}).tileRadius || 2.5) + (zoom >= 10 ? 1.5 : 0),
           fill: true,
           fillColor: (colors[p.category] || {}).color || '#555',
           fillOpacity: 0.95,
@@ -206,10 +200,27 @@
       result.overlays[chips + escapeHtml(t('Sites'))] = sites;
       sites.addTo(map);
     }
+  }
 
-    if (opts.namesOn) names.addTo(map);
+  // The notice when the internet's base map failed and ours took its place.
+  function offlineNotice(map) {
+    const { t } = window.I18n;
+    const notice = L.DomUtil.create('div', 'basemap-notice', map.getContainer());
+    notice.setAttribute('role', 'status');
+    const text = L.DomUtil.create('span', '', notice);
+    text.textContent = t('The background map could not be loaded; showing our own map, which needs no internet.');
+    const close = L.DomUtil.create('button', 'basemap-notice-close', notice);
+    close.type = 'button';
+    close.textContent = '×';
+    close.title = t('Close');
+    close.setAttribute('aria-label', t('Close'));
+    L.DomEvent.disableClickPropagation(notice);
+    L.DomEvent.on(close, 'click', () => { notice.hidden = true; });
+  }
 
-    // --- the internet base map: watch it, fall back to our own ----------------------------
+  // The internet base map: watch it, fall back to our own.
+  function watchInternet(map, result) {
+    const { own, names } = result;
     const internet = [];
     map.eachLayer((layer) => {
       if (layer instanceof L.TileLayer) internet.push(layer);
@@ -218,29 +229,16 @@
       own.addTo(map);
       names.addTo(map);
     }
-    internet.forEach((tiles) => {
-      result.overlays[escapeHtml(t('Background map'))] = tiles;
-    });
-    let notice = null;
     function offline(tiles) {
       if (document.body.dataset.basemapOffline === '1') return;
       document.body.dataset.basemapOffline = '1';
       map.removeLayer(tiles); // the layer control unticks it
       if (!map.hasLayer(own)) own.addTo(map);
       if (!map.hasLayer(names)) names.addTo(map);
-      notice = L.DomUtil.create('div', 'basemap-notice', map.getContainer());
-      notice.setAttribute('role', 'status');
-      const text = L.DomUtil.create('span', '', notice);
-      text.textContent = t('The background map could not be loaded; showing our own map, which needs no internet.');
-      const close = L.DomUtil.create('button', 'basemap-notice-close', notice);
-      close.type = 'button';
-      close.textContent = '×';
-      close.title = t('Close');
-      close.setAttribute('aria-label', t('Close'));
-      L.DomEvent.disableClickPropagation(notice);
-      L.DomEvent.on(close, 'click', () => { notice.hidden = true; });
+      offlineNotice(map);
     }
     internet.forEach((tiles) => {
+      result.overlays[window.escapeHtml(window.I18n.t('Background map'))] = tiles;
       let loads = 0;
       let errors = 0;
       tiles.on('tileload', () => { loads += 1; });
@@ -249,6 +247,27 @@
         if (loads === 0 || errors > loads + MAX_ERRORS_BEYOND_LOADS) offline(tiles);
       });
     });
+  }
+
+  function attach(map, config, options) {
+    const opts = options || {};
+    const result = { overlays: {}, own: null, names: null };
+    if (!config || !window.L || !L.vectorGrid) return result;
+    const { t } = window.I18n;
+    const { escapeHtml } = window;
+
+    map.createPane('resilienceBase').style.zIndex = 210; // above tiles (200), below vectors
+    map.createPane('resilienceBaseTop').style.zIndex = 330;
+    map.createPane('resilienceLabels').style.zIndex = 580; // below markers (600)
+    map.getPane('resilienceLabels').style.pointerEvents = 'none';
+
+    result.own = ownLayer(config);
+    result.names = placeNames(map, config, opts);
+    result.overlays[swatch(LAND, 'square') + escapeHtml(t('Own base map'))] = result.own;
+    result.overlays[swatch(LOCALITY, 'dot') + escapeHtml(t('Place names'))] = result.names;
+    dataLayers(map, config, opts, result);
+    if (opts.namesOn) result.names.addTo(map);
+    watchInternet(map, result);
     return result;
   }
 

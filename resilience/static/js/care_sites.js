@@ -1,7 +1,7 @@
 /* A run's care and nursing units (templates/scenarios/_run_result.html): the filter
  * (municipality, kind, status, new compared with normal), the CSV link that follows it, and
  * a row that shows its site on the run map (a click, or Enter on the focused row). Sorting
- * is scenarios.js's sortableTables (buttons in th, aria-sort).
+ * is sortable_tables.js's (buttons in th, aria-sort).
  *
  * The page renders the table already filtered by its query (?municipality=&kind=&status=
  * &care=new, as the warnings banner links to it); this script filters the same way as the
@@ -71,7 +71,7 @@
   }
 
   function show(row) {
-    const showSite = window.ScenarioPages && window.ScenarioPages.showSite;
+    const showSite = window.RunPage && window.RunPage.showSite;
     if (!showSite) return;
     document.querySelectorAll('#care-sites-table tr.selected').forEach((r) => r.classList.remove('selected'));
     row.classList.add('selected');

@@ -5,8 +5,9 @@ share; a module per kind of page registers its views on `bp` when imported.
   results.py    the run list, a run's progress and result, its care sites (CSV), two compared
   report.py     the situation report (lägesbild), as a page and a PDF, and the live one's
 
-Saving and starting runs go through the JSON API from static/js/scenarios.js, so the pages
-and the API share one set of rules and permissions."""
+Saving and starting runs go through the JSON API from static/js (scenario_list.js,
+scenario_editor.js, run_page.js), so the pages and the API share one set of rules and
+permissions."""
 
 from __future__ import annotations
 
