@@ -225,6 +225,9 @@ def test_api_imports_for_admins_only(
     assert body["kept_total"] == 960 and body["filename"] == "helsinki.osm.pbf"
     assert body["dropped"]["not_a_road"]["steps"] == 141
     assert _count(db_session) == 960
+    summary = client.get("/api/v1/roads").get_json()
+    assert summary["lines"] == 960 and summary["imported_by"] == "adam"
+    assert {c["road_class"] for c in summary["classes"]} >= {"primary", "residential"}
     bad = admin_client.post(
         "/api/v1/roads", data={"file": (io.BytesIO(b"nonsense" * 10), "x.geojson")}
     )

@@ -1,6 +1,7 @@
-"""/api/v1/roads: an admin replaces the road network with a file (multipart `file`;
-`source`, `crs`, `layer`): the import's report as JSON, or 422 with every reason and
-nothing written (services/roads.py). The /roads page (web/roads.py) uses the same helper."""
+"""/api/v1/roads: the stored network's summary (GET, anyone logged in), and an admin
+replacing it with a file (POST, multipart `file`; `source`, `crs`, `layer`): the import's
+report as JSON, or 422 with every reason and nothing written (services/roads.py). The
+/roads page (web/roads.py) imports with the same helper."""
 
 from __future__ import annotations
 
@@ -49,6 +50,31 @@ def import_request() -> dict[str, Any]:
         )
     finally:
         upload.close()  # the spooled copy of a large upload, at once
+
+
+@bp.get("/roads")
+def roads_summary() -> ResponseReturnValue:
+    """The stored network: lines, segments and km per class, and its last import."""
+    summary = service.summary(db.session)
+    return {
+        "lines": summary.lines,
+        "segments": summary.segments,
+        "km": round(summary.km, 3),
+        "classes": [
+            {
+                "road_class": c.road_class,
+                "lines": c.lines,
+                "segments": c.segments,
+                "km": round(c.km, 3),
+                "default_speed_kmh": c.default_speed_kmh,
+            }
+            for c in summary.classes
+        ],
+        "source": summary.source,
+        "filename": summary.filename,
+        "imported_at": summary.imported_at.isoformat() if summary.imported_at else None,
+        "imported_by": summary.imported_by,
+    }
 
 
 @bp.post("/roads")
