@@ -525,6 +525,9 @@ def format_summary(name: str, document: dict[str, Any]) -> str:
         f"Mobila reservkraftverk: {county['generators_assigned']} utsända, "
         f"{county['generators_free']} lediga"
     )
+    lines.append(  # v3: the clients live at home, apart from the residents above
+        f"Hemtjänstens brukare vars bas saknar ström: {county['home_care_clients_unpowered']}"
+    )
     days = county.get("food_stock_days")
     lines.append(
         f"Kalla vård- och omsorgsenheter: {county['care_sites_cold']}"

@@ -269,6 +269,8 @@ class RunSite(Base):
     hours_unpowered: Mapped[float] = mapped_column(Float)
     generator_id: Mapped[int | None] = mapped_column(Integer)
     arrival_hours: Mapped[float | None] = mapped_column(Float)
+    # v3: the site's D (hours; 0 outside every outage area); null in runs before v3.
+    outage_hours: Mapped[float | None] = mapped_column(Float)
     # v2 (Heat): the plant it depends on; null for sites not followed indoors.
     heat_plant_id: Mapped[int | None] = mapped_column(Integer)
     hours_cold: Mapped[float | None] = mapped_column(Float)
@@ -339,6 +341,15 @@ class RunMunicipality(Base):
     food_stock_days_baseline: Mapped[float | None] = mapped_column(Float)
     food_stock_deficit_person_days: Mapped[float | None] = mapped_column(Float)
     food_sites_stock_unknown: Mapped[int | None] = mapped_column(Integer)
+    # v3: home-care clients of bases without power; people unreachable per service (null in
+    # runs before v3).
+    home_care_clients_unpowered: Mapped[int | None] = mapped_column(Integer)
+    unreachable_food: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_care: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_shelter: Mapped[int | None] = mapped_column(BigInteger)
+    baseline_unreachable_food: Mapped[int | None] = mapped_column(BigInteger)
+    baseline_unreachable_care: Mapped[int | None] = mapped_column(BigInteger)
+    baseline_unreachable_shelter: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RunTimeline(Base):
@@ -358,6 +369,11 @@ class RunTimeline(Base):
     uncovered_food: Mapped[int] = mapped_column(BigInteger)
     uncovered_care: Mapped[int] = mapped_column(BigInteger)
     uncovered_shelter: Mapped[int] = mapped_column(BigInteger)
+    # v3 (null in runs before v3).
+    home_care_clients_unpowered: Mapped[int | None] = mapped_column(Integer)
+    unreachable_food: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_care: Mapped[int | None] = mapped_column(BigInteger)
+    unreachable_shelter: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --- Weather warnings (SMHI IBWW, CAP) ----------------------------------------------------

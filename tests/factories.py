@@ -340,3 +340,36 @@ def ogc_county(session: Session) -> dict[str, Any]:
     ):
         ids.update((key, value) for key, value in session.execute(text(sql)))
     return ids
+
+
+def box_polygon(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
+    """A box as a GeoJSON Polygon (EPSG:3006 metres)."""
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+# v3: each outage area its own duration, and a road closure.
+TWO_DURATIONS: dict[str, Any] = {
+    "name": "Orange och röd vind",
+    "crs": "EPSG:3006",
+    "outage": {
+        "duration_hours": 24,
+        "areas": {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"duration_hours": 12},
+                    "geometry": box_polygon(750_000, 7_080_000, 760_000, 7_090_000),
+                },
+                {
+                    "type": "Feature",
+                    "properties": {"duration_hours": 48},
+                    "geometry": box_polygon(760_000, 7_080_000, 770_000, 7_090_000),
+                },
+            ],
+        },
+    },
+    "road_closures": box_polygon(755_000, 7_082_000, 757_000, 7_084_000),
+    "parameters": {"closure_level": "red"},
+}

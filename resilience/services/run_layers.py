@@ -16,12 +16,14 @@ def gap_sites(
     session: Session, run_id: int, crs: int = WGS84, only_gaps: bool = True
 ) -> dict[str, Any]:
     """Care, food, energy and utility sites of a run; by default those unpowered after
-    step 2 or cold at some instant (v2). With the unpowered, unheated and cold intervals
+    step 2 or cold at some instant (v2). With each site's outage_hours (its D, v3; null in
+    runs before v3) and the unpowered, unheated and cold intervals
     (flat [a1, b1, a2, b2] hours) that the map's time slider reads."""
     where = "AND (r.hours_unpowered > 0 OR r.hours_cold > 0)" if only_gaps else ""
     sql = (
         "SELECT s.id, s.name, s.category, s.kind, s.source_id, s.residents,"
-        " r.municipality_code, r.status, r.hours_unpowered_before, r.hours_unpowered,"
+        " r.municipality_code, r.status, r.outage_hours, r.hours_unpowered_before,"
+        " r.hours_unpowered,"
         " r.generator_id, g.name AS generator_name, g.source_id AS generator_source_id,"
         " r.arrival_hours, r.heat_plant_id, h.name AS heat_plant_name,"
         " h.source_id AS heat_plant_source_id, r.hours_cold, r.first_cold_hour,"

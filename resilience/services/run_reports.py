@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import LiveState, Run, Scenario, WeatherWarning
-from resilience.services.home_care import home_care_split, split_summary, split_timeline
+from resilience.services.home_care import shown_summary, shown_timeline
 from resilience.services.run_results import timeline_document
 from resilience.services.warnings import active_in_county
 from resilience.vocabulary import HOME_CARE_BASE
@@ -71,7 +71,7 @@ def _flat(area: dict[str, Any]) -> dict[str, float]:
         "population": area["population"],
         "care_sites_unpowered": area["care_sites_unpowered"],
         "residents_unpowered": area["residents_unpowered"],
-        # Only in a split summary (split_summary); 0 in one read as stored.
+        # Model v3's figure; 0 in a run computed before v3.
         "home_care_clients_unpowered": area.get("home_care_clients_unpowered", 0),
         "resident_hours_unpowered": area["resident_hours_unpowered"],
         "generators_assigned": area["generators_assigned"],
@@ -84,7 +84,7 @@ def _flat(area: dict[str, Any]) -> dict[str, float]:
 
 def area_rows(summary: dict[str, Any]) -> list[AreaRow]:
     """A run's summary ({"municipalities": [...], "county": {...}}; the pages pass it
-    split_summary'd, residents apart from home-care clients) as table rows: the
+    as stored: model v3's residents apart from home-care clients) as table rows: the
     municipalities by code, what lies in no municipality (only when there is some), and the
     county total, which equals the sum of the rows above it."""
     rows = [
@@ -352,12 +352,11 @@ class SituationReport:
 
 def situation_report(session: Session, run: Run) -> SituationReport:
     """The situation report of a finished run (its summary and stored timeline)."""
-    split = home_care_split(session, run.id)
-    summary = split_summary(run.summary or {}, split)
+    summary = shown_summary(run.summary or {})
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
     sites = care_sites(session, run.id)
     scenario = session.get(Scenario, run.scenario_id)
-    timeline = split_timeline(timeline_document(session, run.id), split)
+    timeline = shown_timeline(timeline_document(session, run.id))
     return SituationReport(
         run=run,
         live=scenario is not None and scenario.kind == "live",

@@ -106,15 +106,16 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     unheated_start, unheated_end = result.unheated_start[rows], result.unheated_end[rows]
     _copy(
         session,
-        "COPY run_sites (run_id, site_id, municipality_code, status, hours_unpowered_before,"
-        " hours_unpowered, generator_id, arrival_hours, heat_plant_id, hours_cold,"
-        " first_cold_hour, min_indoor_c, unpowered_intervals, unheated_intervals,"
+        "COPY run_sites (run_id, site_id, municipality_code, status, outage_hours,"
+        " hours_unpowered_before, hours_unpowered, generator_id, arrival_hours, heat_plant_id,"
+        " hours_cold, first_cold_hour, min_indoor_c, unpowered_intervals, unheated_intervals,"
         " cold_intervals) FROM STDIN",
         [
             np.full(rows.size, run.id),
             sites.id[rows],
             sites.municipality[rows],
             result.status[rows],
+            result.site_outage_hours()[rows],
             result.hours_unpowered_before[rows],
             result.hours_unpowered[rows],
             gen,
@@ -171,6 +172,13 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
                 resident_hours_unpowered=area.resident_hours_unpowered,
                 generators_assigned=area.generators_assigned,
                 **area.v2_dict(),
+                home_care_clients_unpowered=area.home_care_clients_unpowered,
+                unreachable_food=area.unreachable.food,
+                unreachable_care=area.unreachable.care,
+                unreachable_shelter=area.unreachable.shelter,
+                baseline_unreachable_food=area.baseline_unreachable.food,
+                baseline_unreachable_care=area.baseline_unreachable.care,
+                baseline_unreachable_shelter=area.baseline_unreachable.shelter,
             )
         )
     _store_timeline(session, run, result)
@@ -190,15 +198,20 @@ def _store_timeline(session: Session, run: Run, result: CoverageResult) -> None:
         np.tile(np.arange(n), len(codes)),
         np.tile(timeline.hours, len(codes)),
     ]
-    for name in _SERIES:
-        columns.append(np.concatenate([getattr(series[c], name) for c in codes]))
-    for service in _SERVICES:
-        columns.append(np.concatenate([series[c].uncovered[service] for c in codes]))
+    documents = {c: series[c].to_dict() for c in codes}  # v3's defaults (zeros) filled in
+    for name in _SERIES + _SERIES_V3:
+        columns.append(np.concatenate([np.asarray(documents[c][name]) for c in codes]))
+    for group in ("uncovered", "unreachable"):
+        for service in _SERVICES:
+            columns.append(
+                np.concatenate([np.asarray(documents[c][group][service]) for c in codes])
+            )
     _copy(
         session,
         "COPY run_timeline (run_id, code, k, hour, "
-        + ", ".join(_SERIES)
-        + ", uncovered_food, uncovered_care, uncovered_shelter) FROM STDIN",
+        + ", ".join(_SERIES + _SERIES_V3)
+        + ", uncovered_food, uncovered_care, uncovered_shelter,"
+        " unreachable_food, unreachable_care, unreachable_shelter) FROM STDIN",
         columns,
     )
 
@@ -206,10 +219,11 @@ def _store_timeline(session: Session, run: Run, result: CoverageResult) -> None:
 # The code of the county's rows in run_timeline, and the per-area series of the timeline.
 COUNTY = "county"
 _SERIES = ("care_sites_unpowered", "residents_unpowered", "care_sites_cold", "residents_cold")
+_SERIES_V3 = ("home_care_clients_unpowered",)  # null in the rows of runs before v3
 
 _RESULT_SITES_SQL = text(
     "SELECT s.id, s.source_id, s.category, s.kind, r.municipality_code AS municipality,"
-    " r.status, r.hours_unpowered_before, r.hours_unpowered, r.generator_id,"
+    " r.status, r.outage_hours, r.hours_unpowered_before, r.hours_unpowered, r.generator_id,"
     " g.source_id AS generator_source_id, r.arrival_hours,"
     " h.source_id AS heat_plant_source_id, r.hours_cold, r.first_cold_hour, r.min_indoor_c"
     " FROM run_sites r JOIN sites s ON s.id = r.site_id"
@@ -218,8 +232,9 @@ _RESULT_SITES_SQL = text(
 )
 _TIMELINE_SQL = text(
     "SELECT code, hour, "
-    + ", ".join(_SERIES)
-    + ", uncovered_food, uncovered_care, uncovered_shelter"
+    + ", ".join(_SERIES + _SERIES_V3)
+    + ", uncovered_food, uncovered_care, uncovered_shelter,"
+    " unreachable_food, unreachable_care, unreachable_shelter"
     " FROM run_timeline WHERE run_id = :run ORDER BY code = 'county' DESC, code, k"
 )
 
@@ -233,34 +248,59 @@ def finished_run(session: Session, run_id: int) -> Run:
 
 
 def timeline_document(session: Session, run_id: int) -> dict[str, Any]:
-    """The "timeline" of the result document, read from run_timeline."""
+    """The "timeline" of the result document, read from run_timeline. The v3 series
+    (home_care_clients_unpowered, unreachable) are left out for runs computed before v3,
+    whose rows hold null there."""
     hours: list[float] = []
     areas: dict[str, dict[str, Any]] = {}
+    names = _SERIES + _SERIES_V3
+    v3 = True
     for row in session.execute(_TIMELINE_SQL, {"run": run_id}):
         code = row[0]
         if code not in areas:
-            areas[code] = {name: [] for name in _SERIES} | {"uncovered": {s: [] for s in _SERVICES}}
+            areas[code] = (
+                {name: [] for name in names}
+                | {"uncovered": {s: [] for s in _SERVICES}}
+                | {"unreachable": {s: [] for s in _SERVICES}}
+            )
         area = areas[code]
         if code == COUNTY:
             hours.append(row[1])
-        for i, name in enumerate(_SERIES):
+        for i, name in enumerate(names):
             area[name].append(row[2 + i])
-        for i, service in enumerate(_SERVICES):
-            area["uncovered"][service].append(row[2 + len(_SERIES) + i])
+        for g, group in enumerate(("uncovered", "unreachable")):
+            for i, service in enumerate(_SERVICES):
+                area[group][service].append(row[2 + len(names) + 3 * g + i])
+        v3 = v3 and row[2 + len(_SERIES)] is not None
+    if not v3:
+        for area in areas.values():
+            for name in (*_SERIES_V3, "unreachable"):
+                area.pop(name)
     county = areas.pop(COUNTY, None)
     return {"hours": hours, "county": county, "municipalities": areas}
 
 
 def result_document(session: Session, run_id: int) -> dict[str, Any]:
-    """The result document of coverage-model.md (version 2), read from the stored rows."""
+    """The result document of coverage-model.md (version 3), read from the stored rows: equal
+    to compute()'s to_document(). A run computed before v3 reads back as it was stored
+    (its model_version says which), without the v3 fields."""
     run = finished_run(session, run_id)
     params = dict(run.parameters or {})
     params.pop("duration_hours", None)
-    return {
+    v3 = (run.model_version or 0) >= 3
+    sites = [dict(r) for r in session.execute(_RESULT_SITES_SQL, {"run": run_id}).mappings()]
+    if not v3:
+        for site in sites:
+            site.pop("outage_hours")
+    summary = run.summary or {}
+    document = {
         "model_version": run.model_version,
         "parameters": params,
-        "sites": [dict(r) for r in session.execute(_RESULT_SITES_SQL, {"run": run_id}).mappings()],
-        "municipalities": run.summary["municipalities"],  # type: ignore[index]
-        "county": run.summary["county"],  # type: ignore[index]
+        "sites": sites,
+        "municipalities": summary["municipalities"],
+        "county": summary["county"],
         "timeline": timeline_document(session, run_id),
     }
+    if v3:
+        document["roads"] = summary.get("roads")
+    return document

@@ -220,6 +220,7 @@ def compute_run(session: Session, run_id: int, progress: ProgressSink | None = N
     run.summary = {
         "municipalities": [m.to_dict() for m in result.municipalities],
         "county": result.county.to_dict(),
+        "roads": None if result.roads is None else result.roads.to_dict(),
         "compute_seconds": round(time.monotonic() - started, 3),
     }
     run.status, run.progress, run.step, run.error = "finished", 100.0, None, None

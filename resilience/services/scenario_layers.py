@@ -1,4 +1,5 @@
-"""A scenario's outage and snow-zone areas as GeoJSON for the map and the scenario editor.
+"""A scenario's outage areas (each with its duration), snow zones and road closures as
+GeoJSON for the map and the scenario editor.
 
 Stored definitions are scenario files in EPSG:3006 (resilience.scenarios); the browser draws
 in WGS 84, so the areas are transformed here, in one place.
@@ -37,18 +38,40 @@ def _transformed(geom: BaseGeometry, crs: int) -> dict[str, Any]:
 def definition_geojson(definition: dict[str, Any], crs: int = WGS84) -> dict[str, Any]:
     """The areas of a stored scenario definition as a FeatureCollection in `crs`.
 
-    One feature for the outage (MultiPolygon; properties role "outage", duration_hours) and
-    one per snow zone (role "snow_zone", level, index in the file's snow_zones). The foreign
-    member "scenario" carries the name, duration and parameter overrides.
+    Per outage area a feature (MultiPolygon; properties role "outage", its duration_hours,
+    index, own_duration: whether the area has a duration of its own, v3), or one feature for
+    the whole outage when every area lasts the scenario's duration_hours (own_duration
+    false); one per snow zone (role "snow_zone", level, index in the file's snow_zones); one
+    for the road closures (role "road_closure", v3). The foreign member "scenario" carries
+    the name, the durations (duration_hours, and outage_duration: the longest) and the
+    parameter overrides.
     """
     spec = scenarios.spec_of(definition)
     features: list[dict[str, Any]] = []
-    if spec.outage is not None:
+    for index, part in enumerate(spec.outage_parts):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _transformed(part.geometry, crs),
+                "properties": {
+                    "role": "outage",
+                    "duration_hours": part.duration_hours,
+                    "index": index,
+                    "own_duration": True,
+                },
+            }
+        )
+    if spec.outage is not None and not spec.outage_parts:
         features.append(
             {
                 "type": "Feature",
                 "geometry": _transformed(spec.outage, crs),
-                "properties": {"role": "outage", "duration_hours": spec.duration_hours},
+                "properties": {
+                    "role": "outage",
+                    "duration_hours": spec.duration_hours,
+                    "index": 0,
+                    "own_duration": False,
+                },
             }
         )
     for index, zone in enumerate(spec.snow_zones):
@@ -59,12 +82,21 @@ def definition_geojson(definition: dict[str, Any], crs: int = WGS84) -> dict[str
                 "properties": {"role": "snow_zone", "level": zone.level, "index": index},
             }
         )
+    if spec.road_closures is not None:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _transformed(spec.road_closures, crs),
+                "properties": {"role": "road_closure"},
+            }
+        )
     collection: dict[str, Any] = {
         "type": "FeatureCollection",
         "scenario": {
             "name": spec.name,
             "description": spec.description,
             "duration_hours": spec.duration_hours,
+            "outage_duration": spec.outage_duration,
             "parameters": spec.parameters,
         },
         "features": features,

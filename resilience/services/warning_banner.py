@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
-from resilience.services.home_care import home_care_split, split_area
+from resilience.services.home_care import shown_area
 from resilience.services.warnings import SMHI_FEED, active_in_county
 from resilience.vocabulary import ELDERLY_HOME
 
@@ -119,7 +119,7 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         if run is None:
             return zero
         assert run.summary is not None  # a finished run has one
-        county = split_area(run.summary["county"], home_care_split(session, run.id).county)
+        county = shown_area(run.summary["county"])
         homes, affected = session.execute(
             text(
                 "SELECT count(*) FILTER (WHERE r.hours_unpowered > 0),"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import shapely
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from resilience.models import LiveState, Run, Scenario, WeatherWarning
@@ -265,6 +265,19 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
     )
     session.flush()
     return run
+
+
+def live_hour_zero(session: Session, state: LiveState | None) -> datetime | None:
+    """The clock time of a live run's hour 0: the earliest start of the warnings behind it
+    (coverage-model.md, "Warning-driven scenarios"; a warning without a start counts from
+    when it was published). None for a run that is not live."""
+    if state is None or not state.warning_ids:
+        return None
+    return session.scalar(
+        select(func.min(func.coalesce(WeatherWarning.starts, WeatherWarning.published))).where(
+            WeatherWarning.id.in_(list(state.warning_ids))
+        )
+    )
 
 
 def live_starter(session: Session, active: Sequence[WeatherWarning]) -> str:

@@ -21,6 +21,7 @@ LEVEL_STYLE = {
     "red": "#d00000",
 }
 OUTAGE_COLOR = "#3d405b"
+ROAD_CLOSURE_COLOR = "#6a040f"  # v3: areas where every road is closed
 # Gap cells by the services lost there (food, care, shelter as "f", "c", "s").
 GAP_COLORS = {
     "f": "#fdb863",
@@ -44,6 +45,7 @@ def styles() -> dict[str, Any]:
     return {
         "levels": dict(LEVEL_STYLE),
         "outage": OUTAGE_COLOR,
+        "closure": ROAD_CLOSURE_COLOR,
         "gaps": GAP_COLORS,
         "newGap": NEW_GAP_COLOR,
         "unpowered": UNPOWERED_COLOR,

@@ -42,7 +42,7 @@ def test_stored_plan_equals_the_pure_computation_and_replays(db_session: Session
     expected = plan(sites, cases, PlanParameters(sites=5, plan_fuel_hours=72))
     document = row.document
     assert document is not None
-    assert document["model_version"] == 2
+    assert document["model_version"] == 3 and row.model_version == 3
     assert document["scenarios"] == [str(i) for i in ids]
     assert document["objective_before"] == expected.objective_before
     assert [s["site_id"] for s in document["steps"]] == [s.site_id for s in expected.steps]
@@ -76,6 +76,24 @@ def test_stored_plan_equals_the_pure_computation_and_replays(db_session: Session
     assert [r["rank"] for r in ranked] == [1, 2]
     assert ranked[-1]["cumulative_reduction"] == pytest.approx(document["objective_before"])
     assert 63 < ranked[0]["lat"] < 64 and 19 < ranked[0]["lon"] < 21
+
+
+def test_a_home_care_base_is_no_candidate_of_the_plan(db_session: Session) -> None:
+    """v3: a home-care base's clients live at home; backup power at the base keeps no one
+    warm, so the plan's objectives leave them out and the base is never ranked."""
+    ids = plan_county(db_session)
+    imports.import_sites(
+        db_session,
+        [factories.site("hc-1", "care", "home_care_base", 753_000, 7_083_000, residents=500)],
+        "test3",
+    )
+    request = plans.parse_request(db_session, {"scenarios": ids, "sites": 5})
+    row = plans.start_plan(db_session, request)
+    plans.compute_plan(db_session, row.id)
+    document = row.document
+    assert document is not None and document["model_version"] == 3
+    assert "hc-1" not in {s["source_id"] for s in document["steps"]}
+    assert {s["source_id"] for s in document["steps"]} == {"care-1", "care-2"}
 
 
 def test_municipality_restricts_the_candidates(db_session: Session) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from resilience.analysis import compute
 from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
-from resilience.services import run_results, runs, scenarios
-from tests.factories import OUTAGE_ABACKA, heat_county, small_county
+from resilience.services import imports, run_results, runs, scenarios
+from tests.factories import OUTAGE_ABACKA, TWO_DURATIONS, heat_county, site, small_county
 
 
 def _rows(session: Session, run_id: int) -> tuple[int, int, int]:
@@ -43,7 +43,7 @@ def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
     assert home["hours_unpowered_before"] == 24
     assert home["generator_source_id"] == "gen-1"
     assert 0 < home["hours_unpowered"] < 0.3
-    assert run.model_version == 2 and run.data_version >= 1
+    assert run.model_version == 3 and run.data_version >= 1
     assert run.parameters["duration_hours"] == 24
 
 
@@ -145,3 +145,74 @@ def test_a_run_whose_job_redis_lost_fails_within_minutes(db_session: Session) ->
     assert "lost" in (user_run.error or "") and live_run.status == "queued"
     redis_down = {live_run.id: "unavailable"}  # no answer from Redis is not a lost job
     assert runs.fail_lost(db_session, redis_down, 60, later + timedelta(hours=1), 960) == []
+
+
+def test_per_area_durations_and_home_care_clients_read_back_as_computed(
+    db_session: Session,
+) -> None:
+    """v3: each outage area its own D, a home-care base's clients apart from residents;
+    the stored document equals compute()'s, timeline and v3 fields included."""
+    small_county(db_session)
+    imports.import_sites(
+        db_session,
+        [
+            site("hc-1", "care", "home_care_base", 766_500, 7_086_000, residents=70),
+            site("care-3", "care", "group_home", 767_500, 7_086_500, residents=6),
+        ],
+        "test",
+    )
+    spec = parse_scenario(TWO_DURATIONS)
+    run = runs.start_run(db_session, scenarios.create_scenario(db_session, spec))
+    runs.compute_run(db_session, run.id)
+    stored = run_results.result_document(db_session, run.id)
+    sites_, cells, names = runs.load_inputs(db_session)
+    expected = compute(sites_, cells, names, spec.to_analysis()).to_document()
+    assert stored == expected
+    assert stored["model_version"] == 3 and stored["roads"] is None
+    by_source = {s["source_id"]: s for s in stored["sites"]}
+    assert by_source["care-1"]["outage_hours"] == 12
+    assert by_source["hc-1"]["outage_hours"] == 48
+    assert by_source["outside-1"]["outage_hours"] == 0
+    ostervik = next(m for m in stored["municipalities"] if m["code"] == "2403")
+    # The one generator goes to Åbacka's elderly home: the base and the group home stay dark.
+    assert ostervik["home_care_clients_unpowered"] == 70
+    assert ostervik["residents_unpowered"] == 6  # the group home's; the clients are apart
+    assert stored["county"]["home_care_clients_unpowered"] == 70
+    assert set(ostervik["unreachable"]) == {"food", "care", "shelter"}
+    county = stored["timeline"]["county"]
+    assert len(stored["timeline"]["hours"]) == 48
+    assert county["home_care_clients_unpowered"][0] == 70
+    assert run_results.timeline_document(db_session, run.id) == stored["timeline"]
+    row = db_session.execute(
+        text(
+            "SELECT home_care_clients_unpowered, unreachable_food FROM run_municipalities"
+            " WHERE run_id = :run AND code = '2403'"
+        ),
+        {"run": run.id},
+    ).one()
+    assert row == (70, ostervik["unreachable"]["food"])
+
+
+def test_a_run_stored_before_v3_reads_back_without_the_v3_fields(db_session: Session) -> None:
+    small_county(db_session)
+    run = runs.start_run(
+        db_session, scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    )
+    runs.compute_run(db_session, run.id)
+    db_session.execute(
+        text("UPDATE run_sites SET outage_hours = NULL WHERE run_id = :run"), {"run": run.id}
+    )
+    db_session.execute(
+        text(
+            "UPDATE run_timeline SET home_care_clients_unpowered = NULL,"
+            " unreachable_food = NULL, unreachable_care = NULL, unreachable_shelter = NULL"
+            " WHERE run_id = :run"
+        ),
+        {"run": run.id},
+    )
+    run.model_version = 2
+    db_session.flush()
+    stored = run_results.result_document(db_session, run.id)
+    assert stored["model_version"] == 2 and "roads" not in stored
+    assert all("outage_hours" not in s for s in stored["sites"])
+    assert "unreachable" not in stored["timeline"]["county"]

@@ -154,3 +154,45 @@ def test_live_changes_compare_the_last_two_live_runs(
     assert changes["run_id"] == run2.id and changes["previous_run_id"] == run1.id
     # Yellow is snow only; red wind cuts the power: the home in Åbacka loses it.
     assert changes["delta"]["elderly_homes"] == 1 and changes["now"]["elderly_homes"] == 1
+
+
+def _lonlat_box(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+    """A SWEREF 99 TM box's corners in lon/lat (a ring)."""
+    from resilience.crs import transformer
+    from resilience.vocabulary import SWEREF99TM, WGS84
+
+    project = transformer(SWEREF99TM, WGS84)
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    return [list(project.transform(x, y)) for x, y in corners]
+
+
+def test_an_orange_and_a_red_wind_area_last_12_and_48_hours_in_one_live_run(
+    db_session: Session, settings: Settings
+) -> None:
+    """v3: each wind warning area is its own outage area with its own duration: the sites
+    under the orange one (Åbacka) get D 12, those under the red one (Östervik) D 48."""
+    small_county(db_session)
+    orange = ibww_area(
+        901, "ORANGE", _lonlat_box(745_000, 7_075_000, 759_000, 7_095_000), hours=(-2, 24)
+    )
+    red = ibww_area(902, "RED", _lonlat_box(761_000, 7_075_000, 775_000, 7_095_000))
+    result = _ingest(db_session, settings, ibww(orange, red))
+    run = warnings.start_live_run(db_session, result.recalculation)
+    assert run is not None
+    snapshot = run.scenario_snapshot
+    features = snapshot["outage"]["areas"]["features"]
+    assert sorted(f["properties"]["duration_hours"] for f in features) == [12, 48]
+    assert sorted(z["level"] for z in snapshot["snow_zones"]) == ["orange", "red"]
+    runs.compute_run(db_session, run.id)
+    document = run_results.result_document(db_session, run.id)
+    hours = {s["source_id"]: s["outage_hours"] for s in document["sites"]}
+    assert hours["care-1"] == 12 and hours["energy-1"] == 12  # Åbacka, orange
+    assert hours["food-1"] == 48  # Östervik, red
+    assert hours["outside-1"] == 0
+    assert len(document["timeline"]["hours"]) == 48  # the scenario's D: the longest
+    assert run.parameters is not None and run.parameters["duration_hours"] == 48
+    # Hour 0 is the earliest start of the warnings: the orange one's, two hours ago.
+    state = warnings.live_state_of(db_session, run.id)
+    starts = db_session.scalars(select(WeatherWarning.starts)).all()
+    assert warnings.live_hour_zero(db_session, state) == min(starts)
+    assert warnings.live_hour_zero(db_session, None) is None

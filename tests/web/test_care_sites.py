@@ -154,9 +154,12 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
     assert all(r["attrs"]["data-new"] == "1" for r in rows)  # both lose power: new
     assert not any("hidden" in r["attrs"] for r in rows)
 
-    # Home-care clients apart: 187 "residents" in the stored result, 40 of them residents.
+    # Home-care clients apart (model v3): the API and the page give the same figures.
     document = client.get(f"/api/v1/runs/{run_id}/result").json
-    assert document["county"]["residents_unpowered"] == 187
+    assert document["county"]["residents_unpowered"] == 40
+    assert document["county"]["home_care_clients_unpowered"] == 147
+    base_doc = next(s for s in document["sites"] if s["source_id"] == "hc-1")
+    assert base_doc["outage_hours"] == 24
     cells = table_cells(page.text, "municipality-table")
     assert cells["2401"]["residents_unpowered"] == "40"
     assert cells["2401"]["home_care_clients_unpowered"] == "147"
@@ -304,6 +307,7 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     shown = [r for r in care_rows(target.text)[1] if "hidden" not in r["attrs"]]
     assert [r["attrs"]["data-name"] for r in shown] == [HOME]
     assert "av elsa" in target.text
+    assert '<span id="hour-zero">Timme 0: ' in target.text  # the warning's start
 
 
 def test_the_live_scenario_speaks_the_page_s_language(

@@ -346,6 +346,24 @@ def test_run_results_with_gap_polygons(
     assert sites["unpowered_intervals"][home].startswith("0 ")  # dark from hour 0
     assert "food_stock_days" in summary and "residents_cold" in summary
     assert all(len(bits) == 24 for bits in cells["shelter_uncovered_at"] if bits)
+    # v3: each site's D, home-care clients apart and unreachable people, as the document.
+    assert sites["outage_hours"][home] == stored["outage_hours"] == 24
+    assert [sites["outage_hours"][i] for i, _ in enumerate(sites["name"])] == [
+        s["outage_hours"] for s in result["sites"]
+    ]
+    for code, clients, food in zip(
+        summary["code"][:2],
+        summary["home_care_clients_unpowered"][:2],
+        summary["unreachable_food"][:2],
+        strict=True,
+    ):
+        assert clients == by_code[code]["home_care_clients_unpowered"]
+        assert food == by_code[code]["unreachable"]["food"]
+    assert (
+        timeline["home_care_clients_unpowered"][:24]
+        == (county_series["home_care_clients_unpowered"])
+    )
+    assert timeline["unreachable_care"][:24] == county_series["unreachable"]["care"]
 
     gaps = _values(path, "luckor")
     county_uncovered = result["county"]["uncovered"]

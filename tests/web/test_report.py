@@ -58,17 +58,31 @@ def test_the_timeline_api_is_the_documents(client: FlaskClient, db_session: Sess
     timeline = client.get(f"/api/v1/runs/{run_id}/timeline").json
     document = client.get(f"/api/v1/runs/{run_id}/result").json
     assert timeline == document["timeline"]
-    assert document["model_version"] == 2 and set(document) == {
+    assert document["model_version"] == 3 and set(document) == {
         "model_version",
         "parameters",
         "sites",
         "municipalities",
         "county",
         "timeline",
+        "roads",
     }
+    assert document["roads"] is None  # no road network in the data
+    assert {"home_care_clients_unpowered", "unreachable", "baseline_unreachable"} <= set(
+        document["county"]
+    )
+    assert {"home_care_clients_unpowered", "unreachable"} <= set(timeline["county"])
+    assert {"access_speed_kmh", "offroad_max_km", "closure_level", "road_speeds"} <= set(
+        document["parameters"]
+    )
     assert document["parameters"]["cold_threshold_c"] == 18
     assert {"care_sites_cold", "food_stock_days"} <= set(document["county"])
-    assert set(document["sites"][0]) >= {"heat_plant_source_id", "hours_cold", "min_indoor_c"}
+    assert set(document["sites"][0]) >= {
+        "heat_plant_source_id",
+        "hours_cold",
+        "min_indoor_c",
+        "outage_hours",
+    }
     status = client.get(f"/api/v1/runs/{run_id}").json
     assert status["links"]["report_pdf"] == f"/runs/{run_id}/report.pdf"
 

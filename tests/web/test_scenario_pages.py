@@ -11,11 +11,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from resilience.services import run_results, runs
+from resilience.services import run_results, runs, scenarios
 from tests.conftest import login
 from tests.factories import (
     OUTAGE_ABACKA_WITH_SNOW,
     SQUARE_ABACKA,
+    TWO_DURATIONS,
     finished_run,
     saved_scenario,
     small_county,
@@ -169,7 +170,12 @@ def test_geojson_of_a_scenario_is_wgs84(client: FlaskClient, db_session: Session
     assert body["scenario"]["name"] == "Avbrott i Åbacka"
     assert body["scenario"]["duration_hours"] == 24
     outage, zone = body["features"]
-    assert outage["properties"] == {"role": "outage", "duration_hours": 24}
+    assert outage["properties"] == {
+        "role": "outage",
+        "duration_hours": 24,
+        "index": 0,
+        "own_duration": False,  # one duration for the whole outage
+    }
     assert zone["properties"] == {"role": "snow_zone", "level": "orange", "index": 0}
     assert outage["geometry"]["type"] == "MultiPolygon"
     for feature in body["features"]:
@@ -216,6 +222,72 @@ def test_what_the_editor_saves_comes_back_the_same(
     assert back["features"][1]["properties"]["level"] == "red"
     assert back["scenario"]["duration_hours"] == 36
     assert back["scenario"]["parameters"] == {"care_minutes": 45}
+
+
+def test_api_scenario_with_a_duration_per_outage_area(
+    planner: FlaskClient, db_session: Session
+) -> None:
+    """POST a FeatureCollection whose features carry duration_hours: stored, read back, the
+    areas' GeoJSON gives each with its duration, and a run uses each area's D."""
+    small_county(db_session)
+    saved = planner.post("/api/v1/scenarios", data=json.dumps(TWO_DURATIONS))
+    assert saved.status_code == 201, saved.text
+    scenario_id = saved.json["id"]
+    stored = planner.get(f"/api/v1/scenarios/{scenario_id}").json
+    features = stored["definition"]["outage"]["areas"]["features"]
+    assert [f["properties"]["duration_hours"] for f in features] == [12, 48]
+    assert stored["definition"]["road_closures"]["type"] == "MultiPolygon"
+    assert stored["definition"]["parameters"] == {"closure_level": "red"}
+    areas = planner.get(f"/api/v1/scenarios/{scenario_id}/geojson").json
+    outages = [f["properties"] for f in areas["features"] if f["properties"]["role"] == "outage"]
+    assert outages == [
+        {"role": "outage", "duration_hours": 12, "index": 0, "own_duration": True},
+        {"role": "outage", "duration_hours": 48, "index": 1, "own_duration": True},
+    ]
+    roles = [f["properties"]["role"] for f in areas["features"]]
+    assert roles.count("road_closure") == 1
+    assert areas["scenario"]["outage_duration"] == 48
+    # The definition saved again as it came back (what the editor does) keeps it all.
+    again = planner.put(f"/api/v1/scenarios/{scenario_id}", data=json.dumps(stored["definition"]))
+    assert again.status_code == 200, again.text
+    assert (
+        planner.get(f"/api/v1/scenarios/{scenario_id}").json["definition"] == (stored["definition"])
+    )
+
+    scenario = scenarios.get_scenario(db_session, scenario_id)
+    run = runs.start_run(db_session, scenario)
+    runs.compute_run(db_session, run.id)
+    db_session.commit()
+    document = planner.get(f"/api/v1/runs/{run.id}/result").json
+    hours = {s["source_id"]: s["outage_hours"] for s in document["sites"]}
+    assert hours["care-1"] == 12 and hours["food-1"] == 48 and hours["outside-1"] == 0
+    assert len(document["timeline"]["hours"]) == 48  # the longest area's D
+    gap_sites = planner.get(f"/api/v1/runs/{run.id}/sites?all=1").json["features"]
+    by_source = {f["properties"]["source_id"]: f["properties"] for f in gap_sites}
+    assert by_source["food-1"]["outage_hours"] == 48  # the map's popup says so
+    page = planner.get(f"/runs/{run.id}")
+    durations = re.search(r'id="outage-durations">([^<]*)<', page.text)
+    assert durations and durations.group(1) == "12 / 48 timmar"
+    assert "varje område sin egen längd" in page.text and "Vägavstängningar: 1" in page.text
+    listed = planner.get("/scenarios").text
+    assert '<span class="outage-durations">12 / 48 timmar</span>' in listed
+    run_areas = planner.get(f"/api/v1/runs/{run.id}/areas").json
+    assert [f["properties"].get("duration_hours") for f in run_areas["features"]][:2] == [12, 48]
+
+
+def test_the_editor_draws_road_closures_and_sets_closure_level(
+    planner: FlaskClient, db_session: Session
+) -> None:
+    own = saved_scenario(db_session, TWO_DURATIONS)
+    page = planner.get(f"/scenarios/{own.id}/edit").text
+    assert 'name="draw_role" value="closure"' in page and "Vägavstängning" in page
+    assert re.search(r'<option value="red" selected>', page)
+    assert "/static/js/outage_areas.js" in page
+    assert '"durationRange": {"low": ' in page
+    assert '"otherParameters": {}' in page  # closure_level is the select's
+    script = planner.get("/static/js/outage_areas.js")
+    assert script.status_code == 200 and "window.OutageAreas" in script.text
+    script.close()
 
 
 def test_finished_run_page_shows_the_municipality_table(

@@ -50,7 +50,7 @@ def test_api_run_computed_by_a_real_worker(
 
     status = client.get(run_url, headers=auth).json
     assert status["status"] == "finished", status
-    assert status["progress"] == 100 and status["model_version"] == 2
+    assert status["progress"] == 100 and status["model_version"] == 3
     result = client.get(f"{run_url}/result", headers=auth).json
     sites, cells, names = runs.load_inputs(committed)
     expected = compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis())

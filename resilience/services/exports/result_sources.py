@@ -32,11 +32,28 @@ _MUNICIPALITY_V2_FIELDS = (
     Field("food_stock_deficit_person_days", "float", "food_defic", "person-days short of target"),
     Field("food_sites_stock_unknown", "int", "food_unkno", "food sites without a stock figure"),
 )
+# Coverage model v3: each site's D, home-care clients apart, unreachable people (null in
+# the rows of runs computed before v3).
+_SITE_V3_FIELDS = (
+    Field("outage_hours", "float", "outage_h", "hours its outage area lasts (D); 0 outside"),
+)
+_MUNICIPALITY_V3_FIELDS = (
+    Field("home_care_clients_unpowered", "int", "hc_unpow", "home-care clients, base unpowered"),
+    *(
+        Field(f"unreachable_{s}", "bigint", f"unr_{s[:5]}", f"people with no way to {s}")
+        for s, _n in SERVICES
+    ),
+    *(
+        Field(f"baseline_unreachable_{s}", "bigint", f"b_unr_{s[:4]}", "the same, baseline")
+        for s, _n in SERVICES
+    ),
+)
 _TIMELINE_SERIES = (
     ("care_sites_unpowered", "care_unpow", "care sites without power at the hour"),
-    ("residents_unpowered", "res_unpow", "their residents"),
+    ("residents_unpowered", "res_unpow", "their residents (home-care clients apart)"),
     ("care_sites_cold", "care_cold", "care sites cold at the hour"),
     ("residents_cold", "res_cold", "their residents"),
+    ("home_care_clients_unpowered", "hc_unpow", "home-care clients whose base lacks power"),
 )
 
 
@@ -117,6 +134,7 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                     Field("generator_name", "text", "gen_name"),
                     Field("arrival_hours", "float", "arrival_h", "generator arrival, hours"),
                     *_SITE_V2_FIELDS,
+                    *_SITE_V3_FIELDS,
                 ),
             ),
             "SELECT s.id, s.name, s.category, s.kind, s.source_id, r.municipality_code,"
@@ -124,7 +142,7 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
             " r.hours_unpowered > 0, r.generator_id, g.source_id, g.name, r.arrival_hours,"
             " h.source_id, r.hours_cold, r.first_cold_hour, r.min_indoor_c,"
             " array_to_string(r.unpowered_intervals, ' '),"
-            " array_to_string(r.cold_intervals, ' '),"
+            " array_to_string(r.cold_intervals, ' '), r.outage_hours,"
             f" {wkb('s.geom')} FROM run_sites r JOIN sites s ON s.id = r.site_id"
             " LEFT JOIN sites g ON g.id = r.generator_id"
             f" LEFT JOIN sites h ON h.id = r.heat_plant_id{site_where} ORDER BY s.id",
@@ -170,6 +188,7 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                     Field("resident_hours_unpowered", "float", "res_h_unpo"),
                     Field("generators_assigned", "int", "gen_assign"),
                     *_MUNICIPALITY_V2_FIELDS,
+                    *_MUNICIPALITY_V3_FIELDS,
                 ),
             ),
             "SELECT NULLIF(r.code, ''), CASE WHEN r.code = '' THEN :outside ELSE r.name END,"
@@ -177,7 +196,7 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
             + "".join(f" r.{f.name}," for f in uncovered)
             + " r.care_sites_unpowered, r.residents_unpowered, r.resident_hours_unpowered,"
             " r.generators_assigned,"
-            + "".join(f" r.{f.name}," for f in _MUNICIPALITY_V2_FIELDS)
+            + "".join(f" r.{f.name}," for f in _MUNICIPALITY_V2_FIELDS + _MUNICIPALITY_V3_FIELDS)
             + f" {wkb('m.geom')} FROM run_municipalities r"
             " LEFT JOIN municipalities m ON m.code = r.code"
             + f"{summary_where} ORDER BY r.code = '', r.code",
@@ -231,12 +250,17 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                         Field(f"uncovered_{s}", "bigint", f"unc_{s[:5]}", f"people without {s}")
                         for s, _n in SERVICES
                     ),
+                    *(
+                        Field(f"unreachable_{s}", "bigint", f"unr_{s[:5]}", f"no way to {s}")
+                        for s, _n in SERVICES
+                    ),
                 ),
                 description="the county has no geometry",
             ),
             "SELECT t.hour, t.code, CASE WHEN t.code = 'county' THEN :county ELSE m.name END,"
             + "".join(f" t.{name}," for name, _s, _d in _TIMELINE_SERIES)
             + "".join(f" t.uncovered_{s}," for s, _n in SERVICES)
+            + "".join(f" t.unreachable_{s}," for s, _n in SERVICES)
             + f" {wkb('m.geom')} FROM run_timeline t LEFT JOIN municipalities m"
             " ON m.code = t.code"
             + f"{timeline_where} ORDER BY t.code = 'county' DESC, t.code, t.k",

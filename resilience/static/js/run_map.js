@@ -34,6 +34,8 @@
   function sitePopup(props, config) {
     const { t } = window.I18n;
     const rows = [
+      // v3: the site's D, the longest outage area it lies in (each area its own duration).
+      ...(props.outage_hours ? [[t('Outage area, hours'), fmt(props.outage_hours)]] : []),
       [t('Hours without power, before generators'), fmt(props.hours_unpowered_before)],
       [t('Hours without power, after generators'), fmt(props.hours_unpowered)],
     ];
@@ -106,11 +108,14 @@
   function areaLayers(map, styles, areas) {
     const outage = L.geoJSON(areas, {
       pane: 'areas',
-      interactive: false,
+      interactive: true, // its tooltip says the area's duration (v3)
       filter: (f) => f.properties.role === 'outage',
       style: () => ({
         color: styles.outage, weight: 2, dashArray: '6 4', fillColor: styles.outage, fillOpacity: 0.12,
       }),
+      onEachFeature: (feature, layer) => layer.bindTooltip(
+        escapeHtml(window.OutageAreas.outageLabel(feature)), { sticky: true, className: 'map-tooltip' },
+      ),
     }).addTo(map);
     const snow = L.geoJSON(areas, {
       pane: 'areas',

@@ -16,6 +16,7 @@
   const { showStatus } = window.Api;
 
   function areaStyle(styles, role) {
+    if (role === window.OutageAreas.CLOSURE) return window.OutageAreas.closureStyle(styles.closure);
     if (role === 'outage') {
       return {
         color: styles.outage, weight: 2, dashArray: '6 4', fillColor: styles.outage, fillOpacity: 0.25,
@@ -25,6 +26,7 @@
   }
 
   function roleLabel(role) {
+    if (role === window.OutageAreas.CLOSURE) return t('Road closure');
     return role === 'outage' ? t('Outage area') : `${t('Snow zone')}, ${name('level_warning', role)}`;
   }
 
@@ -97,6 +99,8 @@
       editor.setRole(layer, select.value);
       editor.update();
     });
+    // v3: an outage area's own duration (static/js/outage_areas.js).
+    if (layer.scenarioRole === 'outage') window.OutageAreas.durationField(layer, item, editor.durationOptions(index));
     if (!config.readOnly) {
       const remove = L.DomUtil.create('button', 'remove', item);
       remove.type = 'button';
@@ -115,11 +119,13 @@
   function updateSummary(editor) {
     const layers = editor.drawn.getLayers();
     const outage = layers.filter((l) => l.scenarioRole === 'outage').length;
-    const snow = layers.length - outage;
+    const closures = layers.filter((l) => l.scenarioRole === window.OutageAreas.CLOSURE).length;
+    const snow = layers.length - outage - closures;
     document.body.dataset.drawnOutage = String(outage);
     document.body.dataset.drawnSnow = String(snow);
+    document.body.dataset.drawnClosures = String(closures);
     document.getElementById('drawn-summary').textContent = layers.length
-      ? `${t('Outage areas')}: ${outage} · ${t('Snow zones')}: ${snow}`
+      ? `${t('Outage areas')}: ${outage} · ${t('Snow zones')}: ${snow} · ${t('Road closures')}: ${closures}`
       : t('Nothing drawn yet: the scenario then only changes the parameters.');
     const listEl = document.getElementById('drawn-list');
     if (!listEl) return;
@@ -132,13 +138,18 @@
     const box = L.DomUtil.create('div', 'popup area-popup');
     const title = L.DomUtil.create('h3', '', box);
     title.textContent = roleLabel(layer.scenarioRole);
+    if (layer.scenarioRole === 'outage') {
+      const options = editor.durationOptions(editor.drawn.getLayers().indexOf(layer));
+      window.OutageAreas.durationField(layer, box, Object.assign(options, { onChange: editor.update }));
+    }
     if (config.readOnly) return box;
     const row = L.DomUtil.create('div', 'area-actions', box);
     L.DomUtil.create('span', 'muted', row).textContent = `${t('Change to')}:`;
     editor.roles.filter((r) => r !== layer.scenarioRole).forEach((role) => {
       const button = L.DomUtil.create('button', `role-${role}`, row);
       button.type = 'button';
-      button.textContent = role === 'outage' ? t('Outage area') : name('level', role);
+      button.textContent = role === 'outage' || role === window.OutageAreas.CLOSURE
+        ? roleLabel(role) : name('level', role);
       L.DomEvent.on(button, 'click', () => {
         editor.setRole(layer, role);
         map.closePopup();
@@ -235,9 +246,10 @@
     if (!editor.config.geojsonUrl) return Promise.resolve();
     return window.Api.json(editor.config.geojsonUrl).then((collection) => {
       collection.features.forEach((feature) => {
-        const role = feature.properties.role === 'outage' ? 'outage' : feature.properties.level;
+        const { role, durationHours } = window.OutageAreas.fromFeature(feature);
         polygonsOf(feature.geometry).forEach((rings) => {
           const layer = L.polygon(rings);
+          layer.durationHours = durationHours;
           editor.drawn.addLayer(layer);
           editor.setRole(layer, role);
         });
@@ -256,6 +268,7 @@
       // Only overrides are stored; a value equal to the default is no override.
       if (value !== config.defaults[key]) result[key] = value;
     });
+    window.OutageAreas.closureLevel(form, result);
     return result;
   }
 
@@ -265,9 +278,11 @@
     if (!scenarioName) throw new Error(t('Give the scenario a name.'));
     const outage = [];
     const snowZones = [];
+    const closures = [];
     editor.drawn.getLayers().forEach((layer) => {
       const geometry = layer.toGeoJSON(7).geometry;
-      if (layer.scenarioRole === 'outage') outage.push({ type: 'Feature', properties: {}, geometry });
+      if (layer.scenarioRole === 'outage') outage.push(window.OutageAreas.outageFeature(layer, geometry));
+      else if (layer.scenarioRole === window.OutageAreas.CLOSURE) closures.push(geometry);
       else snowZones.push({ level: layer.scenarioRole, geometry });
     });
     return {
@@ -279,6 +294,7 @@
         areas: outage.length ? { type: 'FeatureCollection', features: outage } : null,
       },
       snow_zones: snowZones,
+      road_closures: window.OutageAreas.roadClosures(closures),
       parameters: parameters(form, config),
     };
   }
@@ -344,8 +360,16 @@
       form,
       statusEl: document.getElementById('editor-status'),
       drawn: new L.FeatureGroup().addTo(map),
-      roles: ['outage', ...config.levels],
+      roles: ['outage', ...config.levels, window.OutageAreas.CLOSURE],
     };
+    // v3: the number field of an outage area's own duration (static/js/outage_areas.js).
+    editor.durationOptions = (index) => ({
+      min: config.durationRange.low,
+      max: config.durationRange.high,
+      fallback: () => form.elements.duration_hours.value,
+      readOnly: config.readOnly,
+      label: `${t('Hours')} ${index + 1}`,
+    });
     editor.setRole = (layer, role) => setRole(editor, layer, role);
     editor.update = () => updateSummary(editor);
 

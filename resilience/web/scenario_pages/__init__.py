@@ -99,16 +99,37 @@ def finished_summary(run: Run) -> dict[str, Any]:
 
 
 def scenario_facts(definition: dict[str, Any]) -> dict[str, Any]:
-    """What the list says about a scenario: outage hours and areas, snow zones by level."""
+    """What the list says about a scenario: outage areas and their durations (v3: each area
+    may have its own; durations lists the distinct ones, shortest first), snow zones by
+    level, road closures."""
     outage = definition.get("outage") or {}
     areas = outage.get("areas") or {}
     levels = [z.get("level") for z in definition.get("snow_zones") or []]
+    default = outage.get("duration_hours", DEFAULT_DURATION_HOURS)
+    if areas.get("type") == "FeatureCollection":  # v3: areas with their own durations
+        features = [f for f in areas.get("features") or [] if isinstance(f, dict)]
+        count = sum(_polygon_count(f.get("geometry") or {}) for f in features)
+        durations = sorted(
+            {(f.get("properties") or {}).get("duration_hours") or default for f in features}
+        )
+    else:
+        count = _polygon_count(areas)
+        durations = [default] if count else []
     return {
-        "duration_hours": outage.get("duration_hours", DEFAULT_DURATION_HOURS),
-        "outage_areas": len(areas.get("coordinates") or []),
+        "duration_hours": default,
+        "durations": durations,
+        "road_closures": _polygon_count(definition.get("road_closures") or {}),
+        "outage_areas": count,
         "snow_zones": {level: levels.count(level) for level in scenario_maps.LEVEL_STYLE},
         "parameters": definition.get("parameters") or {},
     }
+
+
+def _polygon_count(geometry: dict[str, Any]) -> int:
+    """The polygons of a stored (Multi)Polygon."""
+    if geometry.get("type") == "Polygon":
+        return 1
+    return len(geometry.get("coordinates") or [])
 
 
 # The pages register their views on `bp` when imported.

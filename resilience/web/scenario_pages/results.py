@@ -82,6 +82,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
             else run.scenario_snapshot.get("description")
         ),
         facts=scenario_facts(run.scenario_snapshot),
+        hour_zero=warnings.live_hour_zero(db.session, state),
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
         styles=scenario_maps.styles(),
@@ -296,12 +297,11 @@ def timeline_charts(timeline: dict[str, Any], duration: float) -> Markup:
 
 def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
     """What the run page shows of a finished run besides the map. Residents are counted
-    apart from home-care clients (home_care.split_summary); the care-site table lists
+    apart from home-care clients (model v3's stored figures); the care-site table lists
     every affected site, those the filter leaves out hidden (the page's script filters
     the same way)."""
-    split = home_care.home_care_split(db.session, run.id)
-    summary = home_care.split_summary(run.summary or {}, split)
-    timeline = home_care.split_timeline(run_results.timeline_document(db.session, run.id), split)
+    summary = home_care.shown_summary(run.summary or {})
+    timeline = home_care.shown_timeline(run_results.timeline_document(db.session, run.id))
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
     sites = run_reports.affected_care_sites(db.session, run.id)
     return {
@@ -318,6 +318,7 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
         "target_days": (run.parameters or {}).get("food_stock_target_days"),
         "charts": timeline_charts(timeline, duration),
         "duration": duration,
+        "clients_apart": home_care.counts_clients_apart(run),
     }
 
 
@@ -346,12 +347,8 @@ def compare_runs() -> ResponseReturnValue:
         )
     run_a, run_b = runs.get_run(db.session, a_id), runs.get_run(db.session, b_id)
     rows = run_reports.compare(
-        home_care.split_summary(
-            finished_summary(run_a), home_care.home_care_split(db.session, run_a.id)
-        ),
-        home_care.split_summary(
-            finished_summary(run_b), home_care.home_care_split(db.session, run_b.id)
-        ),
+        home_care.shown_summary(finished_summary(run_a)),
+        home_care.shown_summary(finished_summary(run_b)),
     )
     return render_template(
         "scenarios/compare.html",

@@ -108,10 +108,16 @@ def _editor(scenario: Scenario | None) -> ResponseReturnValue:
         "editPage": _edit_prefix(),
         "runPage": id_prefix(url_for("scenario_pages.run_page", run_id=0)),
         "defaults": {name: getattr(defaults, name) for name in shown},
-        "otherParameters": {k: v for k, v in overrides.items() if k not in shown},
+        "otherParameters": {
+            k: v for k, v in overrides.items() if k not in shown and k != "closure_level"
+        },
         "municipalitiesUrl": url_for("api.municipalities", simplify=200),
         "readOnly": read_only,
         "levels": list(scenario_maps.LEVEL_STYLE),
+        "durationRange": {
+            "low": RANGES["duration_hours"].low,
+            "high": RANGES["duration_hours"].high,
+        },
     }
     fmap = scenario_maps.editor_map(current_app.config["SETTINGS"], config)
     return render_template(
@@ -123,6 +129,8 @@ def _editor(scenario: Scenario | None) -> ResponseReturnValue:
         duration_range=RANGES["duration_hours"],
         levels=scenario_maps.LEVEL_STYLE,
         outage_color=scenario_maps.OUTAGE_COLOR,
+        closure_color=scenario_maps.ROAD_CLOSURE_COLOR,
+        closure_level=overrides.get("closure_level"),
         as_new=as_new,
         read_only=read_only,
         map=maps.map_parts(fmap),
