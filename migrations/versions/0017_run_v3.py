@@ -10,7 +10,7 @@ the result document is kept in runs.summary (JSONB), as the municipalities and t
 are.
 
 Revision ID: 0017
-Revises: 0014 (re-chained onto 0016 when 0015 roads and 0016 token names are merged)
+Revises: 0015 (0015 roads merged; re-chain onto 0016 when 0016 token names is merged)
 Create Date: 2026-12-07 03:40:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
