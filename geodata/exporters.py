@@ -15,8 +15,10 @@ What each format gets:
 - CSV (`csv`): UTF-8 with a byte order mark (so Excel shows å, ä, ö), comma-separated,
   geometry either as a first column `WKT` or as two first columns `X`, `Y` (the point, or a
   polygon's centroid); empty cells are nulls, booleans 1/0. Always a zip: each `.csv` comes
-  with GDAL's side files, a `.csvt` with the column types (so GDAL and QGIS read
-  municipality_code "2401" as text and booleans as booleans) and a `.prj` with the CRS. A
+  with side files, a `.csvt` with the column types (so municipality_code "2401" and the 0/1
+  strings of a run stay text) and a `.prj` with the CRS. The `.csvt` holds only the types
+  both GDAL and QGIS 3.22's "Add Delimited Text Layer" accept (`csvt_types`): QGIS ignores
+  a whole `.csvt` with GDAL's `WKT`, `CoordX`, `Integer64` or `Integer(Boolean)`. A
   text cell that a spreadsheet would take for a formula (it starts with = + - @, a tab or a
   carriage return) gets a leading apostrophe (`csv_safe`); numbers stay numbers.
 - Shapefile (`shp`): always a zip, one `.shp/.shx/.dbf/.prj/.cpg` set per layer, the `.cpg`
@@ -229,8 +231,15 @@ def write_gpkg(path: Path, layers: Sequence[Layer], crs: int) -> Path:
 def write_geojson_file(path: Path, layer: Layer) -> Path:
     """One layer as RFC 7946 GeoJSON; its geometries must be in WGS 84 already."""
     s = layer.schema
-    # No ID_FIELD: GDAL would move that field out of the properties.
-    options = {"RFC7946": "YES", "WRITE_NAME": "YES", "DESCRIPTION": s.description or s.title}
+    # No ID_FIELD: GDAL would move that field out of the properties. Text stays text: GDAL
+    # would write `attributes` ('{"a": 1}') as a nested object, which QGIS reads as a map
+    # field that no "Save Features As" format can hold.
+    options = {
+        "RFC7946": "YES",
+        "WRITE_NAME": "YES",
+        "DESCRIPTION": s.description or s.title,
+        "AUTODETECT_JSON_STRINGS": "NO",
+    }
     _write_layer(
         path,
         "GeoJSON",
@@ -285,6 +294,51 @@ def _csv_safe_batch(schema: LayerSchema) -> Any:
     return convert
 
 
+# A field's type in a `.csvt` that GDAL's CSV driver and QGIS 3.22's delimitedtext provider
+# both read (QGIS 3.22 knows integer, real, string, date, datetime and time, and refuses the
+# whole file for any other word). Booleans are 1/0 integers. Neither "Integer64" (GDAL) nor
+# "longlong" (QGIS) is understood by the other, so a 64-bit integer (people, cell ids) is
+# "Integer" while its values fit 32 bits, else "Real" (exact up to 2⁵³), not an overflow.
+CSVT_TYPES = {
+    "text": "String",
+    "int": "Integer",
+    "bigint": "Integer",
+    "float": "Real",
+    "bool": "Integer",
+}
+INT32_MAX = 2**31 - 1
+
+
+def csvt_types(schema: LayerSchema, geometry: str = "wkt", wide: Iterable[str] = ()) -> list[str]:
+    """The `.csvt` of a layer written by write_csv_file: the geometry's columns first (the
+    WKT as "String", which both read as a geometry by its name; X and Y as "Real"), then
+    every field's; `wide` names the 64-bit fields with values beyond 32 bits ("Real")."""
+    first = ["String"] if geometry == "wkt" else ["Real", "Real"]
+    wide = set(wide)
+    return first + [
+        "Real" if f.name in wide and f.type == "bigint" else CSVT_TYPES[f.type]
+        for f in schema.fields
+    ]
+
+
+class _WideIntegers:
+    """Passes batches on, noting the 64-bit fields with a value beyond 32 bits."""
+
+    def __init__(self, schema: LayerSchema) -> None:
+        self.columns = [(i, f.name) for i, f in enumerate(schema.fields) if f.type == "bigint"]
+        self.wide: set[str] = set()
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        for i, name in self.columns:
+            if name in self.wide:
+                continue
+            bounds = pc.min_max(batch.column(i)).as_py()
+            low, high = bounds["min"], bounds["max"]
+            if low is not None and (high > INT32_MAX or low < -INT32_MAX - 1):
+                self.wide.add(name)
+        return batch
+
+
 def write_csv_file(path: Path, layer: Layer, crs: int, geometry: str = "wkt") -> Path:
     """One layer as CSV with the geometry as WKT, or as X, Y (see the module docstring)."""
     if geometry not in CSV_GEOMETRIES:
@@ -295,6 +349,8 @@ def write_csv_file(path: Path, layer: Layer, crs: int, geometry: str = "wkt") ->
     if geometry == "xy" and geometry_type != "Point":
         batches, geometry_type = _map_batches(batches, _centroids), "Point"
     batches = _map_batches(batches, _csv_safe_batch(s))
+    wide = _WideIntegers(s)
+    batches = _map_batches(batches, wide)
     _write_layer(
         path,
         "CSV",
@@ -307,9 +363,10 @@ def write_csv_file(path: Path, layer: Layer, crs: int, geometry: str = "wkt") ->
             "GEOMETRY": "AS_WKT" if geometry == "wkt" else "AS_XY",
             "WRITE_BOM": "YES",
             "SEPARATOR": "COMMA",
-            "CREATE_CSVT": "YES",
+            "CREATE_CSVT": "YES",  # and the .prj; the .csvt is then replaced by ours
         },
     )
+    path.with_suffix(".csvt").write_text(",".join(csvt_types(s, geometry, wide.wide)) + "\n")
     return path
 
 

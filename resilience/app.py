@@ -4,6 +4,8 @@ imports Flask; app.py, the workers and the tests build the app from here."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -28,6 +30,7 @@ from resilience.web import (
     scenario_pages,
     security,
     tiles,
+    tokens,
     uploads,
     warning_pages,
 )
@@ -48,6 +51,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
+        # Idle timeout: sessions are permanent (web/auth.py) so each request re-signs the
+        # cookie; one unused for longer fails the signature's age check on load.
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
         JSON_SORT_KEYS=False,
     )
     app.json = JSONProvider(app)  # request bodies through the one depth-limited JSON reader
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(plans.bp)  # backup-power plan pages, /plans
     app.register_blueprint(tiles.bp)  # our own vector tiles: /tiles
     app.register_blueprint(roads.bp)  # the road network: /roads (admin)
+    app.register_blueprint(tokens.bp)  # a user's own API tokens: /tokens
     warning_pages.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

@@ -312,12 +312,14 @@ def users_create(name: str, role: str, municipality: str | None) -> None:
 @users_cli.command("token")
 @click.argument("name")
 @click.option("--days", type=int, help="Expire the token after this many days (default: never).")
-def users_token(name: str, days: int | None) -> None:
-    """Create an API token for NAME (use as `Authorization: Bearer TOKEN`)."""
+@click.option("--label", default="command line", show_default=True, help="What it is for.")
+def users_token(name: str, days: int | None, label: str) -> None:
+    """Create an API token for NAME (use as `Authorization: Bearer TOKEN`). Users make their
+    own on /tokens."""
     session = db.session
     try:
         with session.begin():
-            token = users.create_token(session, name, days)
+            token = users.create_token(session, name, days, label)
     except DomainError as err:
         _fail(err)
         return

@@ -81,6 +81,9 @@ class Settings:
     # Sweden-sized benchmark (250,000 cells, 30,000 sites).
     run_max_cells: int = 1_000_000
     run_max_sites: int = 200_000
+    # A session cookie not used for this long is refused (it is re-signed on every request;
+    # a replayed older one fails its signature's age check).
+    session_idle_minutes: int = 120
     var_dir: Path = PROJECT_ROOT / "var"
 
     @classmethod
@@ -124,7 +127,11 @@ class Settings:
         max_sites = whole_above_zero(
             "RESILIENCE_RUN_MAX_SITES", env.get("RESILIENCE_RUN_MAX_SITES", "200000")
         )
+        idle = whole_above_zero(
+            "RESILIENCE_SESSION_IDLE_MINUTES", env.get("RESILIENCE_SESSION_IDLE_MINUTES", "120")
+        )
         return cls(
+            session_idle_minutes=idle,
             run_max_cells=max_cells,
             run_max_sites=max_sites,
             behind_proxy=parse_bool(env.get("RESILIENCE_BEHIND_PROXY", "false")),

@@ -37,5 +37,9 @@ class TooLarge(DomainError):
     status, code = 413, "too_large"
 
 
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "unsupported_media_type"
+
+
 class Unavailable(DomainError):
     status, code = 503, "unavailable"

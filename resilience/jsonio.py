@@ -11,6 +11,12 @@ from typing import Any
 
 import numpy as np
 
+# Integers longer than this cannot even be floats (10**309 overflows); Python itself refuses
+# to convert more than 4,300 digits (sys.get_int_max_str_digits) with a bare ValueError.
+MAX_INT_DIGITS = 308
+_LONG_DIGITS = re.compile(rb"(?<![0-9])[0-9]{%d}" % (MAX_INT_DIGITS + 1))
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]", re.IGNORECASE)
+
 # The deepest real document is a GeoJSON MultiPolygon inside a FeatureCollection inside a
 # scenario: about ten levels. Python's own parser gives up near 1,000.
 MAX_DEPTH = 64
@@ -43,8 +49,17 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     found = depth(data)
     if found > max_depth:
         raise JSONError(f"JSON nested {found} levels deep; at most {max_depth} levels are accepted")
+    # NaN, Infinity and 1e400 are read as Python reads them (GDAL and pandas write NaN for
+    # a missing value): each field's parser decides whether a non-finite number will do.
+    # Integers past any float are refused here; the hook costs a Python call per integer,
+    # so only when the text has such a run of digits.
+    hooks: dict[str, Any] = {}
+    if _LONG_DIGITS.search(data):
+        hooks["parse_int"] = _int
     try:
-        return json.loads(data)
+        document = json.loads(data, **hooks)
+    except JSONError:
+        raise
     except json.JSONDecodeError as exc:
         raise JSONError(
             f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
@@ -54,3 +69,41 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise JSONError(f"JSON must be UTF-8; byte {exc.start} is not") from None
     except RecursionError:  # unreachable after the depth check; kept as a last guard
         raise JSONError(f"JSON nested too deep; at most {max_depth} levels") from None
+    except ValueError as exc:  # Python's own int digit limit, should a hook be bypassed
+        raise JSONError(f"a number in the JSON is too long: {exc}") from None
+    if _SURROGATE_ESCAPE.search(data):
+        _no_lone_surrogates(document)
+    return document
+
+
+def _int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise JSONError(
+            f"an integer of {digits:,} digits; at most {MAX_INT_DIGITS} digits are accepted"
+        )
+    return int(text)
+
+
+def _no_lone_surrogates(value: Any) -> None:
+    """A "\\ud800" escape decodes to a string no UTF-8 (nor PostgreSQL) can hold."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                _check_text(key)
+                stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JSONError(
+            "a text holds a lone surrogate (\\ud800-\\udfff escape); it is not Unicode"
+        ) from None

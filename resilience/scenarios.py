@@ -111,6 +111,7 @@ def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
         return _polygons(value.get("geometry"), f"{where}.geometry", src)
     if value["type"] not in ("Polygon", "MultiPolygon"):
         raise ScenarioError(f"{where}: expected Polygon or MultiPolygon, got {value['type']}")
+    _check_positions(value.get("coordinates"), where)
     try:
         geom = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -134,6 +135,28 @@ def _polygons(value: Any, where: str, src: int) -> shapely.MultiPolygon:
     if not SWEDEN_3006.contains(geom):
         raise ScenarioError(f"{where}: the polygon lies outside Sweden; is the crs right?")
     return _as_multi(geom, where)
+
+
+def _check_positions(coordinates: Any, where: str) -> None:
+    """Every position of a (Multi)Polygon's coordinates is 2 or 3 finite numbers, checked
+    before shapely sees them (a NaN warns inside GEOS; null or a bare number raises there)."""
+    if not isinstance(coordinates, list | tuple):
+        raise ScenarioError(f"{where}: coordinates must be a list of rings")
+    stack: list[Any] = [coordinates]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list | tuple):
+            raise ScenarioError(f"{where}: coordinates must be nested lists of positions")
+        if item and not isinstance(item[0], list | tuple):
+            if not 2 <= len(item) <= 3 or not all(
+                isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c)
+                for c in item
+            ):
+                raise ScenarioError(
+                    f"{where}: coordinates must be finite numbers, [x, y]; got {item!r:.60}"
+                )
+        else:
+            stack.extend(item)
 
 
 def _outage_areas(
@@ -207,12 +230,39 @@ def _number(value: Any, where: str, minimum: float = 0.0) -> float:
     return float(value)
 
 
+def count_positions(value: Any, budget: int = MAX_VERTICES) -> int:
+    """The positions (coordinate pairs) in GeoJSON-like nested lists, counted from the list
+    lengths alone before any geometry is built; stops once past `budget` (it then returns a
+    number above it), so 60,000 small polygons cost a walk, not a union."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if item and not isinstance(item[0], list | dict):
+                count += 1  # a position: [x, y] (its numbers are checked when built)
+                if count > budget:
+                    return count
+            else:
+                stack.extend(item)
+    return count
+
+
 def parse_scenario(document: Any) -> ScenarioSpec:
     """Validate a scenario document (already JSON-decoded). Raises ScenarioError."""
     from resilience.analysis import Parameters
 
     if not isinstance(document, dict):
         raise ScenarioError(msg("scenario_object"))
+    # Count before computing: no shape is built or unioned from more than the bound.
+    geometry_parts = [document.get(k) for k in ("outage", "snow_zones", "road_closures")]
+    if count_positions(geometry_parts) > MAX_VERTICES:
+        raise ScenarioError(
+            "the outage, snow zones and road closures hold together more than "
+            f"{MAX_VERTICES} vertices"
+        )
     unknown = set(document) - {
         "name",
         "description",

@@ -26,35 +26,82 @@ WGS84 = 4326  # the browser and GeoJSON (RFC 7946)
 @dataclass(frozen=True)
 class SiteNumber:
     """A numeric column of sites (coverage-model.md, "Inputs"): whole numbers or floats;
-    `short` is its Shapefile name when `name` is longer than 10 characters."""
+    `short` is its Shapefile name when `name` is longer than 10 characters. `low`-`high`
+    (both included) is its plausible range, checked wherever a value comes in (NUMBER_RANGES)."""
 
     name: str
     integer: bool
     description: str
     short: str | None = None
+    low: float = 0.0
+    high: float = 1_000_000.0
 
 
 SITE_NUMBER_SPECS: tuple[SiteNumber, ...] = (
-    SiteNumber("residents", True, "people who depend on the site"),
-    SiteNumber("critical_load_kw", False, "critical load, kW", "crit_kw"),
-    SiteNumber("backup_kw", False, "backup power, kW"),
-    SiteNumber("fuel_hours", False, "backup fuel, hours"),
-    SiteNumber("priority", True, "Styrel priority, 1 highest"),
-    SiteNumber("capacity_kw", False, "generator capacity, kW", "cap_kw"),
-    SiteNumber("mobilization_hours", False, "mobile generator: hours to set off", "mobil_h"),
-    SiteNumber("heated_area_m2", False, "heated area, m²", "area_m2"),
-    SiteNumber("energy_kwh_year", False, "energy use, kWh/year", "kwh_year"),
-    SiteNumber("shelter_capacity", True, "warm shelter places (> 0: trygghetspunkt)", "shelt_cap"),
+    SiteNumber("residents", True, "people who depend on the site", high=100_000),
+    SiteNumber("critical_load_kw", False, "critical load, kW", "crit_kw", high=1_000_000),
+    SiteNumber("backup_kw", False, "backup power, kW", high=1_000_000),
+    SiteNumber("fuel_hours", False, "backup fuel, hours", high=8_760),
+    SiteNumber("priority", True, "Styrel priority, 1 highest", low=1, high=8),
+    SiteNumber("capacity_kw", False, "generator capacity, kW", "cap_kw", high=1_000_000),
+    SiteNumber(
+        "mobilization_hours", False, "mobile generator: hours to set off", "mobil_h", high=8_760
+    ),
+    SiteNumber("heated_area_m2", False, "heated area, m²", "area_m2", high=10_000_000),
+    SiteNumber("energy_kwh_year", False, "energy use, kWh/year", "kwh_year", high=1e10),
+    SiteNumber(
+        "shelter_capacity",
+        True,
+        "warm shelter places (> 0: trygghetspunkt)",
+        "shelt_cap",
+        high=1_000_000,
+    ),
     # v2: > 0 (a building's cooling time constant; null: its kind's default).
     SiteNumber(
-        "thermal_time_constant_hours", False, "thermal time constant tau, hours (> 0)", "tau_h"
+        "thermal_time_constant_hours",
+        False,
+        "thermal time constant tau, hours (> 0)",
+        "tau_h",
+        high=10_000,
     ),
-    SiteNumber("stock_person_days", False, "food stock, person-days", "stock_pd"),
+    SiteNumber("stock_person_days", False, "food stock, person-days", "stock_pd", high=1e9),
 )
 SITE_NUMBERS: tuple[str, ...] = tuple(n.name for n in SITE_NUMBER_SPECS)
 SITE_INTEGERS: frozenset[str] = frozenset(n.name for n in SITE_NUMBER_SPECS if n.integer)
 # Numbers that must be > 0 where given (every other site number is >= 0).
 SITE_POSITIVE: frozenset[str] = frozenset({"thermal_time_constant_hours"})
+
+# The one table of plausible ranges (both ends included) of every number a site or an
+# energy building takes in: the site columns above, and the energy register's attributes,
+# measures and readings. Checked at the door (upload check, imports, the energy forms,
+# PATCH and the API): a value outside is refused with the range, so a stored 1e308 can
+# never break a page. Scenario parameters have theirs in analysis/model.py (RANGES).
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    **{n.name: (n.low, n.high) for n in SITE_NUMBER_SPECS},
+    "peak_kw": (0.0, 1_000_000.0),  # energy register attribute, kW
+    "expected_kwh_year": (0.0, 1e10),  # energy measure
+    "verified_kwh_year": (0.0, 1e10),
+    "cost_sek": (0.0, 1e12),
+    "kwh": (0.0, 1e10),  # an energy reading (a month's or a year's use)
+}
+
+
+def _plain(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
+def range_problem(name: str, value: float | int) -> str | None:
+    """Why `value` is outside `name`'s range in NUMBER_RANGES (None: inside, or no range)."""
+    bounds = NUMBER_RANGES.get(name)
+    if bounds is None or bounds[0] <= value <= bounds[1]:
+        return None
+    low, high = bounds
+    try:
+        shown = f"{value:.6g}"
+    except OverflowError:  # an integer past any float
+        shown = f"a number of {len(str(abs(int(value)))):,} digits"
+    return f"{name} {shown} is out of range: from {_plain(low)} to {_plain(high)}"
+
 
 # Text columns of sites besides the names: the owner of an energy building, and (v2) how a
 # care, food or energy site is heated and the source_id of the district heating plant that

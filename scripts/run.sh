@@ -48,7 +48,10 @@ say "Starting the scheduler (SMHI warnings every ${RESILIENCE_SMHI_POLL_SECONDS:
 supervise scheduler .venv/bin/python -m workers.scheduler &
 pids+=($!)
 say "Starting the web service on http://127.0.0.1:5000 (gunicorn)"
-.venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - "app:create_app()" &
+# No control socket: gunicorn's default is one path per user (~/.gunicorn/gunicorn.ctl), shared by every
+# instance on the host, so one checkout could command another's server.
+.venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --no-control-socket \
+  --access-logfile - "app:create_app()" &
 web=$!
 pids+=("$web")
 say "Running. Ctrl-C stops everything."

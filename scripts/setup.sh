@@ -86,4 +86,14 @@ fi
 if [ "$mode" = dev ]; then
   if ! [ -x /usr/bin/chromedriver ]; then apt_install chromium-driver; else say "chromedriver is installed"; fi
   command -v ogrinfo >/dev/null || apt_install gdal-bin  # exports are checked with GDAL's own ogrinfo
+  # PyQGIS (QGIS 3.22 on Debian 12) for tests/web/test_qgis.py, run by the system's python3;
+  # optional: those tests skip, saying why, where it cannot be installed.
+  if /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1; then
+    say "PyQGIS is installed"
+  elif [ "$(id -u)" = 0 ]; then
+    apt_install --no-install-recommends qgis python3-qgis \
+      || echo "PyQGIS not installed: the QGIS tests will be skipped" >&2
+  else
+    echo "PyQGIS not installed (needs root): the QGIS tests will be skipped" >&2
+  fi
 fi

@@ -8,6 +8,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from functools import cache, partial
+from http.client import HTTPException
 from pathlib import Path
 
 from flask import Flask
@@ -108,6 +109,8 @@ def recalculate_live(fingerprint: str) -> dict[str, object]:
         time.sleep(app.config["SETTINGS"].live_debounce_seconds)
         with standalone() as session:
             run = warnings.start_live_run(session, fingerprint)
+            if run is None:  # a retry of this job: the run it started failed, compute it again
+                run = warnings.unfinished_live_run(session, fingerprint)
         if run is None:
             return {"fingerprint": fingerprint, "run_id": None}
     compute_run(run.id)
@@ -134,11 +137,21 @@ def poll_smhi() -> dict[str, object]:
                     session, settings, payload, "application/json", snapshot=True
                 )
                 warning_banner.record_poll(session, None)
-        except (OSError, WarningFormatError) as exc:  # URLError, HTTP 5xx, timeouts, garbage
-            error = f"{type(exc).__name__}: {exc}"
-            with standalone() as session:
-                warning_banner.record_poll(session, error)
-            log.warning("SMHI poll failed (%s): %s", settings.smhi_warnings_url, error)
+        except Exception as exc:  # every failure is a failing feed: URLError, HTTP 5xx,
+            # timeouts, a non-HTTP reply or a bad status line (http.client), garbage, a
+            # document we cannot store (the ingest's own errors)
+            error = f"{type(exc).__name__}: {exc}"[:2_000]
+            expected = isinstance(exc, OSError | WarningFormatError | HTTPException)
+            try:
+                with standalone() as session:
+                    warning_banner.record_poll(session, error)
+            except Exception:  # the database is down too: the log line is all there is
+                log.exception("SMHI poll failed and could not be recorded: %s", error)
+                return {"error": error}
+            if expected:
+                log.warning("SMHI poll failed (%s): %s", settings.smhi_warnings_url, error)
+            else:  # a bug of ours, or a failure nobody foresaw: keep the traceback
+                log.exception("SMHI poll failed (%s): %s", settings.smhi_warnings_url, error)
             return {"error": error}
         if result.recalculation:
             enqueue_live(settings, result.recalculation)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,12 @@ def run_job_id(run_id: int) -> str:
     return f"run-{run_id}"
 
 
+def _retry(settings: Settings) -> Retry | None:
+    """Retries with backoff (Settings.run_retry_intervals), or none."""
+    intervals = settings.run_retry_intervals
+    return Retry(max=len(intervals), interval=list(intervals)) if intervals else None
+
+
 def _enqueue_once(
     settings: Settings,
     function: str,
@@ -77,12 +84,11 @@ def _enqueue_once(
     same id is stale (a recreated database reuses ids, an export's file expired, the work is
     redone on purpose): it is replaced. Transient failures (a PostGIS restart, a dropped
     connection) are retried with backoff (Settings.run_retry_intervals). Redis down: 503."""
-    intervals = settings.run_retry_intervals
     q = queue(settings)
     kwargs: dict[str, Any] = {
         "job_id": job_id,
         "unique": True,
-        "retry": Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
+        "retry": _retry(settings),
         "job_timeout": timeout,
         "result_ttl": 24 * 3600,
         "failure_ttl": failure_ttl,
@@ -124,9 +130,24 @@ def run_job_states(settings: Settings, runs: Iterable[Run]) -> dict[int, str | N
     return {i: states[run_job_id(i)] for i in ids}
 
 
+# A started job's worker writes its heartbeat every 30 s (RQ's job_monitoring_interval); a
+# started job without one for this long has no worker any more (Redis went away under it,
+# or the worker was killed): "stalled", which pages and the sweep treat as a dead job,
+# instead of "started" until RQ's own clean-up some ten minutes later.
+STALLED_AFTER_S = 120
+STALLED = "stalled"
+
+
 def _status(job: Job | None) -> str | None:
     status = job.get_status(refresh=False) if job is not None else None
-    return status.value if isinstance(status, JobStatus) else status
+    value = status.value if isinstance(status, JobStatus) else status
+    if value == JobStatus.STARTED.value and job is not None:
+        beat = job.last_heartbeat or job.started_at
+        if beat is not None:
+            beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
+            if (datetime.now(UTC) - beat).total_seconds() > STALLED_AFTER_S:
+                return STALLED
+    return value
 
 
 def job_states(settings: Settings, job_ids: Sequence[str]) -> dict[str, str | None]:
@@ -171,6 +192,9 @@ def enqueue_live(settings: Settings, fingerprint: str) -> str:
         "job_timeout": RUN_TIMEOUT_S,
         "result_ttl": 24 * 3600,
         "description": "Recalculate the live warning scenario",
+        # Retried as a run is (a passing PostGIS or Redis fault must not leave the banner on
+        # the previous run); the retry computes the run the first attempt started.
+        "retry": _retry(settings),
     }
     try:
         q.enqueue("workers.jobs.recalculate_live", fingerprint, **kwargs)

@@ -5,10 +5,15 @@ away the worker waits and starts again, backing off up to 30 s, instead of exiti
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
+import os
 import signal
+import sys
 import time
+from typing import Any
 
+import rq.scheduler
 from rq import Worker
 from rq.serializers import JSONSerializer
 
@@ -18,6 +23,37 @@ from workers.queue import queue
 
 log = logging.getLogger("workers.worker")
 MAX_BACKOFF_S = 30.0
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _dies_with_parent(parent: int) -> None:
+    """Ask the kernel to send this process SIGTERM when its parent dies (Linux), and stop
+    at once if the parent (`parent`, its pid) is already gone."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def scheduler_dies_with_worker() -> None:
+    """RQ forks its scheduler from the worker (rq.scheduler.run in a child process). Killed
+    with the worker (SIGKILL, an OOM kill), that child would live on outside `make run`'s
+    process tree holding the scheduler lock for minutes: it gets SIGTERM when the worker
+    dies instead, stops and releases the lock."""
+    original = rq.scheduler.run
+    if getattr(original, "dies_with_worker", False):
+        return
+    worker_pid = os.getpid()
+
+    def run(scheduler: Any) -> None:
+        _dies_with_parent(worker_pid)
+        original(scheduler)
+
+    run.dies_with_worker = True  # type: ignore[attr-defined]
+    rq.scheduler.run = run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    scheduler_dies_with_worker()
     # Import the jobs and build the app once, here: every forked work horse inherits them
     # instead of paying seconds of imports per job.
     jobs.warm_up()

@@ -34,7 +34,7 @@ from geodata.loaders.sites import read_sites
 from geodata.loaders.sources import MAX_BYTES, Source, _check, read_csv_rows, read_table
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.energy_figures import MAX_YEAR, MIN_YEAR, normalise_heating, normalise_status
-from resilience.vocabulary import STYREL_CLASSES
+from resilience.vocabulary import STYREL_CLASSES, range_problem
 
 # Accepted column names, first match wins (case-insensitive); Swedish aliases for owners'
 # spreadsheets.
@@ -251,10 +251,12 @@ def _building(props: Mapping[str, Any]) -> tuple[BuildingRef | None, str, list[s
         return None, site_key if not is_blank(site_raw) else sid_key, used, str(exc)
 
 
-def _number(raw: Any, decimal_comma: bool) -> float | None:
+def _number(raw: Any, decimal_comma: bool, name: str = "") -> float | None:
     value = parse_number(raw, decimal_comma=decimal_comma)
     if value is not None and value < 0:
         raise FieldError(f"{raw!r} is negative; expected a number >= 0")
+    if value is not None and (problem := range_problem(name, value)):
+        raise FieldError(problem)
     return value
 
 
@@ -334,7 +336,7 @@ def read_measures(
                 elif name == "date":
                     parsed[name] = parse_date(raw)
                 else:
-                    parsed[name] = _number(raw, table.decimal_comma)
+                    parsed[name] = _number(raw, table.decimal_comma, name)
             except (FieldError, ValueError) as exc:
                 problems.error(row, key, str(exc))
         if parsed.get("status") == "done" and parsed.get("date") is None and "status" in parsed:
@@ -409,7 +411,7 @@ def read_readings(
                     if month is not None and not 1 <= month <= 12:
                         raise FieldError(f"{raw!r} is not a month 1-12 (empty: the whole year)")
                 else:
-                    kwh = _number(raw, table.decimal_comma)
+                    kwh = _number(raw, table.decimal_comma, "kwh")
                     if kwh is None:
                         raise FieldError("missing; the metered kWh is required")
             except FieldError as exc:
@@ -449,7 +451,7 @@ def _register_extras(
                     raise FieldError(f"{value!r} is not a Styrel priority class 1 (highest) to 8")
                 values[name] = priority
             else:
-                values[name] = _number(value, decimal_comma)
+                values[name] = _number(value, decimal_comma, name)
         except (FieldError, ValueError) as exc:
             error(key, str(exc))
     return values

@@ -41,6 +41,7 @@ from resilience.vocabulary import (
     SITE_TEXTS,
     STYREL_CLASSES,
     normalise_heating,
+    range_problem,
 )
 
 TEXT_FIELDS = ("source_id", "name", "category", "kind", "source", *SITE_TEXTS)
@@ -85,6 +86,8 @@ def _value(name: str, raw: Any, decimal_comma: bool) -> Any:
         raise FieldError(f"{name} {raw!r} must be greater than 0")
     if result < 0:
         raise FieldError(msg("negative", value=repr(raw)))
+    if problem := range_problem(name, result):
+        raise FieldError(problem)
     return result
 
 

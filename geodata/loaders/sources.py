@@ -45,6 +45,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # One feature's geometry has at most this many positions; counted before it is built, so a
 # MultiPoint of a million points is refused at once (a site is one point).
 MAX_POSITIONS = 200_000
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _FORMAT_NAMES = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV"}
 
 
@@ -152,6 +153,14 @@ def _detect(head: bytes, suffix: str) -> str:
     utf16 = head.count(b"\x00") > len(head) // 3 and not head.startswith(_SQLITE_MAGIC)
     if head.startswith(_UTF16_BOMS) or utf16:
         refuse("file", "UTF-16 is not supported, save as UTF-8")
+    if head.startswith(_ZIP_MAGIC):
+        # An Excel workbook (.xlsx), an .ods, or a zipped file: nothing we read.
+        refuse(
+            "file",
+            f"the file{f' is named {suffix} but' if suffix else ''} is a ZIP archive (an Excel "
+            ".xlsx workbook, or a zipped file), which cannot be imported; save it as CSV "
+            "(UTF-8), or unzip it first",
+        )
     if head.startswith(_SQLITE_MAGIC):
         content = "gpkg"
     elif head.removeprefix(_BOM).lstrip()[:1] in (b"{", b"["):
@@ -437,6 +446,8 @@ def read_csv_rows(data: bytes) -> CsvRows:
         refuse(f"line {reader.line_num + skip}", f"malformed CSV: {exc}")
     if header is None:
         refuse("file", "the CSV has no header line")
+    if not records:
+        refuse("file", f"the CSV has a header line ({len(header)} columns) but no rows")
     return CsvRows(header, records, delimiter, notes)
 
 

@@ -10,7 +10,7 @@ the result document is kept in runs.summary (JSONB), as the municipalities and t
 are.
 
 Revision ID: 0017
-Revises: 0015 (0015 roads merged; re-chain onto 0016 when 0016 token names is merged)
+Revises: 0016 (token names; 0016 revises 0015 roads)
 Create Date: 2026-12-07 03:40:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

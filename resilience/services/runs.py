@@ -238,16 +238,30 @@ def reconcile(run: Run | BackupPlan, job_state: str | None) -> str | None:
     consistent."""
     if run.status not in ("queued", "running"):
         return None
+    what = "plan" if isinstance(run, BackupPlan) else "run"
     if job_state in ("failed", "stopped", "canceled"):
-        what = "plan" if isinstance(run, BackupPlan) else "run"
         return run.error or f"the worker stopped unexpectedly; start the {what} again"
+    if job_state == "stalled":  # started, but no worker has beaten its heart for minutes
+        reason = f" ({run.error})" if run.error else ""
+        return (
+            f"the {what}'s job stopped while it was computed (its worker lost Redis or was "
+            f"killed){reason}; start the {what} again"
+        )
     return None
+
+
+# RQ's states of a job that waits to run (again): the row cannot be running then.
+WAITING_STATES = ("queued", "scheduled", "deferred")
 
 
 def shown_status(run: Run, job_state: str | None) -> tuple[str, str | None]:
     """The run's status and error as users see them: failed when RQ says the job died."""
     error = reconcile(run, job_state)
-    return ("failed", error) if error else (run.status, run.error)
+    if error:
+        return "failed", error
+    if run.status == "running" and job_state in WAITING_STATES:
+        return "queued", run.error  # a retry waits: as the row will say after the sweep
+    return run.status, run.error
 
 
 def unfinished_runs(session: Session) -> list[Run]:
@@ -277,6 +291,10 @@ def mark_lost(
         if error:
             row.status, row.error = "failed", error
             marked.append(row.id)
+        elif row.status == "running" and state in WAITING_STATES:
+            # The job waits for a retry (its failure could not be written, or a retry
+            # was scheduled by RQ alone): the row says so, as the API does.
+            row.status, row.step = "queued", "waiting to retry"
     return marked
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -13,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from resilience.errors import BadInput, Conflict, NotFound
 from resilience.models import ROLES, ApiToken, User
+from resilience.services.transactions import committed
 
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 MIN_PASSWORD_LENGTH = 10
@@ -136,17 +138,65 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user_name: str, days: int | None = None) -> str:
+TOKEN_NAME_MAX = 100  # api_tokens.name
+TOKEN_DAYS_MAX = 3650
+# What secrets.token_urlsafe(32) makes: 43 URL-safe characters. A password of another shape
+# sent as a token is not one (a login password, most likely), which can be said without
+# checking it against the password hash (no way to guess passwords through the API).
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def looks_like_token(value: str) -> bool:
+    return bool(_TOKEN_SHAPE.fullmatch(value))
+
+
+def token_name(name: str) -> str:
+    """A token's name, stripped: 1 to TOKEN_NAME_MAX characters, no control characters."""
+    name = name.strip()
+    if not name or len(name) > TOKEN_NAME_MAX or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise BadInput(
+            f"a token's name has 1 to {TOKEN_NAME_MAX} characters and no control characters"
+        )
+    return name
+
+
+def create_token(
+    session: Session, user_name: str, days: int | None = None, name: str = "API token"
+) -> str:
     """Returns the token in clear text once; only its digest is kept. With `days` it
     expires that many days from now."""
     user = _user(session, user_name)
-    if days is not None and days < 1:
-        raise BadInput("a token lasts at least one day")
+    if days is not None and not 1 <= days <= TOKEN_DAYS_MAX:
+        raise BadInput(f"a token lasts 1 to {TOKEN_DAYS_MAX} days")
     expires = datetime.now(UTC) + timedelta(days=days) if days is not None else None
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), expires_at=expires))
+    row = ApiToken(
+        user_id=user.id, token_sha256=_digest(token), expires_at=expires, name=token_name(name)
+    )
+    session.add(row)
     session.flush()
     return token
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    """A user's tokens, newest first (expired ones too, until revoked)."""
+    query = (
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def revoke_token(session: Session, user_id: int, token_id: int) -> ApiToken:
+    """Delete one of the user's own tokens: it stops working at once. NotFound for another
+    user's token or none."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(f"no token {token_id} of yours")
+    session.delete(row)
+    session.flush()
+    return row
 
 
 def revoke_tokens(session: Session, user_name: str) -> int:
@@ -209,3 +259,14 @@ def log_out(session: Session, user_id: int) -> None:
     if user is not None:
         end_sessions(session, user)
         session.commit()
+
+
+# --- a user's own tokens, from /tokens: each one transaction --------------------------------
+
+
+def _create_own_token(session: Session, user_name: str, name: str, days: int | None) -> str:
+    return create_token(session, user_name, days, name)
+
+
+create_own_token = committed(_create_own_token)
+revoke_own_token = committed(revoke_token)

@@ -4,18 +4,19 @@ caller's transaction or (a push) committed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 import shapely
-from sqlalchemy import text, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 
 from geodata.loaders.warnings import (
     SOURCE_IBWW,
     AreaCatalog,
     CatalogArea,
+    ParseResult,
     WarningFormatError,
     parse_cap,
     parse_ibww,
@@ -97,15 +98,7 @@ def ingest(
     # One ingest at a time (a push and a poll, or the same document posted twice at once):
     # the next then sees what this one stored, instead of inserting it again.
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY})
-    ended = 0
-    if parsed.supersedes:  # CAP Update/Cancel: the messages it names are history now
-        ended += session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
-            update(WeatherWarning)
-            .where(
-                WeatherWarning.raw["message"].astext.in_(parsed.supersedes), WeatherWarning.current
-            )
-            .values(current=False)
-        ).rowcount
+    ended = _end_superseded(session, parsed) if parsed.supersedes else 0
     report = store(
         session, parsed.areas, county, snapshot, settings.open_warning_max_hours, posted_by
     )
@@ -113,6 +106,57 @@ def ingest(
         ended += end_missing(session, SOURCE_IBWW, {a.identity for a in parsed.areas})
     report = IngestReport(report.stored, report.unchanged, report.ended + ended, report.restored)
     return IngestResult(report, list(parsed.refused), needs_recalculation(session))
+
+
+def _end_superseded(session: Session, parsed: ParseResult) -> int:
+    """A CAP Update or Cancel ends the whole chain it refers to, however far back it
+    reaches: the messages it names, every message before or after them in the same chain
+    (the rows share the identity root "cap:<root sender>:<root identifier>", followed by
+    (sender, identifier) through every stored message's references), and its own rows take
+    that root, so each later message of the chain replaces them too. A Cancel cancels them.
+    Returns how many rows were in force and are ended now."""
+    stored_roots = session.scalars(
+        select(WeatherWarning.identity).where(WeatherWarning.message.in_(parsed.supersedes))
+    ).all()
+    roots = {identity.rsplit(":", 2)[0] for identity in stored_roots}
+    roots.update(parsed.supersedes)  # a message never stored (yet): its own key is the root
+    if stored_roots:
+        # The chain's first root: the areas of this message continue its rows.
+        first = session.scalar(
+            select(WeatherWarning.identity)
+            .where(WeatherWarning.message.in_(parsed.supersedes))
+            .order_by(WeatherWarning.published, WeatherWarning.id)
+            .limit(1)
+        )
+        assert first is not None
+        _reroot(parsed, first.rsplit(":", 2)[0])
+    in_chain = or_(
+        *(WeatherWarning.identity.startswith(f"{root}:", autoescape=True) for root in roots),
+        WeatherWarning.message.in_(parsed.supersedes),
+    )
+    values: dict[str, Any] = {"current": False}
+    if parsed.cancel:
+        values["cancelled"] = True
+    query = update(WeatherWarning).where(in_chain, WeatherWarning.current)
+    if parsed.message is not None:  # this message posted again: it stays as it is
+        query = query.where(WeatherWarning.message != parsed.message)
+    ended = session.execute(  # type: ignore[attr-defined]  # DML gives a CursorResult
+        query.where(~WeatherWarning.cancelled).values(**values)
+    ).rowcount
+    session.execute(query.values(current=False))
+    return int(ended)
+
+
+def _reroot(parsed: ParseResult, root: str) -> None:
+    """Give the parsed areas the identity root of the chain they continue."""
+    for n, area in enumerate(parsed.areas):
+        own_root, k, j = area.identity.rsplit(":", 2)
+        if own_root != root:
+            parsed.areas[n] = replace(
+                area,
+                identity=f"{root}:{k}:{j}",
+                replaces=(*area.replaces, f"{own_root}:{k}:{j}"),
+            )
 
 
 def receive(

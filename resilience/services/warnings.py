@@ -230,6 +230,22 @@ def _shape(warning: WeatherWarning) -> shapely.Geometry:
     return to_shape(warning.geom)
 
 
+def _over_county(geometry: shapely.Geometry, county: shapely.Geometry | None) -> shapely.Geometry:
+    if county is None:
+        return geometry
+    return shapely.intersection(shapely.make_valid(geometry), county)
+
+
+def unfinished_live_run(session: Session, expected: str) -> Run | None:
+    """The live run already started for the state `expected` that has not finished (a
+    retry of its recalculation computes it again), if that state is still the newest."""
+    live = session.scalar(select(LiveState).order_by(LiveState.id.desc()).limit(1))
+    if live is None or live.fingerprint != expected or live.run_id is None:
+        return None
+    run = session.get(Run, live.run_id)
+    return run if run is not None and run.status != "finished" else None
+
+
 def start_live_run(session: Session, expected: str, now: datetime | None = None) -> Run | None:
     """Rebuild the live scenario for the state `expected` and start its run, unless the
     state has moved on meanwhile (a newer job will handle it) or is handled already."""
@@ -240,10 +256,17 @@ def start_live_run(session: Session, expected: str, now: datetime | None = None)
         return None
     if _latest_fingerprint(session) == expected:
         return None
+    # The model takes the warnings that intersect the county, over the county: a warned
+    # area reaching far beyond it (or beyond Sweden) is clipped, so no live run fails on
+    # the size of a warning.
+    county = county_geometry(session)
     spec = live_scenario(
         [
             ActiveWarning(
-                w.level, w.involves_wind, _shape(w), f"{w.level}: {w.event_sv or w.event_code}"
+                w.level,
+                w.involves_wind,
+                _over_county(_shape(w), county),
+                f"{w.level}: {w.event_sv or w.event_code}",
             )
             for w in active
         ],

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Flask,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -25,7 +26,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from redis import Redis
 
 from resilience.db import db
-from resilience.errors import Forbidden
+from resilience.errors import Forbidden, UnsupportedMediaType
 from resilience.models import User
 from resilience.services import login_limits, users
 
@@ -72,17 +73,41 @@ def _load_from_token(req: Any) -> CurrentUser | None:
         user = _basic_user(req)
     else:
         return None
-    return CurrentUser(user) if user is not None else None
+    if user is None:
+        return None
+    g.authenticated_by_header = True
+    return CurrentUser(user)
+
+
+NOT_A_TOKEN = (
+    "The password sent is not an API token. HTTP Basic here takes your user name and an API"
+    " token as the password, never your login password: create a token at {url} and use it"
+    " instead."
+)
 
 
 def _basic_user(req: Any) -> User | None:
     """HTTP Basic on the API and /ogc: the user name and an API token as the password, checked
     as a bearer token is (the login password is never accepted here), and the token must be
-    that user's."""
+    that user's. A password that cannot be a token (a login password, most likely) is
+    refused with a 401 that says so, told by its shape alone (users.looks_like_token)."""
     basic = req.authorization
     if basic is None or basic.type != "basic" or not basic.username or not basic.password:
         return None
+    if not users.looks_like_token(basic.password):
+        g.auth_problem = NOT_A_TOKEN.format(url=url_for("tokens.page", _external=True))
+        return None
     return users.use_token(db.session, basic.password, user_name=basic.username)
+
+
+def _wants_html() -> bool:
+    """A browser: it names text/html in Accept. QGIS, GDAL and curl do not."""
+    return any(value == "text/html" for value, _q in request.accept_mimetypes)
+
+
+def _unauthorized(message: str, **extra: Any) -> ResponseReturnValue:
+    body = {"error": "unauthorized", "message": message, **extra}
+    return body, 401, {"WWW-Authenticate": WWW_AUTHENTICATE}
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -114,8 +139,10 @@ def _check_csrf() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == "auth.login":
         return
     if request.path.startswith(("/api/", "/ogc")):
-        if "Authorization" in request.headers or "_user_id" not in session:
-            return  # a token, or no session: the login guard answers 401 if need be
+        if _authenticated_by_header():
+            return  # a valid token: no browser sends one by itself
+        if "_user_id" not in session:
+            return  # no session: the login guard answers 401 if need be
         sent = request.headers.get("X-CSRF-Token", "")
     elif request.method != "POST":
         return
@@ -131,6 +158,40 @@ def _check_csrf() -> None:
                 )
             )
         raise Forbidden(_("The form has expired; reload the page and try again."))
+
+
+def _authenticated_by_header() -> bool:
+    """Whether this request is authenticated by its Authorization header (a valid bearer
+    token, or Basic with a valid API token); then it is that token's user, even when a
+    session cookie came along. An invalid header authenticates nothing: the cookie's
+    session then needs its CSRF token as any other."""
+    if "Authorization" not in request.headers:
+        return False
+    if not g.get("authenticated_by_header"):
+        user = _load_from_token(request)  # Flask-Login tries it only without a session
+        if user is None:
+            return False
+        g._login_user = user  # Flask-Login's current user for this request
+    return True
+
+
+# What a browser's form or a cross-site fetch may send without asking the server first (a
+# "simple" request, no CORS preflight); the API takes JSON, XML, CSV files and multipart.
+_SIMPLE_TEXT = frozenset({"text/plain"})
+
+
+def _refuse_plain_text() -> None:
+    """A body sent to the API as text/plain is 415: JSON sent that way is how a cross-site
+    form would forge a JSON request."""
+    if (
+        request.method in ("POST", "PUT", "PATCH", "DELETE")
+        and request.path.startswith(("/api/", "/ogc"))
+        and request.mimetype in _SIMPLE_TEXT
+    ):
+        raise UnsupportedMediaType(
+            f"the content type {request.mimetype} is not accepted here; send JSON as "
+            "application/json (CAP as application/xml, files as multipart/form-data)"
+        )
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
@@ -169,6 +230,7 @@ def login() -> ResponseReturnValue:
         user = users.authenticate(db.session, name, request.form.get("password", ""))
         if user is not None:
             login_limits.record_success(redis, name)
+            session.permanent = True  # re-signed each request: RESILIENCE_SESSION_IDLE_MINUTES
             login_user(CurrentUser(user))
             return redirect(safe_next(request.args.get("next")))
         login_limits.record_failure(redis, name, address)
@@ -193,14 +255,29 @@ def init_app(app: Flask) -> None:
     def _require_login() -> ResponseReturnValue | None:
         if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
+        problem = g.get("auth_problem")
         if request.path.startswith(("/api/", "/ogc", "/tiles/")):  # machines: 401, no redirect
-            body = {
-                "error": "unauthorized",
-                "message": "log in, send a bearer token, or HTTP Basic with an API token",
-            }
-            return body, 401, {"WWW-Authenticate": WWW_AUTHENTICATE}
+            return _unauthorized(
+                problem or "log in, send a bearer token, or HTTP Basic with an API token"
+            )
+        if request.path == "/" and ("Authorization" in request.headers or not _wants_html()):
+            # The service's root typed into QGIS instead of /ogc: a relative redirect to the
+            # login page ends there in 'Protocol "" is unknown'. Say where the service is.
+            ogc = url_for("ogc.landing_page", _external=True).rstrip("/")
+            if request.authorization and _basic_user(request) is not None:
+                # Right credentials, wrong address: on to the service, absolutely (QGIS's
+                # Basic configuration follows it and reads the links there).
+                return redirect(ogc, 307)
+            return _unauthorized(
+                f"This is the map's web site. In QGIS, GDAL or another OGC API client use {ogc}"
+                " with your user name and an API token (HTTP Basic), or a bearer token.",
+                links=[
+                    {"href": ogc, "rel": "service", "type": "application/json", "title": "OGC API"}
+                ],
+            )
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
+    app.before_request(_refuse_plain_text)
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.register_blueprint(bp)

@@ -20,9 +20,9 @@ from resilience.web.names import N_
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/ogc")) or request.accept_mimetypes.best == (
-        "application/json"
-    )
+    return request.path.startswith(
+        ("/api/", "/ogc", "/tiles/")
+    ) or request.accept_mimetypes.best == ("application/json")
 
 
 def database_trouble(err: OperationalError | InterfaceError) -> Unavailable:

@@ -31,8 +31,18 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "static" / "js"
 bp = Blueprint("i18n", __name__)
 
 
+# Machines' paths: their messages are English unless the client asks for Swedish.
+MACHINE_PATHS = ("/api/", "/ogc", "/tiles/")
+
+
 def current_language() -> str:
     wanted = request.args.get("lang")
+    if request.path.startswith(MACHINE_PATHS):
+        # ?lang=, else Accept-Language (the pages' scripts send their page's language),
+        # else English; the session's choice is the pages'.
+        if wanted in LANGUAGES:
+            return wanted
+        return request.accept_languages.best_match(["en", "sv"], default="en") or "en"
     if wanted in LANGUAGES:
         session["lang"] = wanted
         return wanted

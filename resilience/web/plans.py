@@ -73,7 +73,7 @@ def _form_body() -> dict[str, Any]:
             raise BadInput(_("{name} must be a number").format(name=name)) from None
 
     ids = form.getlist("scenario")
-    if not all(i.isdigit() for i in ids):
+    if not all(i.isascii() and i.isdigit() and len(i) <= 18 for i in ids):
         raise BadInput(_("Choose scenarios from the list."))
     if not ids:
         raise BadInput(_("Choose at least one scenario."))

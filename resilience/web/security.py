@@ -1,5 +1,6 @@
 """Browser security headers on every response, with a per-request nonce for the inline
-scripts (folium's map scripts, page configurations)."""
+scripts (folium's map scripts, page configurations), and no caching of what is behind the
+login."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
 from resilience.config import Settings
+from resilience.web.auth import PUBLIC_ENDPOINTS
 
 _SCRIPT_TAG = re.compile(r"<script(?![^>]*\bnonce=)")
 
@@ -54,6 +56,24 @@ def content_security_policy(settings: Settings, nonce: str) -> str:
     )
 
 
+NO_STORE = "no-store"
+
+
+def protect_from_caches(response: Response) -> None:
+    """Everything behind the login (pages, /api, /ogc, /tiles, downloads, and the 401s and
+    redirects that stand for them) is `no-store`: QGIS keeps what it may cache on disk, and
+    a layer added later without credentials, or after its token was revoked, would open
+    from there (issue 23, item 5). A view may say `private, no-cache` instead (the tiles,
+    with an ETag): kept, but asked for again, through the login, every time. Public
+    endpoints (/healthz, the login page, static files) keep what they have."""
+    if request.endpoint in PUBLIC_ENDPOINTS and response.status_code < 400:
+        return
+    control = response.cache_control
+    if control.no_store or (control.private and control.no_cache):
+        return
+    response.headers["Cache-Control"] = NO_STORE
+
+
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["SETTINGS"]
 
@@ -65,6 +85,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        protect_from_caches(response)
         if settings.production:  # HTTPS only there; a development server speaks plain HTTP
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

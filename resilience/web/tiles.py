@@ -6,13 +6,18 @@
   y out of range; 404 for another tile set. Login required (401 without, like the API).
 - `GET /tiles/names.geojson`: the label points (WGS 84).
 
-Tiles change only with an import: the browser may keep them for a few minutes (private:
-they are behind the login).
+Tiles change only with an import, but they are behind the login: the browser may keep them
+(`private, no-cache`) only to ask again every time with their ETag, through the login, and
+then gets 304 when they are unchanged. Everything else behind the login is `no-store`
+(web/security.py).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, url_for
+import hashlib
+import json
+
+from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from resilience.db import db
@@ -21,22 +26,30 @@ from resilience.services import tiles
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
-CACHE_CONTROL = "private, max-age=300"
+CACHE_CONTROL = "private, no-cache"
+
+
+def _revalidated(response: Response) -> ResponseReturnValue:
+    """The response with an ETag of its body, kept private and asked for again every time:
+    304 when the browser's copy is still the same."""
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    return response.make_conditional(request)
 
 
 @bp.get("/<tileset>/<z>/<x>/<y>.pbf")
 def tile(tileset: str, z: str, x: str, y: str) -> ResponseReturnValue:
     zi, xi, yi = tiles.parse_tile(z, x, y)
     data = tiles.tile(db.session, tileset, zi, xi, yi)
-    headers = {"Cache-Control": CACHE_CONTROL}
     if not data:
-        return Response(status=204, headers=headers)
-    return Response(data, mimetype=MVT_TYPE, headers=headers)
+        return Response(status=204, headers={"Cache-Control": CACHE_CONTROL})
+    return _revalidated(Response(data, mimetype=MVT_TYPE))
 
 
 @bp.get("/names.geojson")
 def names() -> ResponseReturnValue:
-    return tiles.names(db.session), 200, {"Cache-Control": CACHE_CONTROL}
+    body = json.dumps(tiles.names(db.session), ensure_ascii=False)
+    return _revalidated(Response(body, mimetype="application/json"))
 
 
 def tile_url_template() -> str:

@@ -38,7 +38,12 @@ def test_file_names_say_what_and_when() -> None:
     run = ExportRequest(layers=exports.RUN_LAYER_IDS, run_id=12)
     assert (
         exports.file_name(run, DAY, scenario="Stormen Ylva")
-        == "vasterbotten_luckor_stormen-ylva_2026-11-26.gpkg"
+        == "vasterbotten_korning-12_stormen-ylva_2026-11-26.gpkg"
+    )
+    some = ExportRequest(layers=("sites", "timeline"), run_id=12)
+    assert (
+        exports.file_name(some, DAY, scenario="Storm över Åsele")
+        == "vasterbotten_korning-12_storm-over-asele_platser-tidslinje_2026-11-26.gpkg"
     )
     assert exports.file_name(ExportRequest(), DAY) == "vasterbotten_lager_2026-11-26.gpkg"
     assert (
@@ -51,7 +56,7 @@ def test_file_names_say_what_and_when() -> None:
     assert exports.file_name(geojson, DAY) == "vasterbotten_vard_2026-11-26.geojson"
     unnamed = ExportRequest(layers=("gaps",), run_id=7, category="food")
     assert (
-        exports.file_name(unnamed, DAY) == "vasterbotten_luckor_korning-7_livsmedel_2026-11-26.gpkg"
+        exports.file_name(unnamed, DAY) == "vasterbotten_korning-7_luckor_livsmedel_2026-11-26.gpkg"
     )
 
 

@@ -30,7 +30,7 @@ def test_healthz_is_public_and_reports_both_services(app) -> None:  # type: igno
 )
 def test_everything_else_needs_login(app, db_session: Session, path: str) -> None:  # type: ignore[no-untyped-def]
     response = app.test_client().get(path)
-    if path.startswith("/api/"):
+    if path.startswith("/api/") or path == "/":  # the root: an API client is told of /ogc
         assert response.status_code == 401
         assert response.json["error"] == "unauthorized"
     else:

@@ -246,7 +246,7 @@ def test_csv_geometry_as_x_y(client: FlaskClient, county: dict[str, Any]) -> Non
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         lines = archive.read("befolkning.csv").decode("utf-8-sig").splitlines()
         assert archive.read("befolkning.csvt").decode().strip() == (
-            "CoordX,CoordY,Integer64,Integer,Integer,Integer,Integer,String"
+            "Real,Real,Integer,Integer,Integer,Integer,Integer,String"  # as QGIS 3.22 reads
         )
     assert lines[0] == "X,Y,id,x_ll,y_ll,cell_size,population,municipality_code"
     x, y, *_rest = lines[1].split(",")
@@ -295,8 +295,14 @@ def test_run_results_with_gap_polygons(
     cells lose the shelter (new gaps); food and care are not reachable anywhere in time."""
     run_id = _finished_run(db_session)
     result = run_results.result_document(db_session, run_id)
-    path = _save(client.get(f"/api/v1/runs/{run_id}/export?format=gpkg"), tmp_path)
-    assert path.name == f"vasterbotten_luckor_avbrott-i-abacka_{TODAY}.gpkg"
+    response = client.get(f"/api/v1/runs/{run_id}/export?format=gpkg")
+    # Named after the run and its scenario ("Avbrott i Åbacka"), not luckor (issue 23).
+    name = f"vasterbotten_korning-{run_id}_avbrott-i-abacka_{TODAY}.gpkg"
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    )
+    path = _save(response, tmp_path)
+    assert path.name == name
     assert [list(r) for r in pyogrio.list_layers(path)] == [
         ["platser", "Point"],
         ["rutor", "Polygon"],
@@ -325,15 +331,18 @@ def test_run_results_with_gap_polygons(
     for code, uncovered in zip(summary["code"][:2], summary["uncovered_shelter"][:2], strict=True):
         assert uncovered == by_code[code]["uncovered"]["shelter"]
 
-    # v2: the timeline per hour, the county first, then each municipality, as the document.
+    # v2: the timeline per hour, each municipality (with its polygon), then the county
+    # without geometry last, as in kommuner: QGIS decides from the first rows of a CSV.
     timeline = _values(path, "tidslinje")
     hours = result["timeline"]["hours"]
-    assert len(hours) == 24 and timeline["hour"][:24] == hours
-    assert timeline["code"][:24] == ["county"] * 24
-    assert timeline["name"][0] == "Västerbottens län"
+    assert len(hours) == 24 and timeline["hour"][-24:] == hours
+    assert timeline["code"][-24:] == ["county"] * 24 and "county" not in timeline["code"][:-24]
+    assert timeline["name"][-1] == "Västerbottens län"
     county_series = result["timeline"]["county"]
-    assert timeline["care_sites_unpowered"][:24] == county_series["care_sites_unpowered"]
-    assert timeline["uncovered_shelter"][:24] == county_series["uncovered"]["shelter"]
+    assert timeline["care_sites_unpowered"][-24:] == county_series["care_sites_unpowered"]
+    assert timeline["uncovered_shelter"][-24:] == county_series["uncovered"]["shelter"]
+    geometries = list(pyogrio.raw.read(path, layer="tidslinje")[2])
+    assert all(geometries[:-24]) and not any(geometries[-24:])
     abacka = [i for i, c in enumerate(timeline["code"]) if c == "2401"]
     assert [timeline["residents_unpowered"][i] for i in abacka] == (
         result["timeline"]["municipalities"]["2401"]["residents_unpowered"]
@@ -360,10 +369,10 @@ def test_run_results_with_gap_polygons(
         assert clients == by_code[code]["home_care_clients_unpowered"]
         assert food == by_code[code]["unreachable"]["food"]
     assert (
-        timeline["home_care_clients_unpowered"][:24]
+        timeline["home_care_clients_unpowered"][-24:]  # the county's rows, last
         == (county_series["home_care_clients_unpowered"])
     )
-    assert timeline["unreachable_care"][:24] == county_series["unreachable"]["care"]
+    assert timeline["unreachable_care"][-24:] == county_series["unreachable"]["care"]
 
     gaps = _values(path, "luckor")
     county_uncovered = result["county"]["uncovered"]
@@ -391,7 +400,9 @@ def test_run_results_filtered_and_as_shapefile(
         ),
         tmp_path,
     )
-    assert path.name == f"vasterbotten_luckor_avbrott-i-abacka_abacka_vard_wgs84_{TODAY}.zip"
+    assert (
+        path.name == f"vasterbotten_korning-{run_id}_avbrott-i-abacka_abacka_vard_wgs84_{TODAY}.zip"
+    )
     zipped = f"/vsizip/{path}"
     sites = pyogrio.read_info(zipped, layer="platser")
     assert sites["crs"] == "EPSG:4326" and sites["features"] == 1
@@ -604,7 +615,10 @@ def test_a_background_export_built_by_a_real_worker(
 
     run_status = client.get(run_export.headers["Location"], headers=auth).json
     assert run_status["status"] == "finished"
-    assert run_status["file_name"] == f"vasterbotten_luckor_avbrott-i-abacka_wgs84_{TODAY}.gpkg"
+    assert (
+        run_status["file_name"]
+        == f"vasterbotten_korning-{run_id}_avbrott-i-abacka_wgs84_{TODAY}.gpkg"
+    )
     gpkg = _save(client.get(run_status["links"]["download"], headers=auth), tmp_path)
     assert pyogrio.read_info(gpkg, layer="luckor")["crs"] == "EPSG:4326"
 

@@ -490,6 +490,40 @@ def test_every_response_has_the_security_headers(app: Flask, editor: FlaskClient
     assert nonce != editor.get("/").headers["Content-Security-Policy"].split("'nonce-")[1][:24]
 
 
+def test_nothing_behind_the_login_is_cached(
+    app: Flask, editor: FlaskClient, db_session: Session
+) -> None:
+    """Issue 23, item 5: QGIS keeps what it may cache on disk, and would open a layer from
+    there without credentials or with a revoked token."""
+    token = users.create_token(db_session, "eva")
+    db_session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    anonymous = app.test_client()
+    for response in (
+        editor.get("/"),
+        editor.get("/scenarios"),
+        editor.get("/exports"),
+        editor.get("/api/v1/scenarios"),
+        editor.get("/i18n/sv.js"),
+        anonymous.get("/ogc", headers=bearer),
+        anonymous.get("/ogc/openapi", headers=bearer),
+        anonymous.get("/ogc/collections", headers=bearer),
+        anonymous.get("/ogc/collections/sites-care", headers=bearer),
+        anonymous.get("/ogc/collections/sites-care/items?limit=10", headers=bearer),
+        anonymous.get("/ogc/collections/no-such/items", headers=bearer),  # 404
+        anonymous.get("/api/v1/sites", headers=bearer),
+        anonymous.get("/ogc/collections"),  # 401
+        anonymous.get("/tiles/names.geojson"),  # 401
+        anonymous.get("/exports"),  # the redirect to the login
+    ):
+        assert response.headers["Cache-Control"] == "no-store", response.request.path
+    # Public: the health check, the login page and static files may be cached.
+    for path in ("/healthz", "/login", "/static/css/app.css"):
+        response = anonymous.get(path)
+        assert "no-store" not in response.headers.get("Cache-Control", ""), path
+        response.close()
+
+
 def test_hsts_in_production(settings: Settings, migrated: str) -> None:
     from dataclasses import replace
 

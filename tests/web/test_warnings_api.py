@@ -61,7 +61,7 @@ def _odd_polygon() -> bytes:
         (WRONG_NAMESPACE.encode(), "application/xml", 400, "namespace"),
         (_odd_polygon(), "application/json", 400, "latitude"),
         (b"[]" + b" " * 6_000_000, "application/json", 400, ""),
-        (b"hello", "text/plain", 400, "content type"),
+        (b"hello", "text/plain", 415, "content type"),
     ],
 )
 def test_bad_warnings_are_refused_and_store_nothing(

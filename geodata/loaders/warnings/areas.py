@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata.loaders.geometry import lonlat_extent, to_sweref
 from geodata.loaders.geometry import polygonal as polygon_parts
-from geodata.loaders.warnings.model import WarningFormatError
+from geodata.loaders.warnings.model import MAX_REPAIR_POSITIONS, WarningFormatError
 from resilience import jsonio
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import WGS84
@@ -92,6 +92,12 @@ def to_sweref_area(
     _check_lonlat(xy, where, name)
     invalid = ~shapely.is_valid(arr)
     if invalid.any():
+        broken = int(shapely.get_num_coordinates(arr[invalid]).sum())
+        if broken > MAX_REPAIR_POSITIONS:
+            raise Refused(
+                f"an invalid (self-intersecting) area of {broken:,} vertices; at most "
+                f"{MAX_REPAIR_POSITIONS:,} are repaired"
+            )
         # Repair before clipping (clip_by_rect wants valid input); a polygon that collapses
         # to a line is a broken polygon, not a line warning, so only its surface is kept.
         repaired = shapely.make_valid(arr[invalid])

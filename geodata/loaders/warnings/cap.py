@@ -14,6 +14,7 @@ ParseResult.supersedes) still ends the earlier rows.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime
 from functools import partial
@@ -30,6 +31,8 @@ from geodata.loaders.warnings.areas import AreaCatalog, Refused, to_sweref_area
 from geodata.loaders.warnings.model import (
     LEVELS,
     MAX_BYTES,
+    MAX_POSITIONS,
+    MAX_RADIUS_KM,
     SOURCE_CAP,
     ParseResult,
     WarningArea,
@@ -59,6 +62,10 @@ _AWARENESS_TYPES = {
     "12": "flooding",
     "13": "rain-flood",
 }
+# A CAP alert is five levels deep (alert, info, area, ...); deeper is not CAP.
+MAX_XML_DEPTH = 32
+_NOT_AN_ID = re.compile(r"[\s,<&]")
+_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>")
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -71,6 +78,15 @@ def parse_cap(xml: bytes | str, areas: AreaCatalog, *, max_bytes: int = MAX_BYTE
     sent = parse_time(_required(root, "sent"), "alert", "sent")
     msg_type = _required(root, "msgType")
     status = _child(root, "status") or "Actual"
+    for tag, value in (("identifier", identifier), ("sender", sender)):
+        # CAP 1.2: no spaces, commas or < and &; a reference could never name it.
+        if _NOT_AN_ID.search(value):
+            raise WarningFormatError(
+                f"{value[:80]!r} has spaces, commas, '<' or '&', which CAP 1.2 forbids "
+                "(an Update or Cancel could never refer to it)",
+                "alert",
+                tag,
+            )
     alert = f"CAP alert {identifier!r} from {sender}"
     if msg_type not in ("Alert", "Update", "Cancel", "Ack", "Error"):
         raise WarningFormatError(f"unknown msgType {msg_type!r}", alert, "msgType")
@@ -85,7 +101,24 @@ def parse_cap(xml: bytes | str, areas: AreaCatalog, *, max_bytes: int = MAX_BYTE
     refs = [ref for ref in refs if ref[:2] != (sender, identifier)]
     root_sender, root_id = min(refs, key=lambda r: r[2])[:2] if refs else (sender, identifier)
     referenced = tuple(dict.fromkeys(f"cap:{s}:{i}" for s, i, _ in refs))
-    result = ParseResult([], [], supersedes=referenced)
+    result = ParseResult(
+        [],
+        [],
+        supersedes=referenced,
+        message=f"cap:{sender}:{identifier}",
+        cancel=msg_type == "Cancel",
+    )
+    positions = sum(
+        len((node.text or "").split())
+        for node in root.iter()
+        if node.tag in (f"{{{CAP_NS}}}polygon", f"{{{CAP_NS}}}circle")
+    )
+    if positions > MAX_POSITIONS:  # counted before any geometry is built
+        raise WarningFormatError(
+            f"{positions:,} points in polygons and circles; at most {MAX_POSITIONS:,} are accepted",
+            alert,
+            "polygon",
+        )
 
     infos = root.findall("cap:info", _NS)
     if not infos:
@@ -170,7 +203,7 @@ def _parse(xml: bytes | str, max_bytes: int) -> tuple[Element, str]:
             f"the document is {size} bytes; at most {max_bytes} are accepted", "document"
         )
     try:
-        root = SafeET.fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = _bounded_tree(xml)
     except DefusedXmlException:
         # Entity expansion (billion laughs) and external entities (file or network reads)
         # only come in through a DTD, and CAP never needs one.
@@ -185,6 +218,35 @@ def _parse(xml: bytes | str, max_bytes: int) -> tuple[Element, str]:
             f"expected a CAP 1.2 <alert> in namespace {CAP_NS}, got <{root.tag}>", "document"
         )
     return root, xml if isinstance(xml, str) else _decode(xml)
+
+
+def _bounded_tree(xml: bytes | str) -> Element:
+    """The document's tree, read as a stream so that nesting deeper than MAX_XML_DEPTH is
+    refused while it is read (a CAP alert is five levels deep)."""
+    # A text's declaration may name another encoding than the UTF-8 it is read as here.
+    data = xml if isinstance(xml, bytes) else _DECLARATION.sub(b"", xml.encode("utf-8"), 1)
+    root: Element | None = None
+    depth = 0
+    events = SafeET.iterparse(
+        io.BytesIO(data),
+        events=("start", "end"),
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
+    )
+    for event, element in events:
+        if event == "start":
+            depth += 1
+            root = element if root is None else root
+            if depth > MAX_XML_DEPTH:
+                raise WarningFormatError(
+                    f"XML nested more than {MAX_XML_DEPTH} levels deep", "document"
+                )
+        else:
+            depth -= 1
+    if root is None:  # pragma: no cover - the parser raises on an empty document
+        raise WarningFormatError("no XML element", "document")
+    return root
 
 
 def _decode(data: bytes) -> str:
@@ -353,6 +415,10 @@ def _circle(text: str, where: str, name: str) -> tuple[shapely.Point, float]:
         radius = float("nan")
     if not np.isfinite(radius) or radius < 0:
         raise WarningFormatError(f"radius {parts[1]!r} is not a number of km ≥ 0", where, name)
+    if radius > MAX_RADIUS_KM:
+        raise WarningFormatError(
+            f"radius {parts[1][:40]} km; at most {MAX_RADIUS_KM:,.0f} km", where, name
+        )
     _check_ranges(xy, where, name)
     return shapely.Point(xy[0]), radius
 

@@ -15,10 +15,12 @@ import shapely
 from geodata.loaders.warnings.areas import AreaCatalog, Refused, crs_of, to_sweref_area
 from geodata.loaders.warnings.model import (
     MAX_BYTES,
+    MAX_POSITIONS,
     SOURCE_IBWW,
     ParseResult,
     WarningArea,
     WarningFormatError,
+    count_positions,
     is_wind,
     parse_time,
     version_text,
@@ -194,6 +196,12 @@ def _load(payload: bytes | str | list, max_bytes: int) -> list[Any]:
     if not isinstance(payload, list):
         raise WarningFormatError(
             "expected a JSON array of warnings (the body of ibww/api/version/1/warning.json)",
+            "document",
+        )
+    if count_positions(payload) > MAX_POSITIONS:  # before any geometry is built
+        raise WarningFormatError(
+            f"more than {MAX_POSITIONS:,} positions in the areas; at most {MAX_POSITIONS:,} "
+            "are accepted",
             "document",
         )
     return payload

@@ -15,6 +15,13 @@ SOURCE_IBWW = "smhi-ibww"
 SOURCE_CAP = "cap"
 LEVELS = ("message", "yellow", "orange", "red")  # lowest first
 MAX_BYTES = 5_000_000  # a warning document is a few hundred kB at most; more is abuse or a bug
+# Positions in one document, counted before any geometry is built (SMHI's whole feed has a
+# few thousand); and in an invalid area, the most make_valid is asked to repair (a
+# self-intersecting zigzag of 20,000 vertices took 21 s).
+MAX_POSITIONS = 50_000
+MAX_REPAIR_POSITIONS = 5_000
+# A CAP <circle> radius past this is not a weather warning (Sweden is 1,600 km long).
+MAX_RADIUS_KM = 2_000.0
 
 # Wind in event names, in the languages that reach us (sv, en, no/da). "vindel" keeps
 # Vindelälven and Vindeln out; thunderstorms are convective, not the wind-outage case.
@@ -80,6 +87,27 @@ class ParseResult:
     # Messages that an Update or Cancel ends as a whole, as WarningArea.message keys: end their
     # stored rows even when the new message no longer lists an area (or has no <info>).
     supersedes: tuple[str, ...] = ()
+    message: str | None = None  # this message's key (CAP: "cap:<sender>:<identifier>")
+    cancel: bool = False  # a CAP Cancel: what it supersedes is cancelled, not only replaced
+
+
+def count_positions(value: Any, budget: int = MAX_POSITIONS) -> int:
+    """Positions ([x, y] lists) in a decoded JSON document, counted from the list lengths
+    alone, before any geometry is built; stops once past `budget`."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if item and not isinstance(item[0], list | dict):
+                count += 1
+                if count > budget:
+                    break
+            else:
+                stack.extend(item)
+    return count
 
 
 def intersects_county(area: WarningArea, county_3006: BaseGeometry) -> bool:

@@ -58,7 +58,7 @@ def parse_building_changes(data: Mapping[str, Any]) -> dict[str, Any]:
                     raise FieldError(f"{raw!r} is not a Styrel priority class 1 (highest) to 8")
                 values[name] = priority
             else:
-                values[name] = non_negative(raw, integer=name in SITE_INTEGERS)
+                values[name] = non_negative(raw, integer=name in SITE_INTEGERS, name=name)
         except (FieldError, ValueError) as exc:
             errors[name] = str(exc)
     field_errors(errors)

@@ -14,7 +14,7 @@ from geodata.loaders.fields import whole as parse_whole
 from resilience import energy_figures
 from resilience.errors import BadInput, Forbidden, NotFound
 from resilience.models import Site
-from resilience.vocabulary import OWNERS
+from resilience.vocabulary import OWNERS, range_problem
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,16 @@ def field_errors(errors: dict[str, str]) -> None:
         raise BadInput(message, details=errors)
 
 
-def non_negative(raw: Any, integer: bool = False) -> float | int | None:
-    """A number >= 0 (decimal comma allowed), or None when blank."""
+def non_negative(raw: Any, integer: bool = False, name: str = "") -> float | int | None:
+    """A number >= 0 (decimal comma allowed) within `name`'s range (vocabulary.NUMBER_RANGES),
+    or None when blank."""
     value = (
         parse_whole(raw, decimal_comma=True) if integer else parse_number(raw, decimal_comma=True)
     )
     if value is not None and value < 0:
         raise FieldError(f"{raw!r} is negative; expected a number >= 0")
+    if value is not None and (problem := range_problem(name, value)):
+        raise FieldError(problem)
     return value
 
 

@@ -55,7 +55,7 @@ def parse_measure(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
             elif name == "date":
                 values[name] = parse_date(raw)
             else:
-                values[name] = non_negative(raw)
+                values[name] = non_negative(raw, name=name)
         except (FieldError, ValueError) as exc:
             errors[name] = str(exc)
     if not partial:

@@ -40,7 +40,7 @@ def parse_reading(data: Mapping[str, Any]) -> tuple[int, int | None, float]:
     except FieldError as exc:
         errors["month"] = str(exc)
     try:
-        kwh = non_negative(data.get("kwh"))
+        kwh = non_negative(data.get("kwh"), name="kwh")
         if kwh is None:
             raise FieldError("required")
     except FieldError as exc:

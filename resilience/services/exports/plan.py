@@ -172,12 +172,18 @@ def file_name(
     scenario: str | None = None,
     municipality: str | None = None,
 ) -> str:
-    """vasterbotten_<what>[_<kommun>][_<category>][_wgs84]_<date>.<ext>, e.g.
-    vasterbotten_luckor_stormen-ylva_2026-11-26.gpkg or vasterbotten_lager_2026-11-26.gpkg;
-    <what> is luckor_<scenario> for a run, a single layer's name, or lager."""
+    """vasterbotten_<what>[_<kommun>][_<category>][_wgs84]_<date>.<ext>, in ASCII, e.g.
+    vasterbotten_korning-12_stormen-ylva_2026-11-26.gpkg or vasterbotten_lager_2026-11-26.gpkg;
+    <what> is korning-<run id>_<scenario> for a run (with the layers' names when not all
+    of them), a single layer's name, or lager."""
     parts = [COUNTY_SLUG]
     if request.run_id is not None:
-        parts.append(f"luckor_{slugify(scenario or f'korning-{request.run_id}')}")
+        parts.append(f"korning-{request.run_id}")
+        if scenario:
+            parts.append(slugify(scenario))
+        if request.layers != RUN_LAYER_IDS:
+            names = run_sources(None, None)
+            parts.append("-".join(names[layer].schema.name for layer in request.layers))
     elif len(request.layers) == 1:
         parts.append(layer_sources(None)[request.layers[0]].schema.name)
     else:

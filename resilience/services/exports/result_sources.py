@@ -232,6 +232,8 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
             f" AS g(service, service_name, uncovered, baseline_covered){gap_where}",
             single_row_batches=True,
         ),
+        # The county's rows (no geometry) last, as in kommuner: QGIS and GDAL decide from the
+        # first rows of a CSV whether it has geometries.
         "timeline": Source(
             "timeline",
             LayerSchema(
@@ -255,15 +257,14 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                         for s, _n in SERVICES
                     ),
                 ),
-                description="the county has no geometry",
+                description="the county's rows, last, have no geometry",
             ),
             "SELECT t.hour, t.code, CASE WHEN t.code = 'county' THEN :county ELSE m.name END,"
             + "".join(f" t.{name}," for name, _s, _d in _TIMELINE_SERIES)
             + "".join(f" t.uncovered_{s}," for s, _n in SERVICES)
             + "".join(f" t.unreachable_{s}," for s, _n in SERVICES)
             + f" {wkb('m.geom')} FROM run_timeline t LEFT JOIN municipalities m"
-            " ON m.code = t.code"
-            + f"{timeline_where} ORDER BY t.code = 'county' DESC, t.code, t.k",
+            " ON m.code = t.code" + f"{timeline_where} ORDER BY t.code = 'county', t.code, t.k",
             "SELECT count(*) FROM run_timeline t" + timeline_where,
         ),
     }

@@ -26,7 +26,7 @@ from resilience.services.ogc.catalog import (
     parse_crs,
 )
 from resilience.services.query_args import BBox, parse_bbox, whole
-from resilience.vocabulary import SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY, SITE_NUMBERS, SWEREF99TM, WGS84
 
 # --- Query parameters -------------------------------------------------------------------
 
@@ -115,8 +115,11 @@ class Column:
     feature (GDAL and QGIS type a field from the first page they read)."""
 
     name: str
-    json_type: str  # "integer", "number", "boolean", "string" or "object"
+    json_type: str  # "integer", "number", "boolean" or "string"
     format: str | None = None  # "date-time" for timestamps
+    # A JSON document (jsonb) served as its text: QGIS 3.22 makes a nested object a map
+    # field, which no "Save Features As" format can write (issue 23, item 2).
+    json_text: bool = False
 
 
 # PostgreSQL's type names (format_type) → JSON Schema type and format.
@@ -130,16 +133,25 @@ _JSON_TYPES: dict[str, tuple[str, str | None]] = {
     "boolean": ("boolean", None),
     "timestamp with time zone": ("string", "date-time"),
     "date": ("string", "date"),
-    "jsonb": ("object", None),
-    "json": ("object", None),
 }
+_JSON_DOCUMENTS = frozenset({"jsonb", "json"})  # served as JSON text, as the exports do
 
 _columns: dict[str, tuple[Column, ...]] = {}
+# The site columns only some categories use. A site collection serves those of its category
+# (vocabulary.CATEGORY[...].fields), as the exports do: a column null for every feature
+# reaches QGIS 3.22 as text (it types fields from values), so sites-care has no capacity_kw.
+_CATEGORY_COLUMNS = frozenset({*SITE_NUMBERS, "owner", "heating", "heat_plant"})
+
+
+def _served(view: str, column: str) -> bool:
+    category = next((c for c in CATEGORY.values() if c.view == view), None)
+    return category is None or column not in _CATEGORY_COLUMNS or column in category.fields
 
 
 def property_columns(session: Session, view: str) -> tuple[Column, ...]:
-    """The view's columns but id and geom, read once per process (views change only with a
-    migration, which restarts the service)."""
+    """The view's columns but id and geom (and a site collection's columns of other
+    categories), read once per process (views change only with a migration, which restarts
+    the service)."""
     if view not in _columns:
         rows = session.execute(
             text(
@@ -150,9 +162,9 @@ def property_columns(session: Session, view: str) -> tuple[Column, ...]:
             {"view": view},
         )
         _columns[view] = tuple(
-            Column(name, *_JSON_TYPES.get(type_, ("string", None)))
+            Column(name, *_JSON_TYPES.get(type_, ("string", None)), type_ in _JSON_DOCUMENTS)
             for name, type_ in rows
-            if name not in ("id", "geom")
+            if name not in ("id", "geom") and _served(view, name)
         )
     return _columns[view]
 
@@ -160,8 +172,11 @@ def property_columns(session: Session, view: str) -> tuple[Column, ...]:
 def _json_value(column: Column) -> str:
     """The column as a JSON value. A float that happens to be whole is written 0.0, not 0, so
     it reads as a number with a fraction on every page; others keep PostgreSQL's shortest
-    exact form (15.999999999999996). Strings and the rest as json_build_object writes them."""
+    exact form (15.999999999999996). A JSON document as a string of its text; strings and
+    the rest as json_build_object writes them."""
     ref = f'v."{column.name}"'
+    if column.json_text:
+        return f"to_json({ref}::text)"
     if column.json_type == "number":
         return (
             f"CASE WHEN {ref} = trunc({ref}) AND abs({ref}) < 1e15"
@@ -183,6 +198,63 @@ def feature_sql(session: Session, collection: Collection, crs: Crs) -> str:
         f" 'geometry', ST_AsGeoJSON({geom}, {crs.digits}, 0)::json,"
         f" 'properties', json_build_object({pairs}))::text"
     )
+
+
+# QGIS 3.22 reads no schema: it types every field from the first page it asks for,
+# `items?limit=10`, as OGR's GeoJSON reader does (a field null in all of them is text, so
+# 27 numbers arrived as '89'). So the first page holds, for every property that has a value
+# anywhere in the selection, a feature that has one: these "leaders" come first, then the
+# rest by id, on every page alike.
+FIRST_PAGE = 10
+
+
+def leaders_sql(columns: tuple[Column, ...]) -> str:
+    """The select list that finds, for each property, the first feature (by id) with a
+    value: added to a page's count, which reads every selected feature anyway."""
+    return "".join(f', min(v.id) FILTER (WHERE v."{c.name}" IS NOT NULL)' for c in columns)
+
+
+def choose_leaders(
+    session: Session,
+    view: str,
+    where: str,
+    params: dict[str, Any],
+    columns: tuple[Column, ...],
+    firsts: list[Any],
+) -> list[Any]:
+    """Few features that together have a value for every property that has one (`firsts`:
+    each property's first feature with a value, None for none), greedily the one with the
+    most properties not yet covered; at most FIRST_PAGE. None when the first FIRST_PAGE
+    features by id cover every property already: then the order is simply by id."""
+    candidates = sorted({f for f in firsts if f is not None})
+    if not candidates:
+        return []
+    last = session.execute(
+        text(
+            f"SELECT v.id FROM {view} v WHERE {where} ORDER BY v.id LIMIT 1 OFFSET {FIRST_PAGE - 1}"
+        ),
+        params,
+    ).scalar()
+    if last is None or candidates[-1] <= last:
+        return []
+    values = ", ".join(f'v."{c.name}" IS NOT NULL' for c in columns)
+    rows = session.execute(
+        text(f"SELECT v.id, ARRAY[{values}] FROM {view} v WHERE v.id = ANY(:ids)"),
+        {"ids": candidates},
+    ).all()
+    has = {row[0]: {i for i, value in enumerate(row[1]) if value} for row in rows}
+    wanted = {i for i, first in enumerate(firsts) if first is not None}
+    chosen: list[Any] = []
+    while wanted and has and len(chosen) < FIRST_PAGE:
+        best = max(sorted(has), key=lambda key: len(has[key] & wanted))
+        chosen.append(best)
+        wanted -= has.pop(best)
+    return sorted(chosen)
+
+
+def page_order(leaders: list[Any]) -> str:
+    """ORDER BY of a page: the leaders first (bound as :leaders), then by id."""
+    return "v.id = ANY(:leaders) DESC, v.id" if leaders else "v.id"
 
 
 def bbox_filter(bbox: BBox) -> tuple[str, dict[str, Any]]:

@@ -38,7 +38,7 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     value = (request.args.get(name) or "").strip()
     if not value:
         return default
-    if not (value.isascii() and value.lstrip("-").isdigit()):
+    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 18:
         raise BadInput(_("{name} must be a whole number").format(name=name))
     return int(value)
 
@@ -192,9 +192,12 @@ def energy_building(site_id: int) -> ResponseReturnValue:
 @bp.route("/energy/buildings/<int:site_id>", methods=["PATCH"])
 @require_role("editor")
 def energy_update_building(site_id: int) -> ResponseReturnValue:
-    changes = service.parse_building_changes(_json_body())
+    body = _json_body()
+    changes = service.parse_building_changes(body)
     changed = service.update_building(db.session, site_id, changes, editor())
-    return jsonify(changed=changed)
+    # Keys this PATCH does not change are named, not silently dropped.
+    editable = set(service.SITE_FIELDS + service.SITE_ATTRIBUTES)
+    return jsonify(changed=changed, ignored=sorted(k for k in body if k not in editable))
 
 
 @bp.get("/energy/municipalities")
@@ -292,9 +295,11 @@ def energy_add_measure(site_id: int) -> ResponseReturnValue:
 @bp.route("/energy/measures/<int:measure_id>", methods=["PATCH"])
 @require_role("editor")
 def energy_update_measure(measure_id: int) -> ResponseReturnValue:
-    values = service.parse_measure(_json_body(), partial=True)
+    body = _json_body()
+    values = service.parse_measure(body, partial=True)
     measure = service.update_measure(db.session, measure_id, values, editor())
-    return jsonify(id=measure.id)
+    ignored = sorted(k for k in body if k not in service.MEASURE_FIELDS)
+    return jsonify(id=measure.id, ignored=ignored)
 
 
 @bp.delete("/energy/measures/<int:measure_id>")

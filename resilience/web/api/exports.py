@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, current_app, redirect, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
@@ -54,12 +55,19 @@ def _wants_page() -> bool:
     return any(value == "text/html" for value, _q in request.accept_mimetypes)
 
 
+def attachment(name: str) -> str:
+    """Content-Disposition for a download named `name`: `filename` for every client
+    (ASCII, as our names are: å, ä → a, ö → o) and RFC 6266's `filename*` in UTF-8."""
+    plain = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def _file(data: bytes | Iterator[bytes], name: str) -> Response:
     return Response(
         data,
         mimetype=exports.media_type(name),
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": attachment(name),
             "Cache-Control": "no-store",
         },
     )

@@ -58,12 +58,21 @@ def post_warning() -> ResponseReturnValue:
         )
     except WarningFormatError as exc:
         raise BadInput(f"warning refused: {exc}") from exc
-    if result.recalculation:
-        try:
-            enqueue_live(settings, result.recalculation)
-        except Unavailable:  # stored; the scheduler's minute check enqueues it later
-            current_app.logger.warning("live recalculation not enqueued: Redis is down")
-    return result.to_dict(), 202 if result.recalculation else 200
+    body = result.to_dict()
+    if not result.recalculation:
+        return {**body, "recalculation_queued": False}, 200
+    try:
+        enqueue_live(settings, result.recalculation)
+    except Unavailable:  # stored; the scheduler's minute check enqueues it later
+        current_app.logger.warning("live recalculation not enqueued: Redis is down")
+        # Stored, not recalculated: 200, not the 202 of a recalculation under way.
+        return {
+            **body,
+            "recalculation_queued": False,
+            "message": "the warning is stored, but the live recalculation could not be "
+            "queued (the job queue, Redis, cannot be reached); it starts once Redis is back",
+        }, 200
+    return {**body, "recalculation_queued": True}, 202
 
 
 @bp.get("/warnings")

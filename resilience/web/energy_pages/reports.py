@@ -137,9 +137,11 @@ def audit_page() -> ResponseReturnValue:
 
 
 def _download(body: str, filename: str, mimetype: str) -> Response:
+    # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text mimetype, which
+    # here already has it (it came out twice).
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

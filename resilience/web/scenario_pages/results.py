@@ -326,7 +326,8 @@ def _run_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    # ASCII digits of a bigint at most ("²" is a digit to isdigit, 5,000 digits to int()).
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise BadInput(_("{name} must be a run number").format(name=name))
     return int(value)
 
