@@ -50,7 +50,7 @@ from resilience.config import PROJECT_ROOT
 from resilience.crs import transformer
 from resilience.scenarios import ScenarioSpec
 from resilience.services import runs, scenarios, users
-from resilience.services.ogc import COLLECTIONS, CRSES
+from resilience.services.ogc import CRSES, catalog
 from resilience.vocabulary import SWEREF99TM, WGS84
 
 MIX = (
@@ -218,7 +218,7 @@ def pygeoapi_config(port_hint: str, database_url: str) -> dict[str, object]:
                 }
             ],
         }
-        for c in COLLECTIONS.values()
+        for c in catalog().values()
     }
     contact = {"name": "bench", "url": "http://127.0.0.1", "email": "bench@example.org"}
     contact |= dict.fromkeys(

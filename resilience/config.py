@@ -81,6 +81,8 @@ class Settings:
     # Sweden-sized benchmark (250,000 cells, 30,000 sites).
     run_max_cells: int = 1_000_000
     run_max_sites: int = 200_000
+    # The classification line every situation report (lägesbild) carries, printed as is.
+    report_classification: str = "Ej säkerhetsskyddsklassificerad"
     # A session cookie not used for this long is refused (it is re-signed on every request;
     # a replayed older one fails its signature's age check).
     session_idle_minutes: int = 120
@@ -151,5 +153,8 @@ class Settings:
             tile_attribution=env.get("RESILIENCE_TILE_ATTRIBUTION", cls.tile_attribution),
             max_upload_bytes=max_upload,
             queue_name=env.get("RESILIENCE_QUEUE", cls.queue_name),
+            report_classification=(
+                env.get("RESILIENCE_REPORT_CLASSIFICATION", "").strip() or cls.report_classification
+            ),
             var_dir=var_dir,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -15,6 +16,7 @@ from geodata.messages import msg
 from resilience import jsonio
 from resilience.analysis import Parameters, Scenario, SnowZone
 from resilience.analysis.model import RANGES, OutageArea
+from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg, transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
 
@@ -44,6 +46,8 @@ class ScenarioSpec:
     # (outage is then their union, for display); empty when all share duration_hours.
     outage_parts: tuple[OutageArea, ...] = ()
     road_closures: shapely.MultiPolygon | None = None  # EPSG:3006
+    # When hour 0 is on the clock (optional; the pages then use the run's start).
+    start: datetime | None = None
 
     def to_analysis(self) -> Scenario:
         """The pure model's view: geometries and effective parameters."""
@@ -94,6 +98,8 @@ class ScenarioSpec:
         }
         if self.road_closures is not None:
             definition["road_closures"] = mapping(self.road_closures)
+        if self.start is not None:
+            definition["start"] = self.start.isoformat()
         return definition
 
 
@@ -271,6 +277,7 @@ def parse_scenario(document: Any) -> ScenarioSpec:
         "snow_zones",
         "road_closures",
         "parameters",
+        "start",
     }
     if unknown:
         raise ScenarioError(msg("scenario_unknown_keys", keys=sorted(unknown)))
@@ -351,7 +358,24 @@ def parse_scenario(document: Any) -> ScenarioSpec:
         description,
         outage_parts=outage_parts,
         road_closures=road_closures,
+        start=parse_start(document.get("start")),
     )
+
+
+def parse_start(value: Any) -> datetime | None:
+    """A scenario's `start`: when its hour 0 is, ISO 8601 ("2026-12-24T06:00", local time
+    in Sweden unless it names its offset); None when not given."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ScenarioError("start: expected a date and time such as 2026-12-24T06:00")
+    try:
+        start = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ScenarioError(
+            f"start: {value!r} is not a date and time such as 2026-12-24T06:00"
+        ) from None
+    return start if start.tzinfo is not None else start.replace(tzinfo=LOCAL_TZ)
 
 
 def parse_scenario_json(raw: bytes | str) -> ScenarioSpec:

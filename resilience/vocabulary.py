@@ -129,6 +129,8 @@ CARE_PRIORITY: dict[str, int] = {
 # runs"); the coverage model itself treats them as any care site's residents.
 HOME_CARE_BASE = "home_care_base"
 ELDERLY_HOME = "elderly_home"
+# Residential care: the kinds where people live in the building, what a report lists first.
+RESIDENTIAL_CARE: tuple[str, ...] = ("elderly_home", "group_home", "hospital")
 
 # v2: the one kind of utility site, whose power the heating of its network depends on.
 DISTRICT_HEATING_PLANT = "district_heating_plant"

@@ -133,3 +133,14 @@ def test_malformed_json() -> None:
     with pytest.raises(ScenarioError, match="not valid JSON"):
         parse_scenario_json(b"{name: ")
     assert parse_scenario_json(json.dumps({"name": "Åsele"}).encode()).name == "Åsele"
+
+
+def test_a_scenario_may_set_its_start_on_the_clock() -> None:
+    spec = parse_scenario({"name": "Jul", "start": "2026-12-24T06:00"})
+    assert spec.start is not None and spec.start.isoformat() == "2026-12-24T06:00:00+01:00"
+    assert spec.to_definition()["start"] == "2026-12-24T06:00:00+01:00"
+    assert parse_scenario(spec.to_definition()).start == spec.start  # stored, read back
+    assert parse_scenario({"name": "Utan"}).start is None
+    assert "start" not in parse_scenario({"name": "Utan"}).to_definition()
+    with pytest.raises(ScenarioError, match="start"):
+        parse_scenario({"name": "Fel", "start": "julafton"})

@@ -3,6 +3,7 @@ the warnings in force over the county and what the newest live run changed."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience.models import FeedStatus, Run, Scenario, WeatherWarning
-from resilience.services.home_care import shown_area
+from resilience.services.home_care import shown_timeline
+from resilience.services.run_clock import now_and_peak, run_hour_zero
+from resilience.services.run_results import timeline_document
 from resilience.services.warnings import SMHI_FEED, active_in_county
 from resilience.vocabulary import ELDERLY_HOME
 
@@ -109,17 +112,23 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         "elderly_homes_new": 0,
         "care_sites": 0,
         "residents": 0,
+        "residents_cold": 0,
         "home_care_clients": 0,
         "food": 0,
         "care": 0,
         "shelter": 0,
     }
 
-    def figures(run: Run | None) -> dict[str, int]:
+    def figures(run: Run | None) -> tuple[dict[str, int], dict[str, Any] | None]:
+        """A live run's figures at this moment (its timeline at the current instant, hour 0
+        the earliest start of its warnings), and its peak."""
         if run is None:
-            return zero
+            return zero, None
         assert run.summary is not None  # a finished run has one
-        county = shown_area(run.summary["county"])
+        timeline = shown_timeline(timeline_document(session, run.id))
+        duration = float((run.parameters or {}).get("duration_hours", 0.0))
+        start = run_hour_zero(session, run)
+        current, peak = now_and_peak(timeline, duration, start)
         homes, affected = session.execute(
             text(
                 "SELECT count(*) FILTER (WHERE r.hours_unpowered > 0),"
@@ -129,17 +138,40 @@ def live_changes(session: Session) -> dict[str, Any] | None:
             ),
             {"run": run.id, "kind": ELDERLY_HOME},
         ).one()
-        return {
+
+        def shown(values: dict[str, int] | None) -> dict[str, int]:
+            values = values or {}
+            return {
+                "care_sites": values.get("care_sites_unpowered", 0),
+                "residents": values.get("residents_unpowered", 0),
+                "residents_cold": values.get("residents_cold", 0),
+                "home_care_clients": values.get("home_care_clients_unpowered", 0),
+                **{s: values.get(s, 0) for s in ("food", "care", "shelter")},
+            }
+
+        now = {
             "elderly_homes": int(homes or 0),
             # Without power after the generators or cold: the run page's "new" care sites.
             "elderly_homes_new": int(affected or 0),
-            "care_sites": county["care_sites_unpowered"],
-            "residents": county["residents_unpowered"],
-            "home_care_clients": county["home_care_clients_unpowered"],
-            **county["uncovered"],
+            **shown(current.values),
         }
+        if current.values is None:  # not begun, or the grid is back: as normally
+            now.update(
+                {
+                    s: run.summary["county"]["baseline_uncovered"][s]
+                    for s in ("food", "care", "shelter")
+                }
+            )
+        at = {
+            "now_at": current.at,
+            "now_hour": current.hour,
+            "peak": (
+                None if peak is None else {"at": peak.at, "hour": peak.hour, **shown(peak.values)}
+            ),
+        }
+        return now, at
 
-    now, before = figures(latest), figures(previous)
+    (now, clock), (before, _previous_clock) = figures(latest), figures(previous)
     assert latest.summary is not None
     normal = zero | latest.summary["county"]["baseline_uncovered"]
     return {
@@ -147,7 +179,29 @@ def live_changes(session: Session) -> dict[str, Any] | None:
         "previous_run_id": previous.id if previous else None,
         "started_by": latest.created_by,
         "now": now,
+        **(clock or {}),
         "normal": normal,
         "vs_normal": {k: now[k] - normal[k] for k in now},
         "delta": {k: now[k] - before[k] for k in now},
     }
+
+
+def live_version(session: Session, poll_seconds: int) -> dict[str, Any]:
+    """What the open pages poll (static/js/live_refresh.js): a short `version` that changes
+    whenever the banner, the runs list or the newest live run would show something else
+    (the warnings in force, the feed's health, the latest runs' states and progress), and
+    the newest finished live run's id (`live_run_id`, None before the first)."""
+    active = sorted((w.id, w.cancelled) for w in active_in_county(session))
+    degraded = feed_health(session, poll_seconds).degraded
+    latest = session.execute(
+        text("SELECT id, status, floor(coalesce(progress, 0)) FROM runs ORDER BY id DESC LIMIT 50")
+    ).all()
+    live = session.scalar(
+        select(Run.id)
+        .join(Scenario, Scenario.id == Run.scenario_id)
+        .where(Scenario.kind == "live", Run.status == "finished")
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+    seen = repr((active, degraded, [tuple(r) for r in latest], live))
+    return {"version": hashlib.sha256(seen.encode()).hexdigest()[:16], "live_run_id": live}

@@ -232,7 +232,8 @@ def login() -> ResponseReturnValue:
             login_limits.record_success(redis, name)
             session.permanent = True  # re-signed each request: RESILIENCE_SESSION_IDLE_MINUTES
             login_user(CurrentUser(user))
-            return redirect(safe_next(request.args.get("next")))
+            # The director's first screen (web/warning_pages.py) unless a page was asked for.
+            return redirect(safe_next(request.args.get("next"), url_for("warnings.situation_page")))
         login_limits.record_failure(redis, name, address)
         error = _("Wrong user name or password.")
     return render_template("auth/login.html", error=error), 401 if error else 200

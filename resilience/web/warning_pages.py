@@ -5,14 +5,16 @@ warnings are stored and read by services/warnings.py, parsed by geodata/loaders/
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from resilience.db import db
-from resilience.services import runs, warning_banner, warnings
+from resilience.services import run_clock, run_reports, runs, warning_banner, warnings
+from resilience.web.causes import cause_line
 from workers.queue import run_job_states
 
 bp = Blueprint("warnings", __name__)
@@ -34,6 +36,7 @@ def history_page() -> ResponseReturnValue:
     return render_template(
         "warnings/history.html",
         warnings=history.warnings,
+        sources=run_reports.warning_sources(db.session, history.warnings),
         states=history.states,
         live_runs=live_runs,
         now=datetime.now(UTC),
@@ -42,6 +45,51 @@ def history_page() -> ResponseReturnValue:
             db.session, current_app.config["SETTINGS"].smhi_poll_seconds
         ),
         open_max_hours=current_app.config["SETTINGS"].open_warning_max_hours,
+    )
+
+
+@bp.get("/situation")
+def situation_page() -> ResponseReturnValue:
+    """The director's first screen after login: is anything happening (the warnings in
+    force, or none, and the SMHI feed), and from the newest live run: the residential care
+    units that lose power or go cold and when, why, generators sent and free, and people
+    without food, care or a warm shelter now and at the peak; each figure links to its
+    table on the run page."""
+    settings = current_app.config["SETTINGS"]
+    run_id = run_reports.live_run_id(db.session)
+    active = warnings.active_in_county(db.session)
+    report = None
+    if run_id is not None and active:
+        run = runs.get_run(db.session, run_id)
+        report = run_reports.situation_report(db.session, run, settings.smhi_poll_seconds)
+    return render_template(
+        "warnings/situation.html",
+        active=active,
+        feed=warning_banner.feed_health(db.session, settings.smhi_poll_seconds),
+        report=report,
+        cause_line=(partial(cause_line, zero=report.zero) if report else None),
+        at_hour=(partial(run_clock.clock, report.zero) if report else None),
+    )
+
+
+@bp.get("/live/version.json")
+def live_version() -> ResponseReturnValue:
+    """What the open pages poll to keep up (static/js/live_refresh.js): a version that
+    changes with the banner, the runs list or the newest live run, and that run's id and
+    page."""
+    version = warning_banner.live_version(
+        db.session, current_app.config["SETTINGS"].smhi_poll_seconds
+    )
+    run_id = version["live_run_id"]
+    return (
+        {
+            **version,
+            "live_run_url": (
+                url_for("scenario_pages.run_page", run_id=run_id) if run_id is not None else None
+            ),
+        },
+        200,
+        {"Cache-Control": "no-store"},
     )
 
 
@@ -58,7 +106,15 @@ def banner() -> dict[str, Any]:
     shown: dict[str, Any] = {"feed_down": state.feed} if state.feed.degraded else {}
     if not state.active:
         return shown
-    return {**shown, "banner": {"warnings": state.active, "changes": state.changes}}
+    # Most severe first; the banner takes the most severe level's colour.
+    ordered = sorted(state.active, key=lambda w: (-SEVERITY.get(w.level, 0), w.id))
+    return {
+        **shown,
+        "banner": {"warnings": ordered, "level": ordered[0].level, "changes": state.changes},
+    }
+
+
+SEVERITY = {"message": 0, "yellow": 1, "orange": 2, "red": 3}
 
 
 def init_app(app: Flask) -> None:

@@ -59,7 +59,7 @@ def test_login_never_redirects_off_site(app, make_user) -> None:  # type: ignore
         "/login?next=//evil.example/x",
         data={"name": "cecilia", "password": "correct horse battery"},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/situation"  # the first screen, never off site
 
 
 def test_bearer_token(app, db_session: Session, make_user) -> None:  # type: ignore[no-untyped-def]

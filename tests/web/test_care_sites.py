@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -137,10 +138,13 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
         "Kall från timme",  # model v2
         "Timmar kall",
         "Lägsta inomhus °C",
+        "Varför",  # the reason for the gap, one line
     ]
     names = [r["attrs"]["data-name"] for r in rows]
-    assert names == [BASE, HOME]  # the base goes cold at 3.7 h: worst
-    base, home = (_cells(headings, r) for r in rows)
+    # Residential care first (the base goes cold sooner, at 3.7 h, but its clients live at
+    # home: home-care bases come after).
+    assert names == [HOME, BASE]
+    home, base = (_cells(headings, r) for r in rows)
     assert base["Hemtjänstens brukare"] == "147" and base["Boende"] == "–"
     assert home["Boende"] == "40" and home["Hemtjänstens brukare"] == "–"
     assert (
@@ -208,12 +212,14 @@ def test_the_csv_has_the_table_s_columns_and_filter_for_excel(
     page_headings, _rows = care_rows(client.get(f"/runs/{run_id}").text)
     assert rows[0] == page_headings
     table = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
-    assert [r["Enhet"] for r in table] == [BASE, HOME]
-    assert table[1]["Kommun"] == "Åbacka" and table[1]["Avstånd (km, fågelvägen)"] == "13,9"
-    assert table[1]["Reservkraftverk från"] == "Östervik"
-    assert table[0]["Hemtjänstens brukare"] == "147" and table[0]["Boende"] == ""
-    assert table[0]["Status"] == "utan ström"
+    assert [r["Enhet"] for r in table] == [HOME, BASE]  # residential care first
+    assert table[0]["Kommun"] == "Åbacka" and table[0]["Avstånd (km, fågelvägen)"] == "13,9"
+    assert table[0]["Reservkraftverk från"] == "Östervik"
+    assert table[1]["Hemtjänstens brukare"] == "147" and table[1]["Boende"] == ""
+    assert table[1]["Status"] == "utan ström"
 
+    lowest = [r["Lägsta inomhus °C"] for r in table if r["Lägsta inomhus °C"]]
+    assert lowest and not any(v.startswith("'") for v in lowest)  # numbers, even negative
     only = client.get(f"/runs/{run_id}/care-sites.csv?kind=home_care_base")
     assert [
         r[0] for r in csv.reader(io.StringIO(only.data.decode("utf-8-sig")), delimiter=";")
@@ -224,7 +230,7 @@ def test_the_csv_has_the_table_s_columns_and_filter_for_excel(
     english = client.get(f"/runs/{run_id}/care-sites.csv?lang=en")
     rows_en = list(csv.reader(io.StringIO(english.data.decode("utf-8-sig"))))
     assert rows_en[0][:2] == ["Unit", "Kind"]
-    assert dict(zip(rows_en[0], rows_en[2], strict=True))["Distance (km, straight line)"] == "13.9"
+    assert dict(zip(rows_en[0], rows_en[1], strict=True))["Distance (km, straight line)"] == "13.9"
 
 
 def test_compare_and_report_count_home_care_clients_apart(
@@ -286,9 +292,11 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     assert changes["vs_normal"]["food"] == (
         county["uncovered"]["food"] - county["baseline_uncovered"]["food"]
     )
-    assert (
-        changes["now"]["residents"] == 40 and changes["now"]["home_care_clients"] == 147 + 12
-    )  # both bases
+    # "Now" is this moment (the warning began an hour ago; the generator reached the home
+    # after half an hour), the peak is hour 0, called the peak.
+    assert round(changes["now_hour"]) == 1
+    assert changes["now"]["residents"] == 0 and changes["now"]["home_care_clients"] == 147 + 12
+    assert changes["peak"]["hour"] == 0 and changes["peak"]["residents"] == 40
     assert changes["vs_normal"]["elderly_homes_new"] == 1
 
     page = editor.get("/scenarios")
@@ -296,7 +304,11 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     link = f'href="/runs/{run.id}?care=new&amp;kind=elderly_home#care-sites"'
     assert link in text and "1 nytt äldreboende utan ström eller värme" in text
     assert "startad av elsa" in text
-    assert "40 boende utan ström" in text
+    assert (
+        "0 boende utan ström" in text
+        and "Topp " in text
+        and "(timme 0): 40 boende utan ström" in text
+    )
     assert "159 av hemtjänstens brukare vars bas saknar ström" in text
     assert "jämfört med normalläget" in text
     normal = changes["normal"]["food"]
@@ -325,3 +337,69 @@ def test_the_live_scenario_speaks_the_page_s_language(
     listed = editor.get("/scenarios")  # the session keeps English
     assert "Live: active weather warnings" in listed.text
     assert "Red warning: Wind in combination with snowfall" in listed.text
+
+
+def test_the_first_screen_after_login_answers_the_director(
+    app: Flask, editor: FlaskClient, db_session: Session
+) -> None:
+    factories.user(db_session, "dora", "viewer")
+    db_session.commit()
+    director = app.test_client()
+    landed = director.post("/login", data={"name": "dora", "password": "correct horse battery"})
+    assert landed.headers["Location"] == "/situation"
+    calm = director.get("/situation").text
+    assert "Inget händer: inga varningar gäller över länet." in calm
+
+    _with_home_care(db_session)
+    run = _live_run(db_session, editor)
+    text = director.get("/situation").text
+    assert "1 varning gäller" in text and "Mycket" not in text
+    figures = re.findall(
+        r'<li data-metric="(\w+)"><a href="([^"]+)"><strong>([^<]+)</strong>', text
+    )
+    assert figures[0] == (
+        "residential",
+        f"/runs/{run.id}?care=new#care-sites",
+        "1",
+    )
+    assert figures[1][0] == "home_care" and figures[1][2] == "159"
+    # Now (an hour after the warning began, the generator there) and the peak (hour 0).
+    row = re.search(r'<tr data-metric="residents_unpowered">(.*?)</tr>', text, re.S)
+    assert row and re.findall(r'<td class="num">([^<]*)</td>', row.group(1)) == ["0", "40"]
+    assert HOME in text and "inom avbrottsområdet" in text  # the unit, and why
+
+
+def test_one_figure_one_meaning_on_every_surface(client: FlaskClient, db_session: Session) -> None:
+    """One run's figures over the whole outage read on every surface that shows them: the
+    API's result document, the run page's key figures and municipality table, the runs list
+    and the lägesbild; two that disagree fail."""
+    _with_home_care(db_session)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    county = client.get(f"/api/v1/runs/{run_id}/result").json["county"]
+    page = client.get(f"/runs/{run_id}").text
+    table = table_cells(page, "municipality-table")["county"]
+    runs_list = client.get("/runs").text
+    report = client.get(f"/runs/{run_id}/report").text
+
+    def key_figure(metric: str) -> str:
+        found = re.search(rf'<li data-metric="{metric}"><strong>([^<]+)</strong>', page)
+        assert found, metric
+        return found.group(1)
+
+    for metric in ("residents_unpowered", "home_care_clients_unpowered"):
+        seen = {
+            "api": str(county[metric]),
+            "key figures": key_figure(metric),
+            "municipality table": table[metric],
+        }
+        if metric == "residents_unpowered":
+            listed = re.search(
+                r'<td class="num" data-metric="residents_unpowered">([^<]+)<', runs_list
+            )
+            assert listed
+            seen["runs list"] = listed.group(1)
+        assert len(set(seen.values())) == 1, (metric, seen)
+    assert county["residents_unpowered"] == 40 and county["home_care_clients_unpowered"] == 147
+    sent = f"({county['generators_assigned']} utsända, {county['generators_free']} lediga)"
+    assert sent in report
+    assert table["generators_assigned"] == str(county["generators_assigned"])

@@ -705,7 +705,7 @@ def test_no_redirect_leaves_the_site(app: Flask, make_user: Any, target: str) ->
     make_user("rita", "editor")
     client = app.test_client()
     response = client.post(f"/login?next={target}", data={"name": "rita", "password": PASSWORD})
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/situation"
     login_with_form(client, "rita")
     with client.session_transaction() as session:
         token = session["csrf_token"]
@@ -882,7 +882,7 @@ def test_an_admin_unlocks_an_account_in_a_real_browser(
     browser.find_element(By.NAME, "name").send_keys("adam")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda d: urlsplit(d.current_url).path == "/")
+    WebDriverWait(browser, 30).until(lambda d: urlsplit(d.current_url).path == "/situation")
     # Five wrong passwords for lisa, from another client.
     wrong = urllib.parse.urlencode({"name": "lisa", "password": "wrong"}).encode()
     for _ in range(login_limits.ACCOUNT_LIMIT):

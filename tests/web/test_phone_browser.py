@@ -119,6 +119,7 @@ def pages(ids: Ids) -> list[str]:
     """Every page of app.url_map that a person opens (not the API, downloads or fragments)."""
     return [
         "/",
+        "/situation",
         f"/sites/{ids.site}",
         "/warnings",
         "/scenarios",

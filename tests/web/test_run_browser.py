@@ -124,8 +124,17 @@ def test_scrub_the_dava_scenario_to_hour_20(
         By.CSS_SELECTOR, "#care-sites-table tbody td[data-metric=first_cold_hour]"
     )
     values = [c.get_attribute("data-value") for c in first_cold]
-    known = [float(v) for v in values if v]
-    assert known == sorted(known) and known, "cold sites first, earliest first"
+    kinds = [
+        r.get_attribute("data-kind")
+        for r in browser.find_elements(By.CSS_SELECTOR, "#care-sites-table tbody tr.care-row")
+    ]
+    # Residential care first, then other care, home-care bases last; cold ones first
+    # within each, earliest first.
+    group = {"elderly_home": 0, "group_home": 0, "hospital": 0, "home_care_base": 2}
+    ranks = [group.get(k, 1) for k in kinds]
+    assert ranks == sorted(ranks), "residential care first"
+    residential = [float(v) for v, r in zip(values, ranks, strict=True) if v and r == 0]
+    assert residential == sorted(residential) and residential, "cold first, earliest first"
     header = browser.find_element(
         By.XPATH, "//table[@id='care-sites-table']//th[.//button[text()='Kall från timme']]"
     )

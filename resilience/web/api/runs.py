@@ -4,6 +4,7 @@ are started on their scenario: POST /api/v1/scenarios/<id>/runs (scenarios.py)."
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -11,8 +12,17 @@ from flask.typing import ResponseReturnValue
 
 from resilience.db import db
 from resilience.models import Run
-from resilience.services import query_args, run_layers, run_results, runs, scenario_layers
+from resilience.services import (
+    query_args,
+    run_clock,
+    run_layers,
+    run_reports,
+    run_results,
+    runs,
+    scenario_layers,
+)
 from resilience.web.api import bp
+from resilience.web.causes import cause_line
 from workers.queue import run_job_states
 
 MAX_RUNS = 1000  # per /api/v1/runs answer
@@ -86,13 +96,27 @@ def run_timeline(run_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/runs/<int:run_id>/sites")
 def run_sites(run_id: int) -> ResponseReturnValue:
-    runs.get_run(db.session, run_id)
-    return run_layers.gap_sites(
+    """The gap sites; each care site with `cause` (why, one line in the request's
+    language, names not ids) and `causes` (the facts, analysis/causes.py)."""
+    run = runs.get_run(db.session, run_id)
+    collection = run_layers.gap_sites(
         db.session,
         run_id,
         crs=query_args.epsg(request.args),
         only_gaps=request.args.get("all") != "1",
     )
+    if run.status == "finished":
+        zero = run_clock.run_hour_zero(db.session, run)
+        care = run_reports.with_causes(db.session, run, run_reports.care_sites(db.session, run.id))
+        causes = {s["id"]: s["causes"] for s in care}
+        for feature in collection["features"]:
+            found = causes.get(feature["properties"]["id"])
+            if found is not None:
+                feature["properties"]["cause"] = cause_line(found, zero)
+                feature["properties"]["causes"] = [
+                    {k: v for k, v in asdict(c).items() if v is not None} for c in found
+                ]
+    return collection
 
 
 @bp.get("/runs/<int:run_id>/cells")

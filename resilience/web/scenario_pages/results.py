@@ -20,9 +20,10 @@ from resilience.analysis import STATUSES
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Run
-from resilience.services import home_care, run_reports, run_results, runs, warnings
+from resilience.services import home_care, run_clock, run_reports, run_results, runs, warnings
 from resilience.vocabulary import CARE_PRIORITY
 from resilience.web import charts, formatting, maps, names, scenario_maps
+from resilience.web.causes import cause_line
 from resilience.web.i18n import current_language
 from resilience.web.names import N_
 from resilience.web.scenario_pages import (
@@ -82,6 +83,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
             else run.scenario_snapshot.get("description")
         ),
         facts=scenario_facts(run.scenario_snapshot),
+        live=state is not None,
         hour_zero=warnings.live_hour_zero(db.session, state),
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
@@ -151,6 +153,7 @@ CARE_COLUMNS = (
     CareColumn("first_cold_hour", N_("First cold hour"), 1, v2=True),
     CareColumn("hours_cold", N_("Hours cold"), 1, v2=True),
     CareColumn("min_indoor_c", N_("Lowest indoor °C"), 1, v2=True),
+    CareColumn("cause", N_("Why")),
 )
 
 
@@ -202,6 +205,16 @@ def _csv_text(site: dict[str, Any], column: CareColumn, english: bool) -> str:
     return str(value)
 
 
+def with_cause_lines(run: Run, sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The care sites each with `cause`: the reason for its gap, one line in the reader's
+    language (web/causes.py), its hours also as clock times."""
+    zero = run_clock.run_hour_zero(db.session, run)
+    return [
+        s | {"cause": cause_line(s["causes"], zero)}
+        for s in run_reports.with_causes(db.session, run, sites)
+    ]
+
+
 def care_sites_csv(run: Run, sites: Sequence[dict[str, Any]]) -> bytes:
     """The table as a CSV file for Excel: UTF-8 with a byte order mark (so å, ä and ö
     open right), headings in the page's language; in Swedish ';' between the fields and a
@@ -214,7 +227,15 @@ def care_sites_csv(run: Run, sites: Sequence[dict[str, Any]]) -> bytes:
     columns = care_columns(run)
     writer.writerow([_(c.heading) for c in columns])
     for site in sites:
-        writer.writerow([csv_safe(_csv_text(site, c, english)) for c in columns])
+        # Formulas are neutralised in text only: a number (−1,8 included) stays a number.
+        writer.writerow(
+            [
+                _csv_text(site, c, english)
+                if c.decimals is not None
+                else csv_safe(_csv_text(site, c, english))
+                for c in columns
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -224,7 +245,7 @@ def care_sites_export(run_id: int) -> Response:
     run = runs.get_run(db.session, run_id)
     finished_summary(run)
     chosen = care_filter()
-    sites = run_reports.affected_care_sites(db.session, run.id, chosen)
+    sites = with_cause_lines(run, run_reports.affected_care_sites(db.session, run.id, chosen))
     stamp = (run.finished_at or run.created_at).date().isoformat()
     return Response(
         care_sites_csv(run, sites),
@@ -303,7 +324,7 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
     summary = home_care.shown_summary(run.summary or {})
     timeline = home_care.shown_timeline(run_results.timeline_document(db.session, run.id))
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
-    sites = run_reports.affected_care_sites(db.session, run.id)
+    sites = with_cause_lines(run, run_reports.affected_care_sites(db.session, run.id))
     return {
         "rows": run_reports.area_rows(summary),
         "county": summary.get("county", {}),
