@@ -141,6 +141,23 @@ class PowerLine(Base):
     geom: Mapped[Any] = mapped_column(Geometry("MULTILINESTRING", srid=SWEREF99TM))
 
 
+class Road(Base):
+    """A road line of the network the coverage model travels over (coverage-model.md,
+    "Roads (v3)"): one LineString per row (a MultiLineString is split at import), its
+    road_class (analysis.model.ROAD_SPEEDS names the classes with a default speed) and its
+    own speed_kmh, null for the class speed. An import replaces the whole table."""
+
+    __tablename__ = "roads"
+    __table_args__ = (CheckConstraint("speed_kmh > 0", name="road_speed_positive"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    road_class: Mapped[str] = mapped_column(Text)
+    speed_kmh: Mapped[float | None] = mapped_column(Float)
+    geom: Mapped[Any] = mapped_column(Geometry("LINESTRING", srid=SWEREF99TM))
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
@@ -172,6 +189,20 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DataVersion(Base):
+    """The one row of the data version (migration 0018): moved by triggers on every change of
+    sites, population_cells, municipalities and roads, once per transaction; runs and plans
+    record it, and workers keep their inputs in memory per version (services/run_inputs.py)."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="data_version_id_check"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    xact: Mapped[int] = mapped_column(BigInteger)  # the transaction that set it
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class DataImport(Base):

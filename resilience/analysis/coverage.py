@@ -966,10 +966,11 @@ def _over_time(
         )
         nobody = ~np.asarray(open_at.any(axis=0), dtype=bool)
         return changing, at, weights.totals[:, None] * nobody[None, :]
+    if n_hours == 0:  # no timeline: no cell changes, nobody to count
+        nothing = np.zeros((0, 0), dtype=bool)
+        return np.zeros(0, dtype=np.int64), nothing, np.zeros((weights.totals.size, 0))
     candidates = np.flatnonzero(uncovered)
     at = np.zeros((candidates.size, n_hours), dtype=bool)
-    if n_hours == 0:
-        return np.zeros(0, dtype=np.int64), at, np.zeros((weights.totals.size, 0))
     sets, inverse = np.unique(open_at.T, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
     lost = weights.people(~roads.reachable(cx, cy, sx, sy, sets.T))[:, inverse]

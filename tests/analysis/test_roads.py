@@ -295,3 +295,24 @@ def test_the_plan_dispatches_generators_over_the_roads() -> None:
     # 10 · 1/3 h there, 10 · 24 h at "b-far".
     straight = plan(sites, [("s", case)], PlanParameters(sites=1))
     assert np.isclose(straight.objective_before, 10 / 3 + 240, rtol=1e-12)
+
+
+def test_without_a_timeline_the_roads_give_the_same_figures() -> None:
+    """timeline=False (the plan's and the CLI's summaries) over roads: no timeline, and the
+    step-3 figures of the full computation."""
+    sites = sites_table(
+        site("near", "food", "grocery", 10_000, 0, backup_kw=1, fuel_hours=5),
+        site("far", "food", "grocery", 40_000, 0),
+    )
+    cells = cells_table((0, 0, 3))
+    roads = network([(0, 0), (10_000, 0), (40_000, 0), (41_000, 0)])
+    case = Scenario(
+        outage=shapely.box(9000, -10, 11_000, 10),
+        duration_hours=12,
+        parameters=Parameters.from_overrides({**ROADS, "offroad_max_km": 1}),
+    )
+    full = compute(sites, cells, MUNICIPALITIES, case, roads=roads)
+    short = compute(sites, cells, MUNICIPALITIES, case, roads=roads, timeline=False)
+    assert short.county.uncovered == full.county.uncovered
+    assert short.county.unreachable == full.county.unreachable
+    assert short.minutes["food"].tolist() == full.minutes["food"].tolist() == [40.0]
