@@ -13,7 +13,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from resilience.db import db
-from resilience.services import run_clock, run_reports, runs, warning_banner, warnings
+from resilience.services import (
+    run_clock,
+    run_reports,
+    runs,
+    situation_report,
+    warning_banner,
+    warnings,
+)
 from resilience.web.causes import cause_line
 from workers.queue import run_job_states
 
@@ -36,7 +43,7 @@ def history_page() -> ResponseReturnValue:
     return render_template(
         "warnings/history.html",
         warnings=history.warnings,
-        sources=run_reports.warning_sources(db.session, history.warnings),
+        sources=situation_report.warning_sources(db.session, history.warnings),
         states=history.states,
         live_runs=live_runs,
         now=datetime.now(UTC),
@@ -61,7 +68,7 @@ def situation_page() -> ResponseReturnValue:
     report = None
     if run_id is not None and active:
         run = runs.get_run(db.session, run_id)
-        report = run_reports.situation_report(db.session, run, settings.smhi_poll_seconds)
+        report = situation_report.situation_report(db.session, run, settings.smhi_poll_seconds)
     return render_template(
         "warnings/situation.html",
         active=active,

@@ -79,6 +79,8 @@ def test_inputs_changed_by_the_reading_transaction_are_not_kept(db_session: Sess
 
 
 def test_the_roads_when_their_table_exists(db_session: Session) -> None:
+    # Migration 0015 makes the table: dropped here (rolled back) to see a database without.
+    db_session.execute(text("DROP TABLE roads CASCADE"))
     assert run_inputs.load_roads(db_session) is None  # no table: straight lines
     db_session.execute(
         text(

@@ -20,7 +20,7 @@ from flask_login import current_user
 from resilience.config import LOCAL_TZ
 from resilience.db import db
 from resilience.errors import BadInput, NotFound
-from resilience.services import run_clock, run_reports, runs
+from resilience.services import run_clock, run_reports, runs, situation_report
 from resilience.web import pdf
 from resilience.web.causes import cause_line
 from resilience.web.i18n import LOCALES
@@ -55,7 +55,7 @@ def _report_html(run_id: int, for_pdf: bool) -> str:
     now = datetime.now(UTC)
     settings = current_app.config["SETTINGS"]
     next_update = parse_next_update(request.args.get("next"), now)
-    report = run_reports.situation_report(db.session, run, settings.smhi_poll_seconds, now)
+    report = situation_report.situation_report(db.session, run, settings.smhi_poll_seconds, now)
     # One page in Swedish, whatever the reader's language: it goes into WIS and the briefing.
     with force_locale(LOCALES["sv"]):
         return render_template(
