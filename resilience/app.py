@@ -26,6 +26,7 @@ from resilience.web import (
     ogc,
     pages,
     plans,
+    roads,
     scenario_pages,
     security,
     tiles,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(exports.bp)  # the GIS export page, /exports
     app.register_blueprint(plans.bp)  # backup-power plan pages, /plans
     app.register_blueprint(tiles.bp)  # our own vector tiles: /tiles
+    app.register_blueprint(roads.bp)  # the road network: /roads (admin)
     app.register_blueprint(tokens.bp)  # a user's own API tokens: /tokens
     warning_pages.init_app(app)
     compression.init_app(app)

@@ -26,7 +26,7 @@ from resilience.config import PROJECT_ROOT
 from resilience.db import db
 from resilience.errors import DomainError
 from resilience.models import ROLES
-from resilience.services import basemap, imports, users, warning_ingest
+from resilience.services import basemap, imports, roads, users, warning_ingest
 
 
 def alembic_config(database_url: str) -> Config:
@@ -113,6 +113,8 @@ def load_demo(if_empty: bool) -> None:
             basemap.import_localities(session, basemap.demo_localities(demo), demo.source),
         ):
             click.echo(f"  {summary}")
+        lines = roads.replace_network(session, [demo.roads], demo.source)
+        click.echo(f"  roads: {lines} inserted (approximate numbered roads)")
         for document in builtin_scenarios(demo.municipalities):
             create_scenario(session, parse_scenario(document), kind="builtin")
             click.echo(f"  scenario: {document['name']}")
@@ -246,6 +248,44 @@ def import_power_lines(file: Path, crs: str | None, source: str | None) -> None:
         basemap.import_power_lines,
         source,
     )
+
+
+@geodata_cli.command("import-roads")
+@file_argument
+@crs_option
+@source_option
+@click.option("--layer", help="The line layer of a GeoPackage or zip with several.")
+def import_roads(file: Path, crs: str | None, source: str | None, layer: str | None) -> None:
+    """Replace the road network: an OpenStreetMap extract (.osm.pbf, .osm) or a line layer
+    with road_class and speed_kmh (.gpkg, zipped Shapefile, .geojson)."""
+    try:
+        report = roads.import_path(
+            db.session, file, source=source, crs=crs, layer=layer, user=getpass.getuser()
+        )
+    except DomainError as err:
+        details = err.details.get("errors", []) if isinstance(err.details, dict) else []
+        for error in details:
+            where = (
+                f"{error['where']}, field '{error['field']}'" if error["field"] else error["where"]
+            )
+            click.echo(f"  {where}: {error['message']}", err=True)
+        _fail(err)
+        return
+    click.echo(
+        f"Imported {file.name} ({report['format_name']}, {report['crs']}): "
+        f"{report['lines']} lines read, {report['kept_total']} roads kept "
+        f"in {report['seconds']:.1f} s; data version {report['data_version']}"
+    )
+    for road_class, count in report["kept"].items():
+        click.echo(f"  {road_class}: {count} lines, {report['km'][road_class]:.1f} km")
+    not_roads = report["dropped"]["not_a_road"]
+    if not_roads:
+        listed = ", ".join(f"{value} {count}" for value, count in not_roads.items())
+        click.echo(f"  not roads (highway): {listed}")
+    for reason, count in report["dropped"]["refused"].items():
+        click.echo(f"  refused, {reason.replace('_', ' ')}: {count}")
+    for line in report["refused_lines"]:
+        click.echo(f"    {line['where']}: {line['message']}")
 
 
 def _read_password() -> str:

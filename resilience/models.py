@@ -141,6 +141,23 @@ class PowerLine(Base):
     geom: Mapped[Any] = mapped_column(Geometry("MULTILINESTRING", srid=SWEREF99TM))
 
 
+class Road(Base):
+    """A road line of the network the coverage model travels over (coverage-model.md,
+    "Roads (v3)"): one LineString per row (a MultiLineString is split at import), its
+    road_class (analysis.model.ROAD_SPEEDS names the classes with a default speed) and its
+    own speed_kmh, null for the class speed. An import replaces the whole table."""
+
+    __tablename__ = "roads"
+    __table_args__ = (CheckConstraint("speed_kmh > 0", name="road_speed_positive"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    road_class: Mapped[str] = mapped_column(Text)
+    speed_kmh: Mapped[float | None] = mapped_column(Float)
+    geom: Mapped[Any] = mapped_column(Geometry("LINESTRING", srid=SWEREF99TM))
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)

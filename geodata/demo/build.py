@@ -3,7 +3,7 @@ totals, a synthetic population grid and synthetic sites around real localities."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from shapely import MultiPolygon
@@ -11,7 +11,9 @@ from shapely import MultiPolygon
 from geodata.demo.boundaries import locate, read_county, read_municipalities
 from geodata.demo.localities import find_localities
 from geodata.demo.population import CELL_M, spread_population
+from geodata.demo.roads import build_roads
 from geodata.demo.sites import build_sites, make_area
+from geodata.loaders.roads import RoadRecord
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
 
 SEED = 20_241_231  # SCB's reference day; change it and every synthetic detail changes
@@ -24,6 +26,9 @@ class DemoDataset:
     cells: list[CellRecord]  # populated 1 km cells, EPSG:3006, sorted by (y_ll, x_ll)
     sites: list[SiteRecord]  # EPSG:3006 points; source_id unique
     source: str = "demo"  # default source name; SiteRecord.source marks real vs synthetic
+    # The numbered roads between the localities and a local road to each other locality
+    # (roads.py): approximate, EPSG:3006.
+    roads: list[RoadRecord] = field(default_factory=list)
 
 
 def build_demo() -> DemoDataset:
@@ -43,4 +48,10 @@ def build_demo() -> DemoDataset:
         for i, m in enumerate(municipalities)
     ]
     sites = build_sites(areas, SEED)
-    return DemoDataset(municipalities=municipalities, county=county, cells=cells, sites=sites)
+    return DemoDataset(
+        municipalities=municipalities,
+        county=county,
+        cells=cells,
+        sites=sites,
+        roads=build_roads(localities),
+    )

@@ -11,6 +11,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from geodata.demo.facts import HEAT_PLANTS, SEAT_LONLAT
+from geodata.demo.roads import e12_closure
 from geodata.records import BoundaryRecord
 from resilience.crs import transformer
 from resilience.vocabulary import SWEREF99TM, WGS84
@@ -61,6 +62,8 @@ def builtin_scenarios(municipalities: Sequence[BoundaryRecord]) -> list[dict[str
                 {"level": "orange", "geometry": _multi(inland.buffer(5_000))},
                 {"level": "red", "geometry": _multi(mountains)},
             ],
+            # The red zone closes every road it touches (coverage-model.md, "Roads (v3)").
+            "parameters": {"closure_level": "red"},
         },
         {
             "name": "Skellefteå kust: 12 h elavbrott",
@@ -85,5 +88,14 @@ def builtin_scenarios(municipalities: Sequence[BoundaryRecord]) -> list[dict[str
             " på fjärrvärmenätet utanför avbrottet kallnar, äldreboenden först.",
             "crs": f"EPSG:{SWEREF99TM}",
             "outage": {"duration_hours": 48, "areas": _multi(dava)},
+        },
+        {
+            "name": "E12 stängd Storuman–Tärnaby",
+            "description": "Ras och snöoväder: E12 är avstängd mellan Storuman och Tärnaby i"
+            " två dygn. Tärnaby, Hemavan och byarna i västra Storumans kommun når varken"
+            " vårdcentral, sjukhus eller butik i Storuman på väg; inget elavbrott.",
+            "crs": f"EPSG:{SWEREF99TM}",
+            "outage": {"duration_hours": 48},
+            "road_closures": _multi(e12_closure()),
         },
     ]

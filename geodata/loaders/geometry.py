@@ -83,6 +83,11 @@ def _hint(x: float, y: float, src: int) -> str:
     return "wrong CRS? pass --crs with the file's EPSG code"
 
 
+def wrong_crs_hint(x: float, y: float, src: int) -> str:
+    """What coordinates (x, y) read in EPSG:`src` that land outside Sweden probably are."""
+    return _hint(x, y, src)
+
+
 def check_in_sweden(
     src_geoms: GeometryArray, dst_geoms: GeometryArray, src: int
 ) -> list[tuple[int, str]]:

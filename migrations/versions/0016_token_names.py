@@ -4,7 +4,7 @@ A user creates, names and revokes their own API tokens on /tokens ("QGIS på min
 name tells them apart there. Tokens made before get the name "API token".
 
 Revision ID: 0016
-Revises: 0014 (to be 0015, the roads migration, once it is merged; 0017 run v3 revises this)
+Revises: 0015 (roads; 0017 run v3 revises this)
 Create Date: 2026-12-07 03:45:00
 """
 
@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-# 0015 (roads) is on another branch: this becomes "0015" when it is merged (0014 → 0015 →
-# 0016 → 0017).
-down_revision = "0014"
+# 0014 → 0015 (roads) → 0016 → 0017 (run v3).
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

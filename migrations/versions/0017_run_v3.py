@@ -10,7 +10,7 @@ the result document is kept in runs.summary (JSONB), as the municipalities and t
 are.
 
 Revision ID: 0017
-Revises: 0016 (token names; 0016 revises 0014 until 0015 roads is merged, then 0015)
+Revises: 0016 (token names; 0016 revises 0015 roads)
 Create Date: 2026-12-07 03:40:00
 """
 

@@ -5,7 +5,8 @@ Tiles are in the usual Web Mercator (EPSG:3857) z/x/y scheme (y from the north, 
 and every XYZ client count). Three tile sets, each with its MVT layers:
 
 - `base`: `municipalities` (polygons: code, name), `localities` (points: name, population,
-  municipality), `power_lines` (lines: voltage_kv);
+  municipality), `power_lines` (lines: voltage_kv), `roads` (lines: road_class, name;
+  fewer classes at low zoom, simplified to about a pixel: ROAD_CLASSES_BY_ZOOM);
   a place of the same name in the same municipality from two sources (the built-in
   localities and SCB's tätorter) is shown once, from the source imported last;
 - `population`: `population` (the grid, merged into coarser squares below zoom 8 so that a
@@ -22,9 +23,10 @@ import json
 import math
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from resilience.analysis.model import ROAD_SPEEDS
 from resilience.crs import SWEREF_DOMAIN
 from resilience.errors import BadInput, NotFound
 from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84
@@ -40,6 +42,26 @@ DENSIFY_DEGREES = 0.05
 POPULATION_FULL_ZOOM = 8
 WEB_MERCATOR = 3857
 TILESETS = ("base", "population", "sites")
+# The road classes drawn from each zoom on (the smaller ones would be a blur before).
+ROAD_CLASSES_BY_ZOOM: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (0, ("motorway", "trunk")),
+    (7, ("primary",)),
+    (8, ("secondary",)),
+    (10, ("tertiary", "unclassified")),
+    (12, ("residential", "service", "track")),
+)
+# Any other class (a file's own, with a speed) is drawn with the smallest ones.
+OTHER_ROADS_ZOOM = 12
+
+
+def road_classes(z: int) -> list[str]:
+    """The ROAD_SPEEDS classes drawn at zoom z."""
+    return [c for zoom, classes in ROAD_CLASSES_BY_ZOOM if z >= zoom for c in classes]
+
+
+def road_tolerance_m(z: int) -> float:
+    """Simplification of road lines at zoom z: about half a pixel of a 256 px tile at 64° N."""
+    return 0.5 * 40_075_016.0 * math.cos(math.radians(64.0)) / (256 * 2**z)
 
 
 def parse_tile(z: str, x: str, y: str) -> tuple[int, int, int]:
@@ -116,10 +138,22 @@ localities AS (
 power_lines AS (
   SELECT {_mvt_geom("p.geom")} AS geom, p.voltage_kv
   FROM power_lines p, env, q WHERE p.geom && q.b
+),
+roads AS (
+  SELECT {_mvt_geom("ST_Simplify(r.geom, :road_tolerance)")} AS geom, r.road_class, r.name
+  FROM roads r, env, q
+  WHERE r.geom && q.b
+    AND (r.road_class IN :road_classes OR (:z >= {OTHER_ROADS_ZOOM}
+         AND r.road_class NOT IN :known_classes))
+  -- Drawn in this order: the larger roads on top.
+  ORDER BY array_position(CAST(:class_order AS text[]), r.road_class) DESC NULLS FIRST, r.id
 )
 SELECT
   coalesce((SELECT ST_AsMVT(municipalities.*, 'municipalities', {EXTENT}, 'geom')
      FROM municipalities WHERE geom IS NOT NULL), '')
+  -- Roads before the localities and power lines: a client draws the layers in order.
+  || coalesce((SELECT ST_AsMVT(roads.*, 'roads', {EXTENT}, 'geom')
+     FROM roads WHERE geom IS NOT NULL), '')
   || coalesce((SELECT ST_AsMVT(localities.*, 'localities', {EXTENT}, 'geom')
      FROM localities WHERE geom IS NOT NULL), '')
   || coalesce((SELECT ST_AsMVT(power_lines.*, 'power_lines', {EXTENT}, 'geom')
@@ -179,11 +213,20 @@ def tile(session: Session, tileset: str, z: int, x: int, y: int) -> bytes:
         "stored": SWEREF99TM,
         "seg": DENSIFY_DEGREES,
     }
+    query = text(_QUERIES[tileset])
     if tileset == "population":
         params["size"] = population_cell_size(z)
     if tileset == "sites":
         params["draw_order"] = json.dumps({c.name: c.draw_order for c in CATEGORY.values()})
-    data = session.execute(text(_QUERIES[tileset]), params).scalar()
+    if tileset == "base":
+        params["road_classes"] = road_classes(z)
+        params["known_classes"] = list(ROAD_SPEEDS)
+        params["class_order"] = list(ROAD_SPEEDS)
+        params["road_tolerance"] = road_tolerance_m(z)
+        query = query.bindparams(
+            bindparam("road_classes", expanding=True), bindparam("known_classes", expanding=True)
+        )
+    data = session.execute(query, params).scalar()
     return bytes(data or b"")
 
 

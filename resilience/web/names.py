@@ -214,6 +214,29 @@ NAMES: dict[str, dict[str, str]] = {
         "background": N_("background"),
         "download": N_("download"),
     },
+    # Road classes (coverage-model.md, "Roads (v3)"; analysis.model.ROAD_SPEEDS).
+    "road_class": {
+        "motorway": N_("motorway"),
+        "trunk": N_("trunk road"),
+        "primary": N_("primary road"),
+        "secondary": N_("secondary road"),
+        "tertiary": N_("tertiary road"),
+        "unclassified": N_("minor road"),
+        "residential": N_("residential street"),
+        "service": N_("service road"),
+        "track": N_("track"),
+    },
+    # Why a road line was refused at import (geodata/loaders/roads.py, REASONS).
+    "road_refusal": {
+        "not_a_line": N_("not a line"),
+        "empty_geometry": N_("empty or missing geometry"),
+        "invalid_geometry": N_("invalid geometry"),
+        "missing_class": N_("no road class"),
+        "unknown_class_without_speed": N_("a road class without a default speed, and no speed"),
+        "speed_not_positive": N_("the speed must be above 0"),
+        "speed_not_a_number": N_("the speed is not a number"),
+        "outside_area": N_("outside the area the network may cover"),
+    },
     # The energy imports.
     "energy_import": {
         "register": N_("Buildings (the register)"),

@@ -6,7 +6,8 @@
  *
  * and puts base.overlays in its layer control. The layers:
  * - "Own base map": vector tiles from /tiles/base (resilience/web/tiles.py): municipalities,
- *   localities as dots and power lines, on canvas, below every other layer;
+ *   localities as dots, power lines and roads (styled by class: ROAD_STYLES; the server
+ *   sends the small classes only at higher zooms), on canvas, below every other layer;
  * - "Place names": labels of the localities (and, with options.municipalityNames, of the
  *   municipalities) from /tiles/names.geojson, fewer at low zoom; shown with our own base
  *   map, or from the start with options.namesOn;
@@ -32,6 +33,28 @@
   const BOUNDARY = '#7d8597';
   const LOCALITY = '#3d405b';
   const POWER_LINE = '#b5651d';
+  // Roads by class (coverage-model.md "Roads (v3)"): colour, width at zoom 8 and at 14.
+  const ROAD_STYLES = {
+    motorway: ['#c2185b', 2.2, 6],
+    trunk: ['#d84315', 2, 5.5],
+    primary: ['#ef8a17', 1.6, 5],
+    secondary: ['#c9a227', 1.2, 4],
+    tertiary: ['#8d8d8d', 0.9, 3.5],
+    unclassified: ['#9e9e9e', 0.7, 3],
+    residential: ['#b0b0b0', 0.5, 2.5],
+    service: ['#c4c4c4', 0.4, 1.6],
+    track: ['#a1887f', 0.4, 1.4],
+  };
+  const OTHER_ROAD = ['#9e9e9e', 0.5, 2];
+
+  function roadStyle(p, zoom) {
+    const [color, low, high] = ROAD_STYLES[p.road_class] || OTHER_ROAD;
+    const share = Math.min(1, Math.max(0, (zoom - 8) / 6));
+    return {
+      color, weight: low + (high - low) * share, opacity: 0.9, lineCap: 'round', lineJoin: 'round',
+      dashArray: p.road_class === 'track' ? '3 3' : null,
+    };
+  }
   // A locality is labelled from this zoom on, by its population (the largest first).
   const LABEL_ZOOMS = [[20000, 0], [5000, 7], [1500, 8], [0, 9]];
   const MUNICIPALITY_LABEL_ZOOM = 6.5;
@@ -83,6 +106,7 @@
       municipalities: () => ({
         fill: true, fillColor: LAND, fillOpacity: 1, color: BOUNDARY, weight: 1, opacity: 0.9,
       }),
+      roads: roadStyle,
       power_lines: (p) => ({
         color: POWER_LINE, weight: Number(p.voltage_kv) >= 200 ? 2.2 : 1.2, opacity: 0.8,
         dashArray: Number(p.voltage_kv) >= 200 ? null : '4 3',
@@ -247,5 +271,5 @@
     return result;
   }
 
-  window.BaseMap = { attach, DENSITY_BREAKS, DENSITY_COLORS, densityClass };
+  window.BaseMap = { attach, DENSITY_BREAKS, DENSITY_COLORS, densityClass, ROAD_STYLES, roadStyle };
 }());

@@ -12,6 +12,7 @@ checked here with `require_role`.
   uploads.py    site registers checked, then confirmed
   exports.py    exports for GIS: direct files, background exports, their audit
   energy.py     energy saving in public buildings (/api/v1/energy/*)
+  roads.py      the road network replaced by a file (admin)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from resilience.web.api import (  # noqa: E402
     exports,
     layers,
     plans,
+    roads,
     runs,
     scenarios,
     uploads,
@@ -38,6 +40,7 @@ __all__ = [
     "exports",
     "layers",
     "plans",
+    "roads",
     "runs",
     "scenarios",
     "uploads",
