@@ -486,15 +486,17 @@ def scenario_run(file: BinaryIO, as_json: bool) -> None:
     """Compute a scenario FILE in this process (nothing is stored) and print the result."""
     from resilience.analysis import compute
     from resilience.scenarios import ScenarioError, parse_scenario_json
-    from resilience.services.runs import load_inputs
+    from resilience.services.run_inputs import run_inputs
 
     try:
         spec = parse_scenario_json(file.read())
     except ScenarioError as err:
         _fail(err)
         return
-    sites, cells, names = load_inputs(db.session)
-    result = compute(sites, cells, names, spec.to_analysis())
+    inputs = run_inputs(db.session)
+    result = compute(
+        inputs.sites, inputs.cells, inputs.names, spec.to_analysis(), roads=inputs.roads
+    )
     document = result.to_document()
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=1))

@@ -191,6 +191,20 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class DataVersion(Base):
+    """The one row of the data version (migration 0018): moved by triggers on every change of
+    sites, population_cells, municipalities and roads, once per transaction; runs and plans
+    record it, and workers keep their inputs in memory per version (services/run_inputs.py)."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="data_version_id_check"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    xact: Mapped[int] = mapped_column(BigInteger)  # the transaction that set it
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class DataImport(Base):
     """One row per successful import: the input data version that runs record."""
 

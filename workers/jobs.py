@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 import urllib.request
@@ -24,6 +25,7 @@ from resilience.services import (
     exports,
     job_rows,
     plans,
+    run_inputs,
     runs,
     uploads,
     warning_banner,
@@ -42,16 +44,55 @@ def _app() -> Flask:
     return create_app()
 
 
+_pool_pid: int | None = None
+
+
+def _own_pool() -> None:
+    """A forked work horse must not share the worker's pooled connections: drop them, once
+    per process (a live recalculation calls compute_run within its job: no second connect)."""
+    global _pool_pid
+    if _pool_pid != os.getpid():
+        db.dispose()
+        _pool_pid = os.getpid()
+
+
 def warm_up() -> None:
-    """Build the app and import the analysis before forking (see workers/worker.py)."""
+    """Build the app and import the analysis before forking (see workers/worker.py), and
+    read the inputs of runs and plans (when the database answers)."""
     _app()
+    keep_inputs()
+
+
+def keep_inputs() -> None:
+    """In the worker process, before it forks a work horse for a job in INPUT_JOBS: read
+    the inputs of runs and plans again if the data version moved (one small query when it
+    did not), so the horse inherits them (services/run_inputs.py). A failure here is only
+    logged: the horse then reads the inputs itself, or fails visibly with the reason."""
+    try:
+        reads, started = run_inputs.stats()["reads"], time.monotonic()
+        with _app().app_context(), standalone() as session:
+            inputs = run_inputs.preload(session)
+        if run_inputs.stats()["reads"] != reads:
+            seconds = time.monotonic() - started
+            log.info("inputs of runs read for data version %s (%.2f s)", inputs.version, seconds)
+    except Exception as exc:  # the database away: the job will say so itself
+        log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
+
+
+PROGRESS_EVERY_S = 0.25  # after the start: a county's run computes in less, and writes none
+_progress_written: dict[tuple[str, int], float] = {}
 
 
 def _set_progress(
     model: type[Run] | type[BackupPlan], row_id: int, percent: float, step: str
 ) -> None:
     """Progress goes in its own short transaction so the UI sees it while the work goes on,
-    and in the job's meta."""
+    and in the job's meta; at most every PROGRESS_EVERY_S (each write is a transaction and a
+    Redis round trip, on the path of a live recalculation)."""
+    key, now = (model.__name__, row_id), time.monotonic()
+    if now - _progress_written.get(key, -PROGRESS_EVERY_S) < PROGRESS_EVERY_S:
+        return
+    _progress_written[key] = now
     with standalone() as session:
         job_rows.set_progress(session, model, row_id, percent, step)
     job = get_current_job()
@@ -71,10 +112,11 @@ def _compute_tracked(
     (Settings.run_retry_intervals) and finally marks the job failed."""
     what = "run" if model is Run else "plan"
     with _app().app_context():
-        db.dispose()  # a forked work horse must not share the parent's pooled connections
+        _own_pool()
         job = get_current_job()
         with standalone() as session:
             job_rows.mark_running(session, model, row_id)
+        _progress_written[(model.__name__, row_id)] = time.monotonic()
         try:
             with standalone() as session:
                 row = compute(session, row_id, partial(_set_progress, model))
@@ -105,7 +147,7 @@ def recalculate_live(fingerprint: str) -> dict[str, object]:
     moved on meanwhile: a burst of updates within the debounce gives one run of the latest."""
     app = _app()
     with app.app_context():
-        db.dispose()
+        _own_pool()
         time.sleep(app.config["SETTINGS"].live_debounce_seconds)
         with standalone() as session:
             run = warnings.start_live_run(session, fingerprint)
@@ -125,7 +167,7 @@ def poll_smhi() -> dict[str, object]:
     app = _app()
     settings = app.config["SETTINGS"]
     with app.app_context():
-        db.dispose()
+        _own_pool()
         request = urllib.request.Request(
             settings.smhi_warnings_url, headers={"Accept": "application/json"}
         )
@@ -164,7 +206,7 @@ def check_live_state() -> str | None:
     force over the county is not the one of the latest live run."""
     app = _app()
     with app.app_context():
-        db.dispose()
+        _own_pool()
         with standalone() as session:
             fingerprint = warnings.needs_recalculation(session)
         if fingerprint:
@@ -179,7 +221,7 @@ def export_layers(export_id: str, request: dict[str, object]) -> dict[str, objec
     it again stores the same file. Exceptions propagate so that RQ retries and finally marks
     it failed."""
     with _app().app_context():
-        db.dispose()
+        _own_pool()
         job = get_current_job()
 
         def progress(percent: float, step: str) -> None:
@@ -233,7 +275,7 @@ def sweep_runs() -> dict[str, list[int]]:
     app = _app()
     settings = app.config["SETTINGS"]
     with app.app_context():
-        db.dispose()
+        _own_pool()
         with standalone() as session:
             return sweep_lost(session, settings)
 
@@ -242,9 +284,15 @@ def purge_records() -> dict[str, int]:
     """Periodically: delete the exports (with their files) and uploads past their time, in
     PostgreSQL, whichever host runs it."""
     with _app().app_context():
-        db.dispose()
+        _own_pool()
         with standalone() as session:
             return {
                 "exports": exports.purge_expired(session),
                 "uploads": uploads.purge_expired(session),
             }
+
+
+# The jobs that compute over the inputs of runs (workers/worker.py keeps them fresh first).
+INPUT_JOBS = frozenset(
+    f"{__name__}.{job.__name__}" for job in (compute_run, compute_plan, recalculate_live)
+)

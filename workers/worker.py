@@ -1,6 +1,7 @@
 """Worker entry point: `python -m workers.worker [--burst]`. Run as many as you like, on any
-host that reaches the same Redis and PostGIS (README, "More workers"). When Redis goes
-away the worker waits and starts again, backing off up to 30 s, instead of exiting."""
+host that reaches the same Redis and PostGIS (README, "Workers on several machines"). When
+Redis goes away the worker waits and starts again, backing off up to 30 s, instead of
+exiting."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import time
 from typing import Any
 
 import rq.scheduler
-from rq import Worker
+from rq import Queue, Worker
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from resilience.config import Settings
@@ -56,6 +58,19 @@ def scheduler_dies_with_worker() -> None:
     rq.scheduler.run = run
 
 
+class InputsWorker(Worker):
+    """RQ's forking worker that keeps the inputs of runs and plans (sites, cells,
+    municipalities, roads; services/run_inputs.py) in this process and brings them up to
+    the data version before it forks the work horse of a run, plan or live recalculation:
+    the horse inherits them, copy-on-write, instead of reading them from PostGIS per job (a
+    cache filled in a horse would die with it). The horse still checks the version itself."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        if job.func_name in jobs.INPUT_JOBS:
+            jobs.keep_inputs()
+        super().execute_job(job, queue)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="Quit when the queue is empty.")
@@ -68,8 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     scheduler_dies_with_worker()
-    # Import the jobs and build the app once, here: every forked work horse inherits them
-    # instead of paying seconds of imports per job.
+    # Import the jobs, build the app and read the inputs of runs once, here: every forked
+    # work horse inherits them instead of paying seconds of imports and reads per job.
     jobs.warm_up()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     delay = 1.0
@@ -77,7 +92,9 @@ def main(argv: list[str] | None = None) -> None:
         started = time.monotonic()
         try:
             q = queue(settings)
-            worker = Worker([q], connection=q.connection, serializer=JSONSerializer, name=args.name)
+            worker = InputsWorker(
+                [q], connection=q.connection, serializer=JSONSerializer, name=args.name
+            )
             worker.work(
                 burst=args.burst, with_scheduler=not args.no_scheduler, logging_level="INFO"
             )

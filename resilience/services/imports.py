@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from geodata.loaders.fields import FieldError, storable
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
 from resilience.errors import BadInput
-from resilience.models import DataImport, Municipality, PopulationCell, Site
+from resilience.models import DataImport, DataVersion, Municipality, PopulationCell, Site
 from resilience.vocabulary import DISTRICT_HEATING_PLANT, SITE_NUMBERS, SWEREF99TM
 
 BATCH = 2000
@@ -218,5 +218,7 @@ def database_is_empty(session: Session) -> bool:
 
 
 def data_version(session: Session) -> int:
-    """Increases with every import: runs record it so their inputs can be traced."""
-    return session.scalar(select(func.coalesce(func.max(DataImport.id), 0))) or 0
+    """The data version (migration 0018): it moves with every change of the inputs of runs
+    (sites, population cells, municipalities, roads), imports or not; runs and plans record
+    it so their inputs can be traced. 0 before the first change."""
+    return session.scalar(select(func.coalesce(func.max(DataVersion.version), 0))) or 0

@@ -1,6 +1,6 @@
 """Backup-power plans: parse a request, start a plan, compute it (called by the RQ job and
 the CLI), and read it back for the API, the page and the exports. The computation itself
-is resilience.analysis.plan; the inputs come from runs.load_inputs, the scenarios from
+is resilience.analysis.plan; the inputs come from run_inputs, the scenarios from
 their stored definitions (snapshotted when the plan starts, so it can be replayed)."""
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from geodata import exporters
 from geodata.exporters import Field, Layer, LayerSchema, record_batch
-from resilience.analysis import MODEL_VERSION, PlanParameters, compute, plan
+from resilience.analysis import MODEL_VERSION, PlanParameters, RoadNetwork, compute, plan
 from resilience.analysis.plan import OBJECTIVES
 from resilience.config import Settings
 from resilience.errors import BadInput, Conflict
 from resilience.models import BackupPlan, Municipality, Scenario
 from resilience.services import runs, scenarios
-from resilience.services.imports import data_version
 from resilience.services.lookup import get_or_404
+from resilience.services.run_inputs import RunInputs, run_inputs
 from resilience.services.transactions import commit_then_enqueue
 from resilience.vocabulary import SWEREF99TM
 from workers import queue
@@ -203,11 +203,15 @@ def compute_document(
     snapshots: Mapping[str, Mapping[str, Any]],
     scenario_ids: Sequence[int],
     progress: Callable[[float, str], None] | None = None,
+    inputs: RunInputs | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the plan document, the food stock figures) for stored parameters and scenario
-    snapshots, from the data as it is now. Used by the job and, in process, by the CLI."""
+    snapshots, from the data as it is now (or `inputs`). Used by the job and, in process,
+    by the CLI."""
     report = progress if progress is not None else (lambda fraction, step: None)
-    sites, cells, names = runs.load_inputs(session)
+    if inputs is None:
+        inputs = run_inputs(session)  # kept by the worker per data version
+    sites, cells, names = inputs.sites, inputs.cells, inputs.names
     cases = [
         (str(i), scenarios.spec_of(dict(snapshots[str(i)]["definition"])).to_analysis())
         for i in scenario_ids
@@ -225,6 +229,7 @@ def compute_document(
         parameters,
         eligible=eligible,
         progress=lambda fraction, step: report(0.8 * fraction, step),
+        roads=inputs.roads,
     )
     document = result.to_document(_site_names(session, [s.site_id for s in result.steps]))
     document["parameters"]["municipality"] = municipality
@@ -232,7 +237,7 @@ def compute_document(
         key: {**scenario.parameters.to_dict(), "duration_hours": scenario.duration_hours}
         for key, scenario in cases
     }
-    food = food_stock(sites, cells, names, cases, report)
+    food = food_stock(sites, cells, names, cases, report, roads=inputs.roads)
     return document, food
 
 
@@ -242,6 +247,7 @@ def food_stock(
     names: Mapping[str, str],
     cases: Sequence[tuple[str, Any]],
     report: Callable[[float, str], None],
+    roads: RoadNetwork | None = None,
 ) -> dict[str, Any]:
     """Per municipality, the food stock deficit against the target in each scenario (model
     v2, "Food stock"), ranked by the largest deficit in any scenario."""
@@ -249,7 +255,7 @@ def food_stock(
     county: dict[str, Any] = {}
     for number, (key, scenario) in enumerate(cases):
         report(0.8 + 0.15 * number / len(cases), "food stock")
-        result = compute(sites, cells, names, scenario, timeline=False)
+        result = compute(sites, cells, names, scenario, timeline=False, roads=roads)
         county[key] = result.county.v2_dict()
         for area in result.municipalities:
             entry = by_code.setdefault(
@@ -288,14 +294,14 @@ def compute_plan(
         if progress is not None:
             progress(plan_id, round(5 + 90 * fraction, 1), step)
 
-    version = data_version(session)
+    inputs = run_inputs(session)
     document, food = compute_document(
-        session, row.parameters, row.scenario_snapshots, row.scenario_ids, report
+        session, row.parameters, row.scenario_snapshots, row.scenario_ids, report, inputs
     )
     row.document = document
     row.food_stock = food
     row.model_version = MODEL_VERSION
-    row.data_version = version
+    row.data_version = inputs.version
     row.compute_seconds = round(time.monotonic() - started, 3)
     row.status, row.progress, row.step, row.error = "finished", 100.0, None, None
     row.finished_at = datetime.now(UTC)

@@ -10,12 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
 import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from resilience.analysis import CellTable, SiteTable, compute
+from resilience.analysis import compute
 from resilience.config import Settings
 from resilience.errors import BadInput, TooLarge
 from resilience.models import (
@@ -24,70 +23,14 @@ from resilience.models import (
     Scenario,
 )
 from resilience.scenarios import ScenarioSpec
-from resilience.services.imports import data_version
 from resilience.services.lookup import get_or_404
+from resilience.services.run_inputs import load_inputs as load_inputs
+from resilience.services.run_inputs import run_inputs
 from resilience.services.run_results import store_result
 from resilience.services.scenarios import get_scenario, spec_of
 from resilience.services.transactions import commit_then_enqueue
 from resilience.vocabulary import SWEREF99TM
 from workers import queue
-
-# One row of arrays per table: psycopg turns PostgreSQL arrays into lists in C, which is far
-# faster than building a Row object per site or cell (250,000 cells in a Sweden-sized set).
-_SITE_SQL = text(
-    "SELECT array_agg(id ORDER BY id), array_agg(source_id ORDER BY id),"
-    " array_agg(category ORDER BY id), array_agg(kind ORDER BY id),"
-    " array_agg(ST_X(geom) ORDER BY id), array_agg(ST_Y(geom) ORDER BY id),"
-    " array_agg(municipality_code ORDER BY id), "
-    + ", ".join(
-        f"array_agg({n}::float8 ORDER BY id)" for n in SiteTable.NUMBERS + SiteTable.V2_NUMBERS
-    )
-    + ", "
-    + ", ".join(f"array_agg({n} ORDER BY id)" for n in SiteTable.V2_TEXTS)
-    + " FROM sites"
-)
-_CELL_SQL = text(
-    "SELECT array_agg(id ORDER BY id), array_agg(x_ll + cell_size / 2.0 ORDER BY id),"
-    " array_agg(y_ll + cell_size / 2.0 ORDER BY id), array_agg(population ORDER BY id),"
-    " array_agg(municipality_code ORDER BY id) FROM population_cells WHERE population > 0"
-)
-
-
-def _floats(values: list | None) -> np.ndarray:
-    return np.asarray(values or [], dtype=np.float64)  # None (SQL null) becomes NaN
-
-
-def load_inputs(session: Session) -> tuple[SiteTable, CellTable, dict[str, str]]:
-    """Every site and populated cell as columns, and the municipality names by code."""
-    row = session.execute(_SITE_SQL).one()
-    numbers = SiteTable.NUMBERS + SiteTable.V2_NUMBERS
-    texts = len(row) - len(SiteTable.V2_TEXTS)
-    sites = SiteTable(
-        id=np.asarray(row[0] or [], dtype=np.int64),
-        source_id=np.asarray(row[1] or [], dtype=object),
-        category=np.asarray(row[2] or [], dtype=object),
-        kind=np.asarray(row[3] or [], dtype=object),
-        x=_floats(row[4]),
-        y=_floats(row[5]),
-        municipality=np.asarray(row[6] or [], dtype=object),
-        **{name: _floats(row[7 + i]) for i, name in enumerate(numbers)},
-        **{
-            name: np.asarray(row[texts + i] or [], dtype=object)
-            for i, name in enumerate(SiteTable.V2_TEXTS)
-        },
-    )
-    cell = session.execute(_CELL_SQL).one()
-    cells = CellTable(
-        id=np.asarray(cell[0] or [], dtype=np.int64),
-        x=_floats(cell[1]),
-        y=_floats(cell[2]),
-        population=np.asarray(cell[3] or [], dtype=np.int64),
-        municipality=np.asarray(cell[4] or [], dtype=object),
-    )
-    municipalities: dict[str, str] = dict(
-        session.execute(text("SELECT code, name FROM municipalities")).all()
-    )
-    return sites, cells, municipalities
 
 
 def get_run(session: Session, run_id: int) -> Run:
@@ -203,20 +146,21 @@ def compute_run(session: Session, run_id: int, progress: ProgressSink | None = N
     caller's transaction: a crash leaves nothing half-written. Idempotent."""
     run = get_run(session, run_id)
     spec = spec_of(run.scenario_snapshot)
-    sites, cells, names = load_inputs(session)
-    version = data_version(session)
+    inputs = run_inputs(session)  # kept by the worker per data version
     started = time.monotonic()
 
     def report(fraction: float, step: str) -> None:
         if progress is not None:
             progress(run_id, round(5 + 85 * fraction, 1), step)
 
-    result = compute(sites, cells, names, spec.to_analysis(), report)
+    result = compute(
+        inputs.sites, inputs.cells, inputs.names, spec.to_analysis(), report, roads=inputs.roads
+    )
     report(1.0, "storing results")
     store_result(session, run, result)
     run.model_version = result.model_version
     run.parameters = result.parameters.to_dict() | {"duration_hours": result.duration_hours}
-    run.data_version = version
+    run.data_version = inputs.version
     run.summary = {
         "municipalities": [m.to_dict() for m in result.municipalities],
         "county": result.county.to_dict(),
