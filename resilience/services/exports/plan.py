@@ -19,6 +19,7 @@ from resilience.config import LOCAL_TZ
 from resilience.crs import parse_epsg
 from resilience.errors import BadInput, Conflict, NotFound
 from resilience.models import Municipality, Run
+from resilience.services.closed_roads import closure_wkb
 from resilience.services.exports.map_sources import layer_ids, layer_sources
 from resilience.services.exports.result_sources import (
     COUNTY_NAME,
@@ -221,6 +222,7 @@ def plan_export(session: Session, request: ExportRequest, on: date | None = None
         params.update(
             run=run.id, category=request.category, outside=OUTSIDE_NAME, county=COUNTY_NAME
         )
+        params["closures"] = closure_wkb(run.scenario_snapshot)
     else:
         sources = layer_sources(request.municipality)
         params.update({f"category_{c}": c for c in category_names()})
