@@ -22,7 +22,7 @@ Figures (`name: value`, ratios last):
   the same graph: the graph's open edges in a table, a virtual source joined to each care
   site's access node by an edge of its access minutes, pgr_drivingDistance from it; the
   minutes of the cells' nodes are checked against ours (pgrouting_max_diff_min);
-- pgrouting_over_ours: pgrouting_s / nearest_s.
+- pgrouting_over_ours_ratio: pgrouting_s / nearest_s; county_compute_over_target_ratio.
 
 The database is --database-url (its schema recreated; CREATE EXTENSION pgrouting there
 only); scripts/setup.sh installs postgresql-<major>-pgrouting.
@@ -254,10 +254,10 @@ def bench_size(
         assert diff < 1e-6 and np.array_equal(np.isfinite(theirs), np.isfinite(ours_net))
         out(f"{label}_pgrouting_s: {pgr_s:.3f}")
         out(f"{label}_pgrouting_max_diff_min: {diff:.2e}")
-        ratios.append((f"{label}_pgrouting_over_ours", pgr_s / nearest_s))
+        ratios.append((f"{label}_pgrouting_over_ours_ratio", pgr_s / nearest_s))
     del result, ours
     if label == "county":
-        ratios.append(("county_compute_over_target", compute_s / TARGET_SECONDS))
+        ratios.append(("county_compute_over_target_ratio", compute_s / TARGET_SECONDS))
     return ratios
 
 
