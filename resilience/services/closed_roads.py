@@ -52,3 +52,58 @@ def closed_roads(session: Session, snapshot: dict[str, Any], crs: int = WGS84) -
         for r in session.execute(text(sql + " ORDER BY r.id, 4"), {"closures": wkb}).mappings()
     ]
     return feature_collection(rows, crs)
+
+
+# The services of a run's cells; minutes null: unreachable (no open road, and too far to go
+# off-road; coverage-model.md, "Roads (v3)").
+CUT_OFF_SERVICES = ("food", "care", "shelter")
+_UNREACHABLE = (
+    " FROM run_cells r CROSS JOIN LATERAL (VALUES ('food', r.food_minutes),"
+    " ('care', r.care_minutes), ('shelter', r.shelter_minutes)) s(service, minutes)"
+    " WHERE r.run_id = :run AND s.minutes IS NULL AND r.population > 0"
+)
+
+
+def cut_off(session: Session, run_id: int, localities: int = 12) -> list[dict[str, Any]]:
+    """Per service with someone cut off in the run (in CUT_OFF_SERVICES' order): the
+    people, per municipality (most first; code None: outside every municipality), and the
+    localities nearest to those cells (km: the nearest cell's distance, 0 inside it), those
+    with the most people cut off around them first, at most `localities`."""
+    found: dict[str, dict[str, Any]] = {}
+    rows = session.execute(
+        text(
+            "SELECT s.service, r.municipality_code, m.name, sum(r.population)::bigint"
+            + _UNREACHABLE.replace(
+                " WHERE", " LEFT JOIN municipalities m ON m.code = r.municipality_code WHERE"
+            )
+            + " GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC, 2"
+        ),
+        {"run": run_id},
+    ).all()
+    for service, code, name, people in rows:
+        entry = found.setdefault(
+            service, {"service": service, "people": 0, "municipalities": [], "localities": []}
+        )
+        entry["people"] += int(people)
+        entry["municipalities"].append({"code": code, "name": name, "people": int(people)})
+    # Each cut-off cell's nearest locality (0 km: the locality lies in the cell): the
+    # places a reader knows the cut-off villages by.
+    places = session.execute(
+        text(
+            "SELECT service, name, km, people FROM (SELECT service, name, min(km) AS km,"
+            " sum(population)::bigint AS people, row_number() OVER (PARTITION BY service"
+            "  ORDER BY sum(population) DESC, name) AS k FROM (SELECT s.service, r.population,"
+            " n.name, round((ST_Distance(n.geom, c.geom) / 1000)::numeric, 0)::int AS km"
+            + _UNREACHABLE.replace(
+                " WHERE",
+                " JOIN population_cells c ON c.id = r.cell_id"
+                " CROSS JOIN LATERAL (SELECT l.name, l.geom FROM localities l"
+                "  ORDER BY l.geom <-> c.geom LIMIT 1) n WHERE",
+            )
+            + ") q GROUP BY 1, 2) p WHERE k <= :n ORDER BY service, k"
+        ),
+        {"run": run_id, "n": localities},
+    ).all()
+    for service, name, km, people in places:
+        found[service]["localities"].append({"name": name, "km": km, "people": int(people)})
+    return [found[s] for s in CUT_OFF_SERVICES if s in found]

@@ -151,6 +151,33 @@
     }).addTo(map);
   }
 
+  // Issue 21: the segments the scenario closed (GeoJSON from PostGIS), and the cells from
+  // which some service cannot be reached at all (minutes null: no open road and too far
+  // off-road), outlined.
+  function closedRoadLayer(map, styles, roads) {
+    return L.geoJSON(roads, {
+      pane: 'areas',
+      style: () => ({ color: styles.closedRoad, weight: 4, opacity: 0.95 }),
+      onEachFeature: (f, l) => l.bindTooltip(
+        escapeHtml(`${window.I18n.t('Closed road')}: ${f.properties.name || window.I18n.name('road_class', f.properties.road_class)}`),
+        { sticky: true, className: 'map-tooltip' },
+      ),
+    }).addTo(map);
+  }
+
+  const CUT_OFF = ['food', 'care', 'shelter'];
+  function isCutOff(p) {
+    return CUT_OFF.some((s) => p[`${s}_minutes`] === null);
+  }
+
+  function cutOffLayer(map, styles, cells) {
+    return L.geoJSON(cells, {
+      filter: (f) => isCutOff(f.properties),
+      interactive: false,
+      style: () => ({ color: styles.cutOff, weight: 2.5, fill: false, dashArray: '3 3' }),
+    }).addTo(map);
+  }
+
   function generatorLine(styles, p, lines) {
     const coords = p.generator_line.coordinates.map((xy) => [xy[1], xy[0]]);
     L.polyline(coords, {
@@ -205,6 +232,7 @@
   function fetchAll(config) {
     return Promise.all([
       config.municipalitiesUrl, config.areasUrl, config.cellsUrl, config.sitesUrl, config.timelineUrl,
+      config.closedRoadsUrl,
     ].map((url) => window.Api.json(url).catch((err) => ({ error: err }))));
   }
 
@@ -212,7 +240,7 @@
     const { t } = window.I18n;
     const { styles } = config;
     map.createPane('areas').style.zIndex = 390;
-    const [boundaries, areas, cells, sites, timeline] = await fetchAll(config);
+    const [boundaries, areas, cells, sites, timeline, closedRoads] = await fetchAll(config);
     const failed = [boundaries, areas, cells, sites, timeline].filter((r) => r.error);
     if (failed.length) document.getElementById('run-step').textContent = `${t('Could not load')}: ${failed[0].error.message}`;
 
@@ -232,6 +260,13 @@
     if (!cells.error) {
       overlays[escapeHtml(t('Gap cells'))] = cellLayer(map, styles, cells, slider, present);
       document.body.dataset.layerCells = String(cells.features.length);
+      const cutOff = cutOffLayer(map, styles, cells);
+      overlays[escapeHtml(t('Cut-off cells'))] = cutOff;
+      document.body.dataset.layerCutOff = String(cutOff.getLayers().length);
+    }
+    if (!closedRoads.error) {
+      overlays[escapeHtml(t('Closed roads'))] = closedRoadLayer(map, styles, closedRoads);
+      document.body.dataset.layerClosedRoads = String(closedRoads.features.length);
     }
     if (!sites.error) {
       const { other, lines, care } = siteLayers(map, config, sites, slider, result);
