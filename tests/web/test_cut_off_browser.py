@@ -75,3 +75,16 @@ def test_the_run_shows_closed_roads_and_who_is_cut_off(
     browser.get(f"{live_server}/runs/{e12_run}/report")
     report = browser.find_element(By.ID, "cut-off")
     assert "Avskurna: ingen öppen väg" in report.text and places[0] in report.text
+
+
+def test_the_cause_line_says_no_open_road(app: Flask) -> None:
+    from flask_babel import force_locale
+
+    from resilience.analysis.causes import Cause
+    from resilience.web.causes import cause_line
+
+    causes = [Cause("outage", hours=48.0), Cause("no_backup"), Cause("no_open_road", needed_kw=60)]
+    with app.test_request_context(), force_locale("sv"):
+        assert cause_line(causes, None).endswith(
+            "ingen egen reservkraft · ingen öppen väg: ingen ledig mobil reservkraft når fram"
+        )
