@@ -65,6 +65,8 @@ def test_the_run_shows_closed_roads_and_who_is_cut_off(
         ".map(s => s.textContent.trim())"
     )
     assert {"Stängda vägar", "Avskurna rutor"} <= set(labels)
+    legend = browser.find_element(By.CSS_SELECTOR, ".run-legend").get_attribute("textContent")
+    assert "Stängd väg" in legend and "Avskurna rutor" in legend
     section = browser.find_element(By.ID, "cut-off")
     assert "Avskurna: ingen öppen väg" in section.text
     care = section.find_element(By.CSS_SELECTOR, "li[data-service='care']")

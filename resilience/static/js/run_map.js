@@ -75,6 +75,12 @@
       keys.forEach((k) => parts.push(`<div><i class="square" style="background:${styles.gaps[k]}"></i>${escapeHtml(lostLabel(k))}</div>`));
       parts.push(`<div><i class="square" style="border:2px solid ${styles.newGap}"></i>${escapeHtml(t('New gap (covered in the baseline)'))}</div>`);
     }
+    if (present.has('closed-roads')) {
+      parts.push(`<div><i class="line road" style="border-color:${styles.closedRoad}"></i>${escapeHtml(t('Closed road'))}</div>`);
+    }
+    if (present.has('cut-off')) {
+      parts.push(`<div><i class="square" style="border:2px dashed ${styles.cutOff}"></i>${escapeHtml(t('Cut-off cells'))}</div>`);
+    }
     parts.push(`<h5>${escapeHtml(t('Outage areas'))} / ${escapeHtml(t('Snow zones'))}</h5>`);
     parts.push(`<div><i class="square" style="background:${styles.outage}55;border:1px dashed ${styles.outage}"></i>${escapeHtml(t('Outage area'))}</div>`);
     Object.keys(styles.levels).forEach((level) => {
@@ -263,10 +269,12 @@
       const cutOff = cutOffLayer(map, styles, cells);
       overlays[escapeHtml(t('Cut-off cells'))] = cutOff;
       document.body.dataset.layerCutOff = String(cutOff.getLayers().length);
+      if (cutOff.getLayers().length) present.add('cut-off');
     }
     if (!closedRoads.error) {
       overlays[escapeHtml(t('Closed roads'))] = closedRoadLayer(map, styles, closedRoads);
       document.body.dataset.layerClosedRoads = String(closedRoads.features.length);
+      if (closedRoads.features.length) present.add('closed-roads');
     }
     if (!sites.error) {
       const { other, lines, care } = siteLayers(map, config, sites, slider, result);
