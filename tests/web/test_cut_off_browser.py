@@ -90,3 +90,50 @@ def test_the_cause_line_says_no_open_road(app: Flask) -> None:
         assert cause_line(causes, None).endswith(
             "ingen egen reservkraft · ingen öppen väg: ingen ledig mobil reservkraft når fram"
         )
+
+
+def test_a_care_site_cut_off_from_every_free_generator_says_no_open_road(
+    db_session: Session,
+) -> None:
+    """Åbacka's elderly home, without backup, in the outage; the only generator in Östervik
+    reaches it by one road, which the scenario closes: its cause line says no open road."""
+    import copy
+
+    from sqlalchemy import text
+
+    from resilience.scenarios import parse_scenario
+    from resilience.services import run_reports, scenarios
+
+    factories.small_county(db_session)
+    db_session.execute(
+        text(
+            "INSERT INTO roads (name, road_class, geom) VALUES ('Länsväg', 'primary',"
+            " ST_GeomFromText('LINESTRING(765000 7085000, 758000 7083000, 751500 7081500)',"
+            " 3006))"
+        )
+    )
+    document = copy.deepcopy(factories.OUTAGE_ABACKA)
+    document["parameters"] = {"offroad_max_km": 2}
+    open_run = runs.start_run(
+        db_session, scenarios.create_scenario(db_session, parse_scenario(document))
+    )
+    runs.compute_run(db_session, open_run.id)
+    document["name"] = "Avbrott i Åbacka, länsvägen stängd"
+    document["road_closures"] = factories.box_polygon(757_000, 7_082_000, 759_000, 7_084_000)
+    closed_run = runs.start_run(
+        db_session, scenarios.create_scenario(db_session, parse_scenario(document))
+    )
+    runs.compute_run(db_session, closed_run.id)
+
+    def kinds(run_id: int) -> list[str]:
+        run = runs.get_run(db_session, run_id)
+        sites = run_reports.with_causes(
+            db_session, run, run_reports.affected_care_sites(db_session, run_id)
+        )
+        home = next(s for s in sites if s["name"] == "Björkgårdens äldreboende")
+        return [c.kind for c in home["causes"]]
+
+    assert "generator" in kinds(open_run.id)  # the road is open: the generator comes
+    closed = kinds(closed_run.id)
+    assert "no_open_road" in closed and "generator" not in closed
+    assert "no_generator" not in closed
