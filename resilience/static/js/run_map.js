@@ -47,9 +47,12 @@
     return window.Popup.table(props.name, rows, window.Popup.link(config.sitePage + props.id, t('Details')));
   }
 
+  // With roads (v3) a service out of reach has no open road to any provider with power.
+  let withRoads = false;
+
   function cellPopup(props) {
     const { t, name } = window.I18n;
-    const minutes = (m) => escapeHtml(m === null || m === undefined ? t('not reachable') : `${fmt(Math.round(m * 10) / 10)} min`);
+    const minutes = (m) => escapeHtml(m === null || m === undefined ? (withRoads ? t('no open road') : t('not reachable')) : `${fmt(Math.round(m * 10) / 10)} min`);
     const rows = [[t('inhabitants'), fmt(props.population)]];
     ['food', 'care', 'shelter'].forEach((s) => {
       const now = props[`${s}_minutes`];
@@ -246,6 +249,7 @@
     const { t } = window.I18n;
     const { styles } = config;
     map.createPane('areas').style.zIndex = 390;
+    withRoads = Boolean(config.roads);
     const [boundaries, areas, cells, sites, timeline, closedRoads] = await fetchAll(config);
     const failed = [boundaries, areas, cells, sites, timeline].filter((r) => r.error);
     if (failed.length) document.getElementById('run-step').textContent = `${t('Could not load')}: ${failed[0].error.message}`;

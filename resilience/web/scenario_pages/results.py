@@ -74,6 +74,7 @@ def run_page(run_id: int) -> ResponseReturnValue:
         "areasUrl": url_for("api.run_areas", run_id=run.id),
         "timelineUrl": url_for("api.run_timeline", run_id=run.id),
         "closedRoadsUrl": url_for("api.run_closed_roads", run_id=run.id),
+        "roads": bool((run.summary or {}).get("roads")),
         "municipalitiesUrl": url_for("api.municipalities", simplify=100),
         "sitePage": id_prefix(url_for("pages.site_page", site_id=0)),
     }
