@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from resilience import scenarios
 from tests.conftest import login
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests.factories import OUTAGE_ABACKA, small_county
 from tests.web.test_hardening import _counts, _refused
 
 

@@ -18,7 +18,7 @@ from resilience.app import create_app
 from resilience.config import ConfigError, Settings
 from resilience.services import users
 from tests.conftest import login, login_with_form
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests.factories import OUTAGE_ABACKA
 from tests.web.test_issue24_inputs import editor, unchanged  # noqa: F401 (fixtures)
 
 HEADERS = {"Content-Type": "application/json"}

@@ -8,24 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.orm import Session
 
 from resilience.models import WeatherWarning
 from resilience.scenarios import parse_scenario
-from resilience.services import runs, scenarios, users
-from tests.conftest import PASSWORD
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
-from tests.web.test_map_browser import CHROMEDRIVER, CHROMIUM, browser, log_in  # noqa: F401
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver; `make test` installs them",
-)
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from resilience.services import runs, scenarios
+from tests import factories
+from tests.factories import OUTAGE_ABACKA, small_county
+from tests.helpers.browser import log_in, needs_chromium
 
 USER = "lina-live"
 WITHIN_S = 30
@@ -42,13 +35,15 @@ def test_the_version_changes_with_a_new_run(client: FlaskClient, db_session: Ses
     assert client.get("/live/version.json").json["version"] != before["version"]
 
 
+@pytest.mark.browser
+@needs_chromium
 def test_the_runs_list_and_the_banner_keep_up(
-    browser: WebDriver,  # noqa: F811
+    browser: WebDriver,
     live_server: str,
     committed: Session,
 ) -> None:
     small_county(committed)
-    users.create_user(committed, USER, PASSWORD, "viewer")
+    factories.user(committed, USER, "viewer")
     scenario = scenarios.create_scenario(committed, parse_scenario(OUTAGE_ABACKA))
     first = runs.start_run(committed, scenario)
     committed.commit()

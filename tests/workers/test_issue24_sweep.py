@@ -18,8 +18,7 @@ from resilience.config import Settings
 from resilience.models import Run
 from resilience.scenarios import parse_scenario
 from resilience.services import runs, scenarios, users
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests.factories import OUTAGE_ABACKA, small_county
 from workers import jobs
 from workers.queue import enqueue_run, queue, run_job_id
 
