@@ -27,6 +27,19 @@ log = logging.getLogger("workers.worker")
 MAX_BACKOFF_S = 30.0
 
 
+class InputsWorker(Worker):
+    """RQ's forking worker that keeps the inputs of runs and plans (sites, cells,
+    municipalities, roads; services/run_inputs.py) in this process and brings them up to
+    the data version before it forks the work horse of a run, plan or live recalculation:
+    the horse inherits them, copy-on-write, instead of reading them from PostGIS per job (a
+    cache filled in a horse would die with it). The horse still checks the version itself."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        if job.func_name in jobs.INPUT_JOBS:
+            jobs.keep_inputs()
+        super().execute_job(job, queue)
+
+
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -56,19 +69,6 @@ def scheduler_dies_with_worker() -> None:
 
     run.dies_with_worker = True  # type: ignore[attr-defined]
     rq.scheduler.run = run
-
-
-class InputsWorker(Worker):
-    """RQ's forking worker that keeps the inputs of runs and plans (sites, cells,
-    municipalities, roads; services/run_inputs.py) in this process and brings them up to
-    the data version before it forks the work horse of a run, plan or live recalculation:
-    the horse inherits them, copy-on-write, instead of reading them from PostGIS per job (a
-    cache filled in a horse would die with it). The horse still checks the version itself."""
-
-    def execute_job(self, job: Job, queue: Queue) -> None:
-        if job.func_name in jobs.INPUT_JOBS:
-            jobs.keep_inputs()
-        super().execute_job(job, queue)
 
 
 def main(argv: list[str] | None = None) -> None:
