@@ -56,7 +56,7 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 CSV_GEOMETRIES = ("wkt", "xy")
-GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
+GEOMETRY_TYPES = ("Point", "LineString", "Polygon", "MultiPolygon")
 FIELD_TYPES: dict[str, pa.DataType] = {
     "text": pa.string(),
     "int": pa.int32(),

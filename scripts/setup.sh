@@ -58,6 +58,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
   else
     say "PostGIS is available for PostgreSQL ${major}"
   fi
+  # pgRouting: only bench/roads.py uses it (in its own database), for its reference times.
+  if [ "$(pgq "select count(*) from pg_available_extensions where name='pgrouting'")" != 1 ]; then
+    apt_install "postgresql-${major}-pgrouting"
+  else
+    say "pgRouting is available for PostgreSQL ${major}"
+  fi
 fi
 
 # --- Redis -------------------------------------------------------------------------

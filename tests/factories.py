@@ -311,6 +311,7 @@ OGC_COUNTS = {
     "sites-food": 2,
     "sites-energy": 1,
     "sites-utility": 1,
+    "roads": 2,
     "latest-run-sites": 5,
     "latest-run-cells": 3,
 }
@@ -331,9 +332,22 @@ def ogc_county(session: Session) -> dict[str, Any]:
         run = runs.start_run(session, scenario)
         runs.compute_run(session, run.id)
         session.commit()
+    # Two roads after the runs (their figures stay straight-line): one in Åbacka, one in
+    # Östervik.
+    session.execute(
+        text(
+            "INSERT INTO roads (source_id, name, road_class, speed_kmh, geom) VALUES"
+            " ('road-1', 'Åbackavägen', 'secondary', NULL,"
+            "  ST_GeomFromText('LINESTRING(751000 7084000, 756000 7084500)', 3006)),"
+            " ('road-2', 'E12', 'primary', 90,"
+            "  ST_GeomFromText('LINESTRING(761000 7084000, 768000 7086000)', 3006))"
+        )
+    )
+    session.commit()
     ids: dict[str, Any] = {"2401": "2401", "2403": "2403"}
     for sql in (
         "SELECT source_id, id FROM sites",
+        "SELECT source_id, id FROM roads",
         "SELECT 'cell ' || x_ll, id FROM population_cells",
     ):
         ids.update((key, value) for key, value in session.execute(text(sql)))

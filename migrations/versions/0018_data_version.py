@@ -18,7 +18,7 @@ on roads is created here when the table exists; `data_version_trigger(table)` be
 a later migration of an input table calls.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-07 03:40:00
 """
 

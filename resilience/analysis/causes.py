@@ -10,6 +10,8 @@ The facts, each only when it applies:
   needed one; every generator still free that carries its load arrives too late (after
   the latest useful hour, min(mobile_max_hours, D)), the nearest of them named with its
   straight-line distance; all_generators_taken: no free generator carries its load;
+- no_open_road (v3, roads): free generators carry its load, but the closed roads leave
+  none of them a way to it (no route over open roads, none within offroad_max_km);
 - heat_plant: the district heating plant it depends on is without power from hour h;
 - cold: indoors below the cold threshold from hour t for so many hours.
 
@@ -52,6 +54,9 @@ class SiteFacts:
     heat_plant_unpowered_from: float | None = None  # None: the plant keeps its power
     first_cold_hour: float | None = None
     hours_cold: float | None = None
+    # v3: the names of the free generators with a way to it over open roads; None when the
+    # run had no roads (every free generator counts as reachable).
+    reachable_generators: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ class Cause:
     them (outage: hours = D; own_backup: hours = fuel; backup_too_small: kw = backup,
     needed_kw = load; generator: name, hours = arrival; no_generator: needed_kw, hours =
     the latest useful hour, name and km of the nearest free one; all_generators_taken:
-    needed_kw; heat_plant: name, hours = from; cold: hours = from, duration = hours cold)."""
+    needed_kw; no_open_road: needed_kw; heat_plant: name, hours = from; cold: hours =
+    from, duration = hours cold)."""
 
     kind: str
     hours: float | None = None
@@ -95,9 +101,14 @@ def site_causes(site: SiteFacts, free: list[FreeGenerator], mobile_max_hours: fl
             causes.append(Cause("generator", name=site.generator_name, hours=site.arrival_hours))
         elif site.hours_unpowered_before > 0:
             able = [g for g in free if load is None or (g.capacity_kw or 0.0) >= load]
+            reachable = site.reachable_generators
+            by_road = able if reachable is None else [g for g in able if g.name in reachable]
             if not able:
                 causes.append(Cause("all_generators_taken", needed_kw=load))
+            elif not by_road:
+                causes.append(Cause("no_open_road", needed_kw=load))
             else:
+                able = by_road
                 nearest = min(able, key=lambda g: (math.hypot(g.x - site.x, g.y - site.y), g.name))
                 causes.append(
                     Cause(

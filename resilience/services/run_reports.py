@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis.causes import FreeGenerator, SiteFacts, site_causes
+from resilience.analysis.roads import road_state
 from resilience.models import Run, Scenario
+from resilience.services.run_inputs import run_inputs
+from resilience.services.scenarios import spec_of
 from resilience.vocabulary import HOME_CARE_BASE, RESIDENTIAL_CARE
 
 KIND_ORDER = {"builtin": 0, "live": 1, "user": 2}
@@ -250,6 +254,7 @@ def with_causes(session: Session, run: Run, sites: list[dict[str, Any]]) -> list
     parameters = run.parameters or {}
     duration = float(parameters.get("duration_hours", 0.0))
     latest = float(parameters.get("mobile_max_hours", duration))
+    reachable = _reachable_generators(session, run, sites, free)
 
     def facts(s: dict[str, Any]) -> SiteFacts:
         plant = s.get("heat_plant_unpowered_intervals") or []
@@ -269,9 +274,32 @@ def with_causes(session: Session, run: Run, sites: list[dict[str, Any]]) -> list
             heat_plant_unpowered_from=float(plant[0]) if plant else None,
             first_cold_hour=s["first_cold_hour"],
             hours_cold=s["hours_cold"],
+            reachable_generators=reachable.get(s["id"]) if reachable is not None else None,
         )
 
     return [s | {"causes": site_causes(facts(s), free, latest)} for s in sites]
+
+
+def _reachable_generators(
+    session: Session, run: Run, sites: list[dict[str, Any]], free: list[FreeGenerator]
+) -> dict[int, frozenset[str]] | None:
+    """v3: per site left without a generator, the free generators with a way to it over the
+    roads the run's scenario leaves open (analysis RoadState.reachable); None when the run
+    had no roads or no such site."""
+    waiting = [s for s in sites if not s["generator_name"] and s["hours_unpowered_before"] > 0]
+    if not waiting or not free or not (run.summary or {}).get("roads"):
+        return None
+    network = run_inputs(session).roads
+    if network is None:
+        return None
+    state = road_state(network, spec_of(run.scenario_snapshot).to_analysis())
+    xy = np.array([(s["x"], s["y"]) for s in waiting], dtype=np.float64)
+    gxy = np.array([(g.x, g.y) for g in free], dtype=np.float64)
+    ways = state.reachable(xy[:, 0], xy[:, 1], gxy[:, 0], gxy[:, 1], np.eye(len(free), dtype=bool))
+    return {
+        s["id"]: frozenset(g.name for g, way in zip(free, row, strict=True) if way)
+        for s, row in zip(waiting, ways, strict=True)
+    }
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ def cause_text(cause: Cause, zero: datetime | None) -> str:
         return _("no mobile generator: no free one carries {kw} kW").format(
             kw=format_number(cause.needed_kw, 0)
         )
+    if cause.kind == "no_open_road":
+        return _("no open road: no free mobile generator can reach it")
     if cause.kind == "heat_plant":
         return _("heating plant {name} without power from {at}").format(
             name=cause.name, at=_clock(zero, cause.hours)

@@ -195,6 +195,7 @@ NAMES: dict[str, dict[str, str]] = {
         "municipalities": N_("Municipalities"),
         "population": N_("Population grid"),
         **{c.name: c.label for c in SITE_CATEGORIES},
+        "roads": N_("Roads"),
     },
     "run_layer": {
         "sites": N_("Sites with their power status"),
@@ -202,6 +203,7 @@ NAMES: dict[str, dict[str, str]] = {
         "municipalities": N_("Summary per municipality"),
         "gaps": N_("Gap areas per service"),
         "timeline": N_("Timeline per hour"),
+        "closed_roads": N_("Closed roads"),
     },
     # How an export was delivered (the export log).
     # What a login lockout locks (services/login_limits.py).

@@ -41,6 +41,11 @@ GENERATOR_COLOR = "#f77f00"
 COLD_COLOR = "#1d6fb8"
 
 
+# Issue 21: a closed road segment, and the outline of a cell cut off from some service.
+CLOSED_ROAD_COLOR = "#111111"
+CUT_OFF_COLOR = "#6a040f"
+
+
 def styles() -> dict[str, Any]:
     return {
         "levels": dict(LEVEL_STYLE),
@@ -51,6 +56,8 @@ def styles() -> dict[str, Any]:
         "unpowered": UNPOWERED_COLOR,
         "generator": GENERATOR_COLOR,
         "cold": COLD_COLOR,
+        "closedRoad": CLOSED_ROAD_COLOR,
+        "cutOff": CUT_OFF_COLOR,
     }
 
 

@@ -54,3 +54,20 @@ def test_a_small_backup_no_free_generator_and_a_sent_one() -> None:
 def test_a_site_outside_the_outage_cold_from_its_plant() -> None:
     outside = HOME.__class__(**{**HOME.__dict__, "status": "grid", "hours_unpowered": 0.0})
     assert [c.kind for c in site_causes(outside, [], 12.0)] == ["heat_plant", "cold"]
+
+
+def test_no_open_road_when_the_closures_leave_no_free_generator_a_way() -> None:
+    """v3: free generators carry its load, but none has a way to it over open roads: the
+    reason is no open road; when some have, the nearest of those is named."""
+    free = [
+        FreeGenerator("Gen 14", 100.0, 0.0, 14_200.0),
+        FreeGenerator("Gen 20", 100.0, 30_000.0, 0.0),
+    ]
+    cut_off = HOME.__class__(**{**HOME.__dict__, "reachable_generators": frozenset()})
+    assert site_causes(cut_off, free, 12.0)[2] == Cause("no_open_road", needed_kw=60.0)
+    beyond = HOME.__class__(**{**HOME.__dict__, "reachable_generators": frozenset({"Gen 20"})})
+    assert site_causes(beyond, free, 12.0)[2] == Cause(
+        "no_generator", hours=12.0, needed_kw=60.0, name="Gen 20", km=30.0
+    )
+    # Without roads (None) every free generator counts, as before.
+    assert site_causes(HOME, free, 12.0)[2].name == "Gen 14"

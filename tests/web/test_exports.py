@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from resilience.config import Settings
@@ -30,7 +30,7 @@ from resilience.models import Export, ExportChunk
 from resilience.scenarios import parse_scenario
 from resilience.services import energy, exports, run_results, runs, scenarios
 from tests.conftest import login
-from tests.factories import OUTAGE_ABACKA, small_county
+from tests.factories import OUTAGE_ABACKA, TWO_DURATIONS, small_county
 from tests.helpers.workers import run_worker
 from workers.queue import queue
 
@@ -67,6 +67,17 @@ def _finished_run(session: Session, document: dict[str, Any] = OUTAGE_ABACKA) ->
     return run.id
 
 
+# A road across TWO_DURATIONS' closure (x 755-757 km, y 7,082-7,084 km): three of its five
+# segments touch or cross it; a road in Östervik is open.
+ROADS_SQL = (
+    "INSERT INTO roads (source_id, name, road_class, speed_kmh, geom) VALUES"
+    " ('r1', 'Åbackavägen', 'secondary', NULL, ST_GeomFromText('LINESTRING(751000 7083000,"
+    "  754500 7083000, 755500 7083000, 756500 7083000, 757500 7083000, 759500 7083000)', 3006)),"
+    " ('r2', 'E12', 'primary', 90,"
+    "  ST_GeomFromText('LINESTRING(761000 7084000, 768000 7086000)', 3006))"
+)
+
+
 # --- the map layers ---------------------------------------------------------------------
 
 
@@ -85,6 +96,7 @@ def test_all_layers_as_one_geopackage(
         ["livsmedel", "Point"],
         ["energi", "Point"],
         ["fjarrvarme", "Point"],
+        ["vagar", "LineString"],
     ]
     counts = {
         name: pyogrio.read_info(path, layer=name)["features"]
@@ -98,6 +110,7 @@ def test_all_layers_as_one_geopackage(
         "livsmedel": 2,
         "energi": 1,
         "fjarrvarme": 0,
+        "vagar": 0,
     }
     for name in counts:
         assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
@@ -138,8 +151,10 @@ def test_the_geopackage_in_ogrinfo(
         ["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True, check=True
     )
     assert "Warning" not in done.stderr
-    assert done.stdout.count('ID["EPSG",3006]') == 7
-    for layer in ("kommuner", "befolkning", *SITE_LAYERS):
+    assert (
+        done.stdout.count('ID["EPSG",3006]') == 8
+    )  # 5 site layers, municipalities, population, roads
+    for layer in ("kommuner", "befolkning", *SITE_LAYERS, "vagar"):
         assert f"Layer name: {layer}" in done.stdout
     assert "shelter_capacity: Integer" in done.stdout and "population: Integer64" in done.stdout
 
@@ -165,6 +180,7 @@ def test_wgs84_and_a_municipality(
         "livsmedel": 0,
         "energi": 1,
         "fjarrvarme": 0,
+        "vagar": 0,
     }
 
 
@@ -264,7 +280,7 @@ def test_csv_geometry_as_x_y(client: FlaskClient, county: dict[str, Any]) -> Non
         ("format=kml", "unknown format"),
         ("crs=3857", "3006"),
         ("crs=nonsense", "unknown CRS"),
-        ("layers=roads", "unknown layers"),
+        ("layers=railways", "unknown layers"),
         ("municipality=9999", "unknown municipality"),
         ("category=weapons", "unknown category"),
         ("format=csv&geometry=wkb", "wkt or xy"),
@@ -309,8 +325,9 @@ def test_run_results_with_gap_polygons(
         ["kommuner", "MultiPolygon"],
         ["luckor", "MultiPolygon"],
         ["tidslinje", "MultiPolygon"],
+        ["stangda_vagar", "LineString"],
     ]
-    for name in ("platser", "rutor", "kommuner", "luckor", "tidslinje"):
+    for name in ("platser", "rutor", "kommuner", "luckor", "tidslinje", "stangda_vagar"):
         assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
 
     sites = _values(path, "platser")
@@ -734,3 +751,30 @@ def test_file_is_served_with_its_media_type(client: FlaskClient, county: dict[st
     assert response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         assert archive.read("vard.cpg") == b"UTF-8"
+
+
+def test_roads_in_the_map_export_and_closed_roads_in_a_run_export(
+    client: FlaskClient, db_session: Session, county: dict[str, Any], tmp_path: Path
+) -> None:
+    db_session.execute(text(ROADS_SQL))
+    db_session.commit()
+    path = _save(client.get("/api/v1/exports/layers?format=gpkg&layers=roads"), tmp_path)
+    assert [list(r) for r in pyogrio.list_layers(path)] == [["vagar", "LineString"]]
+    roads = _values(path, "vagar")
+    assert list(roads["name"]) == ["Åbackavägen", "E12"]
+    assert list(roads["road_class"]) == ["secondary", "primary"]
+    assert list(roads["speed_kmh"])[1] == 90.0
+    csv = zipfile.ZipFile(
+        io.BytesIO(client.get("/api/v1/exports/layers?format=csv&layers=roads").data)
+    )
+    text_csv = next(csv.read(n).decode() for n in csv.namelist() if n.endswith(".csv"))
+    assert "LINESTRING" in text_csv and "Åbackavägen" in text_csv
+    in_ostervik = client.get("/api/v1/exports/layers?format=gpkg&layers=roads&municipality=2403")
+    assert _values(_save(in_ostervik, tmp_path), "vagar")["name"] == ["E12"]
+
+    run_id = _finished_run(db_session, TWO_DURATIONS)
+    path = _save(client.get(f"/api/v1/runs/{run_id}/export?format=gpkg"), tmp_path)
+    closed = _values(path, "stangda_vagar")
+    assert list(closed["name"]) == ["Åbackavägen"] * 3 and list(closed["segment"]) == [2, 3, 4]
+    geoms = shapely.from_wkb(pyogrio.raw.read(path, layer="stangda_vagar")[2])
+    assert [round(g.length) for g in geoms] == [1000, 1000, 1000]

@@ -41,6 +41,7 @@ IN_ABACKA = {
     "sites-food": set(),
     "sites-energy": {"energy-1"},
     "sites-utility": set(),
+    "roads": {"road-1"},
     "latest-run-sites": {"care-1", "energy-1"},
     "latest-run-cells": {"cell 751000", "cell 752000"},
 }

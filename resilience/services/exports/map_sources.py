@@ -17,8 +17,9 @@ from resilience.vocabulary import (
 
 
 def layer_ids() -> tuple[str, ...]:
-    """The map's layers, in this order: municipalities, population, the site categories."""
-    return ("municipalities", "population", *category_names())
+    """The map's layers, in this order: municipalities, population, the site categories,
+    the roads."""
+    return ("municipalities", "population", *category_names(), "roads")
 
 
 # A site's numeric columns, its owner and (v2) its heating, with their Shapefile names and
@@ -81,6 +82,29 @@ def layer_sources(municipality: str | None) -> dict[str, Source]:
             f"SELECT count(*) FROM population_cells{cell_where}",
         ),
     }
+    road_where = sql_where(
+        municipality
+        and "EXISTS (SELECT 1 FROM municipalities m WHERE m.code = :municipality"
+        " AND ST_Intersects(m.geom, r.geom))"
+    )
+    sources["roads"] = Source(
+        "roads",
+        LayerSchema(
+            "vagar",
+            "Vägar",
+            "LineString",
+            (
+                Field("id", "bigint"),
+                Field("name", "text"),
+                Field("road_class", "text", "class"),
+                Field("speed_kmh", "float", None, "its own speed; empty: its class's"),
+                Field("source_id", "text", None, "id in its source"),
+            ),
+        ),
+        f"SELECT r.id, r.name, r.road_class, r.speed_kmh, r.source_id, {wkb('r.geom')}"
+        f" FROM roads r{road_where} ORDER BY r.id",
+        f"SELECT count(*) FROM roads r{road_where}",
+    )
     for spec in CATEGORY.values():
         category, name, title, numbers = spec.name, spec.layer, spec.title, spec.fields
         where = sql_where(

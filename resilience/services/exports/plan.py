@@ -20,6 +20,7 @@ from resilience.crs import parse_epsg
 from resilience.errors import BadInput, Conflict
 from resilience.models import Run
 from resilience.services import lookup
+from resilience.services.closed_roads import closure_wkb
 from resilience.services.exports.map_sources import layer_ids, layer_sources
 from resilience.services.exports.result_sources import (
     COUNTY_NAME,
@@ -217,6 +218,7 @@ def plan_export(session: Session, request: ExportRequest, on: date | None = None
         params.update(
             run=run.id, category=request.category, outside=OUTSIDE_NAME, county=COUNTY_NAME
         )
+        params["closures"] = closure_wkb(run.scenario_snapshot)
     else:
         sources = layer_sources(request.municipality)
         params.update({f"category_{c}": c for c in category_names()})

@@ -5,11 +5,12 @@ per service and the timeline."""
 from __future__ import annotations
 
 from geodata.exporters import Field, LayerSchema
+from resilience.services.closed_roads import closed_segments_sql
 from resilience.services.exports.source import MUNICIPALITY_CODE, Source, sql_where, wkb
 
 OUTSIDE_NAME = "Utanför kommunerna"
 COUNTY_NAME = "Västerbottens län"
-RUN_LAYER_IDS = ("sites", "cells", "municipalities", "gaps", "timeline")
+RUN_LAYER_IDS = ("sites", "cells", "municipalities", "gaps", "timeline", "closed_roads")
 SERVICES = (("food", "Livsmedel"), ("care", "Vård"), ("shelter", "Trygghetspunkt"))
 
 
@@ -105,6 +106,12 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
         f"('{s}', '{label}', NOT r.{s}_covered, r.{s}_covered_baseline)" for s, label in SERVICES
     )
     gap_where = sql_where("r.run_id = :run", "g.uncovered", in_municipality)
+    closed_where = (
+        " AND EXISTS (SELECT 1 FROM municipalities m WHERE m.code = :municipality"
+        " AND ST_Intersects(m.geom, d.geom))"
+        if municipality
+        else ""
+    )
     return {
         "sites": Source(
             "sites",
@@ -266,5 +273,25 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
             + f" {wkb('m.geom')} FROM run_timeline t LEFT JOIN municipalities m"
             " ON m.code = t.code" + f"{timeline_where} ORDER BY t.code = 'county', t.code, t.k",
             "SELECT count(*) FROM run_timeline t" + timeline_where,
+        ),
+        # The segments the run's scenario closes (:closures, services/closed_roads.py).
+        "closed_roads": Source(
+            "closed_roads",
+            LayerSchema(
+                "stangda_vagar",
+                "Stängda vägar",
+                "LineString",
+                (
+                    Field("road_id", "bigint"),
+                    Field("segment", "int", None, "the segment's number along its road, 1 first"),
+                    Field("name", "text"),
+                    Field("road_class", "text"),
+                ),
+            ),
+            closed_segments_sql(
+                f"r.id, d.path[1], r.name, r.road_class, {wkb('d.geom')}", closed_where
+            )
+            + " ORDER BY r.id, 2",
+            closed_segments_sql("count(*)", closed_where),
         ),
     }

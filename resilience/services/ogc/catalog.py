@@ -98,6 +98,16 @@ _POPULATION = Collection(
 )
 
 
+_ROADS = Collection(
+    "roads",
+    "ogc_roads",
+    "Vägar",
+    "The road network the coverage model travels over (issue 21): name, road_class, its own"
+    " speed_kmh (null: none stored) and speed_kmh_used (its own, else its class's speed).",
+    "LineString",
+)
+
+
 def site_collection(category: Category) -> Collection:
     """A site category's collection: id, view, title and description from its entry."""
     return Collection(
@@ -113,6 +123,7 @@ def catalog() -> dict[str, Collection]:
         _MUNICIPALITIES,
         _POPULATION,
         *sites,
+        _ROADS,
         Collection(
             "latest-run-sites",
             "ogc_latest_run_sites",

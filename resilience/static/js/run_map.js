@@ -47,9 +47,12 @@
     return window.Popup.table(props.name, rows, window.Popup.link(config.sitePage + props.id, t('Details')));
   }
 
+  // With roads (v3) a service out of reach has no open road to any provider with power.
+  let withRoads = false;
+
   function cellPopup(props) {
     const { t, name } = window.I18n;
-    const minutes = (m) => escapeHtml(m === null || m === undefined ? t('not reachable') : `${fmt(Math.round(m * 10) / 10)} min`);
+    const minutes = (m) => escapeHtml(m === null || m === undefined ? (withRoads ? t('no open road') : t('not reachable')) : `${fmt(Math.round(m * 10) / 10)} min`);
     const rows = [[t('inhabitants'), fmt(props.population)]];
     ['food', 'care', 'shelter'].forEach((s) => {
       const now = props[`${s}_minutes`];
@@ -74,6 +77,12 @@
       parts.push(`<h5>${escapeHtml(t('Lost services'))}</h5>`);
       keys.forEach((k) => parts.push(`<div><i class="square" style="background:${styles.gaps[k]}"></i>${escapeHtml(lostLabel(k))}</div>`));
       parts.push(`<div><i class="square" style="border:2px solid ${styles.newGap}"></i>${escapeHtml(t('New gap (covered in the baseline)'))}</div>`);
+    }
+    if (present.has('closed-roads')) {
+      parts.push(`<div><i class="line road" style="border-color:${styles.closedRoad}"></i>${escapeHtml(t('Closed road'))}</div>`);
+    }
+    if (present.has('cut-off')) {
+      parts.push(`<div><i class="square" style="border:2px dashed ${styles.cutOff}"></i>${escapeHtml(t('Cut-off cells'))}</div>`);
     }
     parts.push(`<h5>${escapeHtml(t('Outage areas'))} / ${escapeHtml(t('Snow zones'))}</h5>`);
     parts.push(`<div><i class="square" style="background:${styles.outage}55;border:1px dashed ${styles.outage}"></i>${escapeHtml(t('Outage area'))}</div>`);
@@ -151,6 +160,33 @@
     }).addTo(map);
   }
 
+  // Issue 21: the segments the scenario closed (GeoJSON from PostGIS), and the cells from
+  // which some service cannot be reached at all (minutes null: no open road and too far
+  // off-road), outlined.
+  function closedRoadLayer(map, styles, roads) {
+    return L.geoJSON(roads, {
+      pane: 'areas',
+      style: () => ({ color: styles.closedRoad, weight: 4, opacity: 0.95 }),
+      onEachFeature: (f, l) => l.bindTooltip(
+        escapeHtml(`${window.I18n.t('Closed road')}: ${f.properties.name || window.I18n.name('road_class', f.properties.road_class)}`),
+        { sticky: true, className: 'map-tooltip' },
+      ),
+    }).addTo(map);
+  }
+
+  const CUT_OFF = ['food', 'care', 'shelter'];
+  function isCutOff(p) {
+    return CUT_OFF.some((s) => p[`${s}_minutes`] === null);
+  }
+
+  function cutOffLayer(map, styles, cells) {
+    return L.geoJSON(cells, {
+      filter: (f) => isCutOff(f.properties),
+      interactive: false,
+      style: () => ({ color: styles.cutOff, weight: 2.5, fill: false, dashArray: '3 3' }),
+    }).addTo(map);
+  }
+
   function generatorLine(styles, p, lines) {
     const coords = p.generator_line.coordinates.map((xy) => [xy[1], xy[0]]);
     L.polyline(coords, {
@@ -205,6 +241,7 @@
   function fetchAll(config) {
     return Promise.all([
       config.municipalitiesUrl, config.areasUrl, config.cellsUrl, config.sitesUrl, config.timelineUrl,
+      config.closedRoadsUrl,
     ].map((url) => window.Api.json(url).catch((err) => ({ error: err }))));
   }
 
@@ -212,7 +249,8 @@
     const { t } = window.I18n;
     const { styles } = config;
     map.createPane('areas').style.zIndex = 390;
-    const [boundaries, areas, cells, sites, timeline] = await fetchAll(config);
+    withRoads = Boolean(config.roads);
+    const [boundaries, areas, cells, sites, timeline, closedRoads] = await fetchAll(config);
     const failed = [boundaries, areas, cells, sites, timeline].filter((r) => r.error);
     if (failed.length) document.getElementById('run-step').textContent = `${t('Could not load')}: ${failed[0].error.message}`;
 
@@ -232,6 +270,15 @@
     if (!cells.error) {
       overlays[escapeHtml(t('Gap cells'))] = cellLayer(map, styles, cells, slider, present);
       document.body.dataset.layerCells = String(cells.features.length);
+      const cutOff = cutOffLayer(map, styles, cells);
+      overlays[escapeHtml(t('Cut-off cells'))] = cutOff;
+      document.body.dataset.layerCutOff = String(cutOff.getLayers().length);
+      if (cutOff.getLayers().length) present.add('cut-off');
+    }
+    if (!closedRoads.error) {
+      overlays[escapeHtml(t('Closed roads'))] = closedRoadLayer(map, styles, closedRoads);
+      document.body.dataset.layerClosedRoads = String(closedRoads.features.length);
+      if (closedRoads.features.length) present.add('closed-roads');
     }
     if (!sites.error) {
       const { other, lines, care } = siteLayers(map, config, sites, slider, result);

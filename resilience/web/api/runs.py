@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from resilience.db import db
 from resilience.models import Run
 from resilience.services import (
+    closed_roads,
     query_args,
     run_clock,
     run_layers,
@@ -127,6 +128,16 @@ def run_cells(run_id: int) -> ResponseReturnValue:
         run_id,
         crs=query_args.epsg(request.args),
         only_gaps=request.args.get("all") != "1",
+    )
+
+
+@bp.get("/runs/<int:run_id>/closed-roads")
+def run_closed_roads(run_id: int) -> ResponseReturnValue:
+    """The road segments the run's scenario closed (its closures and snow zones at or above
+    closure_level), from the table roads as it is now."""
+    run = runs.get_run(db.session, run_id)
+    return closed_roads.closed_roads(
+        db.session, run.scenario_snapshot, crs=query_args.epsg(request.args)
     )
 
 

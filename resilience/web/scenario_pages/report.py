@@ -20,7 +20,7 @@ from flask_login import current_user
 from resilience.config import LOCAL_TZ
 from resilience.db import db
 from resilience.errors import BadInput, NotFound
-from resilience.services import run_clock, run_reports, runs, situation_report
+from resilience.services import closed_roads, run_clock, run_reports, runs, situation_report
 from resilience.web import pdf
 from resilience.web.causes import cause_line
 from resilience.web.i18n import LOCALES
@@ -69,6 +69,7 @@ def _report_html(run_id: int, for_pdf: bool) -> str:
             next_arg=request.args.get("next") or "",
             at_hour=partial(run_clock.clock, report.zero),
             cause_line=partial(cause_line, zero=report.zero),
+            cut_off=closed_roads.cut_off(db.session, run.id),
         )
 
 

@@ -20,7 +20,15 @@ from resilience.analysis import STATUSES
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import Run
-from resilience.services import home_care, run_clock, run_reports, run_results, runs, warnings
+from resilience.services import (
+    closed_roads,
+    home_care,
+    run_clock,
+    run_reports,
+    run_results,
+    runs,
+    warnings,
+)
 from resilience.vocabulary import CARE_PRIORITY
 from resilience.web import charts, formatting, maps, names, scenario_maps
 from resilience.web.causes import cause_line
@@ -65,6 +73,8 @@ def run_page(run_id: int) -> ResponseReturnValue:
         "cellsUrl": url_for("api.run_cells", run_id=run.id),
         "areasUrl": url_for("api.run_areas", run_id=run.id),
         "timelineUrl": url_for("api.run_timeline", run_id=run.id),
+        "closedRoadsUrl": url_for("api.run_closed_roads", run_id=run.id),
+        "roads": bool((run.summary or {}).get("roads")),
         "municipalitiesUrl": url_for("api.municipalities", simplify=100),
         "sitePage": id_prefix(url_for("pages.site_page", site_id=0)),
     }
@@ -340,6 +350,7 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
         "charts": timeline_charts(timeline, duration),
         "duration": duration,
         "clients_apart": home_care.counts_clients_apart(run),
+        "cut_off": closed_roads.cut_off(db.session, run.id),
     }
 
 
