@@ -28,8 +28,7 @@ from resilience.models import BackupPlan, Run, Site
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, plans, runs, scenarios
 from resilience.services.energy import Editor, update_building
-from tests.factories import small_county
-from tests.services.test_runs import OUTAGE_ABACKA
+from tests.factories import OUTAGE_ABACKA, small_county
 
 pytestmark = pytest.mark.worker
 WAIT_S = 240  # two cores shared with other work: a worker may take a while

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from geodata.loaders.roads import RoadRecord
 from resilience.services import roads
 from tests.helpers.browser import log_in, needs_chromium
-from tests.web.test_basemap_browser import (  # noqa: F401  (fixtures)
+from tests.web.pages.test_basemap_browser import (  # noqa: F401  (fixtures)
     USER,
     Y0,
     Y1,
