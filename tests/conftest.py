@@ -29,6 +29,9 @@ from resilience.web import auth
 from tests import factories
 from tests.factories import PASSWORD
 
+# Fixtures shared by test modules in different folders (the hardening checks).
+pytest_plugins = ["tests.helpers.checks"]
+
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_test"
 )

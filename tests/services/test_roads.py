@@ -315,7 +315,7 @@ def test_roads_in_the_base_tiles_by_class_and_zoom(
     import mapbox_vector_tile
 
     from geodata.loaders.roads import RoadRecord
-    from tests.web.test_tiles import lonlat, tile_of
+    from tests.helpers.tiles import lonlat, tile_of
 
     records = [
         RoadRecord(

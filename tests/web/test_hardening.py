@@ -21,23 +21,17 @@ from sqlalchemy.orm import Session
 from resilience import jsonio
 from resilience.analysis.model import RANGES
 from resilience.config import ConfigError, Settings
-from resilience.models import ApiToken, AuditLog, Base
+from resilience.models import ApiToken, AuditLog
 from resilience.services import login_limits, users
 from tests import factories
 from tests.conftest import PASSWORD, login, login_with_form
 from tests.factories import OUTAGE_ABACKA, SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
 from tests.helpers.browser import CHROMIUM, log_in, wait_until_ready
+from tests.helpers.checks import counts as _counts
+from tests.helpers.checks import refused as _refused
 from tests.helpers.uploads import IN_2401, geojson, refused, site, upload
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
-
-
-def _counts(session: Session) -> dict[str, int]:
-    session.expire_all()
-    return {
-        table.name: int(session.scalar(text(f'SELECT count(*) FROM "{table.name}"')) or 0)
-        for table in Base.metadata.sorted_tables
-    }
 
 
 @pytest.fixture
@@ -62,14 +56,6 @@ def unchanged(db_session: Session) -> Callable[..., None]:
         }
 
     return check
-
-
-def _refused(response: Any, status: int | tuple[int, ...], *words: str) -> None:
-    statuses = status if isinstance(status, tuple) else (status,)
-    assert response.status_code in statuses, response.text
-    message = response.json["message"]
-    for word in words:
-        assert word in message, message
 
 
 # --- 1. deeply nested JSON -------------------------------------------------------------------

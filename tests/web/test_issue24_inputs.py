@@ -11,36 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
 from resilience import scenarios
-from tests.conftest import login
-from tests.factories import OUTAGE_ABACKA, small_county
-from tests.web.test_hardening import _counts, _refused
-
-
-@pytest.fixture
-def editor(app: Flask, make_user: Any, db_session: Session) -> FlaskClient:
-    small_county(db_session)
-    make_user("eva", "editor")
-    client = app.test_client()
-    login(client, "eva")
-    return client
-
-
-@pytest.fixture
-def unchanged(db_session: Session) -> Callable[..., None]:
-    """Call at the end: no table has a row more or less than at the start, but those named."""
-    before = _counts(db_session)
-
-    def check(*but: str) -> None:
-        after = {k: v for k, v in _counts(db_session).items() if k not in but}
-        assert after == {k: v for k, v in before.items() if k not in but}
-
-    return check
-
+from tests.factories import OUTAGE_ABACKA
+from tests.helpers.checks import refused as _refused
 
 HUGE_INT = "9" * 5_000
 RING = OUTAGE_ABACKA["outage"]["areas"]["coordinates"][0]

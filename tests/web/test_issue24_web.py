@@ -19,15 +19,14 @@ from resilience.config import ConfigError, Settings
 from resilience.services import users
 from tests.conftest import login, login_with_form
 from tests.factories import OUTAGE_ABACKA
-from tests.web.test_issue24_inputs import editor, unchanged  # noqa: F401 (fixtures)
 
 HEADERS = {"Content-Type": "application/json"}
 BODY = json.dumps(OUTAGE_ABACKA)
 
 
 def test_an_invalid_authorization_header_does_not_skip_the_csrf_check(
-    editor: FlaskClient,  # noqa: F811
-    unchanged: Any,  # noqa: F811
+    editor: FlaskClient,
+    unchanged: Any,
     db_session: Session,
 ) -> None:
     del editor.environ_base["HTTP_X_CSRF_TOKEN"]  # a cross-site request carries the cookie only
@@ -47,7 +46,7 @@ def test_an_invalid_authorization_header_does_not_skip_the_csrf_check(
     assert created.json["created_by"] == "tom"
 
 
-def test_json_sent_as_text_plain_is_415(editor: FlaskClient, unchanged: Any) -> None:  # noqa: F811
+def test_json_sent_as_text_plain_is_415(editor: FlaskClient, unchanged: Any) -> None:
     for content_type in ("text/plain", "text/plain; charset=utf-8"):
         response = editor.post("/api/v1/scenarios", data=BODY, content_type=content_type)
         assert response.status_code == 415, response.text
@@ -93,7 +92,7 @@ def test_tile_errors_are_json(client: FlaskClient) -> None:
 
 
 def test_api_errors_are_english_without_accept_language(
-    editor: FlaskClient,  # noqa: F811
+    editor: FlaskClient,
 ) -> None:
     del editor.environ_base["HTTP_X_CSRF_TOKEN"]
     english = editor.post("/api/v1/scenarios", data=BODY, headers=HEADERS)

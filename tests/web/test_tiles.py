@@ -18,29 +18,15 @@ from sqlalchemy.orm import Session
 
 from geodata.loaders.basemap import LocalityRecord, read_localities, read_power_lines
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
-from resilience.crs import transformer
 from resilience.models import Locality, PowerLine
 from resilience.services import basemap, imports
 from resilience.services.tiles import population_cell_size, query_box
-from resilience.vocabulary import SWEREF99TM, WGS84
 from tests.conftest import shared_file
+from tests.helpers.tiles import lonlat, tile_of
 
 # Two municipalities side by side near Umeå (EPSG:3006), 20 km wide and 30 km tall.
 X0, XM, X1 = 740_000, 760_000, 780_000
 Y0, Y1 = 7_070_000, 7_100_000
-
-
-def lonlat(x: float, y: float) -> tuple[float, float]:
-    lon, lat = transformer(SWEREF99TM, WGS84).transform(x, y)
-    return float(lon), float(lat)
-
-
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    """The XYZ tile (x, y) holding lon/lat at zoom z (the slippy-map formula)."""
-    n = 1 << z
-    x = int((lon + 180.0) / 360.0 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
 
 
 @pytest.fixture
