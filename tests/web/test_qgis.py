@@ -29,7 +29,7 @@ from geodata.exporters import Field
 from resilience.scenarios import parse_scenario
 from resilience.services import exports, imports, ogc, runs, scenarios, users
 from resilience.services.exports import RUN_LAYER_IDS, layer_ids
-from tests.factories import OUTAGE_ABACKA, ogc_county, site
+from tests.factories import OUTAGE_ABACKA, box_polygon, ogc_county, site
 from tests.helpers.gdal import GDAL_TYPES, field_types, gdal
 from tests.helpers.gdal import TOKEN_USER as NAME
 
@@ -59,7 +59,9 @@ def _crowded(session: Session) -> None:
         attributes={"note": "sent last", "beds": 30},
     )
     imports.import_sites(session, [*crowd, late], "test")
-    scenario = scenarios.create_scenario(session, parse_scenario(OUTAGE_ABACKA))
+    # A closure across Åbackavägen, so that the run's closed roads are a layer with features.
+    closed = {**OUTAGE_ABACKA, "road_closures": box_polygon(752_000, 7_083_000, 753_000, 7_085_000)}
+    scenario = scenarios.create_scenario(session, parse_scenario(closed))
     runs.compute_run(session, runs.start_run(session, scenario).id)
     session.commit()
 

@@ -112,6 +112,8 @@ def collection(session: Session, base: str, collection_id: str) -> dict[str, Any
 
 _GEOMETRY_FORMATS = {
     "Point": "geometry-point",
+    "LineString": "geometry-linestring",
+    "MultiLineString": "geometry-multilinestring",
     "Polygon": "geometry-polygon",
     "MultiPolygon": "geometry-multipolygon",
 }
