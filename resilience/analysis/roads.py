@@ -249,12 +249,16 @@ class RoadState:
         n = network.n_nodes
         open_ = ~closed
         u, v, w = network.edge_u[open_], network.edge_v[open_], minutes[open_]
-        # Both directions; parallel edges merged to the fastest (csr would add them up).
-        rows, cols, weights = _fastest_edges(
-            np.concatenate([u, v]), np.concatenate([v, u]), np.concatenate([w, w])
+        # Parallel edges merged to the fastest (csr would add them up), once per undirected
+        # pair; then both directions.
+        low, high, w = _fastest_edges(np.minimum(u, v), np.maximum(u, v), w)
+        rows, cols, weights = (
+            np.concatenate([low, high]),
+            np.concatenate([high, low]),
+            np.concatenate([w, w]),
         )
-        self._rows, self._cols, self._weights = rows, cols, weights
         self.graph = sparse.csr_matrix((weights, (rows, cols)), shape=(n, n))
+        self.graph.sort_indices()
         has_open = np.zeros(n, dtype=bool)
         has_open[u] = True
         has_open[v] = True
@@ -346,11 +350,14 @@ class RoadState:
         if nodes.size == 0:
             return np.full(n, np.inf)
         virtual = np.full(nodes.size, n, dtype=np.int64)
-        rows, cols, weights = _fastest_edges(virtual, nodes, start)
+        _, cols, weights = _fastest_edges(virtual, nodes, start)
+        # The network's CSR with one more row, the virtual node's: no rebuild of the rest.
+        base = self.graph
         graph = sparse.csr_matrix(
             (
-                np.concatenate([self._weights, weights]),
-                (np.concatenate([self._rows, rows]), np.concatenate([self._cols, cols])),
+                np.concatenate([base.data, weights]),
+                np.concatenate([base.indices, cols]),
+                np.append(base.indptr, base.nnz + cols.size),
             ),
             shape=(n + 1, n + 1),
         )
