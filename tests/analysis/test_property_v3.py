@@ -38,9 +38,11 @@ from tests.analysis.reference import (
     CODES,
     DEFAULT_PRIORITY,
     SEVERITY,
+    boxes,
     clients,
     figure_residents,
     maybe,
+    ref_factor,
     site_records,
 )
 from tests.analysis.test_property_v2 import cases_v2
@@ -49,14 +51,6 @@ SERVICES = ("food", "care", "shelter")
 LEVELS = ("yellow", "orange", "red")
 
 # Reference ------------------------------------------------------------------------------------
-
-
-def ref_factor(x: float, y: float, zones: list[tuple[str, Any]], factors: dict) -> float:
-    best = None
-    for level, geometry in zones:
-        if geometry.covers(Point(x, y)) and (best is None or SEVERITY[level] > SEVERITY[best]):
-            best = level
-    return 1.0 if best is None else factors[best]
 
 
 class RefRoads:
@@ -310,13 +304,6 @@ point = st.one_of(grid, grid, st.floats(0, 20_000, allow_nan=False))
 
 
 @st.composite
-def lattice_boxes(draw: st.DrawFn) -> shapely.Polygon:
-    x0, x1 = sorted(draw(st.lists(st.integers(0, 20), min_size=2, max_size=2, unique=True)))
-    y0, y1 = sorted(draw(st.lists(st.integers(0, 20), min_size=2, max_size=2, unique=True)))
-    return shapely.box(x0 * 1000.0, y0 * 1000.0, x1 * 1000.0, y1 * 1000.0)
-
-
-@st.composite
 def roads_case(draw: st.DrawFn) -> dict:
     groups = ["care"] * 3 + ["food", "energy", "power", "power"]
     records = draw(st.lists(st.sampled_from(groups).flatmap(site_records), max_size=10))
@@ -362,10 +349,10 @@ def roads_case(draw: st.DrawFn) -> dict:
         "sites": records,
         "cells": cells,
         "roads": roads,
-        "outage": draw(st.lists(lattice_boxes(), max_size=1)),
-        "areas": draw(st.lists(st.tuples(lattice_boxes(), duration), max_size=2)),
-        "zones": draw(st.lists(st.tuples(st.sampled_from(LEVELS), lattice_boxes()), max_size=2)),
-        "closures": draw(st.lists(lattice_boxes(), max_size=2)),
+        "outage": draw(st.lists(boxes(), max_size=1)),
+        "areas": draw(st.lists(st.tuples(boxes(), duration), max_size=2)),
+        "zones": draw(st.lists(st.tuples(st.sampled_from(LEVELS), boxes()), max_size=2)),
+        "closures": draw(st.lists(boxes(), max_size=2)),
         "duration": draw(duration),
         "parameters": parameters,
     }
