@@ -1,4 +1,4 @@
-"""Why a care site has a gap (issue 20, item 4): the facts of one affected site, in the
+"""Why a site has a gap (issue 20, item 4): the facts of one affected site, in the
 order they happen, from a run's stored result and its inputs. Pure: the web turns each
 Cause into words in the reader's language, with names, never ids.
 
@@ -7,8 +7,9 @@ The facts, each only when it applies:
 - own_backup: its own backup power carries the load for fuel_hours; backup_too_small: it
   has some, below the critical load; no_backup: none;
 - generator: a mobile generator arrives at hour A; no_generator: none was sent although it
-  needed one; every generator still free that carries its load arrives too late (after
-  the latest useful hour, min(mobile_max_hours, D)), the nearest of them named with its
+  needed one (care sites only: step 2 dispatches to no other category); every generator
+  still free that carries its load arrives too late (after the latest useful hour,
+  min(mobile_max_hours, D)), the nearest of them named with its
   straight-line distance; all_generators_taken: no free generator carries its load;
 - no_open_road (v3, roads): free generators carry its load, but the closed roads leave
   none of them a way to it (no route over open roads, none within offroad_max_km);
@@ -57,6 +58,9 @@ class SiteFacts:
     # v3: the names of the free generators with a way to it over open roads; None when the
     # run had no roads (every free generator counts as reachable).
     reachable_generators: frozenset[str] | None = None
+    # Step 2 sends mobile generators to care sites only: a food, energy or utility site
+    # gets no generator fact.
+    dispatched: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ def site_causes(site: SiteFacts, free: list[FreeGenerator], mobile_max_hours: fl
             causes.append(Cause("no_backup"))
         if site.generator_name:
             causes.append(Cause("generator", name=site.generator_name, hours=site.arrival_hours))
-        elif site.hours_unpowered_before > 0:
+        elif site.dispatched and site.hours_unpowered_before > 0:
             able = [g for g in free if load is None or (g.capacity_kw or 0.0) >= load]
             reachable = site.reachable_generators
             by_road = able if reachable is None else [g for g in able if g.name in reachable]

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from resilience.analysis.causes import FreeGenerator, SiteFacts, site_causes
+from resilience.analysis.causes import Cause, FreeGenerator, SiteFacts, site_causes
 from resilience.analysis.roads import road_state
 from resilience.models import Run, Scenario
 from resilience.services.run_inputs import run_inputs
@@ -159,9 +159,10 @@ def compare(summary_a: dict[str, Any], summary_b: dict[str, Any]) -> list[Compar
 # without power after the generators, then the longest before them, then the most
 # residents, then the name. Cold is what harms residents first; without v2 inputs no site
 # goes cold and the hours without power decide.
-_CARE_SITES_SQL = text(
-    "SELECT s.id, s.name, s.kind, s.source_id, r.municipality_code, m.name AS municipality,"
-    " s.residents, r.status, r.hours_unpowered_before, r.hours_unpowered,"
+_SITES_SQL = (
+    "SELECT s.id, s.name, s.category, s.kind, s.source_id, r.municipality_code,"
+    " m.name AS municipality,"
+    " s.residents, r.status, r.outage_hours, r.hours_unpowered_before, r.hours_unpowered,"
     " g.name AS generator_name, gm.name AS generator_municipality,"
     " ST_Distance(g.geom, s.geom) / 1000.0 AS generator_distance_km,"
     " r.arrival_hours, r.first_cold_hour, r.hours_cold,"
@@ -178,9 +179,17 @@ _CARE_SITES_SQL = text(
     " LEFT JOIN municipalities gm ON gm.code = g.municipality_code"
     " LEFT JOIN sites h ON h.id = r.heat_plant_id"
     " LEFT JOIN run_sites hp ON hp.run_id = r.run_id AND hp.site_id = r.heat_plant_id"
-    " WHERE r.run_id = :run AND s.category = 'care'"
+)
+_CARE_SITES_SQL = text(
+    _SITES_SQL + " WHERE r.run_id = :run AND s.category = 'care'"
     " ORDER BY r.first_cold_hour NULLS LAST, r.hours_unpowered DESC,"
     " r.hours_unpowered_before DESC, s.residents DESC NULLS LAST, s.name, s.id"
+)
+# The other sites the run's map draws (run_layers.gap_sites): without power after step 2
+# or cold at some hour.
+_OTHER_GAP_SITES_SQL = text(
+    _SITES_SQL + " WHERE r.run_id = :run AND s.category <> 'care'"
+    " AND (r.hours_unpowered > 0 OR coalesce(r.hours_cold, 0) > 0) ORDER BY s.id"
 )
 
 
@@ -275,9 +284,62 @@ def with_causes(session: Session, run: Run, sites: list[dict[str, Any]]) -> list
             first_cold_hour=s["first_cold_hour"],
             hours_cold=s["hours_cold"],
             reachable_generators=reachable.get(s["id"]) if reachable is not None else None,
+            dispatched=s.get("category", "care") == "care",
         )
 
     return [s | {"causes": site_causes(facts(s), free, latest)} for s in sites]
+
+
+_LATEST_GAP_SQL = text(
+    "SELECT r.run_id FROM run_sites r JOIN runs u ON u.id = r.run_id"
+    " WHERE r.site_id = :site AND u.status = 'finished'"
+    " AND (r.status <> 'grid' OR coalesce(r.hours_cold, 0) > 0)"
+    " ORDER BY u.finished_at DESC NULLS LAST, u.id DESC LIMIT 1"
+)
+_ONE_SITE_SQL = text(_SITES_SQL + " WHERE r.run_id = :run AND s.id = :site")
+
+
+@dataclass(frozen=True)
+class SiteGap:
+    """A site's gap in one run: the run and the causes (analysis.causes), in order."""
+
+    run: Run
+    causes: list[Cause]
+
+
+def latest_site_gap(session: Session, site_id: int) -> SiteGap | None:
+    """The site's gap in the newest finished run that affected it (inside an outage area
+    or cold at some hour), a live run or a scenario's; None when no run ever did."""
+    run_id = session.scalar(_LATEST_GAP_SQL, {"site": site_id})
+    if run_id is None:
+        return None
+    run = session.get(Run, run_id)
+    assert run is not None  # the row just read references it
+    row = session.execute(_ONE_SITE_SQL, {"run": run_id, "site": site_id}).mappings().one()
+    return SiteGap(run, with_causes(session, run, [dict(row)])[0]["causes"])
+
+
+def heat_plant_of(session: Session, source_id: str | None) -> tuple[int, str] | None:
+    """The district heating plant a site's heat_plant (a source_id) names: its id and
+    name; None when it names none (the lowest id if two sources share the source_id)."""
+    if not source_id:
+        return None
+    found = session.execute(
+        text(
+            "SELECT id, name FROM sites WHERE category = 'utility'"
+            " AND kind = 'district_heating_plant' AND source_id = :source ORDER BY id LIMIT 1"
+        ),
+        {"source": source_id},
+    ).first()
+    return None if found is None else (int(found.id), str(found.name or source_id))
+
+
+def gap_site_causes(session: Session, run: Run) -> dict[int, list[Cause]]:
+    """Site id → the causes of its gap, for every site of the run's map (care sites
+    affected, other sites without power after step 2 or cold): what each popup says."""
+    care = [s for s in care_sites(session, run.id) if s["affected"]]
+    other = [dict(r) for r in session.execute(_OTHER_GAP_SITES_SQL, {"run": run.id}).mappings()]
+    return {s["id"]: s["causes"] for s in with_causes(session, run, care + other)}
 
 
 def _reachable_generators(

@@ -17,6 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, Response, abort, request, session
 from flask_babel import Babel, force_locale, gettext, ngettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from resilience.config import LOCAL_TZ, PROJECT_ROOT
 from resilience.web import names
@@ -107,6 +109,14 @@ def script(lang: str) -> Response:
     return Response(f"window.I18N_CATALOG = {body};\n", mimetype="text/javascript")
 
 
+@pass_context
+def _label_filter(_context: Context, code: str | None, group: str) -> str:
+    """`code|label(group)`. Taking the context keeps Jinja from folding a constant
+    (`"heating"|label("field")`) into the template when it is compiled, in the language
+    of the first page that used it."""
+    return names.label(group, code)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALES["sv"])
@@ -118,5 +128,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
     app.jinja_env.globals.update(_=gettext, current_language=current_language)
-    app.jinja_env.filters["label"] = lambda code, group: names.label(group, code)
+    app.jinja_env.filters["label"] = _label_filter
     app.register_blueprint(bp)

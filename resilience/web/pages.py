@@ -9,9 +9,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from resilience.db import db
-from resilience.services import layers
+from resilience.services import layers, run_clock, run_reports
 from resilience.vocabulary import SITE_INTEGERS, SITE_NUMBERS
 from resilience.web import formatting, maps, names
+from resilience.web.causes import cause_line
 
 bp = Blueprint("pages", __name__)
 
@@ -28,12 +29,18 @@ def site_page(site_id: int) -> ResponseReturnValue:
     lon, lat = feature["geometry"]["coordinates"]
     p = feature["properties"]
     fmap = maps.site_map(current_app.config["SETTINGS"], lon, lat, p["name"], p["category"])
+    gap = run_reports.latest_site_gap(db.session, site_id)
     return render_template(
         "pages/site.html",
         site=feature,
         numbers=SITE_NUMBERS,
         integers=SITE_INTEGERS,
         attributes=_attributes(p.get("attributes") or {}),
+        heat_plant=run_reports.heat_plant_of(db.session, p.get("heat_plant")),
+        gap=gap,
+        gap_line=(
+            cause_line(gap.causes, run_clock.run_hour_zero(db.session, gap.run)) if gap else None
+        ),
         map=maps.map_parts(fmap),
     )
 

@@ -44,7 +44,12 @@
     else if (props.category === 'care') rows.push([t('residents'), fmt(props.residents)]);
     rows.push([t('Generator'), escapeHtml(props.generator_name || t('none'))]);
     if (props.generator_name) rows.push([t('Arrival (hours)'), fmt(props.arrival_hours)]);
-    return window.Popup.table(props.name, rows, window.Popup.link(config.sitePage + props.id, t('Details')));
+    // Why (the server's line in the page's language, names and clock times): a cold home
+    // outside the outage says "0 h without power" above, and here that its plant has none.
+    const why = props.cause
+      ? `<p class="popup-cause"><strong>${escapeHtml(t('Why'))}:</strong> ${escapeHtml(props.cause)}</p>`
+      : '';
+    return window.Popup.table(props.name, rows, why + window.Popup.link(config.sitePage + props.id, t('Details')));
   }
 
   // With roads (v3) a service out of reach has no open road to any provider with power.

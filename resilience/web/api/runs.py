@@ -97,8 +97,9 @@ def run_timeline(run_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/runs/<int:run_id>/sites")
 def run_sites(run_id: int) -> ResponseReturnValue:
-    """The gap sites; each care site with `cause` (why, one line in the request's
-    language, names not ids) and `causes` (the facts, analysis/causes.py)."""
+    """The gap sites; each affected site (care, and the others the map draws) with `cause`
+    (why, one line in the request's language, names not ids; the run map's popup shows it)
+    and `causes` (the facts, analysis/causes.py)."""
     run = runs.get_run(db.session, run_id)
     collection = run_layers.gap_sites(
         db.session,
@@ -108,8 +109,7 @@ def run_sites(run_id: int) -> ResponseReturnValue:
     )
     if run.status == "finished":
         zero = run_clock.run_hour_zero(db.session, run)
-        care = run_reports.with_causes(db.session, run, run_reports.care_sites(db.session, run.id))
-        causes = {s["id"]: s["causes"] for s in care}
+        causes = run_reports.gap_site_causes(db.session, run)
         for feature in collection["features"]:
             found = causes.get(feature["properties"]["id"])
             if found is not None:

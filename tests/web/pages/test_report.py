@@ -324,6 +324,30 @@ def test_every_affected_care_site_says_why(client: FlaskClient, db_session: Sess
     assert why in client.get(f"/runs/{run_id}/report").text
 
 
+def test_every_site_on_the_run_map_says_why(client: FlaskClient, db_session: Session) -> None:
+    """The run map's popups read `cause` from the gap sites: every site the map draws has
+    one, the cold home outside the outage (0 h without power) its plant's, and a school or
+    a heating plant (step 2 sends generators to care sites only) no generator fact."""
+    heat_county(db_session)
+    run_id = _finished_from(db_session, OUTAGE_ABACKA | {"start": "2026-12-07T06:00"})
+    sites = client.get(f"/api/v1/runs/{run_id}/sites", headers={"Accept-Language": "en"}).json
+    shown = {f["properties"]["source_id"]: f["properties"] for f in sites["features"]}
+    assert {"care-1", "care-2", "energy-1", "dh-1"} <= set(shown)
+    assert all(p.get("cause") for p in shown.values()), [
+        p["name"] for p in shown.values() if not p.get("cause")
+    ]
+    home = shown["care-2"]
+    assert home["hours_unpowered"] == 0
+    assert home["cause"] == (
+        "heating plant Åbacka värmeverk without power from 07/12 06:00 (0 h)"
+        " · cold from 07/12 13:20 (7.3 h)"
+    )
+    assert shown["dh-1"]["cause"] == "inside the outage area (24 h) · no own backup power"
+    school = shown["energy-1"]["cause"]
+    assert school.startswith("inside the outage area (24 h) · no own backup power")
+    assert "generator" not in school
+
+
 def test_the_banner_is_by_severity_and_the_history_names_sources(
     client: FlaskClient, db_session: Session
 ) -> None:
