@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,7 @@ from resilience.analysis.model import (
     BoolArray,
     FloatArray,
     IntArray,
+    ObjectArray,
     Scenario,
     SiteTable,
     is_none,
@@ -103,9 +104,22 @@ class PlanParameters:
 
 
 @dataclass(frozen=True)
+class GeneratorMove:
+    """A mobile generator whose assignment a step changes in one scenario: rows in the
+    SiteTable of the generator, of the site that had it before the step (None: it was
+    free) and of the one that has it after (None: it stays free)."""
+
+    generator: int
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True)
 class PlanStep:
     """One equipped site: its row in the SiteTable, the objective's marginal reduction, the
-    objective after it, and the reduction per scenario id (person-hours)."""
+    objective after it, the reduction per scenario id (person-hours), and per scenario id
+    the generators whose assignment it changes (in the order step 2 hands them on; a
+    scenario where none changes has an empty tuple)."""
 
     row: int
     site_id: int
@@ -114,6 +128,12 @@ class PlanStep:
     reduction: float
     objective_after: float
     per_scenario: dict[str, float]
+    moves: dict[str, tuple[GeneratorMove, ...]] = field(default_factory=dict)
+
+    def matters(self) -> list[str]:
+        """The scenario ids where equipping it changes something: resident-hours or a
+        generator's assignment, in the plan's order of scenarios."""
+        return [k for k, v in self.per_scenario.items() if v != 0 or self.moves.get(k)]
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,9 @@ class Plan:
     per_scenario_before: dict[str, float]
     steps: tuple[PlanStep, ...]
     evaluations: int
+    # The SiteTable's ids and source ids by row, for the moves of the document.
+    site_ids: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    source_ids: ObjectArray = field(default_factory=lambda: np.zeros(0, dtype=object), repr=False)
 
     def to_document(
         self,
@@ -153,10 +176,48 @@ class Plan:
                     "reduction": step.reduction,
                     "objective_after": step.objective_after,
                     "per_scenario": dict(step.per_scenario),
+                    "effects": {
+                        key: {
+                            "reduction": step.per_scenario[key],
+                            "generators": [
+                                self._move(move, known) for move in step.moves.get(key, ())
+                            ],
+                        }
+                        for key in step.matters()
+                    },
                 }
                 for step in self.steps
             ],
         }
+
+    def _move(self, move: GeneratorMove, names: Mapping[int, str | None]) -> dict[str, Any]:
+        """A generator move as the document says it: ids, source ids and names."""
+
+        def site(row: int | None, prefix: str) -> dict[str, Any]:
+            if row is None:
+                return {f"{prefix}_id": None, f"{prefix}_source_id": None, f"{prefix}_name": None}
+            site_id = int(self.site_ids[row])
+            return {
+                f"{prefix}_id": site_id,
+                f"{prefix}_source_id": str(self.source_ids[row]),
+                f"{prefix}_name": names.get(site_id),
+            }
+
+        return {
+            **site(move.generator, "generator"),
+            **site(move.before, "from"),
+            **site(move.after, "to"),
+        }
+
+    def site_rows(self) -> list[int]:
+        """Every SiteTable row the plan names: its sites, the generators they move and the
+        sites those come from and go to (whose names the document wants)."""
+        rows = {step.row for step in self.steps}
+        for step in self.steps:
+            for moves in step.moves.values():
+                for move in moves:
+                    rows |= {r for r in (move.generator, move.before, move.after) if r is not None}
+        return sorted(rows)
 
 
 def exact_parts(values: Sequence[float]) -> list[float]:
@@ -414,10 +475,13 @@ def plan(
         row = int(rows[best])
         open_[row] = False
         previous = [list(state.parts) for state in states]
-        for state in states:
+        moves: dict[str, tuple[GeneratorMove, ...]] = {}
+        for key, state in zip(ids, states, strict=True):
             own = state.steps.own_hours.copy()
             own[row] = max(float(own[row]), fuel_hours)
+            before, order = state.steps.generator_index, state.position
             state.set_steps(state.equip(own))
+            moves[key] = generator_moves(before, state.steps.generator_index, order)
         after = math.fsum([p for s in states for p in s.parts])
         per_scenario = {
             key: _difference(old, state.parts)
@@ -433,6 +497,7 @@ def plan(
                 reduction=_difference(base, [p for s in states for p in s.parts]),
                 objective_after=after,
                 per_scenario=per_scenario,
+                moves=moves,
             )
         )
         current = after
@@ -444,4 +509,25 @@ def plan(
         per_scenario_before=before_each,
         steps=tuple(steps),
         evaluations=evaluations,
+        site_ids=np.asarray(sites.id, dtype=np.int64),
+        source_ids=np.asarray(sites.source_id, dtype=object),
     )
+
+
+def generator_moves(
+    before: IntArray, after: IntArray, position: IntArray
+) -> tuple[GeneratorMove, ...]:
+    """The generators whose site differs between two step-2 assignments (generator_index
+    before and after, -1: none), in the order of the sites that had them in step 2's visit
+    (position: a site's place in it before; a generator that was free last), each with the
+    site before and after (None: free)."""
+    changed = np.flatnonzero(before != after)
+    generators = sorted({int(g) for g in np.concatenate([before[changed], after[changed]])} - {-1})
+    had = {int(g): int(r) for r, g in enumerate(before.tolist()) if g >= 0}
+    has = {int(g): int(r) for r, g in enumerate(after.tolist()) if g >= 0}
+    moves = [
+        GeneratorMove(g, had.get(g), has.get(g)) for g in generators if had.get(g) != has.get(g)
+    ]
+    last = np.iinfo(np.int64).max
+    moves.sort(key=lambda m: (last if m.before is None else int(position[m.before]), m.generator))
+    return tuple(moves)

@@ -229,7 +229,9 @@ def compute_document(
         progress=lambda fraction, step: report(0.8 * fraction, step),
         roads=inputs.roads,
     )
-    document = result.to_document(_site_names(session, [s.site_id for s in result.steps]))
+    # Names of the steps' sites and of the generators they move and the sites those go to.
+    named = [int(sites.id[r]) for r in result.site_rows()]
+    document = result.to_document(_site_names(session, named))
     document["parameters"]["municipality"] = municipality
     document["parameters"]["scenarios"] = {
         key: {**scenario.parameters.to_dict(), "duration_hours": scenario.duration_hours}
@@ -374,19 +376,34 @@ PLAN_LAYER = LayerSchema(
         Field("reduction", "float", "reduction", "objective reduction, person-hours"),
         Field("objective_after", "float", "obj_after", "objective after it, person-hours"),
         Field("cumulative_reduction", "float", "cum_reduc", "person-hours"),
+        Field(
+            "effects",
+            "text",
+            "effects",
+            "what it changes per scenario: person-hours saved, generators freed for other sites",
+        ),
     ),
     description="Care sites to equip with fixed backup power, in order",
 )
 EXPORT_FORMATS = ("gpkg", "csv")
 
 
-def export_file(session: Session, row: BackupPlan, fmt: str, directory: Path) -> Path:
-    """The ranked sites as a GeoPackage or CSV (EPSG:3006) in directory."""
+def export_file(
+    session: Session,
+    row: BackupPlan,
+    fmt: str,
+    directory: Path,
+    effects: Callable[[dict[str, Any]], str] | None = None,
+) -> Path:
+    """The ranked sites as a GeoPackage or CSV (EPSG:3006) in directory. effects: a ranked
+    site (ranked_sites) → what its step changes, in words (the web's, in the reader's
+    language); without it the field is empty."""
     if fmt not in EXPORT_FORMATS:
         raise BadInput(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     if row.status != "finished" or row.document is None:
         raise Conflict(f"plan {row.id} has no result yet (status {row.status})")
     ranked = ranked_sites(session, row)
+    ranked = [r | {"effects": effects(r) if effects else None} for r in ranked]
     columns = {f.name: [r.get(f.name) for r in ranked] for f in PLAN_LAYER.fields}
     wkb = [
         shapely.to_wkb(shapely.Point(r["x"], r["y"])) if r["x"] is not None else None

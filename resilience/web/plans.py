@@ -43,6 +43,53 @@ def _page_words() -> dict[str, Any]:
     return {"objective_label": objective_label}
 
 
+def _move_text(move: dict[str, Any], equipped: int) -> str:
+    """One generator whose site a step changes, by names (the source id only where the
+    site has no name)."""
+    generator = move.get("generator_name") or move.get("generator_source_id") or "–"
+    to = move.get("to_name") or move.get("to_source_id")
+    came = move.get("from_name") or move.get("from_source_id")
+    if move.get("from_id") == equipped:
+        if to:
+            return _("frees {generator} for {site}").format(generator=generator, site=to)
+        return _("frees {generator}, which no other site can use").format(generator=generator)
+    if came and to:
+        return _("{generator} moves from {before} to {after}").format(
+            generator=generator, before=came, after=to
+        )
+    if came:
+        return _("{generator} leaves {before} and stays free").format(
+            generator=generator, before=came
+        )
+    return _("{generator} goes to {after}").format(generator=generator, after=to or "–")
+
+
+def step_effects(step: dict[str, Any], scenario_names: dict[str, str | None]) -> list[str] | None:
+    """What a plan's step changes, a line per scenario where it changes anything: the
+    person-hours it saves there and the generators it frees for other sites. None for a
+    plan computed before steps recorded it."""
+    effects = step.get("effects")
+    if effects is None:
+        return None
+    lines = []
+    for key, effect in effects.items():
+        parts = [
+            _("saves {hours} resident-hours").format(hours=format_number(effect["reduction"], 1))
+        ]
+        parts += [_move_text(m, int(step["site_id"])) for m in effect.get("generators", [])]
+        name = scenario_names.get(key) or key
+        lines.append(f"{name}: {'; '.join(parts)}")
+    return lines
+
+
+def effects_line(step: dict[str, Any], scenario_names: dict[str, str | None]) -> str:
+    """step_effects on one line (the CSV and GeoPackage field); empty when not recorded."""
+    lines = step_effects(step, scenario_names)
+    if lines is None:
+        return ""
+    return " | ".join(lines) if lines else _("no change in any scenario")
+
+
 @bp.get("/plans")
 def plans_page():  # type: ignore[no-untyped-def]
     listed = run_reports.scenarios_with_latest_run(db.session)
@@ -134,12 +181,20 @@ def _map(ranked: list[dict[str, Any]]) -> dict[str, str]:
     return maps.map_parts(fmap)
 
 
+def _scenario_names(row: BackupPlan) -> dict[str, str | None]:
+    """Each scenario's name as the plan's snapshot of it says, by id as text."""
+    return {k: v.get("name") for k, v in (row.scenario_snapshots or {}).items()}
+
+
 def _result(plan_id: int, template: str, **extra: Any) -> str:
     row = plans.get_plan(db.session, plan_id)
     status, error = states([row])[0]
     finished = status == "finished" and row.document is not None
-    ranked = plans.ranked_sites(db.session, row) if finished else []
-    snapshots = row.scenario_snapshots or {}
+    names = _scenario_names(row)
+    ranked = [
+        r | {"effect_lines": step_effects(r, names)}
+        for r in (plans.ranked_sites(db.session, row) if finished else [])
+    ]
     return render_template(
         template,
         plan=row,
@@ -147,7 +202,7 @@ def _result(plan_id: int, template: str, **extra: Any) -> str:
         error=error,
         finished=finished,
         ranked=ranked,
-        scenario_names={k: v.get("name") for k, v in snapshots.items()},
+        scenario_names=names,
         chart=_chart(row) if finished else None,
         food=(row.food_stock or {}) if finished else {},
         export_formats=[("gpkg", "GeoPackage"), ("csv", "CSV")],
@@ -171,7 +226,10 @@ def print_page(plan_id: int):  # type: ignore[no-untyped-def]
 def export(plan_id: int, fmt: str):  # type: ignore[no-untyped-def]
     row = plans.get_plan(db.session, plan_id)
     with tempfile.TemporaryDirectory(prefix="plan-") as scratch:
-        path = plans.export_file(db.session, row, fmt, Path(scratch))
+        names = _scenario_names(row)
+        path = plans.export_file(
+            db.session, row, fmt, Path(scratch), effects=lambda r: effects_line(r, names)
+        )
         data = path.read_bytes()
         name = path.name
     return Response(

@@ -17,7 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from resilience.analysis import CellTable, Parameters, Scenario, SiteTable, compute
-from resilience.analysis.plan import COLD, UNPOWERED, PlanParameters, plan
+from resilience.analysis.plan import (
+    COLD,
+    UNPOWERED,
+    GeneratorMove,
+    PlanParameters,
+    generator_moves,
+    plan,
+)
 from tests.analysis.helpers import FAST, site, sites_table
 
 EVERYWHERE = shapely.box(-1e6, 6e6, 2e6, 8e6)
@@ -216,7 +223,76 @@ def test_over_several_scenarios_and_the_document() -> None:
         "reduction",
         "objective_after",
         "per_scenario",
+        "effects",
     }
+
+
+def test_each_step_says_what_it_changes() -> None:
+    """Three scenarios: "short" (D = 2) and "long" (D = 24) over both homes, as above, and
+    "elsewhere" (D = 24) over neither. Equip A: in short and long it leaves step 2 and
+    frees G for B (12.5 and 122.5 saved, as above; B first would save 10 + 120); in
+    elsewhere it changes nothing (0, no generator moves), so it matters only in short and
+    long. Then B (7.5 left in each, all of it saved): G is freed and no other site takes
+    it."""
+    sites = two_homes_one_generator()
+    a, b, g = 0, 1, 2
+    far_away = shapely.box(500_000.0, Y0 + 500_000.0, 510_000.0, Y0 + 510_000.0)
+    cases = [
+        ("short", scenario(2.0)),
+        ("long", scenario(24.0)),
+        ("elsewhere", scenario(24.0, far_away)),
+    ]
+    result = plan(sites, cases, PlanParameters(sites=2))
+    assert chosen(result) == ["A", "B"]
+    first, second = result.steps
+    assert first.per_scenario == {"short": 12.5, "long": 122.5, "elsewhere": 0.0}
+    assert first.matters() == ["short", "long"]
+    freed = (GeneratorMove(g, a, b),)
+    assert first.moves == {"short": freed, "long": freed, "elsewhere": ()}
+    assert second.per_scenario == {"short": 7.5, "long": 7.5, "elsewhere": 0.0}
+    assert second.matters() == ["short", "long"]
+    freed_for_none = (GeneratorMove(g, b, None),)
+    assert second.moves == {"short": freed_for_none, "long": freed_for_none, "elsewhere": ()}
+    ids = [int(i) for i in sites.id]
+    names = {ids[a]: "Åsgården", ids[b]: "Sorsele äldreboende", ids[g]: "Gen 14"}
+    effects = result.to_document(names)["steps"][0]["effects"]
+    assert list(effects) == ["short", "long"]
+    assert effects["long"] == {
+        "reduction": 122.5,
+        "generators": [
+            {
+                "generator_id": ids[g],
+                "generator_source_id": "G",
+                "generator_name": "Gen 14",
+                "from_id": ids[a],
+                "from_source_id": "A",
+                "from_name": "Åsgården",
+                "to_id": ids[b],
+                "to_source_id": "B",
+                "to_name": "Sorsele äldreboende",
+            }
+        ],
+    }
+    assert result.site_rows() == [a, b, g]
+    last = result.to_document(names)["steps"][1]["effects"]["long"]["generators"]
+    assert [(m["generator_name"], m["from_name"], m["to_id"]) for m in last] == [
+        ("Gen 14", "Sorsele äldreboende", None)
+    ]
+
+
+def test_generator_moves_follow_the_chain() -> None:
+    """Rows 0-3 sites, 4-6 generators. Before: site 0 has 4, site 1 has 5, site 2 has 6.
+    After equipping 0: 1 takes 4, 2 takes 5, and 6 is left free; site 3 had none and has
+    none. In the order of the sites that had them (0, 1, 2 in step 2's visit)."""
+    before = np.array([4, 5, 6, -1, -1, -1, -1])
+    after = np.array([-1, 4, 5, -1, -1, -1, -1])
+    position = np.array([0, 1, 2, 3, -1, -1, -1])
+    assert generator_moves(before, after, position) == (
+        GeneratorMove(4, 0, 1),
+        GeneratorMove(5, 1, 2),
+        GeneratorMove(6, 2, None),
+    )
+    assert generator_moves(before, before, position) == ()
 
 
 @pytest.mark.parametrize(
@@ -404,3 +480,21 @@ def test_plan_matches_the_naive_reference(case: dict[str, Any]) -> None:
     if result.steps:
         per = result.steps[0].per_scenario
         assert math.fsum(per.values()) == pytest.approx(result.steps[0].reduction, abs=1e-9)
+    # Each step's generator moves are the difference of step 2 run in full before and after.
+    codes = {str(c): str(c) for c in sites.municipality if c is not None}
+
+    def holders(equipped: set[int], scenario: Scenario) -> dict[int, int]:
+        table = equipped_table(sites, equipped, case["fuel_hours"])
+        index = compute(table, NO_CELLS, codes, scenario, timeline=False).generator_index
+        return {int(g): r for r, g in enumerate(index.tolist()) if g >= 0}
+
+    equipped: set[int] = set()
+    for step in result.steps:
+        for key, scenario in cases:
+            had, has = holders(equipped, scenario), holders(equipped | {step.row}, scenario)
+            expected_moves = {
+                (g, had.get(g), has.get(g)) for g in set(had) | set(has) if had.get(g) != has.get(g)
+            }
+            got = {(m.generator, m.before, m.after) for m in step.moves[key]}
+            assert got == expected_moves
+        equipped.add(step.row)

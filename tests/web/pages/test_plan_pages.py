@@ -177,6 +177,64 @@ def test_result_page_print_and_exports(
     assert client.get("/plans/999999").status_code == 404
 
 
+def test_each_step_says_what_it_changes(
+    client: FlaskClient, db_session: Session, tmp_path: Path
+) -> None:
+    """plan_county: step 2 gives the one generator to Björkgården (40 residents) first, so
+    Gruppboendet Åsen has none in either scenario. Equipping Björkgården (rank 1) frees it
+    for Åsen in both; Åsen (rank 2) then frees it for no one. On the page, its print, the
+    CSV, the GeoPackage and the API, by names."""
+    ids = plan_county(db_session)
+    row = _finished(db_session, ids)
+    document = row.document
+    assert document is not None
+    first, second = document["steps"]
+    assert first["name"] == "Björkgårdens äldreboende"
+    assert list(first["effects"]) == [str(i) for i in ids]
+    for key in first["effects"]:
+        effect = first["effects"][key]
+        assert effect["reduction"] == first["per_scenario"][key] > 0
+        (move,) = effect["generators"]
+        assert (move["generator_name"], move["from_name"], move["to_name"]) == (
+            "mobile_generator gen-1",
+            "Björkgårdens äldreboende",
+            "Gruppboendet Åsen",
+        )
+    (move,) = second["effects"][str(ids[1])]["generators"]
+    assert (move["from_name"], move["to_name"]) == ("Gruppboendet Åsen", None)
+
+    hours = first["per_scenario"][str(ids[0])]
+    saved = f"{hours:.1f}".replace(".", ",")
+    line = (
+        f"Avbrott i Åbacka: sparar {saved} boendetimmar;"
+        " frigör mobile_generator gen-1 för Gruppboendet Åsen"
+    )
+    page = client.get(f"/plans/{row.id}").text
+    assert '<th class="plan-effects">Vad den ändrar</th>' in page
+    assert f"<li>{line}</li>" in page
+    assert "frigör mobile_generator gen-1, som ingen annan plats kan använda" in page
+    assert line in client.get(f"/plans/{row.id}/print").text
+    english = client.get(f"/plans/{row.id}?lang=en").text
+    assert "What it changes" in english
+    assert "frees mobile_generator gen-1 for Gruppboendet Åsen" in english
+
+    exported = client.get(f"/plans/{row.id}/export.csv?lang=sv")  # the page's language
+    with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
+        (member,) = [n for n in archive.namelist() if n.endswith(".csv")]
+        rows = list(csv.DictReader(io.StringIO(archive.read(member).decode("utf-8-sig"))))
+    assert line in rows[0]["effects"] and "Långt avbrott i Åbacka: sparar" in rows[0]["effects"]
+    gpkg = client.get(f"/plans/{row.id}/export.gpkg")
+    path = tmp_path / "plan.gpkg"
+    path.write_bytes(gpkg.data)
+    with sqlite3.connect(path) as conn:
+        effects = [
+            r[0] for r in conn.execute("SELECT effects FROM backup_power_plan ORDER BY rank")
+        ]
+    assert line in effects[0] and "frigör mobile_generator gen-1, som ingen" in effects[1]
+    api = client.get(f"/api/v1/plans/{row.id}").json
+    assert api["document"]["steps"][0]["effects"] == first["effects"]
+
+
 def test_cli_prints_the_plan_document(app: Flask, committed: Session) -> None:
     ids = plan_county(committed)
     args = ["plan", "run", "--sites", "1", "--json"]
