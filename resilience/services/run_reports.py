@@ -348,7 +348,13 @@ def _reachable_generators(
     """v3: per site left without a generator, the free generators with a way to it over the
     roads the run's scenario leaves open (analysis RoadState.reachable); None when the run
     had no roads or no such site."""
-    waiting = [s for s in sites if not s["generator_name"] and s["hours_unpowered_before"] > 0]
+    waiting = [
+        s
+        for s in sites
+        if s.get("category", "care") == "care"  # step 2 sends generators to care sites only
+        and not s["generator_name"]
+        and s["hours_unpowered_before"] > 0
+    ]
     if not waiting or not free or not (run.summary or {}).get("roads"):
         return None
     network = run_inputs(session).roads

@@ -71,3 +71,16 @@ def test_no_open_road_when_the_closures_leave_no_free_generator_a_way() -> None:
     )
     # Without roads (None) every free generator counts, as before.
     assert site_causes(HOME, free, 12.0)[2].name == "Gen 14"
+
+
+def test_a_site_step_2_sends_no_generator_to_has_no_generator_fact() -> None:
+    """A school or a heating plant (dispatched=False): a free generator that would carry it
+    is no reason, as step 2 visits care sites only."""
+    school = HOME.__class__(**{**HOME.__dict__, "backup_kw": None, "dispatched": False})
+    free = [FreeGenerator("Gen 14", 100.0, 0.0, 1_000.0)]
+    assert [c.kind for c in site_causes(school, free, 12.0)] == [
+        "outage",
+        "no_backup",
+        "heat_plant",
+        "cold",
+    ]

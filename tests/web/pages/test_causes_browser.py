@@ -81,6 +81,16 @@ def test_a_cold_elderly_homes_popup_and_page_say_why(
     ).one()
     log_in(browser, live_server, f"/runs/{dava_run}", user=USER)
     WebDriverWait(browser, WAIT_S).until(lambda d: _dataset(d).get("runLayers") == "ready")
+    # No popup says "0 h without power" without the reason: every site the map draws has one.
+    sites = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.Api.json(arguments[0]).then(done, (e) => done(String(e)));",
+        f"/api/v1/runs/{dava_run}/sites",
+    )
+    assert sites["features"], sites
+    assert [
+        f["properties"]["name"] for f in sites["features"] if not f["properties"].get("cause")
+    ] == []
     row = WebDriverWait(browser, WAIT_S).until(
         lambda d: d.find_element(By.CSS_SELECTOR, f'tr.care-row[data-site-id="{home.id}"]')
     )
