@@ -166,7 +166,7 @@ _SITES_SQL = (
     " g.name AS generator_name, gm.name AS generator_municipality,"
     " ST_Distance(g.geom, s.geom) / 1000.0 AS generator_distance_km,"
     " r.arrival_hours, r.first_cold_hour, r.hours_cold,"
-    " r.min_indoor_c, h.name AS heat_plant_name, r.unpowered_intervals,"
+    " r.min_indoor_c, r.heat_plant_id, h.name AS heat_plant_name, r.unpowered_intervals,"
     " ST_X(s.geom) AS x, ST_Y(s.geom) AS y,"
     " s.critical_load_kw, s.backup_kw, s.fuel_hours,"
     " hp.unpowered_intervals AS heat_plant_unpowered_intervals,"
@@ -301,10 +301,12 @@ _ONE_SITE_SQL = text(_SITES_SQL + " WHERE r.run_id = :run AND s.id = :site")
 
 @dataclass(frozen=True)
 class SiteGap:
-    """A site's gap in one run: the run and the causes (analysis.causes), in order."""
+    """A site's gap in one run: the run, the causes (analysis.causes) in order, and the
+    heating plant the run had it depend on (id, name), if any."""
 
     run: Run
     causes: list[Cause]
+    plant: tuple[int, str] | None = None
 
 
 def latest_site_gap(session: Session, site_id: int) -> SiteGap | None:
@@ -316,7 +318,12 @@ def latest_site_gap(session: Session, site_id: int) -> SiteGap | None:
     run = session.get(Run, run_id)
     assert run is not None  # the row just read references it
     row = session.execute(_ONE_SITE_SQL, {"run": run_id, "site": site_id}).mappings().one()
-    return SiteGap(run, with_causes(session, run, [dict(row)])[0]["causes"])
+    plant = (
+        (int(row["heat_plant_id"]), str(row["heat_plant_name"]))
+        if row["heat_plant_id"] is not None
+        else None
+    )
+    return SiteGap(run, with_causes(session, run, [dict(row)])[0]["causes"], plant)
 
 
 def heat_plant_of(session: Session, source_id: str | None) -> tuple[int, str] | None:

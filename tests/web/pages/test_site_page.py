@@ -60,8 +60,20 @@ def test_site_page_in_english(client: FlaskClient, db_session: Session) -> None:
 
 
 def _cold_home_run(session: Session) -> tuple[int, int, int]:
-    """heat_county and OUTAGE_ABACKA from 06:00: (Östergården's id, its plant's, the run)."""
+    """heat_county and OUTAGE_ABACKA from 06:00, and an elderly home in Åbacka on district
+    heating without a named plant: (Östergården's id, its plant's, the run)."""
     heat_county(session)
+    nearest = site(
+        "care-3",
+        "care",
+        "elderly_home",
+        752_000,
+        7_082_000,
+        residents=8,
+        heating="district_heating",
+        name="Ängsgården",
+    )
+    imports.import_sites(session, [nearest], "test")
     scenario = scenarios.create_scenario(
         session, parse_scenario(OUTAGE_ABACKA | {"start": "2026-12-07T06:00"})
     )
@@ -107,6 +119,15 @@ def test_the_site_page_names_its_heating_plant_and_says_why(
     assert "heating plant Åbacka värmeverk without power from 07/12 06:00 (0 h)" in gap
     for swedish in ("Uppvärmning", "uppvärmning", "värmeverket", "kallt", "fjärrvärme"):
         assert swedish not in heating + gap, swedish
+
+
+def test_the_nearest_plant_as_the_run_chose_it(client: FlaskClient, db_session: Session) -> None:
+    _home, plant, _run = _cold_home_run(db_session)
+    home = db_session.scalar(select(Site.id).where(Site.source_id == "care-3"))
+    page = client.get(f"/sites/{home}").text
+    heating = page.split('id="site-heating"', 1)[1].split("</table>", 1)[0]
+    assert f'<a href="/sites/{plant}">Åbacka värmeverk</a>' in heating
+    assert "närmaste verket i kommunen" in heating
 
 
 def test_a_site_no_run_affected_says_so(client: FlaskClient, db_session: Session) -> None:
