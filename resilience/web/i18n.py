@@ -17,6 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, Response, abort, request, session
 from flask_babel import Babel, force_locale, gettext, ngettext
+from jinja2 import pass_context
 
 from resilience.config import LOCAL_TZ, PROJECT_ROOT
 from resilience.web import names
@@ -107,6 +108,15 @@ def script(lang: str) -> Response:
     return Response(f"window.I18N_CATALOG = {body};\n", mimetype="text/javascript")
 
 
+@pass_context
+def _label_filter(_context: Any, code: str | None, group: str) -> str:
+    """`"population"|label("metric")`: a display name in the request's language. It takes
+    the context so that Jinja never folds it into a constant when the template compiles
+    (on literal arguments it would, and every later page would keep the first request's
+    language)."""
+    return names.label(group, code)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALES["sv"])
@@ -118,5 +128,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
     app.jinja_env.globals.update(_=gettext, current_language=current_language)
-    app.jinja_env.filters["label"] = lambda code, group: names.label(group, code)
+    app.jinja_env.filters["label"] = _label_filter
     app.register_blueprint(bp)

@@ -430,3 +430,59 @@ def test_one_figure_one_meaning_on_every_surface(client: FlaskClient, db_session
     sent = f"({county['generators_assigned']} utsända, {county['generators_free']} lediga)"
     assert sent in report
     assert table["generators_assigned"] == str(county["generators_assigned"])
+
+
+def _headers(html: str, table_id: str) -> list[str]:
+    table = html[html.index(f'id="{table_id}"') :]
+    head = table[: table.index("</thead>")]
+    return [
+        " ".join(re.sub(r"<[^>]+>", "", h).split())
+        for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)
+    ]
+
+
+def test_the_pages_in_english_have_no_swedish_headers(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """Issue 20, item 11: the food stock and care tables, the mark of a unit new compared
+    with normal, and the export page's layers, in English (and still in Swedish)."""
+    _with_home_care(db_session)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    swedish = client.get(f"/runs/{run_id}").text
+    assert _headers(swedish, "food-table")[2] == "Livsmedelslager, dagar"
+    assert re.search(
+        r'<abbr class="new-mark" title="ny jämfört med normalläget: [^"]+">'
+        r"ny mot normalläget</abbr>",
+        swedish,
+    )
+    swedish_exports = client.get("/exports").text
+    assert "<code>vard</code> – Vård och omsorg <span" in swedish_exports
+    english = client.get(f"/runs/{run_id}?lang=en").text
+    assert _headers(english, "food-table") == [
+        "Municipality",
+        "Population",
+        "Food stock, days",
+        "Food stock, days normally",
+        "Short of the target, person-days",
+        "Food sites with unknown stock",
+    ]
+    assert _headers(english, "care-sites-table")[:5] == [
+        "Unit",
+        "Kind",
+        "Municipality",
+        "Status",
+        "Cold from",
+    ]
+    new = re.findall(r'<abbr class="new-mark" title="([^"]+)">([^<]+)</abbr>', english)
+    assert new and new[0] == (
+        "new compared with normal: without power after the generators, or cold;"
+        " normally every unit has power and heat",
+        "new vs. normal",
+    )
+    exports = client.get("/exports?lang=en").text
+    layers = [
+        " ".join(re.sub(r"<[^>]+>", "", h).split())
+        for h in re.findall(r"<h3>(.*?)</h3>", exports, re.S)
+    ]
+    assert "vard – Care (Point; title in the file: Vård och omsorg)" in layers, layers
+    assert not any(re.search(r"[åäö]", h.split("title in the file")[0]) for h in layers), layers
