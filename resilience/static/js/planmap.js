@@ -67,7 +67,7 @@
     window.BaseMap.attach(map, config.basemap, {});
     const sites = config.sites || [];
     sites.forEach((site) => marker(site, sites.length, config.bands).addTo(map));
-    legendControl(config.bands).addTo(map);
+    if (sites.length) legendControl(config.bands).addTo(map); // no markers: nothing to explain
     document.body.dataset.planMarkers = String(sites.length);
   }
 
