@@ -1,7 +1,9 @@
 """The backup-power plan's page in a real headless Chromium (issue 20, item 11) on the
 built-in data, a plan over the snowstorm and Dåva scenarios: the map numbers the ranked
 sites with rank 1 on top of every other marker (a higher rank below a lower one), its
-legend names the rank bands and what a number means, and the page logs no console error.
+legend names the rank bands and what a number means, and the page logs no console error,
+nor does a plan's page before the plan is computed (it has no map: Leaflet's "Map
+container not found" was its error).
 
 SCREENSHOT_DIR, when set, keeps screenshots of the page at 1440×900 and 390×844."""
 
@@ -65,8 +67,13 @@ def _errors(driver: WebDriver) -> list[str]:
 
 
 def test_the_plan_map_draws_rank_one_on_top_with_a_legend_and_no_console_error(
-    browser: WebDriver, live_server: str, plan_id: int
+    browser: WebDriver, live_server: str, plan_id: int, committed: Session
 ) -> None:
+    # A second plan, started and not computed (no worker runs in this test).
+    row = plans.get_plan(committed, plan_id)
+    request = plans.parse_request(committed, {"scenarios": row.scenario_ids, "sites": 3})
+    queued = plans.start_plan(committed, request, user=USER).id
+    committed.commit()
     log_in(browser, live_server, f"/plans/{plan_id}", user=USER)
     for size in ((1440, 900), (390, 844)):
         browser.set_window_size(*size)
@@ -96,6 +103,11 @@ def test_the_plan_map_draws_rank_one_on_top_with_a_legend_and_no_console_error(
             browser.execute_script("document.getElementById('map-wrap').scrollIntoView()")
             browser.save_screenshot(str(Path(folder) / f"plan_map_{size[0]}x{size[1]}.png"))
         assert _errors(browser) == []
+    # A plan not yet computed has no map, and its page (reloading itself) no error either.
+    browser.get(f"{live_server}/plans/{queued}")
+    assert browser.find_element(By.ID, "plan-page").get_attribute("data-status") != "finished"
+    assert not browser.find_elements(By.CSS_SELECTOR, "#map-wrap")
+    assert _errors(browser) == []
     # In English too, and still without a console error.
     browser.get(f"{live_server}/plans/{plan_id}?lang=en")
     WebDriverWait(browser, WAIT_S).until(
