@@ -6,7 +6,7 @@ view without scrolling sideways, and the name stays in view when the table is sc
 hours read as times of day. At 390×844 the table is a list of cards, one per unit (name,
 kind, municipality, status, cold from, without power, generator, why), residential care
 first, sorted by the filter's "Order" and filtered as the table is, a card reachable by the
-keyboard.
+keyboard. Printed on A4 landscape, no column runs off the page.
 
 SCREENSHOT_DIR, when set, keeps screenshots of the table and the cards."""
 
@@ -122,6 +122,22 @@ def test_the_cold_and_power_columns_are_in_view_at_1440_px(
             assert spans and all(
                 re.match(r"\d+/\d+ \d\d:\d\d–\d+/\d+ \d\d:\d\d \(", s) for s in spans
             ), spans[:3]
+
+
+def test_printed_on_a4_landscape_no_column_runs_off_the_page(
+    browser: WebDriver, live_server: str, run_ids: dict[str, int]
+) -> None:
+    """A4 landscape is 297 mm, 1123 CSS px: with print media the table fits that width (the
+    why column takes what is left rather than its width on a screen)."""
+    viewport(browser, 1123, 794, mobile=False)
+    log_in(browser, live_server, "/runs", user=USER)
+    open_run(browser, live_server, run_ids["Snöstorm"])
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    right = browser.execute_script(
+        "return document.getElementById('care-sites-table').getBoundingClientRect().right"
+    )
+    shot(browser, "care_table_print_a4")
+    assert right <= 1123, right
 
 
 def _cards(driver: WebDriver) -> list[dict[str, str]]:
