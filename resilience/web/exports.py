@@ -75,6 +75,14 @@ def page() -> ResponseReturnValue:
         limit=exports.DIRECT_MAX_FEATURES,
         ttl_hours=exports.EXPORT_TTL_S // 3600,
         schemas=exports.schemas(),
+        # Each layer's heading in the page's language (its title in the files is Swedish).
+        schema_labels={
+            group: {
+                name: names.label("layer" if group == "layers" else "run_layer", key)
+                for name, key in ids.items()
+            }
+            for group, ids in exports.schema_ids().items()
+        },
         config={"listUrl": url_for("api.list_exports")},
     )
 

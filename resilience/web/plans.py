@@ -8,11 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import folium
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import escape
 
 from geodata.exporters import MEDIA_TYPES
 from resilience.analysis import OBJECTIVES, PlanParameters
@@ -156,28 +154,55 @@ def _chart(row: BackupPlan) -> str:
     )
 
 
+# The plan map's rank bands: (last rank of the band or None for every later one, marker
+# colour, number colour); the first few darkest, as they come first.
+RANK_BANDS: tuple[tuple[int | None, str, str], ...] = (
+    (3, "#9b1c24", "#fff"),
+    (10, "#e63946", "#fff"),
+    (None, "#f4a261", "#1d1d1d"),
+)
+
+
+def _band_label(first: int, last: int | None) -> str:
+    if last is None:
+        return _("Rank {first} and later").format(first=first)
+    if last == first:
+        return _("Rank {first}").format(first=first)
+    return _("Rank {first}–{last}").format(first=first, last=last)
+
+
+def rank_bands() -> list[dict[str, Any]]:
+    """The bands as the map script draws them and its legend names them."""
+    bands, first = [], 1
+    for last, color, text in RANK_BANDS:
+        bands.append(
+            {"upTo": last, "color": color, "text": text, "label": _band_label(first, last)}
+        )
+        first = (last or first) + 1
+    return bands
+
+
 def _map(ranked: list[dict[str, Any]]) -> dict[str, str]:
-    """The plan's sites numbered by rank (a few hundred at most: inline markers)."""
+    """The plan's sites numbered by rank (a few hundred at most, handed to static/js/planmap.js,
+    which draws rank 1 on top and the legend)."""
     fmap = maps.base_map(current_app.config["SETTINGS"], canvas=False)
     located = [r for r in ranked if r["lat"] is not None]
-    for r in located:
-        # Leaflet shows a tooltip as HTML: a site's name is data, escape it.
-        label = str(escape(f"{r['rank']}. {r.get('name') or r['source_id']}"))
-        folium.Marker(
-            (r["lat"], r["lon"]),
-            tooltip=label,
-            icon=folium.DivIcon(
-                html=f'<span class="plan-rank">{int(r["rank"])}</span>',
-                class_name="plan-rank-icon",
-                icon_size=(24, 24),
-                icon_anchor=(12, 12),
-            ),
-        ).add_to(fmap)
+    sites = [
+        {
+            "rank": int(r["rank"]),
+            "name": str(r.get("name") or r["source_id"]),
+            "kind": r.get("kind"),
+            "lat": r["lat"],
+            "lon": r["lon"],
+        }
+        for r in located
+    ]
     if located:
         lats = [r["lat"] for r in located]
         lons = [r["lon"] for r in located]
         fmap.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(30, 30))
-    maps.JsInit("PlanMap.init", {"basemap": maps.basemap_config()}).add_to(fmap)
+    config = {"basemap": maps.basemap_config(), "sites": sites, "bands": rank_bands()}
+    maps.JsInit("PlanMap.init", config).add_to(fmap)
     return maps.map_parts(fmap)
 
 

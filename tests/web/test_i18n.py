@@ -175,3 +175,14 @@ def test_catalogs_compile_when_the_po_is_newer(tmp_path: Path) -> None:
     i18n.compile_catalogs(tmp_path)
     assert b"Logga ut nu" in mo.read_bytes()
     assert not list(target.glob("*.mo.*"))  # no partial file left behind
+
+
+def test_a_display_name_on_a_literal_follows_each_request_s_language(app: Flask) -> None:
+    """Jinja folds a filter on literal arguments into a constant when the template compiles,
+    unless the filter takes the context: then the first request's language would stay in
+    every page (the food stock table's headers did, issue 20 item 11)."""
+    template = app.jinja_env.from_string('{{ "food_stock_days"|label("metric") }}')
+    with app.test_request_context("/?lang=en"):
+        assert template.render() == "Food stock, days"
+    with app.test_request_context("/?lang=sv"):
+        assert template.render() == "Livsmedelslager, dagar"

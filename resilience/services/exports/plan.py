@@ -49,6 +49,15 @@ def schemas() -> dict[str, list[LayerSchema]]:
     }
 
 
+def schema_ids() -> dict[str, dict[str, str]]:
+    """Per group ("layers", "run"), each layer's name in the files → its id, which names
+    it in the page's language (web/names.py "layer" and "run_layer")."""
+    return {
+        "layers": {s.schema.name: key for key, s in layer_sources(None).items()},
+        "run": {s.schema.name: key for key, s in run_sources(None, None).items()},
+    }
+
+
 def _names(value: Any) -> list[str]:
     """Layer ids from "a,b", ["a", "b"] or ["a,b"]."""
     if value is None:

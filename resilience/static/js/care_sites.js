@@ -8,7 +8,9 @@
  * choices change and writes them back into the address (history.replaceState), so the
  * address, the table and the CSV agree. No inline handlers: everything is delegated from
  * the document, so a table inserted later (the run finishing while the page is open) works
- * too. For tests the body carries data-care-shown (rows shown) and data-site-shown. */
+ * too. "Order" sorts the rows (worst first, or by a column as its heading does): on a phone
+ * the table is a list of cards without headings (care.css). For tests the body carries
+ * data-care-shown (rows shown), data-care-order and data-site-shown. */
 (function () {
   'use strict';
 
@@ -78,6 +80,23 @@
     showSite(Number(row.dataset.siteId), Number(row.dataset.lat), Number(row.dataset.lon), rowPopup(row));
   }
 
+  /* The order chosen in the filter's "Order": worst first (the page's own order), or a
+   * column and its direction; the same as a click on that heading's button, and what a
+   * phone's cards, which have no headings, sort by. */
+  const ORDERS = {
+    first_cold_hour: false, hours_unpowered: true, residents: true, name: false, municipality: false,
+  };
+
+  function order(select) {
+    const table = document.getElementById('care-sites-table');
+    if (!table) return;
+    const key = select.value;
+    const th = table.querySelector(`thead th[data-key="${key}"]`);
+    if (key in ORDERS && th) window.SortableTables.sortBy(table, th, ORDERS[key]);
+    else window.SortableTables.sortByRank(table);
+    document.body.dataset.careOrder = th ? key : 'worst';
+  }
+
   function init() {
     const form = document.getElementById('care-filter');
     if (!form) return;
@@ -88,6 +107,10 @@
   }
 
   document.addEventListener('change', (event) => {
+    if (event.target.id === 'care-order') {
+      order(event.target);
+      return;
+    }
     const form = event.target.closest('#care-filter');
     if (form) apply(form);
   });
@@ -108,6 +131,16 @@
     if (!row || event.target !== row) return;
     event.preventDefault();
     show(row);
+  });
+  document.addEventListener('sortable:sorted', (event) => {
+    const select = document.getElementById('care-order');
+    const th = event.target.querySelector && event.target.querySelector('thead th[aria-sort]');
+    if (!select || event.target.id !== 'care-sites-table' || !th) return;
+    const key = th.dataset.key;
+    const descending = th.getAttribute('aria-sort') === 'descending';
+    if (key in ORDERS && ORDERS[key] === descending) select.value = key;
+    else select.selectedIndex = -1; // a heading's order the choice does not name
+    document.body.dataset.careOrder = key;
   });
   document.addEventListener('run-table:loaded', init);
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

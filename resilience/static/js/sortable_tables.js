@@ -4,14 +4,16 @@
  * municipality and care-site tables; delegated from `root`, so tables inserted later work.
  *
  *   SortableTables.attach(root)
+ *   SortableTables.sortBy(table, th, descending)   as a click on th's button does
+ *   SortableTables.sortByRank(table)               back to the rows' data-rank order
  */
 (function () {
   'use strict';
 
-  function sortRows(table, th) {
+  /* Sorts by the column of th, ascending (descending when asked), and says so in aria-sort. */
+  function sortBy(table, th, descending) {
     const column = Array.from(th.parentElement.children).indexOf(th);
     const numeric = th.dataset.sort === 'number';
-    const descending = th.getAttribute('aria-sort') === 'ascending';
     table.querySelectorAll('th[aria-sort]').forEach((h) => h.removeAttribute('aria-sort'));
     th.setAttribute('aria-sort', descending ? 'descending' : 'ascending');
     const collator = new Intl.Collator(document.documentElement.lang || 'sv');
@@ -32,6 +34,21 @@
       return descending ? collator.compare(y, x) : collator.compare(x, y);
     });
     rows.forEach((row) => body.appendChild(row));
+    table.dispatchEvent(new CustomEvent('sortable:sorted', { bubbles: true }));
+  }
+
+  /* Rows back in the order the page gave them (their data-rank), no column sorted. */
+  function sortByRank(table) {
+    table.querySelectorAll('th[aria-sort]').forEach((h) => h.removeAttribute('aria-sort'));
+    const body = table.tBodies[0];
+    Array.from(body.rows)
+      .filter((r) => r.dataset.rank !== undefined)
+      .sort((a, b) => Number(a.dataset.rank) - Number(b.dataset.rank))
+      .forEach((row) => body.appendChild(row));
+  }
+
+  function sortRows(table, th) {
+    sortBy(table, th, th.getAttribute('aria-sort') === 'ascending');
   }
 
   function attach(root) {
@@ -43,5 +60,5 @@
     });
   }
 
-  window.SortableTables = { attach };
+  window.SortableTables = { attach, sortBy, sortByRank };
 }());

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
@@ -32,6 +33,7 @@ from resilience.services import (
 from resilience.vocabulary import CARE_PRIORITY
 from resilience.web import charts, formatting, maps, names, scenario_maps
 from resilience.web.causes import cause_line
+from resilience.web.formatting import format_day_time
 from resilience.web.i18n import current_language
 from resilience.web.names import N_
 from resilience.web.scenario_pages import (
@@ -168,9 +170,103 @@ CARE_COLUMNS = (
 
 
 def care_columns(run: Run) -> list[CareColumn]:
-    """The columns a run's table has: the cold ones with model v2 only."""
+    """The columns a run's CSV has: the cold ones with model v2 only."""
     v2 = (run.model_version or 1) >= 2
     return [c for c in CARE_COLUMNS if v2 or not c.v2]
+
+
+@dataclass(frozen=True)
+class CareTableColumn:
+    """A column of the care-site table on the page (issue 20, item 9): fewer than the CSV's,
+    so that the cold and power columns are in view at 1440 px; the generator's name, origin,
+    distance and arrival in one cell, the hours before the generators under the hours
+    after. `sort` is how the heading's button sorts (number or text), `card` whether a
+    phone's card shows it."""
+
+    key: str
+    heading: str
+    sort: str = "text"
+    card: bool = True
+    v2: bool = False
+
+
+CARE_TABLE_COLUMNS = (
+    CareTableColumn("name", N_("Unit")),
+    CareTableColumn("kind", N_("Kind")),
+    CareTableColumn("municipality", N_("Municipality")),
+    CareTableColumn("status", N_("Status")),
+    CareTableColumn("first_cold_hour", N_("Cold from"), "number", v2=True),
+    CareTableColumn("hours_cold", N_("Hours cold"), "number", card=False, v2=True),
+    CareTableColumn("min_indoor_c", N_("Lowest indoor °C"), "number", card=False, v2=True),
+    CareTableColumn("hours_unpowered", N_("Without power"), "number"),
+    CareTableColumn("generator", N_("Generator"), "number"),
+    CareTableColumn("residents", N_("Residents"), "number", card=False),
+    CareTableColumn("clients", N_("Home-care clients"), "number", card=False),
+    CareTableColumn("cause", N_("Why")),
+)
+
+
+def care_table_columns(run: Run) -> list[CareTableColumn]:
+    """The columns of a run's table on the page: the cold ones with model v2 only."""
+    v2 = (run.model_version or 1) >= 2
+    return [c for c in CARE_TABLE_COLUMNS if v2 or not c.v2]
+
+
+def clock_hour(zero: datetime, hours: float) -> str:
+    """Hour `hours` of a run as a time of day with the hours after hour 0: "7/12 09:18 (7,3 h)"."""
+    at = format_day_time(run_clock.clock(zero, hours))
+    return f"{at} ({formatting.format_number(hours, 1)} h)"
+
+
+def _power_text(site: dict[str, Any], zero: datetime) -> str:
+    """When a site is without power after the generators: from and to on the clock, and how
+    long; "–" when it keeps power."""
+    hours = site["hours_unpowered"] or 0.0
+    intervals = site.get("unpowered_intervals") or []
+    if hours <= 0 or len(intervals) < 2:
+        return f"{formatting.format_number(hours, 1)} h" if hours > 0 else "–"
+    start = format_day_time(run_clock.clock(zero, float(intervals[0])))
+    end = format_day_time(run_clock.clock(zero, float(intervals[-1])))
+    spells = len(intervals) // 2
+    if spells > 1:  # power back in between: how long in all, and in how many spells
+        total = _("{hours} h in {count} spells").format(
+            hours=formatting.format_number(hours, 1), count=spells
+        )
+        return f"{start}–{end} ({total})"
+    return f"{start}–{end} ({formatting.format_number(hours, 1)} h)"
+
+
+def _generator_text(site: dict[str, Any], zero: datetime) -> str:
+    """The generator sent to a site: its name, where it comes from, how far (straight line)
+    and when it arrives on the clock; "–" when none is."""
+    if not site["generator_name"]:
+        return "–"
+    parts = [str(site["generator_name"])]
+    if site["generator_municipality"]:
+        parts.append(_("from {municipality}").format(municipality=site["generator_municipality"]))
+    if site["generator_distance_km"] is not None:
+        parts.append(f"{formatting.format_number(site['generator_distance_km'], 1)} km")
+    text = ", ".join(parts)
+    if site["arrival_hours"] is None:
+        return text
+    arrives = _("arrives {at}").format(at=clock_hour(zero, float(site["arrival_hours"])))
+    return f"{text}; {arrives}"
+
+
+def with_clock_texts(sites: list[dict[str, Any]], zero: datetime) -> list[dict[str, Any]]:
+    """The care sites each with the table's texts of its hours on the clock: `cold_from`,
+    `power_text` (without power, after the generators) and `generator_text`."""
+    return [
+        s
+        | {
+            "cold_from": clock_hour(zero, float(s["first_cold_hour"]))
+            if s.get("first_cold_hour") is not None
+            else "–",
+            "power_text": _power_text(s, zero),
+            "generator_text": _generator_text(s, zero),
+        }
+        for s in sites
+    ]
 
 
 def care_value(site: dict[str, Any], key: str) -> Any:
@@ -217,12 +313,16 @@ def _csv_text(site: dict[str, Any], column: CareColumn, english: bool) -> str:
 
 def with_cause_lines(run: Run, sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The care sites each with `cause`: the reason for its gap, one line in the reader's
-    language (web/causes.py), its hours also as clock times."""
+    language (web/causes.py), its hours also as clock times, and the table's clock texts
+    (with_clock_texts)."""
     zero = run_clock.run_hour_zero(db.session, run)
-    return [
-        s | {"cause": cause_line(s["causes"], zero)}
-        for s in run_reports.with_causes(db.session, run, sites)
-    ]
+    return with_clock_texts(
+        [
+            s | {"cause": cause_line(s["causes"], zero)}
+            for s in run_reports.with_causes(db.session, run, sites)
+        ],
+        zero,
+    )
 
 
 def care_sites_csv(run: Run, sites: Sequence[dict[str, Any]]) -> bytes:
@@ -343,7 +443,8 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
         "care_shown": {s["id"] for s in sites if chosen.keeps(s)},
         "care_filter": chosen,
         "care_choices": care_choices(sites),
-        "care_columns": care_columns(run),
+        "care_columns": care_table_columns(run),
+        "hour_zero": run_clock.run_hour_zero(db.session, run),
         "care_value": care_value,
         "food": run_reports.food_rows(summary),
         "target_days": (run.parameters or {}).get("food_stock_target_days"),

@@ -14,9 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -126,35 +129,42 @@ def test_the_run_page_lists_the_affected_care_sites_worst_first(
         "Enhet",
         "Typ",
         "Kommun",
-        "Boende",
-        "Hemtjänstens brukare",
         "Status",
-        "Timmar utan ström, före reservkraftverk",
-        "Timmar utan ström, efter reservkraftverk",
-        "Reservkraftverk",
-        "Reservkraftverk från",
-        "Avstånd (km, fågelvägen)",
-        "Ankomst (timmar)",
-        "Kall från timme",  # model v2
+        "Kallt från",  # model v2, a time of day
         "Timmar kall",
         "Lägsta inomhus °C",
+        "Utan ström",  # after the generators, from and to on the clock
+        "Reservkraftverk",  # its name, origin, distance and arrival in one cell
+        "Boende",
+        "Hemtjänstens brukare",
         "Varför",  # the reason for the gap, one line
     ]
     names = [r["attrs"]["data-name"] for r in rows]
     # Residential care first (the base goes cold sooner, at 3.7 h, but its clients live at
     # home: home-care bases come after).
     assert names == [HOME, BASE]
+    assert [r["attrs"]["data-rank"] for r in rows] == ["1", "2"]
     home, base = (_cells(headings, r) for r in rows)
     assert base["Hemtjänstens brukare"] == "147" and base["Boende"] == "–"
     assert home["Boende"] == "40" and home["Hemtjänstens brukare"] == "–"
-    assert (
-        base["Reservkraftverk"] == "–" and base["Timmar utan ström, efter reservkraftverk"] == "24"
+    # Hours as times of day after hour 0 (the run's start: a scenario without a start of
+    # its own), with the hours since hour 0 in brackets.
+    run = db_session.get(Run, run_id)
+    assert run is not None
+    zero = (run.started_at or run.created_at).astimezone(ZoneInfo("Europe/Stockholm"))
+
+    def at(hours: float) -> str:
+        t = zero + timedelta(minutes=round(hours * 60))
+        return f"{t.day}/{t.month} {t:%H:%M}"
+
+    assert base["Reservkraftverk"] == "–"
+    assert base["Utan ström"] == f"{at(0)}–{at(24)} (24 h)"
+    assert home["Reservkraftverk"] == (
+        f"mobile_generator gen-1, från Östervik, 13,9 km; framme {at(0.518)} (0,5 h)"
     )
-    assert home["Reservkraftverk"] == "mobile_generator gen-1"
-    assert home["Reservkraftverk från"] == "Östervik"
-    assert home["Avstånd (km, fågelvägen)"] == "13,9"
-    assert home["Ankomst (timmar)"] == "0,5"
-    assert base["Kall från timme"] == "3,7"
+    assert home["Utan ström"] == f"{at(0)}–{at(0.518)} (0,5 h) 24 h före reservkraftverken"
+    assert base["Kallt från"] == f"{at(36 * math.log(31 / 28))} (3,7 h)"
+    assert "ny mot normalläget" in base["Status"]
     assert all(r["attrs"]["data-new"] == "1" for r in rows)  # both lose power: new
     assert not any("hidden" in r["attrs"] for r in rows)
 
@@ -209,8 +219,25 @@ def test_the_csv_has_the_table_s_columns_and_filter_for_excel(
     body = response.data
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads å ä ö right
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
-    page_headings, _rows = care_rows(client.get(f"/runs/{run_id}").text)
-    assert rows[0] == page_headings
+    # Every figure in a column of its own, for Excel (the page merges a few).
+    assert rows[0] == [
+        "Enhet",
+        "Typ",
+        "Kommun",
+        "Boende",
+        "Hemtjänstens brukare",
+        "Status",
+        "Timmar utan ström, före reservkraftverk",
+        "Timmar utan ström, efter reservkraftverk",
+        "Reservkraftverk",
+        "Reservkraftverk från",
+        "Avstånd (km, fågelvägen)",
+        "Ankomst (timmar)",
+        "Kall från timme",
+        "Timmar kall",
+        "Lägsta inomhus °C",
+        "Varför",
+    ]
     table = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert [r["Enhet"] for r in table] == [HOME, BASE]  # residential care first
     assert table[0]["Kommun"] == "Åbacka" and table[0]["Avstånd (km, fågelvägen)"] == "13,9"
@@ -403,3 +430,59 @@ def test_one_figure_one_meaning_on_every_surface(client: FlaskClient, db_session
     sent = f"({county['generators_assigned']} utsända, {county['generators_free']} lediga)"
     assert sent in report
     assert table["generators_assigned"] == str(county["generators_assigned"])
+
+
+def _headers(html: str, table_id: str) -> list[str]:
+    table = html[html.index(f'id="{table_id}"') :]
+    head = table[: table.index("</thead>")]
+    return [
+        " ".join(re.sub(r"<[^>]+>", "", h).split())
+        for h in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)
+    ]
+
+
+def test_the_pages_in_english_have_no_swedish_headers(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """Issue 20, item 11: the food stock and care tables, the mark of a unit new compared
+    with normal, and the export page's layers, in English (and still in Swedish)."""
+    _with_home_care(db_session)
+    run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
+    swedish = client.get(f"/runs/{run_id}").text
+    assert _headers(swedish, "food-table")[2] == "Livsmedelslager, dagar"
+    assert re.search(
+        r'<abbr class="new-mark" title="ny jämfört med normalläget: [^"]+">'
+        r"ny mot normalläget</abbr>",
+        swedish,
+    )
+    swedish_exports = client.get("/exports").text
+    assert "<code>vard</code> – Vård och omsorg <span" in swedish_exports
+    english = client.get(f"/runs/{run_id}?lang=en").text
+    assert _headers(english, "food-table") == [
+        "Municipality",
+        "Population",
+        "Food stock, days",
+        "Food stock, days normally",
+        "Short of the target, person-days",
+        "Food sites with unknown stock",
+    ]
+    assert _headers(english, "care-sites-table")[:5] == [
+        "Unit",
+        "Kind",
+        "Municipality",
+        "Status",
+        "Cold from",
+    ]
+    new = re.findall(r'<abbr class="new-mark" title="([^"]+)">([^<]+)</abbr>', english)
+    assert new and new[0] == (
+        "new compared with normal: without power after the generators, or cold;"
+        " normally every unit has power and heat",
+        "new vs. normal",
+    )
+    exports = client.get("/exports?lang=en").text
+    layers = [
+        " ".join(re.sub(r"<[^>]+>", "", h).split())
+        for h in re.findall(r"<h3>(.*?)</h3>", exports, re.S)
+    ]
+    assert "vard – Care (Point; title in the file: Vård och omsorg)" in layers, layers
+    assert not any(re.search(r"[åäö]", h.split("title in the file")[0]) for h in layers), layers

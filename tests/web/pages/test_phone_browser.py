@@ -298,7 +298,7 @@ def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
     # The care-site table goes on over pages, its header repeated on each of them.
     care = [i for i, t in enumerate(texts) if "Lägsta inomhus" in t]
     assert len(care) >= 2, care
-    assert all("Kall från timme" in texts[i] for i in care)
+    assert all("Kallt från" in texts[i] for i in care)
 
     browser.get(f"{live_server}/energy/report/{county.municipality}")
     assert browser.find_element(By.CSS_SELECTOR, ".warning-banner").is_displayed()

@@ -51,7 +51,10 @@ def test_the_run_page_shows_the_timeline_care_sites_and_food(
     rows = re.findall(r'<tr data-site-id="(\d+)"', text)
     names = re.findall(r'<tr data-site-id="\d+"[^>]*>\s*<th[^>]*><a[^>]*>([^<]+)</a>', text)
     assert names == ["Östergården", "Björkgårdens äldreboende"] and len(rows) == 2
-    assert re.search(r'data-metric="first_cold_hour" data-value="7\.3\d*">7,3<', text)
+    # The hour as a time of day after hour 0, with the hours since it.
+    assert re.search(
+        r'data-metric="first_cold_hour" data-value="7\.3\d*">\d+/\d+ \d\d:\d\d \(7,3 h\)<', text
+    )
     food = table_cells(text, "food-table")
     assert food["2403"]["food_stock_days"] == "36,4"  # 2,000 person-days / 55 people
     assert food["2401"]["food_stock_days"] == "0"  # its only food site lies in Östervik
@@ -306,7 +309,12 @@ def test_every_affected_care_site_says_why(client: FlaskClient, db_session: Sess
     )
     # The care table, worst first, a cause per row; names, never ids.
     page = client.get(f"/runs/{run_id}").text
-    causes = re.findall(r'<td class="cause" data-value="([^"]*)">', page)
+    causes = re.findall(r'<td class="cause"[^>]* data-value="([^"]*)">', page)
+    # Its hours on the clock too: the scenario's start is hour 0.
+    assert 'data-metric="first_cold_hour" data-value="7.3' in page
+    assert re.search(
+        r'data-metric="first_cold_hour" data-value="7\.3\d*">7/12 13:20 \(7,3 h\)<', page
+    )
     assert causes[0] == why
     assert causes[1].startswith("inom avbrottsområdet (24 h) · ingen egen reservkraft")
     assert "mobilt reservkraftverk mobile_generator gen-1 anländer 7/12 06:" in causes[1]

@@ -136,7 +136,7 @@ def test_scrub_the_dava_scenario_to_hour_20(
     residential = [float(v) for v, r in zip(values, ranks, strict=True) if v and r == 0]
     assert residential == sorted(residential) and residential, "cold first, earliest first"
     header = browser.find_element(
-        By.XPATH, "//table[@id='care-sites-table']//th[.//button[text()='Kall från timme']]"
+        By.XPATH, "//table[@id='care-sites-table']//th[.//button[text()='Kallt från']]"
     )
     header.find_element(By.TAG_NAME, "button").click()  # ascending
     assert header.get_attribute("aria-sort") == "ascending"
