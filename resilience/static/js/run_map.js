@@ -255,7 +255,7 @@
     if (failed.length) document.getElementById('run-step').textContent = `${t('Could not load')}: ${failed[0].error.message}`;
 
     const result = { municipalities: {}, siteMarkers: {}, boundaries: null };
-    const slider = window.RunTimeline.create(styles);
+    const slider = window.RunTimeline.create(styles, config.hourZero);
     const present = new Set();
     const overlays = {};
     if (!boundaries.error) {

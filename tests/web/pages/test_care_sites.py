@@ -319,7 +319,17 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     shown = [r for r in care_rows(target.text)[1] if "hidden" not in r["attrs"]]
     assert [r["attrs"]["data-name"] for r in shown] == [HOME]
     assert "av elsa" in target.text
-    assert '<span id="hour-zero">Timme 0: ' in target.text  # the warning's start
+    zero = re.search(r'<span id="hour-zero"[^>]*>([^<]+)</span>', target.text)
+    assert zero and zero.group(1).startswith("Timme 0 är ")
+    assert zero.group(1).endswith("(den tidigaste varningens start).")
+    # The live run page: "nu" is this moment (hour 1, the home has its generator), the
+    # peak is called the peak with its clock time (hour 0, 40 residents).
+    now = re.search(r'<span id="clock-now"[^>]*>([^<]+)</span>', target.text)
+    assert now and now.group(1).startswith("Nu (")
+    assert "timme 1): 0 boende utan ström" in now.group(1)
+    peak = re.search(r'<span id="clock-peak"[^>]*>([^<]+)</span>', target.text)
+    assert peak and peak.group(1).startswith("Topp ")
+    assert "(timme 0): 40 boende utan ström" in peak.group(1)
 
 
 def test_the_live_scenario_speaks_the_page_s_language(
