@@ -356,8 +356,8 @@ def timeline_chart_svg(
     vertical line (class "now") marks an hour that a script may move: the svg carries
     data-left, data-width and data-duration for that."""
     values = [v for s in series for v in s.values]
-    left, right, top = 64, 34, 28
-    bottom = 48 if clock else 34
+    left, right, top = 84, 56, 28
+    bottom = 60 if clock else 34
     plot_w, plot_h = width - left - right, height - top - bottom
     ticks = nice_ticks(0.0, max(values, default=1.0) or 1.0, 4)
     span = duration or 1.0
@@ -384,17 +384,19 @@ def timeline_chart_svg(
             f' y2="{y(t):.1f}" stroke="#ddd"/><text class="tick" x="{left - 6}"'
             f' y="{y(t) + 4:.1f}" text-anchor="end" font-size="12">{escape(fmt(t))}</text>'
         )
-    for h in hour_ticks(span):
+    # Every other hour tick is "odd": a phone's style hides those and enlarges the rest.
+    for i, h in enumerate(hour_ticks(span)):
         label = (
             f'<tspan class="clock" x="{x(h):.1f}">{escape(clock(h))}</tspan>'
-            f'<tspan class="hour" x="{x(h):.1f}" dy="14">{escape(hour_fmt(h))} h</tspan>'
+            f'<tspan class="hour" x="{x(h):.1f}" dy="1.15em">{escape(hour_fmt(h))} h</tspan>'
             if clock
             else escape(hour_fmt(h))
         )
+        odd = " odd" if i % 2 else ""
         parts.append(
             f'<line class="grid" x1="{x(h):.1f}" y1="{top}" x2="{x(h):.1f}"'
-            f' y2="{top + plot_h}" stroke="#eee"/><text class="tick hour-tick" x="{x(h):.1f}"'
-            f' y="{top + plot_h + 15}" text-anchor="middle" font-size="12"'
+            f' y2="{top + plot_h}" stroke="#eee"/><text class="tick hour-tick{odd}"'
+            f' x="{x(h):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="12"'
             f' data-hour="{h:g}">{label}</text>'
         )
     parts.append(

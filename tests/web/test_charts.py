@@ -104,13 +104,20 @@ def _timeline(clock: charts.Formatter | None = None) -> ET.Element:
     return ET.fromstring(svg)
 
 
+def _hour_ticks(root: ET.Element) -> list[ET.Element]:
+    ns = "{http://www.w3.org/2000/svg}"
+    return [t for t in root.iter(f"{ns}text") if "hour-tick" in (t.get("class") or "")]
+
+
 def test_timeline_chart_hours_as_clock_times_and_values_in_the_page_format() -> None:
     """Each hour tick reads as a clock time over its hour; the values as `fmt` says (the
     page's format: a Swedish page gives 20 000, not 20,000); the legend is not in the SVG."""
     ns = "{http://www.w3.org/2000/svg}"
     root = _timeline(clock=lambda h: f"mån {6 + int(h):02d}:00")
-    ticks = root.findall(f".//{ns}text[@class='tick hour-tick']")
+    ticks = _hour_ticks(root)
     assert [t.get("data-hour") for t in ticks] == ["0", "2", "4", "6", "8", "10", "12"]
+    # Every other one is "odd": a phone shows the others only, larger (static/css/app.css).
+    assert [t.get("class") for t in ticks[:2]] == ["tick hour-tick", "tick hour-tick odd"]
     first = [s.text for s in ticks[1].findall(f"{ns}tspan")]
     assert first == ["mån 08:00", "2 h"]
     values = [t.text for t in root.findall(f".//{ns}text[@text-anchor='end']")]
@@ -118,7 +125,7 @@ def test_timeline_chart_hours_as_clock_times_and_values_in_the_page_format() -> 
     assert root.findall(f".//{ns}text[@class='legend-text']") == []
     assert root.get("data-duration") == "12"
     # Without a clock the ticks are the hours alone.
-    plain = _timeline().findall(f".//{ns}text[@class='tick hour-tick']")
+    plain = _hour_ticks(_timeline())
     assert [t.text for t in plain][:2] == ["0", "2"]
 
 
@@ -193,7 +200,7 @@ def test_the_run_pages_charts_in_the_pages_number_format(app: Flask) -> None:
         svg = root.find(f".//{ns}svg[@id='timeline-people']")
         values = [t.text for t in svg.findall(f".//{ns}text[@text-anchor='end']")]
         assert thousands in values, (lang, values)
-        ticks = svg.findall(f".//{ns}text[@class='tick hour-tick']")
+        ticks = _hour_ticks(svg)
         six = next(t for t in ticks if t.get("data-hour") == "6")
         assert [s.text for s in six.findall(f"{ns}tspan")] == [clock, "6 h"]
         assert len(root.findall(".//ul[@class='chart-legend']")) == 2
