@@ -173,6 +173,26 @@ def bar_chart_svg(
     return "".join(parts)
 
 
+# A legend's text, 12 px: at most this wide per character (capitals and å, ä, ö included).
+_LEGEND_CHAR_PX = 7.5
+_LEGEND_GAP_PX = 40  # the swatch before a label and the space after it
+
+
+def _legend_rows(labels: Sequence[str], width: float) -> list[list[tuple[int, float]]]:
+    """A legend below a chart, laid out in rows no wider than `width`: per row, each
+    label's index and x (from the plot's left), so that no label is cut at the right."""
+    rows: list[list[tuple[int, float]]] = []
+    x = width
+    for i, label in enumerate(labels):
+        need = _LEGEND_GAP_PX + len(label) * _LEGEND_CHAR_PX
+        if not rows or x + need > width:
+            rows.append([])
+            x = 0.0
+        rows[-1].append((i, x))
+        x += need
+    return rows
+
+
 @dataclass(frozen=True)
 class Series:
     label: str
@@ -195,8 +215,10 @@ def line_chart_svg(
     <svg> element."""
     years = sorted({y for s in series for y, _v in s.points})
     values = [v for s in series for _y, v in s.points]
-    left, right, top, bottom = 70, 150, 28, 30
+    left, right, top, bottom = 70, 24, 28, 30
+    legend = _legend_rows([s.label for s in series], width - left)
     plot_w, plot_h = width - left - right, height - top - bottom
+    total = height + 18 * len(legend) + 6
     low = 0.0 if from_zero or not values else min(values)
     ticks = nice_ticks(low, max(values, default=1.0) or 1.0)
     first, last = (years[0], years[-1]) if years else (0, 1)
@@ -212,7 +234,7 @@ def line_chart_svg(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart line-chart" role="img"'
-        f' viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {total}" width="{width}" height="{total}"'
         f' aria-label="{_attr(title)}">',
         f"<title>{escape(title)}</title>",
         f'<text class="chart-title" x="0" y="16">{escape(title)} ({escape(unit)})</text>',
@@ -228,6 +250,7 @@ def line_chart_svg(
             f'<text class="tick" x="{x(year):.1f}" y="{height - bottom + 16}"'
             f' text-anchor="middle">{year}</text>'
         )
+    legend_at = {i: (r, left + x0) for r, row in enumerate(legend) for i, x0 in row}
     for i, s in enumerate(series):
         if not s.points:
             continue
@@ -240,12 +263,11 @@ def line_chart_svg(
                 f'<circle class="{_attr(s.css)} point" cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3">'
                 f"<title>{escape(s.label)} {yr}: {escape(fmt(v))} {escape(unit)}</title></circle>"
             )
-        ly = top + 8 + i * 18
+        row, lx = legend_at[i]
+        ly = top + plot_h + bottom + 12 + row * 18
         parts.append(
-            f'<line class="{_attr(s.css)}" x1="{left + plot_w + 12}" y1="{ly}"'
-            f' x2="{left + plot_w + 32}" y2="{ly}"/>'
-            f'<text class="legend-text" x="{left + plot_w + 38}" y="{ly + 4}">'
-            f"{escape(s.label)}</text>"
+            f'<line class="{_attr(s.css)}" x1="{lx:.1f}" y1="{ly}" x2="{lx + 20:.1f}" y2="{ly}"/>'
+            f'<text class="legend-text" x="{lx + 26:.1f}" y="{ly + 4}">{escape(s.label)}</text>'
         )
     parts.append(
         f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}"'
@@ -298,6 +320,20 @@ class TimeSeries:
     dashed: bool = False
 
 
+# Steps of the hour axis: whole hours that read as clock times (every 6 h: 06:00, 12:00…).
+_HOUR_STEPS = (1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0, 96.0, 168.0)
+
+
+def hour_ticks(span: float, most: int = 8) -> list[float]:
+    """The hour axis's ticks over [0, span]: the smallest step of _HOUR_STEPS giving at most
+    `most` intervals (48 h: every 6 h), 0 first and none past span."""
+    step = next((s for s in _HOUR_STEPS if span / s <= most), None)
+    if step is None:
+        step = nice_step(span, most)
+    count = math.floor(span / step + 1e-9)
+    return [round(i * step, 10) for i in range(count + 1)]
+
+
 def timeline_chart_svg(
     hours: Sequence[float],
     duration: float,
@@ -307,19 +343,24 @@ def timeline_chart_svg(
     unit: str,
     hour_label: str,
     fmt: Formatter = _plain,
+    hour_fmt: Formatter = _plain,
+    clock: Formatter | None = None,
     width: int = 720,
-    height: int = 240,
+    height: int = 250,
     chart_id: str = "",
 ) -> str:
     """Step lines over hours 0..duration: each value holds from its instant to the next
-    (the grid returns at `duration`). A vertical line (class "now") marks an hour that a
-    script may move: the svg carries data-left, data-width and data-duration for that."""
+    (the grid returns at `duration`). Each hour tick reads as a clock time (`clock`, hour →
+    text) over its hour (`hour_fmt`); values as `fmt` (the page's number format). The legend
+    is not in the SVG (timeline_legend_html, so it wraps on a phone and is never cut). A
+    vertical line (class "now") marks an hour that a script may move: the svg carries
+    data-left, data-width and data-duration for that."""
     values = [v for s in series for v in s.values]
-    left, right, top, bottom = 64, 210, 28, 34
+    left, right, top = 84, 56, 28
+    bottom = 60 if clock else 34
     plot_w, plot_h = width - left - right, height - top - bottom
     ticks = nice_ticks(0.0, max(values, default=1.0) or 1.0, 4)
     span = duration or 1.0
-    hour_ticks = [h for h in nice_ticks(0.0, span, 6) if h <= span + 1e-9]
 
     def x(hour: float) -> float:
         return left + min(hour, span) / span * plot_w
@@ -331,7 +372,7 @@ def timeline_chart_svg(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart timeline-chart" role="img"{ident}'
         f' viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
-        f' data-left="{left}" data-width="{plot_w}" data-duration="{_plain(span)}"'
+        f' data-left="{left}" data-width="{plot_w}" data-duration="{span:g}"'
         f' aria-label="{_attr(title)}">',
         f"<title>{escape(title)}</title>",
         f'<text class="chart-title" x="0" y="16" font-weight="bold">{escape(title)}'
@@ -341,20 +382,28 @@ def timeline_chart_svg(
         parts.append(
             f'<line class="grid" x1="{left}" y1="{y(t):.1f}" x2="{left + plot_w}"'
             f' y2="{y(t):.1f}" stroke="#ddd"/><text class="tick" x="{left - 6}"'
-            f' y="{y(t) + 4:.1f}" text-anchor="end" font-size="11">{escape(fmt(t))}</text>'
+            f' y="{y(t) + 4:.1f}" text-anchor="end" font-size="12">{escape(fmt(t))}</text>'
         )
-    for h in hour_ticks:
+    # Every other hour tick is "odd": a phone's style hides those and enlarges the rest.
+    for i, h in enumerate(hour_ticks(span)):
+        label = (
+            f'<tspan class="clock" x="{x(h):.1f}">{escape(clock(h))}</tspan>'
+            f'<tspan class="hour" x="{x(h):.1f}" dy="1.15em">{escape(hour_fmt(h))} h</tspan>'
+            if clock
+            else escape(hour_fmt(h))
+        )
+        odd = " odd" if i % 2 else ""
         parts.append(
             f'<line class="grid" x1="{x(h):.1f}" y1="{top}" x2="{x(h):.1f}"'
-            f' y2="{top + plot_h}" stroke="#eee"/><text class="tick" x="{x(h):.1f}"'
-            f' y="{top + plot_h + 14}" text-anchor="middle" font-size="11">'
-            f"{escape(_plain(h))}</text>"
+            f' y2="{top + plot_h}" stroke="#eee"/><text class="tick hour-tick{odd}"'
+            f' x="{x(h):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="12"'
+            f' data-hour="{h:g}">{label}</text>'
         )
     parts.append(
         f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 4}"'
         f' text-anchor="middle" font-size="11">{escape(hour_label)}</text>'
     )
-    for i, s in enumerate(series):
+    for s in series:
         if not s.values:
             continue
         points = []
@@ -367,13 +416,6 @@ def timeline_chart_svg(
             f' stroke="{_attr(s.color)}" stroke-width="2"{dash}>'
             f"<title>{escape(s.label)}</title></polyline>"
         )
-        ly = top + 8 + i * 18
-        parts.append(
-            f'<line x1="{left + plot_w + 12}" y1="{ly}" x2="{left + plot_w + 32}" y2="{ly}"'
-            f' stroke="{_attr(s.color)}" stroke-width="2"{dash}/>'
-            f'<text class="legend-text" x="{left + plot_w + 38}" y="{ly + 4}" font-size="12">'
-            f"{escape(s.label)}</text>"
-        )
     parts.append(
         f'<line class="axis" x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}"'
         f' y2="{top + plot_h}" stroke="#333"/>'
@@ -382,3 +424,18 @@ def timeline_chart_svg(
         "</svg>"
     )
     return "".join(parts)
+
+
+def timeline_legend_html(series: Sequence[TimeSeries], chart_id: str = "") -> str:
+    """A timeline chart's legend as an HTML list (it wraps, so no label is ever cut): a
+    swatch of each line, solid or dashed, and its label."""
+    ident = f' data-chart="{_attr(chart_id)}"' if chart_id else ""
+    items = []
+    for s in series:
+        dash = ' stroke-dasharray="6 3"' if s.dashed else ""
+        items.append(
+            '<li><svg class="swatch" width="28" height="10" aria-hidden="true">'
+            f'<line x1="0" y1="5" x2="28" y2="5" stroke="{_attr(s.color)}" stroke-width="2"'
+            f"{dash}/></svg>{escape(s.label)}</li>"
+        )
+    return f'<ul class="chart-legend"{ident}>{"".join(items)}</ul>'

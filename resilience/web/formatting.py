@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.dates import format_time as babel_time
 from babel.numbers import format_decimal
 from flask import Flask
@@ -76,6 +76,22 @@ def format_day_time(value: datetime | None, now: datetime | None = None) -> str:
     return f"{day} {babel_time(local, 'short', tzinfo=LOCAL_TZ, locale=locale())}"
 
 
+def format_clock(value: datetime | None) -> str:
+    """A weekday and time of day, local (sv_SE: mån 09:18; en_GB: Mon 09:18): an hour of a
+    run on a chart's axis or the time slider (static/js/format.js `clock` writes the same)."""
+    if value is None:
+        return "–"
+    return format_datetime(value.astimezone(LOCAL_TZ), "EEE HH:mm", locale=locale())
+
+
+def iso_clock(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 in local time with its offset, to the second
+    (2026-12-07T09:18:00+01:00): clock times in the API and the exports."""
+    if value is None:
+        return None
+    return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
 def format_iso_time(value: str | None) -> str:
     """A stored ISO time, as format_time."""
     return format_time(datetime.fromisoformat(value)) if value else "–"
@@ -95,6 +111,7 @@ def init_app(app: Flask) -> None:
         fmt_number=format_number,
         fmt_time=format_time,
         fmt_day_time=format_day_time,
+        fmt_clock=format_clock,
         iso_time=format_iso_time,
         file_size=format_file_size,
         mwh=format_mwh,

@@ -25,7 +25,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from resilience.config import Settings
+from resilience.config import LOCAL_TZ, Settings
 from resilience.models import Export, ExportChunk
 from resilience.scenarios import parse_scenario
 from resilience.services import energy, exports, run_results, runs, scenarios
@@ -449,6 +449,75 @@ def test_the_timeline_table_in_every_format(
     timeline = _values(f"/vsizip/{path}/{name}")
     assert timeline["code"].count("county") == 24
     assert len(timeline["code"]) == 24 * 3  # the county and both municipalities
+
+
+@pytest.mark.parametrize(
+    ("start", "zero", "back"),
+    [
+        # Winter time: hour 0 06:00 +01:00, the grid back 24 h later at the same time.
+        ("2026-12-07T06:00", "2026-12-07T06:00:00+01:00", "2026-12-08T06:00:00+01:00"),
+        # The night summer time begins (02:00 becomes 03:00): hour 1 is 03:00 +02:00, and
+        # 24 h after 01:00 is 02:00 the next day.
+        ("2026-03-29T01:00", "2026-03-29T01:00:00+01:00", "2026-03-30T02:00:00+02:00"),
+    ],
+)
+def test_every_exported_hour_is_also_a_clock_time(
+    client: FlaskClient,
+    db_session: Session,
+    county: dict[str, Any],
+    tmp_path: Path,
+    start: str,
+    zero: str,
+    back: str,
+) -> None:
+    """Issue 20, item 3: beside every hour field of a run's export, its clock time in
+    Swedish time with the offset (ISO 8601), from the run's hour 0 (the scenario's start);
+    the result API gives hour 0 as `hour_zero`."""
+    run_id = _finished_run(db_session, {**OUTAGE_ABACKA, "start": start})
+    document = client.get(f"/api/v1/runs/{run_id}/result").json
+    assert document["hour_zero"] == zero
+    hour_zero = datetime.fromisoformat(zero)
+
+    def clock(hour: float | None) -> str | None:
+        if hour is None or hour != hour:  # pyogrio reads a GeoPackage's null float as NaN
+            return None
+        at = (hour_zero + timedelta(minutes=round(hour * 60))).astimezone(LOCAL_TZ)
+        return at.isoformat(timespec="seconds")
+
+    gpkg = _save(client.get(f"/api/v1/runs/{run_id}/export?format=gpkg"), tmp_path)
+    csv_zip = _save(client.get(f"/api/v1/runs/{run_id}/export?format=csv"), tmp_path)
+    for path in (gpkg, f"/vsizip/{csv_zip}/tidslinje.csv"):
+        layer = "tidslinje" if path == gpkg else None
+        timeline = _values(path, layer)
+        hours = [float(h) for h in timeline["hour"]]
+        assert timeline["at"] == [clock(h) for h in hours]
+        assert timeline["at"][-24:][:3] == [clock(0), clock(1), clock(2)]
+    if start.startswith("2026-03-29"):
+        assert clock(1) == "2026-03-29T03:00:00+02:00"  # summer time began at 02:00
+
+    for path in (gpkg, f"/vsizip/{csv_zip}/platser.csv"):
+        sites = _values(path, "platser" if path == gpkg else None)
+        rows = [
+            dict(zip(sites, values, strict=True)) for values in zip(*sites.values(), strict=True)
+        ]
+        for row in rows:
+            number = {
+                k: None if row[k] in (None, "") else float(row[k])
+                for k in ("arrival_hours", "first_cold_hour", "outage_hours")
+            }
+            assert (row["arrival_at"] or None) == clock(number["arrival_hours"])
+            assert (row["first_cold_at"] or None) == clock(number["first_cold_hour"])
+            assert (row["grid_back_at"] or None) == clock(number["outage_hours"] or None)
+            intervals = [float(v) for v in (row["unpowered_intervals"] or "").split()]
+            assert (row["power_off_at"] or None) == clock(intervals[0] if intervals else None)
+            assert (row["power_back_at"] or None) == clock(intervals[-1] if intervals else None)
+        home = next(r for r in rows if r["name"] == "Björkgårdens äldreboende")
+        # Dark from hour 0 until the generator arrives (within the first hour), which is
+        # when its power is back; the grid is back at 24 h, the next day at the same time.
+        assert home["power_off_at"] == zero
+        assert home["power_back_at"] == home["arrival_at"] > zero
+        assert home["arrival_at"] < clock(1)  # type: ignore[operator]
+        assert home["grid_back_at"] == clock(24) == back
 
 
 def test_run_export_needs_a_finished_run(client: FlaskClient, db_session: Session) -> None:

@@ -8,12 +8,14 @@ from flask import Flask
 from flask_babel import force_locale
 
 from resilience.web.formatting import (
+    format_clock,
     format_day_time,
     format_file_size,
     format_iso_time,
     format_mwh,
     format_number,
     format_time,
+    iso_clock,
 )
 
 NBSP = "\u00a0"
@@ -62,3 +64,17 @@ def test_times_are_local(app: Flask) -> None:
         assert format_day_time(EVENING, now=datetime(2027, 1, 1, tzinfo=UTC)) == (
             "15/01/2026 22:39"
         )
+
+
+def test_a_clock_time_of_a_run_and_its_iso_form(app: Flask) -> None:
+    """A run's hour on a chart's axis and the slider: weekday and time in Sweden (the
+    script's Format.clock writes the same); the API and exports: ISO 8601 with the offset."""
+    monday = datetime(2026, 12, 7, 8, 18, tzinfo=UTC)  # 09:18 in Umeå (CET)
+    with app.test_request_context("/"), force_locale("sv_SE"):
+        assert format_clock(monday) == "mån 09:18"
+        assert format_clock(None) == "–"
+    with app.test_request_context("/"), force_locale("en_GB"):
+        assert format_clock(monday) == "Mon 09:18"
+    assert iso_clock(monday) == "2026-12-07T09:18:00+01:00"
+    assert iso_clock(SUMMER) == "2026-07-02T22:39:00+02:00"
+    assert iso_clock(None) is None

@@ -30,6 +30,7 @@ from resilience.services.exports.result_sources import (
 )
 from resilience.services.exports.source import Source
 from resilience.services.layers import municipality_code
+from resilience.services.run_clock import run_hour_zero
 from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84, category_names
 
 # Up to this many features (summed over the layers; for gap polygons, the cells dissolved)
@@ -228,6 +229,9 @@ def plan_export(session: Session, request: ExportRequest, on: date | None = None
             run=run.id, category=request.category, outside=OUTSIDE_NAME, county=COUNTY_NAME
         )
         params["closures"] = closure_wkb(run.scenario_snapshot)
+        # Hour 0 on the clock, to the second: every hour exported is also a clock time.
+        zero = run_hour_zero(session, run).replace(microsecond=0)
+        params.update(zero=zero, tz=LOCAL_TZ.key)
     else:
         sources = layer_sources(request.municipality)
         params.update({f"category_{c}": c for c in category_names()})

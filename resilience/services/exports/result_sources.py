@@ -49,6 +49,53 @@ _MUNICIPALITY_V3_FIELDS = (
         for s, _n in SERVICES
     ),
 )
+
+
+def clock_sql(hours: str) -> str:
+    """Hour `hours` (an SQL expression) of the run as a clock time: ISO 8601 in Swedish
+    time with its offset, to the minute from hour 0 (`:zero`, the run's, services/run_clock.py;
+    `:tz` Europe/Stockholm), e.g. 2026-12-07T09:18:00+01:00; NULL where the hour is."""
+    at = f"(CAST(:zero AS timestamptz) + round(({hours}) * 60) * interval '1 minute')"
+    local = f"({at} AT TIME ZONE :tz)"
+    return (
+        f"CASE WHEN ({hours}) IS NULL THEN NULL ELSE"
+        f" to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || '+'"
+        f" || to_char({local} - ({at} AT TIME ZONE 'UTC'), 'HH24:MI') END"
+    )
+
+
+# The instants of a site's hours, each beside its hour field (issue 20: every hour is also
+# a clock time): (field, dbf name, description, SQL of the hour).
+_SITE_CLOCKS = {
+    "arrival_hours": Field("arrival_at", "text", "arrive_at", "generator arrival, clock time"),
+    "first_cold_hour": Field("first_cold_at", "text", "cold_at", "first cold, clock time"),
+    "outage_hours": Field("grid_back_at", "text", "grid_back", "grid back (hour D), clock time"),
+}
+_SITE_CLOCK_SQL = {
+    "arrival_hours": "r.arrival_hours",
+    "first_cold_hour": "r.first_cold_hour",
+    "outage_hours": "NULLIF(r.outage_hours, 0)",
+}
+_POWER_CLOCKS = (
+    Field("power_off_at", "text", "power_off", "first without power, clock time"),
+    Field("power_back_at", "text", "power_back", "power back for good, clock time"),
+)
+_POWER_CLOCK_SQL = (
+    "r.unpowered_intervals[1]",
+    "r.unpowered_intervals[array_upper(r.unpowered_intervals, 1)]",
+)
+
+
+def _with_clocks(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    """The fields, each hour field followed by its clock time."""
+    out: list[Field] = []
+    for f in fields:
+        out.append(f)
+        if f.name in _SITE_CLOCKS:
+            out.append(_SITE_CLOCKS[f.name])
+    return tuple(out)
+
+
 _TIMELINE_SERIES = (
     ("care_sites_unpowered", "care_unpow", "care sites without power at the hour"),
     ("residents_unpowered", "res_unpow", "their residents (home-care clients apart)"),
@@ -139,18 +186,27 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                     Field("generator_id", "int", "gen_id", "assigned mobile generator"),
                     Field("generator_source_id", "text", "gen_src_id"),
                     Field("generator_name", "text", "gen_name"),
-                    Field("arrival_hours", "float", "arrival_h", "generator arrival, hours"),
-                    *_SITE_V2_FIELDS,
-                    *_SITE_V3_FIELDS,
+                    *_with_clocks(
+                        (
+                            Field("arrival_hours", "float", "arrival_h", "generator arrival, h"),
+                            *_SITE_V2_FIELDS,
+                            *_SITE_V3_FIELDS,
+                        )
+                    ),
+                    *_POWER_CLOCKS,
                 ),
             ),
             "SELECT s.id, s.name, s.category, s.kind, s.source_id, r.municipality_code,"
             " s.residents, r.status, r.hours_unpowered_before, r.hours_unpowered,"
             " r.hours_unpowered > 0, r.generator_id, g.source_id, g.name, r.arrival_hours,"
-            " h.source_id, r.hours_cold, r.first_cold_hour, r.min_indoor_c,"
+            f" {clock_sql(_SITE_CLOCK_SQL['arrival_hours'])},"
+            " h.source_id, r.hours_cold, r.first_cold_hour,"
+            f" {clock_sql(_SITE_CLOCK_SQL['first_cold_hour'])}, r.min_indoor_c,"
             " array_to_string(r.unpowered_intervals, ' '),"
             " array_to_string(r.cold_intervals, ' '), r.outage_hours,"
-            f" {wkb('s.geom')} FROM run_sites r JOIN sites s ON s.id = r.site_id"
+            f" {clock_sql(_SITE_CLOCK_SQL['outage_hours'])},"
+            + "".join(f" {clock_sql(h)}," for h in _POWER_CLOCK_SQL)
+            + f" {wkb('s.geom')} FROM run_sites r JOIN sites s ON s.id = r.site_id"
             " LEFT JOIN sites g ON g.id = r.generator_id"
             f" LEFT JOIN sites h ON h.id = r.heat_plant_id{site_where} ORDER BY s.id",
             "SELECT count(*) FROM run_sites r JOIN sites s ON s.id = r.site_id" + site_where,
@@ -249,6 +305,7 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                 "MultiPolygon",
                 (
                     Field("hour", "float", None, "hours after the outage began (instant t_k)"),
+                    Field("at", "text", None, "the hour as a clock time (ISO 8601, offset)"),
                     Field("code", "text", None, "kommun code; 'county': the whole county"),
                     Field("name", "text"),
                     *(
@@ -266,7 +323,8 @@ def run_sources(municipality: str | None, category: str | None) -> dict[str, Sou
                 ),
                 description="the county's rows, last, have no geometry",
             ),
-            "SELECT t.hour, t.code, CASE WHEN t.code = 'county' THEN :county ELSE m.name END,"
+            f"SELECT t.hour, {clock_sql('t.hour')}, t.code,"
+            " CASE WHEN t.code = 'county' THEN :county ELSE m.name END,"
             + "".join(f" t.{name}," for name, _s, _d in _TIMELINE_SERIES)
             + "".join(f" t.uncovered_{s}," for s, _n in SERVICES)
             + "".join(f" t.unreachable_{s}," for s, _n in SERVICES)

@@ -4,6 +4,9 @@
  *   Format.number(1234.5)     "1 234,5" (sv) or "1,234.5" (en); null and undefined give "–"
  *   Format.number(x, 2)       at most two decimals
  *   Format.dateTime(iso)      a date and time in the page's language
+ *   Format.clock(iso, hours)  hour `hours` of a run whose hour 0 is `iso`, as a weekday and
+ *                             time in Sweden: "mån 09:18" (sv), "Mon 09:18" (en), as the
+ *                             server's formatting.format_clock
  */
 (function () {
   'use strict';
@@ -28,12 +31,26 @@
     return new Date(value).toLocaleString(locale);
   }
 
+  let clockFormat = null;
+
+  function clock(zero, hours) {
+    if (!zero) return '';
+    if (!clockFormat) {
+      clockFormat = new Intl.DateTimeFormat(locale, {
+        weekday: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm',
+      });
+    }
+    // To the nearest minute, as the server's run_clock.clock.
+    const at = new Date(Date.parse(zero) + Math.round(Number(hours) * 60) * 60000);
+    return clockFormat.format(at);
+  }
+
   // A text in the page's language among a feature's Swedish and English ones.
   function localized(swedish, english) {
     return (locale === 'en-GB' ? english : swedish) || swedish || english || '';
   }
 
   window.Format = {
-    locale, english: locale === 'en-GB', number, dateTime, localized,
+    locale, english: locale === 'en-GB', number, dateTime, clock, localized,
   };
 }());

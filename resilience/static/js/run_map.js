@@ -31,11 +31,16 @@
 
   const fmt = (value) => window.Format.number(value, 2);
 
+  // An hour of the run with its clock time: "0,27 (mån 06:16)".
+  const onClock = (hours, config) => (config.hourZero
+    ? `${fmt(hours)} (${escapeHtml(window.Format.clock(config.hourZero, hours))})`
+    : fmt(hours));
+
   function sitePopup(props, config) {
     const { t } = window.I18n;
     const rows = [
       // v3: the site's D, the longest outage area it lies in (each area its own duration).
-      ...(props.outage_hours ? [[t('Outage area, hours'), fmt(props.outage_hours)]] : []),
+      ...(props.outage_hours ? [[t('Outage area, hours'), onClock(props.outage_hours, config)]] : []),
       [t('Hours without power, before generators'), fmt(props.hours_unpowered_before)],
       [t('Hours without power, after generators'), fmt(props.hours_unpowered)],
     ];
@@ -43,7 +48,7 @@
     if (props.kind === 'home_care_base') rows.push([t('home-care clients'), fmt(props.residents)]);
     else if (props.category === 'care') rows.push([t('residents'), fmt(props.residents)]);
     rows.push([t('Generator'), escapeHtml(props.generator_name || t('none'))]);
-    if (props.generator_name) rows.push([t('Arrival (hours)'), fmt(props.arrival_hours)]);
+    if (props.generator_name) rows.push([t('Arrival (hours)'), onClock(props.arrival_hours, config)]);
     // Why (the server's line in the page's language, names and clock times): a cold home
     // outside the outage says "0 h without power" above, and here that its plant has none.
     const why = props.cause
@@ -260,7 +265,7 @@
     if (failed.length) document.getElementById('run-step').textContent = `${t('Could not load')}: ${failed[0].error.message}`;
 
     const result = { municipalities: {}, siteMarkers: {}, boundaries: null };
-    const slider = window.RunTimeline.create(styles);
+    const slider = window.RunTimeline.create(styles, config.hourZero);
     const present = new Set();
     const overlays = {};
     if (!boundaries.error) {

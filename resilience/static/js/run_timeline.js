@@ -3,9 +3,9 @@
  * for some service at t_k (their bit k); "whole outage" shows what is lost at any time. The
  * timeline charts get a line at the hour. For tests the body carries data-time-hour,
  * data-sites-unpowered-at, data-sites-cold-at, data-cold-sites (names, "|"-separated) and
- * data-cells-at.
+ * data-cells-at. The readout gives the hour and its clock time ("Timme 20 av 48 · tis 02:00").
  *
- *   const slider = RunTimeline.create(styles);
+ *   const slider = RunTimeline.create(styles, hourZero);   (hourZero: ISO 8601, the run's hour 0)
  *   slider.cells.push({ layer, props }); slider.sites.push({ marker, props, style });
  *   slider.start(timeline)
  */
@@ -96,7 +96,7 @@
     return shown;
   }
 
-  function create(styles) {
+  function create(styles, hourZero) {
     const { t } = window.I18n;
     const fmt = (value) => window.Format.number(value, 2);
     const state = {
@@ -113,9 +113,10 @@
       body.sitesColdAt = String(counts.cold);
       body.coldSites = counts.coldNames.join('|');
       body.cellsAt = String(cellsShown);
+      const at = hour === null || !hourZero ? '' : ` · ${window.Format.clock(hourZero, hour)}`;
       el('time-label').textContent = hour === null
         ? t('Whole outage')
-        : `${t('Hour')} ${fmt(hour)} ${t('of')} ${fmt(state.duration)}`;
+        : `${t('Hour')} ${fmt(hour)} ${t('of')} ${fmt(state.duration)}${at}`;
       el('time-counts').textContent = hour === null
         ? ''
         : `${t('Sites without power')}: ${counts.unpowered} · ${t('Sites cold')}: ${counts.cold} · ${t('Cells without a service')}: ${cellsShown}`;

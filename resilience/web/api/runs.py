@@ -22,6 +22,7 @@ from resilience.services import (
     runs,
     scenario_layers,
 )
+from resilience.web import formatting
 from resilience.web.api import bp
 from resilience.web.causes import cause_line
 from workers.queue import run_job_states
@@ -85,7 +86,12 @@ def run_status(run_id: int) -> ResponseReturnValue:
 
 @bp.get("/runs/<int:run_id>/result")
 def run_result(run_id: int) -> ResponseReturnValue:
-    return run_results.result_document(db.session, run_id)
+    """The result document of coverage-model.md, with `hour_zero`: the clock time of the
+    run's hour 0 (ISO 8601, Swedish time with its offset), so that every hour in it is a
+    clock time (services/run_clock.py)."""
+    document = run_results.result_document(db.session, run_id)
+    zero = run_clock.run_hour_zero(db.session, runs.get_run(db.session, run_id))
+    return {"hour_zero": formatting.iso_clock(zero), **document}
 
 
 @bp.get("/runs/<int:run_id>/timeline")

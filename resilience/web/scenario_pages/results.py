@@ -80,6 +80,8 @@ def run_page(run_id: int) -> ResponseReturnValue:
         "municipalitiesUrl": url_for("api.municipalities", simplify=100),
         "sitePage": id_prefix(url_for("pages.site_page", site_id=0)),
     }
+    zero, basis = run_clock.hour_zero(run, run_clock.report_warnings(db.session, run))
+    config["hourZero"] = formatting.iso_clock(zero)
     fmap = scenario_maps.run_map(current_app.config["SETTINGS"], config)
     state = warnings.live_state_of(db.session, run.id)
     return render_template(
@@ -96,7 +98,8 @@ def run_page(run_id: int) -> ResponseReturnValue:
         ),
         facts=scenario_facts(run.scenario_snapshot),
         live=state is not None,
-        hour_zero=warnings.live_hour_zero(db.session, state),
+        hour_zero=zero,
+        zero_basis=basis,
         map=maps.map_parts(fmap),
         gap_colors=scenario_maps.GAP_COLORS,
         styles=scenario_maps.styles(),
@@ -311,11 +314,13 @@ def _csv_text(site: dict[str, Any], column: CareColumn, english: bool) -> str:
     return str(value)
 
 
-def with_cause_lines(run: Run, sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_cause_lines(
+    run: Run, sites: list[dict[str, Any]], zero: datetime | None = None
+) -> list[dict[str, Any]]:
     """The care sites each with `cause`: the reason for its gap, one line in the reader's
     language (web/causes.py), its hours also as clock times, and the table's clock texts
-    (with_clock_texts)."""
-    zero = run_clock.run_hour_zero(db.session, run)
+    (with_clock_texts); hour 0 `zero`, else the run's."""
+    zero = zero or run_clock.run_hour_zero(db.session, run)
     return with_clock_texts(
         [
             s | {"cause": cause_line(s["causes"], zero)}
@@ -391,8 +396,10 @@ def _series(timeline: dict[str, Any], name: str) -> list[int]:
     return list(county.get(name, []))
 
 
-def timeline_charts(timeline: dict[str, Any], duration: float) -> Markup:
-    """The county's timeline as two inline SVG charts: care sites, and people."""
+def timeline_charts(timeline: dict[str, Any], duration: float, zero: datetime) -> Markup:
+    """The county's timeline as two inline SVG charts, care sites and people, each with
+    its legend below it: values in the page's number format, every hour tick also a clock
+    time (hour 0 is `zero`)."""
     labels = {
         "care_sites_unpowered": _("Care sites without power"),
         "care_sites_cold": _("Care sites cold"),
@@ -404,26 +411,30 @@ def timeline_charts(timeline: dict[str, Any], duration: float) -> Markup:
         "shelter": _("Without warm shelter"),
     }
     hours = timeline["hours"]
-    svgs = []
+    parts = []
     for chart_id, title, unit, lines in (
         ("timeline-care", _("Care sites"), _("sites"), _CARE_LINES),
         ("timeline-people", _("People"), _("people"), _PEOPLE_LINES),
     ):
-        svgs.append(
-            charts.timeline_chart_svg(
-                hours,
-                duration,
-                [
-                    charts.TimeSeries(labels[name], _series(timeline, name), color, dashed)
-                    for name, color, dashed in lines
-                ],
-                title=title,
-                unit=unit,
-                hour_label=_("hours since the outage began"),
-                chart_id=chart_id,
-            )
+        series = [
+            charts.TimeSeries(labels[name], _series(timeline, name), color, dashed)
+            for name, color, dashed in lines
+        ]
+        svg = charts.timeline_chart_svg(
+            hours,
+            duration,
+            series,
+            title=title,
+            unit=unit,
+            hour_label=_("clock time, and hours since hour 0"),
+            fmt=lambda v: formatting.format_number(v, 0),
+            hour_fmt=lambda h: formatting.format_number(h, 1),
+            clock=lambda h: formatting.format_clock(run_clock.clock(zero, h)),
+            chart_id=chart_id,
         )
-    return Markup("".join(svgs))  # timeline_chart_svg escapes every text
+        legend = charts.timeline_legend_html(series, chart_id)
+        parts.append(f'<figure class="timeline-figure">{svg}{legend}</figure>')
+    return Markup("".join(parts))  # timeline_chart_svg and the legend escape every text
 
 
 def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
@@ -434,7 +445,9 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
     summary = home_care.shown_summary(run.summary or {})
     timeline = home_care.shown_timeline(run_results.timeline_document(db.session, run.id))
     duration = float((run.parameters or {}).get("duration_hours", 0.0))
-    sites = with_cause_lines(run, run_reports.affected_care_sites(db.session, run.id))
+    zero = run_clock.run_hour_zero(db.session, run)
+    sites = with_cause_lines(run, run_reports.affected_care_sites(db.session, run.id), zero)
+    now, peak = run_clock.now_and_peak(timeline, duration, zero)
     return {
         "rows": run_reports.area_rows(summary),
         "county": summary.get("county", {}),
@@ -448,7 +461,11 @@ def _result(run: Run, chosen: run_reports.CareFilter) -> dict[str, Any]:
         "care_value": care_value,
         "food": run_reports.food_rows(summary),
         "target_days": (run.parameters or {}).get("food_stock_target_days"),
-        "charts": timeline_charts(timeline, duration),
+        "charts": timeline_charts(timeline, duration, zero),
+        # A live run's "now" is this instant; every run's peak is the peak, with its time.
+        "now": now if warnings.live_state_of(db.session, run.id) is not None else None,
+        "peak": peak,
+        "back": run_clock.clock(zero, duration),
         "duration": duration,
         "clients_apart": home_care.counts_clients_apart(run),
         "cut_off": closed_roads.cut_off(db.session, run.id),

@@ -18,9 +18,11 @@ import math
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyogrio
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -270,7 +272,9 @@ def test_compare_and_report_count_home_care_clients_apart(
     assert page.status_code == 200
     assert "Hemtjänstens brukare vars bas saknar ström" in page.text
     county = page.text[page.text.index('data-code="county"') :]
-    assert '<td class="num">40</td>' in county and '<td class="num">147</td>' in county
+    assert '<td class="num" data-run="a" data-metric="residents_unpowered">40</td>' in county
+    clients = '<td class="num" data-run="b" data-metric="home_care_clients_unpowered">147</td>'
+    assert clients in county
     report = client.get(f"/runs/{a}/report")
     assert report.status_code == 200
     assert "Hemtjänstens brukare vars bas saknar ström" in report.text
@@ -346,7 +350,17 @@ def test_the_banner_links_to_the_new_elderly_homes_and_compares_with_normal(
     shown = [r for r in care_rows(target.text)[1] if "hidden" not in r["attrs"]]
     assert [r["attrs"]["data-name"] for r in shown] == [HOME]
     assert "av elsa" in target.text
-    assert '<span id="hour-zero">Timme 0: ' in target.text  # the warning's start
+    zero = re.search(r'<span id="hour-zero"[^>]*>([^<]+)</span>', target.text)
+    assert zero and zero.group(1).startswith("Timme 0 är ")
+    assert zero.group(1).endswith("(den tidigaste varningens start).")
+    # The live run page: "nu" is this moment (hour 1, the home has its generator), the
+    # peak is called the peak with its clock time (hour 0, 40 residents).
+    now = re.search(r'<span id="clock-now"[^>]*>([^<]+)</span>', target.text)
+    assert now and now.group(1).startswith("Nu (")
+    assert "timme 1): 0 boende utan ström" in now.group(1)
+    peak = re.search(r'<span id="clock-peak"[^>]*>([^<]+)</span>', target.text)
+    assert peak and peak.group(1).startswith("Topp ")
+    assert "(timme 0): 40 boende utan ström" in peak.group(1)
 
 
 def test_the_live_scenario_speaks_the_page_s_language(
@@ -396,28 +410,58 @@ def test_the_first_screen_after_login_answers_the_director(
     assert HOME in text and "inom avbrottsområdet" in text  # the unit, and why
 
 
-def test_one_figure_one_meaning_on_every_surface(client: FlaskClient, db_session: Session) -> None:
+def test_one_figure_one_meaning_on_every_surface(
+    client: FlaskClient, db_session: Session, tmp_path: Path
+) -> None:
     """One run's figures over the whole outage read on every surface that shows them: the
-    API's result document, the run page's key figures and municipality table, the runs list
-    and the lägesbild; two that disagree fail."""
+    API's result document, the run page's key figures and municipality table, the runs list,
+    the comparison page, the lägesbild and the CSV and GeoPackage exports (their kommuner
+    rows add up to the county); the figures at hour 0 in the API's timeline, the lägesbild
+    and both exports' tidslinje. Two that disagree fail."""
     _with_home_care(db_session)
     run_id = finished_run(db_session, OUTAGE_ABACKA_WITH_SNOW)
     county = client.get(f"/api/v1/runs/{run_id}/result").json["county"]
+    timeline = client.get(f"/api/v1/runs/{run_id}/timeline").json
     page = client.get(f"/runs/{run_id}").text
     table = table_cells(page, "municipality-table")["county"]
     runs_list = client.get("/runs").text
+    compared = client.get(f"/runs/compare?a={run_id}&b={run_id}").text
+    compared_county = compared[compared.index('<tr class="county"') :]
     report = client.get(f"/runs/{run_id}/report").text
+    exported = {fmt: _export_layers(client, run_id, fmt, tmp_path) for fmt in ("csv", "gpkg")}
 
     def key_figure(metric: str) -> str:
         found = re.search(rf'<li data-metric="{metric}"><strong>([^<]+)</strong>', page)
         assert found, metric
         return found.group(1)
 
-    for metric in ("residents_unpowered", "home_care_clients_unpowered"):
+    def compare_cell(metric: str, run: str) -> str:
+        found = re.search(
+            rf'<td class="num" data-run="{run}" data-metric="{metric}">([^<]+)</td>',
+            compared_county,
+        )
+        assert found, (metric, run)
+        return found.group(1)
+
+    def report_cells(metric: str) -> list[str]:
+        row = re.search(rf'<tr data-metric="{metric}">(.*?)</tr>', report, re.S)
+        assert row, metric
+        return re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
+
+    def number(text: str) -> float:
+        return float(text.replace("\u00a0", "").replace("\u2212", "-").replace(",", "."))
+
+    for metric in ("residents_unpowered", "home_care_clients_unpowered", "care_sites_unpowered"):
         seen = {
             "api": str(county[metric]),
             "key figures": key_figure(metric),
             "municipality table": table[metric],
+            "comparison A": compare_cell(metric, "a"),
+            "comparison B": compare_cell(metric, "b"),
+            **{
+                f"{fmt} kommuner": _total(layers["kommuner"], metric)
+                for fmt, layers in exported.items()
+            },
         }
         if metric == "residents_unpowered":
             listed = re.search(
@@ -426,6 +470,29 @@ def test_one_figure_one_meaning_on_every_surface(client: FlaskClient, db_session
             assert listed
             seen["runs list"] = listed.group(1)
         assert len(set(seen.values())) == 1, (metric, seen)
+    for service in ("food", "care", "shelter"):
+        seen = {
+            "api": county["uncovered"][service],
+            "comparison A": number(compare_cell(service, "a")),
+            **{
+                f"{fmt} kommuner": number(_total(layers["kommuner"], f"uncovered_{service}"))
+                for fmt, layers in exported.items()
+            },
+        }
+        assert len(set(seen.values())) == 1, (service, seen)
+
+    # Hour 0: the API's timeline, the lägesbild's first column and both exports' tidslinje.
+    for metric in ("residents_unpowered", "home_care_clients_unpowered", "residents_cold"):
+        at_zero = {
+            "api timeline": str(timeline["county"][metric][0]),
+            "lägesbild start": report_cells(metric)[0],
+            **{
+                f"{fmt} tidslinje": _hour_zero(layers["tidslinje"], metric)
+                for fmt, layers in exported.items()
+            },
+        }
+        assert len(set(at_zero.values())) == 1, (metric, at_zero)
+
     assert county["residents_unpowered"] == 40 and county["home_care_clients_unpowered"] == 147
     sent = f"({county['generators_assigned']} utsända, {county['generators_free']} lediga)"
     assert sent in report
@@ -486,3 +553,40 @@ def test_the_pages_in_english_have_no_swedish_headers(
     ]
     assert "vard – Care (Point; title in the file: Vård och omsorg)" in layers, layers
     assert not any(re.search(r"[åäö]", h.split("title in the file")[0]) for h in layers), layers
+
+
+def _export_layers(
+    client: FlaskClient, run_id: int, fmt: str, folder: Path
+) -> dict[str, dict[str, list[Any]]]:
+    """A run's kommuner and tidslinje layers in the export `fmt`, as GDAL reads them."""
+    response = client.get(f"/api/v1/runs/{run_id}/export?format={fmt}")
+    assert response.status_code == 200, response.text
+    path = folder / f"run-{run_id}.{'zip' if fmt == 'csv' else fmt}"
+    path.write_bytes(response.data)
+    layers = {}
+    for layer in ("kommuner", "tidslinje"):
+        source = str(path) if fmt == "gpkg" else f"/vsizip/{path}/{layer}.csv"
+        meta, _fids, _geoms, fields = pyogrio.raw.read(
+            source, layer=layer if fmt == "gpkg" else None
+        )
+        layers[layer] = {n: list(v) for n, v in zip(meta["fields"], fields, strict=True)}
+    return layers
+
+
+def _total(layer: dict[str, list[Any]], field: str) -> str:
+    """The county's figure from an export's kommuner rows (the municipalities and what lies
+    in none), as the pages print a whole number."""
+    total = sum(float(v) for v in layer[field] if v not in (None, ""))
+    assert total == int(total)
+    return f"{int(total):,}".replace(",", "\u00a0")
+
+
+def _hour_zero(layer: dict[str, list[Any]], field: str) -> str:
+    """The county's figure at hour 0 from an export's tidslinje."""
+    rows = [
+        value
+        for code, hour, value in zip(layer["code"], layer["hour"], layer[field], strict=True)
+        if code == "county" and float(hour) == 0
+    ]
+    assert len(rows) == 1, rows
+    return str(int(float(rows[0])))

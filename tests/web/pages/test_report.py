@@ -71,6 +71,7 @@ def test_the_timeline_api_is_the_documents(client: FlaskClient, db_session: Sess
     document = client.get(f"/api/v1/runs/{run_id}/result").json
     assert timeline == document["timeline"]
     assert document["model_version"] == 3 and set(document) == {
+        "hour_zero",  # the clock time of hour 0 (issue 20): the API's only addition
         "model_version",
         "parameters",
         "sites",

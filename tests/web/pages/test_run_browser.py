@@ -3,11 +3,17 @@ built-in data: the Dåva heat-plant scenario, computed in process, scrubbed with
 slider to hour 20, where the elderly homes on Umeå's district heating are cold; the play
 button; the timeline charts; the care-site table sorted by a click.
 
-SCREENSHOT_DIR, when set, keeps a screenshot of the page there."""
+The run's clock (issue 20): hour 0 is the scenario's start, Monday 06:00; the slider and the
+charts' hour ticks read clock times, at 1440×900 and 390×844, in Swedish and English, the
+charts' legends whole.
+
+SCREENSHOT_DIR, when set, keeps screenshots of the page there."""
 
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -15,6 +21,7 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from resilience.config import LOCAL_TZ
 from resilience.models import Scenario
 from resilience.services import runs
 from tests import factories
@@ -29,6 +36,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 USER = "tid-tove"
 HOUR = 20
+START = "2026-12-07T06:00"  # a Monday; hour 20 is Tuesday 02:00
 
 
 @pytest.fixture
@@ -41,6 +49,9 @@ def dava_run(app: Flask, committed: Session) -> int:
     )
     assert scenario is not None
     run = runs.start_run(committed, scenario)
+    # Hour 0 on the clock: Monday 7 December 06:00 in Sweden (a scenario's start).
+    run.scenario_snapshot = {**run.scenario_snapshot, "start": START}
+    committed.flush()
     runs.compute_run(committed, run.id)
     factories.user(committed, USER, "viewer")
     committed.commit()
@@ -91,7 +102,7 @@ def test_scrub_the_dava_scenario_to_hour_20(
     shown = set(data["coldSites"].split("|"))
     assert expected <= shown
     label = browser.find_element(By.ID, "time-label").text
-    assert label.startswith(f"Timme {HOUR}")
+    assert label == f"Timme {HOUR} av 48 · tis 02:00"  # the hour and its clock time
     counts = browser.find_element(By.ID, "time-counts").text
     assert f"Kalla platser: {data['sitesColdAt']}" in counts
     assert int(data["sitesColdAt"]) >= len(expected)
@@ -150,3 +161,133 @@ def test_scrub_the_dava_scenario_to_hour_20(
     known = [float(v) for v in values if v]
     assert known == sorted(known, reverse=True)
     assert header.get_attribute("aria-sort") == "descending"
+
+
+def _legend_fits(driver: WebDriver) -> list[str]:
+    """The charts' legend entries that are cut: reaching past the page's width or their
+    list's right edge (empty when every label shows whole)."""
+    return driver.execute_script(
+        "const width = document.documentElement.clientWidth; const cut = [];"
+        "document.querySelectorAll('.chart-legend li').forEach((li) => {"
+        "  const r = li.getBoundingClientRect(), box = li.parentElement.getBoundingClientRect();"
+        "  const over = r.right > width + 0.5 || r.right > box.right + 0.5;"
+        "  if (over || li.scrollWidth > li.clientWidth + 1) cut.push(li.textContent); });"
+        "return cut;"
+    )
+
+
+@pytest.mark.parametrize(
+    ("viewport", "lang", "expected"),
+    [
+        ((1440, 900), "sv", ("Timme 6 av 48 · mån 12:00", "6", "mån 12:00", "6 h")),
+        # A phone shows every other tick (12 h apart), larger.
+        ((390, 844), "sv", ("Timme 6 av 48 · mån 12:00", "12", "mån 18:00", "12 h")),
+        ((1440, 900), "en", ("Hour 6 of 48 · Mon 12:00", "6", "Mon 12:00", "6 h")),
+    ],
+)
+def test_the_run_page_reads_clock_times(
+    live_server: str,
+    committed: Session,
+    dava_run: int,
+    tmp_path: Path,
+    viewport: tuple[int, int],
+    lang: str,
+    expected: tuple[str, str, str, str],
+) -> None:
+    from tests.helpers.browser import chromium
+
+    slider_text, tick_at, tick_clock, tick_hour = expected
+    with chromium(tmp_path, viewport) as driver:
+        path = f"/runs/{dava_run}" + ("?lang=en" if lang == "en" else "")
+        log_in(driver, live_server, f"/runs/{dava_run}", user=USER)
+        if lang == "en":
+            driver.get(live_server + path)
+        WebDriverWait(driver, WAIT_S).until(lambda d: _dataset(d).get("runLayers") == "ready")
+        zero = driver.find_element(By.ID, "hour-zero").text
+        assert zero == (
+            "Timme 0 är 2026-12-07 06:00 (scenariots starttid)."
+            if lang == "sv"
+            else "Hour 0 is 07/12/2026 06:00 (the scenario's start)."
+        ), zero
+        # The charts: each hour tick a clock time over its hour (every 6 h of 48).
+        tick = driver.find_element(
+            By.CSS_SELECTOR, f"#timeline-people text.hour-tick[data-hour='{tick_at}']"
+        )
+        spans = tick.find_elements(By.TAG_NAME, "tspan")
+        assert [s.text for s in spans] == [tick_clock, tick_hour]
+        hours = [
+            t.get_attribute("data-hour")
+            for t in driver.find_elements(By.CSS_SELECTOR, "#timeline-people text.hour-tick")
+            if t.is_displayed()
+        ]
+        every = ["0", "6", "12", "18", "24", "30", "36", "42", "48"]
+        assert hours == (every if viewport[0] > 800 else every[::2])
+        # No tick label reaches past the chart, nor overlaps the next one.
+        boxes = driver.execute_script(
+            "const svg = document.getElementById('timeline-people').getBoundingClientRect();"
+            "return [svg.left, svg.right, [...document.querySelectorAll("
+            "'#timeline-people text.tick')].filter((t) => t.getBBox().width &&"
+            " getComputedStyle(t).display !== 'none').map((t) => {"
+            " const r = t.getBoundingClientRect(); return [r.left, r.right, r.top]; })];"
+        )
+        left, right, ticks = boxes
+        outside = [t for t in ticks if t[0] < left - 0.5 or t[1] > right + 0.5]
+        assert outside == [], (left, right, outside)
+        rows: dict[float, list[tuple[float, float]]] = {}
+        for a, b, top in ticks:
+            rows.setdefault(round(top), []).append((a, b))
+        for row in rows.values():
+            row.sort()
+            assert all(b1 <= a2 for (_a1, b1), (a2, _b2) in pairwise(row))
+        # The legends show every label whole, at this size too.
+        legend = driver.find_elements(By.CSS_SELECTOR, "#timeline-charts .chart-legend li")
+        assert len(legend) == 2 + 6 and all(li.is_displayed() for li in legend)
+        assert _legend_fits(driver) == []
+        # The slider: hour 6 reads with its clock time.
+        slider = driver.find_element(By.ID, "time-hour")
+        driver.execute_script(
+            "arguments[0].value = '6'; arguments[0].dispatchEvent(new Event('input'))", slider
+        )
+        WebDriverWait(driver, WAIT_S).until(lambda d: _dataset(d)["timeHour"] == "6")
+        assert driver.find_element(By.ID, "time-label").text == slider_text
+        # The peak, with its clock time; power back at hour 48, Wednesday 06:00.
+        back = driver.find_element(By.ID, "clock-back").text
+        assert ("9/12 06:00" if lang == "sv" else "09/12 06:00") in back, back
+        if os.environ.get("SCREENSHOT_DIR"):
+            name = f"run_clock_{viewport[0]}x{viewport[1]}_{lang}"
+            folder = Path(os.environ["SCREENSHOT_DIR"])
+            driver.save_screenshot(str(folder / f"{name}_top.png"))
+            clock = driver.find_element(By.ID, "run-clock")  # just above the charts
+            driver.execute_script("arguments[0].scrollIntoView()", clock)
+            driver.save_screenshot(str(folder / f"{name}_charts.png"))
+
+
+def test_a_sites_popup_gives_its_hours_on_the_clock(
+    browser: WebDriver, live_server: str, committed: Session
+) -> None:
+    """The small county's outage over Åbacka for 24 h from Monday 06:00: the elderly home's
+    popup (a click on its row) gives its outage area's hours and its generator's arrival,
+    each with its clock time."""
+    factories.small_county(committed)
+    run_id = factories.finished_run(committed, {**factories.OUTAGE_ABACKA, "start": START})
+    factories.user(committed, USER, "viewer")
+    committed.commit()
+    site_id, arrival = committed.execute(
+        text(
+            "SELECT r.site_id, r.arrival_hours FROM run_sites r JOIN sites s ON s.id = r.site_id"
+            " WHERE r.run_id = :run AND s.kind = 'elderly_home' AND r.outage_hours = 24"
+            " AND r.arrival_hours IS NOT NULL"
+        ),
+        {"run": run_id},
+    ).one()
+    log_in(browser, live_server, f"/runs/{run_id}", user=USER)
+    WebDriverWait(browser, WAIT_S).until(lambda d: _dataset(d).get("runLayers") == "ready")
+    row = browser.find_element(By.CSS_SELECTOR, f"tr.care-row[data-site-id='{site_id}']")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+    browser.execute_script("arguments[0].click()", row)
+    popup = WebDriverWait(browser, WAIT_S).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").text
+    )
+    assert "24 (tis 06:00)" in popup, popup  # the grid back: Tuesday 06:00
+    at = datetime(2026, 12, 7, 6, 0, tzinfo=LOCAL_TZ) + timedelta(minutes=round(arrival * 60))
+    assert arrival < 1 and f"(mån {at:%H:%M})" in popup, (arrival, popup)
