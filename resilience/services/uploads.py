@@ -34,6 +34,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from geodata.loaders import read_sites
 from geodata.loaders.fields import FieldError, storable
+from geodata.loaders.sites import CodeLabels
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
@@ -192,10 +193,12 @@ def check_upload(
     profile: str | None = None,
     layer: str | None = None,
     max_bytes: int,
+    labels: CodeLabels | None = None,
 ) -> dict[str, Any]:
     """Check a file row by row and keep it for confirmation (committed, so that any web
     process can confirm it); returns the stored report. Raises InvalidFile when the file as
-    a whole is unusable. Writes no site."""
+    a whole is unusable. Writes no site. `labels`: the display names a row may give instead
+    of a category's or kind's code (read_sites)."""
     source = (source or "").strip() or Path(filename).stem.strip() or "upload"
     for name, value in (("filename", filename), ("source", source)):
         try:
@@ -212,6 +215,7 @@ def check_upload(
             per_row=True,
             stored_plants=imports.stored_plants(session),
             filename=filename,
+            labels=labels,
         )
     except ImportValidationError as err:
         details = [dataclasses.asdict(e) for e in err.errors]

@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import uploads as service
+from resilience.web import names
 from resilience.web.api import bp
 from resilience.web.auth import require_role
 from resilience.web.messages import api_language, message_text, where_label
@@ -94,6 +95,7 @@ def check_file() -> dict[str, Any]:
         profile=profile or None,
         layer=request.form.get("layer", "").strip() or None,
         max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
+        labels=names.code_labels("category", "kind"),
     )
 
 

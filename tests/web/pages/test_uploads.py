@@ -445,6 +445,35 @@ def test_swedish_names_round_trip_from_csv(planner: FlaskClient, county: Session
     assert any("cp1252" in note for note in report["notes"])
 
 
+def test_categories_and_kinds_by_their_swedish_or_english_names(
+    planner: FlaskClient, county: Session
+) -> None:
+    """A register made by hand names the category and kind as the pages do, any case;
+    numbers as the pages print them. A name that is neither a code nor a label is refused."""
+    x, y = IN_2401
+    text = (
+        "source_id;name;category;kind;x;y;residents;backup_kw\n"
+        f"e1;Björkgården;Vård och omsorg;Äldreboende;{x:.0f};{y:.0f};1 054;12,5\n"
+        f"e2;Tallbacken;vård och omsorg;äldreboende;{x + 10:.0f};{y:.0f};54;\n"
+        f"e3;Åsa vc;CARE;Health Centre;{x + 20:.0f};{y:.0f};;\n"
+        f"e4;Skolan;Energikrävande byggnader;skola;{x + 30:.0f};{y:.0f};;\n"
+        f"e5;Okänt;Vård och omsorg;vårdhem X;{x + 40:.0f};{y:.0f};;\n"
+    )
+    report = upload(planner, text.encode("utf-8"), filename="vard.csv").json
+    assert accepted(report) == {n: "insert" for n in ("e1", "e2", "e3", "e4")}
+    [reason] = refused(report)["line 6"]
+    assert reason["field"] == "kind"
+    confirm(planner, report["id"])
+    sites = stored(county, "vard")
+    assert {s.source_id: (s.category, s.kind) for s in sites.values()} == {
+        "e1": ("care", "elderly_home"),
+        "e2": ("care", "elderly_home"),
+        "e3": ("care", "health_centre"),
+        "e4": ("energy", "school"),
+    }
+    assert sites["e1"].residents == 1054 and sites["e1"].backup_kw == 12.5
+
+
 def test_geopackage_upload(planner: FlaskClient, county: Session, tmp_path: Path) -> None:
     path = tmp_path / "boenden.gpkg"
     points = [shapely.Point(*IN_2401), shapely.Point(*IN_2403), shapely.Point(*ALSO_2401)]
