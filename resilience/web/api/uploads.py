@@ -5,6 +5,7 @@ with the same helpers."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from resilience.services import uploads as service
 from resilience.web import names
 from resilience.web.api import bp
 from resilience.web.auth import require_role
+from resilience.web.formatting import format_time
 from resilience.web.messages import api_language, message_text, where_label
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".gpkg", ".geojson", ".json")
@@ -32,6 +34,8 @@ PROFILES = ("", "osm")
 
 
 def note_text(note: str, coded: dict[str, Any] | None) -> str:
+    if coded and coded.get("code") == "same_content":
+        return same_content_text(coded["params"])
     if coded and coded.get("code") == "rows_outside_county":
         return ngettext(
             "%(num)d accepted row lies in no municipality of the county",
@@ -39,6 +43,24 @@ def note_text(note: str, coded: dict[str, Any] | None) -> str:
             coded["params"]["num"],
         )
     return note
+
+
+def same_content_text(params: dict[str, Any]) -> str:
+    """ "Same content as 'vard_umea.csv', imported 2026-12-07 08:14 by kari: no new sites"."""
+    new = int(params["new"])
+    said = _("Same content as '{filename}', imported {time} by {user}").format(
+        filename=params["filename"],
+        time=format_time(datetime.fromisoformat(params["imported_at"])),
+        user=params["user"] or "–",
+    )
+    if new == 0:
+        return said + ": " + _("no new sites")
+    more = ngettext(
+        "%(num)d row would still be a new site (another source was given)",
+        "%(num)d rows would still be new sites (another source was given)",
+        new,
+    )
+    return f"{said}: {more}"
 
 
 def _translated(body: dict[str, Any]) -> dict[str, Any]:
@@ -103,6 +125,11 @@ def _json(doc: dict[str, Any]) -> dict[str, Any]:
     body = service.public(doc)
     if api_language() == "sv":
         body = _translated(body)
+    else:  # the service's English, but the time of an earlier import on the local clock
+        with force_locale("en_GB"):
+            for i, coded in enumerate(body.get("notes_coded") or []):
+                if coded and coded.get("code") == "same_content":
+                    body["notes"][i] = same_content_text(coded["params"])
     body["links"] = {
         "self": url_for("api.get_upload", upload_id=doc["id"]),
         "confirm": url_for("api.confirm_upload", upload_id=doc["id"]),

@@ -474,6 +474,54 @@ def test_categories_and_kinds_by_their_swedish_or_english_names(
     assert sites["e1"].residents == 1054 and sites["e1"].backup_kw == 12.5
 
 
+def test_a_file_imported_before_under_another_name_is_said_so(
+    planner: FlaskClient, county: Session
+) -> None:
+    """The same content (saved again: a byte order mark, CRLF) under another file name is
+    the register imported before: its source, no new sites, and the report says when and
+    by whom; on the page in Swedish, in the API in the language asked for."""
+    x, y = IN_2401
+    text = (
+        "source_id;name;category;kind;x;y\n"
+        f"v1;Björkgården;care;elderly_home;{x:.0f};{y:.0f}\n"
+        f"v2;Tallbacken;care;group_home;{x + 10:.0f};{y:.0f}\n"
+    )
+    first = upload(planner, text.encode(), filename="vard_umea.csv").json
+    assert first["same_content"] is None and counts(first) == (2, 0, 0)
+    confirm(planner, first["id"])
+    record = county.scalars(select(DataImport).order_by(DataImport.id.desc())).first()
+    assert record is not None and record.content_sha256 == first["digest"]
+    versions = imports_count(county)
+
+    again = ("\ufeff" + text.replace("\n", "\r\n")).encode()
+    second = upload(planner, again, filename="kopia.csv").json
+    assert second["digest"] == first["digest"]
+    assert second["source"] == "vard_umea"  # the earlier import's source, not "kopia"
+    assert counts(second) == (0, 0, 2)
+    assert second["same_content"]["filename"] == "vard_umea.csv"
+    assert second["same_content"]["user"] == "petra" and second["same_content"]["new"] == 0
+    assert second["notes"][0].startswith("Same content as 'vard_umea.csv', imported ")
+    assert second["notes"][0].endswith(" by petra: no new sites")
+    swedish = planner.get(f"/api/v1/uploads/{second['id']}?lang=sv").json
+    assert re.fullmatch(
+        r"Samma innehåll som 'vard_umea.csv', importerad \d{4}-\d\d-\d\d \d\d:\d\d av petra:"
+        r" inga nya platser",
+        swedish["notes"][0],
+    )
+    page = planner.get(f"/uploads/{second['id']}").text
+    assert "Samma innehåll som &#39;vard_umea.csv&#39;" in page and "inga nya platser" in page
+    done = confirm(planner, second["id"]).json
+    assert done["result"]["inserted"] == 0 and imports_count(county) == versions
+    assert sorted(stored(county, "vard_umea")) == ["v1", "v2"] and not stored(county, "kopia")
+
+    # Another source given on purpose: the rows are new sites of it, and the report says so.
+    third = upload(planner, again, filename="kopia.csv", source="kopia").json
+    assert counts(third) == (2, 0, 0) and third["same_content"]["new"] == 2
+    assert "2 rows would still be new sites" in third["notes"][0]
+    other = upload(planner, text.replace("Tallbacken", "Tallbo").encode(), filename="x.csv")
+    assert other.json["same_content"] is None
+
+
 def test_geopackage_upload(planner: FlaskClient, county: Session, tmp_path: Path) -> None:
     path = tmp_path / "boenden.gpkg"
     points = [shapely.Point(*IN_2401), shapely.Point(*IN_2403), shapely.Point(*ALSO_2401)]
