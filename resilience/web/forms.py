@@ -97,7 +97,10 @@ class Form:
         placed = False
         for name, problem in fields.items():
             if name in labels:
-                self.error(name, labels[name], message_text(problem))
+                # A service's own words: a Message in the user's language; a text that is a
+                # catalog id ("required") translated, any other as it came.
+                said = _(problem) if isinstance(problem, str) else message_text(problem)
+                self.error(name, labels[name], said)
                 placed = True
         return placed
 

@@ -351,20 +351,75 @@ def test_form_posts_need_the_token_and_report_back(
     refused = editor.post(f"/energy/buildings/{sid}/measures", data=form)
     assert refused.status_code == 403
     assert _count(db_session, EnergyMeasure) == 0
+    form["expected_kwh_year"] = "12 34"  # 1234, or 12 and 34? Digits group by three.
     bad = editor.post(f"/energy/buildings/{sid}/measures", data={**form, "csrf_token": TOKEN})
-    assert bad.status_code == 302  # back to the page, which says why
-    assert "Sparades inte" in editor.get(bad.headers["Location"]).text
-    form["expected_kwh_year"] = "2000,5"  # a Swedish decimal comma is fine
-    ok = editor.post(f"/energy/buildings/{sid}/measures", data={**form, "csrf_token": TOKEN})
-    assert ok.status_code == 302
-    measure = db_session.scalars(select(EnergyMeasure)).one()
-    assert (measure.title, measure.status, measure.expected_kwh_year) == (
-        "Injustering",
-        "planned",
-        2000.5,
+    assert bad.status_code == 400  # the page again, with the form as typed and why
+    assert (
+        '<input name="expected_kwh_year" inputmode="decimal" value="12 34" aria-invalid="true"'
+        ' aria-describedby="measure-new-expected_kwh_year-error">' in bad.text
     )
+    assert (
+        '<span class="field-error" id="measure-new-expected_kwh_year-error">Förväntad'
+        " besparing: ”12 34” är inget tal: siffrorna grupperas tre och tre" in bad.text
+    )
+    assert 'value="Injustering"' in bad.text and _count(db_session, EnergyMeasure) == 0
+    english = editor.post(
+        f"/energy/buildings/{sid}/measures?lang=en",
+        data={**form, "title": "", "expected_kwh_year": "−5", "csrf_token": TOKEN},
+    )
+    assert english.status_code == 400
+    assert (
+        'id="measure-new-expected_kwh_year-error">Expected saving: from 0 to 10,000,000,000</span>'
+        in english.text
+    )
+    editor.get("/energy?lang=sv")
+    for typed, value in (("2 000", 2000.0), ("2000,5", 2000.5)):  # as the page prints them
+        form["expected_kwh_year"] = typed
+        ok = editor.post(f"/energy/buildings/{sid}/measures", data={**form, "csrf_token": TOKEN})
+        assert ok.status_code == 302, ok.text
+        measure = db_session.scalars(
+            select(EnergyMeasure).order_by(EnergyMeasure.id.desc())
+        ).first()
+        assert measure is not None
+        assert (measure.title, measure.status, measure.expected_kwh_year) == (
+            form["title"],
+            "planned",
+            value,
+        )
+        form["title"] += " 2"
     page = editor.get(f"/energy/buildings/{sid}")
     assert "Åtgärden lades till" in page.text and page.text.count('name="csrf_token"') > 1
+
+
+def test_building_and_reading_forms_read_numbers_as_printed(
+    editor: FlaskClient, county: dict[str, int], db_session: Session
+) -> None:
+    sid = county["e-a1"]
+    url = f"/energy/buildings/{sid}"
+    form = {"csrf_token": TOKEN, "backup_kw": "1 250,5", "fuel_hours": "\u22123"}
+    bad = editor.post(url, data=form)
+    assert bad.status_code == 400
+    assert (
+        '<span class="field-error" id="building-fuel_hours-error">Bränsle: från 0 till 8'
+        "\u00a0760</span>" in bad.text
+    )
+    assert 'value="1 250,5"' in bad.text and 'value="\u22123"' in bad.text
+    assert '<details class="edit no-print" open>' in bad.text
+    site = db_session.get(Site, sid)
+    assert site is not None and site.backup_kw != 1250.5
+    ok = editor.post(url, data={**form, "fuel_hours": "48"})
+    assert ok.status_code == 302
+    db_session.refresh(site)
+    assert (site.backup_kw, site.fuel_hours) == (1250.5, 48.0)
+
+    reading = {"csrf_token": TOKEN, "year": "tjugo", "month": "", "kwh": "88 000"}
+    bad = editor.post(f"{url}/readings", data=reading)
+    assert bad.status_code == 400 and _count(db_session, MeterReading) == 0
+    assert 'id="reading-year-error">År: ”tjugo” är inget tal</span>' in bad.text
+    assert 'name="kwh" inputmode="decimal" required value="88 000">' in bad.text
+    ok = editor.post(f"{url}/readings", data={**reading, "year": "2024"})
+    assert ok.status_code == 302
+    assert db_session.scalars(select(MeterReading.kwh)).one() == 88000
 
 
 def test_readings_replace_by_period(
