@@ -219,7 +219,8 @@ def delete_reading(reading_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/energy/settings")
-def settings_page() -> ResponseReturnValue:
+def settings_page(forms: dict[str, Form] | None = None) -> ResponseReturnValue:
+    """The targets and class limits; `forms`: a form that failed (target, limits-<kind>)."""
     register = service.load_register(db.session)
     defaults = energy.default_class_limits()
     return render_template(
@@ -231,17 +232,55 @@ def settings_page() -> ResponseReturnValue:
         ratios=energy.BOVERKET_CLASS_RATIOS,
         reference=energy.BBR_LOKALER_EP_KWH_M2,
         names=register.names,
+        forms=forms or {},
     )
+
+
+def _target_labels() -> dict[str, str]:
+    return {
+        "owner": _("Owner"),
+        "municipality_code": _("Municipality"),
+        "reduction_percent": _("Reduction"),
+        "base_year": _("Base year"),
+        "target_year": _("Target year"),
+        "note": _("Note"),
+    }
+
+
+def _target_values(form: Form, labels: Mapping[str, str]) -> dict[str, Any]:
+    """The target form read as the page prints numbers, checked as the service checks it,
+    in the user's language; FormInvalid with every problem."""
+    pct = form.number("reduction_percent", labels["reduction_percent"], low=0, high=100)
+    if pct is not None and not 0 < pct < 100:
+        form.error("reduction_percent", labels["reduction_percent"], _("above 0 and below 100"))
+    low, high = energy.MIN_YEAR, energy.MAX_YEAR
+    base = form.number("base_year", labels["base_year"], whole=True, low=low, high=high)
+    target = form.number(
+        "target_year", labels["target_year"], whole=True, required=False, low=low, high=high
+    )
+    if base is not None and target is not None and target <= base:
+        form.error("target_year", labels["target_year"], _("after the base year, or empty"))
+    if form.text("municipality_code") and not form.text("owner"):
+        problem = _("a municipality's target is for one owner: choose one")
+        form.error("municipality_code", labels["municipality_code"], problem)
+    form.check()
+    return {**form.values, "reduction_percent": pct, "base_year": base, "target_year": target}
 
 
 @bp.post("/energy/targets")
 @require_role("editor")
 def save_target() -> ResponseReturnValue:
+    form, labels = Form(request.form, "target"), _target_labels()
+
     def act() -> str:
-        service.save_target(db.session, service.parse_target(request.form), editor())
+        values = service.parse_target(_target_values(form, labels))
+        service.save_target(db.session, values, editor())
         return _("Target saved.")
 
-    return _form_action(act, url_for("energy.settings_page"))
+    def again() -> ResponseReturnValue:
+        return settings_page({"target": form})
+
+    return _edit(form, labels, act, again, url_for("energy.settings_page"))
 
 
 @bp.post("/energy/targets/<int:target_id>/delete")
@@ -256,16 +295,27 @@ def delete_target(target_id: int) -> ResponseReturnValue:
 @require_role("editor")
 def save_class_limits() -> ResponseReturnValue:
     kind = request.form.get("kind", "")
+    form = Form(request.form, f"limits-{kind}")
+    labels = {f"limit_{c}": f"{c} ≤" for c in energy.CLASSES[:-1]}
 
     def act() -> str:
         if request.form.get("reset"):
             service.save_class_limits(db.session, kind, None, editor())
             return _("Class limits reset to the default.")
-        limits = [request.form.get(f"limit_{c}", "") for c in energy.CLASSES[:-1]]
+        limits = [form.number(name, label, low=0) for name, label in labels.items()]
+        form.check()
+        try:
+            energy.check_class_limits([v for v in limits if v is not None])
+        except ValueError:
+            form.general(_("Not saved: the limits must be above 0 and increase from A to F."))
+            form.check()
         service.save_class_limits(db.session, kind, limits, editor())
         return _("Class limits saved.")
 
-    return _form_action(act, url_for("energy.settings_page"))
+    def again() -> ResponseReturnValue:
+        return settings_page({f"limits-{kind}": form})
+
+    return _edit(form, labels, act, again, url_for("energy.settings_page"))
 
 
 @bp.route("/energy/import", methods=["GET", "POST"])

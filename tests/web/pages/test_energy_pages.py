@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from resilience.models import AuditLog, EnergyMeasure, MeterReading, Site
+from resilience.models import AuditLog, EnergyMeasure, EnergyTarget, MeterReading, Site
 from resilience.services import imports
 from tests.conftest import login
 from tests.factories import site, small_county
@@ -556,6 +556,32 @@ def test_printable_report(client: FlaskClient, county: dict[str, int]) -> None:
 # --- settings -------------------------------------------------------------------------------------
 
 
+def test_the_target_form_says_each_problem_next_to_its_field(
+    editor: FlaskClient, county: dict[str, int], db_session: Session
+) -> None:
+    form = {
+        "csrf_token": TOKEN,
+        "owner": "",
+        "municipality_code": "",
+        "reduction_percent": "12,5",
+        "base_year": "2020",
+        "target_year": "2019",
+    }
+    bad = editor.post("/energy/targets", data=form)
+    assert bad.status_code == 400 and _count(db_session, EnergyTarget) == 0
+    assert 'id="target-target_year-error">Målår: efter basåret, eller tomt</span>' in bad.text
+    assert 'name="reduction_percent" inputmode="decimal" required value="12,5">' in bad.text
+    english = editor.post("/energy/targets?lang=en", data={**form, "reduction_percent": "100"})
+    assert 'id="target-reduction_percent-error">Reduction: above 0 and below 100</span>' in (
+        english.text
+    )
+    editor.get("/energy?lang=sv")
+    ok = editor.post("/energy/targets", data={**form, "target_year": "2030"})
+    assert ok.status_code == 302
+    target = db_session.scalars(select(EnergyTarget)).one()
+    assert (target.reduction_percent, target.base_year, target.target_year) == (12.5, 2020, 2030)
+
+
 def test_class_limits_change_the_classes_and_are_audited(
     editor: FlaskClient, county: dict[str, int], db_session: Session
 ) -> None:
@@ -573,8 +599,20 @@ def test_class_limits_change_the_classes_and_are_audited(
     audit = _audit(db_session, table_name="energy_class_limits")
     assert [(e.row_id, e.new) for e in audit] == [("office", [50, 60, 70, 80, 90, 100])]
     bad = {**form, "limit_C": "55"}  # not increasing
-    editor.post("/energy/class-limits", data=bad)
-    assert "Sparades inte" in editor.get("/energy/settings").text
+    refused = editor.post("/energy/class-limits", data=bad)
+    assert refused.status_code == 400  # the page again, the office's form as typed, and why
+    assert "Sparades inte: gränserna måste vara över 0 och öka från A till F." in refused.text
+    assert 'name="limit_C" inputmode="decimal" size="5" aria-label="C kontor" value="55"' in (
+        refused.text
+    )
+    word = editor.post("/energy/class-limits", data={**form, "limit_B": "sextio"})
+    assert 'id="limits-office-limit_B-error">B ≤: ”sextio” är inget tal</span>' in word.text
+    assert (
+        word.status_code == 400 and len(_audit(db_session, table_name="energy_class_limits")) == 1
+    )
+    printed = {**form, "limit_F": "1 000,5"}  # as the page prints numbers
+    assert editor.post("/energy/class-limits", data=printed).status_code == 302
+    assert _audit(db_session, table_name="energy_class_limits")[-1].new[-1] == 1000.5
     editor.post("/energy/class-limits", data={"csrf_token": TOKEN, "kind": "office", "reset": "1"})
     b = editor.get(f"/api/v1/energy/buildings/{county['e-o2']}").json["building"]
     assert b["energy_class"] == "D"
