@@ -100,13 +100,13 @@ def check_file() -> dict[str, Any]:
     """Read the multipart request (file, source, crs, profile, layer) and check the file."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise BadInput(_("Choose a file to upload (the multipart field 'file')."))
+        raise BadInput(_("Choose a file to upload (the multipart field 'file')."), field="file")
     filename = Path(upload.filename).name
     if not filename.lower().endswith(SUFFIXES):
-        raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."))
+        raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."), field="file")
     profile = request.form.get("profile", "").strip()
     if profile not in PROFILES:
-        raise BadInput(_("unknown profile {profile}").format(profile=profile))
+        raise BadInput(_("unknown profile {profile}").format(profile=profile), field="profile")
     return service.check_upload(
         db.session,
         uploader(),

@@ -615,11 +615,29 @@ def test_the_upload_page_lists_the_problems_of_an_unusable_file(
     assert "Filen kan inte importeras." in response.text
     assert "filen har inget fält &#39;source_id&#39;" in response.text
 
-    form = {"file": (io.BytesIO(b"PK"), "register.xlsx"), "csrf_token": token}
+    assert 'aria-invalid="true" aria-describedby="upload-file-error">' in response.text
+    assert 'id="upload-file-error"' in response.text  # the file's problems next to its field
+
+    form = {
+        "file": (io.BytesIO(b"PK"), "register.xlsx"),
+        "csrf_token": token,
+        "source": "omsorg",
+        "crs": "EPSG:3006",
+    }
     response = planner.post("/uploads", data=form, content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "Ladda upp en CSV-, GeoPackage- eller GeoJSON-fil." in response.text
+    assert (
+        '<span class="field-error" id="upload-file-error">Fil: Ladda upp en CSV-, GeoPackage-'
+        " eller GeoJSON-fil.</span>" in response.text
+    )
     assert 'type="file"' in response.text  # the form again, to try another file
+    assert 'value="omsorg"' in response.text and 'value="EPSG:3006"' in response.text
+
+    form = {"file": (io.BytesIO(data), "r.geojson"), "csrf_token": token, "crs": "EPSG:9"}
+    response = planner.post("/uploads", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert 'name="crs" placeholder="EPSG:3006" value="EPSG:9" aria-invalid="true"' in response.text
+    assert 'id="upload-crs-error">Koordinaternas referenssystem: ' in response.text
 
 
 def _csv_upload() -> bytes:
