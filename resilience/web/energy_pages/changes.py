@@ -323,10 +323,13 @@ def save_class_limits() -> ResponseReturnValue:
 def import_page() -> ResponseReturnValue:
     report_ = None
     kind = request.form.get("kind", "measures")
+    form = Form(request.form, "import")
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            raise BadInput(_("Choose a file to import."))
+            form.error("file", _("File"), _("Choose a file to import."))
+            page = render_template("energy/import.html", report=None, kind=kind, form=form)
+            return page, 400
         report_ = run_import(
             kind,
             upload.filename,
@@ -334,6 +337,5 @@ def import_page() -> ResponseReturnValue:
             request.form.get("crs"),
             request.form.get("layer"),
         )
-    return render_template("energy/import.html", report=report_, kind=kind), (
-        200 if report_ is None or report_["ok"] else 422
-    )
+    page = render_template("energy/import.html", report=report_, kind=kind, form=form)
+    return page, (200 if report_ is None or report_["ok"] else 422)

@@ -762,6 +762,17 @@ def test_import_page(editor: FlaskClient, county: dict[str, int]) -> None:
     )
     assert response.status_code == 422
     assert "line 2" in response.text and "nosuch" in response.text
+    assert 'aria-invalid="true" aria-describedby="import-report">' in response.text
+    fileless = editor.post(
+        "/energy/import",
+        data={"csrf_token": TOKEN, "kind": "readings", "crs": "EPSG:3006"},
+        content_type="multipart/form-data",
+    )
+    assert fileless.status_code == 400
+    assert 'id="import-file-error">Fil: Välj en fil att importera.</span>' in fileless.text
+    assert 'value="EPSG:3006"' in fileless.text and '<option value="readings" selected>' in (
+        fileless.text
+    )
 
 
 def test_cli_imports_measures_with_an_audit_name(
