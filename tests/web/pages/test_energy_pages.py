@@ -373,6 +373,15 @@ def test_form_posts_need_the_token_and_report_back(
         in english.text
     )
     editor.get("/energy?lang=sv")
+    undated = editor.post(  # the service's check, said next to the date in Swedish
+        f"/energy/buildings/{sid}/measures",
+        data={**form, "status": "klar", "expected_kwh_year": "", "csrf_token": TOKEN},
+    )
+    assert undated.status_code == 400
+    assert (
+        'id="measure-new-date-error">Datum: en genomförd åtgärd behöver datumet då den blev klar'
+        in undated.text
+    )
     for typed, value in (("2 000", 2000.0), ("2000,5", 2000.5)):  # as the page prints them
         form["expected_kwh_year"] = typed
         ok = editor.post(f"/energy/buildings/{sid}/measures", data={**form, "csrf_token": TOKEN})
