@@ -169,6 +169,27 @@ def test_form_numbers_as_printed_and_errors_next_to_their_fields(
     assert [r.parameters["plan_fuel_hours"] for r in rows] == [1234.5, 1234.5]
 
 
+def test_the_api_says_which_member_of_a_plan_request_is_wrong(
+    app: Flask, make_user, db_session: Session
+) -> None:  # type: ignore[no-untyped-def]
+    """The JSON API keeps JSON numbers: "4" is no number there, and the error names it."""
+    ids = plan_county(db_session)
+    make_user("planner-pia", "planner")
+    client = app.test_client()
+    login(client, "planner-pia")
+    token = _csrf(client)
+    for body, field in (
+        ({"scenarios": ids, "sites": "4"}, "sites"),
+        ({"scenarios": ids, "plan_fuel_hours": "250 000"}, "plan_fuel_hours"),
+        ({"scenarios": [], "sites": 4}, "scenarios"),
+        ({"scenarios": ids, "municipality": "9999"}, "municipality"),
+    ):
+        response = client.post("/api/v1/plans", json=body, headers={"X-CSRF-Token": token})
+        assert response.status_code == 400, (body, response.text)
+        assert response.json["field"] == field
+    assert _count(db_session) == 0
+
+
 def test_a_municipality_planner_is_restricted_to_theirs(
     app: Flask, make_user, db_session: Session, redis_conn
 ) -> None:  # type: ignore[no-untyped-def]
