@@ -52,7 +52,7 @@ class Form:
         self.errors.setdefault(name, _("{label}: {problem}").format(label=label, problem=problem))
 
     def general(self, problem: str) -> None:
-        """A problem of the form as a whole (shown above its button)."""
+        """A problem of the form as a whole (shown at the top of the form)."""
         self.errors.setdefault("", problem)
 
     def text(self, name: str) -> str:
