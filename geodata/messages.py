@@ -17,6 +17,8 @@ def N_(text: str) -> str:
 TEMPLATES: dict[str, str] = {
     "not_a_number": N_("{value} is not a number"),
     "not_finite": N_("{value} is not a finite number"),
+    "number_grouping": N_("{value} is not a number: digits are grouped by three, as in 250 000"),
+    "number_marks": N_("{value} is not a number: it has more than one decimal mark"),
     "negative": N_("{value} is negative; expected a number >= 0"),
     "priority_range": N_("priority {value} is out of range; expected 1 (highest) to 8"),
     "missing_coordinate": N_("missing coordinate"),

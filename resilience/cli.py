@@ -135,7 +135,11 @@ def _import(
     records_and_meta: Callable[[], LoadResult[Any]],
     writer: Callable[..., imports.ImportSummary],
     source: str | None,
+    digest: str | None = None,
 ) -> None:
+    """Read and import a file. With its content `digest` (sites), a file imported before
+    under another name is said to be so and takes that import's source (unless --source
+    is given), so its rows update the stored sites instead of adding them again."""
     session = db.session
     try:
         result = records_and_meta()
@@ -146,9 +150,23 @@ def _import(
         click.echo(f"  note: {note}")
     for skipped in result.skipped:
         click.echo(f"  skipped {skipped}")
+    extra: dict[str, Any] = {}
+    if digest is not None:
+        extra["digest"] = digest
+        same = imports.earlier_import(session, kind, digest)
+        session.rollback()  # the read's transaction; the import opens its own below
+        if same is not None:
+            click.echo(
+                f"  note: same content as {same.filename or same.source!r}, imported"
+                f" {same.created_at:%Y-%m-%d %H:%M} UTC by {same.user_name or 'unknown'}"
+                f" (source {same.source!r})"
+            )
+            source = source or same.source
     try:
         with session.begin():
-            summary = writer(session, result.records, source or path.stem, filename=path.name)
+            summary = writer(
+                session, result.records, source or path.stem, filename=path.name, **extra
+            )
     except DomainError as err:
         _fail(err)
         return
@@ -203,6 +221,7 @@ def import_sites(
 ) -> None:
     """Import sites; re-importing the same source updates them by source_id."""
     from geodata.loaders import read_sites
+    from geodata.loaders.sources import content_digest
 
     defaults = {k: v for k, v in {"category": category, "kind": kind}.items() if v}
     _import(
@@ -217,6 +236,7 @@ def import_sites(
         ),
         imports.import_sites,
         source,
+        digest=content_digest(file.read_bytes()),
     )
 
 

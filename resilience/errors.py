@@ -8,13 +8,17 @@ from typing import Any
 
 
 class DomainError(Exception):
+    """`field`: the input the error is about (a form's field name, a JSON member), so that
+    a page can show the message next to that field."""
+
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details: Any = None) -> None:
+    def __init__(self, message: str, details: Any = None, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        self.field = field
 
 
 class BadInput(DomainError):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -218,6 +219,10 @@ class DataImport(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     user_name: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # SHA-256 of the file's normalised bytes (content_digest), to recognise it again (0020).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_data_imports_content_sha256", "kind", "content_sha256"),)
 
 
 RUN_STATES = ("queued", "running", "finished", "failed")

@@ -87,6 +87,23 @@ def test_a_bad_file_imports_nothing(app: Flask, db_session: Session, tmp_path: P
     assert _count(db_session, Site) == 0 and _count(db_session, DataImport) == 0
 
 
+def test_a_file_imported_before_is_recognised_by_its_content(
+    app: Flask, db_session: Session, tmp_path: Path
+) -> None:
+    text = "source_id,name,category,kind,lon,lat\na,Ålgården,care,elderly_home,20.26,63.83\n"
+    (tmp_path / "vard_umea.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "kopia.csv").write_text(text.replace("\n", "\r\n"), encoding="utf-8-sig")
+    first = _cli(app, "geodata", "import-sites", str(tmp_path / "vard_umea.csv"))
+    assert first.exit_code == 0 and "same content" not in first.output, first.output
+    again = _cli(app, "geodata", "import-sites", str(tmp_path / "kopia.csv"))
+    assert again.exit_code == 0, again.output
+    assert "note: same content as 'vard_umea.csv', imported " in again.output
+    assert "(source 'vard_umea')" in again.output and "0 inserted, 1 updated" in again.output
+    assert _count(db_session, Site) == 1
+    digests = db_session.scalars(select(DataImport.content_sha256)).all()
+    assert len(digests) == 2 and len(set(digests)) == 1 and digests[0] is not None
+
+
 def test_users_create_and_token(app: Flask, db_session: Session) -> None:
     created = _cli(
         app, "users", "create", "Örjan", "--role", "planner", input="ett långt lösenord\n"

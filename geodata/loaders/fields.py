@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
@@ -17,14 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from geodata.messages import Message, msg, reason_of
+from resilience.numbers import NumberError, parse_number
 
 # A stored text (a name, a source id, an owner...) is at most this long; longer is a mistake
 # in the file (or an attack), refused per row with the field named.
 MAX_TEXT_CHARS = 1_000
 # A row's other properties, kept as JSON attributes, at most this many characters in all.
 MAX_EXTRA_CHARS = 20_000
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 
 
 class FieldError(ValueError):
@@ -89,7 +87,9 @@ def label(value: Any) -> str | None:
 
 
 def number(value: Any, *, decimal_comma: bool = False) -> float | None:
-    """A finite number; "" and null are None. `decimal_comma` accepts Swedish "12,5"."""
+    """A finite number; "" and null are None. A text is read as the pages print numbers
+    (resilience/numbers.py: "250 000", "−1,8"); `decimal_comma` accepts Swedish "1 234,5",
+    without it a comma is refused."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -97,14 +97,13 @@ def number(value: Any, *, decimal_comma: bool = False) -> float | None:
     if isinstance(value, int | float | Decimal):
         result = float(value)
     elif isinstance(value, str):
-        raw = value.strip()
-        if decimal_comma and _DECIMAL_COMMA.fullmatch(raw):
-            raw = raw.replace(",", ".")
-        if raw.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
-            raise FieldError(msg("not_finite", value=repr(value)))
-        if not _NUMBER.fullmatch(raw):
+        if not decimal_comma and "," in value:
+            # Without the decimal comma a comma is ambiguous in a file (1,500: 1.5 or 1500?).
             raise FieldError(msg("not_a_number", value=repr(value)))
-        result = float(raw)
+        try:
+            result = parse_number(value, decimal_comma=decimal_comma)
+        except NumberError as exc:
+            raise FieldError(msg(exc.reason, value=repr(value))) from None
     else:
         raise FieldError(f"expected a number, got {type(value).__name__}")
     if not math.isfinite(result):

@@ -8,6 +8,7 @@ anything else is kept in `attributes`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any, cast
 
@@ -48,6 +49,13 @@ TEXT_FIELDS = ("source_id", "name", "category", "kind", "source", *SITE_TEXTS)
 SITE_FIELDS = frozenset(TEXT_FIELDS + SITE_NUMBERS)
 REQUIRED = ("source_id", "name", "category", "kind")
 
+# Display names (lower case) to codes, per field: see read_sites' `labels`.
+CodeLabels = Mapping[str, Mapping[str, str]]
+CODES: dict[str, frozenset[str]] = {
+    "category": frozenset(CATEGORIES),
+    "kind": frozenset(k for kinds in KINDS.values() for k in kinds),
+}
+
 _MISSING_COLUMN = {
     "source_id": msg("no_source_id_column"),
     "name": msg("no_column", field="name"),
@@ -56,7 +64,7 @@ _MISSING_COLUMN = {
 }
 
 
-def _value(name: str, raw: Any, decimal_comma: bool) -> Any:
+def _value(name: str, raw: Any, decimal_comma: bool, labels: CodeLabels | None = None) -> Any:
     """One site field, parsed and range-checked; raises FieldError."""
     if name == "name":
         return label(raw)
@@ -70,6 +78,8 @@ def _value(name: str, raw: Any, decimal_comma: bool) -> Any:
             except ValueError as exc:
                 raise FieldError(str(exc)) from None
         value = value.lower()
+        if labels and name in labels and value not in CODES.get(name, ()):
+            value = labels[name].get(unicodedata.normalize("NFC", value), value)
         allowed = {"category": CATEGORIES, "owner": OWNERS}.get(name)
         if allowed is not None and value not in allowed:
             raise FieldError(
@@ -144,6 +154,7 @@ def read_sites(
     per_row: bool = False,
     stored_plants: Collection[str] = (),
     filename: str | None = None,
+    labels: CodeLabels | None = None,
 ) -> LoadResult[SiteRecord]:
     """Read sites from a file (path or bytes); points end up in EPSG:3006.
 
@@ -159,7 +170,11 @@ def read_sites(
     which of them is right is for the file's owner to say.
 
     A `heat_plant` must name a district_heating_plant: one of the file's own rows (that is
-    not refused) or one of `stored_plants`, the source_ids of the plants already stored."""
+    not refused) or one of `stored_plants`, the source_ids of the plants already stored.
+
+    `labels` lets a row name a category or kind by its display name instead of its code
+    (any case): per field, the lower-cased names (Swedish and English) to their codes, e.g.
+    {"kind": {"äldreboende": "elderly_home", "elderly home": "elderly_home"}}."""
     if profile is not None and profile not in osm.PROFILES:
         refuse("profile", f"unknown profile {profile!r}; known: {', '.join(osm.PROFILES)}")
     fill = _check_defaults(defaults)
@@ -212,7 +227,7 @@ def read_sites(
         parsed: dict[str, Any] = {}
         for name, (key, raw) in found.items():
             try:
-                parsed[name] = _value(name, raw, table.decimal_comma)
+                parsed[name] = _value(name, raw, table.decimal_comma, labels)
             except FieldError as exc:
                 problems.error(row, key, exc.reason)
         if profile == "osm" and "name" not in found and "source_id" in parsed:

@@ -8,6 +8,7 @@ CSV rows by their physical line in the file, the header being line 1.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import tempfile
@@ -99,6 +100,15 @@ def crs_argument(crs: str | int | None) -> int | None:
         return parse_epsg(crs)
     except ValueError as exc:
         refuse("crs argument", str(exc))
+
+
+def content_digest(data: bytes) -> str:
+    """The SHA-256 (hex) of a file's content, the same for the same register saved again: a
+    text file without a UTF-8 byte order mark, with \\n line ends and no trailing blank
+    lines or spaces; a binary file (a NUL in its first 8 kB: GeoPackage) as it is."""
+    if b"\x00" not in data[:8192]:
+        data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").rstrip()
+    return hashlib.sha256(data).hexdigest()
 
 
 def read_table(

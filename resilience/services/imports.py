@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -102,8 +103,10 @@ def record_import(
     filename: str | None,
     s: ImportSummary,
     user: str | None,
+    digest: str | None = None,
 ) -> None:
-    """Record an import, in the caller's transaction. Every import ends here, so here its
+    """Record an import, in the caller's transaction, with its file's content digest
+    (geodata's content_digest) when known. Every import ends here, so here its
     source and file name (from a form, `--source` or the file's name) are checked as the
     rows' texts are: no NUL, at most 1,000 characters; else BadInput, and the caller's
     transaction is rolled back with everything the import wrote."""
@@ -120,8 +123,32 @@ def record_import(
             inserted=s.inserted,
             updated=s.updated,
             user_name=user,
+            content_sha256=digest,
         )
     )
+
+
+@dataclass(frozen=True)
+class EarlierImport:
+    """An import of the same content as a file at hand."""
+
+    filename: str | None
+    source: str
+    user_name: str | None
+    created_at: datetime
+
+
+def earlier_import(session: Session, kind: str, digest: str) -> EarlierImport | None:
+    """The newest import of `kind` whose file had this content digest, if any."""
+    row = session.scalars(
+        select(DataImport)
+        .where(DataImport.kind == kind, DataImport.content_sha256 == digest)
+        .order_by(DataImport.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return EarlierImport(row.filename, row.source, row.user_name, row.created_at)
 
 
 def import_boundaries(
@@ -193,12 +220,13 @@ def import_sites(
     source: str,
     filename: str | None = None,
     user: str | None = None,
+    digest: str | None = None,
 ) -> ImportSummary:
     rows = [site_row(r, source) for r in records]
     ins, upd = _upsert(session, Site, rows, ["source", "source_id"]) if rows else (0, 0)
     assign_municipalities(session, site_sources=sorted({row["source"] for row in rows}))
     summary = ImportSummary("sites", ins, upd)
-    record_import(session, "sites", source, filename, summary, user)
+    record_import(session, "sites", source, filename, summary, user, digest)
     return summary
 
 

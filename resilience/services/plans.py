@@ -50,9 +50,9 @@ class PlanRequest:
         return {**self.parameters.to_dict(), "municipality": self.municipality}
 
 
-def _whole(value: Any, name: str) -> int:
+def _whole(value: Any, name: str, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadInput(f"{name} must be a whole number, not {value!r}")
+        raise BadInput(f"{name} must be a whole number, not {value!r}", field=field)
     return value
 
 
@@ -68,23 +68,23 @@ def parse_request(session: Session, body: Any) -> PlanRequest:
         raise BadInput(f"unknown field {', '.join(map(repr, unknown))}")
     ids = body.get("scenarios")
     if not isinstance(ids, list) or not ids:
-        raise BadInput("scenarios must be a non-empty list of scenario ids")
-    scenario_ids = tuple(_whole(i, "a scenario id") for i in ids)
+        raise BadInput("scenarios must be a non-empty list of scenario ids", field="scenarios")
+    scenario_ids = tuple(_whole(i, "a scenario id", "scenarios") for i in ids)
     if len(set(scenario_ids)) != len(scenario_ids):
-        raise BadInput("scenarios must be distinct")
+        raise BadInput("scenarios must be distinct", field="scenarios")
     if len(scenario_ids) > MAX_SCENARIOS:
-        raise BadInput(f"at most {MAX_SCENARIOS} scenarios in one plan")
+        raise BadInput(f"at most {MAX_SCENARIOS} scenarios in one plan", field="scenarios")
     found = set(session.scalars(select(Scenario.id).where(Scenario.id.in_(scenario_ids))))
     missing = [i for i in scenario_ids if i not in found]
     if missing:
-        raise BadInput(f"no scenario with id {missing[0]}")
+        raise BadInput(f"no scenario with id {missing[0]}", field="scenarios")
     sites = body.get("sites", 10)
     fuel = body.get("plan_fuel_hours", 72.0)
     if isinstance(fuel, bool) or not isinstance(fuel, int | float):
-        raise BadInput(f"plan_fuel_hours must be a number, not {fuel!r}")
+        raise BadInput(f"plan_fuel_hours must be a number, not {fuel!r}", field="plan_fuel_hours")
     try:
         parameters = PlanParameters(
-            sites=_whole(sites, "sites"),
+            sites=_whole(sites, "sites", "sites"),
             plan_fuel_hours=float(fuel),
             objective=body.get("objective", OBJECTIVES[0]),
         )
@@ -94,7 +94,7 @@ def parse_request(session: Session, body: Any) -> PlanRequest:
     if municipality is not None and (
         not isinstance(municipality, str) or session.get(Municipality, municipality) is None
     ):
-        raise BadInput(f"no municipality with code {municipality!r}")
+        raise BadInput(f"no municipality with code {municipality!r}", field="municipality")
     return PlanRequest(scenario_ids, parameters, municipality)
 
 

@@ -34,6 +34,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from geodata.loaders import read_sites
 from geodata.loaders.fields import FieldError, storable
+from geodata.loaders.sites import CodeLabels
+from geodata.loaders.sources import content_digest
 from geodata.records import ImportValidationError, RecordError, SiteRecord
 from resilience.db import advisory_xact_lock
 from resilience.errors import BadInput, Conflict, DomainError, NotFound
@@ -176,6 +178,25 @@ def _report(
     }
 
 
+def _same_content(doc: dict[str, Any], same: imports.EarlierImport) -> None:
+    """Say that the file's content was imported before, when, by whom, and how many of its
+    rows would still be new sites (none, unless another source was given)."""
+    params = {
+        "filename": same.filename or same.source,
+        "imported_at": same.created_at.isoformat(),
+        "user": same.user_name or "",
+        "source": same.source,
+        "new": doc["counts"]["insert"],
+    }
+    doc["same_content"] = params
+    doc["notes"].insert(
+        0,
+        f"same content as {params['filename']!r}, imported {params['imported_at']}"
+        f" by {params['user'] or 'unknown'}: {params['new']} new site(s)",
+    )
+    doc["notes_coded"].insert(0, {"code": "same_content", "params": params})
+
+
 def public(doc: dict[str, Any]) -> dict[str, Any]:
     """The report as users see it: everything but the stored records."""
     return {k: v for k, v in doc.items() if k not in ("records", "wheres", "user_id")}
@@ -192,11 +213,18 @@ def check_upload(
     profile: str | None = None,
     layer: str | None = None,
     max_bytes: int,
+    labels: CodeLabels | None = None,
 ) -> dict[str, Any]:
     """Check a file row by row and keep it for confirmation (committed, so that any web
     process can confirm it); returns the stored report. Raises InvalidFile when the file as
-    a whole is unusable. Writes no site."""
-    source = (source or "").strip() or Path(filename).stem.strip() or "upload"
+    a whole is unusable. Writes no site. `labels`: the display names a row may give instead
+    of a category's or kind's code (read_sites)."""
+    digest = content_digest(data)
+    same = imports.earlier_import(session, "sites", digest)
+    given = (source or "").strip()
+    # The same content under another file name is the same register: the same source, so
+    # its rows are the stored sites again (unchanged), not new ones; unless a source is given.
+    source = given or (same.source if same else "") or Path(filename).stem.strip() or "upload"
     for name, value in (("filename", filename), ("source", source)):
         try:
             storable(value)
@@ -212,6 +240,7 @@ def check_upload(
             per_row=True,
             stored_plants=imports.stored_plants(session),
             filename=filename,
+            labels=labels,
         )
     except ImportValidationError as err:
         details = [dataclasses.asdict(e) for e in err.errors]
@@ -250,10 +279,14 @@ def check_upload(
         "notes": notes,
         "notes_coded": notes_coded,
         "result": None,
+        "digest": digest,
+        "same_content": None,
         "records": [dataclasses.asdict(r) for r in result.records],
         "wheres": result.wheres,
     }
     _report(doc, result.records, result.wheres, plan, result.refused)
+    if same is not None:
+        _same_content(doc, same)
     purge_expired(session, now)
     _save(session, doc)
     session.commit()
@@ -312,7 +345,12 @@ def confirm_upload(session: Session, uploader: Uploader, upload_id: str) -> dict
         result: dict[str, Any] = {"inserted": 0, "updated": 0, "data_version": None}
         if changed:
             summary = imports.import_sites(
-                session, changed, doc["source"], filename=doc["filename"], user=uploader.name
+                session,
+                changed,
+                doc["source"],
+                filename=doc["filename"],
+                user=uploader.name,
+                digest=doc.get("digest"),
             )
             session.flush()
             result = {

@@ -70,6 +70,8 @@ def register_error_handlers(app: Flask) -> None:
         body: dict[str, Any] = {"error": err.code, "message": err.message}
         if err.details is not None:
             body["details"] = err.details
+        if err.field is not None:  # the member of the request the error is about
+            body["field"] = err.field
         if _wants_json():
             return jsonify(body), err.status
         return render_template("error.html", status=err.status, message=err.message), err.status

@@ -23,6 +23,7 @@ from resilience.vocabulary import category_names
 from resilience.web import names
 from resilience.web.api.exports import direct, records_json, start, values_of
 from resilience.web.auth import require_role
+from resilience.web.forms import Form, FormInvalid
 
 bp = Blueprint("exports", __name__)
 
@@ -56,13 +57,33 @@ def _chosen() -> dict[str, Any]:
     }
 
 
+def _chosen_in(form: Form) -> dict[str, Any]:
+    """What the page's form chose, to show it again as it was sent (`exact`: the layers
+    checked are those sent, none when none were)."""
+    what = "run" if form.text("what") == "run" else "layers"
+    run = form.text("run")
+    return {
+        "what": what,
+        "run": int(run) if run.isdigit() else None,
+        "layers": form.lists.get("run_layers" if what == "run" else "layers", []),
+        "exact": True,
+        **{k: form.text(k) for k in ("format", "crs", "municipality", "category", "geometry")},
+    }
+
+
 @bp.get("/exports")
 def page() -> ResponseReturnValue:
+    return _page()
+
+
+def _page(form: Form | None = None) -> str:
+    """The page; `form`: the export form that failed, as sent, with its problems."""
     exports.purge_now(db.session)
     large = request.args.get("large", "")
     return render_template(
         "exports/page.html",
-        chosen=_chosen(),
+        chosen=_chosen_in(form) if form else _chosen(),
+        form=form,
         large=int(large) if large.isdigit() else None,
         job=request.args.get("job"),
         runs=exports.finished_runs(db.session),
@@ -91,17 +112,24 @@ def page() -> ResponseReturnValue:
 def start_from_page() -> ResponseReturnValue:
     """The page's form: a small export is the response; a large one starts a job and the
     page shows its progress."""
-    form = request.form
-    values = values_of(form)
-    if form.get("what") == "run":
-        values["layers"] = form.getlist("run_layers")
+    form = Form(request.form, "export")
+    values = values_of(request.form)
+    if request.form.get("what") == "run":
+        values["layers"] = request.form.getlist("run_layers")
     else:
         values["run"] = None
-    if not values["layers"]:
-        raise BadInput(_("Choose at least one layer."))
-    req = exports.ExportRequest.parse(values)
+    try:
+        if not values["layers"]:
+            form.error("layers", _("What"), _("Choose at least one layer."))
+            form.check()
+        req = exports.ExportRequest.parse(values)
+    except FormInvalid:
+        return _page(form), 400
+    except BadInput as err:
+        form.general(err.message)
+        return _page(form), err.status
     plan = exports.plan_export(db.session, req)
-    if plan.direct and not form.get("background"):
+    if plan.direct and not request.form.get("background"):
         return direct(plan)
     record = start(req)
     return redirect(url_for("exports.page", job=record["id"]) + "#exports-jobs", 303)

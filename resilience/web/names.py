@@ -5,7 +5,9 @@ catalog and translated where shown (`label`, the Jinja filter `label`, the scrip
 
 from __future__ import annotations
 
-from flask_babel import gettext
+import unicodedata
+
+from flask_babel import force_locale, gettext
 
 from resilience.vocabulary import CATEGORY, SITE_CATEGORIES
 
@@ -270,6 +272,20 @@ def label(group: str, code: str | None) -> str:
 def labels(group: str) -> dict[str, str]:
     """Every code of a group with its display name, in the order above."""
     return {code: gettext(name) for code, name in _names(group).items()}
+
+
+def code_labels(*groups: str) -> dict[str, dict[str, str]]:
+    """Per group, each code's display name in Swedish and in English, lower-cased, to the
+    code: what an upload may write instead of the code ("Äldreboende" for elderly_home)."""
+    result: dict[str, dict[str, str]] = {}
+    for group in groups:
+        found: dict[str, str] = {}
+        for language in ("sv", "en"):
+            with force_locale(language):
+                for code, name in labels(group).items():
+                    found.setdefault(unicodedata.normalize("NFC", name.lower()), code)
+        result[group] = found
+    return result
 
 
 def all_labels() -> dict[str, dict[str, str]]:

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from geodata.exporters import MEDIA_TYPES
 from resilience.analysis import OBJECTIVES, PlanParameters
+from resilience.analysis.plan import MAX_SITES
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.models import BackupPlan
@@ -22,6 +23,7 @@ from resilience.web import charts, maps
 from resilience.web.api.plans import start, states
 from resilience.web.auth import require_role
 from resilience.web.formatting import format_number
+from resilience.web.forms import Form, FormInvalid
 
 bp = Blueprint("plans", __name__)
 
@@ -89,7 +91,7 @@ def effects_line(step: dict[str, Any], scenario_names: dict[str, str | None]) ->
 
 
 @bp.get("/plans")
-def plans_page():  # type: ignore[no-untyped-def]
+def plans_page(form: Form | None = None):  # type: ignore[no-untyped-def]
     listed = run_reports.scenarios_with_latest_run(db.session)
     rows = plans.latest_plans(db.session)
     own = getattr(current_user, "municipality_code", None)
@@ -103,38 +105,54 @@ def plans_page():  # type: ignore[no-untyped-def]
         municipalities=lookup.municipality_choices(db.session),
         own_municipality=own,
         can_plan=current_user.has_role("planner"),
+        form=form,
     )
 
 
-def _form_body() -> dict[str, Any]:
-    """The page's form as a plan request (the API's JSON), numbers parsed here."""
-    form = request.form
+def _labels() -> dict[str, str]:
+    """The plan form's fields by their visible labels (templates/plans/list.html)."""
+    return {
+        "scenarios": _("Scenarios"),
+        "sites": _("Number of sites"),
+        "plan_fuel_hours": _("Fuel hours of the new backup power"),
+        "objective": _("Objective"),
+        "municipality": _("Candidates"),
+    }
 
-    def number(name: str, kind: type) -> Any:
-        raw = form.get(name, "").strip().replace(",", ".")
-        try:
-            return kind(raw)
-        except ValueError:
-            raise BadInput(_("{name} must be a number").format(name=name)) from None
 
-    ids = form.getlist("scenario")
+def _form_body(form: Form) -> dict[str, Any]:
+    """The page's form as a plan request (the API's JSON), numbers read as the page prints
+    them; FormInvalid with every field's problem."""
+    labels = _labels()
+    ids = form.lists.get("scenario", [])
     if not all(i.isascii() and i.isdigit() and len(i) <= 18 for i in ids):
-        raise BadInput(_("Choose scenarios from the list."))
-    if not ids:
-        raise BadInput(_("Choose at least one scenario."))
+        form.error("scenarios", labels["scenarios"], _("choose scenarios from the list"))
+    elif not ids:
+        form.error("scenarios", labels["scenarios"], _("choose at least one"))
+    sites = form.number("sites", labels["sites"], whole=True, low=1, high=MAX_SITES)
+    fuel = form.number("plan_fuel_hours", labels["plan_fuel_hours"], low=0)
+    form.check()
     return {
         "scenarios": [int(i) for i in ids],
-        "sites": number("sites", int),
-        "plan_fuel_hours": number("plan_fuel_hours", float),
-        "objective": form.get("objective", OBJECTIVES[0]),
-        "municipality": form.get("municipality") or None,
+        "sites": sites,
+        "plan_fuel_hours": fuel,
+        "objective": form.text("objective") or OBJECTIVES[0],
+        "municipality": form.text("municipality") or None,
     }
 
 
 @bp.post("/plans")
 @require_role("planner")
 def start_page():  # type: ignore[no-untyped-def]
-    row = start(_form_body())
+    form = Form(request.form, "plan")
+    try:
+        row = start(_form_body(form))
+    except FormInvalid:
+        return plans_page(form), 400
+    except BadInput as err:
+        if not form.service_error(err, _labels()):
+            form.general(err.message)
+        return plans_page(form), err.status
     return redirect(url_for("plans.plan_page", plan_id=row.id), 303)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -16,6 +16,7 @@ from resilience.services import roads as service
 from resilience.web.api.roads import import_request
 from resilience.web.api.uploads import too_large
 from resilience.web.auth import require_role
+from resilience.web.forms import Form
 
 bp = Blueprint("roads", __name__)
 
@@ -44,5 +45,7 @@ def roads_form() -> ResponseReturnValue:
         report = import_request()
     except DomainError as err:
         errors = err.details.get("errors") if isinstance(err.details, dict) else None
-        return _page(err.status, error=err.message, errors=errors)
+        # The file's problems next to the file field, the other fields as typed.
+        form = Form(request.form, "roads")
+        return _page(err.status, error=err.message, errors=errors, form=form)
     return _page(report=report)

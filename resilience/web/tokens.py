@@ -14,6 +14,7 @@ from flask_login import current_user
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import users
+from resilience.web.forms import Form
 
 bp = Blueprint("tokens", __name__)
 
@@ -23,14 +24,15 @@ DEFAULT_EXPIRY = "90"
 
 
 def _page(
-    token: str | None = None, status: int = 200, error: str | None = None
+    token: str | None = None, status: int = 200, form: Form | None = None
 ) -> ResponseReturnValue:
+    """The page; `form`: the new-token form that failed, as typed, with its problems."""
     rows = users.tokens_of(db.session, current_user.id)
     page = render_template(
         "tokens/page.html",
         tokens=rows,
         new_token=token,
-        error=error,
+        form=form,
         now=datetime.now(UTC),
         ogc_url=url_for("ogc.landing_page", _external=True).rstrip("/"),
         expiry_days=EXPIRY_DAYS,
@@ -48,14 +50,17 @@ def page() -> ResponseReturnValue:
 @bp.post("/tokens")
 def create() -> ResponseReturnValue:
     """The new token is on this answer only (never in a redirect, a flash or a log)."""
+    form = Form(request.form, "token")
     days_text = request.form.get("days", DEFAULT_EXPIRY)
     if days_text not in EXPIRY_DAYS:
-        raise BadInput(_("Choose an expiry from the list."))
+        form.error("days", _("Expires"), _("Choose an expiry from the list."))
     try:
         name = users.token_name(request.form.get("name", ""))
     except BadInput:
         error = _("Give the token a name of 1 to %(max)d characters.", max=users.TOKEN_NAME_MAX)
-        return _page(status=400, error=error)
+        form.error("name", _("Name"), error)
+    if form.errors:
+        return _page(status=400, form=form)
     token = users.create_own_token(
         db.session, current_user.name, name, int(days_text) if days_text else None
     )

@@ -14,6 +14,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -28,6 +29,7 @@ from resilience.services import uploads as service
 from resilience.vocabulary import category_names
 from resilience.web.api.uploads import check_file, note_text, too_large, uploader
 from resilience.web.auth import require_role
+from resilience.web.forms import Form
 from resilience.web.messages import message_text, where_label
 
 bp = Blueprint("uploads", __name__)
@@ -69,16 +71,27 @@ def template(category: str):  # type: ignore[no-untyped-def]
 @bp.post("/uploads")
 @require_role("planner")
 def upload_form() -> ResponseReturnValue:
+    form = Form(request.form, "upload")
     try:
         doc = check_file()
     except (service.InvalidFile, BadInput) as err:
-        errors = err.details if isinstance(err, service.InvalidFile) else None
+        # The file's own problems next to the file field (a table); a refused CRS next to
+        # the CRS field, any other problem next to the field the check names.
+        errors = list(err.details) if isinstance(err, service.InvalidFile) else []
+        for e in [e for e in errors if e.get("where") == "crs argument"]:
+            errors.remove(e)
+            form.error("crs", _("CRS of the coordinates"), message_text(e))
+        if not isinstance(err, service.InvalidFile) and err.field in ("file", "profile"):
+            label = _("File") if err.field == "file" else _("Profile")
+            form.error(err.field, label, err.message)
+        elif not errors and not form.errors:
+            form.error("file", _("File"), err.message)
         page = render_template(
             "uploads/upload.html",
             scope=service.scope_label(db.session, uploader()),
             categories=category_names(),
-            error=err.message,
             errors=errors,
+            form=form,
         )
         return page, err.status
     accepted = doc["counts"]["accepted"]

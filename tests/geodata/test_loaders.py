@@ -444,6 +444,31 @@ def test_semicolon_csv_with_bom_swedish_letters_and_decimal_comma(tmp_path: Path
     assert record.attributes == {"kommentar": "Öppet dygnet runt"}
 
 
+def test_csv_numbers_as_pages_print_them(tmp_path: Path) -> None:
+    """Numeric columns take what the pages print: groups of three with a (no-break) space,
+    a decimal comma, the minus sign; an ambiguous group is refused with its line."""
+    text = (
+        "source_id;name;category;kind;lat;lon;capacity_kw;fuel_hours\r\n"
+        "g-1;Gen;power;mobile_generator;63,8258;20,263;1\u00a0250;12,5\r\n"
+        "g-2;Gen;power;mobile_generator;63.8258;\u221220,263;250 000;1 234,5\r\n"
+    )
+    path = write(tmp_path, "s.csv", text)
+    with pytest.raises(ImportValidationError) as info:
+        read_sites(path)
+    got = {(e.where, e.field) for e in info.value.errors}
+    assert got == {("line 3", "lon/lat")}  # −20,263 is a number, west of Sweden
+    fixed = text.replace("\u221220,263", "20,263")
+    first, second = read_sites(write(tmp_path, "t.csv", fixed)).records
+    assert first.numbers["capacity_kw"] == 1250 and first.numbers["fuel_hours"] == 12.5
+    assert second.numbers["capacity_kw"] == 250_000 and second.numbers["fuel_hours"] == 1234.5
+    bad = fixed.replace("250 000", "12 34")
+    with pytest.raises(ImportValidationError) as info:
+        read_sites(write(tmp_path, "u.csv", bad))
+    [error] = info.value.errors
+    assert (error.where, error.field) == ("line 3", "capacity_kw")
+    assert "grouped by three" in error.message
+
+
 def test_excel_cp1252_csv_is_read_and_noted(tmp_path: Path) -> None:
     text = (
         "sep=;\n"  # Excel's delimiter hint

@@ -250,6 +250,21 @@ def test_api_refuses_a_file_above_the_upload_limit(
     assert _count(db_session) == 0
 
 
+def test_roads_page_says_a_bad_file_next_to_its_field(
+    admin_client: FlaskClient, db_session: Session
+) -> None:
+    token = admin_client.environ_base["HTTP_X_CSRF_TOKEN"]
+    bad = admin_client.post(
+        "/roads", **multipart("x.gpkg", b"garbage", csrf_token=token, source="nvdb-2026")
+    )
+    assert bad.status_code == 422 and 'id="roads-error"' in bad.text
+    assert 'aria-invalid="true" aria-describedby="roads-error">' in bad.text
+    assert bad.text.index('name="file"') < bad.text.index('id="roads-error"')
+    assert bad.text.index('id="roads-error"') < bad.text.index('name="source"')
+    assert 'name="source" maxlength="200" value="nvdb-2026"' in bad.text  # as typed
+    assert _count(db_session) == 0
+
+
 def test_roads_page_shows_the_network_and_imports(
     admin_client: FlaskClient, db_session: Session, tmp_path: Path
 ) -> None:

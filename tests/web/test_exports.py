@@ -589,8 +589,16 @@ def test_the_export_page_form(
     )
     assert direct.status_code == 200 and direct.mimetype == "application/geo+json"
     assert json.loads(direct.data)["name"] == "luckor"
-    nothing = client.post("/exports", data={"csrf_token": token, "what": "layers"})
-    assert nothing.status_code == 400 and "Välj minst ett lager" in nothing.text
+    nothing = client.post(
+        "/exports", data={"csrf_token": token, "what": "layers", "format": "csv", "crs": "4326"}
+    )
+    assert nothing.status_code == 400  # the page again, as sent, the problem by the layers
+    assert '<span class="field-error" id="export-layers-error">Vad: Välj minst ett lager.' in (
+        nothing.text
+    )
+    assert 'name="layers" value="population" >' in nothing.text  # none checked, as sent
+    assert '<option value="csv" selected>' in nothing.text
+    assert '<option value="4326" selected>' in nothing.text
 
 
 def test_links_from_the_run_page_and_the_map(

@@ -25,6 +25,7 @@ from resilience.services.energy.editors import (
 )
 from resilience.services.lookup import get_or_404
 from resilience.services.transactions import committed
+from resilience.vocabulary import N_
 
 # A measure's columns: what the forms edit, the importer reads and the CSV writes.
 MEASURE_FIELDS = (
@@ -75,7 +76,8 @@ def _check_measure(m: EnergyMeasure) -> None:
     if m.status not in energy_figures.MEASURE_STATUSES:
         errors["status"] = f"expected one of {', '.join(energy_figures.MEASURE_STATUSES)}"
     if m.status == "done" and m.date is None:
-        errors["date"] = "a done measure needs the date it was completed"
+        # Marked for the catalog: a form shows it in the user's language next to the date.
+        errors["date"] = N_("a done measure needs the date it was completed")
     field_errors(errors)
 
 

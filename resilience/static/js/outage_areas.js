@@ -28,24 +28,28 @@
     const label = document.createElement('label');
     label.className = 'area-duration';
     const input = document.createElement('input');
-    input.type = 'number';
-    input.step = 'any';
-    input.min = String(options.min);
-    input.max = String(options.max);
+    input.type = 'text';
+    input.inputMode = 'decimal';
+    input.name = 'area_duration_hours';
     input.className = 'area-duration-hours';
     input.placeholder = String(options.fallback());
     input.title = t('Outage duration of this area; empty: the duration of the scenario');
     input.setAttribute('aria-label', options.label);
-    input.value = layer.durationHours === null || layer.durationHours === undefined
-      ? '' : String(layer.durationHours);
+    const stored = layer.durationHours === null || layer.durationHours === undefined
+      ? '' : numberFormat.format(layer.durationHours).replace(/\u00a0/g, ' ');
+    input.value = layer.durationTyped !== undefined ? layer.durationTyped : stored;
     input.disabled = Boolean(options.readOnly);
     label.appendChild(input);
     label.appendChild(document.createTextNode(' h'));
     parent.appendChild(label);
     if (window.L) window.L.DomEvent.disableClickPropagation(label);
+    // As typed (kept with the area: the list is drawn again), read as the pages print
+    // numbers; a problem is said next to the field when the scenario is saved
+    // (scenario_editor.js), not while typing or leaving the field.
     const changed = () => {
-      const value = input.value.trim() === '' ? null : Number(input.value);
-      layer.durationHours = value !== null && Number.isFinite(value) ? value : null;
+      const range = { min: options.min, max: options.max, required: false };
+      layer.durationTyped = input.value;
+      layer.durationHours = window.FormFields.parse(input.value, range).value;
       if (options.onChange) options.onChange();
     };
     input.addEventListener('change', changed);

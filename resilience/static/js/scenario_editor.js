@@ -257,19 +257,38 @@
     });
   }
 
+  // A number field of the form as typed (FormFields: as the pages print numbers, within the
+  // field's data-min and data-max); null with its problem shown next to it.
+  function numberField(input) {
+    const label = input.closest('label').firstChild.textContent.trim();
+    const range = { min: Number(input.dataset.min), max: Number(input.dataset.max), required: true };
+    return window.FormFields.readNumber(input, label, range);
+  }
+
   function parameters(form, config) {
     const result = Object.assign({}, config.otherParameters || {});
     Object.keys(config.defaults).forEach((key) => {
-      const input = form.elements[key];
-      const value = Number(input.value);
-      if (input.value.trim() === '' || !Number.isFinite(value)) {
-        throw new Error(`${input.closest('label').firstChild.textContent.trim()}: ${input.validationMessage || '?'}`);
-      }
+      const value = numberField(form.elements[key]);
       // Only overrides are stored; a value equal to the default is no override.
-      if (value !== config.defaults[key]) result[key] = value;
+      if (value !== null && value !== config.defaults[key]) result[key] = value;
     });
     window.OutageAreas.closureLevel(form, result);
     return result;
+  }
+
+  // Every field with a problem said next to it (the areas' own durations checked here): the
+  // first gets the focus, the status says so.
+  function checkFields(editor) {
+    const range = {
+      min: editor.config.durationRange.low, max: editor.config.durationRange.high, required: false,
+    };
+    editor.form.querySelectorAll('#drawn-list .area-duration-hours').forEach((input) => {
+      window.FormFields.readNumber(input, input.getAttribute('aria-label'), range);
+    });
+    const invalid = editor.form.querySelectorAll('[aria-invalid="true"]');
+    if (!invalid.length) return;
+    invalid[0].focus();
+    throw new Error(t('Some fields need correcting: see the messages next to them.'));
   }
 
   function scenarioDocument(editor) {
@@ -285,17 +304,20 @@
       else if (layer.scenarioRole === window.OutageAreas.CLOSURE) closures.push(geometry);
       else snowZones.push({ level: layer.scenarioRole, geometry });
     });
+    const duration = numberField(form.elements.duration_hours);
+    const parameterValues = parameters(form, config);
+    checkFields(editor);
     return {
       name: scenarioName,
       description: form.elements.description.value.trim(),
       crs: 'EPSG:4326',
       outage: {
-        duration_hours: Number(form.elements.duration_hours.value),
+        duration_hours: duration,
         areas: outage.length ? { type: 'FeatureCollection', features: outage } : null,
       },
       snow_zones: snowZones,
       road_closures: window.OutageAreas.roadClosures(closures),
-      parameters: parameters(form, config),
+      parameters: parameterValues,
     };
   }
 

@@ -5,6 +5,7 @@ with the same helpers."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import uploads as service
+from resilience.web import names
 from resilience.web.api import bp
 from resilience.web.auth import require_role
+from resilience.web.formatting import format_time
 from resilience.web.messages import api_language, message_text, where_label
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".gpkg", ".geojson", ".json")
@@ -31,6 +34,8 @@ PROFILES = ("", "osm")
 
 
 def note_text(note: str, coded: dict[str, Any] | None) -> str:
+    if coded and coded.get("code") == "same_content":
+        return same_content_text(coded["params"])
     if coded and coded.get("code") == "rows_outside_county":
         return ngettext(
             "%(num)d accepted row lies in no municipality of the county",
@@ -38,6 +43,24 @@ def note_text(note: str, coded: dict[str, Any] | None) -> str:
             coded["params"]["num"],
         )
     return note
+
+
+def same_content_text(params: dict[str, Any]) -> str:
+    """ "Same content as 'vard_umea.csv', imported 2026-12-07 08:14 by kari: no new sites"."""
+    new = int(params["new"])
+    said = _("Same content as '{filename}', imported {time} by {user}").format(
+        filename=params["filename"],
+        time=format_time(datetime.fromisoformat(params["imported_at"])),
+        user=params["user"] or "–",
+    )
+    if new == 0:
+        return said + ": " + _("no new sites")
+    more = ngettext(
+        "%(num)d row would still be a new site (another source was given)",
+        "%(num)d rows would still be new sites (another source was given)",
+        new,
+    )
+    return f"{said}: {more}"
 
 
 def _translated(body: dict[str, Any]) -> dict[str, Any]:
@@ -77,13 +100,13 @@ def check_file() -> dict[str, Any]:
     """Read the multipart request (file, source, crs, profile, layer) and check the file."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise BadInput(_("Choose a file to upload (the multipart field 'file')."))
+        raise BadInput(_("Choose a file to upload (the multipart field 'file')."), field="file")
     filename = Path(upload.filename).name
     if not filename.lower().endswith(SUFFIXES):
-        raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."))
+        raise BadInput(_("Upload a CSV, GeoPackage or GeoJSON file."), field="file")
     profile = request.form.get("profile", "").strip()
     if profile not in PROFILES:
-        raise BadInput(_("unknown profile {profile}").format(profile=profile))
+        raise BadInput(_("unknown profile {profile}").format(profile=profile), field="profile")
     return service.check_upload(
         db.session,
         uploader(),
@@ -94,6 +117,7 @@ def check_file() -> dict[str, Any]:
         profile=profile or None,
         layer=request.form.get("layer", "").strip() or None,
         max_bytes=current_app.config["SETTINGS"].max_upload_bytes,
+        labels=names.code_labels("category", "kind"),
     )
 
 
@@ -101,6 +125,11 @@ def _json(doc: dict[str, Any]) -> dict[str, Any]:
     body = service.public(doc)
     if api_language() == "sv":
         body = _translated(body)
+    else:  # the service's English, but the time of an earlier import on the local clock
+        with force_locale("en_GB"):
+            for i, coded in enumerate(body.get("notes_coded") or []):
+                if coded and coded.get("code") == "same_content":
+                    body["notes"][i] = same_content_text(coded["params"])
     body["links"] = {
         "self": url_for("api.get_upload", upload_id=doc["id"]),
         "confirm": url_for("api.confirm_upload", upload_id=doc["id"]),

@@ -17,6 +17,7 @@ from resilience.web import charts
 from resilience.web.api.energy import county_series, filters_arg, year_arg
 from resilience.web.energy_charts import progress_bars, progress_line, savings_bars
 from resilience.web.energy_pages import bp
+from resilience.web.forms import Form
 from resilience.web.i18n import current_language
 from resilience.web.maps import JsInit, base_map, basemap_config, map_parts
 
@@ -95,7 +96,9 @@ def buildings() -> ResponseReturnValue:
 
 
 @bp.get("/energy/buildings/<int:site_id>")
-def building(site_id: int) -> ResponseReturnValue:
+def building(site_id: int, forms: dict[str, Form] | None = None) -> ResponseReturnValue:
+    """The building's page; `forms`: a form that failed, by its key (building, reading,
+    measure-new, measure-<id>), shown again as typed with its problems."""
     register = service.load_register(db.session)
     a = register.by_id(site_id)
     site = service.energy_site(db.session, site_id)
@@ -114,6 +117,7 @@ def building(site_id: int) -> ResponseReturnValue:
         target=energy.target_for(a.building.owner, a.building.municipality, register.targets),
         municipality_name=register.names.get(a.building.municipality or ""),
         history=service.audit_entries(db.session, site_id=site_id, limit=100),
+        forms=forms or {},
     )
 
 

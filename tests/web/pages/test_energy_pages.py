@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from resilience.models import AuditLog, EnergyMeasure, MeterReading, Site
+from resilience.models import AuditLog, EnergyMeasure, EnergyTarget, MeterReading, Site
 from resilience.services import imports
 from tests.conftest import login
 from tests.factories import site, small_county
@@ -351,20 +351,84 @@ def test_form_posts_need_the_token_and_report_back(
     refused = editor.post(f"/energy/buildings/{sid}/measures", data=form)
     assert refused.status_code == 403
     assert _count(db_session, EnergyMeasure) == 0
+    form["expected_kwh_year"] = "12 34"  # 1234, or 12 and 34? Digits group by three.
     bad = editor.post(f"/energy/buildings/{sid}/measures", data={**form, "csrf_token": TOKEN})
-    assert bad.status_code == 302  # back to the page, which says why
-    assert "Sparades inte" in editor.get(bad.headers["Location"]).text
-    form["expected_kwh_year"] = "2000,5"  # a Swedish decimal comma is fine
-    ok = editor.post(f"/energy/buildings/{sid}/measures", data={**form, "csrf_token": TOKEN})
-    assert ok.status_code == 302
-    measure = db_session.scalars(select(EnergyMeasure)).one()
-    assert (measure.title, measure.status, measure.expected_kwh_year) == (
-        "Injustering",
-        "planned",
-        2000.5,
+    assert bad.status_code == 400  # the page again, with the form as typed and why
+    assert (
+        '<input name="expected_kwh_year" inputmode="decimal" value="12 34" aria-invalid="true"'
+        ' aria-describedby="measure-new-expected_kwh_year-error">' in bad.text
     )
+    assert (
+        '<span class="field-error" id="measure-new-expected_kwh_year-error">Förväntad'
+        " besparing: ”12 34” är inget tal: siffrorna grupperas tre och tre" in bad.text
+    )
+    assert 'value="Injustering"' in bad.text and _count(db_session, EnergyMeasure) == 0
+    english = editor.post(
+        f"/energy/buildings/{sid}/measures?lang=en",
+        data={**form, "title": "", "expected_kwh_year": "−5", "csrf_token": TOKEN},
+    )
+    assert english.status_code == 400
+    assert (
+        'id="measure-new-expected_kwh_year-error">Expected saving: from 0 to 10,000,000,000</span>'
+        in english.text
+    )
+    editor.get("/energy?lang=sv")
+    undated = editor.post(  # the service's check, said next to the date in Swedish
+        f"/energy/buildings/{sid}/measures",
+        data={**form, "status": "klar", "expected_kwh_year": "", "csrf_token": TOKEN},
+    )
+    assert undated.status_code == 400
+    assert (
+        'id="measure-new-date-error">Datum: en genomförd åtgärd behöver datumet då den blev klar'
+        in undated.text
+    )
+    for typed, value in (("2 000", 2000.0), ("2000,5", 2000.5)):  # as the page prints them
+        form["expected_kwh_year"] = typed
+        ok = editor.post(f"/energy/buildings/{sid}/measures", data={**form, "csrf_token": TOKEN})
+        assert ok.status_code == 302, ok.text
+        measure = db_session.scalars(
+            select(EnergyMeasure).order_by(EnergyMeasure.id.desc())
+        ).first()
+        assert measure is not None
+        assert (measure.title, measure.status, measure.expected_kwh_year) == (
+            form["title"],
+            "planned",
+            value,
+        )
+        form["title"] += " 2"
     page = editor.get(f"/energy/buildings/{sid}")
     assert "Åtgärden lades till" in page.text and page.text.count('name="csrf_token"') > 1
+
+
+def test_building_and_reading_forms_read_numbers_as_printed(
+    editor: FlaskClient, county: dict[str, int], db_session: Session
+) -> None:
+    sid = county["e-a1"]
+    url = f"/energy/buildings/{sid}"
+    form = {"csrf_token": TOKEN, "backup_kw": "1 250,5", "fuel_hours": "\u22123"}
+    bad = editor.post(url, data=form)
+    assert bad.status_code == 400
+    assert (
+        '<span class="field-error" id="building-fuel_hours-error">Bränsle: från 0 till 8'
+        "\u00a0760</span>" in bad.text
+    )
+    assert 'value="1 250,5"' in bad.text and 'value="\u22123"' in bad.text
+    assert '<details class="edit no-print" open>' in bad.text
+    site = db_session.get(Site, sid)
+    assert site is not None and site.backup_kw != 1250.5
+    ok = editor.post(url, data={**form, "fuel_hours": "48"})
+    assert ok.status_code == 302
+    db_session.refresh(site)
+    assert (site.backup_kw, site.fuel_hours) == (1250.5, 48.0)
+
+    reading = {"csrf_token": TOKEN, "year": "tjugo", "month": "", "kwh": "88 000"}
+    bad = editor.post(f"{url}/readings", data=reading)
+    assert bad.status_code == 400 and _count(db_session, MeterReading) == 0
+    assert 'id="reading-year-error">År: ”tjugo” är inget tal</span>' in bad.text
+    assert 'name="kwh" inputmode="decimal" required value="88 000">' in bad.text
+    ok = editor.post(f"{url}/readings", data={**reading, "year": "2024"})
+    assert ok.status_code == 302
+    assert db_session.scalars(select(MeterReading.kwh)).one() == 88000
 
 
 def test_readings_replace_by_period(
@@ -501,6 +565,32 @@ def test_printable_report(client: FlaskClient, county: dict[str, int]) -> None:
 # --- settings -------------------------------------------------------------------------------------
 
 
+def test_the_target_form_says_each_problem_next_to_its_field(
+    editor: FlaskClient, county: dict[str, int], db_session: Session
+) -> None:
+    form = {
+        "csrf_token": TOKEN,
+        "owner": "",
+        "municipality_code": "",
+        "reduction_percent": "12,5",
+        "base_year": "2020",
+        "target_year": "2019",
+    }
+    bad = editor.post("/energy/targets", data=form)
+    assert bad.status_code == 400 and _count(db_session, EnergyTarget) == 0
+    assert 'id="target-target_year-error">Målår: efter basåret, eller tomt</span>' in bad.text
+    assert 'name="reduction_percent" inputmode="decimal" required value="12,5">' in bad.text
+    english = editor.post("/energy/targets?lang=en", data={**form, "reduction_percent": "100"})
+    assert 'id="target-reduction_percent-error">Reduction: above 0 and below 100</span>' in (
+        english.text
+    )
+    editor.get("/energy?lang=sv")
+    ok = editor.post("/energy/targets", data={**form, "target_year": "2030"})
+    assert ok.status_code == 302
+    target = db_session.scalars(select(EnergyTarget)).one()
+    assert (target.reduction_percent, target.base_year, target.target_year) == (12.5, 2020, 2030)
+
+
 def test_class_limits_change_the_classes_and_are_audited(
     editor: FlaskClient, county: dict[str, int], db_session: Session
 ) -> None:
@@ -518,8 +608,20 @@ def test_class_limits_change_the_classes_and_are_audited(
     audit = _audit(db_session, table_name="energy_class_limits")
     assert [(e.row_id, e.new) for e in audit] == [("office", [50, 60, 70, 80, 90, 100])]
     bad = {**form, "limit_C": "55"}  # not increasing
-    editor.post("/energy/class-limits", data=bad)
-    assert "Sparades inte" in editor.get("/energy/settings").text
+    refused = editor.post("/energy/class-limits", data=bad)
+    assert refused.status_code == 400  # the page again, the office's form as typed, and why
+    assert "Sparades inte: gränserna måste vara över 0 och öka från A till F." in refused.text
+    assert 'name="limit_C" inputmode="decimal" size="5" aria-label="C kontor" value="55"' in (
+        refused.text
+    )
+    word = editor.post("/energy/class-limits", data={**form, "limit_B": "sextio"})
+    assert 'id="limits-office-limit_B-error">B ≤: ”sextio” är inget tal</span>' in word.text
+    assert (
+        word.status_code == 400 and len(_audit(db_session, table_name="energy_class_limits")) == 1
+    )
+    printed = {**form, "limit_F": "1 000,5"}  # as the page prints numbers
+    assert editor.post("/energy/class-limits", data=printed).status_code == 302
+    assert _audit(db_session, table_name="energy_class_limits")[-1].new[-1] == 1000.5
     editor.post("/energy/class-limits", data={"csrf_token": TOKEN, "kind": "office", "reset": "1"})
     b = editor.get(f"/api/v1/energy/buildings/{county['e-o2']}").json["building"]
     assert b["energy_class"] == "D"
@@ -669,6 +771,17 @@ def test_import_page(editor: FlaskClient, county: dict[str, int]) -> None:
     )
     assert response.status_code == 422
     assert "line 2" in response.text and "nosuch" in response.text
+    assert 'aria-invalid="true" aria-describedby="import-report">' in response.text
+    fileless = editor.post(
+        "/energy/import",
+        data={"csrf_token": TOKEN, "kind": "readings", "crs": "EPSG:3006"},
+        content_type="multipart/form-data",
+    )
+    assert fileless.status_code == 400
+    assert 'id="import-file-error">Fil: Välj en fil att importera.</span>' in fileless.text
+    assert 'value="EPSG:3006"' in fileless.text and '<option value="readings" selected>' in (
+        fileless.text
+    )
 
 
 def test_cli_imports_measures_with_an_audit_name(

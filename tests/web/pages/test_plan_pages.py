@@ -112,6 +112,84 @@ def test_form_starts_a_plan_and_bad_input_changes_nothing(
     assert 'id="plan-status">i kö<' in waiting.text
 
 
+def test_form_numbers_as_printed_and_errors_next_to_their_fields(
+    app: Flask, make_user, db_session: Session, redis_conn
+) -> None:  # type: ignore[no-untyped-def]
+    """Numbers as the page prints them; a bad one is said next to its field, by its label,
+    in Swedish or English, and the form comes back as typed (other fields too)."""
+    ids = plan_county(db_session)
+    make_user("planner-pia", "planner")
+    client = app.test_client()
+    login(client, "planner-pia")
+    form = {
+        "csrf_token": _csrf(client),
+        "scenario": [str(ids[-1])],
+        "sites": "fyra",
+        "plan_fuel_hours": "12 34",
+        "objective": "resident_hours_cold",
+    }
+    page = client.post("/plans", data=form)
+    assert page.status_code == 400 and _count(db_session) == 0
+    assert (
+        '<input type="text" inputmode="numeric" name="sites" value="fyra" required'
+        ' aria-invalid="true" aria-describedby="plan-sites-error">' in page.text
+    )
+    assert (
+        '<span class="field-error" id="plan-sites-error">Antal platser: ”fyra” är inget tal'
+        "</span>" in page.text
+    )
+    assert (
+        '<span class="field-error" id="plan-plan_fuel_hours-error">Bränsletimmar för den nya'
+        " reservkraften: ”12 34” är inget tal: siffrorna grupperas tre och tre, som i"
+        " 250\u00a0000</span>" in page.text
+    )
+    assert 'value="12 34"' in page.text
+    assert (
+        f'value="{ids[-1]}" checked' in page.text and f'value="{ids[0]}" checked' not in page.text
+    )
+    assert '<option value="resident_hours_cold" selected>' in page.text
+
+    english = client.post("/plans?lang=en", data={**form, "sites": "501", "scenario": []})
+    assert english.status_code == 400
+    assert 'id="plan-sites-error">Number of sites: from 1 to 500</span>' in english.text
+    assert 'id="plan-scenarios-error">Scenarios: choose at least one</span>' in english.text
+    assert "Fuel hours of the new backup power: “12 34” is not a number: digits are grouped" in (
+        english.text
+    )
+    assert _count(db_session) == 0
+
+    started = client.post(
+        "/plans?lang=en", data={**form, "sites": "4", "plan_fuel_hours": "1,234.5"}
+    )
+    assert started.status_code == 303, started.text
+    client.get("/plans?lang=sv")
+    again = client.post("/plans", data={**form, "sites": "4", "plan_fuel_hours": "1 234,5"})
+    assert again.status_code == 303, again.text
+    rows = db_session.scalars(select(BackupPlan).order_by(BackupPlan.id)).all()
+    assert [r.parameters["plan_fuel_hours"] for r in rows] == [1234.5, 1234.5]
+
+
+def test_the_api_says_which_member_of_a_plan_request_is_wrong(
+    app: Flask, make_user, db_session: Session
+) -> None:  # type: ignore[no-untyped-def]
+    """The JSON API keeps JSON numbers: "4" is no number there, and the error names it."""
+    ids = plan_county(db_session)
+    make_user("planner-pia", "planner")
+    client = app.test_client()
+    login(client, "planner-pia")
+    token = _csrf(client)
+    for body, field in (
+        ({"scenarios": ids, "sites": "4"}, "sites"),
+        ({"scenarios": ids, "plan_fuel_hours": "250 000"}, "plan_fuel_hours"),
+        ({"scenarios": [], "sites": 4}, "scenarios"),
+        ({"scenarios": ids, "municipality": "9999"}, "municipality"),
+    ):
+        response = client.post("/api/v1/plans", json=body, headers={"X-CSRF-Token": token})
+        assert response.status_code == 400, (body, response.text)
+        assert response.json["field"] == field
+    assert _count(db_session) == 0
+
+
 def test_a_municipality_planner_is_restricted_to_theirs(
     app: Flask, make_user, db_session: Session, redis_conn
 ) -> None:  # type: ignore[no-untyped-def]

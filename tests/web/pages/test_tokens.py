@@ -89,11 +89,16 @@ def test_a_user_creates_sees_once_lists_and_revokes_their_tokens(
 def test_token_forms_are_checked(planner: FlaskClient, db_session: Session) -> None:
     csrf = _csrf(planner)
     nameless = planner.post("/tokens", data={"csrf_token": csrf, "name": "  ", "days": "30"})
-    assert nameless.status_code == 400 and "1 till 100 tecken" in nameless.text
-    assert (
-        planner.post("/tokens", data={"csrf_token": csrf, "name": "x", "days": "99999"}).status_code
-        == 400
+    assert nameless.status_code == 400
+    assert (  # next to the field, by its label, the other choice kept
+        '<span class="field-error" id="token-name-error">Namn: Ge nyckeln ett namn på 1 till 100'
+        " tecken.</span>" in nameless.text
     )
+    assert 'aria-invalid="true" aria-describedby="token-name-error">' in nameless.text
+    assert '<option value="30" selected>' in nameless.text
+    odd = planner.post("/tokens", data={"csrf_token": csrf, "name": "QGIS", "days": "99999"})
+    assert odd.status_code == 400 and 'id="token-days-error">Upphör: ' in odd.text
+    assert 'value="QGIS"' in odd.text
     assert planner.post("/tokens", data={"name": "x", "days": "30"}).status_code == 403  # CSRF
     assert db_session.scalar(select(ApiToken)) is None
     english = planner.get("/tokens?lang=en").text

@@ -445,6 +445,83 @@ def test_swedish_names_round_trip_from_csv(planner: FlaskClient, county: Session
     assert any("cp1252" in note for note in report["notes"])
 
 
+def test_categories_and_kinds_by_their_swedish_or_english_names(
+    planner: FlaskClient, county: Session
+) -> None:
+    """A register made by hand names the category and kind as the pages do, any case;
+    numbers as the pages print them. A name that is neither a code nor a label is refused."""
+    x, y = IN_2401
+    text = (
+        "source_id;name;category;kind;x;y;residents;backup_kw\n"
+        f"e1;Björkgården;Vård och omsorg;Äldreboende;{x:.0f};{y:.0f};1 054;12,5\n"
+        f"e2;Tallbacken;vård och omsorg;äldreboende;{x + 10:.0f};{y:.0f};54;\n"
+        f"e3;Åsa vc;CARE;Health Centre;{x + 20:.0f};{y:.0f};;\n"
+        f"e4;Skolan;Energikrävande byggnader;skola;{x + 30:.0f};{y:.0f};;\n"
+        f"e5;Okänt;Vård och omsorg;vårdhem X;{x + 40:.0f};{y:.0f};;\n"
+    )
+    report = upload(planner, text.encode("utf-8"), filename="vard.csv").json
+    assert accepted(report) == {n: "insert" for n in ("e1", "e2", "e3", "e4")}
+    [reason] = refused(report)["line 6"]
+    assert reason["field"] == "kind"
+    confirm(planner, report["id"])
+    sites = stored(county, "vard")
+    assert {s.source_id: (s.category, s.kind) for s in sites.values()} == {
+        "e1": ("care", "elderly_home"),
+        "e2": ("care", "elderly_home"),
+        "e3": ("care", "health_centre"),
+        "e4": ("energy", "school"),
+    }
+    assert sites["e1"].residents == 1054 and sites["e1"].backup_kw == 12.5
+
+
+def test_a_file_imported_before_under_another_name_is_said_so(
+    planner: FlaskClient, county: Session
+) -> None:
+    """The same content (saved again: a byte order mark, CRLF) under another file name is
+    the register imported before: its source, no new sites, and the report says when and
+    by whom; on the page in Swedish, in the API in the language asked for."""
+    x, y = IN_2401
+    text = (
+        "source_id;name;category;kind;x;y\n"
+        f"v1;Björkgården;care;elderly_home;{x:.0f};{y:.0f}\n"
+        f"v2;Tallbacken;care;group_home;{x + 10:.0f};{y:.0f}\n"
+    )
+    first = upload(planner, text.encode(), filename="vard_umea.csv").json
+    assert first["same_content"] is None and counts(first) == (2, 0, 0)
+    confirm(planner, first["id"])
+    record = county.scalars(select(DataImport).order_by(DataImport.id.desc())).first()
+    assert record is not None and record.content_sha256 == first["digest"]
+    versions = imports_count(county)
+
+    again = ("\ufeff" + text.replace("\n", "\r\n")).encode()
+    second = upload(planner, again, filename="kopia.csv").json
+    assert second["digest"] == first["digest"]
+    assert second["source"] == "vard_umea"  # the earlier import's source, not "kopia"
+    assert counts(second) == (0, 0, 2)
+    assert second["same_content"]["filename"] == "vard_umea.csv"
+    assert second["same_content"]["user"] == "petra" and second["same_content"]["new"] == 0
+    assert second["notes"][0].startswith("Same content as 'vard_umea.csv', imported ")
+    assert second["notes"][0].endswith(" by petra: no new sites")
+    swedish = planner.get(f"/api/v1/uploads/{second['id']}?lang=sv").json
+    assert re.fullmatch(
+        r"Samma innehåll som 'vard_umea.csv', importerad \d{4}-\d\d-\d\d \d\d:\d\d av petra:"
+        r" inga nya platser",
+        swedish["notes"][0],
+    )
+    page = planner.get(f"/uploads/{second['id']}").text
+    assert "Samma innehåll som &#39;vard_umea.csv&#39;" in page and "inga nya platser" in page
+    done = confirm(planner, second["id"]).json
+    assert done["result"]["inserted"] == 0 and imports_count(county) == versions
+    assert sorted(stored(county, "vard_umea")) == ["v1", "v2"] and not stored(county, "kopia")
+
+    # Another source given on purpose: the rows are new sites of it, and the report says so.
+    third = upload(planner, again, filename="kopia.csv", source="kopia").json
+    assert counts(third) == (2, 0, 0) and third["same_content"]["new"] == 2
+    assert "2 rows would still be new sites" in third["notes"][0]
+    other = upload(planner, text.replace("Tallbacken", "Tallbo").encode(), filename="x.csv")
+    assert other.json["same_content"] is None
+
+
 def test_geopackage_upload(planner: FlaskClient, county: Session, tmp_path: Path) -> None:
     path = tmp_path / "boenden.gpkg"
     points = [shapely.Point(*IN_2401), shapely.Point(*IN_2403), shapely.Point(*ALSO_2401)]
@@ -538,11 +615,29 @@ def test_the_upload_page_lists_the_problems_of_an_unusable_file(
     assert "Filen kan inte importeras." in response.text
     assert "filen har inget fält &#39;source_id&#39;" in response.text
 
-    form = {"file": (io.BytesIO(b"PK"), "register.xlsx"), "csrf_token": token}
+    assert 'aria-invalid="true" aria-describedby="upload-file-error">' in response.text
+    assert 'id="upload-file-error"' in response.text  # the file's problems next to its field
+
+    form = {
+        "file": (io.BytesIO(b"PK"), "register.xlsx"),
+        "csrf_token": token,
+        "source": "omsorg",
+        "crs": "EPSG:3006",
+    }
     response = planner.post("/uploads", data=form, content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "Ladda upp en CSV-, GeoPackage- eller GeoJSON-fil." in response.text
+    assert (
+        '<span class="field-error" id="upload-file-error">Fil: Ladda upp en CSV-, GeoPackage-'
+        " eller GeoJSON-fil.</span>" in response.text
+    )
     assert 'type="file"' in response.text  # the form again, to try another file
+    assert 'value="omsorg"' in response.text and 'value="EPSG:3006"' in response.text
+
+    form = {"file": (io.BytesIO(data), "r.geojson"), "csrf_token": token, "crs": "EPSG:9"}
+    response = planner.post("/uploads", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert 'name="crs" placeholder="EPSG:3006" value="EPSG:9" aria-invalid="true"' in response.text
+    assert 'id="upload-crs-error">Koordinaternas referenssystem: ' in response.text
 
 
 def _csv_upload() -> bytes:
