@@ -14,6 +14,7 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from redis import Redis
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,11 @@ from tests.factories import PASSWORD
 
 # Fixtures shared by test modules in different folders (the hardening checks).
 pytest_plugins = ["tests.helpers.checks"]
+
+# No property test has a deadline: a per-example time limit is a timed assertion, and
+# fails on a loaded machine (the standards forbid those; bench/ measures speed).
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_test"
