@@ -157,7 +157,8 @@ def pgrouting_minutes(
 ) -> tuple[float, np.ndarray]:
     """(seconds, minutes at `targets`) by pgr_drivingDistance from a virtual source joined to
     each provider node by an edge of its start minutes, over the state's open edges."""
-    rows, cols, weights = state._rows, state._cols, state._weights  # type: ignore[attr-defined]
+    graph = state.graph.tocoo()  # type: ignore[attr-defined]
+    rows, cols, weights = graph.row, graph.col, graph.data
     n = state.network.n_nodes  # type: ignore[attr-defined]
     conn = session.connection().connection.driver_connection
     with conn.cursor() as cur:
