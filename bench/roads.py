@@ -24,6 +24,9 @@ Figures (`name: value`, ratios last):
   the same graph: the graph's open edges in a table, a virtual source joined to each care
   site's access node by an edge of its access minutes, pgr_drivingDistance from it; the
   minutes of the cells' nodes are checked against ours (pgrouting_max_diff_min);
+- dijkstra_s: one plain single-source Dijkstra over the scenario's graph; the compute in
+  those units (compute_over_dijkstra_ratio) changes far less with the machine's load than
+  seconds do;
 - pgrouting_over_ours_ratio: pgrouting_s / nearest_s; county_compute_over_target_ratio.
 
 The database is --database-url (its schema recreated; CREATE EXTENSION pgrouting there
@@ -46,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from scipy.sparse.csgraph import dijkstra
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -258,6 +262,11 @@ def bench_size(
     p_factor, c_factor = state.factor_at(px, py), state.factor_at(cx, cy)
     nearest_s, ours = timed(lambda: state.nearest(cx, cy, c_factor, px, py, p_factor))
     out(f"{label}_nearest_s: {nearest_s:.3f}")
+    # One plain Dijkstra over the scenario's graph (median of three): the unit the compute
+    # is measured in, as it slows with the machine's load as the compute does.
+    one = [timed(lambda: dijkstra(state.graph, directed=True, indices=[0]))[0] for _ in range(3)]
+    dijkstra_s = float(np.median(one))
+    out(f"{label}_dijkstra_s: {dijkstra_s:.3f}")
     if session is not None:
         p_node, p_access = state.access(px, py, p_factor)
         q_node, q_access = state.access(cx, cy, c_factor)
@@ -272,6 +281,8 @@ def bench_size(
         out(f"{label}_pgrouting_max_diff_min: {diff:.2e}")
         ratios.append((f"{label}_pgrouting_over_ours_ratio", pgr_s / nearest_s))
     del result, ours
+    ratios.append((f"{label}_compute_over_dijkstra_ratio", compute_s / dijkstra_s))
+    ratios.append((f"{label}_compute_warm_over_dijkstra_ratio", warm_s / dijkstra_s))
     if label == "county":
         ratios.append(("county_compute_over_target_ratio", compute_s / TARGET_SECONDS))
         ratios.append(("county_compute_warm_over_target_ratio", warm_s / TARGET_SECONDS))
