@@ -244,6 +244,13 @@ class RoadNetwork:
         own = self.speed_kmh
         return np.where(np.isnan(own), by_class[codes] if codes.size else own, own)
 
+    def warm(self) -> RoadNetwork:
+        """Build now what every computation needs of the network (the segments' STRtree, the
+        pairs' layout, the class codes), e.g. in a worker before it forks its work horses,
+        which then share them instead of each building them again."""
+        _ = self.tree, self.pairs, self._class_codes
+        return self
+
     def memo(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         """make()'s value kept with this network under key (at most _MEMO_SIZE values, the
         least recently used dropped first): a new network (a new data version) starts
