@@ -19,7 +19,8 @@ bench:
 	  && .venv/bin/python bench/plan.py \
 	  && .venv/bin/python bench/exports.py \
 	  && .venv/bin/python bench/warning_latency.py \
-	  && .venv/bin/python bench/ogc.py
+	  && .venv/bin/python bench/ogc.py \
+	  && .venv/bin/python bench/roads.py --sweden
 
 # New or changed UI strings into translations/*/messages.po (then translate the empty
 # msgstr and run the tests: tests/web/test_i18n.py fails on any left untranslated).

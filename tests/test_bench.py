@@ -20,7 +20,7 @@ from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^[a-z0-9_]+: \S")
-BENCHES = ("coverage", "coverage_compute", "exports", "ogc", "plan", "warning_latency")
+BENCHES = ("coverage", "coverage_compute", "exports", "ogc", "plan", "roads", "warning_latency")
 DATABASE_FREE = ("coverage_compute", "plan")  # the pure computation: no PostGIS, no Redis
 
 

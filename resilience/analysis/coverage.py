@@ -206,10 +206,7 @@ def compute(
             )
         else:
             live = provider[available[service][provider]]
-            ones = np.ones(cx.size)
-            base = baseline_roads.nearest(
-                cx, cy, ones, sites.x[provider], sites.y[provider], np.ones(provider.size)
-            )
+            base = baseline_roads.baseline_nearest(cx, cy, sites.x[provider], sites.y[provider])
             scen = scenario_roads.nearest(
                 cx, cy, cell_factor, sites.x[live], sites.y[live], site_factor[live]
             )
@@ -331,6 +328,7 @@ def compute(
         ),
         outage_hours=np.where(steps.stepped, steps.site_duration, np.nan),
         roads=None if scenario_roads is None else scenario_roads.summary(),
+        generator_routes=steps.generator_routes,
     )
 
 
@@ -341,7 +339,10 @@ class PowerSteps:
     own_hours is F of step 1 (hours); hours_before and hours_after are hours_unpowered
     after steps 1 and 2 (NaN for sites without a power status); generator_index is the
     row of the assigned generator (-1 for none), arrival_hours its arrival (NaN for none).
-    v3: site_duration is each site's D (hours; 0 outside every outage polygon).
+    v3: site_duration is each site's D (hours; 0 outside every outage polygon);
+    generator_routes, with roads, each assigned site's (row's) way from its generator as
+    x, y rows (EPSG:3006): along the road nodes of its shortest path, or straight when
+    direct travel makes its arrival; empty without roads.
     """
 
     site_factor: FloatArray
@@ -353,6 +354,7 @@ class PowerSteps:
     arrival_hours: FloatArray
     hours_after: FloatArray
     site_duration: FloatArray
+    generator_routes: Mapping[int, FloatArray] = dataclasses.field(default_factory=dict)
 
     def gap_end(self, duration: float) -> FloatArray:
         """Where each site's unpowered intervals end at the latest: its own D inside the
@@ -402,7 +404,7 @@ def redispatch(
     hours_before = np.where(
         stepped, np.where(in_outage, np.maximum(0.0, site_duration - own_hours), 0.0), np.nan
     )
-    generator_index, arrival_hours, hours_after = _dispatch(
+    generator_index, arrival_hours, hours_after, routes = _dispatch(
         sites, site_factor, own_hours, hours_before, site_duration, scenario.parameters, roads
     )
     return PowerSteps(
@@ -415,6 +417,7 @@ def redispatch(
         arrival_hours=arrival_hours,
         hours_after=hours_after,
         site_duration=site_duration,
+        generator_routes=routes,
     )
 
 
@@ -586,8 +589,6 @@ def arrival_matrix(
     rows (axis 0) and generator (axis 1); inf where the generator's capacity cannot carry
     the site's critical load (a null capacity is 0, an unknown load any capacity), and
     (v3, roads) where the minutes are infinite."""
-    g_mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
-    g_capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
     if roads is None:
         gx, gy = sites.x[generators][None, :], sites.y[generators][None, :]
         sx, sy = sites.x[rows][:, None], sites.y[rows][:, None]
@@ -602,7 +603,17 @@ def arrival_matrix(
             sites.y[generators],
             site_factor[generators],
         )
-    arrival = g_mobilization[None, :] + minutes / 60
+    return _arrival_hours(sites, rows, generators, minutes)
+
+
+def _arrival_hours(
+    sites: SiteTable, rows: IntArray, generators: IntArray, minutes: FloatArray
+) -> FloatArray:
+    """mobilization_hours + minutes / 60 of each site of rows (axis 0) and generator (axis
+    1); inf where the generator cannot carry the site's critical load."""
+    g_mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
+    g_capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
+    arrival: FloatArray = g_mobilization[None, :] + minutes / 60
     load = sites.critical_load_kw[rows][:, None]
     arrival[~(np.isnan(load) | (g_capacity[None, :] >= load))] = np.inf
     return arrival
@@ -630,8 +641,9 @@ def _dispatch(
     site_duration: FloatArray,
     parameters: Parameters,
     roads: RoadState | None = None,
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Step 2: (generator row per site or -1, arrival hours or NaN, hours_unpowered after).
+) -> tuple[IntArray, FloatArray, FloatArray, dict[int, FloatArray]]:
+    """Step 2: (generator row per site or -1, arrival hours or NaN, hours_unpowered after,
+    routes: with roads, each assigned site's route from its generator, see _dispatch_roads).
     site_duration: D per site (v3).
 
     The visit is sequential by nature (each assignment takes a generator away from later
@@ -643,7 +655,11 @@ def _dispatch(
     hours_after = hours_before.copy()
     visit, generators = dispatch_order(sites, hours_before)
     if visit.size == 0 or generators.size == 0:
-        return generator_index, arrival_hours, hours_after
+        return generator_index, arrival_hours, hours_after, {}
+    if roads is not None:
+        return _dispatch_roads(
+            sites, site_factor, own_hours, hours_before, site_duration, parameters, roads
+        )
     # Columns in tie-break order, so that argmin's first minimum is the lowest source_id.
     g_fuel = generator_fuel(sites, generators)
     free = np.ones(generators.size, dtype=bool)
@@ -673,7 +689,61 @@ def _dispatch(
             arrival[row + 1 :, column] = np.inf
             if n_free == 0:
                 break
-    return generator_index, arrival_hours, hours_after
+    return generator_index, arrival_hours, hours_after, {}
+
+
+def _dispatch_roads(
+    sites: SiteTable,
+    site_factor: FloatArray,
+    own_hours: FloatArray,
+    hours_before: FloatArray,
+    site_duration: FloatArray,
+    parameters: Parameters,
+    roads: RoadState,
+) -> tuple[IntArray, FloatArray, FloatArray, dict[int, FloatArray]]:
+    """Step 2 over the roads (v3): as _dispatch, with one search per distinct access node of
+    the generators (or of the visited sites, whichever are fewer) for all visited sites at
+    once, and the route of each assignment (site row: x, y rows from the generator to the
+    site, along the roads when the route is what makes its arrival)."""
+    generator_index = np.full(len(sites), -1, dtype=np.int64)
+    arrival_hours = np.full(len(sites), np.nan)
+    hours_after = hours_before.copy()
+    routes: dict[int, FloatArray] = {}
+    visit, generators = dispatch_order(sites, hours_before)
+    if visit.size == 0 or generators.size == 0:
+        return generator_index, arrival_hours, hours_after, routes
+    # No arrival after mobile_max_hours or the latest D is ever taken: A = mobilization +
+    # (access + path + access) / 60, so paths longer than this need not be found.
+    latest = parameters.mobile_max_hours
+    mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
+    limit = (min(latest, float(site_duration[visit].max())) - float(mobilization.min())) * 60
+    limit = limit * (1 + 1e-9) + 1e-9  # no route lost to rounding
+    minutes, ways = roads.pair_routes(
+        sites.x[visit],
+        sites.y[visit],
+        site_factor[visit],
+        sites.x[generators],
+        sites.y[generators],
+        site_factor[generators],
+        limit=limit,
+    )
+    assert ways is not None
+    arrival = _arrival_hours(sites, visit, generators, minutes)
+    g_fuel = generator_fuel(sites, generators)
+    for row, site in enumerate(visit.tolist()):
+        column = int(arrival[row].argmin())  # the first minimum: the lowest source_id
+        earliest = float(arrival[row, column])
+        duration = float(site_duration[site])
+        if math.isinf(earliest) or not (earliest <= latest and earliest < duration):
+            continue
+        generator_index[site] = generators[column]
+        arrival_hours[site] = earliest
+        hours_after[site] = float(
+            generator_hours(duration, earliest, float(own_hours[site]), float(g_fuel[column]))
+        )
+        routes[site] = ways.route(row, column)
+        arrival[row + 1 :, column] = np.inf
+    return generator_index, arrival_hours, hours_after, routes
 
 
 def _providers(sites: SiteTable) -> dict[str, IntArray]:
@@ -978,13 +1048,16 @@ def _over_time(
         instants = np.flatnonzero(inverse == number)
         if candidates.size == 0 or np.array_equal(chosen, always) or not chosen.any():
             continue  # the providers of step 3: the cells uncovered there stay uncovered
+        # Step 3's providers leave every candidate beyond the threshold, so a candidate is
+        # covered now exactly when one of the others available now is within it.
+        extra = chosen & ~always if not (always & ~chosen).any() else chosen
         fastest = roads.nearest(
             cx[candidates],
             cy[candidates],
             c_factor[candidates],
-            sx[chosen],
-            sy[chosen],
-            s_factor[chosen],
+            sx[extra],
+            sy[extra],
+            s_factor[extra],
             limit=threshold,
         )
         at[:, instants] = (fastest <= threshold)[:, None]

@@ -20,6 +20,7 @@ Unheated intervals may be three per site when a plant's D differs from the site'
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,6 +229,10 @@ class CoverageResult:
     # power status), and the road figures of the document (None without roads).
     outage_hours: FloatArray | None = None
     roads: RoadSummary | None = None
+    # v3: with roads, each assigned site's (row's) way from its generator, x, y rows
+    # (EPSG:3006) along the road nodes of the route that makes its arrival (straight when
+    # direct travel does); empty without roads.
+    generator_routes: Mapping[int, FloatArray] = field(default_factory=dict)
 
     def site_outage_hours(self) -> FloatArray:
         """Each site's D: outage_hours, or (without it) the duration inside the outage."""

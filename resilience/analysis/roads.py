@@ -14,17 +14,23 @@ minutes(a, b) = min(route(a, b), direct(a, b)):
   d(a, b) <= offroad_max_km · 1000, else infinite.
 The nearest provider of many points is one multi-source Dijkstra (scipy.sparse.csgraph):
 a virtual node joined to each provider's access node by an edge of its access minutes,
-plus a range search for direct travel.
+plus a range search for direct travel. What does not change from one computation to the
+next is kept with the network: the parallel edges grouped per node pair and their CSR
+layout (RoadNetwork.pairs), the segments' STRtree, and (RoadNetwork.memo) the baseline's
+searches per parameters and places. Generators' arrivals (pair_routes) keep the trees of
+their shortest paths, so that an assignment's route can be drawn along the roads.
 
 Units: metres, km/h, minutes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
@@ -48,8 +54,13 @@ from resilience.analysis.model import (
 from resilience.analysis.result import RoadSummary
 from resilience.analysis.spatial import speed_factor_xy
 
-# Sources of one Dijkstra call in pair_minutes: bounds its (sources × nodes) matrix.
+_T = TypeVar("_T")
+# Values a network keeps (RoadNetwork.memo): baseline searches per parameters and places.
+_MEMO_SIZE = 16
+# Sources of one Dijkstra call in pair_routes, and the most values of its (sources × nodes)
+# arrays: 32 sources on a county's network, fewer on Sweden's.
 _SOURCE_BLOCK = 32
+_BLOCK_VALUES = 2**24
 # Nearest-node distances within this relative margin are checked for an exact tie.
 _TIE_MARGIN = 1e-9
 
@@ -80,6 +91,20 @@ def _all_line_parts(lines: list[BaseGeometry]) -> tuple[NDArray[np.object_], Int
     return parts[keep], np.asarray(road[keep], dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class _PairLayout:
+    """Edges grouped by undirected node pair (order: edges sorted by pair, starts: each
+    pair's first position in order) and the pairs' CSR layout in both directions (slot:
+    position of each CSR entry among the pairs then their reverses; rows, cols, indptr)."""
+
+    order: IntArray
+    starts: IntArray
+    slot: IntArray
+    rows: IntArray
+    cols: IntArray
+    indptr: IntArray
+
+
 @dataclass(frozen=True, eq=False)
 class RoadNetwork:
     """The road graph, built once (from_lines) and reused by every computation.
@@ -96,6 +121,9 @@ class RoadNetwork:
     length: FloatArray
     speed_kmh: FloatArray
     road_class: ObjectArray
+    _memo: OrderedDict[tuple[Any, ...], Any] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_lines(
@@ -179,12 +207,63 @@ class RoadNetwork:
         """An STRtree over the segments."""
         return shapely.STRtree(self.segments)
 
+    @cached_property
+    def pairs(self) -> _PairLayout:
+        """The edges grouped by undirected node pair, and the CSR layout of those pairs in
+        both directions: built once, so that each computation only fills in weights."""
+        n = self.n_nodes
+        low = np.minimum(self.edge_u, self.edge_v)
+        high = np.maximum(self.edge_u, self.edge_v)
+        key = low * max(n, 1) + high
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        starts = starts[: sorted_key.size]  # none without edges
+        pair_low, pair_high = low[order][starts], high[order][starts]
+        rows = np.concatenate([pair_low, pair_high])
+        cols = np.concatenate([pair_high, pair_low])
+        slot = np.lexsort((cols, rows))
+        return _PairLayout(
+            order=order,
+            starts=starts,
+            slot=slot,
+            rows=rows[slot],
+            cols=cols[slot],
+            indptr=np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]),
+        )
+
+    @cached_property
+    def _class_codes(self) -> tuple[NDArray[np.str_], IntArray]:
+        names, codes = np.unique(self.road_class.astype(str), return_inverse=True)
+        return names, np.asarray(codes, dtype=np.int64).reshape(-1)
+
     def edge_speed(self, road_speeds: dict[str, float] | Any) -> FloatArray:
         """Each edge's speed (km/h): its road's own, else its class's in road_speeds."""
-        speed = self.speed_kmh.copy()
-        for name, value in road_speeds.items():
-            speed[np.isnan(self.speed_kmh) & (self.road_class == name)] = float(value)
-        return speed
+        names, codes = self._class_codes
+        by_class = np.array([float(road_speeds.get(str(name), np.nan)) for name in names])
+        own = self.speed_kmh
+        return np.where(np.isnan(own), by_class[codes] if codes.size else own, own)
+
+    def warm(self) -> RoadNetwork:
+        """Build now what every computation needs of the network (the segments' STRtree, the
+        pairs' layout, the class codes), e.g. in a worker before it forks its work horses,
+        which then share them instead of each building them again."""
+        _ = self.tree, self.pairs, self._class_codes
+        return self
+
+    def memo(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+        """make()'s value kept with this network under key (at most _MEMO_SIZE values, the
+        least recently used dropped first): a new network (a new data version) starts
+        empty, so nothing kept outlives the roads it was computed on."""
+        memo = self._memo
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]  # type: ignore[no-any-return]
+        value = make()
+        memo[key] = value
+        while len(memo) > _MEMO_SIZE:
+            memo.popitem(last=False)
+        return value
 
     def intersecting(self, polygons: NDArray[np.object_]) -> IntArray:
         """Edges whose segment intersects any of the polygons (touching counts)."""
@@ -248,29 +327,27 @@ class RoadState:
         self.closure_areas = closure_areas
         n = network.n_nodes
         open_ = ~closed
-        u, v, w = network.edge_u[open_], network.edge_v[open_], minutes[open_]
-        # Parallel edges merged to the fastest (csr would add them up), once per undirected
-        # pair; then both directions.
-        low, high, w = _fastest_edges(np.minimum(u, v), np.maximum(u, v), w)
-        rows, cols, weights = (
-            np.concatenate([low, high]),
-            np.concatenate([high, low]),
-            np.concatenate([w, w]),
-        )
-        self.graph = sparse.csr_matrix((weights, (rows, cols)), shape=(n, n))
-        self.graph.sort_indices()
+        # Parallel edges merged to the fastest once per undirected pair (csr would add them
+        # up), closed ones left out; the layout of the pairs is the network's, built once.
+        layout = network.pairs
+        weight = np.where(open_, minutes, np.inf)[layout.order]
+        fastest = np.minimum.reduceat(weight, layout.starts) if weight.size else np.zeros(0)
+        data = np.concatenate([fastest, fastest])[layout.slot]
+        indices, indptr = layout.cols, layout.indptr
+        keep = np.isfinite(data)
+        if not keep.all():
+            data, indices = data[keep], indices[keep]
+            counts = np.bincount(layout.rows[keep], minlength=n)
+            indptr = np.concatenate([[0], np.cumsum(counts)])
+        self.graph = sparse.csr_matrix((data, indices, indptr), shape=(n, n))
         has_open = np.zeros(n, dtype=bool)
-        has_open[u] = True
-        has_open[v] = True
+        has_open[network.edge_u[open_]] = True
+        has_open[network.edge_v[open_]] = True
         self.access_nodes = np.flatnonzero(has_open)
         self._tree = (
-            cKDTree(
-                np.column_stack(
-                    (network.node_x[self.access_nodes], network.node_y[self.access_nodes])
-                )
-            )
-            if self.access_nodes.size
-            else None
+            network.memo(("all_open_access_tree",), lambda: _node_tree(network, self.access_nodes))
+            if not closed.any()
+            else _node_tree(network, self.access_nodes)
         )
         self._components: IntArray | None = None
 
@@ -414,6 +491,28 @@ class RoadState:
             np.minimum.at(best, i, self.direct(metres, np.minimum(q_factor[i], p_factor[j])))
         return best
 
+    def baseline_nearest(
+        self, qx: FloatArray, qy: FloatArray, px: FloatArray, py: FloatArray
+    ) -> FloatArray:
+        """nearest() with every speed factor 1 on a state without snow or closures (the
+        baseline's), kept with the network per parameters and places: the baseline of a
+        network does not change from one scenario to the next."""
+        if self.closed.any() or self.scenario.snow_zones:
+            raise ValueError("baseline_nearest is for a state without snow zones or closures")
+        p = self.parameters
+        key = (
+            "baseline_nearest",
+            tuple(sorted((str(k), float(v)) for k, v in p.road_speeds.items())),
+            float(p.circuity),
+            float(p.access_speed_kmh),
+            float(p.offroad_max_km),
+            _digest(qx, qy, px, py),
+        )
+        ones_q, ones_p = np.ones(qx.size), np.ones(px.size)
+        kept = self.network.memo(key, lambda: self.nearest(qx, qy, ones_q, px, py, ones_p))
+        out: FloatArray = kept.copy()
+        return out
+
     def pair_minutes(
         self,
         ax: FloatArray,
@@ -425,32 +524,88 @@ class RoadState:
     ) -> FloatArray:
         """M[i, j] = minutes(b_j, a_i) = min(access(b_j) + path + access(a_i), direct):
         e.g. from generators b to care sites a. Shape (a, b); inf where unreachable."""
+        minutes, _ = self.pair_routes(ax, ay, a_factor, bx, by, b_factor, routes=False)
+        return minutes
+
+    def pair_routes(
+        self,
+        ax: FloatArray,
+        ay: FloatArray,
+        a_factor: FloatArray,
+        bx: FloatArray,
+        by: FloatArray,
+        b_factor: FloatArray,
+        *,
+        routes: bool = True,
+        limit: float = np.inf,
+    ) -> tuple[FloatArray, PairRoutes | None]:
+        """pair_minutes, and (routes) the shortest paths behind its routes: one Dijkstra
+        per distinct access node of the side with fewer, in blocks whose (sources × nodes)
+        arrays stay under _BLOCK_VALUES; of each search only the tree of the paths to the
+        other side's nodes is kept (PairRoutes). limit: path minutes beyond which routes
+        need not be found (they are then inf; direct travel is still counted)."""
+        out = np.full((ax.size, bx.size), np.inf)
         if ax.size == 0 or bx.size == 0:
-            return np.full((ax.size, bx.size), np.inf)
+            return out, PairRoutes(self.network, {}, np.zeros(0, bool)) if routes else None
         a_node, a_access = self.access(ax, ay, a_factor)
         b_node, b_access = self.access(bx, by, b_factor)
-        a_reached, b_reached = np.flatnonzero(a_node >= 0), np.flatnonzero(b_node >= 0)
-        path = np.full((bx.size, ax.size), np.inf)  # path[j, i]: b_j's node to a_i's
+        a_sources, b_sources = np.unique(a_node[a_node >= 0]), np.unique(b_node[b_node >= 0])
         # Edges are undirected: search from whichever side has fewer distinct nodes.
-        a_sources, b_sources = np.unique(a_node[a_reached]), np.unique(b_node[b_reached])
         from_b = b_sources.size <= a_sources.size
-        sources = b_sources if from_b else a_sources
-        for begin in range(0, sources.size, _SOURCE_BLOCK):
-            block = sources[begin : begin + _SOURCE_BLOCK]
-            distance = np.asarray(dijkstra(self.graph, directed=True, indices=block))
-            if from_b:
-                mine = b_reached[np.isin(b_node[b_reached], block)]
-                rows = distance[np.searchsorted(block, b_node[mine])]
-                path[np.ix_(mine, a_reached)] = rows[:, a_node[a_reached]]
+        sources, targets = (b_sources, a_sources) if from_b else (a_sources, b_sources)
+        path = np.full((sources.size, targets.size), np.inf)  # path[source, target]
+        trees: dict[int, tuple[IntArray, IntArray]] = {}
+        block = max(1, min(_SOURCE_BLOCK, _BLOCK_VALUES // max(self.network.n_nodes, 1)))
+        for begin in range(0, sources.size, block):
+            chunk = sources[begin : begin + block]
+            predecessor: NDArray[np.int32] | None = None
+            if routes:
+                distance, predecessor = dijkstra(
+                    self.graph,
+                    directed=True,
+                    indices=chunk,
+                    return_predecessors=True,
+                    limit=max(limit, 0.0),
+                )
             else:
-                mine = a_reached[np.isin(a_node[a_reached], block)]
-                rows = distance[np.searchsorted(block, a_node[mine])]
-                path[np.ix_(b_reached, mine)] = rows[:, b_node[b_reached]].T
-        out = ((b_access[:, None] + path) + a_access[None, :]).T
+                distance = dijkstra(self.graph, directed=True, indices=chunk, limit=max(limit, 0.0))
+            path[begin : begin + chunk.size] = np.asarray(distance)[:, targets]
+            if predecessor is not None:
+                for row, source in enumerate(chunk.tolist()):
+                    trees[source] = _path_tree(np.asarray(predecessor[row]), source, targets)
+            del distance, predecessor
+        if from_b:
+            b_row, a_col = np.searchsorted(sources, b_node), np.searchsorted(targets, a_node)
+        else:
+            a_col, b_row = np.searchsorted(sources, a_node), np.searchsorted(targets, b_node)
+        a_ok, b_ok = np.flatnonzero(a_node >= 0), np.flatnonzero(b_node >= 0)
+        if a_ok.size and b_ok.size:
+            sub = (
+                path[np.ix_(b_row[b_ok], a_col[a_ok])]
+                if from_b
+                else path[np.ix_(a_col[a_ok], b_row[b_ok])].T
+            )
+            route = (b_access[b_ok, None] + sub) + a_access[None, a_ok]
+            out[np.ix_(a_ok, b_ok)] = route.T
         metres = _distance(ax[:, None], ay[:, None], bx[None, :], by[None, :])
         factor = np.minimum(a_factor[:, None], b_factor[None, :])
-        minutes: FloatArray = np.minimum(out, self.direct(metres, factor))
-        return minutes
+        direct = self.direct(metres, factor)
+        minutes: FloatArray = np.minimum(out, direct)
+        if not routes:
+            return minutes, None
+        pairs = PairRoutes(
+            self.network,
+            trees,
+            by_road=np.isfinite(out) & (out <= direct),
+            a_node=a_node,
+            b_node=b_node,
+            from_b=from_b,
+            ax=ax,
+            ay=ay,
+            bx=bx,
+            by=by,
+        )
+        return minutes, pairs
 
     def components(self) -> IntArray:
         """The connected component of every node over the open edges."""
@@ -492,6 +647,23 @@ class RoadState:
         return out
 
 
+def _digest(*arrays: FloatArray) -> str:
+    """A digest of float arrays' values and sizes (a memo key for places)."""
+    h = hashlib.blake2b(digest_size=20)
+    for array in arrays:
+        values = np.ascontiguousarray(array, dtype=np.float64)
+        h.update(np.int64(values.size).tobytes())
+        h.update(values.tobytes())
+    return h.hexdigest()
+
+
+def _node_tree(network: RoadNetwork, nodes: IntArray) -> cKDTree | None:
+    """A k-d tree over the given nodes (None for none)."""
+    if nodes.size == 0:
+        return None
+    return cKDTree(np.column_stack((network.node_x[nodes], network.node_y[nodes])))
+
+
 def _fastest_edges(
     rows: IntArray, cols: IntArray, weights: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray]:
@@ -503,3 +675,73 @@ def _fastest_edges(
     first = np.ones(rows.size, dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
     return rows[first], cols[first], weights[first]
+
+
+def _path_tree(predecessor: IntArray, root: int, targets: IntArray) -> tuple[IntArray, IntArray]:
+    """The part of a search's predecessor array on the paths from root to the targets:
+    (nodes sorted, their predecessors). Each path is followed until it meets a node already
+    kept, so the cost is the tree's size, not the sum of the paths."""
+    kept_nodes: list[IntArray] = []
+    kept_predecessors: list[IntArray] = []
+    seen = np.zeros(predecessor.size, dtype=bool)
+    seen[root] = True
+    current = np.unique(targets[(targets != root) & (predecessor[targets] >= 0)])
+    while current.size:
+        current = current[~seen[current]]
+        if current.size == 0:
+            break
+        seen[current] = True
+        before = predecessor[current]
+        kept_nodes.append(current)
+        kept_predecessors.append(before)
+        current = np.unique(before[~seen[before]])
+    if not kept_nodes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    nodes = np.concatenate(kept_nodes)
+    order = np.argsort(nodes)
+    return nodes[order], np.concatenate(kept_predecessors)[order]
+
+
+class PairRoutes:
+    """The shortest paths behind pair_routes' minutes: route(i, j) is the way from b_j to
+    a_i as x, y rows (EPSG:3006): b_j's point, the road nodes from its access node to
+    a_i's, a_i's point; the straight line when direct travel is as fast or faster."""
+
+    def __init__(
+        self,
+        network: RoadNetwork,
+        trees: dict[int, tuple[IntArray, IntArray]],
+        by_road: BoolArray,
+        a_node: IntArray | None = None,
+        b_node: IntArray | None = None,
+        from_b: bool = True,
+        ax: FloatArray | None = None,
+        ay: FloatArray | None = None,
+        bx: FloatArray | None = None,
+        by: FloatArray | None = None,
+    ) -> None:
+        self.network = network
+        self.trees = trees
+        self.by_road = by_road
+        self.a_node, self.b_node, self.from_b = a_node, b_node, from_b
+        self.ax, self.ay, self.bx, self.by = ax, ay, bx, by
+
+    def route(self, i: int, j: int) -> FloatArray:
+        assert self.ax is not None and self.ay is not None
+        assert self.bx is not None and self.by is not None
+        start = [[float(self.bx[j]), float(self.by[j])]]
+        end = [[float(self.ax[i]), float(self.ay[i])]]
+        if not self.by_road[i, j]:
+            return np.asarray(start + end, dtype=np.float64)
+        assert self.a_node is not None and self.b_node is not None
+        a, b = int(self.a_node[i]), int(self.b_node[j])
+        root, leaf = (b, a) if self.from_b else (a, b)
+        nodes_sorted, predecessors = self.trees[root]
+        nodes = [leaf]
+        while nodes[-1] != root:
+            at = int(np.searchsorted(nodes_sorted, nodes[-1]))
+            nodes.append(int(predecessors[at]))
+        # Rooted at b's node, the walk runs from a to b: reversed, it runs from b to a.
+        path = np.asarray(nodes[::-1] if self.from_b else nodes, dtype=np.int64)
+        xy = np.column_stack((self.network.node_x[path], self.network.node_y[path]))
+        return np.vstack((start, xy, end))

@@ -160,7 +160,11 @@ def run_inputs(session: Session) -> RunInputs:
             if after == version and not own:
                 _read_only(sites)
                 _read_only(cells)
-                inputs = RunInputs(version, sites, cells, names, roads)
+                # Kept: what each computation needs of the network is built once, here
+                # (a worker's forked horses then share it).
+                inputs = RunInputs(
+                    version, sites, cells, names, None if roads is None else roads.warm()
+                )
                 _kept[key] = inputs
                 return inputs
             if own:

@@ -29,8 +29,9 @@ def gap_sites(
         " h.source_id AS heat_plant_source_id, r.hours_cold, r.first_cold_hour,"
         " r.min_indoor_c, r.unpowered_intervals, r.unheated_intervals, r.cold_intervals,"
         f" {geometry_sql('s.geom', crs)},"
-        f" CASE WHEN g.id IS NULL THEN NULL ELSE"
-        f" ST_AsGeoJSON(ST_Transform(ST_MakeLine(g.geom, s.geom), {int(crs)}), 6) END"
+        # Along the roads when the run stored the route (v3), else straight.
+        f" CASE WHEN g.id IS NULL THEN NULL ELSE ST_AsGeoJSON(ST_Transform("
+        f"COALESCE(r.generator_route, ST_MakeLine(g.geom, s.geom)), {int(crs)}), 6) END"
         " AS generator_line"
         " FROM run_sites r JOIN sites s ON s.id = r.site_id"
         " LEFT JOIN sites g ON g.id = r.generator_id"
@@ -38,7 +39,7 @@ def gap_sites(
         f" WHERE r.run_id = :run {where} ORDER BY s.id"
     )
     rows = [dict(r) for r in session.execute(text(sql), {"run": run_id}).mappings()]
-    for row in rows:  # the generator → site line, for drawing the dispatch on the map
+    for row in rows:  # the generator → site way, for drawing the dispatch on the map
         if row["generator_line"]:
             row["generator_line"] = json.loads(row["generator_line"])
     return feature_collection(rows, crs)

@@ -8,6 +8,7 @@ import struct
 from typing import Any
 
 import numpy as np
+import shapely
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
@@ -265,6 +266,7 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
             _intervals(unheated_start + tstar, unheated_end),
         ],
     )
+    _store_routes(session, run, result)
     cells = result.cells
     crows = np.flatnonzero(result.populated)
     columns = [
@@ -318,6 +320,27 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
         )
     _store_timeline(session, run, result)
     session.flush()
+
+
+def _store_routes(session: Session, run: Run, result: CoverageResult) -> None:
+    """Each assigned generator's route (v3, roads) on its site's row: a few hundred rows at
+    most, one bound UPDATE each batch, after the COPY."""
+    routes = [
+        {
+            "run": run.id,
+            "site": int(result.sites.id[row]),
+            "wkb": shapely.to_wkb(shapely.linestrings(xy)),
+        }
+        for row, xy in sorted(result.generator_routes.items())
+    ]
+    if routes:
+        session.execute(
+            text(
+                "UPDATE run_sites SET generator_route = ST_GeomFromWKB(:wkb, 3006)"
+                " WHERE run_id = :run AND site_id = :site"
+            ),
+            routes,
+        )
 
 
 def _store_timeline(session: Session, run: Run, result: CoverageResult) -> None:

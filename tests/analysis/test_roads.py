@@ -316,3 +316,89 @@ def test_without_a_timeline_the_roads_give_the_same_figures() -> None:
     assert short.county.uncovered == full.county.uncovered
     assert short.county.unreachable == full.county.unreachable
     assert short.minutes["food"].tolist() == full.minutes["food"].tolist() == [40.0]
+
+
+def test_a_generator_s_route_follows_the_road_around_a_lake() -> None:
+    """A lake lies between the generator at (0, 0) and the care home at (6 km, 0): the road
+    goes around it, north to (0, 3 km), east to (6 km, 3 km), south to (6 km, 0): 12 km at
+    60 km/h, 12 minutes; the straight 6 km is beyond offroad_max_km 5. The assignment's
+    route is the road's nodes, the generator's point first and the site's last, not the
+    straight line; its arrival is 1 h of mobilisation plus 12 minutes."""
+    sites = sites_table(
+        site("home", "care", "elderly_home", 6000, 0, critical_load_kw=10),
+        site("gen", "power", "mobile_generator", 0, 0, capacity_kw=50, mobilization_hours=1),
+    )
+    roads = network([(0, 0), (0, 3000), (6000, 3000), (6000, 0)])
+    outage = shapely.box(2000, -1000, 7000, 1000)
+    result = run_roads(sites, cells_table(), roads, outage=outage, mobile_max_hours=12)
+    home = row(result, "home")
+    assert result.generator_index[home] == row(result, "gen")
+    assert result.arrival_hours[home] == pytest.approx(1.2, rel=1e-12)
+    assert result.generator_routes[home].tolist() == [
+        [0.0, 0.0],
+        [0.0, 0.0],
+        [0.0, 3000.0],
+        [6000.0, 3000.0],
+        [6000.0, 0.0],
+        [6000.0, 0.0],
+    ]
+    # Direct travel faster than the road: generator at (1 km, 0), site at (3 km, 0), both
+    # entering the road at (0, 0): 1 + 0 + 3 km of access, 8 minutes, against 2 km
+    # straight at 30 km/h, 4 minutes. The route is the straight line.
+    near = sites_table(
+        site("home", "care", "elderly_home", 3000, 0, critical_load_kw=10),
+        site("gen", "power", "mobile_generator", 1000, 0, capacity_kw=50),
+    )
+    result = run_roads(near, cells_table(), roads, outage=outage, mobile_max_hours=12)
+    assert result.arrival_hours[row(result, "home")] == pytest.approx(4 / 60, rel=1e-12)
+    route = result.generator_routes[row(result, "home")]
+    assert route.tolist() == [[1000.0, 0.0], [3000.0, 0.0]]
+    # Without roads there are no routes (the map draws the straight line).
+    plain = compute(near, cells_table(), MUNICIPALITIES, Scenario(outage=outage))
+    assert plain.generator_routes == {}
+
+
+def test_baseline_searches_are_kept_with_the_network_and_answer_as_uncached() -> None:
+    """The baseline's nearest-provider minutes are kept with the network per parameters and
+    places: a second computation gives the very same result as the first and as one on a
+    freshly built network (no kept values); other providers or parameters are other keys,
+    not stale answers; a network built again (a new data version) keeps nothing."""
+    lines = [[(0, 0), (4000, 0), (8000, 0)], [(4000, 0), (4000, 6000)]]
+    cells = cells_table((0, 0, 5), (4000, 6000, 3), (8000, 0, 2))
+    one = sites_table(site("f", "food", "grocery", 8000, 0), site("c", "care", "hospital", 0, 0))
+    two = sites_table(site("f", "food", "grocery", 4000, 6000), site("c", "care", "hospital", 0, 0))
+    kept = network(*lines)
+    first = run_roads(one, cells, kept, offroad_max_km=1)
+    assert len(kept._memo) > 0
+    again = run_roads(one, cells, kept, offroad_max_km=1)
+    fresh = run_roads(one, cells, network(*lines), offroad_max_km=1)
+    for service in ("food", "care", "shelter"):
+        for result in (again, fresh):
+            np.testing.assert_array_equal(
+                result.baseline_minutes[service], first.baseline_minutes[service]
+            )
+    assert first.baseline_minutes["food"][0] == 8.0
+    moved = run_roads(two, cells, kept, offroad_max_km=1)
+    assert moved.baseline_minutes["food"][0] == 10.0  # 4 km east, 6 km north
+    np.testing.assert_array_equal(
+        moved.baseline_minutes["food"],
+        run_roads(two, cells, network(*lines), offroad_max_km=1).baseline_minutes["food"],
+    )
+    slower = run_roads(one, cells, kept, offroad_max_km=1, road_speeds={"primary": 30})
+    assert slower.baseline_minutes["food"][0] == 8.0  # the lines' own speed: no change
+    walking = run_roads(one, cells, kept, offroad_max_km=9)
+    assert walking.baseline_minutes["food"][0] == 8.0  # 8 km straight at 30: 16 > 8
+    assert walking.baseline_minutes["food"][1] == 10.0
+    assert len(network(*lines)._memo) == 0
+
+
+def test_the_kept_values_are_bounded() -> None:
+    """A network keeps at most _MEMO_SIZE values, the least recently used dropped."""
+    from resilience.analysis.roads import _MEMO_SIZE
+
+    roads = network([(0, 0), (1000, 0)])
+    for key in range(_MEMO_SIZE + 5):
+        assert roads.memo(("k", key), lambda key=key: key) == key
+    assert len(roads._memo) == _MEMO_SIZE
+    assert roads.memo(("k", _MEMO_SIZE + 4), lambda: -1) == _MEMO_SIZE + 4  # kept
+    assert roads.memo(("k", 0), lambda: -1) == -1  # dropped, made again

@@ -94,3 +94,48 @@ def test_the_roads_when_their_table_exists(db_session: Session) -> None:
     )
     roads = run_inputs.load_roads(db_session)
     assert isinstance(roads, RoadNetwork) and roads.n_edges == 2
+
+
+def test_what_a_kept_network_keeps_goes_with_its_data_version(committed: Session) -> None:
+    """The baseline searches kept with a road network (RoadNetwork.memo) live as long as the
+    network: a run of the same data version finds them, a new data version (here, a road
+    added) reads a new network, which keeps nothing, and its baseline is the new roads'."""
+    from resilience.analysis import Parameters, Scenario, compute
+
+    small_county(committed)
+    committed.execute(
+        text(
+            "INSERT INTO roads (road_class, speed_kmh, geom) VALUES ('primary', 60,"
+            " ST_GeomFromText('LINESTRING(751500 7081500, 766000 7085500)', 3006))"
+        )
+    )
+    committed.commit()
+    run_inputs.forget()
+    first = run_inputs.run_inputs(committed)
+    committed.commit()
+    assert first.roads is not None and first.kept
+    assert {"tree", "pairs"} <= set(vars(first.roads))  # built once, before any fork
+    scenario = Scenario(parameters=Parameters.from_overrides({"offroad_max_km": 1}))
+
+    def baseline(inputs: run_inputs.RunInputs) -> np.ndarray:
+        result = compute(inputs.sites, inputs.cells, inputs.names, scenario, roads=inputs.roads)
+        return result.baseline_minutes["food"]
+
+    before = baseline(first)
+    assert len(first.roads._memo) > 0
+    assert run_inputs.run_inputs(committed) is first  # same version: the same network
+    committed.commit()
+    committed.execute(
+        text(
+            "INSERT INTO roads (road_class, speed_kmh, geom) VALUES ('primary', 120,"
+            " ST_GeomFromText('LINESTRING(751500 7081500, 766000 7085500)', 3006))"
+        )
+    )
+    committed.commit()
+    second = run_inputs.run_inputs(committed)
+    committed.commit()
+    assert second.version > first.version and second.roads is not first.roads
+    assert second.roads is not None and len(second.roads._memo) == 0
+    after = baseline(second)
+    # The cells that went by road now take the faster one; the one nearby walks as before.
+    assert (after <= before).all() and (after < before).sum() == 2

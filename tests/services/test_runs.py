@@ -216,3 +216,48 @@ def test_a_run_stored_before_v3_reads_back_without_the_v3_fields(db_session: Ses
     assert stored["model_version"] == 2 and "roads" not in stored
     assert all("outage_hours" not in s for s in stored["sites"])
     assert "unreachable" not in stored["timeline"]["county"]
+
+
+def test_a_generator_s_line_follows_the_roads_when_the_run_has_them(db_session: Session) -> None:
+    """Issue 21: the generator in Östervik (765000, 7085000) reaches Björkgården in Åbacka
+    by a road that bends at (758000, 7083000). The run stores the route, and the map's
+    layer (run_layers.gap_sites) serves it as the generator's line: the generator's point,
+    the road's vertices in order, the home's point. Without roads the line is straight."""
+    from resilience.services import run_layers
+
+    small_county(db_session)
+    straight = runs.start_run(
+        db_session, scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    )
+    runs.compute_run(db_session, straight.id)
+    db_session.execute(
+        text(
+            "INSERT INTO roads (name, road_class, geom) VALUES ('Länsväg', 'primary',"
+            " ST_GeomFromText('LINESTRING(765000 7085000, 758000 7083000, 751500 7081500)',"
+            " 3006))"
+        )
+    )
+    routed = runs.start_run(
+        db_session,
+        scenarios.create_scenario(
+            db_session, parse_scenario({**OUTAGE_ABACKA, "name": "Åbacka, längs vägen"})
+        ),
+    )
+    runs.compute_run(db_session, routed.id)
+
+    def line(run_id: int) -> list[list[float]]:
+        sites = run_layers.gap_sites(db_session, run_id, crs=3006)["features"]
+        home = next(f for f in sites if f["properties"]["name"] == "Björkgårdens äldreboende")
+        return home["properties"]["generator_line"]["coordinates"]  # type: ignore[no-any-return]
+
+    assert len(line(straight.id)) == 2
+    home = db_session.execute(
+        text("SELECT ST_X(geom), ST_Y(geom) FROM sites WHERE name = 'Björkgårdens äldreboende'")
+    ).one()
+    assert line(routed.id) == [
+        [765000.0, 7085000.0],
+        [765000.0, 7085000.0],
+        [758000.0, 7083000.0],
+        [751500.0, 7081500.0],
+        [float(home[0]), float(home[1])],
+    ]
