@@ -303,7 +303,7 @@ class RunSite(Base):
     unheated_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
     cold_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
     # v3: with roads, the generator's way to the site along the roads (straight when direct
-    # travel makes its arrival); null without roads or generator (migration 0020).
+    # travel makes its arrival); null without roads or generator (migration 0021).
     generator_route: Mapped[Any] = mapped_column(
         Geometry("LINESTRING", srid=SWEREF99TM, spatial_index=False), nullable=True
     )

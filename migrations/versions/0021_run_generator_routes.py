@@ -4,8 +4,8 @@ With roads, the route along the road nodes of the shortest path that makes the a
 (straight when direct travel does); null without roads, for sites without a generator and
 in earlier runs (the map then draws the straight line).
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 06:05:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
