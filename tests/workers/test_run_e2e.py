@@ -15,7 +15,8 @@ from resilience.analysis import compute
 from resilience.config import Settings
 from resilience.models import RunCell
 from resilience.scenarios import parse_scenario
-from resilience.services import runs, scenarios, users
+from resilience.services import run_clock, runs, scenarios, users
+from resilience.web.formatting import iso_clock
 from tests import factories
 from tests.factories import OUTAGE_ABACKA, small_county
 from tests.helpers.workers import run_worker, work_in_process
@@ -55,6 +56,9 @@ def test_api_run_computed_by_a_real_worker(
     result = client.get(f"{run_url}/result", headers=auth).json
     sites, cells, names = runs.load_inputs(committed)
     expected = compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis())
+    # The document with its hour 0 on the clock: this scenario sets no start, so the run's.
+    run = runs.get_run(committed, int(run_url.rsplit("/", 1)[1]))
+    assert result.pop("hour_zero") == iso_clock(run_clock.run_hour_zero(committed, run))
     assert result == expected.to_document()  # the v2 document, timeline included
     gap_sites = client.get(f"{run_url}/sites", headers=auth).json["features"]
     by_name = {f["properties"]["name"]: f["properties"] for f in gap_sites}
