@@ -276,7 +276,9 @@ class Run(Base):
 class RunSite(Base):
     __tablename__ = "run_sites"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    # Its run is checked once per statement and its rows deleted with it by triggers
+    # (migration 0021), not by a foreign key checked per row.
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(
         ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
     )
@@ -410,7 +412,7 @@ class RunTimeline(Base):
 
     __tablename__ = "run_timeline"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # as run_sites' (0021)
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     k: Mapped[int] = mapped_column(Integer, primary_key=True)
     hour: Mapped[float] = mapped_column(Float)
