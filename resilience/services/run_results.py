@@ -8,13 +8,16 @@ import struct
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, text
+from sqlalchemy import BigInteger, Boolean, Float, Integer, SmallInteger, String, Text, delete, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIT
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from resilience.analysis import AreaSummary, CoverageResult
 from resilience.analysis.model import is_none
 from resilience.errors import NotFound
 from resilience.models import (
+    Base,
     Run,
     RunCellArrays,
     RunMunicipality,
@@ -84,7 +87,7 @@ def _binary_kinds(session: Session, sql: str, columns: list[np.ndarray]) -> list
     match = _COPY_SQL.match(sql)
     if match is None:
         return None
-    types = _types(session, match[1])
+    types = _types(match[1])
     names = [name.strip() for name in match[2].split(",")]
     if len(names) != len(columns):
         return None
@@ -109,20 +112,31 @@ def _binary_kinds(session: Session, sql: str, columns: list[np.ndarray]) -> list
 
 _FIXED = {"integer": ">i4", "bigint": ">i8", "smallint": ">i2", "double precision": ">f8"}
 _COPY_SQL = re.compile(r"COPY (\w+) \(([^)]*)\) FROM STDIN$")
-_column_types: dict[str, dict[str, str]] = {}
 
 
-def _types(session: Session, table: str) -> dict[str, str]:
-    if table not in _column_types:
-        rows = session.execute(
-            text(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                " WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"
-            ),
-            {"t": table},
-        ).all()
-        _column_types[table] = {str(n): str(t) for n, t in rows}
-    return _column_types[table]
+def _types(table: str) -> dict[str, str]:
+    """PostgreSQL's name of each column's type (format_type's, without lengths), from the
+    models, which mirror the migrations: no catalogue query in each new work horse."""
+    return {c.name: _pgtype(c.type) for c in Base.metadata.tables[table].columns}
+
+
+def _pgtype(type_: TypeEngine[Any]) -> str:
+    if isinstance(type_, ARRAY):
+        return _pgtype(type_.item_type) + "[]"
+    if isinstance(type_, BIT):
+        return "bit varying" if type_.varying else "bit"
+    for python_type, name in (
+        (BigInteger, "bigint"),
+        (SmallInteger, "smallint"),
+        (Integer, "integer"),
+        (Float, "double precision"),
+        (Boolean, "boolean"),
+        (Text, "text"),
+        (String, "character varying"),
+    ):
+        if isinstance(type_, python_type):
+            return name
+    return type(type_).__name__  # not written in binary
 
 
 def _kind(pgtype: str) -> str | None:
@@ -312,7 +326,7 @@ def _copy_arrays(session: Session, table: str, fields: dict[str, bytes | np.ndar
     """COPY one row into `table` whose fields are NumPy columns (written as arrays when the
     table's column is one, else as the first value, e.g. the run's id) or a field's binary
     form already made (bytes)."""
-    types = _types(session, table)
+    types = _types(table)
     out = [_BINARY_HEADER, struct.pack(">h", len(fields))]
     for name, values in fields.items():
         pgtype = types[name]
