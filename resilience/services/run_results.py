@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -304,10 +306,11 @@ def _array_of(values: np.ndarray, pgtype: str) -> bytes:
     return _array(data, values.size, oid, nulls)
 
 
-def _bit_array(gap: np.ndarray, matrix: np.ndarray) -> bytes:
-    """Per row a bit string (bit k: matrix[row, k]) where `gap`, else null, as the binary
-    form of a bit varying[]: every string has the same length, so the elements are laid out
-    as one fixed-width matrix."""
+def _bit_array(result: CoverageResult, service: str, rows: np.ndarray) -> bytes:
+    """The cells' (`rows`) bit strings of _uncovered_matrix (bit k: uncovered at instant
+    k) where not covered in step 3, else null, as the binary form of a bit varying[]: every
+    string has the same length, so the elements are laid out as one fixed-width matrix."""
+    gap, matrix = _uncovered_matrix(result, service, rows)
     n, bits = matrix.shape
     packed = np.packbits(matrix, axis=1) if bits else np.zeros((n, 0), dtype=np.uint8)
     width = 4 + packed.shape[1]  # the bit count, then the bytes
@@ -322,30 +325,32 @@ def _bit_array(gap: np.ndarray, matrix: np.ndarray) -> bytes:
     return _array(elements[keep], n, _ELEMENT_OIDS["bit varying"], bool((~gap).any()))
 
 
-def _copy_arrays(session: Session, table: str, fields: dict[str, bytes | np.ndarray]) -> None:
+def _copy_arrays(
+    session: Session, table: str, fields: dict[str, np.ndarray | Callable[[], bytes]]
+) -> None:
     """COPY one row into `table` whose fields are NumPy columns (written as arrays when the
-    table's column is one, else as the first value, e.g. the run's id) or a field's binary
-    form already made (bytes)."""
+    table's column is one, else as the first value, e.g. the run's id) or functions that
+    make a field's binary form. Each field is sent as soon as it is made, so the server
+    reads one array while the next is laid out."""
     types = _types(table)
-    out = [_BINARY_HEADER, struct.pack(">h", len(fields))]
-    for name, values in fields.items():
-        pgtype = types[name]
-        if isinstance(values, bytes):
-            payload = values
-        elif pgtype.endswith("[]"):
-            payload = _array_of(values, pgtype[:-2])
-        else:
-            kind = _kind(pgtype)
-            assert kind is not None and values.size == 1
-            payload = _field(values, kind)[1].tobytes()[4:]
-        out += [struct.pack(">i", len(payload)), payload]
-    out.append(_BINARY_TRAILER)
     conn = session.connection().connection.driver_connection
     assert conn is not None  # an open connection has its psycopg connection
     statement = f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT binary)"
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        for piece in out:
-            copy.write(piece)
+        copy.write(_BINARY_HEADER + struct.pack(">h", len(fields)))
+        for name, values in fields.items():
+            pgtype = types[name]
+            if not isinstance(values, np.ndarray):
+                payload = values()
+            elif pgtype.endswith("[]"):
+                payload = _array_of(values, pgtype[:-2])
+            else:
+                kind = _kind(pgtype)
+                assert kind is not None and values.size == 1
+                payload = _field(values, kind)[1].tobytes()[4:]
+            copy.write(struct.pack(">i", len(payload)))
+            copy.write(payload)
+        copy.write(_BINARY_TRAILER)
 
 
 def store_result(session: Session, run: Run, result: CoverageResult) -> None:
@@ -391,7 +396,7 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     crows = np.flatnonzero(result.populated)
     crows = crows[np.argsort(cells.id[crows], kind="stable")]  # the arrays in cell_id order
     if crows.size:
-        fields: dict[str, bytes | np.ndarray] = {
+        fields: dict[str, np.ndarray | Callable[[], bytes]] = {
             "run_id": np.array([run.id]),
             "cell_id": cells.id[crows],
             "municipality_code": cells.municipality[crows],
@@ -406,7 +411,7 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
         for s in _SERVICES:
             fields[f"{s}_covered_baseline"] = result.baseline_covered[s][crows]
         for s in _SERVICES:
-            fields[f"{s}_uncovered_at"] = _bit_array(*_uncovered_matrix(result, s, crows))
+            fields[f"{s}_uncovered_at"] = partial(_bit_array, result, s, crows)
         _copy_arrays(session, "run_cell_arrays", fields)
     areas: list[tuple[str, str, AreaSummary]] = [(m.code, m.name, m) for m in result.municipalities]
     areas.append(("", "", result.no_municipality))
