@@ -8,6 +8,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -280,7 +281,9 @@ class Run(Base):
 class RunSite(Base):
     __tablename__ = "run_sites"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    # Its run is checked once per statement and its rows deleted with it by triggers
+    # (migration 0023), not by a foreign key checked per row.
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(
         ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
     )
@@ -309,14 +312,49 @@ class RunSite(Base):
     )
 
 
-class RunCell(Base):
-    """Travel minutes per service (null: nothing reachable), baseline and scenario."""
+class RunCellArrays(Base):
+    """A run's populated cells as one row of arrays, each in the order of cell_id (one
+    element per cell): one row per run stores in a fraction of the time 250,000 rows take
+    (their keys and foreign keys checked per row). Stored out of line, uncompressed
+    (migration 0022). Read through the view run_cells (RunCell), a row per cell."""
+
+    __tablename__ = "run_cell_arrays"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign key to population_cells: a run is a snapshot that must survive a later
+    # re-import of the grid.
+    cell_id: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    municipality_code: Mapped[list[str | None]] = mapped_column(ARRAY(String(4)))
+    population: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    food_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    care_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    shelter_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    food_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    care_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    shelter_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    food_covered: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
+    care_covered: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
+    shelter_covered: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
+    food_covered_baseline: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
+    care_covered_baseline: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
+    shelter_covered_baseline: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
+    food_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
+    care_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
+    shelter_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
+
+
+class Views(DeclarativeBase):
+    """Read-only classes over views (migrations make them): not in Base.metadata, so
+    nothing creates, compares or truncates them as tables."""
+
+
+class RunCell(Views):
+    """A run's populated cell: travel minutes per service (null: nothing reachable),
+    baseline and scenario. The view run_cells, one row per element of run_cell_arrays."""
 
     __tablename__ = "run_cells"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
-    # No foreign key to population_cells: checking it costs seconds per Sweden-sized run, and
-    # a run is a snapshot that must survive a later re-import of the grid anyway.
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cell_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     municipality_code: Mapped[str | None] = mapped_column(String(4))
     population: Mapped[int] = mapped_column(Integer)
@@ -384,7 +422,7 @@ class RunTimeline(Base):
 
     __tablename__ = "run_timeline"
 
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # as run_sites' (0023)
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     k: Mapped[int] = mapped_column(Integer, primary_key=True)
     hour: Mapped[float] = mapped_column(Float)

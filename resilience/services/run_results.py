@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import delete, text
+from sqlalchemy import BigInteger, Boolean, Float, Integer, SmallInteger, String, Text, delete, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIT
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from resilience.analysis import AreaSummary, CoverageResult
 from resilience.analysis.model import is_none
 from resilience.errors import NotFound
 from resilience.models import (
+    Base,
     Run,
-    RunCell,
+    RunCellArrays,
     RunMunicipality,
     RunSite,
     RunTimeline,
@@ -32,6 +37,8 @@ def _text_column(values: np.ndarray) -> list[str]:
     """A column as COPY text: NaN/±inf/None → null, bools t/f, floats as their shortest
     exact repr. Python's repr of a list's floats is twice as fast as NumPy's astype(str),
     and joining lists of str several times faster than joining NumPy's str scalars."""
+    if values.ndim == 2:
+        return _array_literals(values)
     if values.dtype == np.bool_:
         return np.where(values, "t", "f").tolist()
     if values.dtype.kind == "f":
@@ -83,7 +90,7 @@ def _binary_kinds(session: Session, sql: str, columns: list[np.ndarray]) -> list
     match = _COPY_SQL.match(sql)
     if match is None:
         return None
-    types = _types(session, match[1])
+    types = _types(match[1])
     names = [name.strip() for name in match[2].split(",")]
     if len(names) != len(columns):
         return None
@@ -93,10 +100,11 @@ def _binary_kinds(session: Session, sql: str, columns: list[np.ndarray]) -> list
         fits = {
             None: False,
             "double precision": values.dtype.kind in "fiu",
+            "double precision[]": values.ndim == 2 and values.dtype.kind == "f",
             "boolean": values.dtype == np.bool_,
             "text": values.dtype == object,
             "bit varying": values.dtype == object,
-        }.get(kind, values.dtype.kind in "iu")
+        }.get(kind, values.dtype.kind in "iuf")  # whole numbers; a float's NaN: null
         if not fits or kind is None:
             return None
         kinds.append(kind)
@@ -107,25 +115,36 @@ def _binary_kinds(session: Session, sql: str, columns: list[np.ndarray]) -> list
 
 _FIXED = {"integer": ">i4", "bigint": ">i8", "smallint": ">i2", "double precision": ">f8"}
 _COPY_SQL = re.compile(r"COPY (\w+) \(([^)]*)\) FROM STDIN$")
-_column_types: dict[str, dict[str, str]] = {}
 
 
-def _types(session: Session, table: str) -> dict[str, str]:
-    if table not in _column_types:
-        rows = session.execute(
-            text(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                " WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 AND NOT attisdropped"
-            ),
-            {"t": table},
-        ).all()
-        _column_types[table] = {str(n): str(t) for n, t in rows}
-    return _column_types[table]
+def _types(table: str) -> dict[str, str]:
+    """PostgreSQL's name of each column's type (format_type's, without lengths), from the
+    models, which mirror the migrations: no catalogue query in each new work horse."""
+    return {c.name: _pgtype(c.type) for c in Base.metadata.tables[table].columns}
+
+
+def _pgtype(type_: TypeEngine[Any]) -> str:
+    if isinstance(type_, ARRAY):
+        return _pgtype(type_.item_type) + "[]"
+    if isinstance(type_, BIT):
+        return "bit varying" if type_.varying else "bit"
+    for python_type, name in (
+        (BigInteger, "bigint"),
+        (SmallInteger, "smallint"),
+        (Integer, "integer"),
+        (Float, "double precision"),
+        (Boolean, "boolean"),
+        (Text, "text"),
+        (String, "character varying"),
+    ):
+        if isinstance(type_, python_type):
+            return name
+    return type(type_).__name__  # not written in binary
 
 
 def _kind(pgtype: str) -> str | None:
     """How a column of this type is written in binary (None: not supported here)."""
-    if pgtype in _FIXED or pgtype in ("boolean", "bit varying", "text"):
+    if pgtype in _FIXED or pgtype in ("boolean", "bit varying", "text", "double precision[]"):
         return pgtype
     if pgtype.startswith("character varying"):
         return "text"
@@ -135,14 +154,19 @@ def _kind(pgtype: str) -> str | None:
 def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
     """(per row the field's size with its 4-byte length, the fields' bytes one after
     another); a null is a length of -1 and no bytes."""
-    n = values.size
+    n = values.shape[0]
+    if kind == "double precision[]":
+        return _float_lists(values)
     if kind in _FIXED or kind == "boolean":
+        null = np.zeros(n, dtype=bool)
+        if values.dtype.kind == "f":
+            null = ~np.isfinite(values)  # NaN and ±inf: null, as in text
+            values = np.where(null, 0, values)  # no cast of NaN to an integer
         if kind == "boolean":
             data = values.astype(np.uint8).reshape(n, 1)
         else:
             data = values.astype(_FIXED[kind]).view(np.uint8).reshape(n, -1)
         width = data.shape[1]
-        null = ~np.isfinite(values) if values.dtype.kind == "f" else np.zeros(n, dtype=bool)
         rows = np.empty((n, 4 + width), dtype=np.uint8)
         rows[:, :4] = np.frombuffer(struct.pack(">i", width), np.uint8)
         rows[:, 4:] = data
@@ -154,20 +178,20 @@ def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
         keep = np.ones((n, 4 + width), dtype=bool)
         keep[null, 4:] = False
         return sizes, rows[keep]
+    # Each distinct value made once: a column of codes (municipalities, statuses) has few.
+    made: dict[Any, bytes] = {None: b"\xff\xff\xff\xff"}
     pieces: list[bytes] = []
-    sizes = np.empty(n, dtype=np.int64)
-    for row, value in enumerate(values.tolist()):
-        if value is None:
-            pieces.append(b"\xff\xff\xff\xff")
-            sizes[row] = 4
-            continue
-        if kind == "bit varying":
-            bits = np.frombuffer(str(value).encode(), np.uint8) == ord("1")
-            payload = struct.pack(">i", bits.size) + bytes(np.packbits(bits))
-        else:
-            payload = str(value).encode()
-        pieces.append(struct.pack(">i", len(payload)) + payload)
-        sizes[row] = 4 + len(payload)
+    for value in values.tolist():
+        piece = made.get(value)
+        if piece is None:
+            if kind == "bit varying":
+                bits = np.frombuffer(str(value).encode(), np.uint8) == ord("1")
+                payload = struct.pack(">i", bits.size) + bytes(np.packbits(bits))
+            else:
+                payload = str(value).encode()
+            piece = made[value] = struct.pack(">i", len(payload)) + payload
+        pieces.append(piece)
+    sizes = np.fromiter(map(len, pieces), np.int64, n)
     return sizes, np.frombuffer(b"".join(pieces), np.uint8)
 
 
@@ -191,29 +215,51 @@ def _binary_rows(columns: list[np.ndarray], kinds: list[str]) -> bytes:
 
 
 def _intervals(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Per row, its non-empty intervals [start, end) as a PostgreSQL float8[] literal
-    "{a1,b1,a2,b2}" ("{}" when none); repr keeps every float exact."""
+    """Per row, its non-empty intervals [start, end) as one row [a1, b1, a2, b2, ...] of a
+    (rows, 2 · intervals) matrix, NaN where an interval is empty (left out: a comparison
+    with NaN is false, so no kept end is NaN)."""
     keep = end > start
-    literals = np.empty(start.shape[0], dtype=object)
-    for row, (starts, ends, kept) in enumerate(
-        zip(start.tolist(), end.tolist(), keep.tolist(), strict=True)
-    ):
-        pairs = [f"{a!r},{b!r}" for a, b, held in zip(starts, ends, kept, strict=True) if held]
-        literals[row] = "{" + ",".join(pairs) + "}"
-    return literals
+    out = np.full((start.shape[0], 2 * start.shape[1]), np.nan)
+    out[:, 0::2] = np.where(keep, start, np.nan)
+    out[:, 1::2] = np.where(keep, end, np.nan)
+    return out
 
 
-def _bits(uncovered: np.ndarray) -> np.ndarray:
-    """Rows of a (cells, instants) bool matrix as bit strings "0110" (COPY text of varbit)."""
-    if uncovered.shape[1] == 0:
-        return np.full(uncovered.shape[0], "", dtype=object)
-    chars = np.ascontiguousarray(uncovered.astype(np.uint8) + ord("0"))
-    return chars.view(f"S{uncovered.shape[1]}").ravel().astype(str).astype(object)
+def _array_literals(lists: np.ndarray) -> list[str]:
+    """Rows of a (rows, k) float matrix as PostgreSQL float8[] literals "{a1,b1}", its NaNs
+    left out ("{}" when none); repr keeps every float exact."""
+    return [
+        "{" + ",".join(repr(v) for v in row if v == v) + "}"  # v != v: NaN
+        for row in lists.tolist()
+    ]
 
 
-def uncovered_at(result: CoverageResult, service: str, rows: np.ndarray) -> np.ndarray:
-    """Bit strings per cell row: bit k set when the cell is uncovered for the service at the
-    timeline's instant k; None for cells covered in step 3 (covered at every instant)."""
+def _float_lists(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_field of a float8[] column: per row a one-dimensional array of the row's values of a
+    (rows, k) float matrix, its NaNs left out (an empty array when none)."""
+    n, k = lists.shape
+    present = ~np.isnan(lists)
+    counts = present.sum(axis=1)
+    head = np.empty((n, 24), dtype=np.uint8)  # the field's length, then the array's header
+    head[:, :4] = (20 + 12 * counts).astype(">i4").view(np.uint8).reshape(n, 4)
+    head[:, 4:16] = np.frombuffer(
+        struct.pack(">iii", 1, 0, _ELEMENT_OIDS["double precision"]), np.uint8
+    )
+    head[:, 16:20] = counts.astype(">i4").view(np.uint8).reshape(n, 4)
+    head[:, 20:24] = np.frombuffer(struct.pack(">i", 1), np.uint8)
+    elements = np.empty((n, k, 12), dtype=np.uint8)
+    elements[:, :, :4] = np.frombuffer(struct.pack(">i", 8), np.uint8)
+    elements[:, :, 4:] = np.where(present, lists, 0.0).astype(">f8").view(np.uint8).reshape(n, k, 8)
+    rows = np.concatenate([head, elements.reshape(n, 12 * k)], axis=1)
+    keep = np.concatenate([np.ones((n, 24), dtype=bool), np.repeat(present, 12, axis=1)], axis=1)
+    return 24 + 12 * counts.astype(np.int64), rows[keep]
+
+
+def _uncovered_matrix(
+    result: CoverageResult, service: str, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(per cell row: not covered in step 3, a (rows, instants) matrix: uncovered at the
+    timeline's instant k); rows covered in step 3 are covered at every instant."""
     timeline = result.timeline
     gap = result.populated[rows] & ~result.covered[service][rows]
     matrix = np.ones((rows.size, timeline.hours.size), dtype=bool)
@@ -222,21 +268,102 @@ def uncovered_at(result: CoverageResult, service: str, rows: np.ndarray) -> np.n
     changing = position[timeline.covered_rows[service]]
     inside = changing >= 0
     matrix[changing[inside]] = ~timeline.covered_at[service][inside]
-    out = np.full(rows.size, None, dtype=object)
-    out[gap] = _bits(matrix[gap])
-    return out
+    return gap, matrix
+
+
+# --- one row of arrays in binary COPY: the elements' bytes laid out by NumPy --------------
+
+# PostgreSQL's OIDs of the element types (fixed in its catalogue), which an array's binary
+# form names.
+_ELEMENT_OIDS = {
+    "bigint": 20,
+    "integer": 23,
+    "double precision": 701,
+    "boolean": 16,
+    "text": 25,
+    "character varying": 1043,
+    "bit varying": 1562,
+}
+
+
+def _array(elements: bytes | np.ndarray, count: int, oid: int, has_null: bool) -> bytes:
+    """A one-dimensional array's binary form, its elements already laid out (each with its
+    4-byte length, -1 for a null)."""
+    header = struct.pack(">iiiii", 1, int(has_null), oid, count, 1)
+    return header + (elements if isinstance(elements, bytes) else elements.tobytes())
+
+
+def _array_of(values: np.ndarray, pgtype: str) -> bytes:
+    """A column's values as the binary form of a PostgreSQL array of `pgtype`."""
+    kind = _kind(pgtype)
+    if kind is None or kind == "bit varying":
+        raise TypeError(f"no binary array of {pgtype}")
+    _sizes, data = _field(values, kind)
+    if values.dtype.kind == "f":
+        nulls = bool((~np.isfinite(values)).any())
+    else:
+        nulls = values.dtype == object and bool(is_none(values).any())
+    oid = _ELEMENT_OIDS[pgtype.split("(")[0]]
+    return _array(data, values.size, oid, nulls)
+
+
+def _bit_array(result: CoverageResult, service: str, rows: np.ndarray) -> bytes:
+    """The cells' (`rows`) bit strings of _uncovered_matrix (bit k: uncovered at instant
+    k) where not covered in step 3, else null, as the binary form of a bit varying[]: every
+    string has the same length, so the elements are laid out as one fixed-width matrix."""
+    gap, matrix = _uncovered_matrix(result, service, rows)
+    n, bits = matrix.shape
+    packed = np.packbits(matrix, axis=1) if bits else np.zeros((n, 0), dtype=np.uint8)
+    width = 4 + packed.shape[1]  # the bit count, then the bytes
+    elements = np.empty((n, 4 + width), dtype=np.uint8)
+    elements[:, :4] = np.frombuffer(struct.pack(">i", width), np.uint8)
+    elements[:, 4:8] = np.frombuffer(struct.pack(">i", bits), np.uint8)
+    elements[:, 8:] = packed
+    keep = np.zeros((n, 4 + width), dtype=bool)
+    keep[gap] = True
+    keep[~gap, :4] = True
+    elements[~gap, :4] = 255  # a null: length -1, no bytes
+    return _array(elements[keep], n, _ELEMENT_OIDS["bit varying"], bool((~gap).any()))
+
+
+def _copy_arrays(
+    session: Session, table: str, fields: dict[str, np.ndarray | Callable[[], bytes]]
+) -> None:
+    """COPY one row into `table` whose fields are NumPy columns (written as arrays when the
+    table's column is one, else as the first value, e.g. the run's id) or functions that
+    make a field's binary form. Each field is sent as soon as it is made, so the server
+    reads one array while the next is laid out."""
+    types = _types(table)
+    conn = session.connection().connection.driver_connection
+    assert conn is not None  # an open connection has its psycopg connection
+    statement = f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT binary)"
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        copy.write(_BINARY_HEADER + struct.pack(">h", len(fields)))
+        for name, values in fields.items():
+            pgtype = types[name]
+            if not isinstance(values, np.ndarray):
+                payload = values()
+            elif pgtype.endswith("[]"):
+                payload = _array_of(values, pgtype[:-2])
+            else:
+                kind = _kind(pgtype)
+                assert kind is not None and values.size == 1
+                payload = _field(values, kind)[1].tobytes()[4:]
+            copy.write(struct.pack(">i", len(payload)))
+            copy.write(payload)
+        copy.write(_BINARY_TRAILER)
 
 
 def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     """Replace the run's rows with the result (idempotent within the caller's transaction)."""
-    for table in (RunSite, RunCell, RunMunicipality, RunTimeline):
+    for table in (RunSite, RunCellArrays, RunMunicipality, RunTimeline):
         session.execute(delete(table).where(table.run_id == run.id))
     sites = result.sites
     rows = np.flatnonzero(~is_none(result.status))
-    gen = result.generator_id[rows].astype(object)
-    gen[gen == -1] = None
+    gen = result.generator_id[rows].astype(float)
+    gen[gen == -1] = np.nan  # null
     plant = result.plant_index[rows]
-    plant_id = np.full(rows.size, None, dtype=object)
+    plant_id = np.full(rows.size, np.nan)
     plant_id[plant >= 0] = sites.id[plant[plant >= 0]]
     tstar = np.nan_to_num(result.cold_after_hours[rows], nan=np.inf)[:, None]
     unheated_start, unheated_end = result.unheated_start[rows], result.unheated_end[rows]
@@ -269,26 +396,25 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     _store_routes(session, run, result)
     cells = result.cells
     crows = np.flatnonzero(result.populated)
-    columns = [
-        np.full(crows.size, run.id),
-        cells.id[crows],
-        cells.municipality[crows],
-        cells.population[crows],
-    ]
-    columns += [result.minutes[s][crows] for s in _SERVICES]
-    columns += [result.baseline_minutes[s][crows] for s in _SERVICES]
-    columns += [result.covered[s][crows] for s in _SERVICES]
-    columns += [result.baseline_covered[s][crows] for s in _SERVICES]
-    columns += [uncovered_at(result, s, crows) for s in _SERVICES]
-    _copy(
-        session,
-        "COPY run_cells (run_id, cell_id, municipality_code, population, food_minutes,"
-        " care_minutes, shelter_minutes, food_minutes_baseline, care_minutes_baseline,"
-        " shelter_minutes_baseline, food_covered, care_covered, shelter_covered,"
-        " food_covered_baseline, care_covered_baseline, shelter_covered_baseline,"
-        " food_uncovered_at, care_uncovered_at, shelter_uncovered_at) FROM STDIN",
-        columns,
-    )
+    crows = crows[np.argsort(cells.id[crows], kind="stable")]  # the arrays in cell_id order
+    if crows.size:
+        fields: dict[str, np.ndarray | Callable[[], bytes]] = {
+            "run_id": np.array([run.id]),
+            "cell_id": cells.id[crows],
+            "municipality_code": cells.municipality[crows],
+            "population": cells.population[crows],
+        }
+        for s in _SERVICES:
+            fields[f"{s}_minutes"] = result.minutes[s][crows]
+        for s in _SERVICES:
+            fields[f"{s}_minutes_baseline"] = result.baseline_minutes[s][crows]
+        for s in _SERVICES:
+            fields[f"{s}_covered"] = result.covered[s][crows]
+        for s in _SERVICES:
+            fields[f"{s}_covered_baseline"] = result.baseline_covered[s][crows]
+        for s in _SERVICES:
+            fields[f"{s}_uncovered_at"] = partial(_bit_array, result, s, crows)
+        _copy_arrays(session, "run_cell_arrays", fields)
     areas: list[tuple[str, str, AreaSummary]] = [(m.code, m.name, m) for m in result.municipalities]
     areas.append(("", "", result.no_municipality))
     for code, name, area in areas:
