@@ -28,6 +28,8 @@ METRICS = (
     "residents_unpowered",
     "home_care_clients_unpowered",
     "resident_hours_unpowered",
+    "care_sites_cold",
+    "residents_cold",
     "generators_assigned",
 )
 # Compared between runs; for all of them but the generators fewer is better. Generators
@@ -40,6 +42,8 @@ COMPARED: tuple[tuple[str, bool], ...] = (
     ("residents_unpowered", True),
     ("home_care_clients_unpowered", True),
     ("resident_hours_unpowered", True),
+    ("care_sites_cold", True),
+    ("residents_cold", True),
     ("generators_assigned", False),
 )
 _EPSILON = 1e-9  # float noise in county minus the sum of municipalities
@@ -75,6 +79,10 @@ def _flat(area: dict[str, Any]) -> dict[str, float]:
         # Model v3's figure; 0 in a run computed before v3.
         "home_care_clients_unpowered": area.get("home_care_clients_unpowered", 0),
         "resident_hours_unpowered": area["resident_hours_unpowered"],
+        # Model v2's heat figures (issue 20, item 6: a heat-only event shows them in every
+        # table); 0 in a run computed before v2.
+        "care_sites_cold": area.get("care_sites_cold", 0),
+        "residents_cold": area.get("residents_cold", 0),
         "generators_assigned": area["generators_assigned"],
     }
     for service in SERVICES:

@@ -46,6 +46,24 @@ def test_the_run_page_shows_the_timeline_care_sites_and_food(
     assert '<li data-metric="care_sites_cold"><strong>1</strong>' in text
     runs_list = client.get("/runs").text
     assert '<td class="num" data-metric="residents_cold">25</td>' in runs_list
+    # ... in the municipality table (Östergården lies in Östervik) and compared with a run
+    # where nothing happens: the heat figures, not only zeros (issue 20, item 6).
+    municipalities = table_cells(text, "municipality-table")
+    assert {c: r["residents_cold"] for c, r in municipalities.items()} == {
+        "2401": "0",
+        "2403": "25",
+        "county": "25",
+    }
+    assert municipalities["2403"]["care_sites_cold"] == "1"
+    calm = runs.start_run(
+        db_session, scenarios.create_scenario(db_session, parse_scenario({"name": "Lugnt väder"}))
+    )
+    runs.compute_run(db_session, calm.id)
+    db_session.commit()
+    compare = client.get(f"/runs/compare?a={calm.id}&b={run_id}").text
+    compared = table_cells(compare, "compare-table")
+    assert compared["2403"]["residents_cold"] == "+25"
+    assert compared["county"]["care_sites_cold"] == "+1"
     assert 'id="time-slider"' in text and f'"timelineUrl": "/api/v1/runs/{run_id}/timeline"' in text
     # The care sites, worst first: Östergården (cold from hour 7.3) before Björkgården.
     rows = re.findall(r'<tr data-site-id="(\d+)"', text)
