@@ -1,6 +1,7 @@
-"""The tests' own layout (issue 19): they share through tests/helpers, the conftest files and
-tests/factories.py, never by importing another test module (which runs that module's
-fixtures and ties two files' edits together)."""
+"""The tests' own layout (issue 19): they mirror the code, one file per service module, and
+share through tests/helpers, the conftest files and tests/factories.py, never by importing
+another test module (which runs that module's fixtures and ties two files' edits
+together)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,121 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
+SERVICES = ROOT / "resilience" / "services"
+
+# Service modules that have no tests/services/…/test_<module>.py yet. The list may only
+# shrink: a module that gets its test file must leave it (the test below says so), and a new
+# service module comes with its test file.
+WITHOUT_TEST_FILE = frozenset(
+    {
+        "basemap",
+        "closed_roads",
+        "energy.audit_log",
+        "energy.buildings",
+        "energy.csv_files",
+        "energy.editors",
+        "energy.geojson",
+        "energy.importing",
+        "energy.measures",
+        "energy.readings",
+        "energy.register",
+        "energy.settings",
+        "exports.audit_log",
+        "exports.files",
+        "exports.map_sources",
+        "exports.plan",
+        "exports.records",
+        "exports.result_sources",
+        "exports.source",
+        "exports.stored_files",
+        "exports.use_cases",
+        "home_care",
+        "imports",
+        "layers",
+        "login_limits",
+        "ogc.catalog",
+        "ogc.documents",
+        "ogc.openapi",
+        "ogc.queries",
+        "run_clock",
+        "run_layers",
+        "run_reports",
+        "run_results",
+        "scenario_layers",
+        "scenarios",
+        "situation_report",
+        "tiles",
+        "transactions",
+        "upload_checks",
+        "uploads",
+        "users",
+        "warning_banner",
+        "warning_ingest",
+    }
+)
 
 
 def _dotted(path: Path, root: Path) -> str:
     return ".".join(path.relative_to(root).with_suffix("").parts)
+
+
+def service_modules() -> dict[str, Path]:
+    """Every module of resilience/services by its dotted name under it ("runs",
+    "energy.readings"), and the test file that mirrors it. A package's `__init__.py` that
+    only re-exports its modules needs none; one that defines something is tested in
+    tests/services/test_<package>.py."""
+    modules: dict[str, Path] = {}
+    for path in sorted(SERVICES.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        relative = path.relative_to(SERVICES)
+        if path.name == "__init__.py":
+            if relative.parent == Path("."):
+                continue
+            defines = any(
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+                for node in ast.parse(path.read_text(encoding="utf-8")).body
+            )
+            if defines:
+                package = relative.parent
+                modules[".".join(package.parts)] = (
+                    TESTS / "services" / package.parent / f"test_{package.name}.py"
+                )
+            continue
+        modules[_dotted(path, SERVICES)] = (
+            TESTS / "services" / relative.parent / f"test_{relative.stem}.py"
+        )
+    return modules
+
+
+def test_every_service_module_has_its_test_file() -> None:
+    modules = service_modules()
+    assert len(modules) > 40 and "runs" in modules  # the services are found at all
+    missing = {name for name, test in modules.items() if not test.exists()}
+    new = sorted(missing - WITHOUT_TEST_FILE)
+    assert not new, f"service modules without tests/services/…/test_<module>.py: {new}"
+    done = sorted(WITHOUT_TEST_FILE - missing)
+    assert not done, f"these have a test file now (or are gone): take them off the list: {done}"
+
+
+def test_every_test_file_of_the_services_mirrors_a_module_or_package() -> None:
+    """tests/services holds test_<module>.py of a service module, or test_<package>.py of a
+    service package (for what spans its modules), and nothing else."""
+    packages = {
+        _dotted(path.parent, SERVICES)
+        for path in SERVICES.rglob("__init__.py")
+        if path.parent != SERVICES
+    }
+    names = set(service_modules()) | packages
+    files = [p for p in (TESTS / "services").rglob("test_*.py") if "__pycache__" not in p.parts]
+    assert files
+    stray = []
+    for path in files:
+        relative = path.relative_to(TESTS / "services")
+        name = ".".join((*relative.parent.parts, relative.stem.removeprefix("test_")))
+        if name not in names:
+            stray.append(str(relative))
+    assert not stray, f"test files under tests/services that mirror no service module: {stray}"
 
 
 def imports_of(source: str, module: str) -> list[tuple[int, str]]:
