@@ -55,7 +55,6 @@ WITHOUT_TEST_FILE = frozenset(
         "tiles",
         "upload_checks",
         "uploads",
-        "users",
         "warning_banner",
         "warning_ingest",
     }
