@@ -50,7 +50,6 @@ WITHOUT_TEST_FILE = frozenset(
         "run_reports",
         "run_results",
         "scenario_layers",
-        "scenarios",
         "situation_report",
         "tiles",
         "upload_checks",
