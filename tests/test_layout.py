@@ -38,7 +38,6 @@ WITHOUT_TEST_FILE = frozenset(
         "exports.source",
         "exports.stored_files",
         "exports.use_cases",
-        "home_care",
         "imports",
         "layers",
         "ogc.catalog",
