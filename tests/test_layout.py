@@ -51,7 +51,6 @@ WITHOUT_TEST_FILE = frozenset(
         "scenario_layers",
         "situation_report",
         "tiles",
-        "upload_checks",
         "uploads",
         "warning_banner",
         "warning_ingest",
