@@ -44,7 +44,6 @@ WITHOUT_TEST_FILE = frozenset(
         "ogc.documents",
         "ogc.openapi",
         "ogc.queries",
-        "run_layers",
         "run_reports",
         "run_results",
         "scenario_layers",
