@@ -17,7 +17,6 @@ SERVICES = ROOT / "resilience" / "services"
 # service module comes with its test file.
 WITHOUT_TEST_FILE = frozenset(
     {
-        "basemap",
         "closed_roads",
         "energy.audit_log",
         "energy.buildings",
