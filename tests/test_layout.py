@@ -48,7 +48,6 @@ WITHOUT_TEST_FILE = frozenset(
         "situation_report",
         "tiles",
         "uploads",
-        "warning_banner",
         "warning_ingest",
     }
 )
