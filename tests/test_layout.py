@@ -44,7 +44,6 @@ WITHOUT_TEST_FILE = frozenset(
         "ogc.queries",
         "run_reports",
         "run_results",
-        "scenario_layers",
         "situation_report",
         "tiles",
         "uploads",
