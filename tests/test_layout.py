@@ -17,10 +17,8 @@ SERVICES = ROOT / "resilience" / "services"
 # service module comes with its test file.
 WITHOUT_TEST_FILE = frozenset(
     {
-        "energy.audit_log",
         "energy.buildings",
         "energy.csv_files",
-        "energy.editors",
         "energy.geojson",
         "energy.importing",
         "energy.measures",
