@@ -31,7 +31,6 @@ WITHOUT_TEST_FILE = frozenset(
         "exports.plan",
         "exports.records",
         "exports.result_sources",
-        "exports.source",
         "exports.stored_files",
         "exports.use_cases",
         "imports",
