@@ -19,7 +19,6 @@ WITHOUT_TEST_FILE = frozenset(
     {
         "energy.buildings",
         "energy.csv_files",
-        "energy.geojson",
         "energy.importing",
         "energy.measures",
         "energy.readings",
