@@ -32,7 +32,6 @@ WITHOUT_TEST_FILE = frozenset(
         "exports.result_sources",
         "exports.stored_files",
         "exports.use_cases",
-        "imports",
         "layers",
         "ogc.catalog",
         "ogc.documents",
