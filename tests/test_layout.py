@@ -17,7 +17,6 @@ SERVICES = ROOT / "resilience" / "services"
 # service module comes with its test file.
 WITHOUT_TEST_FILE = frozenset(
     {
-        "energy.buildings",
         "energy.csv_files",
         "energy.importing",
         "energy.measures",
