@@ -20,7 +20,6 @@ WITHOUT_TEST_FILE = frozenset(
         "energy.csv_files",
         "energy.importing",
         "energy.measures",
-        "energy.readings",
         "energy.register",
         "energy.settings",
         "exports.audit_log",
