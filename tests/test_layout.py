@@ -19,7 +19,6 @@ WITHOUT_TEST_FILE = frozenset(
     {
         "energy.csv_files",
         "energy.importing",
-        "energy.measures",
         "energy.register",
         "energy.settings",
         "exports.audit_log",
