@@ -103,7 +103,10 @@ def offline_server(settings: Settings, app: Flask, committed: Session) -> Iterat
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
+def browser(committed: Session, tmp_path: Path) -> Iterator[WebDriver]:
+    """Chromium at WIDTH × HEIGHT. It asks for `committed` so that it quits before the
+    tables are emptied: a page still fetching tiles from the server then held locks the
+    TRUNCATE waited for (a deadlock)."""
     with chromium(tmp_path, (WIDTH, HEIGHT)) as driver:
         yield driver
 
