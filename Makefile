@@ -4,8 +4,9 @@
 run:
 	@bash scripts/run.sh
 
+# `make test ARGS="-k energy"` passes ARGS to pytest.
 test:
-	@bash scripts/test.sh
+	@bash scripts/test.sh $(ARGS)
 
 lint:
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy && .venv/bin/lint-imports --no-logo

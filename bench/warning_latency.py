@@ -47,6 +47,8 @@ from resilience.app import create_app
 from resilience.config import Settings
 from resilience.services import imports, users
 
+# Longest wait for one warning's live run before the bench fails (a smoke run takes seconds).
+WAIT_S = 180
 INLAND = [[16.0, 64.4], [18.5, 64.4], [18.5, 65.3], [16.0, 65.3], [16.0, 64.4]]
 
 
@@ -134,11 +136,18 @@ def measure(
             )
             assert posted.status_code == 202, posted.text
             fingerprint = posted.json["recalculation"]
+            deadline = time.monotonic() + WAIT_S
             while True:
                 live = client.get("/api/v1/live", headers=auth).json
                 run = live["run"]
                 if live["fingerprint"] == fingerprint and run and run["status"] == "finished":
                     break
+                # Fail with what is known instead of waiting for ever (a failed run, a job
+                # no worker took): the caller's timeout would say nothing.
+                failed = run and run["status"] == "failed" and live["fingerprint"] == fingerprint
+                if failed or time.monotonic() > deadline:
+                    jobs = {k.decode() for k in redis.keys("rq:*")}
+                    raise RuntimeError(f"live run not finished: {live}; Redis keys {sorted(jobs)}")
                 time.sleep(0.01)
             stored.append(time.perf_counter() - start)  # warning in → result stored
             result = client.get(f"/api/v1/runs/{run['id']}/result", headers=auth)

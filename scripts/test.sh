@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: set up (with test tools), then lint and run the whole suite against a real
-# PostGIS (a separate database, resilience_test) and a real Redis (db 15).
+# PostGIS (a separate database, resilience_test) and a real Redis (db 15), in one pytest
+# process per core (pytest-xdist): worker gw<N> uses the database resilience_test_gw<N> and
+# Redis db 15-N (tests/conftest.py). Arguments go to pytest after ours: `make test ARGS="-n 0
+# tests/test_cli.py"` runs one file in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -16,4 +19,5 @@ say "Types (mypy)"
 say "Layers (import-linter, .importlinter)"
 .venv/bin/lint-imports --no-logo
 say "Tests against ${TEST_DATABASE_URL} and ${TEST_REDIS_URL}"
-.venv/bin/python -m pytest "$@"
+# loadgroup: tests are dealt out one by one, except those of one xdist_group (one worker).
+.venv/bin/python -m pytest -n auto --maxprocesses 8 --dist loadgroup "$@"

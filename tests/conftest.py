@@ -1,7 +1,11 @@
 """Test fixtures against a real PostGIS (TEST_DATABASE_URL, migrated once per session) and a
 real Redis (TEST_REDIS_URL, flushed around each test). Each `db_session` test runs inside a
 transaction that is rolled back; `committed` tests write for real and truncate afterwards
-(needed when another process, such as a browser's server or an RQ worker, must see the data)."""
+(needed when another process, such as a browser's server or an RQ worker, must see the data).
+
+Under pytest-xdist (`make test` runs `-n auto`) each worker process gw<N> has a database and a
+Redis db of its own, derived from those two (worker_database_url, worker_redis_url), so no two
+processes share a table, a queue or a login limit."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from alembic import command
@@ -16,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
 from redis import Redis
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
@@ -38,10 +43,37 @@ pytest_plugins = ["tests.helpers.checks"]
 hypothesis_settings.register_profile("suite", deadline=None)
 hypothesis_settings.load_profile("suite")
 
-TEST_DATABASE_URL = os.environ.get(
+
+def worker_database_url(url: str, worker: str) -> str:
+    """The database of xdist worker `worker` ("gw0", "gw1", …): `<database>_<worker>`; `url`
+    itself outside xdist (worker "")."""
+    if not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+def worker_redis_url(url: str, worker: str) -> str:
+    """The Redis db of xdist worker gw<N>: `url`'s db number less N (db 15 gives 15, 14, …,
+    so the default leaves the low dbs to development); `url` itself outside xdist."""
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))
+    if number < 0:
+        raise pytest.UsageError(f"no Redis db for xdist worker {worker} below {url}: use fewer")
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+# The xdist worker this process is ("gw0", …), or "" when pytest runs in one process.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+# What the run was given (TEST_DATABASE_URL, TEST_REDIS_URL), and this process's own.
+BASE_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/resilience_test"
 )
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BASE_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_DATABASE_URL = worker_database_url(BASE_DATABASE_URL, WORKER)
+TEST_REDIS_URL = worker_redis_url(BASE_REDIS_URL, WORKER)
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # Every table of the models, so a new table cannot be forgotten by the `committed` clean-up.
 TABLES = tuple(t.name for t in Base.metadata.sorted_tables)

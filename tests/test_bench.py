@@ -3,7 +3,7 @@
 fails when a bench breaks, instead of the README citing figures nothing can reproduce.
 
 The benches that use PostGIS get a database of their own, named after the test database
-(they recreate its schema), and the test Redis db."""
+(they recreate its schema), and the test process's Redis db."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from redis import Redis
 from sqlalchemy import make_url
 
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.conftest import BASE_DATABASE_URL, TEST_REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^[a-z0-9_]+: \S")
@@ -58,8 +58,10 @@ def test_check_format() -> None:
 
 def bench_database(name: str) -> str:
     """The URL of the database of one bench: `<test database>_bench_<name>` (the bench
-    recreates its schema on every run; the database stays, as the benches' own do)."""
-    url = make_url(TEST_DATABASE_URL)
+    recreates its schema on every run; the database stays, as the benches' own do). Named
+    after the run's database, not the xdist worker's: each bench runs once a run, in one
+    worker or another."""
+    url = make_url(BASE_DATABASE_URL)
     return url.set(database=f"{url.database}_bench_{name}").render_as_string(hide_password=False)
 
 

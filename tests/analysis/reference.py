@@ -1,6 +1,7 @@
 """The naive reference of compute(), written straight from coverage-model.md (plain Python
 loops over sites, generators and cells, one Shapely predicate per point), and the Hypothesis
-strategies of random small data sets: shared by test_property.py and test_property_v2.py."""
+strategies of random small data sets: shared by test_property.py, test_property_v2.py and
+test_property_v3.py."""
 
 from __future__ import annotations
 
@@ -279,6 +280,89 @@ def cases(draw: st.DrawFn) -> dict:
         "duration": draw(st.one_of(st.sampled_from([0.5, 1, 6, 24]), st.floats(0.1, 72))),
         "parameters": parameters,
     }
+
+
+@st.composite
+def cases_v2(draw: st.DrawFn) -> dict:
+    """A case of cases() plus v2's inputs: heat plants (on lattice points, so that distances
+    tie), heating and heat_plant references, time constants, food stocks, backed-up
+    providers and v2 parameters (test_property_v2.py and test_property_v3.py)."""
+    case = draw(cases())
+    plants = [
+        {
+            "source_id": f"dh-{index}",
+            "category": "utility",
+            "kind": "district_heating_plant",
+            "x": draw(lattice),
+            "y": draw(lattice),
+            "municipality": draw(st.sampled_from([None, "2401", "2403"])),
+            "critical_load_kw": draw(maybe([0, 10, 50])),
+            "backup_kw": draw(maybe([0, 10, 50])),
+            "fuel_hours": draw(maybe([0, 1, 2.5, 6, 24])),
+        }
+        for index in draw(st.lists(st.sampled_from([1, 2, 3, 10]), max_size=3, unique=True))
+    ]
+    names = [plant["source_id"] for plant in plants]
+    for record in case["sites"]:
+        if record["category"] in ("care", "food", "energy"):
+            record["heating"] = draw(
+                st.sampled_from([None, "district_heating", "district_heating", "heat_pump"])
+            )
+            if names:
+                record["heat_plant"] = draw(st.one_of(st.none(), st.sampled_from(names)))
+        if record["category"] in ("care", "energy"):
+            record["thermal_time_constant_hours"] = draw(maybe([0.25, 1, 2.5, 10]))
+        if record["category"] == "food":
+            record["stock_person_days"] = draw(maybe([0, 2.5, 10, 40]))
+    # Providers that run on their backup for part of the outage, so that coverage changes.
+    backed = [
+        {
+            "source_id": f"b-{index}",
+            "category": category,
+            "kind": kind,
+            "x": draw(lattice),
+            "y": draw(lattice),
+            "municipality": draw(st.sampled_from([None, "2401", "2403"])),
+            "critical_load_kw": None,
+            "backup_kw": 10,
+            "fuel_hours": draw(st.sampled_from([0.5, 1, 2.5, 6])),
+            "shelter_capacity": 10 if category == "energy" else None,
+            "heating": draw(st.sampled_from([None, "district_heating"])),
+            "heat_plant": None,
+        }
+        for index, (category, kind) in enumerate(
+            draw(
+                st.lists(
+                    st.sampled_from(
+                        [("food", "grocery"), ("care", "hospital"), ("energy", "school")]
+                    ),
+                    max_size=3,
+                )
+            )
+        )
+    ]
+    records = case["sites"] + plants + backed
+    for index, record in enumerate(records):
+        record["id"] = index + 1
+        for key in ("heating", "heat_plant", "thermal_time_constant_hours", "stock_person_days"):
+            record.setdefault(key, None)
+        for key in ("residents", "priority", "capacity_kw", "mobilization_hours"):
+            record.setdefault(key, None)
+        record.setdefault("shelter_capacity", None)
+    case["sites"] = draw(st.permutations(records))
+    if draw(st.booleans()):
+        # Everything in the outage: providers with some backup cover cells for a while, so
+        # the timeline's coverage changes from instant to instant.
+        case["outage"] = [shapely.box(-1.0, -1.0, 20_001.0, 20_001.0)]
+    temperatures = draw(st.sampled_from([(-10, 21, 18), (-20, 20, 15), (0, 10, 9.5)]))
+    case["parameters"] |= {
+        "timeline_step_hours": draw(st.sampled_from([0.25, 0.5, 0.7, 1, 3])),
+        "outdoor_c": temperatures[0],
+        "indoor_c": temperatures[1],
+        "cold_threshold_c": temperatures[2],
+        "food_stock_target_days": draw(st.sampled_from([0, 7, 2.5])),
+    }
+    return case
 
 
 def run(case: dict):  # type: ignore[no-untyped-def]

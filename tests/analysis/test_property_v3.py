@@ -39,13 +39,13 @@ from tests.analysis.reference import (
     DEFAULT_PRIORITY,
     SEVERITY,
     boxes,
+    cases_v2,
     clients,
     figure_residents,
     maybe,
     ref_factor,
     site_records,
 )
-from tests.analysis.test_property_v2 import cases_v2
 
 SERVICES = ("food", "care", "shelter")
 LEVELS = ("yellow", "orange", "red")

@@ -26,6 +26,9 @@ from resilience.vocabulary import (
     SITE_NUMBERS,
 )
 
+# One xdist worker builds the data set once (the module's fixture `demo`) for all of them.
+pytestmark = pytest.mark.xdist_group("demo")
+
 # SCB, folkmängd 31 December 2024 (via RegionFakta).
 SCB_2024 = {
     "2401": ("Nordmaling", 6942),

@@ -16,13 +16,19 @@ from sqlalchemy.orm import Session
 
 from resilience.models import Site
 from resilience.vocabulary import NUMBER_RANGES, SITE_NUMBERS, range_problem
+from tests.helpers.energy import client_as, energy_county, energy_upload
 from tests.helpers.uploads import IN_2401, geojson, refused, site, upload
-from tests.web.pages.test_energy_pages import _client, _upload, county  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def county(db_session: Session) -> dict[str, int]:
+    """small_county and four buildings (tests/helpers/energy.py energy_county)."""
+    return energy_county(db_session)
 
 
 @pytest.fixture
 def editor(app: Flask, make_user: Any) -> FlaskClient:
-    return _client(app, make_user, "edit-eva", "editor")
+    return client_as(app, make_user, "edit-eva", "editor")
 
 
 def test_every_site_number_has_a_range() -> None:
@@ -46,7 +52,7 @@ def test_every_site_number_has_a_range() -> None:
 )
 def test_the_energy_patch_refuses_numbers_out_of_range(
     editor: FlaskClient,
-    county: dict[str, int],  # noqa: F811
+    county: dict[str, int],
     db_session: Session,
     field: str,
     value: float,
@@ -63,7 +69,7 @@ def test_the_energy_patch_refuses_numbers_out_of_range(
 
 def test_the_energy_patch_names_the_fields_it_ignored(
     editor: FlaskClient,
-    county: dict[str, int],  # noqa: F811
+    county: dict[str, int],
 ) -> None:
     sid = county["e-a1"]
     response = editor.patch(
@@ -90,15 +96,15 @@ def test_an_upload_refuses_site_numbers_out_of_range(editor: FlaskClient) -> Non
 
 def test_energy_imports_refuse_numbers_out_of_range(
     editor: FlaskClient,
-    county: dict[str, int],  # noqa: F811
+    county: dict[str, int],
 ) -> None:
     measures = "source_id;title;status;expected_kwh_year;cost_sek\ne-a1;Ny panna;planned;1e300;5\n"
-    response = _upload(editor, "measures", measures.encode(), "measures.csv")
+    response = energy_upload(editor, "measures", measures.encode(), "measures.csv")
     assert response.status_code == 422, response.text
     assert "out of range" in response.text
     huge = "9" * 5_000
     readings = f"source_id;year;kwh\ne-a1;2024;{huge}\n"
-    response = _upload(editor, "readings", readings.encode(), "readings.csv")
+    response = energy_upload(editor, "readings", readings.encode(), "readings.csv")
     assert response.status_code == 422, response.text
     form = editor.post(
         "/energy/import",
@@ -112,7 +118,7 @@ def test_energy_imports_refuse_numbers_out_of_range(
     assert form.status_code == 422, form.text[:300]
 
 
-def test_the_energy_csv_has_one_charset(editor: FlaskClient, county: dict[str, int]) -> None:  # noqa: F811
+def test_the_energy_csv_has_one_charset(editor: FlaskClient, county: dict[str, int]) -> None:
     for what in ("register.csv", "measures.csv", "readings.csv"):
         response = editor.get(f"/energy/export/{what}")
         assert response.status_code == 200
@@ -139,14 +145,14 @@ def test_a_header_only_csv_and_a_zip_named_csv_are_named_as_such(editor: FlaskCl
     header = b"source_id;name;category;kind;x;y\n"
     for response in (
         upload(editor, header, "register.csv", crs="EPSG:3006"),
-        _upload(editor, "register", header, "register.csv"),
+        energy_upload(editor, "register", header, "register.csv"),
     ):
         assert response.status_code == 422, response.text
         assert "header line (6 columns) but no rows" in response.text, response.text
         assert "has no 'source_id' field" not in response.text
     for response in (
         upload(editor, archive.getvalue(), "register.csv", crs="EPSG:3006"),
-        _upload(editor, "register", archive.getvalue(), "register.csv"),
+        energy_upload(editor, "register", archive.getvalue(), "register.csv"),
     ):
         assert response.status_code == 422, response.text
         assert "ZIP archive" in response.text and "columns" not in response.text

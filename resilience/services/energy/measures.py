@@ -82,13 +82,16 @@ def _check_measure(m: EnergyMeasure) -> None:
 
 
 def _unique_ref(session: Session, site_id: int, wanted: str, measure_id: int | None) -> str:
-    taken = set(
-        session.scalars(
-            select(EnergyMeasure.ref).where(
-                EnergyMeasure.site_id == site_id, EnergyMeasure.id != (measure_id or 0)
+    # No autoflush: a changed ref not yet checked must not be written by this very query (a
+    # taken one would fail on the unique constraint instead of being refused here).
+    with session.no_autoflush:
+        taken = set(
+            session.scalars(
+                select(EnergyMeasure.ref).where(
+                    EnergyMeasure.site_id == site_id, EnergyMeasure.id != (measure_id or 0)
+                )
             )
         )
-    )
     ref, n = wanted, 1
     while ref in taken:
         n += 1

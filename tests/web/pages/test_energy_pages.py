@@ -18,62 +18,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from resilience.models import AuditLog, EnergyMeasure, EnergyTarget, MeterReading, Site
-from resilience.services import imports
-from tests.conftest import login
-from tests.factories import site, small_county
-
-TOKEN = "test-form-token"
+from tests.helpers.energy import TOKEN, client_as, energy_county, energy_upload
 
 
 @pytest.fixture
 def county(db_session: Session) -> dict[str, int]:
-    """small_county (its school energy-1 in Åbacka is a warm shelter of 200 without area or
-    use, and care-1 is an elderly home in Åbacka) plus four buildings:
-
-    | id   | where    | kind   | m²    | kWh/year | owner        | Styrel | other            |
-    | e-a1 | Åbacka   | school | 1 000 | 100 000  | municipality | 6      | district heating |
-    | e-a2 | Åbacka   | school | 2 000 | 400 000  | municipality | 7      | electricity      |
-    | e-o1 | Östervik | school | 1 000 | 150 000  | region       | 4      | shelter 100, backup* |
-    | e-o2 | Östervik | office | 500   | 43 800   | state        | 8      | peak 30 kW       |
-    (* backup 50 kW for 24 h)
-
-    School intensities 100, 200, 150 (energy-1 unknown): median 150, so e-a2 has the only
-    potential, (200 − 150) × 2 000 = 100 000 kWh/year."""
-    small_county(db_session)
-    buildings = [
-        site("e-a1", "energy", "school", 751_000, 7_081_000, heated_area_m2=1_000,
-             energy_kwh_year=100_000, owner="municipality", name="Åbacka skola",
-             heating="district_heating", attributes={"styrel_priority": 6}),
-        site("e-a2", "energy", "school", 752_000, 7_082_000, heated_area_m2=2_000,
-             energy_kwh_year=400_000, owner="municipality", name="Åbacka gymnasium",
-             heating="electricity", attributes={"styrel_priority": 7}),
-        site("e-o1", "energy", "school", 765_500, 7_085_500, heated_area_m2=1_000,
-             energy_kwh_year=150_000, owner="region", name="Östervik folkhögskola",
-             shelter_capacity=100, backup_kw=50, fuel_hours=24,
-             attributes={"styrel_priority": 4}),
-        site("e-o2", "energy", "office", 766_500, 7_086_500, heated_area_m2=500,
-             energy_kwh_year=43_800, owner="state", name="Statens kontor Östervik",
-             attributes={"styrel_priority": 8, "peak_kw": 30}),
-    ]  # fmt: skip
-    imports.import_sites(db_session, buildings, "test")
-    db_session.commit()
-    ids = dict(db_session.execute(select(Site.source_id, Site.id)).all())
-    return ids
-
-
-def _client(app: Flask, make_user, name: str, role: str, municipality: str | None = None):  # type: ignore[no-untyped-def]
-    make_user(name, role, municipality)
-    client = app.test_client()
-    login(client, name)
-    with client.session_transaction() as session:
-        session["csrf_token"] = TOKEN
-    client.environ_base["HTTP_X_CSRF_TOKEN"] = TOKEN
-    return client
+    """small_county and four buildings (tests/helpers/energy.py energy_county)."""
+    return energy_county(db_session)
 
 
 @pytest.fixture
 def editor(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
-    return _client(app, make_user, "edit-eva", "editor")
+    return client_as(app, make_user, "edit-eva", "editor")
 
 
 def _audit(db_session: Session, **where: Any) -> list[AuditLog]:
@@ -85,14 +41,6 @@ def _audit(db_session: Session, **where: Any) -> list[AuditLog]:
 
 def _count(db_session: Session, model: type) -> int:
     return db_session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def _upload(client: FlaskClient, kind: str, body: bytes, filename: str):  # type: ignore[no-untyped-def]
-    return client.post(
-        f"/api/v1/energy/import/{kind}",
-        data={"file": (io.BytesIO(body), filename)},
-        content_type="multipart/form-data",
-    )
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -459,7 +407,7 @@ def test_readings_replace_by_period(
 def test_municipal_editor_edits_only_their_municipality(
     app: Flask, make_user, county: dict[str, int]
 ) -> None:  # type: ignore[no-untyped-def]
-    local = _client(app, make_user, "edit-ola", "editor", "2401")
+    local = client_as(app, make_user, "edit-ola", "editor", "2401")
     ok = local.post(
         f"/api/v1/energy/buildings/{county['e-a1']}/readings", json={"year": 2024, "kwh": 1}
     )
@@ -545,7 +493,7 @@ def test_load_shedding_shows_one_municipality_at_a_time(
     every = client.get("/energy/load-shedding?municipality=all").text
     assert every.count('<section class="shedding">') == 2
     assert '<option value="all" selected>' in every and "visa alla 2 kommuner" not in every
-    own = _client(app, make_user, "plan-olle", "planner", "2403")
+    own = client_as(app, make_user, "plan-olle", "planner", "2403")
     mine = own.get("/energy/load-shedding").text
     assert "<h2>Östervik" in mine and "<h2>Åbacka" not in mine
     assert client.get("/energy/load-shedding?municipality=9999").status_code == 400
@@ -641,14 +589,14 @@ def test_import_measures_all_or_nothing_with_row_errors(
     editor: FlaskClient, county: dict[str, int], db_session: Session
 ) -> None:
     bad = MEASURES_CSV + "nosuch;Fönster;planned;;1;;\ne-a2;Fönster;done;;1;;\n"
-    response = _upload(editor, "measures", bad.encode(), "matgarder.csv")
+    response = energy_upload(editor, "measures", bad.encode(), "matgarder.csv")
     assert response.status_code == 422
     errors = response.json["errors"]
     assert {(e["where"], e["field"]) for e in errors} == {("line 6", "date")}
     assert _count(db_session, EnergyMeasure) == 0
     # The row with an unknown building is reported once the file itself is valid.
     unknown = MEASURES_CSV + "nosuch;Fönster;planned;;1;;\n"
-    response = _upload(editor, "measures", unknown.encode(), "matgarder.csv")
+    response = energy_upload(editor, "measures", unknown.encode(), "matgarder.csv")
     assert response.status_code == 422
     assert response.json["errors"] == [
         {
@@ -663,13 +611,13 @@ def test_import_measures_all_or_nothing_with_row_errors(
 def test_import_measures_then_again_then_changed(
     editor: FlaskClient, county: dict[str, int], db_session: Session
 ) -> None:
-    first = _upload(editor, "measures", MEASURES_CSV.encode(), "matgarder.csv")
+    first = energy_upload(editor, "measures", MEASURES_CSV.encode(), "matgarder.csv")
     assert first.status_code == 200, first.text
     assert (first.json["inserted"], first.json["updated"]) == (3, 0)
-    again = _upload(editor, "measures", MEASURES_CSV.encode(), "matgarder.csv")
+    again = energy_upload(editor, "measures", MEASURES_CSV.encode(), "matgarder.csv")
     assert (again.json["inserted"], again.json["updated"]) == (0, 0)
     changed = MEASURES_CSV.replace("Injustering;planerad;;2000", "Injustering;klar;2024-02-01;2000")
-    third = _upload(editor, "measures", changed.encode(), "matgarder.csv")
+    third = energy_upload(editor, "measures", changed.encode(), "matgarder.csv")
     assert (third.json["inserted"], third.json["updated"]) == (0, 1)
     updates = _audit(db_session, table_name="energy_measures", action="update")
     assert {(e.field, e.old, e.new) for e in updates} == {
@@ -684,12 +632,12 @@ def test_import_measures_then_again_then_changed(
 def test_export_measures_imports_again_unchanged(
     editor: FlaskClient, county: dict[str, int]
 ) -> None:
-    _upload(editor, "measures", MEASURES_CSV.encode(), "matgarder.csv")
+    energy_upload(editor, "measures", MEASURES_CSV.encode(), "matgarder.csv")
     exported = editor.get("/energy/export/measures.csv")
     assert exported.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert len(rows) == 3 and rows[0]["source_id"] == "e-a1"
-    back = _upload(editor, "measures", exported.data, "export.csv")
+    back = energy_upload(editor, "measures", exported.data, "export.csv")
     assert (back.json["inserted"], back.json["updated"]) == (0, 0), back.json
 
 
@@ -706,7 +654,7 @@ def test_import_readings_from_a_geopackage_table(
         }
     )
     pyogrio.write_arrow(table, path, layer="readings", driver="GPKG")
-    response = _upload(editor, "readings", path.read_bytes(), "readings.gpkg")
+    response = energy_upload(editor, "readings", path.read_bytes(), "readings.gpkg")
     assert response.status_code == 200, response.text
     assert (response.json["format"], response.json["inserted"]) == ("gpkg", 3)
     assert _count(db_session, MeterReading) == 3
@@ -724,7 +672,7 @@ def test_import_the_register(
         "test,e-a1,Åbacka skola,school,municipality,1000,110000,district_heating,6,751000,"
         "7081000\n"
     )
-    response = _upload(editor, "register", body.encode(), "register.csv")
+    response = energy_upload(editor, "register", body.encode(), "register.csv")
     assert response.status_code == 200, response.text
     new = db_session.scalars(select(Site).where(Site.source_id == "n-1")).one()
     assert new.category == "energy" and new.municipality_code == "2401"
@@ -734,7 +682,7 @@ def test_import_the_register(
     assert _audit(db_session, table_name="sites", action="insert", site_id=new.id)
 
     bad = body.replace("Fjärrvärme,6", "kol,9").replace(",school,", ",bakery,", 1)
-    refused = _upload(editor, "register", bad.encode(), "register.csv")
+    refused = energy_upload(editor, "register", bad.encode(), "register.csv")
     assert refused.status_code == 422
     assert {(e["where"], e["field"]) for e in refused.json["errors"]} == {
         ("line 2", "heating"),
@@ -808,7 +756,7 @@ def test_register_export_imports_again_unchanged(
     row.attributes = {**row.attributes, "locality": "Åbacka"}
     db_session.commit()
     exported = editor.get("/energy/export/register.csv?municipality=2401").data
-    back = _upload(editor, "register", exported, "export.csv")
+    back = energy_upload(editor, "register", exported, "export.csv")
     assert back.status_code == 200, back.text
     assert any("computed columns ignored" in n for n in back.json["notes"])
     db_session.refresh(row)

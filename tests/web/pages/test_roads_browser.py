@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from geodata.loaders.roads import RoadRecord
 from resilience.services import roads
-from tests.helpers.browser import log_in, needs_chromium
-from tests.web.pages.test_basemap_browser import (  # noqa: F401  (fixtures)
+from tests.helpers.basemap import (  # noqa: F401  (the fixtures browser, county, offline_server)
     USER,
     Y0,
     Y1,
@@ -24,6 +23,7 @@ from tests.web.pages.test_basemap_browser import (  # noqa: F401  (fixtures)
     wait_map_ready,
     wait_still,
 )
+from tests.helpers.browser import log_in, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
