@@ -25,7 +25,7 @@ from resilience.services import scenarios
 from tests import factories
 from tests.factories import OUTAGE_ABACKA, TWO_DURATIONS, small_county
 from tests.helpers.browser import WAIT_S, chromium, log_in, needs_chromium
-from tests.test_numbers import ACCEPTED, REFUSED
+from tests.helpers.numbers import ACCEPTED, REFUSED
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
