@@ -78,8 +78,11 @@ def _shown_rows(driver: WebDriver) -> list[WebElement]:
 
 
 def _popup_title(driver: WebDriver) -> str:
-    popups = driver.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content h3")
-    return popups[0].text if popups and popups[0].is_displayed() else ""
+    # Read in one script: the popup may be redrawn between a find and a second call.
+    return driver.execute_script(
+        "const h = document.querySelector('.leaflet-popup-content h3');"
+        " return h && h.offsetParent !== null ? h.textContent.trim() : '';"
+    )
 
 
 def _screenshots(driver: WebDriver, folder: Path) -> None:
@@ -158,11 +161,10 @@ def test_from_the_banner_to_the_new_elderly_homes_on_the_map(
 
     # Enter on another row, reached from the keyboard, does the same.
     second = _shown_rows(browser)[-1]
+    second_name = second.get_attribute("data-name")
     browser.execute_script("arguments[0].focus()", second)
     second.send_keys(Keys.ENTER)
-    WebDriverWait(browser, WAIT_S).until(
-        lambda d: _popup_title(d) == second.get_attribute("data-name")
-    )
+    WebDriverWait(browser, WAIT_S).until(lambda d: _popup_title(d) == second_name)
 
     # Without "only new" the table shows more units, and the address and CSV follow.
     browser.find_element(By.CSS_SELECTOR, "#care-filter input[name=care]").click()
