@@ -35,7 +35,6 @@ WITHOUT_TEST_FILE = frozenset(
         "ogc.openapi",
         "ogc.queries",
         "run_reports",
-        "run_results",
         "situation_report",
         "tiles",
         "uploads",

@@ -1,27 +1,19 @@
-"""Runs stored in PostGIS: the stored result equals the pure computation, and computing a
-run twice writes the same rows."""
+"""Runs stored in PostGIS: the stored result equals the pure computation (storing twice and
+reading back old runs: tests/services/test_run_results.py)."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from resilience.analysis import compute
-from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, run_results, runs, scenarios
 from tests.factories import OUTAGE_ABACKA, TWO_DURATIONS, heat_county, site, small_county
-
-
-def _rows(session: Session, run_id: int) -> tuple[int, int, int]:
-    return tuple(  # type: ignore[return-value]
-        session.scalar(select(func.count()).select_from(t).where(t.run_id == run_id))
-        for t in (RunSite, RunCell, RunMunicipality)
-    )
 
 
 def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
@@ -46,17 +38,6 @@ def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
     assert 0 < home["hours_unpowered"] < 0.3
     assert run.model_version == 3 and run.data_version >= 1
     assert run.parameters["duration_hours"] == 24
-
-
-def test_computing_twice_writes_the_same_rows(db_session: Session) -> None:
-    small_county(db_session)
-    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
-    run = runs.start_run(db_session, scenario)
-    runs.compute_run(db_session, run.id)
-    first, counts = run_results.result_document(db_session, run.id), _rows(db_session, run.id)
-    runs.compute_run(db_session, run.id)
-    assert run_results.result_document(db_session, run.id) == first
-    assert _rows(db_session, run.id) == counts == (4, 3, 3)  # 2 municipalities + "none"
 
 
 def test_a_runs_rows_go_with_it_and_need_it(db_session: Session) -> None:
@@ -226,31 +207,6 @@ def test_per_area_durations_and_home_care_clients_read_back_as_computed(
         {"run": run.id},
     ).one()
     assert row == (70, ostervik["unreachable"]["food"])
-
-
-def test_a_run_stored_before_v3_reads_back_without_the_v3_fields(db_session: Session) -> None:
-    small_county(db_session)
-    run = runs.start_run(
-        db_session, scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
-    )
-    runs.compute_run(db_session, run.id)
-    db_session.execute(
-        text("UPDATE run_sites SET outage_hours = NULL WHERE run_id = :run"), {"run": run.id}
-    )
-    db_session.execute(
-        text(
-            "UPDATE run_timeline SET home_care_clients_unpowered = NULL,"
-            " unreachable_food = NULL, unreachable_care = NULL, unreachable_shelter = NULL"
-            " WHERE run_id = :run"
-        ),
-        {"run": run.id},
-    )
-    run.model_version = 2
-    db_session.flush()
-    stored = run_results.result_document(db_session, run.id)
-    assert stored["model_version"] == 2 and "roads" not in stored
-    assert all("outage_hours" not in s for s in stored["sites"])
-    assert "unreachable" not in stored["timeline"]["county"]
 
 
 def test_a_generator_s_line_follows_the_roads_when_the_run_has_them(db_session: Session) -> None:

@@ -172,7 +172,7 @@ def test_the_run_pages_charts_in_the_pages_number_format(app: Flask) -> None:
     """The run page's timeline charts (scenario_pages/results.py): values in Swedish with a
     space as the thousands separator, in English with a comma; each hour tick is a clock
     time from hour 0 (Monday 7 December 06:00 in Sweden) over its hour; legends below."""
-    from resilience.web.scenario_pages.results import timeline_charts
+    from resilience.web.scenario_pages.timeline_charts import timeline_charts
 
     zero = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
     series = {"care_sites_unpowered": [3, 1], "care_sites_cold": [0, 2]}

@@ -1,9 +1,12 @@
 """HTML pages for scenarios and runs: one blueprint ("scenario_pages") and what its pages
 share; a module per kind of page registers its views on `bp` when imported.
 
-  scenarios.py  the scenario list and the editor (draw outage areas and snow zones)
-  results.py    the run list, a run's progress and result, its care sites (CSV), two compared
-  report.py     the situation report (lägesbild), as a page and a PDF, and the live one's
+  scenarios.py        the scenario list and the editor (draw outage areas and snow zones)
+  results.py          the run list, a run's progress and result, its care sites (CSV), two
+                      compared
+  care_table.py       a run's care sites as a table and a CSV (no views: results.py's use it)
+  timeline_charts.py  a run's timeline as the run page's two charts
+  report.py           the situation report (lägesbild), as a page and a PDF, and the live one's
 
 Saving and starting runs go through the JSON API from static/js (scenario_list.js,
 scenario_editor.js, run_page.js), so the pages and the API share one set of rules and

@@ -1,0 +1,315 @@
+"""Rows written in bulk with PostgreSQL's COPY, from NumPy columns: a table's rows (in
+binary when every column's type allows it, else as text formatted column-wise), and one row
+whose fields are whole arrays (a run's cells, services/run_results.py). NumPy lays out the
+bytes; nothing is formatted per value. The columns' types come from the models."""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sqlalchemy import BigInteger, Boolean, Float, Integer, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, BIT
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+from resilience.analysis.model import is_none
+from resilience.models import Base
+
+_NULL = "\\N"  # COPY's text-format null
+
+
+def _text_column(values: np.ndarray) -> list[str]:
+    """A column as COPY text: NaN/±inf/None → null, bools t/f, floats as their shortest
+    exact repr. Python's repr of a list's floats is twice as fast as NumPy's astype(str),
+    and joining lists of str several times faster than joining NumPy's str scalars."""
+    if values.ndim == 2:
+        return _array_literals(values)
+    if values.dtype == np.bool_:
+        return np.where(values, "t", "f").tolist()
+    if values.dtype.kind == "f":
+        texts = list(map(repr, values.tolist()))
+        for row in np.flatnonzero(~np.isfinite(values)).tolist():
+            texts[row] = _NULL
+        return texts
+    if values.dtype == object:
+        texts = list(map(str, values.tolist()))
+        for row in np.flatnonzero(is_none(values)).tolist():
+            texts[row] = _NULL
+        return texts
+    return list(map(str, values.tolist()))
+
+
+_COPY_ROWS = 25_000  # rows per piece: PostgreSQL stores one while the next is formatted
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
+_BINARY_TRAILER = b"\xff\xff"
+
+
+def copy_rows(session: Session, sql: str, columns: list[np.ndarray]) -> None:
+    """COPY a table's rows from columns, sent in pieces of _COPY_ROWS rows, so the server
+    stores a piece while the next is made. In binary when every column's type allows it
+    (the cells' and the timeline's tables: NumPy lays out the bytes, nothing is formatted
+    per value), else as text formatted column-wise. Row-wise writes cost seconds for the
+    250,000 cells of a Sweden-sized run."""
+    if not columns or columns[0].size == 0:
+        return
+    kinds = _binary_kinds(session, sql, columns)
+    conn = session.connection().connection.driver_connection
+    assert conn is not None  # an open connection has its psycopg connection
+    statement = sql if kinds is None else f"{sql} (FORMAT binary)"
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        if kinds is not None:
+            copy.write(_BINARY_HEADER)
+        for start in range(0, columns[0].size, _COPY_ROWS):
+            piece = [c[start : start + _COPY_ROWS] for c in columns]
+            if kinds is not None:
+                copy.write(_binary_rows(piece, kinds))
+                continue
+            texts = [_text_column(c) for c in piece]
+            copy.write("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n")
+        if kinds is not None:
+            copy.write(_BINARY_TRAILER)
+
+
+def _binary_kinds(session: Session, sql: str, columns: list[np.ndarray]) -> list[str] | None:
+    """How each column is written in binary, or None when one cannot be (then: text)."""
+    match = _COPY_SQL.match(sql)
+    if match is None:
+        return None
+    types = _types(match[1])
+    names = [name.strip() for name in match[2].split(",")]
+    if len(names) != len(columns):
+        return None
+    kinds = []
+    for name, values in zip(names, columns, strict=True):
+        kind = _kind(types.get(name, ""))
+        fits = {
+            None: False,
+            "double precision": values.dtype.kind in "fiu",
+            "double precision[]": values.ndim == 2 and values.dtype.kind == "f",
+            "boolean": values.dtype == np.bool_,
+            "text": values.dtype == object,
+            "bit varying": values.dtype == object,
+        }.get(kind, values.dtype.kind in "iuf")  # whole numbers; a float's NaN: null
+        if not fits or kind is None:
+            return None
+        kinds.append(kind)
+    return kinds
+
+
+# --- binary COPY: the columns' bytes laid out by NumPy, no text formatting per value ------
+
+_FIXED = {"integer": ">i4", "bigint": ">i8", "smallint": ">i2", "double precision": ">f8"}
+_COPY_SQL = re.compile(r"COPY (\w+) \(([^)]*)\) FROM STDIN$")
+
+
+def _types(table: str) -> dict[str, str]:
+    """PostgreSQL's name of each column's type (format_type's, without lengths), from the
+    models, which mirror the migrations: no catalogue query in each new work horse."""
+    return {c.name: _pgtype(c.type) for c in Base.metadata.tables[table].columns}
+
+
+def _pgtype(type_: TypeEngine[Any]) -> str:
+    if isinstance(type_, ARRAY):
+        return _pgtype(type_.item_type) + "[]"
+    if isinstance(type_, BIT):
+        return "bit varying" if type_.varying else "bit"
+    for python_type, name in (
+        (BigInteger, "bigint"),
+        (SmallInteger, "smallint"),
+        (Integer, "integer"),
+        (Float, "double precision"),
+        (Boolean, "boolean"),
+        (Text, "text"),
+        (String, "character varying"),
+    ):
+        if isinstance(type_, python_type):
+            return name
+    return type(type_).__name__  # not written in binary
+
+
+def _kind(pgtype: str) -> str | None:
+    """How a column of this type is written in binary (None: not supported here)."""
+    if pgtype in _FIXED or pgtype in ("boolean", "bit varying", "text", "double precision[]"):
+        return pgtype
+    if pgtype.startswith("character varying"):
+        return "text"
+    return None
+
+
+def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(per row the field's size with its 4-byte length, the fields' bytes one after
+    another); a null is a length of -1 and no bytes."""
+    n = values.shape[0]
+    if kind == "double precision[]":
+        return _float_lists(values)
+    if kind in _FIXED or kind == "boolean":
+        null = np.zeros(n, dtype=bool)
+        if values.dtype.kind == "f":
+            null = ~np.isfinite(values)  # NaN and ±inf: null, as in text
+            values = np.where(null, 0, values)  # no cast of NaN to an integer
+        if kind == "boolean":
+            data = values.astype(np.uint8).reshape(n, 1)
+        else:
+            data = values.astype(_FIXED[kind]).view(np.uint8).reshape(n, -1)
+        width = data.shape[1]
+        rows = np.empty((n, 4 + width), dtype=np.uint8)
+        rows[:, :4] = np.frombuffer(struct.pack(">i", width), np.uint8)
+        rows[:, 4:] = data
+        sizes = np.full(n, 4 + width, dtype=np.int64)
+        if not null.any():
+            return sizes, rows.ravel()
+        rows[null, :4] = 255  # -1
+        sizes[null] = 4
+        keep = np.ones((n, 4 + width), dtype=bool)
+        keep[null, 4:] = False
+        return sizes, rows[keep]
+    # Each distinct value made once: a column of codes (municipalities, statuses) has few.
+    made: dict[Any, bytes] = {None: b"\xff\xff\xff\xff"}
+    pieces: list[bytes] = []
+    for value in values.tolist():
+        piece = made.get(value)
+        if piece is None:
+            if kind == "bit varying":
+                bits = np.frombuffer(str(value).encode(), np.uint8) == ord("1")
+                payload = struct.pack(">i", bits.size) + bytes(np.packbits(bits))
+            else:
+                payload = str(value).encode()
+            piece = made[value] = struct.pack(">i", len(payload)) + payload
+        pieces.append(piece)
+    sizes = np.fromiter(map(len, pieces), np.int64, n)
+    return sizes, np.frombuffer(b"".join(pieces), np.uint8)
+
+
+def _binary_rows(columns: list[np.ndarray], kinds: list[str]) -> bytes:
+    """The rows of a binary COPY (without its header and trailer)."""
+    fields = [_field(c, k) for c, k in zip(columns, kinds, strict=True)]
+    row_sizes = np.full(columns[0].size, 2, dtype=np.int64)
+    for sizes, _ in fields:
+        row_sizes += sizes
+    row_start = np.concatenate(([0], np.cumsum(row_sizes)[:-1]))
+    out = np.empty(int(row_sizes.sum()), dtype=np.uint8)
+    count = np.frombuffer(struct.pack(">h", len(columns)), np.uint8)
+    out[row_start] = count[0]
+    out[row_start + 1] = count[1]
+    at = row_start + 2
+    for sizes, data in fields:
+        source_start = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        out[np.repeat(at - source_start, sizes) + np.arange(data.size)] = data
+        at = at + sizes
+    return out.tobytes()
+
+
+def _array_literals(lists: np.ndarray) -> list[str]:
+    """Rows of a (rows, k) float matrix as PostgreSQL float8[] literals "{a1,b1}", its NaNs
+    left out ("{}" when none); repr keeps every float exact."""
+    return [
+        "{" + ",".join(repr(v) for v in row if v == v) + "}"  # v != v: NaN
+        for row in lists.tolist()
+    ]
+
+
+def _float_lists(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_field of a float8[] column: per row a one-dimensional array of the row's values of a
+    (rows, k) float matrix, its NaNs left out (an empty array when none)."""
+    n, k = lists.shape
+    present = ~np.isnan(lists)
+    counts = present.sum(axis=1)
+    head = np.empty((n, 24), dtype=np.uint8)  # the field's length, then the array's header
+    head[:, :4] = (20 + 12 * counts).astype(">i4").view(np.uint8).reshape(n, 4)
+    head[:, 4:16] = np.frombuffer(
+        struct.pack(">iii", 1, 0, _ELEMENT_OIDS["double precision"]), np.uint8
+    )
+    head[:, 16:20] = counts.astype(">i4").view(np.uint8).reshape(n, 4)
+    head[:, 20:24] = np.frombuffer(struct.pack(">i", 1), np.uint8)
+    elements = np.empty((n, k, 12), dtype=np.uint8)
+    elements[:, :, :4] = np.frombuffer(struct.pack(">i", 8), np.uint8)
+    elements[:, :, 4:] = np.where(present, lists, 0.0).astype(">f8").view(np.uint8).reshape(n, k, 8)
+    rows = np.concatenate([head, elements.reshape(n, 12 * k)], axis=1)
+    keep = np.concatenate([np.ones((n, 24), dtype=bool), np.repeat(present, 12, axis=1)], axis=1)
+    return 24 + 12 * counts.astype(np.int64), rows[keep]
+
+
+# --- one row of arrays in binary COPY: the elements' bytes laid out by NumPy --------------
+
+# PostgreSQL's OIDs of the element types (fixed in its catalogue), which an array's binary
+# form names.
+_ELEMENT_OIDS = {
+    "bigint": 20,
+    "integer": 23,
+    "double precision": 701,
+    "boolean": 16,
+    "text": 25,
+    "character varying": 1043,
+    "bit varying": 1562,
+}
+
+
+def _array(elements: bytes | np.ndarray, count: int, oid: int, has_null: bool) -> bytes:
+    """A one-dimensional array's binary form, its elements already laid out (each with its
+    4-byte length, -1 for a null)."""
+    header = struct.pack(">iiiii", 1, int(has_null), oid, count, 1)
+    return header + (elements if isinstance(elements, bytes) else elements.tobytes())
+
+
+def _array_of(values: np.ndarray, pgtype: str) -> bytes:
+    """A column's values as the binary form of a PostgreSQL array of `pgtype`."""
+    kind = _kind(pgtype)
+    if kind is None or kind == "bit varying":
+        raise TypeError(f"no binary array of {pgtype}")
+    _sizes, data = _field(values, kind)
+    if values.dtype.kind == "f":
+        nulls = bool((~np.isfinite(values)).any())
+    else:
+        nulls = values.dtype == object and bool(is_none(values).any())
+    oid = _ELEMENT_OIDS[pgtype.split("(")[0]]
+    return _array(data, values.size, oid, nulls)
+
+
+def bit_string_array(bits: np.ndarray, present: np.ndarray) -> bytes:
+    """The rows of a (rows, k) bool matrix as the binary form of a bit varying[]: row i's
+    bit string (bit j: bits[i, j]) where `present[i]`, else null. Every string has the same
+    length, so the elements are laid out as one fixed-width matrix."""
+    n, count = bits.shape
+    packed = np.packbits(bits, axis=1) if count else np.zeros((n, 0), dtype=np.uint8)
+    width = 4 + packed.shape[1]  # the bit count, then the bytes
+    elements = np.empty((n, 4 + width), dtype=np.uint8)
+    elements[:, :4] = np.frombuffer(struct.pack(">i", width), np.uint8)
+    elements[:, 4:8] = np.frombuffer(struct.pack(">i", count), np.uint8)
+    elements[:, 8:] = packed
+    keep = np.zeros((n, 4 + width), dtype=bool)
+    keep[present] = True
+    keep[~present, :4] = True
+    elements[~present, :4] = 255  # a null: length -1, no bytes
+    return _array(elements[keep], n, _ELEMENT_OIDS["bit varying"], bool((~present).any()))
+
+
+def copy_row_of_arrays(
+    session: Session, table: str, fields: dict[str, np.ndarray | Callable[[], bytes]]
+) -> None:
+    """COPY one row into `table` whose fields are NumPy columns (written as arrays when the
+    table's column is one, else as the first value, e.g. the run's id) or functions that
+    make a field's binary form. Each field is sent as soon as it is made, so the server
+    reads one array while the next is laid out."""
+    types = _types(table)
+    conn = session.connection().connection.driver_connection
+    assert conn is not None  # an open connection has its psycopg connection
+    statement = f"COPY {table} ({', '.join(fields)}) FROM STDIN (FORMAT binary)"
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        copy.write(_BINARY_HEADER + struct.pack(">h", len(fields)))
+        for name, values in fields.items():
+            pgtype = types[name]
+            if not isinstance(values, np.ndarray):
+                payload = values()
+            elif pgtype.endswith("[]"):
+                payload = _array_of(values, pgtype[:-2])
+            else:
+                kind = _kind(pgtype)
+                assert kind is not None and values.size == 1
+                payload = _field(values, kind)[1].tobytes()[4:]
+            copy.write(struct.pack(">i", len(payload)))
+            copy.write(payload)
+        copy.write(_BINARY_TRAILER)
