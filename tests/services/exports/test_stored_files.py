@@ -38,9 +38,7 @@ def test_a_file_is_stored_and_read_back_in_pieces(
     assert finished["status"] == "finished" and finished["size_bytes"] == len(content)
     pieces = list(stored_files.file_pieces(db_session, record["id"]))
     assert [len(p) for p in pieces] == [1000, 1000, 566] and b"".join(pieces) == content
-    read = records.read_record(db_session, record["id"])
-    assert read is not None
-    stored_files.downloadable(db_session, read, "finished")
+    stored_files.downloadable(db_session, records.read_record(db_session, record["id"]), "finished")
     # Storing again (a retried job) replaces the file.
     built.write_bytes(b"short")
     stored_files.store_file(db_session, record["id"], built)
@@ -76,7 +74,6 @@ def test_a_file_is_not_downloadable_before_it_is_finished_or_after_it_expired(
     )
     with pytest.raises(ExportGone, match="has expired"):
         stored_files.downloadable(db_session, gone, "finished")
-    assert ExportGone("x").status == 410
 
 
 def test_a_finished_record_without_its_file_is_gone(db_session: Session) -> None:
