@@ -17,18 +17,6 @@ SERVICES = ROOT / "resilience" / "services"
 # service module comes with its test file.
 WITHOUT_TEST_FILE = frozenset(
     {
-        "energy.csv_files",
-        "energy.importing",
-        "energy.register",
-        "energy.settings",
-        "exports.audit_log",
-        "exports.files",
-        "exports.map_sources",
-        "exports.plan",
-        "exports.records",
-        "exports.result_sources",
-        "exports.stored_files",
-        "exports.use_cases",
         "layers",
         "ogc.catalog",
         "ogc.documents",
