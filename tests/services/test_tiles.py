@@ -4,6 +4,8 @@ roads by zoom, an empty tile b""), and the label points."""
 
 from __future__ import annotations
 
+import itertools
+
 import mapbox_vector_tile
 import pytest
 import shapely
@@ -83,10 +85,14 @@ def test_the_query_box_is_clipped_to_sweref_or_none() -> None:
 
 
 def test_more_road_classes_and_finer_lines_with_zoom() -> None:
-    assert tiles.road_classes(0) == ["motorway", "trunk"]
-    assert set(tiles.road_classes(6)) < set(tiles.road_classes(12))
-    assert tiles.road_tolerance_m(12) < tiles.road_tolerance_m(6)
+    every = [c for _, classes in tiles.ROAD_CLASSES_BY_ZOOM for c in classes]
+    drawn = [tiles.road_classes(z) for z in range(tiles.MAX_ZOOM + 1)]
+    assert all(set(a) <= set(b) for a, b in itertools.pairwise(drawn))
+    assert drawn[0] and set(drawn[0]) < set(every)  # the largest roads only, at first
+    assert drawn[-1] == every
+    assert tiles.road_tolerance_m(12) == tiles.road_tolerance_m(11) / 2
     assert tiles.population_cell_size(6) == 4 * tiles.population_cell_size(8)
+    assert tiles.population_cell_size(12) == tiles.population_cell_size(8)
 
 
 def test_the_base_tile_has_names_with_a_a_o_and_roads_by_zoom(

@@ -15,7 +15,7 @@ from resilience.services.ogc.catalog import (
     parse_crs,
     site_collection,
 )
-from resilience.vocabulary import CATEGORY, SWEREF99TM, WGS84
+from resilience.vocabulary import CATEGORY
 
 
 @pytest.mark.parametrize(
@@ -46,11 +46,6 @@ def test_an_unsupported_crs_is_bad_input_naming_the_parameter(value: str) -> Non
     assert SWEREF.uri in raised.value.message  # it says what is supported
 
 
-def test_the_crss_axis_order_and_srid() -> None:
-    assert (CRS84.srid, CRS84.northing_first) == (WGS84, False)
-    assert (SWEREF.srid, SWEREF.northing_first) == (SWEREF99TM, True)
-
-
 def test_one_collection_per_site_category_between_the_fixed_ones() -> None:
     ids = list(catalog())
     sites = [c.collection for c in CATEGORY.values()]
@@ -63,10 +58,6 @@ def test_one_collection_per_site_category_between_the_fixed_ones() -> None:
     # A run's sites lie where the sites are; its cells where the population is.
     assert catalog()["latest-run-sites"].within == tuple(sites)
     assert catalog()["latest-run-cells"].within == ("population",)
-
-
-def test_only_municipalities_have_string_ids() -> None:
-    assert [c.id for c in catalog().values() if not c.integer_ids] == ["municipalities"]
 
 
 def test_a_collection_by_id_or_not_found() -> None:
