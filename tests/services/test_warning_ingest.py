@@ -142,6 +142,26 @@ def test_a_cap_update_ends_the_alert_it_updates_and_continues_its_identity(
     assert db_session.get(WeatherWarning, rows[UPDATE_ID].id).current  # type: ignore[union-attr]
 
 
+def test_a_cap_update_sent_in_the_same_second_takes_the_alerts_place(
+    db_session: Session, settings: Settings
+) -> None:
+    """An Update with the <sent> of the alert it updates (whole seconds) has the alert's
+    identity and version. It used to end the alert and be counted unchanged: no row was
+    current. Now it takes the alert's row, in force, as the update."""
+    same_second = "2019-05-14T06:33:36+00:00"  # the update's own <sent>
+    alert = metno("Alert", ORIGINAL_ID, same_second, references=False)
+    warning_ingest.ingest(db_session, settings, alert, "application/xml")
+    update = shared_file(METNO_UPDATE).read_bytes()
+    result = warning_ingest.ingest(db_session, settings, update, "application/xml")
+    assert (result.report.stored, result.report.unchanged) == (1, 0)
+    [row] = db_session.scalars(select(WeatherWarning)).all()
+    assert row.current and not row.cancelled
+    assert row.message.endswith(UPDATE_ID) and row.area_name_en == "Loppa - North Cape"
+    again = warning_ingest.ingest(db_session, settings, update, "application/xml")
+    assert (again.report.stored, again.report.unchanged) == (0, 1)
+    assert db_session.scalars(select(WeatherWarning.current)).all() == [True]
+
+
 def test_a_cap_cancel_cancels_the_whole_chain(db_session: Session, settings: Settings) -> None:
     warning_ingest.ingest(
         db_session,
