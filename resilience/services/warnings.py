@@ -69,11 +69,12 @@ def store(
     posted_by: str | None = None,
 ) -> IngestReport:
     """Store parsed warning areas (geodata.loaders.warnings.WarningArea) in the caller's
-    transaction. The same (identity, version) again changes nothing; a newer version of an
-    identity, or one that names it in `replaces`, makes the older ones history; a
-    cancellation ends them. A warning without an end time is current while the polls
-    (`snapshot`) list it; one that only a file or a push brought is current for
-    `open_max_hours` after its publication (README, "Weather warnings")."""
+    transaction. The same (identity, version) of the same message again changes nothing
+    (another message's takes its place); a newer version of an identity, or one that names
+    it in `replaces`, makes the older ones history; a cancellation ends them. A warning
+    without an end time is current while the polls (`snapshot`) list it; one that only a
+    file or a push brought is current for `open_max_hours` after its publication (README,
+    "Weather warnings")."""
     stored = unchanged = ended = restored = 0
     stale = timedelta(hours=open_max_hours)
     if county is not None:
@@ -84,7 +85,7 @@ def store(
                 WeatherWarning.identity == area.identity, WeatherWarning.version == area.version
             )
         )
-        if exists is not None:
+        if exists is not None and exists.message == area.message:
             # Listed again: polls that left it out no longer count, and one that polls had
             # ended (never a Cancel: those end with missed_polls 0) is in force again.
             if exists.current and exists.cancelled and exists.missed_polls:
@@ -103,32 +104,39 @@ def store(
                 update(WeatherWarning).where(older, WeatherWarning.current).values(cancelled=True)
             ).rowcount
         session.execute(update(WeatherWarning).where(older).values(current=False))
-        session.add(
-            WeatherWarning(
-                source=area.source,
-                identity=area.identity,
-                version=area.version,
-                message=area.message,
-                level=area.level,
-                event_code=area.event_code,
-                event_sv=area.event_sv,
-                event_en=area.event_en,
-                area_name_sv=area.area_name_sv,
-                area_name_en=area.area_name_en,
-                starts=area.starts,
-                ends=area.ends,
-                published=area.published,
-                geom=_ewkb(area.geometry),
-                polygonal=area.polygonal,
-                involves_wind=area.involves_wind,
-                in_county=bool(county is not None and shapely.intersects(county, area.geometry)),
-                current=True,
-                cancelled=area.cancelled,
-                raw=area.raw,
-                stale_after=None if snapshot or area.ends else area.published + stale,
-                posted_by=posted_by,
-            )
-        )
+        values = {
+            "source": area.source,
+            "identity": area.identity,
+            "version": area.version,
+            "message": area.message,
+            "level": area.level,
+            "event_code": area.event_code,
+            "event_sv": area.event_sv,
+            "event_en": area.event_en,
+            "area_name_sv": area.area_name_sv,
+            "area_name_en": area.area_name_en,
+            "starts": area.starts,
+            "ends": area.ends,
+            "published": area.published,
+            "geom": _ewkb(area.geometry),
+            "polygonal": area.polygonal,
+            "involves_wind": area.involves_wind,
+            "in_county": bool(county is not None and shapely.intersects(county, area.geometry)),
+            "current": True,
+            "cancelled": area.cancelled,
+            "raw": area.raw,
+            "stale_after": None if snapshot or area.ends else area.published + stale,
+            "posted_by": posted_by,
+        }
+        if exists is None:
+            session.add(WeatherWarning(**values))
+        else:
+            # Another message of its chain with the same version: a CAP Update or Cancel sent
+            # in the same second as the message it follows (CAP's <sent> has whole seconds).
+            # It takes that row's place; inserting it would break (identity, version).
+            for name, value in values.items():
+                setattr(exists, name, value)
+            exists.missed_polls = 0
         stored += 1
     session.flush()
     return IngestReport(stored, unchanged, ended, restored)
