@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from resilience.services import runs, warning_ingest, warnings
 from tests import factories
 from tests.factories import ibww, ibww_area
-from tests.helpers.browser import WAIT_S, log_in, needs_chromium
+from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -35,7 +35,6 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.common.print_page_options import PrintOptions  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 USER = "direktor-dora"
 # Västerbotten and a margin, lon/lat.

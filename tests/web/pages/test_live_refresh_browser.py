@@ -10,7 +10,6 @@ import pytest
 from flask.testing import FlaskClient
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.orm import Session
 
 from resilience.models import WeatherWarning
@@ -18,7 +17,7 @@ from resilience.scenarios import parse_scenario
 from resilience.services import runs, scenarios
 from tests import factories
 from tests.factories import OUTAGE_ABACKA, small_county
-from tests.helpers.browser import log_in, needs_chromium
+from tests.helpers.browser import WebDriverWait, log_in, needs_chromium
 
 USER = "lina-live"
 WITHIN_S = 30
