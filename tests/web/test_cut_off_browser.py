@@ -19,6 +19,8 @@ from resilience.services import closed_roads, runs
 from tests import factories
 from tests.helpers.browser import USER, WAIT_S, WebDriverWait, log_in
 
+pytestmark = pytest.mark.browser  # it drives Chromium (the fixture `browser`)
+
 E12 = "E12 stängd Storuman–Tärnaby"
 
 
