@@ -15,9 +15,10 @@ A second series sends the same boxes as CRS84 lon/lat to ours. Prints requests p
 pygeoapi is installed on first use into var/bench/pygeoapi-venv (its own virtualenv, not a
 dependency of ours): 0.24.0 when --pygeoapi-python is Python 3.12 or newer, else 0.21.0,
 the newest that supports Python 3.11. Uses --database-url (RESILIENCE_BENCH_DATABASE_URL,
-default resilience_bench, recreated) and --redis-url (the app's Redis). --smoke: 20
-requests over coverage_compute.SMOKE's synthetic set, without pygeoapi (it would be
-installed from the package index); its ratio is ours in CRS84 against ours in EPSG:3006.
+default resilience_bench, recreated) and --redis-url (the app's Redis). --smoke: one
+request per collection of the mix (6) over coverage_compute.SMOKE's synthetic set, without
+pygeoapi (it would be installed from the package index); its ratio is ours in CRS84 against
+ours in EPSG:3006.
 """
 
 from __future__ import annotations
@@ -403,7 +404,7 @@ def main(argv: list[str] | None = None) -> None:
             sets.append(("vasterbotten", lambda: load_vasterbotten(args.database_url)))
         if not args.skip_sweden:
             sets.append(("sweden", lambda: load_sweden(args.database_url)))
-    n = 20 if args.smoke else args.requests
+    n = len(MIX) if args.smoke else args.requests  # --smoke: each collection once
     for label, load in sets:
         figures, ratio_lines = measure(label, load(), n, python, *urls)
         lines += figures

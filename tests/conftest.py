@@ -38,6 +38,16 @@ from tests.factories import PASSWORD
 # Fixtures shared by test modules in different folders (the hardening checks).
 pytest_plugins = ["tests.helpers.checks"]
 
+# The marked tests (pyproject.toml's markers) first: xdist deals tests out in collection order,
+# and a browser test or a bench of 10-30 s dealt out last would leave the other processes
+# idle for its length at the end. Sorted stably, so the rest keep their order.
+SLOW_FIRST = ("browser", "worker", "live", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in SLOW_FIRST))
+
+
 # No property test has a deadline: a per-example time limit is a timed assertion, and
 # fails on a loaded machine (the standards forbid those; bench/ measures speed).
 hypothesis_settings.register_profile("suite", deadline=None)

@@ -21,12 +21,11 @@ from resilience.config import Settings
 from resilience.services import basemap, imports
 from tests import factories
 from tests.conftest import serve
-from tests.helpers.browser import chromium, decode_png
+from tests.helpers.browser import WebDriverWait, chromium, decode_png
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 WAIT_S = 30
 WIDTH, HEIGHT = 1440, 900

@@ -11,14 +11,15 @@ import pytest
 from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from resilience.models import Scenario
 from resilience.services import closed_roads, runs
 from tests import factories
-from tests.helpers.browser import USER, WAIT_S, log_in
+from tests.helpers.browser import USER, WAIT_S, WebDriverWait, log_in
+
+pytestmark = pytest.mark.browser  # it drives Chromium (the fixture `browser`)
 
 E12 = "E12 stängd Storuman–Tärnaby"
 

@@ -861,7 +861,8 @@ def test_an_admin_unlocks_an_account_in_a_real_browser(
     from urllib.parse import urlsplit
 
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.helpers.browser import WebDriverWait
 
     factories.user(committed, "adam", "admin")
     factories.user(committed, "lisa", "viewer")

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.models import FeedStatus
-from resilience.services import users
-from tests.conftest import PASSWORD, login
+from tests import factories
+from tests.conftest import login
 from tests.factories import small_county
 from tests.helpers.workers import run_worker as _worker
 from workers.queue import enqueue_poll
@@ -79,6 +79,7 @@ REPLIES = [
 ]
 
 
+@pytest.mark.worker
 @pytest.mark.parametrize(("reply", "words"), REPLIES)
 def test_every_poll_failure_is_a_failing_feed(
     app,  # type: ignore[no-untyped-def]
@@ -90,7 +91,7 @@ def test_every_poll_failure_is_a_failing_feed(
     words: str,
 ) -> None:
     small_county(committed)
-    users.create_user(committed, "feed-viewer", PASSWORD, "viewer")
+    factories.user(committed, "feed-viewer", "viewer")
     committed.commit()
     client = app.test_client()
     login(client, "feed-viewer")

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from redis import Redis
 
 from resilience.config import PROJECT_ROOT, Settings
@@ -38,6 +39,7 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
 
 
+@pytest.mark.worker
 def test_killing_the_worker_ends_its_scheduler(
     app,  # type: ignore[no-untyped-def]
     redis_conn: Redis,

@@ -30,14 +30,13 @@ from tests.helpers.basemap import (  # noqa: F401  (the fixtures browser, county
     wait_map_ready,
     wait_still,
 )
-from tests.helpers.browser import decode_png, log_in, needs_chromium
+from tests.helpers.browser import WebDriverWait, decode_png, log_in, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 # (r, g, b) classes of the screenshot's pixels.
 CARE_RED = (0xD6, 0x28, 0x28)

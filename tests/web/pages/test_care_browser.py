@@ -15,6 +15,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from resilience.services import runs, warning_ingest, warnings
 from tests import factories
 from tests.factories import ibww, ibww_area
-from tests.helpers.browser import WAIT_S, log_in, needs_chromium
+from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -34,7 +35,6 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.common.print_page_options import PrintOptions  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 USER = "direktor-dora"
 # Västerbotten and a margin, lon/lat.
@@ -69,12 +69,26 @@ def _dataset(driver: WebDriver) -> dict[str, str]:
     return driver.execute_script("return Object.assign({}, document.body.dataset)")
 
 
+# The table's rows that are drawn, in their order, found in one script: a WebDriver call per
+# row and attribute costs seconds on a table of some 200 units.
+_SHOWN = (
+    "return [...document.querySelectorAll('#care-sites-table tbody tr.care-row')]"
+    ".filter((r) => r.checkVisibility({opacityProperty: true, visibilityProperty: true}))"
+)
+
+
 def _shown_rows(driver: WebDriver) -> list[WebElement]:
-    return [
-        r
-        for r in driver.find_elements(By.CSS_SELECTOR, "#care-sites-table tbody tr.care-row")
-        if r.is_displayed()
-    ]
+    return driver.execute_script(_SHOWN)
+
+
+def _shown(driver: WebDriver) -> list[dict[str, Any]]:
+    """What the shown rows say: their data attributes, and each metric cell's data-value."""
+    return driver.execute_script(
+        _SHOWN.replace("return ", "const rows = ", 1)
+        + "; return rows.map((r) => ({...r.dataset, metrics: Object.fromEntries("
+        "[...r.querySelectorAll('td[data-metric]')].map((td) =>"
+        " [td.dataset.metric, td.getAttribute('data-value')]))}))"
+    )
 
 
 def _popup_title(driver: WebDriver) -> str:
@@ -112,18 +126,15 @@ def test_from_the_banner_to_the_new_elderly_homes_on_the_map(
     address = urlsplit(browser.current_url)
     assert address.path == f"/runs/{live_run}" and address.fragment == "care-sites"
     assert parse_qs(address.query) == {"care": ["new"], "kind": ["elderly_home"]}
-    rows = _shown_rows(browser)
+    rows = _shown(browser)
     assert len(rows) == count == int(_dataset(browser)["careShown"])
-    assert {(r.get_attribute("data-kind"), r.get_attribute("data-new")) for r in rows} == {
-        ("elderly_home", "1")
-    }
+    assert {(r.get("kind"), r.get("new")) for r in rows} == {("elderly_home", "1")}
     assert browser.find_element(By.CSS_SELECTOR, "#care-filter input[name=care]").is_selected()
     if os.environ.get("SCREENSHOT_DIR"):  # what the director sees, at 1440 and 390 px
         _screenshots(browser, Path(os.environ["SCREENSHOT_DIR"]))
 
-    def value(row: WebElement, metric: str) -> float:
-        cell = row.find_element(By.CSS_SELECTOR, f"td[data-metric={metric}]")
-        return float(cell.get_attribute("data-value") or 0)
+    def value(row: dict[str, Any], metric: str) -> float:
+        return float(row["metrics"][metric] or 0)
 
     # New compared with normal: without power after the generators, or cold.
     assert all(value(r, "hours_unpowered") > 0 or value(r, "hours_cold") > 0 for r in rows)
@@ -134,20 +145,14 @@ def test_from_the_banner_to_the_new_elderly_homes_on_the_map(
     assert header.get_attribute("aria-sort") == "ascending"
 
     def residents() -> list[float]:
-        return [
-            float(
-                r.find_element(By.CSS_SELECTOR, "td[data-metric=residents]").get_attribute(
-                    "data-value"
-                )
-                or "nan"
-            )
-            for r in _shown_rows(browser)
-        ]
+        return [float(r["metrics"]["residents"] or "nan") for r in _shown(browser)]
 
-    assert residents() == sorted(residents())
+    ascending = residents()
+    assert ascending == sorted(ascending)
     header.find_element(By.TAG_NAME, "button").click()
     assert header.get_attribute("aria-sort") == "descending"
-    assert residents() == sorted(residents(), reverse=True)
+    descending = residents()
+    assert descending == sorted(descending, reverse=True)
 
     # A click on a row shows its site on the map, with its popup.
     first = _shown_rows(browser)[0]
@@ -175,11 +180,12 @@ def test_from_the_banner_to_the_new_elderly_homes_on_the_map(
     kind = browser.find_element(By.CSS_SELECTOR, "#care-filter select[name=kind]")
     kind.find_element(By.CSS_SELECTOR, "option[value='']").click()
     everything = int(_dataset(browser)["careShown"])
-    assert everything == len(_shown_rows(browser)) > count
+    shown = _shown(browser)
+    assert everything == len(shown) > count
 
     # Printed (A4 landscape, as Chromium prints it), the table is whole, its heading on every
     # page, no column cut off.
-    names = [r.get_attribute("data-name") for r in _shown_rows(browser)]
+    names = [r["name"] for r in shown]
     browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
     a4 = PrintOptions()  # landscape, as the page's @page asks
     a4.page_width, a4.page_height = 29.7, 21.0

@@ -25,14 +25,14 @@ from resilience.models import Scenario
 from resilience.services import runs
 from resilience.vocabulary import HOME_CARE_BASE, RESIDENTIAL_CARE
 from tests import factories
-from tests.helpers.browser import WAIT_S, log_in, needs_chromium
+from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 USER = "kort-karin"
 CLOCK = re.compile(r"\d{1,2}/\d{1,2} \d\d:\d\d \(\d+(,\d)? h\)")

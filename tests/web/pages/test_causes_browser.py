@@ -20,13 +20,12 @@ from resilience.models import Scenario
 from resilience.services import plans, runs
 from tests import factories
 from tests.factories import plan_county
-from tests.helpers.browser import WAIT_S, log_in, needs_chromium
+from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 USER = "orsak-olle"
 SIZES = ((1440, 900), (390, 844))

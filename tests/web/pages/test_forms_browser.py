@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.orm import Session
 
 from resilience.models import Scenario
@@ -24,7 +23,7 @@ from resilience.scenarios import parse_scenario
 from resilience.services import scenarios
 from tests import factories
 from tests.factories import OUTAGE_ABACKA, TWO_DURATIONS, small_county
-from tests.helpers.browser import WAIT_S, chromium, log_in, needs_chromium
+from tests.helpers.browser import WAIT_S, WebDriverWait, chromium, log_in, needs_chromium
 from tests.helpers.numbers import ACCEPTED, REFUSED
 
 pytestmark = [pytest.mark.browser, needs_chromium]

@@ -13,13 +13,12 @@ from resilience.models import Scenario
 from resilience.scenarios import parse_scenario
 from resilience.services import scenarios, users
 from tests.factories import PASSWORD, TWO_DURATIONS, small_county
-from tests.helpers.browser import WAIT_S, log_in, needs_chromium
+from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 
 pytestmark = [needs_chromium, pytest.mark.browser]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 USER = "rita-planner"
 

@@ -37,13 +37,12 @@ from resilience.services import (
 )
 from tests import factories
 from tests.factories import ibww, ibww_area
-from tests.helpers.browser import WAIT_S, log_in, needs_chromium
+from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 USER = "telefon-tilda"
 PHONE = (390, 844)
