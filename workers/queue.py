@@ -11,8 +11,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -36,6 +38,18 @@ def redis_connection(url: str) -> Redis:
     # A connect timeout, so a request never hangs on a Redis that is gone; no read timeout,
     # which would cut the workers' blocking waits for jobs.
     return Redis.from_url(url, socket_connect_timeout=2)
+
+
+def fail_fast_redis(url: str, timeout: float = 1) -> Redis:
+    """For a request that must answer now (login limits, health, the admin's unlock): one
+    try with a short timeout. redis-py's default retries with backoff made a login wait
+    about 11 s while Redis was down."""
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        retry=RedisRetry(NoBackoff(), 0),
+    )
 
 
 def queue_unavailable() -> Unavailable:

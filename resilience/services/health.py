@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis import Redis
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from resilience.config import Settings
 from resilience.services import warning_banner
+from workers.queue import fail_fast_redis
 
 
 def status(session: Session, settings: Settings) -> tuple[dict[str, Any], bool]:
@@ -21,7 +21,7 @@ def status(session: Session, settings: Settings) -> tuple[dict[str, Any], bool]:
     except Exception as exc:  # any failure means unhealthy; say which
         status["database"] = f"error: {type(exc).__name__}"
     try:
-        Redis.from_url(settings.redis_url, socket_timeout=2).ping()
+        fail_fast_redis(settings.redis_url, timeout=2).ping()
     except Exception as exc:
         status["redis"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in status.values())

@@ -17,13 +17,14 @@ from resilience.db import db
 from resilience.errors import BadInput
 from resilience.services import login_limits
 from resilience.web.auth import require_role
+from workers.queue import fail_fast_redis
 
 bp = Blueprint("admin", __name__)
 
 
 def _redis() -> Redis:
     url = current_app.config["SETTINGS"].redis_url
-    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    return fail_fast_redis(url)
 
 
 @bp.get("/admin/logins")

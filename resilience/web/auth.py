@@ -23,12 +23,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from redis import Redis
 
 from resilience.db import db
 from resilience.errors import Forbidden, UnsupportedMediaType
 from resilience.models import User
 from resilience.services import login_limits, users
+from workers.queue import fail_fast_redis
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -215,9 +215,7 @@ def login() -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         name, address = request.form.get("name", ""), request.remote_addr or "unknown"
-        redis = Redis.from_url(
-            current_app.config["SETTINGS"].redis_url, socket_connect_timeout=1, socket_timeout=1
-        )
+        redis = fail_fast_redis(current_app.config["SETTINGS"].redis_url)
         lock = login_limits.locked(redis, name, address)
         if lock is not None:
             minutes = -(-lock.seconds_left // 60)

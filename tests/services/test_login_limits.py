@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from resilience.services import login_limits
 from resilience.services.login_limits import ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW_SECONDS, Lock
+from workers.queue import fail_fast_redis
 
 HERE = "10.0.0.1"
 
@@ -110,7 +111,8 @@ def test_with_redis_gone_logins_are_not_limited(caplog: pytest.LogCaptureFixture
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    gone = Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+    # As the login view connects: one try, no backoff (redis-py's default retries took 11 s).
+    gone = fail_fast_redis(f"redis://127.0.0.1:{port}/0", timeout=0.5)
     with caplog.at_level(logging.WARNING, logger="resilience.services.login_limits"):
         login_limits.record_failure(gone, "anna", HERE)
         assert login_limits.locked(gone, "anna", HERE) is None
