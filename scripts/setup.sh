@@ -82,7 +82,9 @@ fi
 
 # --- Chromium: the situation report's PDF (print-to-PDF), and the browser tests -----------
 # Runtime: /runs/<id>/report.pdf is printed by headless Chromium, with fonts for å, ä, ö.
-if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "liberation sans"; then
+# (grep reads all of fc-list: `grep -q` would stop early, fc-list die of SIGPIPE, and
+# pipefail take that for "missing" and reinstall on every run.)
+if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -i "liberation sans" >/dev/null; then
   apt_install chromium fonts-liberation
 else
   say "Chromium and its fonts are installed"
