@@ -25,7 +25,7 @@ from resilience.models import ApiToken, AuditLog
 from resilience.services import login_limits, users
 from tests import factories
 from tests.conftest import PASSWORD, login, login_with_form
-from tests.factories import OUTAGE_ABACKA, SMALL_COUNTY_LONLAT, ibww, ibww_area, small_county
+from tests.factories import OUTAGE_ABACKA, SMALL_COUNTY_LONLAT, ibww, ibww_area
 from tests.helpers.browser import CHROMIUM, log_in, wait_until_ready
 from tests.helpers.checks import counts as _counts
 from tests.helpers.checks import refused as _refused
@@ -34,28 +34,7 @@ from tests.helpers.uploads import IN_2401, geojson, refused, site, upload
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
-@pytest.fixture
-def editor(app: Flask, make_user: Any, db_session: Session) -> FlaskClient:
-    small_county(db_session)
-    make_user("eva", "editor")
-    client = app.test_client()
-    login(client, "eva")
-    return client
-
-
-@pytest.fixture
-def unchanged(db_session: Session) -> Callable[..., None]:
-    """Call at the end: no table has a row more or less than at the start (but those
-    named: a checked upload waits in `uploads` for confirmation, by design)."""
-    before = _counts(db_session)
-
-    def check(*but: str) -> None:
-        after = _counts(db_session)
-        assert {k: v for k, v in after.items() if k not in but} == {
-            k: v for k, v in before.items() if k not in but
-        }
-
-    return check
+# `editor` and `unchanged` are the shared fixtures of tests/helpers/checks.py.
 
 
 # --- 1. deeply nested JSON -------------------------------------------------------------------

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -60,15 +59,6 @@ def cap(
 <sender>{sender}</sender><sent>{_sent(n)}</sent><status>Actual</status>
 <msgType>{msg_type}</msgType><scope>Public</scope>
 {f"<references>{references}</references>" if references else ""}{block}</alert>""".encode()
-
-
-@pytest.fixture
-def editor(app: Flask, make_user: Any, db_session: Session) -> FlaskClient:
-    small_county(db_session)
-    make_user("eva", "editor")
-    client = app.test_client()
-    login(client, "eva")
-    return client
 
 
 def _post(client: FlaskClient, body: bytes) -> Any:
