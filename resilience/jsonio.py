@@ -107,3 +107,23 @@ def _check_text(text: str) -> None:
         raise JSONError(
             "a text holds a lone surrogate (\\ud800-\\udfff escape); it is not Unicode"
         ) from None
+
+
+def count_positions(value: Any, budget: int) -> int:
+    """The positions ([x, y] lists) in a decoded JSON document's nested lists, counted from
+    the list lengths alone before any geometry is built; stops once past `budget` (it then
+    returns a number above it), so 60,000 small polygons cost a walk, not a union."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            if item and not isinstance(item[0], list | dict):
+                count += 1  # a position: its numbers are checked when it is built
+                if count > budget:
+                    return count
+            else:
+                stack.extend(item)
+    return count

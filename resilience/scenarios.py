@@ -236,26 +236,6 @@ def _number(value: Any, where: str, minimum: float = 0.0) -> float:
     return float(value)
 
 
-def count_positions(value: Any, budget: int = MAX_VERTICES) -> int:
-    """The positions (coordinate pairs) in GeoJSON-like nested lists, counted from the list
-    lengths alone before any geometry is built; stops once past `budget` (it then returns a
-    number above it), so 60,000 small polygons cost a walk, not a union."""
-    count = 0
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            if item and not isinstance(item[0], list | dict):
-                count += 1  # a position: [x, y] (its numbers are checked when built)
-                if count > budget:
-                    return count
-            else:
-                stack.extend(item)
-    return count
-
-
 def parse_scenario(document: Any) -> ScenarioSpec:
     """Validate a scenario document (already JSON-decoded). Raises ScenarioError."""
     from resilience.analysis import Parameters
@@ -264,7 +244,7 @@ def parse_scenario(document: Any) -> ScenarioSpec:
         raise ScenarioError(msg("scenario_object"))
     # Count before computing: no shape is built or unioned from more than the bound.
     geometry_parts = [document.get(k) for k in ("outage", "snow_zones", "road_closures")]
-    if count_positions(geometry_parts) > MAX_VERTICES:
+    if jsonio.count_positions(geometry_parts, MAX_VERTICES) > MAX_VERTICES:
         raise ScenarioError(
             "the outage, snow zones and road closures hold together more than "
             f"{MAX_VERTICES} vertices"

@@ -20,7 +20,6 @@ from geodata.loaders.warnings.model import (
     ParseResult,
     WarningArea,
     WarningFormatError,
-    count_positions,
     is_wind,
     parse_time,
     version_text,
@@ -198,7 +197,10 @@ def _load(payload: bytes | str | list, max_bytes: int) -> list[Any]:
             "expected a JSON array of warnings (the body of ibww/api/version/1/warning.json)",
             "document",
         )
-    if count_positions(payload) > MAX_POSITIONS:  # before any geometry is built
+    # Counted before any geometry is built.
+    if (
+        jsonio.count_positions(payload, MAX_POSITIONS) > MAX_POSITIONS
+    ):  # before any geometry is built
         raise WarningFormatError(
             f"more than {MAX_POSITIONS:,} positions in the areas; at most {MAX_POSITIONS:,} "
             "are accepted",

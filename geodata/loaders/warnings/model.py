@@ -91,25 +91,6 @@ class ParseResult:
     cancel: bool = False  # a CAP Cancel: what it supersedes is cancelled, not only replaced
 
 
-def count_positions(value: Any, budget: int = MAX_POSITIONS) -> int:
-    """Positions ([x, y] lists) in a decoded JSON document, counted from the list lengths
-    alone, before any geometry is built; stops once past `budget`."""
-    count = 0
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            if item and not isinstance(item[0], list | dict):
-                count += 1
-                if count > budget:
-                    break
-            else:
-                stack.extend(item)
-    return count
-
-
 def intersects_county(area: WarningArea, county_3006: BaseGeometry) -> bool:
     """Whether the warned area touches the county polygon (both EPSG:3006)."""
     return bool(shapely.intersects(area.geometry, county_3006))
