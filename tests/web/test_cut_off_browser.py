@@ -11,13 +11,12 @@ import pytest
 from flask import Flask
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from resilience.models import Scenario
 from resilience.services import closed_roads, runs
 from tests import factories
 from tests.helpers.browser import USER, WAIT_S, WebDriverWait, log_in
+from tests.helpers.demo import builtin_scenario, computed_run, load_demo
 
 pytestmark = pytest.mark.browser  # it drives Chromium (the fixture `browser`)
 
@@ -27,15 +26,11 @@ E12 = "E12 stängd Storuman–Tärnaby"
 @pytest.fixture
 def e12_run(app: Flask, committed: Session) -> int:
     """The built-in data (roads included) and the E12 scenario's run, committed."""
-    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
-    assert result.exit_code == 0, result.output
-    scenario = committed.scalar(select(Scenario).where(Scenario.name == E12))
-    assert scenario is not None
-    run = runs.start_run(committed, scenario)
-    runs.compute_run(committed, run.id)
+    load_demo(app)
+    run_id = computed_run(committed, builtin_scenario(committed, E12))
     factories.user(committed, USER, "viewer")
     committed.commit()
-    return run.id
+    return run_id
 
 
 def _dataset(driver: WebDriver) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from resilience.services import runs, warning_ingest, warnings
 from tests import factories
 from tests.factories import ibww, ibww_area
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
+from tests.helpers.demo import load_demo
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -46,8 +47,7 @@ EDITOR = "redaktor-rut"
 def live_run(app: Flask, committed: Session) -> int:
     """The built-in data, a red wind warning over the county posted by EDITOR, and the live
     run it starts, computed in process and committed for the live server."""
-    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
-    assert result.exit_code == 0, result.output
+    load_demo(app)
     factories.user(committed, USER, "viewer")
     document = ibww(ibww_area(level="RED", coords=COUNTY_LONLAT))
     ingested = warning_ingest.ingest(

@@ -18,14 +18,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from resilience.models import Scenario
-from resilience.services import runs
 from resilience.vocabulary import HOME_CARE_BASE, RESIDENTIAL_CARE
 from tests import factories
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
+from tests.helpers.demo import builtin_scenario, computed_run, load_demo
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -41,18 +39,13 @@ CLOCK = re.compile(r"\d{1,2}/\d{1,2} \d\d:\d\d \(\d+(,\d)? h\)")
 @pytest.fixture
 def run_ids(app: Flask, committed: Session) -> dict[str, int]:
     """The built-in data with its Dåva and snowstorm scenarios computed, committed."""
-    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
-    assert result.exit_code == 0, result.output
-    ids = {}
-    for scenario in committed.scalars(select(Scenario).where(Scenario.kind == "builtin")):
-        for key in ("Dåva", "Snöstorm"):
-            if scenario.name.startswith(key):
-                run = runs.start_run(committed, scenario)
-                runs.compute_run(committed, run.id)
-                ids[key] = run.id
+    load_demo(app)
+    ids = {
+        key: computed_run(committed, builtin_scenario(committed, key))
+        for key in ("Dåva", "Snöstorm")
+    }
     factories.user(committed, USER, "viewer")
     committed.commit()
-    assert set(ids) == {"Dåva", "Snöstorm"}
     return ids
 
 

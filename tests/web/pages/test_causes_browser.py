@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from resilience.models import Scenario
-from resilience.services import plans, runs
+from resilience.services import plans
 from tests import factories
 from tests.factories import plan_county
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
+from tests.helpers.demo import builtin_scenario, computed_run, load_demo
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -52,17 +52,11 @@ def _screenshots(driver: WebDriver, name: str, element: str | None = None) -> No
 @pytest.fixture
 def dava_run(app: Flask, committed: Session) -> int:
     """The built-in data and the Dåva scenario's run, committed for the live server."""
-    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
-    assert result.exit_code == 0, result.output
-    scenario = committed.scalar(
-        select(Scenario).where(Scenario.kind == "builtin", Scenario.name.like("Dåva%"))
-    )
-    assert scenario is not None
-    run = runs.start_run(committed, scenario)
-    runs.compute_run(committed, run.id)
+    load_demo(app)
+    run_id = computed_run(committed, builtin_scenario(committed, "Dåva"))
     factories.user(committed, USER, "viewer")
     committed.commit()
-    return run.id
+    return run_id
 
 
 def test_a_cold_elderly_homes_popup_and_page_say_why(

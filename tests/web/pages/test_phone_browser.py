@@ -38,6 +38,7 @@ from resilience.services import (
 from tests import factories
 from tests.factories import ibww, ibww_area
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
+from tests.helpers.demo import load_demo
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -71,8 +72,7 @@ class Ids:
 def county(app: Flask, committed: Session, settings: Settings) -> Ids:
     """The built-in data, the Dåva and one more built-in scenario computed, a plan, an upload
     and an orange warning over the county; committed for the live server."""
-    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
-    assert result.exit_code == 0, result.output
+    load_demo(app)
     builtin = committed.scalars(
         select(Scenario).where(Scenario.kind == "builtin").order_by(Scenario.id)
     ).all()

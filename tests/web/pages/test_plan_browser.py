@@ -22,6 +22,7 @@ from resilience.models import Scenario
 from resilience.services import plans
 from tests import factories
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
+from tests.helpers.demo import load_demo
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -35,8 +36,7 @@ SITES = 12  # three bands: 1–3, 4–10, 11 and later
 @pytest.fixture
 def plan_id(app: Flask, committed: Session) -> int:
     """The built-in data and a finished plan of SITES sites over two built-in scenarios."""
-    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
-    assert result.exit_code == 0, result.output
+    load_demo(app)
     builtin = committed.scalars(select(Scenario).where(Scenario.kind == "builtin")).all()
     chosen = [s.id for s in builtin if s.name.startswith(("Dåva", "Snöstorm"))]
     assert len(chosen) == 2

@@ -26,6 +26,7 @@ from resilience.models import Scenario
 from resilience.services import runs
 from tests import factories
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
+from tests.helpers.demo import load_demo
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
@@ -41,8 +42,7 @@ START = "2026-12-07T06:00"  # a Monday; hour 20 is Tuesday 02:00
 @pytest.fixture
 def dava_run(app: Flask, committed: Session) -> int:
     """The built-in data and the Dåva scenario's run, committed for the live server."""
-    result = app.test_cli_runner().invoke(args=["geodata", "load-demo"])
-    assert result.exit_code == 0, result.output
+    load_demo(app)
     scenario = committed.scalar(
         select(Scenario).where(Scenario.kind == "builtin", Scenario.name.like("Dåva%"))
     )
