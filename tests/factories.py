@@ -4,6 +4,7 @@ real imports; shared by the test modules (which never import from one another)."
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from geodata.records import BoundaryRecord, CellRecord, SiteRecord
-from resilience.models import Scenario, User
+from resilience.models import Scenario, User, WeatherWarning
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, runs, scenarios, users
 
@@ -385,3 +386,34 @@ TWO_DURATIONS: dict[str, Any] = {
     "road_closures": box_polygon(755_000, 7_082_000, 757_000, 7_084_000),
     "parameters": {"closure_level": "red"},
 }
+
+
+def stored_warning(
+    session: Session, identity: str, starts: datetime | None, **fields: Any
+) -> WeatherWarning:
+    """A wind warning in force over Åbacka (small_county's 2401), stored and flushed: an
+    orange SMHI one published when it starts and lasting a day, unless `fields` say
+    otherwise."""
+    published = starts or datetime.now().astimezone()
+    values: dict[str, Any] = {
+        "source": "smhi-ibww",
+        "identity": identity,
+        "version": "1",
+        "message": f"msg-{identity}",
+        "level": "orange",
+        "event_code": "wind",
+        "event_sv": "Vind",
+        "area_name_sv": "Västerbottens län",
+        "starts": starts,
+        "ends": None if starts is None else starts + timedelta(hours=24),
+        "published": published,
+        "geom": f"SRID=3006;{shapely.box(750_000, 7_080_000, 760_000, 7_090_000).wkt}",
+        "polygonal": True,
+        "involves_wind": True,
+        "in_county": True,
+        "raw": {},
+    }
+    warning = WeatherWarning(**(values | fields))
+    session.add(warning)
+    session.flush()
+    return warning

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import shapely
 from sqlalchemy.orm import Session
 
 from resilience.models import LiveState, WeatherWarning
 from resilience.services import run_clock, runs
 from resilience.services.run_clock import Instant
-from tests.factories import OUTAGE_ABACKA, saved_scenario, small_county
+from tests.factories import OUTAGE_ABACKA, saved_scenario, small_county, stored_warning
 
 ZERO = datetime(2026, 1, 10, 6, 0, tzinfo=UTC)
 
@@ -110,24 +109,9 @@ def test_one_instant_and_now_and_peak() -> None:
 def _warning(
     session: Session, identity: str, starts: datetime | None, published: datetime
 ) -> WeatherWarning:
-    warning = WeatherWarning(
-        source="smhi-ibww",
-        identity=identity,
-        version="1",
-        message=f"msg-{identity}",
-        level="orange",
-        event_code="WIND",
-        starts=starts,
-        published=published,
-        geom=shapely.box(750_000, 7_080_000, 760_000, 7_090_000).wkt,
-        polygonal=True,
-        involves_wind=True,
-        in_county=True,
-        raw={},
+    return stored_warning(
+        session, identity, starts, published=published, ends=None, event_code="WIND"
     )
-    session.add(warning)
-    session.flush()
-    return warning
 
 
 def test_hour_zero_of_a_live_a_scheduled_and_a_plain_run(db_session: Session) -> None:

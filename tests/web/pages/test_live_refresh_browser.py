@@ -12,11 +12,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy.orm import Session
 
-from resilience.models import WeatherWarning
 from resilience.scenarios import parse_scenario
 from resilience.services import runs, scenarios
 from tests import factories
-from tests.factories import OUTAGE_ABACKA, small_county
+from tests.factories import OUTAGE_ABACKA, small_county, stored_warning
 from tests.helpers.browser import WebDriverWait, log_in, needs_chromium
 
 USER = "lina-live"
@@ -63,26 +62,14 @@ def test_the_runs_list_and_the_banner_keep_up(
     # Someone starts a run and a red wind warning comes in.
     second = runs.start_run(committed, scenario)
     starts = datetime.now(UTC) - timedelta(hours=1)
-    committed.add(
-        WeatherWarning(
-            source="smhi-ibww",
-            identity="live-refresh-1",
-            version="1",
-            message="m",
-            level="red",
-            event_code="wind",
-            event_sv="Mycket hårt väder",
-            event_en="Very strong wind",
-            area_name_sv="Västerbottens län",
-            starts=starts,
-            ends=starts + timedelta(hours=24),
-            published=starts,
-            geom="SRID=3006;POLYGON((750000 7080000,760000 7080000,760000 7090000,750000 7080000))",
-            polygonal=True,
-            involves_wind=True,
-            in_county=True,
-            raw={},
-        )
+    stored_warning(
+        committed,
+        "live-refresh-1",
+        starts,
+        message="m",
+        level="red",
+        event_sv="Mycket hårt väder",
+        event_en="Very strong wind",
     )
     committed.commit()
     WebDriverWait(browser, WITHIN_S).until(

@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from resilience.models import LiveState, Scenario, WeatherWarning
+from resilience.models import LiveState, Scenario
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, runs, scenarios, warning_banner
-from tests.factories import OUTAGE_ABACKA, heat_county, site
+from tests.factories import OUTAGE_ABACKA, heat_county, site, stored_warning
 from tests.helpers.pages import table_cells
 
 
@@ -267,27 +267,10 @@ def test_a_live_report_names_its_warnings_sources_and_the_feed(
 def _warning(
     session: Session, source: str, by: str | None, starts: datetime, level: str = "orange"
 ) -> int:
-    warning = WeatherWarning(
-        source=source,
-        identity=f"w-{source}-{by}-{starts.isoformat()}",
-        version="1",
-        message="m",
-        level=level,
-        event_code="wind",
-        event_sv="Vind",
-        area_name_sv="Västerbottens län",
-        starts=starts,
-        ends=starts + timedelta(hours=24),
-        published=starts,
-        geom="SRID=3006;POLYGON((750000 7080000,760000 7080000,760000 7090000,750000 7080000))",
-        polygonal=True,
-        involves_wind=True,
-        in_county=True,
-        raw={},
-        posted_by=by,
+    identity = f"w-{source}-{by}-{starts.isoformat()}"
+    warning = stored_warning(
+        session, identity, starts, source=source, message="m", level=level, posted_by=by
     )
-    session.add(warning)
-    session.flush()
     return warning.id
 
 
