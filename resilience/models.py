@@ -23,7 +23,7 @@ from sqlalchemy import (
     false,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, BIT, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, BIT, BYTEA, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from resilience.vocabulary import CATEGORIES, HEATING, MEASURE_STATUSES, OWNERS, SWEREF99TM
@@ -278,38 +278,32 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class RunSite(Base):
-    __tablename__ = "run_sites"
+class RunSiteArrays(Base):
+    """A run's sites (those the run follows) as one row of arrays, each in the order of
+    site_id, as a run's cells are (RunCellArrays; migration 0024). A site's intervals are
+    the text of their float8[], its generator's route its EWKB. Read through the view
+    run_sites (RunSite), a row per site."""
 
-    # Its run is checked once per statement and its rows deleted with it by triggers
-    # (migration 0023), not by a foreign key checked per row.
-    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    site_id: Mapped[int] = mapped_column(
-        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
-    )
-    municipality_code: Mapped[str | None] = mapped_column(String(4))
-    status: Mapped[str] = mapped_column(String(16))  # grid | backup | partial | none
-    hours_unpowered_before: Mapped[float] = mapped_column(Float)
-    hours_unpowered: Mapped[float] = mapped_column(Float)
-    generator_id: Mapped[int | None] = mapped_column(Integer)
-    arrival_hours: Mapped[float | None] = mapped_column(Float)
-    # v3: the site's D (hours; 0 outside every outage area); null in runs before v3.
-    outage_hours: Mapped[float | None] = mapped_column(Float)
-    # v2 (Heat): the plant it depends on; null for sites not followed indoors.
-    heat_plant_id: Mapped[int | None] = mapped_column(Integer)
-    hours_cold: Mapped[float | None] = mapped_column(Float)
-    first_cold_hour: Mapped[float | None] = mapped_column(Float)
-    min_indoor_c: Mapped[float | None] = mapped_column(Float)
-    # Flat [a1, b1, a2, b2] hours of at most two intervals, for the map's time slider:
-    # unpowered and unheated are [a, b), cold is (a + t*, b); null or [] when none.
-    unpowered_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
-    unheated_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
-    cold_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
-    # v3: with roads, the generator's way to the site along the roads (straight when direct
-    # travel makes its arrival); null without roads or generator (migration 0021).
-    generator_route: Mapped[Any] = mapped_column(
-        Geometry("LINESTRING", srid=SWEREF99TM, spatial_index=False), nullable=True
-    )
+    __tablename__ = "run_site_arrays"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign key to sites: a run is a snapshot (readers join sites for name and place).
+    site_id: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    municipality_code: Mapped[list[str | None]] = mapped_column(ARRAY(String(4)))
+    status: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    hours_unpowered_before: Mapped[list[float]] = mapped_column(ARRAY(Float))
+    hours_unpowered: Mapped[list[float]] = mapped_column(ARRAY(Float))
+    generator_id: Mapped[list[int | None]] = mapped_column(ARRAY(Integer))
+    arrival_hours: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    heat_plant_id: Mapped[list[int | None]] = mapped_column(ARRAY(Integer))
+    hours_cold: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    first_cold_hour: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    min_indoor_c: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    unpowered_intervals: Mapped[list[str | None]] = mapped_column(ARRAY(Text))
+    unheated_intervals: Mapped[list[str | None]] = mapped_column(ARRAY(Text))
+    cold_intervals: Mapped[list[str | None]] = mapped_column(ARRAY(Text))
+    outage_hours: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    generator_route: Mapped[list[bytes | None]] = mapped_column(ARRAY(BYTEA))
 
 
 class RunCellArrays(Base):
@@ -375,6 +369,39 @@ class RunCell(Views):
     food_uncovered_at: Mapped[str | None] = mapped_column(BIT(varying=True))
     care_uncovered_at: Mapped[str | None] = mapped_column(BIT(varying=True))
     shelter_uncovered_at: Mapped[str | None] = mapped_column(BIT(varying=True))
+
+
+class RunSite(Views):
+    """A site a run follows: its power, heat and generator. The view run_sites, one row
+    per element of run_site_arrays."""
+
+    __tablename__ = "run_sites"
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_code: Mapped[str | None] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(16))  # grid | backup | partial | none
+    hours_unpowered_before: Mapped[float] = mapped_column(Float)
+    hours_unpowered: Mapped[float] = mapped_column(Float)
+    generator_id: Mapped[int | None] = mapped_column(Integer)
+    arrival_hours: Mapped[float | None] = mapped_column(Float)
+    # v3: the site's D (hours; 0 outside every outage area); null in runs before v3.
+    outage_hours: Mapped[float | None] = mapped_column(Float)
+    # v2 (Heat): the plant it depends on; null for sites not followed indoors.
+    heat_plant_id: Mapped[int | None] = mapped_column(Integer)
+    hours_cold: Mapped[float | None] = mapped_column(Float)
+    first_cold_hour: Mapped[float | None] = mapped_column(Float)
+    min_indoor_c: Mapped[float | None] = mapped_column(Float)
+    # Flat [a1, b1, a2, b2] hours of at most two intervals, for the map's time slider:
+    # unpowered and unheated are [a, b), cold is (a + t*, b); null or [] when none.
+    unpowered_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    unheated_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    cold_intervals: Mapped[list[float] | None] = mapped_column(ARRAY(Float))
+    # v3: with roads, the generator's way to the site along the roads (straight when direct
+    # travel makes its arrival); null without roads or generator (migration 0021).
+    generator_route: Mapped[Any] = mapped_column(
+        Geometry("LINESTRING", srid=SWEREF99TM, spatial_index=False), nullable=True
+    )
 
 
 class RunMunicipality(Base):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import BigInteger, Boolean, Float, Integer, SmallInteger, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY, BIT
+from sqlalchemy.dialects.postgresql import ARRAY, BIT, BYTEA
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -128,12 +128,17 @@ def _pgtype(type_: TypeEngine[Any]) -> str:
     ):
         if isinstance(type_, python_type):
             return name
+    if isinstance(type_, BYTEA):
+        return "bytea"
     return type(type_).__name__  # not written in binary
+
+
+_VARIABLE = ("boolean", "bit varying", "text", "bytea", "double precision[]")
 
 
 def _kind(pgtype: str) -> str | None:
     """How a column of this type is written in binary (None: not supported here)."""
-    if pgtype in _FIXED or pgtype in ("boolean", "bit varying", "text", "double precision[]"):
+    if pgtype in _FIXED or pgtype in _VARIABLE:
         return pgtype
     if pgtype.startswith("character varying"):
         return "text"
@@ -176,6 +181,8 @@ def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
             if kind == "bit varying":
                 bits = np.frombuffer(str(value).encode(), np.uint8) == ord("1")
                 payload = struct.pack(">i", bits.size) + bytes(np.packbits(bits))
+            elif kind == "bytea":
+                payload = bytes(value)
             else:
                 payload = str(value).encode()
             piece = made[value] = struct.pack(">i", len(payload)) + payload
@@ -212,6 +219,20 @@ def _array_literals(lists: np.ndarray) -> list[str]:
     ]
 
 
+def float_array_texts(lists: np.ndarray) -> np.ndarray:
+    """Rows of a (rows, k) float matrix as the text of PostgreSQL float8[]s (an object
+    array of str), its NaNs left out ("{}" when none): for an array of such arrays, which
+    PostgreSQL cannot hold but as text. Each distinct row is formatted once (a run's sites
+    share a few outage windows)."""
+    if lists.shape[1] == 0:
+        return np.full(lists.shape[0], "{}", dtype=object)
+    rows = np.ascontiguousarray(np.where(np.isnan(lists), np.nan, lists))  # one NaN pattern
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.asarray(_array_literals(rows[first]), dtype=object)
+    return texts[inverse.ravel()]
+
+
 def _float_lists(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """_field of a float8[] column: per row a one-dimensional array of the row's values of a
     (rows, k) float matrix, its NaNs left out (an empty array when none)."""
@@ -245,6 +266,7 @@ _ELEMENT_OIDS = {
     "text": 25,
     "character varying": 1043,
     "bit varying": 1562,
+    "bytea": 17,
 }
 
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from resilience.analysis import AreaSummary, CoverageResult
 from resilience.analysis.model import is_none
 from resilience.errors import NotFound
-from resilience.models import Run, RunCellArrays, RunMunicipality, RunSite, RunTimeline
+from resilience.models import Run, RunCellArrays, RunMunicipality, RunSiteArrays, RunTimeline
 from resilience.services import bulk_copy
 from resilience.services.lookup import get_or_404
+from resilience.vocabulary import SWEREF99TM
 
 _SERVICES = ("food", "care", "shelter")
 
@@ -58,44 +59,9 @@ def _bit_array(result: CoverageResult, service: str, rows: np.ndarray) -> bytes:
 
 def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     """Replace the run's rows with the result (idempotent within the caller's transaction)."""
-    for table in (RunSite, RunCellArrays, RunMunicipality, RunTimeline):
+    for table in (RunSiteArrays, RunCellArrays, RunMunicipality, RunTimeline):
         session.execute(delete(table).where(table.run_id == run.id))
-    sites = result.sites
-    rows = np.flatnonzero(~is_none(result.status))
-    gen = result.generator_id[rows].astype(float)
-    gen[gen == -1] = np.nan  # null
-    plant = result.plant_index[rows]
-    plant_id = np.full(rows.size, np.nan)
-    plant_id[plant >= 0] = sites.id[plant[plant >= 0]]
-    tstar = np.nan_to_num(result.cold_after_hours[rows], nan=np.inf)[:, None]
-    unheated_start, unheated_end = result.unheated_start[rows], result.unheated_end[rows]
-    bulk_copy.copy_rows(
-        session,
-        "COPY run_sites (run_id, site_id, municipality_code, status, outage_hours,"
-        " hours_unpowered_before, hours_unpowered, generator_id, arrival_hours, heat_plant_id,"
-        " hours_cold, first_cold_hour, min_indoor_c, unpowered_intervals, unheated_intervals,"
-        " cold_intervals) FROM STDIN",
-        [
-            np.full(rows.size, run.id),
-            sites.id[rows],
-            sites.municipality[rows],
-            result.status[rows],
-            result.site_outage_hours()[rows],
-            result.hours_unpowered_before[rows],
-            result.hours_unpowered[rows],
-            gen,
-            result.arrival_hours[rows],
-            plant_id,
-            result.hours_cold[rows],
-            result.first_cold_hour[rows],
-            result.min_indoor_c[rows],
-            _intervals(result.unpowered_start[rows], result.unpowered_end[rows]),
-            _intervals(unheated_start, unheated_end),
-            # cold: (a + t*, b) of the unheated intervals longer than t*; none if not followed
-            _intervals(unheated_start + tstar, unheated_end),
-        ],
-    )
-    _store_routes(session, run, result)
+    _store_sites(session, run, result)
     cells = result.cells
     crows = np.flatnonzero(result.populated)
     crows = crows[np.argsort(cells.id[crows], kind="stable")]  # the arrays in cell_id order
@@ -150,25 +116,51 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     session.flush()
 
 
-def _store_routes(session: Session, run: Run, result: CoverageResult) -> None:
-    """Each assigned generator's route (v3, roads) on its site's row: a few hundred rows at
-    most, one bound UPDATE each batch, after the COPY."""
-    routes = [
-        {
-            "run": run.id,
-            "site": int(result.sites.id[row]),
-            "wkb": shapely.to_wkb(shapely.linestrings(xy)),
-        }
-        for row, xy in sorted(result.generator_routes.items())
-    ]
-    if routes:
-        session.execute(
-            text(
-                "UPDATE run_sites SET generator_route = ST_GeomFromWKB(:wkb, 3006)"
-                " WHERE run_id = :run AND site_id = :site"
-            ),
-            routes,
-        )
+def _store_sites(session: Session, run: Run, result: CoverageResult) -> None:
+    """The sites the run follows (a status), as one row of arrays in site_id order; each
+    assigned generator's route (v3, roads) as its EWKB, null for the other sites."""
+    sites = result.sites
+    rows = np.flatnonzero(~is_none(result.status))
+    rows = rows[np.argsort(sites.id[rows], kind="stable")]
+    if not rows.size:
+        return
+    gen = result.generator_id[rows].astype(float)
+    gen[gen == -1] = np.nan  # null
+    plant = result.plant_index[rows]
+    plant_id = np.full(rows.size, np.nan)
+    plant_id[plant >= 0] = sites.id[plant[plant >= 0]]
+    tstar = np.nan_to_num(result.cold_after_hours[rows], nan=np.inf)[:, None]
+    unheated_start, unheated_end = result.unheated_start[rows], result.unheated_end[rows]
+    routes = np.full(rows.size, None, dtype=object)
+    position = {int(row): i for i, row in enumerate(rows.tolist())}
+    for row, xy in result.generator_routes.items():
+        line = shapely.set_srid(shapely.linestrings(xy), SWEREF99TM)
+        routes[position[row]] = shapely.to_wkb(line, include_srid=True)
+    fields: dict[str, np.ndarray | Callable[[], bytes]] = {
+        "run_id": np.array([run.id]),
+        "site_id": sites.id[rows],
+        "municipality_code": sites.municipality[rows],
+        "status": result.status[rows],
+        "hours_unpowered_before": result.hours_unpowered_before[rows],
+        "hours_unpowered": result.hours_unpowered[rows],
+        "generator_id": gen,
+        "arrival_hours": result.arrival_hours[rows],
+        "heat_plant_id": plant_id,
+        "hours_cold": result.hours_cold[rows],
+        "first_cold_hour": result.first_cold_hour[rows],
+        "min_indoor_c": result.min_indoor_c[rows],
+        "unpowered_intervals": bulk_copy.float_array_texts(
+            _intervals(result.unpowered_start[rows], result.unpowered_end[rows])
+        ),
+        "unheated_intervals": bulk_copy.float_array_texts(_intervals(unheated_start, unheated_end)),
+        # cold: (a + t*, b) of the unheated intervals longer than t*; none if not followed
+        "cold_intervals": bulk_copy.float_array_texts(
+            _intervals(unheated_start + tstar, unheated_end)
+        ),
+        "outage_hours": result.site_outage_hours()[rows],
+        "generator_route": routes,
+    }
+    bulk_copy.copy_row_of_arrays(session, "run_site_arrays", fields)
 
 
 def _store_timeline(session: Session, run: Run, result: CoverageResult) -> None:

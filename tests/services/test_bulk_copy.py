@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -150,3 +151,50 @@ def test_bit_strings_of_no_instants(db_session: Session) -> None:
         {"run": run_id},
     )
     assert stored == [None, ""]
+
+
+def test_a_sites_intervals_and_route_read_back_through_run_sites(db_session: Session) -> None:
+    """A run's sites as one row: each site's intervals as the text of a float8[] (NaN left
+    out, exact floats and infinity kept, '{}' when none) and a route's EWKB, read back
+    through the view run_sites as float8[] and geometry, in site_id order."""
+    run_id = _run_id(db_session)
+    sites = db_session.scalars(text("SELECT id FROM sites ORDER BY id LIMIT 3")).all()
+    intervals = np.array(
+        [[0.0, 1 / 3, np.nan, np.nan], [np.nan, np.nan, np.nan, np.nan], [0.0, 1 / 3, 5, np.inf]]
+    )
+    line = shapely.set_srid(shapely.linestrings([[1, 2], [3, 4.5]]), 3006)
+    route = shapely.to_wkb(line, include_srid=True)
+    three = np.array([1.0, 2.0, 3.0])
+    fields: dict[str, np.ndarray | Callable[[], bytes]] = {
+        "run_id": np.array([run_id]),
+        "site_id": np.array(sites),
+        "municipality_code": np.array(["2403", None, "2404"], dtype=object),
+        "status": np.array(["grid", "backup", "none"], dtype=object),
+        "hours_unpowered_before": three,
+        "hours_unpowered": three,
+        "generator_id": np.array([np.nan, sites[0], np.nan]),
+        "arrival_hours": three,
+        "heat_plant_id": np.array([np.nan, np.nan, np.nan]),
+        "hours_cold": three,
+        "first_cold_hour": three,
+        "min_indoor_c": three,
+        "outage_hours": three,
+        "generator_route": np.array([None, route, None], dtype=object),
+    }
+    for name in ("unpowered_intervals", "unheated_intervals", "cold_intervals"):
+        fields[name] = bulk_copy.float_array_texts(intervals)
+    bulk_copy.copy_row_of_arrays(db_session, "run_site_arrays", fields)
+
+    rows = db_session.execute(
+        text(
+            "SELECT site_id, municipality_code, status, generator_id, cold_intervals,"
+            " ST_AsText(generator_route), ST_SRID(generator_route)"
+            " FROM run_sites WHERE run_id = :run"
+        ),
+        {"run": run_id},
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        (sites[0], "2403", "grid", None, [0.0, 1 / 3], None, None),
+        (sites[1], None, "backup", sites[0], [], "LINESTRING(1 2,3 4.5)", 3006),
+        (sites[2], "2404", "none", None, [0.0, 1 / 3, 5.0, float("inf")], None, None),
+    ]

@@ -38,7 +38,11 @@ def test_a_run_stored_before_v3_reads_back_without_the_v3_fields(db_session: Ses
     )
     runs.compute_run(db_session, run.id)
     db_session.execute(
-        text("UPDATE run_sites SET outage_hours = NULL WHERE run_id = :run"), {"run": run.id}
+        text(
+            "UPDATE run_site_arrays SET outage_hours ="
+            " array_fill(NULL::float8, ARRAY[cardinality(site_id)]) WHERE run_id = :run"
+        ),
+        {"run": run.id},
     )
     db_session.execute(
         text(

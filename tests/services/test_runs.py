@@ -41,34 +41,33 @@ def test_stored_result_equals_the_pure_computation(db_session: Session) -> None:
 
 
 def test_a_runs_rows_go_with_it_and_need_it(db_session: Session) -> None:
-    """run_sites and run_timeline check their run once per statement (triggers, not a
-    foreign key per row); the cells' arrays keep their foreign key. Deleting the scenario
+    """run_timeline checks its run once per statement (triggers, not a foreign key per
+    row); the sites' and the cells' arrays keep their foreign key. Deleting the scenario
     deletes its runs and, with them, every row of their results."""
     small_county(db_session)
     scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     run = runs.start_run(db_session, scenario)
     runs.compute_run(db_session, run.id)
-    tables = ("run_sites", "run_cell_arrays", "run_municipalities", "run_timeline")
+    tables = ("run_site_arrays", "run_cell_arrays", "run_municipalities", "run_timeline")
 
     def count(table: str) -> int:
         sql = text(f"SELECT count(*) FROM {table} WHERE run_id = :run")
         return int(db_session.scalar(sql, {"run": run.id}) or 0)
 
     assert all(count(t) > 0 for t in tables)
-    for table in ("run_sites", "run_timeline"):
+    db_session.execute(
+        text("CREATE TEMP TABLE copied AS SELECT * FROM run_timeline WHERE run_id = :run"),
+        {"run": run.id},
+    )
+    db_session.execute(text("UPDATE copied SET run_id = run_id + 1000"))
+    with pytest.raises(IntegrityError, match="not present in table"), db_session.begin_nested():
+        db_session.execute(text("INSERT INTO run_timeline SELECT * FROM copied"))
+    with pytest.raises(IntegrityError, match="not present in table"), db_session.begin_nested():
         db_session.execute(
-            text(f"CREATE TEMP TABLE copied AS SELECT * FROM {table} WHERE run_id = :run"),
+            text("UPDATE run_timeline SET run_id = run_id + 1000 WHERE run_id = :run"),
             {"run": run.id},
         )
-        db_session.execute(text("UPDATE copied SET run_id = run_id + 1000"))
-        with pytest.raises(IntegrityError, match="not present in table"), db_session.begin_nested():
-            db_session.execute(text(f"INSERT INTO {table} SELECT * FROM copied"))
-        with pytest.raises(IntegrityError, match="not present in table"), db_session.begin_nested():
-            db_session.execute(
-                text(f"UPDATE {table} SET run_id = run_id + 1000 WHERE run_id = :run"),
-                {"run": run.id},
-            )
-        db_session.execute(text("DROP TABLE copied"))
+    db_session.execute(text("DROP TABLE copied"))
     db_session.delete(scenario)
     db_session.flush()
     assert [count(t) for t in tables] == [0, 0, 0, 0]
