@@ -152,26 +152,16 @@ def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
     if kind == "double precision[]":
         return _float_lists(values)
     if kind in _FIXED or kind == "boolean":
-        null = np.zeros(n, dtype=bool)
+        null = None
         if values.dtype.kind == "f":
             null = ~np.isfinite(values)  # NaN and ±inf: null, as in text
-            values = np.where(null, 0, values)  # no cast of NaN to an integer
-        if kind == "boolean":
-            data = values.astype(np.uint8).reshape(n, 1)
-        else:
-            data = values.astype(_FIXED[kind]).view(np.uint8).reshape(n, -1)
-        width = data.shape[1]
-        rows = np.empty((n, 4 + width), dtype=np.uint8)
-        rows[:, :4] = np.frombuffer(struct.pack(">i", width), np.uint8)
-        rows[:, 4:] = data
-        sizes = np.full(n, 4 + width, dtype=np.int64)
-        if not null.any():
-            return sizes, rows.ravel()
-        rows[null, :4] = 255  # -1
-        sizes[null] = 4
-        keep = np.ones((n, 4 + width), dtype=bool)
-        keep[null, 4:] = False
-        return sizes, rows[keep]
+            if kind not in ("double precision", "boolean"):
+                values = np.where(null, 0, values)  # no cast of NaN to an integer
+        return _fixed_fields(values, _FIXED.get(kind, "u1"), null)
+    if kind == "text" and values.dtype == object:
+        codes = _same_length_ascii(values)
+        if codes is not None:
+            return _fixed_fields(*codes)
     # Each distinct value made once: a column of codes (municipalities, statuses) has few.
     made: dict[Any, bytes] = {None: b"\xff\xff\xff\xff"}
     pieces: list[bytes] = []
@@ -189,6 +179,43 @@ def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
         pieces.append(piece)
     sizes = np.fromiter(map(len, pieces), np.int64, n)
     return sizes, np.frombuffer(b"".join(pieces), np.uint8)
+
+
+def _fixed_fields(
+    values: np.ndarray, dtype: str, null: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """_field of values of one width: each its 4-byte length and its bytes as `dtype` (a
+    big-endian NumPy type), or a length of -1 and no bytes where `null`. A structured
+    array lays out a column in one pass."""
+    n = values.shape[0]
+    width = np.dtype(dtype).itemsize
+    out = np.empty(n, dtype=[("size", ">i4"), ("value", dtype)])
+    out["size"] = width
+    out["value"] = values
+    if null is None or not null.any():
+        return np.full(n, 4 + width, dtype=np.int64), out.view(np.uint8)
+    out["size"][null] = -1
+    keep = np.ones((n, 4 + width), dtype=bool)
+    keep[null, 4:] = False
+    return np.where(null, 4, 4 + width), out.view(np.uint8).reshape(n, 4 + width)[keep]
+
+
+def _same_length_ascii(values: np.ndarray) -> tuple[np.ndarray, str, np.ndarray] | None:
+    """(the values as NumPy bytes, their dtype, where null) when every value that is not
+    None is an ASCII str of one length (codes: municipalities, statuses), else None."""
+    null = is_none(values)
+    first = next((v for v in values[:64].tolist() if v is not None), None)
+    if not isinstance(first, str) or not first:
+        return None
+    width = len(first)
+    try:  # one byte more than the first: a longer value shows as a non-zero last byte
+        codes = np.where(null, first, values).astype(f"S{width + 1}")
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return None
+    matrix = codes.view(np.uint8).reshape(-1, width + 1)
+    if matrix[:, width].any() or not matrix[:, width - 1].all():
+        return None  # a value of another length
+    return codes.astype(f"S{width}"), f"S{width}", null
 
 
 def _binary_rows(columns: list[np.ndarray], kinds: list[str]) -> bytes:
@@ -292,21 +319,22 @@ def _array_of(values: np.ndarray, pgtype: str) -> bytes:
 
 
 def bit_string_array(bits: np.ndarray, present: np.ndarray) -> bytes:
-    """The rows of a (rows, k) bool matrix as the binary form of a bit varying[]: row i's
-    bit string (bit j: bits[i, j]) where `present[i]`, else null. Every string has the same
-    length, so the elements are laid out as one fixed-width matrix."""
-    n, count = bits.shape
-    packed = np.packbits(bits, axis=1) if count else np.zeros((n, 0), dtype=np.uint8)
+    """Bit strings as the binary form of a bit varying[] of `present.size` elements: the
+    present elements' strings are the rows of `bits`, a (present elements, k) bool matrix
+    (bit j: bits[i, j]), the others null. Every string has the same length, so the
+    elements are laid out as one fixed-width matrix."""
+    n, count = present.size, bits.shape[1]
+    packed = np.packbits(bits, axis=1) if count else np.zeros((bits.shape[0], 0), np.uint8)
     width = 4 + packed.shape[1]  # the bit count, then the bytes
     elements = np.empty((n, 4 + width), dtype=np.uint8)
-    elements[:, :4] = np.frombuffer(struct.pack(">i", width), np.uint8)
-    elements[:, 4:8] = np.frombuffer(struct.pack(">i", count), np.uint8)
-    elements[:, 8:] = packed
+    elements[:, :4] = 255  # a null: length -1, no bytes
+    elements[present, :4] = np.frombuffer(struct.pack(">i", width), np.uint8)
+    elements[present, 4:8] = np.frombuffer(struct.pack(">i", count), np.uint8)
+    elements[present, 8:] = packed
     keep = np.zeros((n, 4 + width), dtype=bool)
-    keep[present] = True
-    keep[~present, :4] = True
-    elements[~present, :4] = 255  # a null: length -1, no bytes
-    return _array(elements[keep], n, _ELEMENT_OIDS["bit varying"], bool((~present).any()))
+    keep[:, :4] = True
+    keep[present, 4:] = True
+    return _array(elements[keep], n, _ELEMENT_OIDS["bit varying"], not present.all())
 
 
 def copy_row_of_arrays(

@@ -34,16 +34,18 @@ def _intervals(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return out
 
 
-def _uncovered_matrix(
+def _uncovered_bits(
     result: CoverageResult, service: str, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(per cell row: not covered in step 3, a (rows, instants) matrix: uncovered at the
-    timeline's instant k); rows covered in step 3 are covered at every instant."""
+    """(per cell row: not covered in step 3, a (those rows, instants) matrix: uncovered at
+    the timeline's instant k); a gap row outside the timeline's changing rows is uncovered
+    at every instant. Only the gap rows (a few percent) get a matrix row."""
     timeline = result.timeline
     gap = result.populated[rows] & ~result.covered[service][rows]
-    matrix = np.ones((rows.size, timeline.hours.size), dtype=bool)
+    gap_rows = rows[gap]
+    matrix = np.ones((gap_rows.size, timeline.hours.size), dtype=bool)
     position = np.full(result.cells.id.size, -1, dtype=np.int64)
-    position[rows] = np.arange(rows.size)
+    position[gap_rows] = np.arange(gap_rows.size)
     changing = position[timeline.covered_rows[service]]
     inside = changing >= 0
     matrix[changing[inside]] = ~timeline.covered_at[service][inside]
@@ -51,9 +53,9 @@ def _uncovered_matrix(
 
 
 def _bit_array(result: CoverageResult, service: str, rows: np.ndarray) -> bytes:
-    """The cells' (`rows`) bit strings of _uncovered_matrix (bit k: uncovered at instant
+    """The cells' (`rows`) bit strings of _uncovered_bits (bit k: uncovered at instant
     k) where not covered in step 3, else null, as the binary form of a bit varying[]."""
-    gap, matrix = _uncovered_matrix(result, service, rows)
+    gap, matrix = _uncovered_bits(result, service, rows)
     return bulk_copy.bit_string_array(matrix, gap)
 
 

@@ -102,7 +102,7 @@ def test_one_row_of_arrays_with_its_nulls_and_bit_strings(db_session: Session) -
         fields[f"{s}_minutes_baseline"] = minutes * 2
         fields[f"{s}_covered"] = np.array([True, False, True])
         fields[f"{s}_covered_baseline"] = np.array([True, True, True])
-        fields[f"{s}_uncovered_at"] = lambda: bulk_copy.bit_string_array(bits, present)
+        fields[f"{s}_uncovered_at"] = lambda: bulk_copy.bit_string_array(bits[present], present)
     bulk_copy.copy_row_of_arrays(db_session, "run_cell_arrays", fields)
 
     row = db_session.execute(
@@ -143,7 +143,7 @@ def test_bit_strings_of_no_instants(db_session: Session) -> None:
         fields[f"{s}_covered"] = np.array([True, False])
         fields[f"{s}_covered_baseline"] = np.array([True, True])
         fields[f"{s}_uncovered_at"] = lambda: bulk_copy.bit_string_array(
-            empty, np.array([False, True])
+            empty[1:], np.array([False, True])
         )
     bulk_copy.copy_row_of_arrays(db_session, "run_cell_arrays", fields)
     stored = db_session.scalar(
