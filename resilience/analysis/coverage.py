@@ -69,6 +69,7 @@ from resilience.analysis.result import (
     MunicipalitySummary,
     ServiceCounts,
 )
+from resilience.analysis.road_dispatch import dispatch_over_roads, road_generators, road_sites
 from resilience.analysis.roads import RoadNetwork, RoadState, road_state
 from resilience.analysis.spatial import outage_hours_xy, speed_factor_xy
 from resilience.analysis.timeline import Series, Timeline, after, area_series, during
@@ -701,48 +702,46 @@ def _dispatch_roads(
     parameters: Parameters,
     roads: RoadState,
 ) -> tuple[IntArray, FloatArray, FloatArray, dict[int, FloatArray]]:
-    """Step 2 over the roads (v3): as _dispatch, with one search per distinct access node of
-    the generators (or of the visited sites, whichever are fewer) for all visited sites at
-    once, and the route of each assignment (site row: x, y rows from the generator to the
-    site, along the roads when the route is what makes its arrival)."""
+    """Step 2 over the roads (v3): as _dispatch, with arrivals over the network
+    (road_dispatch), and the route of each assignment (site row: x, y rows from the
+    generator to the site, along the roads when the route is what makes its arrival)."""
     generator_index = np.full(len(sites), -1, dtype=np.int64)
     arrival_hours = np.full(len(sites), np.nan)
     hours_after = hours_before.copy()
-    routes: dict[int, FloatArray] = {}
     visit, generators = dispatch_order(sites, hours_before)
     if visit.size == 0 or generators.size == 0:
-        return generator_index, arrival_hours, hours_after, routes
-    # No arrival after mobile_max_hours or the latest D is ever taken: A = mobilization +
-    # (access + path + access) / 60, so paths longer than this need not be found.
-    latest = parameters.mobile_max_hours
-    mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
-    limit = (min(latest, float(site_duration[visit].max())) - float(mobilization.min())) * 60
-    limit = limit * (1 + 1e-9) + 1e-9  # no route lost to rounding
-    minutes, ways = roads.pair_routes(
-        sites.x[visit],
-        sites.y[visit],
-        site_factor[visit],
-        sites.x[generators],
-        sites.y[generators],
-        site_factor[generators],
-        limit=limit,
+        return generator_index, arrival_hours, hours_after, {}
+    assigned = dispatch_over_roads(
+        roads,
+        road_sites(
+            roads,
+            sites.x[visit],
+            sites.y[visit],
+            site_factor[visit],
+            sites.critical_load_kw[visit],
+            site_duration[visit],
+            parameters.mobile_max_hours,
+        ),
+        road_generators(
+            roads,
+            sites.x[generators],
+            sites.y[generators],
+            site_factor[generators],
+            sites.mobilization_hours[generators],
+            sites.capacity_kw[generators],
+        ),
     )
-    assert ways is not None
-    arrival = _arrival_hours(sites, visit, generators, minutes)
-    g_fuel = generator_fuel(sites, generators)
-    for row, site in enumerate(visit.tolist()):
-        column = int(arrival[row].argmin())  # the first minimum: the lowest source_id
-        earliest = float(arrival[row, column])
-        duration = float(site_duration[site])
-        if math.isinf(earliest) or not (earliest <= latest and earliest < duration):
-            continue
-        generator_index[site] = generators[column]
-        arrival_hours[site] = earliest
-        hours_after[site] = float(
-            generator_hours(duration, earliest, float(own_hours[site]), float(g_fuel[column]))
-        )
-        routes[site] = ways.route(row, column)
-        arrival[row + 1 :, column] = np.inf
+    taken = np.flatnonzero(assigned.column >= 0)
+    rows, columns = visit[taken], assigned.column[taken]
+    generator_index[rows] = generators[columns]
+    arrival_hours[rows] = assigned.arrival[taken]
+    hours_after[rows] = generator_hours(
+        site_duration[rows],
+        assigned.arrival[taken],
+        own_hours[rows],
+        generator_fuel(sites, generators)[columns],
+    )
+    routes = {int(visit[row]): assigned.routes[int(row)] for row in taken}
     return generator_index, arrival_hours, hours_after, routes
 
 
