@@ -44,8 +44,30 @@ pytest_plugins = ["tests.helpers.checks"]
 SLOW_FIRST = ("browser", "worker", "live", "slow")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in SLOW_FIRST))
+    if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
+        keep_xdist_groups(items)
+
+
+def keep_xdist_groups(items: list[pytest.Item]) -> None:
+    """The tests of one xdist_group sent to one worker, as `--dist loadgroup` promises: xdist
+    3.8 marks a test's group by appending `@<group>` to its node id, which it writes to an
+    attribute that pytest 9.2's structured node ids no longer read, so every group was dealt
+    out test by test (pytest-dev/pytest-xdist#1386). The same id, where xdist's did not
+    take; nothing once xdist's does."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
 
 
 # No property test has a deadline: a per-example time limit is a timed assertion, and
