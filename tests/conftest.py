@@ -206,6 +206,22 @@ def committed(app: Flask) -> Iterator[Session]:
         empty_tables()
 
 
+@pytest.fixture(scope="module")
+def module_committed(app: Flask) -> Iterator[Session]:
+    """As `committed`, for a whole test module: what the module's fixtures commit (the
+    built-in data and the computed runs its browser tests only read) is set up once for all
+    its tests, and every table is emptied after its last one. A module that uses it asks
+    for no `committed` (that would empty the tables after its first test) and is an
+    xdist_group of its own, so that its tests run one after the other in one process."""
+    assert db.session_factory is not None
+    session = db.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        empty_tables()
+
+
 @pytest.fixture
 def redis_conn(settings: Settings) -> Iterator[Redis]:
     conn = Redis.from_url(settings.redis_url)
@@ -277,6 +293,12 @@ def serve(app: Flask) -> Iterator[str]:
 @pytest.fixture
 def live_server(app: Flask, committed: Session) -> Iterator[str]:
     """The app on a free local port in a thread, reading committed data."""
+    yield from serve(app)
+
+
+@pytest.fixture(scope="module")
+def module_live_server(app: Flask, module_committed: Session) -> Iterator[str]:
+    """As live_server, for a whole module (module_committed): one server for its tests."""
     yield from serve(app)
 
 
