@@ -44,8 +44,30 @@ pytest_plugins = ["tests.helpers.checks"]
 SLOW_FIRST = ("browser", "worker", "live", "slow")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in SLOW_FIRST))
+    if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
+        keep_xdist_groups(items)
+
+
+def keep_xdist_groups(items: list[pytest.Item]) -> None:
+    """The tests of one xdist_group sent to one worker, as `--dist loadgroup` promises: xdist
+    3.8 marks a test's group by appending `@<group>` to its node id, which it writes to an
+    attribute that pytest 9.2's structured node ids no longer read, so every group was dealt
+    out test by test (pytest-dev/pytest-xdist#1386). The same id, where xdist's did not
+    take; nothing once xdist's does."""
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = f"@{'_'.join(names)}"
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
 
 
 # No property test has a deadline: a per-example time limit is a timed assertion, and
@@ -147,6 +169,31 @@ def db_session(app: Flask) -> Iterator[Session]:
         connection.close()
 
 
+# The sequences of the tables' id columns (data_version_seq belongs to no column: it moves on
+# for ever, as after TRUNCATE ... RESTART IDENTITY), which empty_tables starts again at 1.
+ID_SEQUENCES = text(
+    "SELECT s.relname FROM pg_class s"
+    " JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass"
+    " AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')"
+    " JOIN pg_class t ON t.oid = d.refobjid"
+    " WHERE s.relkind = 'S' AND t.relname = ANY(:tables)"
+)
+
+
+def empty_tables() -> None:
+    """Every table emptied and its ids started again at 1, as `TRUNCATE <all tables> RESTART
+    IDENTITY` leaves them (data_version holds one new version, written by the input tables'
+    triggers), but by DELETE: a TRUNCATE of the 28 tables makes new files for every table and
+    index and took 0.4-0.9 s a test, the DELETE of a test's rows takes milliseconds."""
+    assert db.engine is not None
+    with db.engine.begin() as conn:
+        # data_version first: the input tables' DELETE triggers then write its one row anew.
+        for table in ("data_version", *(t for t in reversed(TABLES) if t != "data_version")):
+            conn.execute(text(f"DELETE FROM {table}"))
+        for sequence in conn.scalars(ID_SEQUENCES, {"tables": list(TABLES)}):
+            conn.execute(text("SELECT setval(:sequence, 1, false)"), {"sequence": sequence})
+
+
 @pytest.fixture
 def committed(app: Flask) -> Iterator[Session]:
     """A session whose commits are real; every table is emptied afterwards."""
@@ -156,8 +203,23 @@ def committed(app: Flask) -> Iterator[Session]:
         yield session
     finally:
         session.close()
-        with db.engine.begin() as conn:  # type: ignore[union-attr]
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        empty_tables()
+
+
+@pytest.fixture(scope="module")
+def module_committed(app: Flask) -> Iterator[Session]:
+    """As `committed`, for a whole test module: what the module's fixtures commit (the
+    built-in data and the computed runs its browser tests only read) is set up once for all
+    its tests, and every table is emptied after its last one. A module that uses it asks
+    for no `committed` (that would empty the tables after its first test) and is an
+    xdist_group of its own, so that its tests run one after the other in one process."""
+    assert db.session_factory is not None
+    session = db.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        empty_tables()
 
 
 @pytest.fixture
@@ -218,7 +280,8 @@ def client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def
 def serve(app: Flask) -> Iterator[str]:
     """`app` on a free local port in a thread: yields its address, stops it afterwards."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next look at its flag: 0.5 s at the default interval.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -230,6 +293,12 @@ def serve(app: Flask) -> Iterator[str]:
 @pytest.fixture
 def live_server(app: Flask, committed: Session) -> Iterator[str]:
     """The app on a free local port in a thread, reading committed data."""
+    yield from serve(app)
+
+
+@pytest.fixture(scope="module")
+def module_live_server(app: Flask, module_committed: Session) -> Iterator[str]:
+    """As live_server, for a whole module (module_committed): one server for its tests."""
     yield from serve(app)
 
 

@@ -152,7 +152,7 @@ def get_plan(session: Session, plan_id: int) -> BackupPlan:
 
 def unfinished_plans(session: Session) -> list[BackupPlan]:
     query = select(BackupPlan).where(BackupPlan.status.in_(("queued", "running")))
-    return list(session.scalars(query))
+    return list(session.scalars(query.order_by(BackupPlan.id)))
 
 
 def fail_lost(

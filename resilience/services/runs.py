@@ -207,7 +207,8 @@ def shown_status(run: Run, job_state: str | None) -> tuple[str, str | None]:
 
 
 def unfinished_runs(session: Session) -> list[Run]:
-    return list(session.scalars(select(Run).where(Run.status.in_(("queued", "running")))))
+    query = select(Run).where(Run.status.in_(("queued", "running")))
+    return list(session.scalars(query.order_by(Run.id)))
 
 
 def mark_lost(

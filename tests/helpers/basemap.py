@@ -104,8 +104,9 @@ def offline_server(settings: Settings, app: Flask, committed: Session) -> Iterat
 @pytest.fixture
 def browser(committed: Session, tmp_path: Path) -> Iterator[WebDriver]:
     """Chromium at WIDTH × HEIGHT. It asks for `committed` so that it quits before the
-    tables are emptied: a page still fetching tiles from the server then held locks the
-    TRUNCATE waited for (a deadlock)."""
+    tables are emptied: a page still fetching tiles from the server then held locks that
+    the TRUNCATE of the clean-up waited for (a deadlock; it is a DELETE now, but a page
+    should not read tables being emptied either)."""
     with chromium(tmp_path, (WIDTH, HEIGHT)) as driver:
         yield driver
 

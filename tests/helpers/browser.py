@@ -122,6 +122,8 @@ SITES = [
     ),
 ]
 USER = "karta-kim"
+# The window's size unless a test asks for another (chromium's `viewport`).
+WINDOW = (1400, 1000)
 
 
 def map_county(committed: Session) -> dict[str, int]:
@@ -146,7 +148,7 @@ def chromium(tmp_path: Path, viewport: tuple[int, int] | None = None) -> Iterato
     page's own size exactly, whatever the window decorations."""
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    width, height = viewport or (1400, 1000)
+    width, height = viewport or WINDOW
     for arg in (
         "--headless=new",
         "--no-sandbox",
@@ -164,15 +166,34 @@ def chromium(tmp_path: Path, viewport: tuple[int, int] | None = None) -> Iterato
     # The driver path is explicit, so Selenium Manager never tries to download one.
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     if viewport:
-        driver.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
+        use_viewport(driver, viewport)
     driver.set_page_load_timeout(WAIT_S)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def use_viewport(driver: WebDriver, viewport: tuple[int, int], mobile: bool = False) -> None:
+    """The page's own size exactly `viewport` (width, height), whatever the window's."""
+    width, height = viewport
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
+
+
+def as_new(driver: WebDriver, base: str) -> None:
+    """A Chromium used by an earlier test as a new one (a module's shared Chromium, given to
+    each of its tests): a blank page; no cookies, nothing stored by `base`'s pages, no
+    cache; no emulated size or media, and the window at chromium()'s default size."""
+    driver.get("about:blank")
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+    driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": base, "storageTypes": "all"})
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    driver.set_window_size(*WINDOW)
 
 
 def log_in(driver: WebDriver, base: str, path: str = "/", user: str = USER) -> None:

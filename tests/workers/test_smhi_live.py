@@ -56,7 +56,8 @@ class FakeSmhi:
 @pytest.fixture
 def smhi() -> Iterator[FakeSmhi]:
     fake = FakeSmhi()
-    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next look at its flag: 0.5 s at the default interval.
+    thread = threading.Thread(target=fake.server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield fake
     fake.server.shutdown()

@@ -25,7 +25,8 @@ from tests import factories
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 from tests.helpers.demo import builtin_scenario, computed_run, load_demo
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+# One module_browser and one data set for all of its tests, in one process.
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.xdist_group("care_cards_browser")]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -36,16 +37,17 @@ USER = "kort-karin"
 CLOCK = re.compile(r"\d{1,2}/\d{1,2} \d\d:\d\d \(\d+(,\d)? h\)")
 
 
-@pytest.fixture
-def run_ids(app: Flask, committed: Session) -> dict[str, int]:
-    """The built-in data with its Dåva and snowstorm scenarios computed, committed."""
+@pytest.fixture(scope="module")
+def run_ids(app: Flask, module_committed: Session) -> dict[str, int]:
+    """The built-in data with its Dåva and snowstorm scenarios computed, committed once for
+    the module (its tests only read them)."""
     load_demo(app)
     ids = {
-        key: computed_run(committed, builtin_scenario(committed, key))
+        key: computed_run(module_committed, builtin_scenario(module_committed, key))
         for key in ("Dåva", "Snöstorm")
     }
-    factories.user(committed, USER, "viewer")
-    committed.commit()
+    factories.user(module_committed, USER, "viewer")
+    module_committed.commit()
     return ids
 
 
@@ -88,27 +90,27 @@ return {edges, stuck, scrolled};
 
 
 def test_the_cold_and_power_columns_are_in_view_at_1440_px(
-    browser: WebDriver, live_server: str, run_ids: dict[str, int]
+    module_browser: WebDriver, module_live_server: str, run_ids: dict[str, int]
 ) -> None:
-    viewport(browser, 1440, 900, mobile=False)
-    log_in(browser, live_server, "/runs", user=USER)
+    viewport(module_browser, 1440, 900, mobile=False)
+    log_in(module_browser, module_live_server, "/runs", user=USER)
     for key, run_id in run_ids.items():
-        open_run(browser, live_server, run_id)
-        shot(browser, f"care_table_{key}_1440x900")
-        found = browser.execute_script(EDGES_JS)
+        open_run(module_browser, module_live_server, run_id)
+        shot(module_browser, f"care_table_{key}_1440x900")
+        found = module_browser.execute_script(EDGES_JS)
         edges = found["edges"]
         for column in ("name", "status", "first_cold_hour", "hours_unpowered", "generator"):
             assert edges[column] <= 0, (key, column, edges)
         # The name stays in view when the table is scrolled sideways to its end.
         assert found["scrolled"] > 0 and abs(found["stuck"]) <= 2, (key, found)
         # Hours read as times of day: cold from, and the power column's from–to.
-        cells = browser.find_elements(
+        cells = module_browser.find_elements(
             By.CSS_SELECTOR, "#care-sites-table tbody td[data-metric=first_cold_hour]"
         )
         cold = [c.text for c in cells if c.get_attribute("data-value")]
         assert cold and all(CLOCK.fullmatch(t) for t in cold), cold[:3]
         if key == "Snöstorm":
-            power = browser.find_elements(
+            power = module_browser.find_elements(
                 By.CSS_SELECTOR, "#care-sites-table tbody td[data-metric=hours_unpowered]"
             )
             spans = [p.text for p in power if float(p.get_attribute("data-value") or 0) > 0]
@@ -118,18 +120,18 @@ def test_the_cold_and_power_columns_are_in_view_at_1440_px(
 
 
 def test_printed_on_a4_landscape_no_column_runs_off_the_page(
-    browser: WebDriver, live_server: str, run_ids: dict[str, int]
+    module_browser: WebDriver, module_live_server: str, run_ids: dict[str, int]
 ) -> None:
     """A4 landscape is 297 mm, 1123 CSS px: with print media the table fits that width (the
     why column takes what is left rather than its width on a screen)."""
-    viewport(browser, 1123, 794, mobile=False)
-    log_in(browser, live_server, "/runs", user=USER)
-    open_run(browser, live_server, run_ids["Snöstorm"])
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-    right = browser.execute_script(
+    viewport(module_browser, 1123, 794, mobile=False)
+    log_in(module_browser, module_live_server, "/runs", user=USER)
+    open_run(module_browser, module_live_server, run_ids["Snöstorm"])
+    module_browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    right = module_browser.execute_script(
         "return document.getElementById('care-sites-table').getBoundingClientRect().right"
     )
-    shot(browser, "care_table_print_a4")
+    shot(module_browser, "care_table_print_a4")
     assert right <= 1123, right
 
 
@@ -153,19 +155,19 @@ def _group(kind: str) -> int:
 
 
 def test_on_a_phone_the_table_is_a_list_of_cards(
-    browser: WebDriver, live_server: str, run_ids: dict[str, int]
+    module_browser: WebDriver, module_live_server: str, run_ids: dict[str, int]
 ) -> None:
-    viewport(browser, 390, 844, mobile=True)
-    log_in(browser, live_server, "/runs", user=USER)
-    open_run(browser, live_server, run_ids["Snöstorm"])
-    shot(browser, "care_cards_390x844")
-    page = browser.execute_script(
+    viewport(module_browser, 390, 844, mobile=True)
+    log_in(module_browser, module_live_server, "/runs", user=USER)
+    open_run(module_browser, module_live_server, run_ids["Snöstorm"])
+    shot(module_browser, "care_cards_390x844")
+    page = module_browser.execute_script(
         "return Math.max(document.documentElement.scrollWidth, window.innerWidth)"
     )
     assert page <= 390
-    head = browser.find_element(By.CSS_SELECTOR, "#care-sites-table thead")
+    head = module_browser.find_element(By.CSS_SELECTOR, "#care-sites-table thead")
     assert not head.is_displayed(), "no headings: the cards name their lines"
-    cards = _cards(browser)
+    cards = _cards(module_browser)
     assert len(cards) > 3
     assert {c["display"] for c in cards} == {"block"} and max(c["right"] for c in cards) <= 390
     # Each line named by its column (CSS generated content); kind and municipality together.
@@ -180,27 +182,27 @@ def test_on_a_phone_the_table_is_a_list_of_cards(
     assert [int(c["rank"]) for c in cards] == sorted(int(c["rank"]) for c in cards)
 
     # "Order" sorts the cards: cold from, earliest first; then worst first again.
-    order = Select(browser.find_element(By.ID, "care-order"))
+    order = Select(module_browser.find_element(By.ID, "care-order"))
     order.select_by_value("first_cold_hour")
-    cold = [float(c["cold"]) for c in _cards(browser) if c["cold"]]
+    cold = [float(c["cold"]) for c in _cards(module_browser) if c["cold"]]
     assert cold == sorted(cold) and cold
-    assert all(c["cold"] for c in _cards(browser)[: len(cold)]), "the cold ones first"
-    assert not browser.find_element(By.ID, "care-empty").is_displayed()
-    shot(browser, "care_cards_by_cold_390x844")
+    assert all(c["cold"] for c in _cards(module_browser)[: len(cold)]), "the cold ones first"
+    assert not module_browser.find_element(By.ID, "care-empty").is_displayed()
+    shot(module_browser, "care_cards_by_cold_390x844")
     order.select_by_value("worst")
-    assert [c["rank"] for c in _cards(browser)] == [c["rank"] for c in cards]
+    assert [c["rank"] for c in _cards(module_browser)] == [c["rank"] for c in cards]
 
     # The filter hides cards as it hides rows.
-    kind = Select(browser.find_element(By.CSS_SELECTOR, "#care-filter select[name=kind]"))
+    kind = Select(module_browser.find_element(By.CSS_SELECTOR, "#care-filter select[name=kind]"))
     kind.select_by_value("elderly_home")
-    filtered = _cards(browser)
+    filtered = _cards(module_browser)
     assert 0 < len(filtered) < len(cards) and {c["kind"] for c in filtered} == {"elderly_home"}
 
     # A card is reached by the keyboard: Tab from the filter's last link, Enter shows it.
-    browser.find_element(By.ID, "care-csv").send_keys(Keys.TAB)
-    focused = browser.switch_to.active_element
+    module_browser.find_element(By.ID, "care-csv").send_keys(Keys.TAB)
+    focused = module_browser.switch_to.active_element
     assert focused.get_attribute("data-site-id") == filtered[0]["id"]
     focused.send_keys(Keys.ENTER)
-    WebDriverWait(browser, WAIT_S).until(
+    WebDriverWait(module_browser, WAIT_S).until(
         lambda d: d.execute_script("return document.body.dataset.siteShown") == filtered[0]["id"]
     )

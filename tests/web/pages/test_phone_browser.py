@@ -40,7 +40,8 @@ from tests.factories import ibww, ibww_area
 from tests.helpers.browser import WAIT_S, WebDriverWait, log_in, needs_chromium
 from tests.helpers.demo import load_demo
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+# One module_browser and one data set for all of its tests, in one process.
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.xdist_group("phone_browser")]
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -68,39 +69,42 @@ class Ids:
     municipality: str
 
 
-@pytest.fixture
-def county(app: Flask, committed: Session, settings: Settings) -> Ids:
+@pytest.fixture(scope="module")
+def county(app: Flask, module_committed: Session, settings: Settings) -> Ids:
     """The built-in data, the Dåva and one more built-in scenario computed, a plan, an upload
-    and an orange warning over the county; committed for the live server."""
+    and an orange warning over the county; committed once for the module's live server (its
+    tests only read them)."""
     load_demo(app)
-    builtin = committed.scalars(
+    builtin = module_committed.scalars(
         select(Scenario).where(Scenario.kind == "builtin").order_by(Scenario.id)
     ).all()
     dava = next(s for s in builtin if s.name.startswith("Dåva"))
     other = next(s for s in builtin if s.id != dava.id)
     computed = []
     for scenario in (dava, other):
-        run = runs.start_run(committed, scenario)
-        runs.compute_run(committed, run.id)
+        run = runs.start_run(module_committed, scenario)
+        runs.compute_run(module_committed, run.id)
         computed.append(run.id)
-    user = factories.user(committed, USER, "admin")
-    committed.commit()
-    request = plans.parse_request(committed, {"scenarios": [dava.id], "sites": 5})
-    plan = plans.start_plan(committed, request, user=USER)
-    plans.compute_plan(committed, plan.id)
-    committed.commit()
+    user = factories.user(module_committed, USER, "admin")
+    module_committed.commit()
+    request = plans.parse_request(module_committed, {"scenarios": [dava.id], "sites": 5})
+    plan = plans.start_plan(module_committed, request, user=USER)
+    plans.compute_plan(module_committed, plan.id)
+    module_committed.commit()
     uploader = uploads.Uploader(user.id, user.name, user.role, None)
     upload = uploads.check_upload(
-        committed, uploader, UPLOAD_CSV, "register.csv", max_bytes=10_000_000
+        module_committed, uploader, UPLOAD_CSV, "register.csv", max_bytes=10_000_000
     )
     document = json.dumps(ibww(ibww_area(coords=COUNTY_LONLAT))).encode()
-    warning_ingest.ingest(committed, settings, document, "application/json")
+    warning_ingest.ingest(module_committed, settings, document, "application/json")
     now = datetime.now(UTC)  # SMHI failing since the last poll: the feed notice on every page
-    warning_banner.record_poll(committed, None, now - timedelta(minutes=40))
-    warning_banner.record_poll(committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
-    committed.commit()
-    care = committed.scalar(select(Site).where(Site.category == "care").order_by(Site.id))
-    building = committed.scalar(select(Site).where(Site.category == "energy").order_by(Site.id))
+    warning_banner.record_poll(module_committed, None, now - timedelta(minutes=40))
+    warning_banner.record_poll(module_committed, "HTTPError: HTTP Error 502: Bad Gateway", now)
+    module_committed.commit()
+    care = module_committed.scalar(select(Site).where(Site.category == "care").order_by(Site.id))
+    building = module_committed.scalar(
+        select(Site).where(Site.category == "energy").order_by(Site.id)
+    )
     assert care is not None and building is not None
     return Ids(
         run=computed[0],
@@ -182,63 +186,63 @@ def slug(path: str) -> str:
 
 
 def test_every_page_fits_a_phone_and_its_menu_opens(
-    browser: WebDriver,
-    live_server: str,
+    module_browser: WebDriver,
+    module_live_server: str,
     county: Ids,
 ) -> None:
-    as_phone(browser)
-    browser.get(live_server + "/login")
-    width = browser.execute_script("return document.documentElement.scrollWidth")
-    assert width <= PHONE[0], ("/login", width, widest(browser))
-    screenshot(browser, "login")
-    log_in(browser, live_server, user=USER)
+    as_phone(module_browser)
+    module_browser.get(module_live_server + "/login")
+    width = module_browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= PHONE[0], ("/login", width, widest(module_browser))
+    screenshot(module_browser, "login")
+    log_in(module_browser, module_live_server, user=USER)
     too_wide = {}
     for path in pages(county):
-        browser.get(live_server + path)
-        assert urlsplit(browser.current_url).path == urlsplit(path).path, path
+        module_browser.get(module_live_server + path)
+        assert urlsplit(module_browser.current_url).path == urlsplit(path).path, path
         # A phone zooms out to show a page wider than its screen: innerWidth grows then too.
-        width = browser.execute_script(
+        width = module_browser.execute_script(
             "return Math.max(document.documentElement.scrollWidth, window.innerWidth)"
         )
         if width > PHONE[0]:
-            too_wide[path] = (width, widest(browser))
-        screenshot(browser, slug(path))
+            too_wide[path] = (width, widest(module_browser))
+        screenshot(module_browser, slug(path))
         if path.endswith("/report") or width > PHONE[0]:  # the report has no menu
             continue
         # The menu is folded behind its button; the button opens it, and then it fits too.
-        button = browser.find_element(By.CSS_SELECTOR, ".topbar .menu-button")
-        menu = browser.find_element(By.ID, "topbar-menu")
+        button = module_browser.find_element(By.CSS_SELECTOR, ".topbar .menu-button")
+        menu = module_browser.find_element(By.ID, "topbar-menu")
         assert button.is_displayed() and button.get_attribute("aria-expanded") == "false", path
         assert not menu.is_displayed(), path
         button.click()
         assert button.get_attribute("aria-expanded") == "true", path
         logout = menu.find_element(By.CSS_SELECTOR, "button[type=submit]")
         assert menu.is_displayed() and logout.is_displayed(), path
-        right = browser.execute_script(
+        right = module_browser.execute_script(
             "const items = document.querySelectorAll('#topbar-menu a, #topbar-menu button');"
             "return Math.max(...[...items].map(e => e.getBoundingClientRect().right))"
         )
         assert right <= PHONE[0], (path, right)
         if path == "/":
-            screenshot(browser, "menu_open")
+            screenshot(module_browser, "menu_open")
     assert not too_wide, too_wide
 
     # The map's legend is folded to its heading, so that it leaves the map free; a tap opens it.
     for path in ("/", f"/runs/{county.run}", "/energy/map"):
-        browser.get(live_server + path)
-        legend = WebDriverWait(browser, WAIT_S).until(
+        module_browser.get(module_live_server + path)
+        legend = WebDriverWait(module_browser, WAIT_S).until(
             lambda d: d.find_element(By.CSS_SELECTOR, "details.legend")
         )
         # The energy map writes its legend again once the municipalities' breaks are in.
         headings = 3 if path == "/energy/map" else 1
-        WebDriverWait(browser, WAIT_S).until(
+        WebDriverWait(module_browser, WAIT_S).until(
             lambda d, n=headings: len(d.find_elements(By.CSS_SELECTOR, "details.legend h4")) >= n
         )
         assert legend.get_attribute("open") is None, path
         legend.find_element(By.TAG_NAME, "summary").click()
         assert legend.get_attribute("open") == "true", path
         assert legend.find_element(By.TAG_NAME, "h5" if path == "/" else "div").is_displayed()
-    screenshot(browser, "energy_map_legend_open")
+    screenshot(module_browser, "energy_map_legend_open")
 
 
 # Words of the top bar, the skip link and the banners: none of them belongs on paper.
@@ -275,18 +279,18 @@ def is_a4(reader: PdfReader) -> bool:
 
 
 def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
-    browser: WebDriver,
-    live_server: str,
+    module_browser: WebDriver,
+    module_live_server: str,
     county: Ids,
 ) -> None:
-    log_in(browser, live_server, user=USER)
-    browser.get(f"{live_server}/runs/{county.run}")
-    WebDriverWait(browser, WAIT_S).until(
+    log_in(module_browser, module_live_server, user=USER)
+    module_browser.get(f"{module_live_server}/runs/{county.run}")
+    WebDriverWait(module_browser, WAIT_S).until(
         lambda d: d.execute_script("return document.body.dataset.runLayers") == "ready"
     )
-    assert browser.find_element(By.CSS_SELECTOR, ".warning-banner").is_displayed()
-    assert browser.find_element(By.CSS_SELECTOR, ".feed-down").is_displayed()
-    reader = print_pdf(browser, "run")
+    assert module_browser.find_element(By.CSS_SELECTOR, ".warning-banner").is_displayed()
+    assert module_browser.find_element(By.CSS_SELECTOR, ".feed-down").is_displayed()
+    reader = print_pdf(module_browser, "run")
     texts = page_texts(reader)
     assert is_a4(reader)
     assert len(texts) > 2, "the run's tables go on over several pages"
@@ -299,16 +303,16 @@ def test_the_run_page_and_the_energy_report_print_on_a4_without_the_bars(
     assert len(care) >= 2, care
     assert all("Kallt från" in texts[i] for i in care)
 
-    browser.get(f"{live_server}/energy/report/{county.municipality}")
-    assert browser.find_element(By.CSS_SELECTOR, ".warning-banner").is_displayed()
-    reader = print_pdf(browser, "energy_report")
+    module_browser.get(f"{module_live_server}/energy/report/{county.municipality}")
+    assert module_browser.find_element(By.CSS_SELECTOR, ".warning-banner").is_displayed()
+    reader = print_pdf(module_browser, "energy_report")
     whole = " ".join(page_texts(reader))
     assert is_a4(reader) and "Energirapport" in whole and "Nyckeltal" in whole
     for words in (*NOT_PRINTED, "Skriv ut", "Översikt Energikarta"):
         assert words not in whole, words
 
-    browser.get(f"{live_server}/plans/{county.plan}/print")
-    reader = print_pdf(browser, "plan")
+    module_browser.get(f"{module_live_server}/plans/{county.plan}/print")
+    reader = print_pdf(module_browser, "plan")
     whole = " ".join(page_texts(reader))
     assert is_a4(reader) and f"Reservkraftsplan {county.plan}" in whole
     for words in (*NOT_PRINTED, "Skriv ut", "Tillbaka till planen"):
