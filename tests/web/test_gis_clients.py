@@ -72,9 +72,10 @@ def _first_position(geometry: dict[str, Any]) -> list[float]:
 def _same(column: ogc.Column, copied: Any, stored: Any) -> bool:
     if stored is None or copied is None:
         return copied is None and stored is None
-    if column.format == "date-time":  # GDAL keeps milliseconds, rounded
+    if column.format == "date-time":
+        # GDAL keeps milliseconds (its seconds a float: 57.675498 came back as 57.676)
         copied_at = datetime.fromisoformat(copied.replace("Z", "+00:00"))
-        return abs((copied_at - stored).total_seconds()) <= 0.0005
+        return abs((copied_at - stored).total_seconds()) <= 0.001
     if column.json_text:  # a JSON document (attributes) as its text, as the exports; GDAL
         # takes the schema's contentMediaType for its String(JSON) and writes it unquoted
         return (json.loads(copied) if isinstance(copied, str) else copied) == stored
