@@ -287,6 +287,7 @@ def _float_lists(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # form names.
 _ELEMENT_OIDS = {
     "bigint": 20,
+    "smallint": 21,
     "integer": 23,
     "double precision": 701,
     "boolean": 16,

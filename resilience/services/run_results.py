@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from resilience.analysis import AreaSummary, CoverageResult
 from resilience.analysis.model import is_none
 from resilience.errors import NotFound
-from resilience.models import Run, RunCellArrays, RunMunicipality, RunSiteArrays, RunTimeline
+from resilience.models import (
+    COVERED_BITS,
+    Run,
+    RunCellArrays,
+    RunMunicipality,
+    RunSiteArrays,
+    RunTimeline,
+)
 from resilience.services import bulk_copy
 from resilience.services.lookup import get_or_404
 from resilience.vocabulary import SWEREF99TM
@@ -59,6 +66,16 @@ def _bit_array(result: CoverageResult, service: str, rows: np.ndarray) -> bytes:
     return bulk_copy.bit_string_array(matrix, gap)
 
 
+def _covered_flags(result: CoverageResult, rows: np.ndarray) -> np.ndarray:
+    """Per cell row, its six covered booleans (scenario and baseline per service) as the
+    bits of COVERED_BITS in one small integer (run_cell_arrays.covered, migration 0025)."""
+    flags = np.zeros(rows.size, dtype=np.int16)
+    for s in _SERVICES:
+        flags[result.covered[s][rows]] |= COVERED_BITS[f"{s}_covered"]
+        flags[result.baseline_covered[s][rows]] |= COVERED_BITS[f"{s}_covered_baseline"]
+    return flags
+
+
 def store_result(session: Session, run: Run, result: CoverageResult) -> None:
     """Replace the run's rows with the result (idempotent within the caller's transaction)."""
     for table in (RunSiteArrays, RunCellArrays, RunMunicipality, RunTimeline):
@@ -79,11 +96,8 @@ def store_result(session: Session, run: Run, result: CoverageResult) -> None:
         for s in _SERVICES:
             fields[f"{s}_minutes_baseline"] = result.baseline_minutes[s][crows]
         for s in _SERVICES:
-            fields[f"{s}_covered"] = result.covered[s][crows]
-        for s in _SERVICES:
-            fields[f"{s}_covered_baseline"] = result.baseline_covered[s][crows]
-        for s in _SERVICES:
             fields[f"{s}_uncovered_at"] = partial(_bit_array, result, s, crows)
+        fields["covered"] = _covered_flags(result, crows)
         bulk_copy.copy_row_of_arrays(session, "run_cell_arrays", fields)
     areas: list[tuple[str, str, AreaSummary]] = [(m.code, m.name, m) for m in result.municipalities]
     areas.append(("", "", result.no_municipality))
