@@ -8,7 +8,6 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -17,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -326,15 +326,22 @@ class RunCellArrays(Base):
     food_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
     care_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
     shelter_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
-    food_covered: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
-    care_covered: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
-    shelter_covered: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
-    food_covered_baseline: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
-    care_covered_baseline: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
-    shelter_covered_baseline: Mapped[list[bool]] = mapped_column(ARRAY(Boolean))
     food_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
     care_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
     shelter_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
+    # The six covered booleans of a cell as the bits of COVERED_BITS (migration 0025):
+    # PostgreSQL reads an array element by element, one smallint for six booleans.
+    covered: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+
+
+# The bit of each of run_cells' covered columns in run_cell_arrays.covered (migration 0025).
+COVERED_BITS = {
+    name: 1 << i
+    for i, name in enumerate(
+        [f"{s}_covered" for s in ("food", "care", "shelter")]
+        + [f"{s}_covered_baseline" for s in ("food", "care", "shelter")]
+    )
+}
 
 
 class Views(DeclarativeBase):

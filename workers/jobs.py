@@ -79,7 +79,12 @@ def keep_inputs() -> None:
         log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
 
 
-PROGRESS_EVERY_S = 0.25  # after the start: a county's run computes in less, and writes none
+# After the start, then at most this often: the run page polls once a second (POLL_MS of
+# run_page.js), so writing more often shows nothing more. A run done within a second (a
+# county's, a Sweden-sized one on a quiet machine) writes none: each write is a transaction
+# on a second connection the work horse would open (a new PostgreSQL backend) and a Redis
+# round trip, on the path of a live recalculation.
+PROGRESS_EVERY_S = 1.0
 _progress_written: dict[tuple[str, int], float] = {}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -38,6 +39,19 @@ class InputsWorker(Worker):
         if job.func_name in jobs.INPUT_JOBS:
             jobs.keep_inputs()
         super().execute_job(job, queue)
+
+    def fork_work_horse(self, job: Job, queue: Queue) -> None:
+        """Fork with every object of this process frozen (gc.freeze): the horse's collector
+        then leaves the inherited objects (the app, the kept inputs: about 200,000) alone.
+        A full collection in the horse walked them all, writing to each, so copy-on-write
+        copied their pages: 0.1-0.16 s of a Sweden-sized run's job. The worker unfreezes
+        them once the horse is forked (the horse never returns here), so its own
+        collections still free what it drops."""
+        gc.freeze()
+        try:
+            super().fork_work_horse(job, queue)
+        finally:
+            gc.unfreeze()
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h

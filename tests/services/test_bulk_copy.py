@@ -100,15 +100,15 @@ def test_one_row_of_arrays_with_its_nulls_and_bit_strings(db_session: Session) -
     for s in SERVICES:
         fields[f"{s}_minutes"] = minutes
         fields[f"{s}_minutes_baseline"] = minutes * 2
-        fields[f"{s}_covered"] = np.array([True, False, True])
-        fields[f"{s}_covered_baseline"] = np.array([True, True, True])
         fields[f"{s}_uncovered_at"] = lambda: bulk_copy.bit_string_array(bits[present], present)
+    # covered everywhere in the baseline (8 + 16 + 32); the second cell lost its food (1)
+    fields["covered"] = np.array([63, 62, 63], dtype=np.int16)
     bulk_copy.copy_row_of_arrays(db_session, "run_cell_arrays", fields)
 
     row = db_session.execute(
         text(
             "SELECT cell_id, municipality_code, population, care_minutes,"
-            " shelter_minutes_baseline, food_covered, food_uncovered_at::text[]"
+            " shelter_minutes_baseline, covered, food_uncovered_at::text[]"
             " FROM run_cell_arrays WHERE run_id = :run"
         ),
         {"run": run_id},
@@ -118,13 +118,20 @@ def test_one_row_of_arrays_with_its_nulls_and_bit_strings(db_session: Session) -
     assert row[2] == [5, 0, 12]
     assert row[3] == [1.5, None, 1 / 3]
     assert row[4] == [3.0, None, 2 / 3]
-    assert row[5] == [True, False, True]
+    assert row[5] == [63, 62, 63]
     assert row[6] == ["101", None, "011"]
     cells = db_session.execute(
-        text("SELECT cell_id, care_uncovered_at::text FROM run_cells WHERE run_id = :run"),
+        text(
+            "SELECT cell_id, care_uncovered_at::text, food_covered, care_covered,"
+            " food_covered_baseline FROM run_cells WHERE run_id = :run"
+        ),
         {"run": run_id},
     ).all()
-    assert sorted(tuple(c) for c in cells) == [(10, "101"), (20, None), (30, "011")]
+    assert sorted(tuple(c) for c in cells) == [
+        (10, "101", True, True, True),
+        (20, None, False, True, True),
+        (30, "011", True, True, True),
+    ]
 
 
 def test_bit_strings_of_no_instants(db_session: Session) -> None:
@@ -140,11 +147,10 @@ def test_bit_strings_of_no_instants(db_session: Session) -> None:
     for s in SERVICES:
         fields[f"{s}_minutes"] = np.array([1.0, 2.0])
         fields[f"{s}_minutes_baseline"] = np.array([1.0, 2.0])
-        fields[f"{s}_covered"] = np.array([True, False])
-        fields[f"{s}_covered_baseline"] = np.array([True, True])
         fields[f"{s}_uncovered_at"] = lambda: bulk_copy.bit_string_array(
             empty[1:], np.array([False, True])
         )
+    fields["covered"] = np.array([63, 56], dtype=np.int16)  # the second: baseline only
     bulk_copy.copy_row_of_arrays(db_session, "run_cell_arrays", fields)
     stored = db_session.scalar(
         text("SELECT shelter_uncovered_at::text[] FROM run_cell_arrays WHERE run_id = :run"),
