@@ -246,10 +246,17 @@ class RoadNetwork:
 
     def warm(self) -> RoadNetwork:
         """Build now what every computation needs of the network (the segments' STRtree, the
-        pairs' layout, the class codes), e.g. in a worker before it forks its work horses,
-        which then share them instead of each building them again."""
-        _ = self.tree, self.pairs, self._class_codes
+        pairs' layout, the class codes, the k-d tree of the access nodes when no road is
+        closed), e.g. in a worker before it forks its work horses, which then share them
+        instead of each building them again."""
+        _ = self.tree, self.pairs, self._class_codes, self.open_access_tree
         return self
+
+    @cached_property
+    def open_access_tree(self) -> cKDTree | None:
+        """The k-d tree of the access nodes when no road is closed (every node of an edge),
+        kept with the network: the baseline's, and every scenario's without closures."""
+        return _node_tree(self, np.unique(np.concatenate([self.edge_u, self.edge_v])))
 
     def memo(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         """make()'s value kept with this network under key (at most _MEMO_SIZE values, the
@@ -345,9 +352,7 @@ class RoadState:
         has_open[network.edge_v[open_]] = True
         self.access_nodes = np.flatnonzero(has_open)
         self._tree = (
-            network.memo(("all_open_access_tree",), lambda: _node_tree(network, self.access_nodes))
-            if not closed.any()
-            else _node_tree(network, self.access_nodes)
+            network.open_access_tree if not closed.any() else _node_tree(network, self.access_nodes)
         )
         self._components: IntArray | None = None
 

@@ -114,7 +114,7 @@ def test_what_a_kept_network_keeps_goes_with_its_data_version(committed: Session
     first = run_inputs.run_inputs(committed)
     committed.commit()
     assert first.roads is not None and first.kept
-    assert {"tree", "pairs"} <= set(vars(first.roads))  # built once, before any fork
+    assert {"tree", "pairs", "open_access_tree"} <= set(vars(first.roads))  # before any fork
     scenario = Scenario(parameters=Parameters.from_overrides({"offroad_max_km": 1}))
 
     def baseline(inputs: run_inputs.RunInputs) -> np.ndarray:
