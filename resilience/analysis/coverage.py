@@ -69,7 +69,14 @@ from resilience.analysis.result import (
     MunicipalitySummary,
     ServiceCounts,
 )
-from resilience.analysis.road_dispatch import dispatch_over_roads, road_generators, road_sites
+from resilience.analysis.road_dispatch import (
+    arrival_time,
+    carries,
+    dispatch_over_roads,
+    in_time,
+    road_generators,
+    road_sites,
+)
 from resilience.analysis.roads import RoadNetwork, RoadState, road_state
 from resilience.analysis.spatial import outage_hours_xy, speed_factor_xy
 from resilience.analysis.timeline import Series, Timeline, after, area_series, during
@@ -612,11 +619,13 @@ def _arrival_hours(
 ) -> FloatArray:
     """mobilization_hours + minutes / 60 of each site of rows (axis 0) and generator (axis
     1); inf where the generator cannot carry the site's critical load."""
-    g_mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
-    g_capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
-    arrival: FloatArray = g_mobilization[None, :] + minutes / 60
-    load = sites.critical_load_kw[rows][:, None]
-    arrival[~(np.isnan(load) | (g_capacity[None, :] >= load))] = np.inf
+    mobilization = np.nan_to_num(sites.mobilization_hours[generators], nan=0.0)
+    capacity = np.nan_to_num(sites.capacity_kw[generators], nan=0.0)
+    arrival: FloatArray = np.where(
+        carries(capacity, sites.critical_load_kw[rows]),
+        arrival_time(mobilization[None, :], minutes),
+        np.inf,
+    )
     return arrival
 
 
@@ -658,9 +667,25 @@ def _dispatch(
     if visit.size == 0 or generators.size == 0:
         return generator_index, arrival_hours, hours_after, {}
     if roads is not None:
-        return _dispatch_roads(
-            sites, site_factor, own_hours, hours_before, site_duration, parameters, roads
+        routes = _dispatch_roads(
+            sites,
+            visit,
+            generators,
+            site_factor,
+            site_duration,
+            parameters,
+            roads,
+            generator_index,
+            arrival_hours,
         )
+        taken = np.flatnonzero(generator_index >= 0)
+        hours_after[taken] = generator_hours(
+            site_duration[taken],
+            arrival_hours[taken],
+            own_hours[taken],
+            generator_fuel(sites, generator_index[taken]),
+        )
+        return generator_index, arrival_hours, hours_after, routes
     # Columns in tie-break order, so that argmin's first minimum is the lowest source_id.
     g_fuel = generator_fuel(sites, generators)
     free = np.ones(generators.size, dtype=bool)
@@ -672,13 +697,13 @@ def _dispatch(
             break
         block = visit[start : start + _DISPATCH_BLOCK]
         # inf marks a generator this site cannot take: too small, or already assigned.
-        arrival = arrival_matrix(sites, block, generators, site_factor, parameters, roads)
+        arrival = arrival_matrix(sites, block, generators, site_factor, parameters)
         arrival[:, ~free] = np.inf
         for row, site in enumerate(block.tolist()):
             column = int(arrival[row].argmin())
             earliest = float(arrival[row, column])
             duration = float(site_duration[site])
-            if math.isinf(earliest) or not (earliest <= latest and earliest < duration):
+            if not in_time(earliest, duration, latest):
                 continue
             generator_index[site] = generators[column]
             arrival_hours[site] = earliest
@@ -695,22 +720,19 @@ def _dispatch(
 
 def _dispatch_roads(
     sites: SiteTable,
+    visit: IntArray,
+    generators: IntArray,
     site_factor: FloatArray,
-    own_hours: FloatArray,
-    hours_before: FloatArray,
     site_duration: FloatArray,
     parameters: Parameters,
     roads: RoadState,
-) -> tuple[IntArray, FloatArray, FloatArray, dict[int, FloatArray]]:
-    """Step 2 over the roads (v3): as _dispatch, with arrivals over the network
-    (road_dispatch), and the route of each assignment (site row: x, y rows from the
-    generator to the site, along the roads when the route is what makes its arrival)."""
-    generator_index = np.full(len(sites), -1, dtype=np.int64)
-    arrival_hours = np.full(len(sites), np.nan)
-    hours_after = hours_before.copy()
-    visit, generators = dispatch_order(sites, hours_before)
-    if visit.size == 0 or generators.size == 0:
-        return generator_index, arrival_hours, hours_after, {}
+    generator_index: IntArray,
+    arrival_hours: FloatArray,
+) -> dict[int, FloatArray]:
+    """Step 2 over the roads (v3), of _dispatch's visited sites and generators: fills in
+    generator_index and arrival_hours, and returns the route of each assignment (site row:
+    x, y rows from the generator to the site, along the roads when the route is what makes
+    its arrival)."""
     assigned = dispatch_over_roads(
         roads,
         road_sites(
@@ -732,17 +754,9 @@ def _dispatch_roads(
         ),
     )
     taken = np.flatnonzero(assigned.column >= 0)
-    rows, columns = visit[taken], assigned.column[taken]
-    generator_index[rows] = generators[columns]
-    arrival_hours[rows] = assigned.arrival[taken]
-    hours_after[rows] = generator_hours(
-        site_duration[rows],
-        assigned.arrival[taken],
-        own_hours[rows],
-        generator_fuel(sites, generators)[columns],
-    )
-    routes = {int(visit[row]): assigned.routes[int(row)] for row in taken}
-    return generator_index, arrival_hours, hours_after, routes
+    generator_index[visit[taken]] = generators[assigned.column[taken]]
+    arrival_hours[visit[taken]] = assigned.arrival[taken]
+    return {int(visit[row]): assigned.routes[int(row)] for row in taken}
 
 
 def _providers(sites: SiteTable) -> dict[str, IntArray]:

@@ -96,6 +96,24 @@ class Assignment:
     routes: dict[int, FloatArray]
 
 
+def arrival_time(mobilization: Any, minutes: Any) -> Any:
+    """A = mobilization_hours (null as 0) + minutes / 60, as the rule writes it (so that an
+    arrival at a threshold compares as the rule's own arithmetic does)."""
+    return mobilization + minutes / 60
+
+
+def carries(capacity: FloatArray, load: FloatArray) -> BoolArray:
+    """Whether each generator (capacity, null as 0; axis 1) can be taken by each site (its
+    critical load, NaN unknown: any capacity; axis 0)."""
+    result: BoolArray = np.isnan(load)[:, None] | (capacity[None, :] >= load[:, None])
+    return result
+
+
+def in_time(arrival: float, duration: float, max_hours: float) -> bool:
+    """Whether a site takes a generator arriving at A: A <= mobile_max_hours and A < D."""
+    return not math.isinf(arrival) and arrival <= max_hours and arrival < duration
+
+
 def dispatch_over_roads(
     roads: RoadState, sites: RoadSites, generators: RoadGenerators
 ) -> Assignment:
@@ -123,7 +141,7 @@ def dispatch_over_roads(
         if not free.any():
             break
         load = float(sites.load[row])
-        eligible = free & (math.isnan(load) | (generators.capacity >= load))
+        eligible = free & carries(generators.capacity, sites.load[row : row + 1])[0]
         if not eligible.any():
             continue
         k = _class_of(load, thresholds)
@@ -134,7 +152,7 @@ def dispatch_over_roads(
         if answer is None:
             answer = _exact(roads, row, sites, generators, eligible, direct)
         best, at, way = answer
-        if best < 0 or not (at <= sites.max_hours and at < sites.duration[row]):
+        if best < 0 or not in_time(at, sites.duration[row], sites.max_hours):
             continue
         column[row], arrival[row] = best, at
         assert way is not None
@@ -149,7 +167,6 @@ def _pairwise(roads: RoadState, sites: RoadSites, generators: RoadGenerators) ->
     """dispatch_over_roads by the full matrix of arrivals: one search per access node of
     the side with fewer (RoadState.pair_routes), each bounded by the latest arrival
     taken, then the sites in turn."""
-    n_gen = generators.x.size
     column = np.full(sites.x.size, -1, dtype=np.int64)
     arrival = np.full(sites.x.size, np.nan)
     routes: dict[int, FloatArray] = {}
@@ -164,15 +181,15 @@ def _pairwise(roads: RoadState, sites: RoadSites, generators: RoadGenerators) ->
         limit=limit * (1 + _TIE) + _TIE,  # no route lost to rounding
     )
     assert ways is not None
-    at = _arrival(generators, np.arange(n_gen)[None, :], minutes)
-    load = sites.load[:, None]
-    at[~(np.isnan(load) | (generators.capacity[None, :] >= load))] = np.inf
+    at = np.where(
+        carries(generators.capacity, sites.load),
+        arrival_time(generators.mobilization[None, :], minutes),
+        np.inf,
+    )
     for row in range(sites.x.size):
         best = int(at[row].argmin())  # the first minimum: the lowest column
         earliest = float(at[row, best])
-        if math.isinf(earliest) or not (
-            earliest <= sites.max_hours and earliest < sites.duration[row]
-        ):
+        if not in_time(earliest, sites.duration[row], sites.max_hours):
             continue
         column[row], arrival[row] = best, earliest
         routes[row] = ways.route(row, best)
@@ -270,7 +287,7 @@ class _DirectPairs:
     """Direct minutes from each generator within offroad_max_km of each visited site."""
 
     def __init__(self, roads: RoadState, sites: RoadSites, generators: RoadGenerators) -> None:
-        i, j, metres = roads._direct_pairs(sites.x, sites.y, generators.x, generators.y)
+        i, j, metres = roads.direct_pairs(sites.x, sites.y, generators.x, generators.y)
         minutes = roads.direct(metres, np.minimum(sites.factor[i], generators.factor[j]))
         order = np.lexsort((j, i))
         self.columns = j[order]
@@ -577,9 +594,8 @@ class _Way:
 
 
 def _arrival(generators: RoadGenerators, column: Any, minutes: Any) -> Any:
-    """A = mobilization_hours + minutes / 60, as the rule writes it (so that an arrival at
-    a threshold compares as the rule's own arithmetic does)."""
-    return generators.mobilization[column] + minutes / 60
+    """A = mobilization_hours + minutes / 60 of the generators of column(s)."""
+    return arrival_time(generators.mobilization[column], minutes)
 
 
 def _path_minutes(graph: sparse.csr_matrix, nodes: IntArray) -> float:

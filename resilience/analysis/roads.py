@@ -448,7 +448,7 @@ class RoadState:
         result: FloatArray = np.asarray(distance, dtype=np.float64).reshape(-1)[:n]
         return result
 
-    def _direct_pairs(
+    def direct_pairs(
         self, qx: FloatArray, qy: FloatArray, px: FloatArray, py: FloatArray
     ) -> tuple[IntArray, IntArray, FloatArray]:
         """(query, provider, metres) of the pairs within offroad_max_km."""
@@ -491,7 +491,7 @@ class RoadState:
         distance = self._from_sources(p_node, p_access, limit)
         reached = q_node >= 0
         best[reached] = q_access[reached] + distance[q_node[reached]]
-        i, j, metres = self._direct_pairs(qx, qy, px, py)
+        i, j, metres = self.direct_pairs(qx, qy, px, py)
         if i.size:
             np.minimum.at(best, i, self.direct(metres, np.minimum(q_factor[i], p_factor[j])))
         return best
@@ -645,7 +645,7 @@ class RoadState:
             chosen = sets[:, number]
             present = np.unique(p_label[chosen & (p_node >= 0)])
             out[:, number] = (q_node >= 0) & np.isin(q_label, present)
-        i, j, _ = self._direct_pairs(qx, qy, px, py)
+        i, j, _ = self.direct_pairs(qx, qy, px, py)
         if i.size:
             links = sparse.csr_matrix((np.ones(i.size), (i, j)), shape=(qx.size, px.size))
             out |= np.asarray(links @ sets.astype(np.float64)) > 0.5
