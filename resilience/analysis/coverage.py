@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from resilience.analysis import shortest
 from resilience.analysis.food import food_stock
 from resilience.analysis.heat import (
     cold_figures,
@@ -77,7 +78,7 @@ from resilience.analysis.road_dispatch import (
     road_generators,
     road_sites,
 )
-from resilience.analysis.roads import RoadNetwork, RoadState, road_state
+from resilience.analysis.roads import RoadNetwork, RoadState, baseline_state, road_state
 from resilience.analysis.spatial import outage_hours_xy, speed_factor_xy
 from resilience.analysis.timeline import Series, Timeline, after, area_series, during
 from resilience.vocabulary import HOME_CARE_BASE, UTILITY
@@ -142,7 +143,7 @@ def compute(
     cell_area = _area_index(cells.municipality, codes, "cell")
     plant_index = resolve_plants(sites, site_area, len(codes))
     scenario_roads = road_state(roads, scenario) if roads is not None else None
-    baseline_roads = road_state(roads, scenario.baseline()) if roads is not None else None
+    baseline_roads = baseline_state(roads, scenario) if roads is not None else None
 
     # Steps 1 and 2, then Time and Heat: the powered and heated windows of every site.
     report(0.0, "power status")
@@ -191,16 +192,12 @@ def compute(
         "care": (unpowered_start, unpowered_end),
         "shelter": (unheated_start, unheated_end),
     }
-    minutes: dict[str, FloatArray] = {}
-    baseline_minutes: dict[str, FloatArray] = {}
-    covered: dict[str, BoolArray] = {}
-    baseline_covered: dict[str, BoolArray] = {}
-    changing_rows: dict[str, IntArray] = {}
-    covered_at: dict[str, BoolArray] = {}
-    unreachable_at: dict[str, FloatArray] = {}
     size = len(codes) + 1
-    for step, (service, provider) in enumerate(_providers(sites).items()):
-        report(0.25 + 0.25 * step, f"travel times: {service}")
+    weights = _AreaWeights(cell_area[rows], cells.population[rows], size)
+    threshold_of = parameters.threshold_minutes
+
+    def service_work(service: str, provider: IntArray) -> _ServiceResult:
+        """Step 3 and the timeline of one service (independent of the others)."""
         if scenario_roads is None or baseline_roads is None:
             base, scen = _service_minutes(
                 cx,
@@ -218,13 +215,8 @@ def compute(
             scen = scenario_roads.nearest(
                 cx, cy, cell_factor, sites.x[live], sites.y[live], site_factor[live]
             )
-        threshold = parameters.threshold_minutes(service)
-        minutes[service] = _spread(scen, rows, cells.id.size, np.nan)
-        baseline_minutes[service] = _spread(base, rows, cells.id.size, np.nan)
-        covered[service] = _spread(scen <= threshold, rows, cells.id.size, False)
-        baseline_covered[service] = _spread(base <= threshold, rows, cells.id.size, False)
+        threshold = threshold_of(service)
         start, end = outages[service]
-        open_at = available_at(hours, start[provider], end[provider])
         changing, at, lost = _over_time(
             cx,
             cy,
@@ -233,16 +225,43 @@ def compute(
             sites.x[provider],
             sites.y[provider],
             site_factor[provider],
-            open_at,
+            available_at(hours, start[provider], end[provider]),
             available[service][provider],
             threshold,
             parameters,
             scenario_roads,
-            _AreaWeights(cell_area[rows], cells.population[rows], size),
+            weights,
         )
-        changing_rows[service] = rows[changing]
-        covered_at[service] = at
-        unreachable_at[service] = lost
+        return _ServiceResult(
+            minutes=scen,
+            baseline=base,
+            changing_rows=rows[changing],
+            covered_at=at,
+            unreachable_at=lost,
+        )
+
+    # The services on every core: with roads, each is searches that let go of the GIL.
+    report(0.25, "travel times")
+    providers = _providers(sites)
+    done = dict(
+        zip(
+            providers,
+            shortest.parallel(lambda item: service_work(*item), list(providers.items())),
+            strict=True,
+        )
+    )
+    n_cells = cells.id.size
+    minutes = {s: _spread(r.minutes, rows, n_cells, np.nan) for s, r in done.items()}
+    baseline_minutes = {s: _spread(r.baseline, rows, n_cells, np.nan) for s, r in done.items()}
+    covered = {
+        s: _spread(r.minutes <= threshold_of(s), rows, n_cells, False) for s, r in done.items()
+    }
+    baseline_covered = {
+        s: _spread(r.baseline <= threshold_of(s), rows, n_cells, False) for s, r in done.items()
+    }
+    changing_rows = {s: r.changing_rows for s, r in done.items()}
+    covered_at = {s: r.covered_at for s, r in done.items()}
+    unreachable_at = {s: r.unreachable_at for s, r in done.items()}
 
     report(0.95, "summaries")
     unreachable = {s: populated & np.isinf(minutes[s]) for s in SERVICES}
@@ -369,6 +388,20 @@ class PowerSteps:
         outage, the scenario's D (the end of the timeline) outside it."""
         end: FloatArray = np.where(self.in_outage, self.site_duration, duration)
         return end
+
+
+@dataclass(frozen=True)
+class _ServiceResult:
+    """One service's step 3 over the populated cells (minutes and baseline minutes), and
+    its timeline: the rows of the cells covered at some instant although uncovered in step
+    3, whether each is covered at each instant, the people unreachable per area and
+    instant."""
+
+    minutes: FloatArray
+    baseline: FloatArray
+    changing_rows: IntArray
+    covered_at: BoolArray
+    unreachable_at: FloatArray
 
 
 def power_steps(

@@ -12,9 +12,9 @@ minutes(a, b) = min(route(a, b), direct(a, b)):
   access(p) = d(p, node) · circuity / (access_speed_kmh · f_p · 1000 / 60);
 - direct = d(a, b) · circuity / (access_speed_kmh · min(f_a, f_b) · 1000 / 60), only when
   d(a, b) <= offroad_max_km · 1000, else infinite.
-The nearest provider of many points is one multi-source Dijkstra (scipy.sparse.csgraph):
-a virtual node joined to each provider's access node by an edge of its access minutes,
-plus a range search for direct travel. What does not change from one computation to the
+The nearest provider of many points is one multi-source Dijkstra (shortest.search), each
+provider's access node a source at its access minutes, plus a range search for direct
+travel. What does not change from one computation to the
 next is kept with the network: the parallel edges grouped per node pair and their CSR
 layout (RoadNetwork.pairs), the segments' STRtree, and (RoadNetwork.memo) the baseline's
 searches per parameters and places. Generators' arrivals (pair_routes) keep the trees of
@@ -26,6 +26,7 @@ Units: metres, km/h, minutes.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,10 +37,11 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
+from resilience.analysis import shortest
 from resilience.analysis.model import (
     ROAD_SPEEDS,
     SNOW_LEVELS,
@@ -57,10 +59,6 @@ from resilience.analysis.spatial import speed_factor_xy
 _T = TypeVar("_T")
 # Values a network keeps (RoadNetwork.memo): baseline searches per parameters and places.
 _MEMO_SIZE = 16
-# Sources of one Dijkstra call in pair_routes, and the most values of its (sources × nodes)
-# arrays: 32 sources on a county's network, fewer on Sweden's.
-_SOURCE_BLOCK = 32
-_BLOCK_VALUES = 2**24
 # Nearest-node distances within this relative margin are checked for an exact tie.
 _TIE_MARGIN = 1e-9
 
@@ -123,6 +121,9 @@ class RoadNetwork:
     road_class: ObjectArray
     _memo: OrderedDict[tuple[Any, ...], Any] = field(
         default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
+    _memo_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
     )
 
     @classmethod
@@ -247,9 +248,10 @@ class RoadNetwork:
     def warm(self) -> RoadNetwork:
         """Build now what every computation needs of the network (the segments' STRtree, the
         pairs' layout, the class codes, the k-d tree of the access nodes when no road is
-        closed), e.g. in a worker before it forks its work horses, which then share them
-        instead of each building them again."""
+        closed; the compiled shortest-path kernel), e.g. in a worker before it forks its
+        work horses, which then share them instead of each building them again."""
         _ = self.tree, self.pairs, self._class_codes, self.open_access_tree
+        shortest.compile()
         return self
 
     @cached_property
@@ -261,15 +263,18 @@ class RoadNetwork:
     def memo(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         """make()'s value kept with this network under key (at most _MEMO_SIZE values, the
         least recently used dropped first): a new network (a new data version) starts
-        empty, so nothing kept outlives the roads it was computed on."""
+        empty, so nothing kept outlives the roads it was computed on. Safe from threads
+        (the services are computed in parallel); make() runs outside the lock."""
         memo = self._memo
-        if key in memo:
-            memo.move_to_end(key)
-            return memo[key]  # type: ignore[no-any-return]
+        with self._memo_lock:
+            if key in memo:
+                memo.move_to_end(key)
+                return memo[key]  # type: ignore[no-any-return]
         value = make()
-        memo[key] = value
-        while len(memo) > _MEMO_SIZE:
-            memo.popitem(last=False)
+        with self._memo_lock:
+            memo[key] = value
+            while len(memo) > _MEMO_SIZE:
+                memo.popitem(last=False)
         return value
 
     def intersecting(self, polygons: NDArray[np.object_]) -> IntArray:
@@ -311,6 +316,15 @@ def road_state(network: RoadNetwork, scenario: Scenario) -> RoadState:
     speed = network.edge_speed(parameters.road_speeds)
     minutes = network.length / (speed * factor * 1000 / 60)
     return RoadState(network, scenario, factor, closed, minutes, areas)
+
+
+def baseline_state(network: RoadNetwork, scenario: Scenario) -> RoadState:
+    """road_state of the scenario's baseline (no snow, no closures), kept with the network
+    per parameters: it is the same for every scenario with them."""
+    baseline = scenario.baseline()
+    return network.memo(
+        ("baseline_state", repr(baseline.parameters)), lambda: road_state(network, baseline)
+    )
 
 
 class RoadState:
@@ -424,29 +438,11 @@ class RoadState:
     def _from_sources(
         self, nodes: IntArray, start: FloatArray, limit: float = np.inf
     ) -> FloatArray:
-        """Least minutes from any source (node, start minutes) to every node: one Dijkstra
-        from a virtual node joined to each source node by an edge of its start minutes."""
-        n = self.network.n_nodes
+        """Least minutes from any source (node, start minutes) to every node, inf beyond
+        limit: one multi-source search (sources of no node, -1, left out)."""
         keep = nodes >= 0
-        nodes, start = nodes[keep], start[keep]
-        if nodes.size == 0:
-            return np.full(n, np.inf)
-        virtual = np.full(nodes.size, n, dtype=np.int64)
-        _, cols, weights = _fastest_edges(virtual, nodes, start)
-        # The network's CSR with one more row, the virtual node's: no rebuild of the rest.
-        base = self.graph
-        graph = sparse.csr_matrix(
-            (
-                np.concatenate([base.data, weights]),
-                np.concatenate([base.indices, cols]),
-                np.append(base.indptr, base.nnz + cols.size),
-            ),
-            shape=(n + 1, n + 1),
-        )
-        source = np.asarray([n], dtype=np.int64)
-        distance = dijkstra(graph, directed=True, indices=source, limit=limit)
-        result: FloatArray = np.asarray(distance, dtype=np.float64).reshape(-1)[:n]
-        return result
+        distance, _ = shortest.search(self.graph, nodes[keep], start[keep], limit)
+        return distance
 
     def direct_pairs(
         self, qx: FloatArray, qy: FloatArray, px: FloatArray, py: FloatArray
@@ -545,9 +541,9 @@ class RoadState:
         limit: float = np.inf,
     ) -> tuple[FloatArray, PairRoutes | None]:
         """pair_minutes, and (routes) the shortest paths behind its routes: one Dijkstra
-        per distinct access node of the side with fewer, in blocks whose (sources × nodes)
-        arrays stay under _BLOCK_VALUES; of each search only the tree of the paths to the
-        other side's nodes is kept (PairRoutes). limit: path minutes beyond which routes
+        per distinct access node of the side with fewer, on every core (shortest.each); of
+        each search only the tree of the paths to the other side's nodes is kept
+        (PairRoutes). limit: path minutes beyond which routes
         need not be found (they are then inf; direct travel is still counted)."""
         out = np.full((ax.size, bx.size), np.inf)
         if ax.size == 0 or bx.size == 0:
@@ -558,27 +554,24 @@ class RoadState:
         # Edges are undirected: search from whichever side has fewer distinct nodes.
         from_b = b_sources.size <= a_sources.size
         sources, targets = (b_sources, a_sources) if from_b else (a_sources, b_sources)
-        path = np.full((sources.size, targets.size), np.inf)  # path[source, target]
-        trees: dict[int, tuple[IntArray, IntArray]] = {}
-        block = max(1, min(_SOURCE_BLOCK, _BLOCK_VALUES // max(self.network.n_nodes, 1)))
-        for begin in range(0, sources.size, block):
-            chunk = sources[begin : begin + block]
-            predecessor: NDArray[np.int32] | None = None
-            if routes:
-                distance, predecessor = dijkstra(
-                    self.graph,
-                    directed=True,
-                    indices=chunk,
-                    return_predecessors=True,
-                    limit=max(limit, 0.0),
-                )
-            else:
-                distance = dijkstra(self.graph, directed=True, indices=chunk, limit=max(limit, 0.0))
-            path[begin : begin + chunk.size] = np.asarray(distance)[:, targets]
-            if predecessor is not None:
-                for row, source in enumerate(chunk.tolist()):
-                    trees[source] = _path_tree(np.asarray(predecessor[row]), source, targets)
-            del distance, predecessor
+
+        # One search per source, on every core; of each only the minutes to the other
+        # side's nodes and (routes) the tree of the paths to them are kept.
+        def kept(
+            source: int, distance: FloatArray, predecessor: NDArray[np.int32] | None
+        ) -> tuple[FloatArray, tuple[IntArray, IntArray] | None]:
+            tree = _path_tree(predecessor, source, targets) if predecessor is not None else None
+            return distance[targets], tree
+
+        found = shortest.each(self.graph, sources, kept, limit=max(limit, 0.0), predecessors=routes)
+        path = (  # path[source, target]
+            np.vstack([row for row, _ in found]) if found else np.zeros((0, targets.size))
+        )
+        trees = {
+            int(source): tree
+            for source, (_, tree) in zip(sources.tolist(), found, strict=True)
+            if tree is not None
+        }
         if from_b:
             b_row, a_col = np.searchsorted(sources, b_node), np.searchsorted(targets, a_node)
         else:
@@ -669,20 +662,9 @@ def _node_tree(network: RoadNetwork, nodes: IntArray) -> cKDTree | None:
     return cKDTree(np.column_stack((network.node_x[nodes], network.node_y[nodes])))
 
 
-def _fastest_edges(
-    rows: IntArray, cols: IntArray, weights: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """The edges with duplicates (same row and column) reduced to the least weight."""
-    if rows.size == 0:
-        return rows, cols, weights
-    order = np.lexsort((weights, cols, rows))
-    rows, cols, weights = rows[order], cols[order], weights[order]
-    first = np.ones(rows.size, dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return rows[first], cols[first], weights[first]
-
-
-def _path_tree(predecessor: IntArray, root: int, targets: IntArray) -> tuple[IntArray, IntArray]:
+def _path_tree(
+    predecessor: NDArray[np.integer[Any]], root: int, targets: IntArray
+) -> tuple[IntArray, IntArray]:
     """The part of a search's predecessor array on the paths from root to the targets:
     (nodes sorted, their predecessors). Each path is followed until it meets a node already
     kept, so the cost is the tree's size, not the sum of the paths."""
