@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import sparse
-from scipy.sparse.csgraph import dijkstra
 
+from resilience.analysis import shortest
 from resilience.analysis.model import BoolArray, FloatArray, IntArray
 from resilience.analysis.roads import RoadState
 
@@ -335,8 +334,9 @@ class _Field:
             sources,
             np.full(sources.size, -1, dtype=np.int64),
         )
-        everything = np.arange(n)
-        self._search(everything, seeds, _rows_of(self.graph, everything), everywhere=True)
+        shortest.settle(self.graph, seeds, limit, self.dist, self.label, self.pred)
+        shortest.mark_tight(self.graph, np.arange(n), None, self.dist, self.label, _TIE, self.tied)
+        self._mark_starts()
 
     def _representatives(self, columns: IntArray) -> IntArray:
         """Of the given member columns, the first of each group, with an access node."""
@@ -417,106 +417,27 @@ class _Field:
         self.dist[region] = np.inf
         self.label[region] = -1
         self.pred[region] = -1
-        rows, nbr, w = _rows_of(self.graph, region)
-        entering = ~inside[nbr] & (self.label[nbr] >= 0)
+        node, minutes, label, pred = shortest.entering(
+            self.graph, region, inside, self.dist, self.label
+        )
         starts = self._representatives(np.flatnonzero(self.members & inside[np.maximum(g.node, 0)]))
         starts = starts[inside[g.node[starts]]]
         seeds = (
-            np.concatenate([region[rows[entering]], g.node[starts]]),
-            np.concatenate([self.dist[nbr[entering]] + w[entering], g.start[starts]]),
-            np.concatenate([self.label[nbr[entering]], starts]),
-            np.concatenate([nbr[entering], np.full(starts.size, -1)]),
+            np.concatenate([node, g.node[starts]]),
+            np.concatenate([minutes, g.start[starts]]),
+            np.concatenate([label, starts]),
+            np.concatenate([pred, np.full(starts.size, -1)]),
         )
-        self._search(region, seeds, (rows, nbr, w), everywhere=False)
+        shortest.settle(self.graph, seeds, self.limit, self.dist, self.label, self.pred, inside)
+        # Ties again in the region and next to it, where labels changed.
+        shortest.mark_tight(self.graph, region, inside, self.dist, self.label, _TIE, self.tied)
+        self._mark_starts()
 
-    def _search(
-        self,
-        nodes: IntArray,
-        seeds: tuple[IntArray, FloatArray, IntArray, IntArray],
-        gathered: tuple[IntArray, IntArray, FloatArray],
-        everywhere: bool,
-    ) -> None:
-        """Least arrival over the subgraph of nodes (sorted) from the seeds (node, minutes,
-        label, predecessor outside nodes or -1): one Dijkstra from a virtual node per seed."""
-        seed_node, seed_value, seed_label, seed_pred = seeds
-        keep = np.isfinite(seed_value) & (seed_value <= self.limit)
-        seed_node, seed_value = seed_node[keep], seed_value[keep]
-        seed_label, seed_pred = seed_label[keep], seed_pred[keep]
-        if seed_node.size == 0:
-            self._mark_ties(nodes, gathered)
-            return
-        r = nodes.size
-        if everywhere:
-            sub = self.graph
-            local = seed_node
-        else:
-            local_of = np.full(self.dist.size, -1, dtype=np.int64)
-            local_of[nodes] = np.arange(r)
-            rows, nbr, w = gathered
-            inner = local_of[nbr] >= 0
-            sub = sparse.csr_matrix(
-                (w[inner], local_of[nbr[inner]], _indptr(rows[inner], r)), shape=(r, r)
-            )
-            local = local_of[seed_node]
-        k = seed_node.size
-        graph = sparse.csr_matrix(
-            (
-                np.concatenate([sub.data, seed_value]),
-                np.concatenate([sub.indices, local]),
-                np.concatenate([sub.indptr, sub.indptr[-1] + np.arange(1, k + 1)]),
-            ),
-            shape=(r + k, r + k),
-        )
-        distance, predecessor, source = dijkstra(
-            graph,
-            directed=True,
-            indices=np.arange(r, r + k),
-            min_only=True,
-            return_predecessors=True,
-            limit=self.limit,
-        )
-        distance, predecessor, source = distance[:r], predecessor[:r], source[:r]
-        reached = source >= 0
-        at = nodes[reached]
-        self.dist[at] = distance[reached]
-        self.label[at] = seed_label[source[reached] - r]
-        before = predecessor[reached]
-        from_seed = before >= r
-        self.pred[at] = np.where(
-            from_seed,
-            seed_pred[np.where(from_seed, before - r, 0)],
-            nodes[np.minimum(before, r - 1)],
-        )
-        self._mark_ties(nodes, gathered)
-
-    def _mark_ties(
-        self, changed: IntArray, gathered: tuple[IntArray, IntArray, FloatArray]
-    ) -> None:
-        """Recompute tied for the changed nodes (gathered: their CSR rows) and the nodes
-        next to them: a node is tied when a neighbour of another label reaches it as early
-        over their edge, or when a free generator of another label starts there as early."""
-        self._mark_edges(changed, *gathered)
-        if changed.size < self.dist.size:
-            inside = np.zeros(self.dist.size, dtype=bool)
-            inside[changed] = True
-            _, nbr, _ = gathered
-            next_to = np.unique(nbr[~inside[nbr]])
-            self._mark_edges(next_to, *_rows_of(self.graph, next_to))
+    def _mark_starts(self) -> None:
+        """A free generator's access node is tied when another label reaches it no later
+        than the generator starts there."""
         g = self.generators
         starts = np.flatnonzero(self.members & (g.node >= 0))
-        self._mark_starts(starts)
-
-    def _mark_edges(self, nodes: IntArray, rows: IntArray, nbr: IntArray, w: FloatArray) -> None:
-        v = nodes[rows]
-        d_v = self.dist[v]
-        cross = (self.label[nbr] >= 0) & (self.label[nbr] != self.label[v]) & np.isfinite(d_v)
-        tight = cross & (self.dist[nbr] + w <= d_v + _TIE * np.abs(d_v) + _TIE)
-        tied = np.zeros(nodes.size, dtype=bool)
-        tied[rows[tight]] = True
-        self.tied[nodes] = tied
-
-    def _mark_starts(self, starts: IntArray) -> None:
-        g = self.generators
         if starts.size:
             node = g.node[starts]
             label = self.label[node]
@@ -565,10 +486,6 @@ def _rows_of(graph: sparse.csr_matrix, nodes: IntArray) -> tuple[IntArray, IntAr
     offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
     at = np.repeat(start, count) + offset
     return rows, graph.indices[at].astype(np.int64), graph.data[at]
-
-
-def _indptr(rows: IntArray, n: int) -> IntArray:
-    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
 
 
 # One site's answer ----------------------------------------------------------------------
@@ -722,7 +639,7 @@ def _exact(
     g_node = generators.node[columns]
     routed = g_node >= 0
     by_road = np.full(columns.size, np.inf)
-    predecessor: NDArray[np.int32] | None = None
+    predecessor: IntArray | None = None
     if node >= 0 and routed.any():
         access = float(sites.access[row])
         # No arrival later than this is ever taken: beyond it, the earliest need not be known.
@@ -736,15 +653,11 @@ def _exact(
         bound = metres / direct.fastest * (1 - _TIE)
         radius = max(_FIRST_RADIUS, float(bound.min()))
         while True:
-            distances, predecessors = dijkstra(
-                roads.graph,
-                directed=True,
-                indices=np.asarray([node]),
-                return_predecessors=True,
-                limit=radius,
+            distance, predecessor = shortest.search(
+                roads.graph, np.asarray([node]), np.zeros(1), radius, predecessors=True
             )
-            predecessor = predecessors[0]
-            path = distances[0][g_node[routed]]
+            assert predecessor is not None
+            path = distance[g_node[routed]]
             on_road = generators.access[columns[routed]] + path + access
             by_road[routed] = _arrival(generators, columns[routed], on_road)
             at = np.minimum(by_road, by_direct[columns])

@@ -32,6 +32,7 @@ from resilience.analysis.model import FloatArray, IntArray
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 NULL = -9999  # as scipy.sparse.csgraph's predecessors
+_EVERY_NODE = np.zeros(0, dtype=np.bool_)  # no bound on the nodes a search may change
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -42,50 +43,60 @@ def _sift_up(keys: Any, heap: Any, slot: Any, i: int, key: float, node: int) -> 
             break
         keys[i] = keys[parent]
         heap[i] = heap[parent]
-        slot[heap[i]] = i
+        slot[heap[i]] = i + 1
         i = parent
     keys[i] = key
     heap[i] = node
-    slot[node] = i
+    slot[node] = i + 1
 
 
 @njit(nogil=True, cache=True)
-def _dijkstra(
+def _settle(
     indptr: Any,
     indices: Any,
     data: Any,
-    nodes: Any,
-    start: Any,
+    seed_node: Any,
+    seed_cost: Any,
+    seed_label: Any,
+    seed_pred: Any,
     limit: float,
+    allowed: Any,
     dist: Any,
+    label: Any,
     pred: Any,
-    with_pred: bool,
+    slot: Any,
 ) -> None:
-    """dist (and pred when with_pred) of every node from the sources (nodes, start), over
-    edges of weight data; inf beyond limit. A 4-ary heap indexed by node (slot: a node's
-    place in it, -1 never queued, -2 settled)."""
+    """Dijkstra from seeds (node, cost, label, predecessor) over edges of weight data, on
+    top of what dist already holds: a node takes a seed or a relaxation only when it is
+    strictly earlier than its dist and within limit, and then the label of its seed or
+    neighbour and its predecessor. allowed (empty: every node) bounds the nodes it may
+    change; label and pred may be empty (not kept). A 4-ary heap indexed by node (slot,
+    zeros: a node's place in it + 1, 0 never queued, -1 settled)."""
     n = indptr.size - 1
-    slot = np.full(n, -1, np.int64)
+    bounded = allowed.size > 0
+    labelled = label.size > 0
+    with_pred = pred.size > 0
     keys = np.empty(n, np.float64)
     heap = np.empty(n, np.int64)
-    dist[:] = np.inf
-    if with_pred:
-        pred[:] = NULL
     size = 0
-    for s in range(nodes.size):
-        node = nodes[s]
-        cost = start[s]
+    for s in range(seed_node.size):
+        node = seed_node[s]
+        cost = seed_cost[s]
         if cost < dist[node] and cost <= limit:
             dist[node] = cost
-            if slot[node] < 0:
+            if labelled:
+                label[node] = seed_label[s]
+            if with_pred:
+                pred[node] = seed_pred[s]
+            if slot[node] == 0:
                 size += 1
                 _sift_up(keys, heap, slot, size - 1, cost, node)
             else:
-                _sift_up(keys, heap, slot, slot[node], cost, node)
+                _sift_up(keys, heap, slot, slot[node] - 1, cost, node)
     while size > 0:
         d = keys[0]
         u = heap[0]
-        slot[u] = -2
+        slot[u] = -1
         size -= 1
         if size > 0:  # the last entry down from the root
             last_key = keys[size]
@@ -105,26 +116,34 @@ def _dijkstra(
                     break
                 keys[i] = best_key
                 heap[i] = heap[best]
-                slot[heap[i]] = i
+                slot[heap[i]] = i + 1
                 i = best
             keys[i] = last_key
             heap[i] = last
-            slot[last] = i
+            slot[last] = i + 1
         for e in range(indptr[u], indptr[u + 1]):
             v = indices[e]
             at = slot[v]
-            if at == -2:
+            if at == -1 or (bounded and not allowed[v]):
                 continue
             nd = d + data[e]
             if nd < dist[v] and nd <= limit:
                 dist[v] = nd
+                if labelled:
+                    label[v] = label[u]
                 if with_pred:
                     pred[v] = u
-                if at == -1:
+                if at == 0:
                     size += 1
                     _sift_up(keys, heap, slot, size - 1, nd, v)
                 else:
-                    _sift_up(keys, heap, slot, at, nd, v)
+                    _sift_up(keys, heap, slot, at - 1, nd, v)
+
+
+def _slots(n: int) -> IntArray:
+    """The kernel's heap slots, all 0: NumPy's zeros come from calloc, whose pages cost
+    nothing until written, so a small search on a large graph pays for what it touches."""
+    return np.zeros(n, dtype=np.int64)
 
 
 def search(
@@ -134,7 +153,7 @@ def search(
     limit: float = np.inf,
     *,
     predecessors: bool = False,
-) -> tuple[FloatArray, NDArray[np.int32] | None]:
+) -> tuple[FloatArray, IntArray | None]:
     """(least minutes from any source (nodes[i], start[i]) to every node, inf beyond limit;
     each node's predecessor on one such path, NULL at a source or unreached, when asked)."""
     n = graph.shape[0]
@@ -144,19 +163,45 @@ def search(
         raise ValueError(f"{start.size} start costs for {nodes.size} sources")
     if nodes.size and (nodes.min() < 0 or nodes.max() >= n):
         raise ValueError("a source is no node of the graph")
-    dist = np.empty(n, dtype=np.float64)
-    pred = np.empty(n if predecessors else 0, dtype=np.int32)
-    _dijkstra(
-        graph.indptr, graph.indices, graph.data, nodes, start, float(limit), dist, pred,
-        predecessors,
+    dist = np.full(n, np.inf)
+    pred = np.full(n if predecessors else 0, NULL, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    roots = np.full(nodes.size, NULL, dtype=np.int64)  # a source has no predecessor
+    _settle(
+        graph.indptr, graph.indices, graph.data, nodes, start, none, roots, float(limit),
+        _EVERY_NODE, dist, none, pred, _slots(n),
     )  # fmt: skip
     return dist, (pred if predecessors else None)
+
+
+def settle(
+    graph: sparse.csr_matrix,
+    seeds: tuple[IntArray, FloatArray, IntArray, IntArray],
+    limit: float,
+    dist: FloatArray,
+    label: IntArray,
+    pred: IntArray,
+    allowed: NDArray[np.bool_] | None = None,
+) -> None:
+    """Dijkstra in place from seeds (node, minutes, label, predecessor) on top of dist,
+    label and pred: a node takes a seed or a relaxation only when strictly earlier than its
+    dist and within limit. With dist inf over a region and right elsewhere, it searches the
+    region again (a field repaired after its generator is taken); allowed bounds the nodes
+    it may change."""
+    node, cost, seed_label, seed_pred = seeds
+    _settle(
+        graph.indptr, graph.indices, graph.data,
+        np.asarray(node, dtype=np.int64), np.asarray(cost, dtype=np.float64),
+        np.asarray(seed_label, dtype=np.int64), np.asarray(seed_pred, dtype=np.int64),
+        float(limit), _EVERY_NODE if allowed is None else allowed, dist, label, pred,
+        _slots(dist.size),
+    )  # fmt: skip
 
 
 def each(
     graph: sparse.csr_matrix,
     sources: IntArray,
-    keep: Callable[[int, FloatArray, NDArray[np.int32] | None], _T],
+    keep: Callable[[int, FloatArray, IntArray | None], _T],
     limit: float = np.inf,
     *,
     predecessors: bool = False,
@@ -200,3 +245,101 @@ def compile() -> None:
         graph.indptr = graph.indptr.astype(itype)
         for with_pred in (False, True):
             search(graph, np.asarray([0]), np.zeros(1), predecessors=with_pred)
+        one = np.zeros(1, dtype=np.int64)
+        dist, label, pred = np.full(2, np.inf), np.full(2, -1), np.full(2, -1)
+        settle(graph, (one, np.zeros(1), one, one - 1), np.inf, dist, label, pred)
+        settle(graph, (one, np.zeros(1), one, one - 1), np.inf, dist, label, pred, np.ones(2, bool))
+        inside = np.asarray([False, True])
+        entering(graph, one, inside, dist, label)
+        mark_tight(graph, one, inside, dist, label, 1e-9, np.zeros(2, dtype=bool))
+        mark_tight(graph, one, None, dist, label, 1e-9, np.zeros(2, dtype=bool))
+
+
+@njit(nogil=True, cache=True)
+def _entering(
+    indptr: Any, indices: Any, data: Any, region: Any, inside: Any, dist: Any, label: Any
+) -> Any:
+    """The seeds of a region searched again: each edge into it from a reached node outside,
+    as (region node, the outside node's dist + the edge, its label, the outside node)."""
+    count = 0
+    for k in range(region.size):
+        v = region[k]
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            if not inside[u] and label[u] >= 0:
+                count += 1
+    node = np.empty(count, np.int64)
+    cost = np.empty(count, np.float64)
+    seed_label = np.empty(count, np.int64)
+    seed_pred = np.empty(count, np.int64)
+    at = 0
+    for k in range(region.size):
+        v = region[k]
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            if not inside[u] and label[u] >= 0:
+                node[at] = v
+                cost[at] = dist[u] + data[e]
+                seed_label[at] = label[u]
+                seed_pred[at] = u
+                at += 1
+    return node, cost, seed_label, seed_pred
+
+
+@njit(nogil=True, cache=True)
+def _mark_tight(
+    indptr: Any, indices: Any, data: Any, nodes: Any, inside: Any, dist: Any, label: Any,
+    tie: float, tied: Any,
+) -> None:  # fmt: skip
+    """tied of the nodes and of their neighbours outside them (inside: the nodes' mask,
+    empty when they are every node): a reached node is tied when a neighbour of another
+    label reaches it as early over their edge (within tie, relative and absolute)."""
+    for k in range(nodes.size):
+        v = nodes[k]
+        tied[v] = _tight_into(indptr, indices, data, v, dist, label, tie)
+        if inside.size > 0:
+            for e in range(indptr[v], indptr[v + 1]):
+                u = indices[e]
+                if not inside[u]:
+                    tied[u] = _tight_into(indptr, indices, data, u, dist, label, tie)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _tight_into(
+    indptr: Any, indices: Any, data: Any, v: int, dist: Any, label: Any, tie: float
+) -> bool:
+    d_v = dist[v]
+    if not np.isfinite(d_v):
+        return False
+    bound = d_v + tie * abs(d_v) + tie
+    for e in range(indptr[v], indptr[v + 1]):
+        u = indices[e]
+        if label[u] >= 0 and label[u] != label[v] and dist[u] + data[e] <= bound:
+            return True
+    return False
+
+
+def entering(
+    graph: sparse.csr_matrix, region: IntArray, inside: NDArray[np.bool_], dist: FloatArray,
+    label: IntArray,
+) -> tuple[IntArray, FloatArray, IntArray, IntArray]:  # fmt: skip
+    """The seeds (node, minutes, label, predecessor) of a region to search again (inside:
+    its mask): every edge into it from a reached node outside it."""
+    out: tuple[IntArray, FloatArray, IntArray, IntArray] = _entering(
+        graph.indptr, graph.indices, graph.data, np.asarray(region, dtype=np.int64), inside,
+        dist, label,
+    )  # fmt: skip
+    return out
+
+
+def mark_tight(
+    graph: sparse.csr_matrix, nodes: IntArray, inside: NDArray[np.bool_] | None,
+    dist: FloatArray, label: IntArray, tie: float, tied: NDArray[np.bool_],
+) -> None:  # fmt: skip
+    """tied, in place, of the nodes and their neighbours outside them (inside: the nodes'
+    mask; None when they are every node): a reached node is tied when a neighbour of
+    another label reaches it as early over their edge, within tie (relative and absolute)."""
+    _mark_tight(
+        graph.indptr, graph.indices, graph.data, np.asarray(nodes, dtype=np.int64),
+        _EVERY_NODE if inside is None else inside, dist, label, float(tie), tied,
+    )  # fmt: skip

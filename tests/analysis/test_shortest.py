@@ -114,3 +114,45 @@ def test_no_source_reaches_nothing_and_a_wrong_source_is_refused() -> None:
         shortest.search(graph, np.asarray([10]), np.zeros(1))
     with pytest.raises(ValueError, match="start costs"):
         shortest.search(graph, np.asarray([1, 2]), np.zeros(1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(2, 50), ties=st.booleans())
+def test_a_region_searched_again_gives_the_field_of_the_sources_left(
+    seed: int, n: int, ties: bool
+) -> None:
+    """A labelled field from several sources; one source taken away and only its region
+    searched again (settle from the edges entering it) gives the field searched afresh from
+    the others: the same distances, exactly, and each node's label one that reaches it."""
+    graph = random_graph(seed, n, 3 * n, ties)
+    rng = np.random.default_rng(seed + 2)
+    nodes = rng.choice(n, min(n, 4), replace=False)
+    start = rng.choice([0.0, 1.0], nodes.size) if ties else rng.uniform(0, 2, nodes.size)
+    labels = np.arange(nodes.size)
+    preds = np.full(nodes.size, -1)
+    dist, label, pred = np.full(n, np.inf), np.full(n, -1), np.full(n, -1)
+    shortest.settle(graph, (nodes, start, labels, preds), np.inf, dist, label, pred)
+
+    taken = 0
+    region = np.flatnonzero(label == taken)
+    inside = np.zeros(n, dtype=bool)
+    inside[region] = True
+    dist[region], label[region], pred[region] = np.inf, -1, -1
+    node, minutes, seed_label, seed_pred = shortest.entering(graph, region, inside, dist, label)
+    left = labels != taken
+    inner = left & inside[nodes]
+    seeds = (
+        np.r_[node, nodes[inner]],
+        np.r_[minutes, start[inner]],
+        np.r_[seed_label, labels[inner]],
+        np.r_[seed_pred, preds[inner]],
+    )
+    shortest.settle(graph, seeds, np.inf, dist, label, pred, inside)
+
+    fresh, _ = shortest.search(graph, nodes[left], start[left])
+    np.testing.assert_array_equal(dist, fresh)
+    for v in np.flatnonzero(np.isfinite(dist)).tolist():
+        own, _ = shortest.search(
+            graph, nodes[label[v] : label[v] + 1], start[label[v] : label[v] + 1]
+        )
+        assert own[v] == dist[v]
