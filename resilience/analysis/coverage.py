@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +145,20 @@ def compute(
     plant_index = resolve_plants(sites, site_area, len(codes))
     scenario_roads = road_state(roads, scenario) if roads is not None else None
     baseline_roads = baseline_state(roads, scenario) if roads is not None else None
+    populated = cells.population > 0
+    rows = np.flatnonzero(populated)
+    cx, cy = cells.x[rows], cells.y[rows]
+    providers = _providers(sites)
+    # The baseline's searches need nothing of steps 1-2: they start now on another core,
+    # while step 2 (over the roads, one core's work) runs on this one.
+    baseline_ahead: dict[str, Future[FloatArray]] = {}
+    if baseline_roads is not None:
+        ahead = ThreadPoolExecutor(max_workers=1)
+        for service, provider in providers.items():
+            baseline_ahead[service] = ahead.submit(
+                baseline_roads.baseline_nearest, cx, cy, sites.x[provider], sites.y[provider]
+            )
+        ahead.shutdown(wait=False)  # its thread ends when they are done
 
     # Steps 1 and 2, then Time and Heat: the powered and heated windows of every site.
     report(0.0, "power status")
@@ -175,9 +190,6 @@ def compute(
     # Step 3: who can reach what, from every populated cell's centre. Shelters must also be
     # heated throughout: their plant, if any, never loses power.
     report(0.2, "snow zones")
-    populated = cells.population > 0
-    rows = np.flatnonzero(populated)
-    cx, cy = cells.x[rows], cells.y[rows]
     cell_factor = speed_factor_xy(scenario.snow_zones, parameters.speed_factors, cx, cy)
     operational = stepped & (hours_after == 0)
     heated_throughout = (plant_index < 0) | (hours_before[np.maximum(plant_index, 0)] == 0)
@@ -211,7 +223,7 @@ def compute(
             )
         else:
             live = provider[available[service][provider]]
-            base = baseline_roads.baseline_nearest(cx, cy, sites.x[provider], sites.y[provider])
+            base = baseline_ahead[service].result()
             scen = scenario_roads.nearest(
                 cx, cy, cell_factor, sites.x[live], sites.y[live], site_factor[live]
             )
@@ -242,7 +254,6 @@ def compute(
 
     # The services on every core: with roads, each is searches that let go of the GIL.
     report(0.25, "travel times")
-    providers = _providers(sites)
     done = dict(
         zip(
             providers,

@@ -135,7 +135,16 @@ def dispatch_over_roads(
     direct = _DirectPairs(roads, sites, generators)
     limit = float(np.max(sites.latest)) * 60 * (1 + _TIE) + _TIE
     thresholds = _class_thresholds(sites.load, generators.capacity)
-    fields: dict[int, _Field] = {}
+    # The field of every class a site needs, built at once on every core (each is one
+    # whole-graph search); a generator taken later is removed from each.
+    carried = carries(generators.capacity, sites.load).any(axis=1)
+    classes = sorted({_class_of(float(load), thresholds) for load in sites.load[carried]})
+
+    def field_of(k: int) -> _Field:
+        members = generators.capacity >= thresholds[k] if k else np.ones(n_gen, bool)
+        return _Field(roads, generators, members & free, limit)
+
+    fields = dict(zip(classes, shortest.parallel(field_of, classes), strict=True))
     for row in range(sites.x.size):
         if not free.any():
             break
@@ -144,9 +153,6 @@ def dispatch_over_roads(
         if not eligible.any():
             continue
         k = _class_of(load, thresholds)
-        if k not in fields:
-            members = generators.capacity >= thresholds[k] if k else np.ones(n_gen, bool)
-            fields[k] = _Field(roads, generators, members & free, limit)
         answer = _from_field(fields[k], row, sites, generators, eligible, direct)
         if answer is None:
             answer = _exact(roads, row, sites, generators, eligible, direct)
@@ -670,8 +676,8 @@ def _exact(
             if not could.any():
                 break
             # Wide enough for every generator that could (a margin over rounding), but at
-            # most twice as wide (and a minute): with no arrival known yet, "could" reaches the site's
-            # latest, and a search that far costs the whole graph where twice the radius
+            # most twice as wide, and a minute: with no arrival known yet, "could" reaches
+            # the site's latest, a search that costs the whole graph where twice the radius
             # often finds the earliest.
             wide = float(np.max(need - start[could])) * (1 + _TIE) + _TIE
             radius = min(wide, 2 * radius + 1.0)
