@@ -675,12 +675,8 @@ def _exact(
             could = ~np.isfinite(path) & (start + radius < need) & (start + bound <= need)
             if not could.any():
                 break
-            # Wide enough for every generator that could (a margin over rounding), but at
-            # most twice as wide, and a minute: with no arrival known yet, "could" reaches
-            # the site's latest, a search that costs the whole graph where twice the radius
-            # often finds the earliest.
-            wide = float(np.max(need - start[could])) * (1 + _TIE) + _TIE
-            radius = min(wide, 2 * radius + 1.0)
+            # A margin over rounding, so that the next search is certainly wide enough.
+            radius = float(np.max(need - start[could])) * (1 + _TIE) + _TIE
     else:
         at = by_direct[columns]
     if not np.isfinite(at).any():
