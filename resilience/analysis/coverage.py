@@ -143,22 +143,22 @@ def compute(
     site_area = _area_index(sites.municipality, codes, "site")
     cell_area = _area_index(cells.municipality, codes, "cell")
     plant_index = resolve_plants(sites, site_area, len(codes))
-    scenario_roads = road_state(roads, scenario) if roads is not None else None
-    baseline_roads = baseline_state(roads, scenario) if roads is not None else None
     populated = cells.population > 0
     rows = np.flatnonzero(populated)
     cx, cy = cells.x[rows], cells.y[rows]
     providers = _providers(sites)
-    # The baseline's searches need nothing of steps 1-2: they start now on another core,
-    # while step 2 (over the roads, one core's work) runs on this one.
+    # The baseline over the roads (its state and searches, both kept with the network)
+    # needs nothing of this scenario: it starts now on another core, while this one builds
+    # the scenario's state and runs step 2 (one core's work).
     baseline_ahead: dict[str, Future[FloatArray]] = {}
-    if baseline_roads is not None:
+    if roads is not None:
         ahead = ThreadPoolExecutor(max_workers=1)
         for service, provider in providers.items():
             baseline_ahead[service] = ahead.submit(
-                baseline_roads.baseline_nearest, cx, cy, sites.x[provider], sites.y[provider]
+                _baseline_minutes, roads, scenario, cx, cy, sites.x[provider], sites.y[provider]
             )
         ahead.shutdown(wait=False)  # its thread ends when they are done
+    scenario_roads = road_state(roads, scenario) if roads is not None else None
 
     # Steps 1 and 2, then Time and Heat: the powered and heated windows of every site.
     report(0.0, "power status")
@@ -210,7 +210,7 @@ def compute(
 
     def service_work(service: str, provider: IntArray) -> _ServiceResult:
         """Step 3 and the timeline of one service (independent of the others)."""
-        if scenario_roads is None or baseline_roads is None:
+        if scenario_roads is None:
             base, scen = _service_minutes(
                 cx,
                 cy,
@@ -399,6 +399,18 @@ class PowerSteps:
         outage, the scenario's D (the end of the timeline) outside it."""
         end: FloatArray = np.where(self.in_outage, self.site_duration, duration)
         return end
+
+
+def _baseline_minutes(
+    roads: RoadNetwork,
+    scenario: Scenario,
+    cx: FloatArray,
+    cy: FloatArray,
+    sx: FloatArray,
+    sy: FloatArray,
+) -> FloatArray:
+    """The baseline's minutes over the roads from each cell to its nearest provider."""
+    return baseline_state(roads, scenario).baseline_nearest(cx, cy, sx, sy)
 
 
 @dataclass(frozen=True)
