@@ -36,18 +36,23 @@ _EVERY_NODE = np.zeros(0, dtype=np.bool_)  # no bound on the nodes a search may 
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _place(keys: Any, heap: Any, slot: Any, i: int, key: float, node: int) -> None:
+    """Put node with key at the heap's place i."""
+    keys[i] = key
+    heap[i] = node
+    slot[node] = i + 1
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _sift_up(keys: Any, heap: Any, slot: Any, i: int, key: float, node: int) -> None:
+    """Place node with key at i or above, moving larger parents down."""
     while i > 0:
         parent = (i - 1) >> 2
         if keys[parent] <= key:
             break
-        keys[i] = keys[parent]
-        heap[i] = heap[parent]
-        slot[heap[i]] = i + 1
+        _place(keys, heap, slot, i, keys[parent], heap[parent])
         i = parent
-    keys[i] = key
-    heap[i] = node
-    slot[node] = i + 1
+    _place(keys, heap, slot, i, key, node)
 
 
 @njit(nogil=True, cache=True)
@@ -114,13 +119,9 @@ def _settle(
                         best = k
                 if best_key >= last_key:
                     break
-                keys[i] = best_key
-                heap[i] = heap[best]
-                slot[heap[i]] = i + 1
+                _place(keys, heap, slot, i, best_key, heap[best])
                 i = best
-            keys[i] = last_key
-            heap[i] = last
-            slot[last] = i + 1
+            _place(keys, heap, slot, i, last_key, last)
         for e in range(indptr[u], indptr[u + 1]):
             v = indices[e]
             at = slot[v]
