@@ -20,13 +20,13 @@ Figures (`name: value`, ratios last):
   generator dispatch (target <= 2 s), the first on the loaded (warmed) network, as a
   worker's first run of a data version; compute_warm_s: the same again on that network
   (what it keeps besides: the baseline's searches), checked to give the same document;
-- nearest_s: our nearest-care minutes of every cell under the scenario (one Dijkstra from
-  a virtual source, SciPy);
+- nearest_s: our nearest-care minutes of every cell under the scenario (one multi-source
+  search of analysis/shortest.py's compiled Dijkstra);
 - pgrouting_s: the query a GIS engineer would write for the same nearest-provider times on
   the same graph: the graph's open edges in a table, a virtual source joined to each care
   site's access node by an edge of its access minutes, pgr_drivingDistance from it; the
   minutes of the cells' nodes are checked against ours (pgrouting_max_diff_min);
-- dijkstra_s: one plain single-source Dijkstra over the scenario's graph; the compute in
+- dijkstra_s: one plain single-source Dijkstra (SciPy's) over the scenario's graph; the compute in
   those units (compute_over_dijkstra_ratio) changes far less with the machine's load than
   seconds do;
 - pgrouting_over_ours_ratio: pgrouting_s / nearest_s; county_compute_over_target_ratio.
