@@ -16,9 +16,10 @@ import time
 from typing import Any
 
 import rq.scheduler
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
+from rq.worker import WorkerStatus
 
 from resilience.config import Settings
 from workers import jobs
@@ -29,24 +30,40 @@ MAX_BACKOFF_S = 30.0
 
 
 class InputsWorker(Worker):
-    """RQ's forking worker that keeps the inputs of runs and plans (sites, cells,
-    municipalities, roads; services/run_inputs.py) in this process and brings them up to
-    the data version before it forks the work horse of a run, plan or live recalculation:
-    the horse inherits them, copy-on-write, instead of reading them from PostGIS per job (a
-    cache filled in a horse would die with it). The horse still checks the version itself."""
+    """RQ's worker, keeping the inputs of runs and plans (sites, cells, municipalities,
+    roads; services/run_inputs.py) in this process, brought up to the data version before
+    each job that computes over them.
+
+    Those jobs (runs, plans, live recalculations) run here, in this process, as RQ's
+    SimpleWorker runs every job: a forked work horse cost a Sweden-sized run about 0.1 s
+    (the fork, a new connection, and copy-on-write faults over the inputs in its first
+    compute), and what a run keeps with the road network (the baseline's searches) now
+    outlives the job. The job timeout still holds (RQ's death penalty, SIGALRM); a crash
+    takes the worker down, `make run` starts it again, and the run is reported failed
+    (the sweep of lost jobs). Every other job (exports, polls) is forked as RQ does."""
 
     def execute_job(self, job: Job, queue: Queue) -> None:
+        if job.func_name not in jobs.INPUT_JOBS:
+            super().execute_job(job, queue)
+            return
+        jobs.keep_inputs()
+        execution = self.prepare_execution(job)
+        self.perform_job(job, queue, execution)
+        self.set_state(WorkerStatus.IDLE)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        """A job run here sends no heartbeat while it runs: this worker's key must outlive
+        the job's whole timeout, as SimpleWorker's does."""
         if job.func_name in jobs.INPUT_JOBS:
-            jobs.keep_inputs()
-        super().execute_job(job, queue)
+            return SimpleWorker.get_heartbeat_ttl(self, job, working_time)  # type: ignore[arg-type]
+        return super().get_heartbeat_ttl(job, working_time)
 
     def fork_work_horse(self, job: Job, queue: Queue) -> None:
         """Fork with every object of this process frozen (gc.freeze): the horse's collector
         then leaves the inherited objects (the app, the kept inputs: about 200,000) alone.
         A full collection in the horse walked them all, writing to each, so copy-on-write
-        copied their pages: 0.1-0.16 s of a Sweden-sized run's job. The worker unfreezes
-        them once the horse is forked (the horse never returns here), so its own
-        collections still free what it drops."""
+        copied their pages. The worker unfreezes them once the horse is forked (the horse
+        never returns here), so its own collections still free what it drops."""
         gc.freeze()
         try:
             super().fork_work_horse(job, queue)

@@ -59,6 +59,7 @@ from resilience.analysis.spatial import speed_factor_xy
 _T = TypeVar("_T")
 # Values a network keeps (RoadNetwork.memo): baseline searches per parameters and places.
 _MEMO_SIZE = 16
+_MEMO_LIMITS = {"baseline_state": 2}  # at most so many of a kind
 # Nearest-node distances within this relative margin are checked for an exact tie.
 _TIE_MARGIN = 1e-9
 
@@ -291,10 +292,11 @@ class RoadNetwork:
         return _node_tree(self, np.unique(np.concatenate([self.edge_u, self.edge_v])))
 
     def memo(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
-        """make()'s value kept with this network under key (at most _MEMO_SIZE values, the
-        least recently used dropped first): a new network (a new data version) starts
-        empty, so nothing kept outlives the roads it was computed on. Safe from threads
-        (the services are computed in parallel); make() runs outside the lock."""
+        """make()'s value kept with this network under key (at most _MEMO_SIZE values, and
+        of a kind, key[0], at most _MEMO_LIMITS; the least recently used dropped first): a
+        new network (a new data version) starts empty, so nothing kept outlives the roads
+        it was computed on. Safe from threads (the services are computed in parallel);
+        make() runs outside the lock."""
         memo = self._memo
         with self._memo_lock:
             if key in memo:
@@ -305,6 +307,10 @@ class RoadNetwork:
             memo[key] = value
             while len(memo) > _MEMO_SIZE:
                 memo.popitem(last=False)
+            # A road state is a copy of the graph (300 MB at Sweden's size): few are kept.
+            kind = [k for k in memo if k[0] == key[0]]
+            for old in kind[: max(0, len(kind) - _MEMO_LIMITS.get(key[0], _MEMO_SIZE))]:
+                del memo[old]
         return value
 
     def intersecting(self, polygons: NDArray[np.object_]) -> IntArray:
