@@ -316,10 +316,11 @@ class RunCellArrays(Base):
 
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     # No foreign key to population_cells: a run is a snapshot that must survive a later
-    # re-import of the grid.
-    cell_id: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
-    municipality_code: Mapped[list[str | None]] = mapped_column(ARRAY(String(4)))
-    population: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    # re-import of the grid. Null (migration 0027): the run's cells are those of its data
+    # version's RunCellInputs.
+    cell_id: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
+    municipality_code: Mapped[list[str | None] | None] = mapped_column(ARRAY(String(4)))
+    population: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
     food_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
     care_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
     shelter_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
@@ -332,6 +333,22 @@ class RunCellArrays(Base):
     # The six covered booleans of a cell as the bits of COVERED_BITS (migration 0025):
     # PostgreSQL reads an array element by element, one smallint for six booleans.
     covered: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+
+
+class RunCellInputs(Base):
+    """The populated cells of a data version as the runs of that version cover them (ids
+    ascending, their municipality codes and population), stored once, not in every run's
+    row (migration 0027); digest: of their contents, which a run's cells must match to
+    leave its own arrays null (services/run_results.py)."""
+
+    __tablename__ = "run_cell_inputs"
+
+    data_version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    digest: Mapped[str] = mapped_column(Text)
+    cell_id: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    municipality_code: Mapped[list[str | None]] = mapped_column(ARRAY(String(4)))
+    population: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # The bit of each of run_cells' covered columns in run_cell_arrays.covered (migration 0025).

@@ -26,6 +26,7 @@ from resilience.services import (
     job_rows,
     plans,
     run_inputs,
+    run_results,
     runs,
     uploads,
     warning_banner,
@@ -75,6 +76,10 @@ def keep_inputs() -> None:
         if run_inputs.stats()["reads"] != reads:
             seconds = time.monotonic() - started
             log.info("inputs of runs read for data version %s (%.2f s)", inputs.version, seconds)
+            # The cells every run of this version covers, stored once, now: not by its
+            # first run (run_results.keep_cell_inputs).
+            with _app().app_context(), standalone() as session:
+                run_results.keep_cell_inputs(session, inputs.version, inputs.cells)
     except Exception as exc:  # the database away: the job will say so itself
         log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
 

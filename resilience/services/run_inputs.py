@@ -123,7 +123,9 @@ def load_roads(session: Session) -> RoadNetwork | None:
     return RoadNetwork.from_lines(lines, classes, speeds)
 
 
-def _version(session: Session) -> tuple[int, bool]:
+def data_version_now(session: Session) -> tuple[int, bool]:
+    """(the data version this session sees, whether this very transaction set it: then the
+    data may change again before it commits, and nothing is to be kept by it)."""
     row = session.execute(_VERSION_SQL).one_or_none()
     if row is None:  # no row (its table emptied by hand): nothing to key on, keep nothing
         return 0, True
@@ -137,7 +139,8 @@ def _read_only(table: SiteTable | CellTable) -> None:
             value.flags.writeable = False
 
 
-def _key(session: Session) -> str:
+def database_key(session: Session) -> str:
+    """The session's database, as what is kept per database is keyed."""
     return session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
@@ -145,9 +148,9 @@ def run_inputs(session: Session) -> RunInputs:
     """The inputs as of the data version this session sees: kept ones when that version is
     kept, else read (and kept when the version did not move while they were read and this
     transaction did not change them itself)."""
-    key = _key(session)
+    key = database_key(session)
     with _lock:
-        version, own = _version(session)
+        version, own = data_version_now(session)
         kept = _kept.get(key)
         if kept is not None and not own and kept.version == version:
             _stats["hits"] += 1
@@ -156,7 +159,7 @@ def run_inputs(session: Session) -> RunInputs:
             _stats["reads"] += 1
             sites, cells, names = load_inputs(session)
             roads = load_roads(session)
-            after, own = _version(session)
+            after, own = data_version_now(session)
             if after == version and not own:
                 _read_only(sites)
                 _read_only(cells)
@@ -180,7 +183,7 @@ def preload(session: Session) -> RunInputs:
 
 def kept_version(session: Session) -> int | None:
     """The version kept for this session's database (None: nothing kept)."""
-    kept = _kept.get(_key(session))
+    kept = _kept.get(database_key(session))
     return None if kept is None else kept.version
 
 

@@ -3,22 +3,24 @@ read back as the result and timeline documents of coverage-model.md."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from resilience.analysis import AreaSummary, CoverageResult
+from resilience.analysis import AreaSummary, CellTable, CoverageResult
 from resilience.analysis.model import is_none
 from resilience.errors import NotFound
 from resilience.models import (
     COVERED_BITS,
     Run,
     RunCellArrays,
+    RunCellInputs,
     RunMunicipality,
     RunSiteArrays,
     RunTimeline,
@@ -28,6 +30,7 @@ from resilience.services.lookup import get_or_404
 from resilience.vocabulary import SWEREF99TM
 
 _SERVICES = ("food", "care", "shelter")
+_INPUTS_LOCK = 22_0027  # the advisory locks' space of run_cell_inputs rows (per version)
 
 
 def _intervals(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -76,21 +79,72 @@ def _covered_flags(result: CoverageResult, rows: np.ndarray) -> np.ndarray:
     return flags
 
 
-def store_result(session: Session, run: Run, result: CoverageResult) -> None:
-    """Replace the run's rows with the result (idempotent within the caller's transaction)."""
+def covered_cells(cells: CellTable) -> np.ndarray:
+    """The rows of the cells a run covers, in the order of its arrays: the populated cells,
+    their ids ascending."""
+    rows = np.flatnonzero(cells.population > 0)
+    return rows[np.argsort(cells.id[rows], kind="stable")]
+
+
+def _inputs_digest(cells: CellTable, rows: np.ndarray) -> str:
+    """A digest of the covered cells' ids, municipality codes and population."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(np.ascontiguousarray(cells.id[rows], dtype="<i8").tobytes())
+    h.update("\x1f".join("" if c is None else str(c) for c in cells.municipality[rows]).encode())
+    h.update(np.ascontiguousarray(cells.population[rows], dtype="<i8").tobytes())
+    return h.hexdigest()
+
+
+def keep_cell_inputs(session: Session, version: int, cells: CellTable) -> bool:
+    """Whether the data version's RunCellInputs row holds exactly the cells a run of these
+    cells covers, written now when there is none (e.g. by the worker as it keeps a version's
+    inputs, so that its first run need not). Two processes writing it at once wait on each
+    other (an advisory lock per version); a row of other cells (the data changed within
+    the version's own transaction) is left alone: False."""
+    rows = covered_cells(cells)
+    digest = _inputs_digest(cells, rows)
+    find = select(RunCellInputs.digest).where(RunCellInputs.data_version == version)
+    stored = session.scalar(find)
+    if stored is None:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"),
+            {"space": _INPUTS_LOCK, "key": version % 2**31},
+        )
+        stored = session.scalar(find)
+    if stored is None:
+        bulk_copy.copy_row_of_arrays(
+            session,
+            "run_cell_inputs",
+            {
+                "data_version": np.array([version]),
+                "digest": np.array([digest], dtype=object),
+                "cell_id": cells.id[rows],
+                "municipality_code": cells.municipality[rows],
+                "population": cells.population[rows],
+            },
+        )
+        return True
+    return stored == digest
+
+
+def store_result(
+    session: Session, run: Run, result: CoverageResult, data_version: int | None = None
+) -> None:
+    """Replace the run's rows with the result (idempotent within the caller's transaction).
+    With the run's data_version, its cells' ids, municipality codes and population are
+    those of the version's RunCellInputs (written now if need be), not its own arrays."""
     for table in (RunSiteArrays, RunCellArrays, RunMunicipality, RunTimeline):
         session.execute(delete(table).where(table.run_id == run.id))
     _store_sites(session, run, result)
     cells = result.cells
-    crows = np.flatnonzero(result.populated)
-    crows = crows[np.argsort(cells.id[crows], kind="stable")]  # the arrays in cell_id order
+    crows = covered_cells(cells)
     if crows.size:
-        fields: dict[str, np.ndarray | Callable[[], bytes]] = {
-            "run_id": np.array([run.id]),
-            "cell_id": cells.id[crows],
-            "municipality_code": cells.municipality[crows],
-            "population": cells.population[crows],
-        }
+        fields: dict[str, np.ndarray | Callable[[], bytes]] = {"run_id": np.array([run.id])}
+        shared = data_version is not None and keep_cell_inputs(session, data_version, cells)
+        if not shared:
+            fields["cell_id"] = cells.id[crows]
+            fields["municipality_code"] = cells.municipality[crows]
+            fields["population"] = cells.population[crows]
         for s in _SERVICES:
             fields[f"{s}_minutes"] = result.minutes[s][crows]
         for s in _SERVICES:

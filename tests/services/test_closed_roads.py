@@ -90,10 +90,11 @@ def test_who_is_cut_off(db_session: Session) -> None:
     # As a run over roads stores it: food's minutes null where no open road reaches a store.
     db_session.execute(
         text(
-            # A run's cells are one row of arrays (run_cell_arrays; run_cells is its view).
+            # A run's cells are one row of arrays in cell_id order (run_cell_arrays; run_cells
+            # is its view, with the cells' codes, which may be its data version's).
             "UPDATE run_cell_arrays SET food_minutes = ("
-            " SELECT array_agg(CASE WHEN code = '2401' THEN NULL ELSE minutes END ORDER BY i)"
-            " FROM unnest(food_minutes, municipality_code) WITH ORDINALITY AS c(minutes, code, i)"
+            " SELECT array_agg(CASE WHEN municipality_code = '2401' THEN NULL"
+            " ELSE food_minutes END ORDER BY cell_id) FROM run_cells WHERE run_id = :run"
             ") WHERE run_id = :run"
         ),
         {"run": run_id},

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from resilience.analysis import compute
 from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
 from resilience.services import run_results, runs, scenarios
@@ -58,3 +59,47 @@ def test_a_run_stored_before_v3_reads_back_without_the_v3_fields(db_session: Ses
     assert stored["model_version"] == 2 and "roads" not in stored
     assert all("outage_hours" not in s for s in stored["sites"])
     assert "unreachable" not in stored["timeline"]["county"]
+
+
+def _cells(session: Session, run_id: int) -> list[tuple[object, ...]]:
+    """run_cells of a run, without its id."""
+    rows = session.execute(
+        text("SELECT * FROM run_cells WHERE run_id = :run ORDER BY cell_id"), {"run": run_id}
+    )
+    return [tuple(row)[1:] for row in rows]
+
+
+def test_runs_of_one_data_version_share_their_cells(db_session: Session) -> None:
+    """The cells' ids, codes and population are stored once per data version (migration
+    0027): the runs' own arrays stay null, and run_cells reads exactly what a run with its
+    own arrays reads. A run whose data changed within its version's own transaction keeps
+    its own arrays, and its own population."""
+    small_county(db_session)
+    scenario = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    first, second = runs.start_run(db_session, scenario), runs.start_run(db_session, scenario)
+    runs.compute_run(db_session, first.id)
+    runs.compute_run(db_session, second.id)
+    own = text("SELECT cell_id IS NOT NULL FROM run_cell_arrays WHERE run_id = :run")
+    assert db_session.scalar(own, {"run": first.id}) is False
+    assert db_session.scalar(own, {"run": second.id}) is False
+    assert db_session.scalar(text("SELECT count(*) FROM run_cell_inputs")) == 1
+
+    # The same result stored with its own arrays (no data version) reads back the same.
+    alone = runs.start_run(db_session, scenario)
+    sites, cells, names = runs.load_inputs(db_session)
+    result = compute(sites, cells, names, parse_scenario(OUTAGE_ABACKA).to_analysis())
+    run_results.store_result(db_session, alone, result)
+    assert db_session.scalar(own, {"run": alone.id}) is True
+    shared = _cells(db_session, first.id)
+    assert shared and shared == _cells(db_session, alone.id) == _cells(db_session, second.id)
+    assert run_results.result_document(db_session, first.id) == result.to_document()
+
+    # The data change in this same transaction: the version stays, the digest does not.
+    db_session.execute(text("UPDATE population_cells SET population = population + 7"))
+    changed = runs.start_run(db_session, scenario)
+    runs.compute_run(db_session, changed.id)
+    assert db_session.scalar(own, {"run": changed.id}) is True
+    population = text("SELECT sum(population) FROM run_cells WHERE run_id = :run")
+    before = db_session.scalar(population, {"run": first.id})
+    assert db_session.scalar(population, {"run": changed.id}) == before + 7 * len(shared)
+    assert db_session.scalar(population, {"run": first.id}) == before

@@ -251,3 +251,28 @@ def test_a_generator_s_line_follows_the_roads_when_the_run_has_them(db_session: 
         [751500.0, 7081500.0],
         [float(home[0]), float(home[1])],
     ]
+
+
+def test_the_work_limits_count_the_data_of_its_version(committed: Session) -> None:
+    """check_work keeps its counts per data version: a committed change of the cells moves
+    the version, and the next start counts again."""
+    from resilience.errors import TooLarge
+
+    small_county(committed)
+    committed.commit()
+    populated = "SELECT count(*) FROM population_cells WHERE population > 0"
+    cells = int(committed.scalar(text(populated)) or 0)
+    assert cells > 1
+    roomy, tight = runs.WorkLimits(cells, 10**6), runs.WorkLimits(cells - 1, 10**6)
+    runs.check_work(committed, roomy)
+    with pytest.raises(TooLarge, match=f"{cells:,} populated cells"):
+        runs.check_work(committed, tight)
+    committed.commit()
+    committed.execute(
+        text(
+            "UPDATE population_cells SET population = 0"
+            " WHERE id = (SELECT min(id) FROM population_cells WHERE population > 0)"
+        )
+    )
+    committed.commit()
+    runs.check_work(committed, tight)  # one cell fewer now
