@@ -11,19 +11,20 @@ Distances are exactly SciPy's: each node's is the least dist[u] + w(u, v) over i
 neighbours, whatever the order of ties. Predecessors name one shortest path (SciPy's
 NULL, -9999, for a source and a node not reached).
 
-The kernel is compiled on its first call (about a second; cached on disk by Numba where it
-can write, beside this file or in the user's cache): RoadNetwork.warm() calls `compile`.
+The kernels are compiled on first use (about 2 s; cached on disk by Numba where it can
+write, beside this file or in the user's cache; Numba itself is imported only then):
+RoadNetwork.warm() calls `compile`.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 from scipy import sparse
 
@@ -31,11 +32,45 @@ from resilience.analysis.model import FloatArray, IntArray
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+_F = TypeVar("_F", bound=Callable[..., Any])
 NULL = -9999  # as scipy.sparse.csgraph's predecessors
 _EVERY_NODE = np.zeros(0, dtype=np.bool_)  # no bound on the nodes a search may change
 
+# The kernels, compiled by Numba on first use: importing this module does not import Numba
+# (0.7 s of the start of every process, and most never route: the web, the CLI).
+_KERNELS: list[tuple[str, dict[str, Any]]] = []
+_compiled = False
+_compiling = threading.Lock()
 
-@njit(nogil=True, cache=True, inline="always")
+
+def _jit(**options: Any) -> Callable[[_F], _F]:
+    """Mark a function as a kernel: njit(nogil=True, cache=True, **options) on first use."""
+
+    def mark(function: _F) -> _F:
+        _KERNELS.append((function.__name__, options))
+        return function
+
+    return mark
+
+
+def _kernels() -> None:
+    """Replace each kernel by its Numba dispatcher (once; the machine code comes from
+    Numba's cache, or is compiled at the first call)."""
+    global _compiled
+    if _compiled:
+        return
+    with _compiling:
+        if _compiled:
+            return
+        from numba import njit
+
+        scope = globals()
+        for name, options in _KERNELS:
+            scope[name] = njit(nogil=True, cache=True, **options)(scope[name])
+        _compiled = True
+
+
+@_jit(inline="always")
 def _place(keys: Any, heap: Any, slot: Any, i: int, key: float, node: int) -> None:
     """Put node with key at the heap's place i."""
     keys[i] = key
@@ -43,7 +78,7 @@ def _place(keys: Any, heap: Any, slot: Any, i: int, key: float, node: int) -> No
     slot[node] = i + 1
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_jit(inline="always")
 def _sift_up(keys: Any, heap: Any, slot: Any, i: int, key: float, node: int) -> None:
     """Place node with key at i or above, moving larger parents down."""
     while i > 0:
@@ -55,7 +90,7 @@ def _sift_up(keys: Any, heap: Any, slot: Any, i: int, key: float, node: int) -> 
     _place(keys, heap, slot, i, key, node)
 
 
-@njit(nogil=True, cache=True)
+@_jit()
 def _settle(
     indptr: Any,
     indices: Any,
@@ -157,6 +192,7 @@ def search(
 ) -> tuple[FloatArray, IntArray | None]:
     """(least minutes from any source (nodes[i], start[i]) to every node, inf beyond limit;
     each node's predecessor on one such path, NULL at a source or unreached, when asked)."""
+    _kernels()
     n = graph.shape[0]
     nodes = np.asarray(nodes, dtype=np.int64).reshape(-1)
     start = np.asarray(start, dtype=np.float64).reshape(-1)
@@ -189,6 +225,7 @@ def settle(
     dist and within limit. With dist inf over a region and right elsewhere, it searches the
     region again (a field repaired after its generator is taken); allowed bounds the nodes
     it may change."""
+    _kernels()
     node, cost, seed_label, seed_pred = seeds
     _settle(
         graph.indptr, graph.indices, graph.data,
@@ -235,28 +272,27 @@ def cores() -> int:
 
 
 def compile() -> None:
-    """Compile the kernel now (or load it from Numba's cache) for the index types SciPy
-    gives road graphs, so that a computation does not wait for it."""
-    for itype in (np.int32, np.int64):
-        graph = sparse.csr_matrix(
-            (np.ones(2), np.asarray([1, 0], dtype=itype), np.asarray([0, 1, 2], dtype=itype)),
-            shape=(2, 2),
-        )
-        graph.indices = graph.indices.astype(itype)
-        graph.indptr = graph.indptr.astype(itype)
-        for with_pred in (False, True):
-            search(graph, np.asarray([0]), np.zeros(1), predecessors=with_pred)
-        one = np.zeros(1, dtype=np.int64)
-        dist, label, pred = np.full(2, np.inf), np.full(2, -1), np.full(2, -1)
-        settle(graph, (one, np.zeros(1), one, one - 1), np.inf, dist, label, pred)
-        settle(graph, (one, np.zeros(1), one, one - 1), np.inf, dist, label, pred, np.ones(2, bool))
-        inside = np.asarray([False, True])
-        entering(graph, one, inside, dist, label)
-        mark_tight(graph, one, inside, dist, label, 1e-9, np.zeros(2, dtype=bool))
-        mark_tight(graph, one, None, dist, label, 1e-9, np.zeros(2, dtype=bool))
+    """Compile the kernels now (or load them from Numba's cache) for the graphs SciPy makes
+    of road networks (32-bit indices below 2**31 entries), so that a computation does not
+    wait for them. A graph with 64-bit indices compiles its own at its first search."""
+    graph = sparse.csr_matrix(
+        (np.ones(2), np.asarray([1, 0], dtype=np.int32), np.asarray([0, 1, 2], dtype=np.int32)),
+        shape=(2, 2),
+    )
+    for with_pred in (False, True):
+        search(graph, np.asarray([0]), np.zeros(1), predecessors=with_pred)
+    one = np.zeros(1, dtype=np.int64)
+    dist, label, pred = np.full(2, np.inf), np.full(2, -1), np.full(2, -1)
+    seeds = (one, np.zeros(1), one, one - 1)
+    settle(graph, seeds, np.inf, dist, label, pred)
+    settle(graph, seeds, np.inf, dist, label, pred, np.ones(2, bool))
+    inside = np.asarray([False, True])
+    entering(graph, one, inside, dist, label)
+    mark_tight(graph, one, inside, dist, label, 1e-9, np.zeros(2, dtype=bool))
+    mark_tight(graph, one, None, dist, label, 1e-9, np.zeros(2, dtype=bool))
 
 
-@njit(nogil=True, cache=True)
+@_jit()
 def _entering(
     indptr: Any, indices: Any, data: Any, region: Any, inside: Any, dist: Any, label: Any
 ) -> Any:
@@ -287,7 +323,7 @@ def _entering(
     return node, cost, seed_label, seed_pred
 
 
-@njit(nogil=True, cache=True)
+@_jit()
 def _mark_tight(
     indptr: Any, indices: Any, data: Any, nodes: Any, inside: Any, dist: Any, label: Any,
     tie: float, tied: Any,
@@ -305,7 +341,7 @@ def _mark_tight(
                     tied[u] = _tight_into(indptr, indices, data, u, dist, label, tie)
 
 
-@njit(nogil=True, cache=True, inline="always")
+@_jit(inline="always")
 def _tight_into(
     indptr: Any, indices: Any, data: Any, v: int, dist: Any, label: Any, tie: float
 ) -> bool:
@@ -326,6 +362,7 @@ def entering(
 ) -> tuple[IntArray, FloatArray, IntArray, IntArray]:  # fmt: skip
     """The seeds (node, minutes, label, predecessor) of a region to search again (inside:
     its mask): every edge into it from a reached node outside it."""
+    _kernels()
     out: tuple[IntArray, FloatArray, IntArray, IntArray] = _entering(
         graph.indptr, graph.indices, graph.data, np.asarray(region, dtype=np.int64), inside,
         dist, label,
@@ -340,6 +377,7 @@ def mark_tight(
     """tied, in place, of the nodes and their neighbours outside them (inside: the nodes'
     mask; None when they are every node): a reached node is tied when a neighbour of
     another label reaches it as early over their edge, within tie (relative and absolute)."""
+    _kernels()
     _mark_tight(
         graph.indptr, graph.indices, graph.data, np.asarray(nodes, dtype=np.int64),
         _EVERY_NODE if inside is None else inside, dist, label, float(tie), tied,
