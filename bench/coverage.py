@@ -41,8 +41,9 @@ import shapely
 from redis import Redis
 from rq import Worker
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a script: the repository on the path, not bench/
+    # (whose coverage.py would stand in for the coverage package Numba looks for)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker

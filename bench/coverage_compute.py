@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-if __package__ in (None, ""):  # run as a script: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a script: the repository on the path, not bench/
+    # (whose coverage.py would stand in for the coverage package Numba looks for)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from resilience.analysis import (
     CellTable,

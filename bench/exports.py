@@ -26,8 +26,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a script: the repository on the path, not bench/
+    # (whose coverage.py would stand in for the coverage package Numba looks for)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from sqlalchemy.orm import Session
 

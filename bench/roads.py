@@ -53,8 +53,9 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-if __package__ in (None, ""):  # run as a script: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a script: the repository on the path, not bench/
+    # (whose coverage.py would stand in for the coverage package Numba looks for)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session

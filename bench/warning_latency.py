@@ -27,8 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __package__ in (None, ""):  # run as a script: the repository on the path, not bench/
+    # (whose coverage.py would stand in for the coverage package Numba looks for)
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from redis import Redis
 from rq.job import Job
