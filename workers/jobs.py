@@ -49,8 +49,10 @@ _pool_pid: int | None = None
 
 
 def _own_pool() -> None:
-    """A forked work horse must not share the worker's pooled connections: drop them, once
-    per process (a live recalculation calls compute_run within its job: no second connect)."""
+    """A forked work horse (exports, polls) must not share the worker's pooled connections:
+    drop them, once per process. Runs, plans and live recalculations run in the worker's
+    own process and keep its pool (a live recalculation calls compute_run within its job:
+    no second connect)."""
     global _pool_pid
     if _pool_pid != os.getpid():
         db.dispose()
@@ -58,17 +60,18 @@ def _own_pool() -> None:
 
 
 def warm_up() -> None:
-    """Build the app and import the analysis before forking (see workers/worker.py), and
-    read the inputs of runs and plans (when the database answers)."""
+    """Build the app and import the analysis once, in the worker process (see
+    workers/worker.py), and read the inputs of runs and plans (when the database answers)."""
     _app()
     keep_inputs()
 
 
 def keep_inputs() -> None:
-    """In the worker process, before it forks a work horse for a job in INPUT_JOBS: read
+    """In the worker process, before a job in INPUT_JOBS (which runs in this process): read
     the inputs of runs and plans again if the data version moved (one small query when it
-    did not), so the horse inherits them (services/run_inputs.py). A failure here is only
-    logged: the horse then reads the inputs itself, or fails visibly with the reason."""
+    did not; services/run_inputs.py), and store the cells its runs cover once. A failure
+    here is only logged: the job then reads the inputs itself, or fails visibly with the
+    reason."""
     try:
         reads, started = run_inputs.stats()["reads"], time.monotonic()
         with _app().app_context(), standalone() as session:
@@ -87,7 +90,7 @@ def keep_inputs() -> None:
 # After the start, then at most this often: the run page polls once a second (POLL_MS of
 # run_page.js), so writing more often shows nothing more. A run done within a second (a
 # county's, a Sweden-sized one on a quiet machine) writes none: each write is a transaction
-# on a second connection the work horse would open (a new PostgreSQL backend) and a Redis
+# on a second connection the job would open (a new PostgreSQL backend) and a Redis
 # round trip, on the path of a live recalculation.
 PROGRESS_EVERY_S = 1.0
 _progress_written: dict[tuple[str, int], float] = {}

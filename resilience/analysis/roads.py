@@ -279,8 +279,8 @@ class RoadNetwork:
     def warm(self) -> RoadNetwork:
         """Build now what every computation needs of the network (the segments' STRtree, the
         pairs' layout, the class codes, the k-d tree of the access nodes when no road is
-        closed; the compiled shortest-path kernel), e.g. in a worker before it forks its
-        work horses, which then share them instead of each building them again."""
+        closed; the compiled shortest-path kernels), e.g. in a worker when it keeps a data
+        version's inputs, instead of in each computation."""
         _ = self.tree, self.pairs, self._class_codes, self.open_access_tree
         shortest.compile()
         return self

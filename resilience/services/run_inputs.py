@@ -6,10 +6,11 @@ The data version (services/imports.data_version, migration 0018) moves in the tr
 of every change of sites, population_cells, municipalities or roads, so a reader that sees
 the version sees exactly the data of that version. `run_inputs(session)` reads the version
 (one row), and reads the inputs again only when it is not the one kept. The cache is a
-module global of the process: an RQ worker fills it before it forks its work horses, which
-inherit it (workers/worker.py); a horse that finds the version moved reads the inputs itself
-(correct, only slower). Several workers on several hosts each keep their own copy, each
-checked against the one version in PostgreSQL before every run and plan.
+module global of the process: an RQ worker fills it before each run, plan or live
+recalculation, which then runs in that same process (workers/worker.py); a job that finds
+the version moved meanwhile reads the inputs itself (correct, only slower). Several
+workers on several hosts each keep their own copy, each checked against the one version in
+PostgreSQL before every run and plan.
 
 Kept arrays are made read-only: a computation that wrote into its inputs would change the
 next run's (NumPy raises instead)."""
@@ -163,8 +164,7 @@ def run_inputs(session: Session) -> RunInputs:
             if after == version and not own:
                 _read_only(sites)
                 _read_only(cells)
-                # Kept: what each computation needs of the network is built once, here
-                # (a worker's forked horses then share it).
+                # Kept: what each computation needs of the network is built once, here.
                 inputs = RunInputs(
                     version, sites, cells, names, None if roads is None else roads.warm()
                 )
@@ -177,7 +177,8 @@ def run_inputs(session: Session) -> RunInputs:
 
 
 def preload(session: Session) -> RunInputs:
-    """Fill (or refresh) the cache: the worker calls it before it forks (workers/worker.py)."""
+    """Fill (or refresh) the cache: the worker calls it before each job that computes over
+    the inputs (workers/worker.py)."""
     return run_inputs(session)
 
 
