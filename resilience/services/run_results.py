@@ -82,17 +82,31 @@ def _covered_flags(result: CoverageResult, rows: np.ndarray) -> np.ndarray:
 def covered_cells(cells: CellTable) -> np.ndarray:
     """The rows of the cells a run covers, in the order of its arrays: the populated cells,
     their ids ascending."""
+    return _covered(cells)[0]
+
+
+# The covered rows and digest of the last kept CellTable: a worker keeps one per data
+# version (read-only arrays, services/run_inputs.py), so its runs after the first skip the
+# digest (25 ms of a Sweden-sized run's store) and the sort.
+_last_covered: tuple[CellTable, np.ndarray, str] | None = None
+
+
+def _covered(cells: CellTable) -> tuple[np.ndarray, str]:
+    """(covered_cells, a digest of their ids, municipality codes and population)."""
+    global _last_covered
+    last = _last_covered
+    if last is not None and last[0] is cells:
+        return last[1], last[2]
     rows = np.flatnonzero(cells.population > 0)
-    return rows[np.argsort(cells.id[rows], kind="stable")]
-
-
-def _inputs_digest(cells: CellTable, rows: np.ndarray) -> str:
-    """A digest of the covered cells' ids, municipality codes and population."""
+    rows = rows[np.argsort(cells.id[rows], kind="stable")]
     h = hashlib.blake2b(digest_size=20)
     h.update(np.ascontiguousarray(cells.id[rows], dtype="<i8").tobytes())
     h.update("\x1f".join("" if c is None else str(c) for c in cells.municipality[rows]).encode())
     h.update(np.ascontiguousarray(cells.population[rows], dtype="<i8").tobytes())
-    return h.hexdigest()
+    digest = h.hexdigest()
+    if not (cells.id.flags.writeable or cells.population.flags.writeable):
+        _last_covered = (cells, rows, digest)  # kept inputs cannot change under it
+    return rows, digest
 
 
 def keep_cell_inputs(session: Session, version: int, cells: CellTable) -> bool:
@@ -101,8 +115,7 @@ def keep_cell_inputs(session: Session, version: int, cells: CellTable) -> bool:
     inputs, so that its first run need not). Two processes writing it at once wait on each
     other (an advisory lock per version); a row of other cells (the data changed within
     the version's own transaction) is left alone: False."""
-    rows = covered_cells(cells)
-    digest = _inputs_digest(cells, rows)
+    rows, digest = _covered(cells)
     find = select(RunCellInputs.digest).where(RunCellInputs.data_version == version)
     stored = session.scalar(find)
     if stored is None:
