@@ -82,7 +82,9 @@ def test_runs_of_one_data_version_share_their_cells(db_session: Session) -> None
     own = text("SELECT cell_id IS NOT NULL FROM run_cell_arrays WHERE run_id = :run")
     assert db_session.scalar(own, {"run": first.id}) is False
     assert db_session.scalar(own, {"run": second.id}) is False
-    assert db_session.scalar(text("SELECT count(*) FROM run_cell_inputs")) == 1
+    shared_rows = text("SELECT count(*) FROM run_cell_inputs WHERE data_version = :version")
+    assert first.data_version == second.data_version
+    assert db_session.scalar(shared_rows, {"version": first.data_version}) == 1
 
     # The same result stored with its own arrays (no data version) reads back the same.
     alone = runs.start_run(db_session, scenario)
