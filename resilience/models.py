@@ -324,9 +324,12 @@ class RunCellArrays(Base):
     food_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
     care_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
     shelter_minutes: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
-    food_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
-    care_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
-    shelter_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    # Null (migration 0028): the run's baseline minutes are those of RunBaseline
+    # baseline_digest.
+    food_minutes_baseline: Mapped[list[float | None] | None] = mapped_column(ARRAY(Float))
+    care_minutes_baseline: Mapped[list[float | None] | None] = mapped_column(ARRAY(Float))
+    shelter_minutes_baseline: Mapped[list[float | None] | None] = mapped_column(ARRAY(Float))
+    baseline_digest: Mapped[str | None] = mapped_column(ForeignKey("run_baselines.digest"))
     food_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
     care_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
     shelter_uncovered_at: Mapped[list[str | None]] = mapped_column(ARRAY(BIT(varying=True)))
@@ -348,6 +351,20 @@ class RunCellInputs(Base):
     cell_id: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     municipality_code: Mapped[list[str | None]] = mapped_column(ARRAY(String(4)))
     population: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RunBaseline(Base):
+    """A run's baseline minutes (food, care, shelter; in the order of its cells), stored
+    once per distinct content, not in every run's row (migration 0028); digest: SHA-256 of
+    that content (services/run_results.py), which the runs sharing it name."""
+
+    __tablename__ = "run_baselines"
+
+    digest: Mapped[str] = mapped_column(Text, primary_key=True)
+    food_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    care_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
+    shelter_minutes_baseline: Mapped[list[float | None]] = mapped_column(ARRAY(Float))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -4,6 +4,7 @@ read back as the result and timeline documents of coverage-model.md."""
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -19,6 +20,7 @@ from resilience.errors import NotFound
 from resilience.models import (
     COVERED_BITS,
     Run,
+    RunBaseline,
     RunCellArrays,
     RunCellInputs,
     RunMunicipality,
@@ -30,7 +32,10 @@ from resilience.services.lookup import get_or_404
 from resilience.vocabulary import SWEREF99TM
 
 _SERVICES = ("food", "care", "shelter")
-_INPUTS_LOCK = 22_0027  # the advisory locks' space of run_cell_inputs rows (per version)
+# The advisory locks' spaces of run_cell_inputs rows (per version) and run_baselines rows
+# (per digest).
+_INPUTS_LOCK = 22_0027
+_BASELINE_LOCK = 22_0028
 
 
 def _intervals(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -119,10 +124,7 @@ def keep_cell_inputs(session: Session, version: int, cells: CellTable) -> bool:
     find = select(RunCellInputs.digest).where(RunCellInputs.data_version == version)
     stored = session.scalar(find)
     if stored is None:
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :key)"),
-            {"space": _INPUTS_LOCK, "key": version % 2**31},
-        )
+        _lock(session, _INPUTS_LOCK, version % 2**31)
         stored = session.scalar(find)
     if stored is None:
         bulk_copy.copy_row_of_arrays(
@@ -140,12 +142,44 @@ def keep_cell_inputs(session: Session, version: int, cells: CellTable) -> bool:
     return stored == digest
 
 
+def _lock(session: Session, space: int, key: int) -> None:
+    """Wait for, then hold until the transaction ends, the advisory lock (space, key)."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key}
+    )
+
+
+def keep_baseline(session: Session, minutes: dict[str, np.ndarray]) -> str:
+    """The digest of a run's baseline minutes (per service, in the order of its cells), their
+    RunBaseline row written now when there is none. Content-addressed: every run whose
+    baseline is the same (one data version, one set of travel parameters) names one row,
+    and a baseline that differs in any minute gets its own. Two processes writing one row
+    at once wait on each other (an advisory lock per digest)."""
+    h = hashlib.sha256()
+    for s in _SERVICES:
+        values = np.ascontiguousarray(minutes[s], dtype="<f8")
+        h.update(struct.pack("<q", values.size))
+        h.update(values.data)
+    digest = h.hexdigest()
+    find = select(RunBaseline.digest).where(RunBaseline.digest == digest)
+    if session.scalar(find) is None:
+        _lock(session, _BASELINE_LOCK, int(digest[:7], 16))
+        if session.scalar(find) is None:
+            fields: dict[str, np.ndarray | Callable[[], bytes]] = {
+                "digest": np.array([digest], dtype=object)
+            }
+            fields.update((f"{s}_minutes_baseline", minutes[s]) for s in _SERVICES)
+            bulk_copy.copy_row_of_arrays(session, "run_baselines", fields)
+    return digest
+
+
 def store_result(
     session: Session, run: Run, result: CoverageResult, data_version: int | None = None
 ) -> None:
     """Replace the run's rows with the result (idempotent within the caller's transaction).
     With the run's data_version, its cells' ids, municipality codes and population are
-    those of the version's RunCellInputs (written now if need be), not its own arrays."""
+    those of the version's RunCellInputs (written now if need be), and its baseline
+    minutes those of a RunBaseline, not its own arrays."""
     for table in (RunSiteArrays, RunCellArrays, RunMunicipality, RunTimeline):
         session.execute(delete(table).where(table.run_id == run.id))
     _store_sites(session, run, result)
@@ -160,8 +194,11 @@ def store_result(
             fields["population"] = cells.population[crows]
         for s in _SERVICES:
             fields[f"{s}_minutes"] = result.minutes[s][crows]
-        for s in _SERVICES:
-            fields[f"{s}_minutes_baseline"] = result.baseline_minutes[s][crows]
+        baseline = {s: result.baseline_minutes[s][crows] for s in _SERVICES}
+        if data_version is None:
+            fields.update((f"{s}_minutes_baseline", baseline[s]) for s in _SERVICES)
+        else:
+            fields["baseline_digest"] = np.array([keep_baseline(session, baseline)], dtype=object)
         for s in _SERVICES:
             fields[f"{s}_uncovered_at"] = partial(_bit_array, result, s, crows)
         fields["covered"] = _covered_flags(result, crows)

@@ -105,3 +105,38 @@ def test_runs_of_one_data_version_share_their_cells(db_session: Session) -> None
     before = db_session.scalar(population, {"run": first.id})
     assert db_session.scalar(population, {"run": changed.id}) == before + 7 * len(shared)
     assert db_session.scalar(population, {"run": first.id}) == before
+
+
+def test_runs_with_one_baseline_share_it(db_session: Session) -> None:
+    """A run's baseline minutes are stored once per distinct content (migration 0028): the
+    runs of one scenario name one run_baselines row and leave their own arrays null; a
+    scenario whose travel parameters move the baseline gets a row of its own; run_cells
+    reads each run's own baseline, as a run stored with its own arrays does."""
+    small_county(db_session)
+    same = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
+    slower = scenarios.create_scenario(
+        db_session, parse_scenario(OUTAGE_ABACKA | {"parameters": {"speed_kmh": 35}})
+    )
+    first, second, other = (runs.start_run(db_session, s) for s in (same, same, slower))
+    for run in (first, second, other):
+        runs.compute_run(db_session, run.id)
+    arrays = text(
+        "SELECT baseline_digest, food_minutes_baseline IS NULL FROM run_cell_arrays"
+        " WHERE run_id = :run"
+    )
+    digests = [db_session.execute(arrays, {"run": r.id}).one() for r in (first, second, other)]
+    assert all(own_is_null for _digest, own_is_null in digests)
+    assert digests[0][0] == digests[1][0] != digests[2][0]
+    assert db_session.scalar(text("SELECT count(*) FROM run_baselines")) == 2
+
+    sites, cells, names = runs.load_inputs(db_session)
+    for scenario, run in ((same, first), (slower, other)):
+        alone = runs.start_run(db_session, scenario)
+        result = compute(sites, cells, names, parse_scenario(scenario.definition).to_analysis())
+        run_results.store_result(db_session, alone, result)  # no data version: its own arrays
+        assert db_session.execute(arrays, {"run": alone.id}).one() == (None, False)
+        assert _cells(db_session, run.id) == _cells(db_session, alone.id)
+    baseline = text("SELECT sum(food_minutes_baseline) FROM run_cells WHERE run_id = :run")
+    assert db_session.scalar(baseline, {"run": other.id}) > db_session.scalar(
+        baseline, {"run": first.id}
+    )
