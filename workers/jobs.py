@@ -66,12 +66,12 @@ def warm_up() -> None:
     keep_inputs()
 
 
-def keep_inputs() -> None:
+def keep_inputs() -> bool:
     """In the worker process, before a job in INPUT_JOBS (which runs in this process): read
     the inputs of runs and plans again if the data version moved (one small query when it
-    did not; services/run_inputs.py), and store the cells its runs cover once. A failure
-    here is only logged: the job then reads the inputs itself, or fails visibly with the
-    reason."""
+    did not; services/run_inputs.py), and store the cells its runs cover once. Whether they
+    were read now. A failure here is only logged: the job then reads the inputs itself, or
+    fails visibly with the reason."""
     try:
         reads, started = run_inputs.stats()["reads"], time.monotonic()
         with _app().app_context(), standalone() as session:
@@ -83,8 +83,10 @@ def keep_inputs() -> None:
             # first run (run_results.keep_cell_inputs).
             with _app().app_context(), standalone() as session:
                 run_results.keep_cell_inputs(session, inputs.version, inputs.cells)
+            return True
     except Exception as exc:  # the database away: the job will say so itself
         log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
+    return False
 
 
 # After the start, then at most this often: the run page polls once a second (POLL_MS of
