@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from resilience.analysis.model import SERVICES
 from resilience.models import LiveState, Run, WeatherWarning
 from resilience.scenarios import ScenarioError, parse_start
 
-SERVICES = ("food", "care", "shelter")
 # The fixed hours the situation report shows besides the start, now, peak and power back.
 REPORT_HOURS = (0, 6, 12, 24, 48)
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis.causes import Cause, FreeGenerator, SiteFacts, site_causes
+from resilience.analysis.model import SERVICES
 from resilience.analysis.roads import road_state
 from resilience.models import Run, Scenario
 from resilience.services.run_inputs import run_inputs
@@ -18,7 +19,6 @@ from resilience.services.scenarios import spec_of
 from resilience.vocabulary import HOME_CARE_BASE, RESIDENTIAL_CARE
 
 KIND_ORDER = {"builtin": 0, "live": 1, "user": 2}
-SERVICES = ("food", "care", "shelter")
 # The columns of a municipality row, flattened from the result document's nested counts.
 METRICS = (
     "population",
