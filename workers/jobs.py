@@ -79,10 +79,11 @@ def keep_inputs() -> bool:
         if run_inputs.stats()["reads"] != reads:
             seconds = time.monotonic() - started
             log.info("inputs of runs read for data version %s (%.2f s)", inputs.version, seconds)
-            # The cells every run of this version covers, stored once, now: not by its
-            # first run (run_results.keep_cell_inputs).
+            # The cells every run of this version covers, and the baseline of most, stored
+            # once, now: not by its first run (run_results.keep_cell_inputs, keep_baseline).
             with _app().app_context(), standalone() as session:
                 run_results.keep_cell_inputs(session, inputs.version, inputs.cells)
+                runs.keep_default_baseline(session, inputs)
             return True
     except Exception as exc:  # the database away: the job will say so itself
         log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)

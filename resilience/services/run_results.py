@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis import AreaSummary, CellTable, CoverageResult
-from resilience.analysis.model import is_none
+from resilience.analysis.model import SERVICES, is_none
 from resilience.errors import NotFound
 from resilience.models import (
     COVERED_BITS,
@@ -31,7 +31,6 @@ from resilience.services import bulk_copy
 from resilience.services.lookup import get_or_404
 from resilience.vocabulary import SWEREF99TM
 
-_SERVICES = ("food", "care", "shelter")
 # The advisory locks' spaces of run_cell_inputs rows (per version) and run_baselines rows
 # (per digest).
 _INPUTS_LOCK = 22_0027
@@ -78,7 +77,7 @@ def _covered_flags(result: CoverageResult, rows: np.ndarray) -> np.ndarray:
     """Per cell row, its six covered booleans (scenario and baseline per service) as the
     bits of COVERED_BITS in one small integer (run_cell_arrays.covered, migration 0025)."""
     flags = np.zeros(rows.size, dtype=np.int16)
-    for s in _SERVICES:
+    for s in SERVICES:
         flags[result.covered[s][rows]] |= COVERED_BITS[f"{s}_covered"]
         flags[result.baseline_covered[s][rows]] |= COVERED_BITS[f"{s}_covered_baseline"]
     return flags
@@ -156,7 +155,7 @@ def keep_baseline(session: Session, minutes: dict[str, np.ndarray]) -> str:
     and a baseline that differs in any minute gets its own. Two processes writing one row
     at once wait on each other (an advisory lock per digest)."""
     h = hashlib.sha256()
-    for s in _SERVICES:
+    for s in SERVICES:
         values = np.ascontiguousarray(minutes[s], dtype="<f8")
         h.update(struct.pack("<q", values.size))
         h.update(values.data)
@@ -168,7 +167,7 @@ def keep_baseline(session: Session, minutes: dict[str, np.ndarray]) -> str:
             fields: dict[str, np.ndarray | Callable[[], bytes]] = {
                 "digest": np.array([digest], dtype=object)
             }
-            fields.update((f"{s}_minutes_baseline", minutes[s]) for s in _SERVICES)
+            fields.update((f"{s}_minutes_baseline", minutes[s]) for s in SERVICES)
             bulk_copy.copy_row_of_arrays(session, "run_baselines", fields)
     return digest
 
@@ -192,14 +191,14 @@ def store_result(
             fields["cell_id"] = cells.id[crows]
             fields["municipality_code"] = cells.municipality[crows]
             fields["population"] = cells.population[crows]
-        for s in _SERVICES:
+        for s in SERVICES:
             fields[f"{s}_minutes"] = result.minutes[s][crows]
-        baseline = {s: result.baseline_minutes[s][crows] for s in _SERVICES}
+        baseline = {s: result.baseline_minutes[s][crows] for s in SERVICES}
         if data_version is None:
-            fields.update((f"{s}_minutes_baseline", baseline[s]) for s in _SERVICES)
+            fields.update((f"{s}_minutes_baseline", baseline[s]) for s in SERVICES)
         else:
             fields["baseline_digest"] = np.array([keep_baseline(session, baseline)], dtype=object)
-        for s in _SERVICES:
+        for s in SERVICES:
             fields[f"{s}_uncovered_at"] = partial(_bit_array, result, s, crows)
         fields["covered"] = _covered_flags(result, crows)
         bulk_copy.copy_row_of_arrays(session, "run_cell_arrays", fields)
@@ -315,7 +314,7 @@ def _store_timeline(session: Session, run: Run, result: CoverageResult) -> None:
     for name in _SERIES + _SERIES_V3:
         columns.append(np.concatenate([np.asarray(documents[c][name]) for c in codes]))
     for group in ("uncovered", "unreachable"):
-        for service in _SERVICES:
+        for service in SERVICES:
             columns.append(
                 np.concatenate([np.asarray(documents[c][group][service]) for c in codes])
             )
@@ -373,8 +372,8 @@ def timeline_document(session: Session, run_id: int) -> dict[str, Any]:
         if code not in areas:
             areas[code] = (
                 {name: [] for name in names}
-                | {"uncovered": {s: [] for s in _SERVICES}}
-                | {"unreachable": {s: [] for s in _SERVICES}}
+                | {"uncovered": {s: [] for s in SERVICES}}
+                | {"unreachable": {s: [] for s in SERVICES}}
             )
         area = areas[code]
         if code == COUNTY:
@@ -382,7 +381,7 @@ def timeline_document(session: Session, run_id: int) -> dict[str, Any]:
         for i, name in enumerate(names):
             area[name].append(row[2 + i])
         for g, group in enumerate(("uncovered", "unreachable")):
-            for i, service in enumerate(_SERVICES):
+            for i, service in enumerate(SERVICES):
                 area[group][service].append(row[2 + len(names) + 3 * g + i])
         v3 = v3 and row[2 + len(_SERIES)] is not None
     if not v3:

@@ -15,6 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis import compute
+from resilience.analysis.model import SERVICES
+from resilience.analysis.model import Scenario as AnalysisScenario
 from resilience.config import Settings
 from resilience.errors import BadInput, TooLarge
 from resilience.models import (
@@ -24,9 +26,9 @@ from resilience.models import (
 )
 from resilience.scenarios import ScenarioSpec
 from resilience.services.lookup import get_or_404
-from resilience.services.run_inputs import data_version_now, database_key, run_inputs
+from resilience.services.run_inputs import RunInputs, data_version_now, database_key, run_inputs
 from resilience.services.run_inputs import load_inputs as load_inputs
-from resilience.services.run_results import store_result
+from resilience.services.run_results import covered_cells, keep_baseline, store_result
 from resilience.services.scenarios import get_scenario, spec_of
 from resilience.services.transactions import start_then_enqueue
 from resilience.vocabulary import SWEREF99TM
@@ -186,6 +188,19 @@ def compute_run(session: Session, run_id: int, progress: ProgressSink | None = N
     run.status, run.progress, run.step, run.error = "finished", 100.0, None, None
     run.finished_at = datetime.now(UTC)
     return run
+
+
+def keep_default_baseline(session: Session, inputs: RunInputs) -> str | None:
+    """The baseline of the default parameters over a data version's inputs, computed and
+    stored once (run_results.keep_baseline) when the worker keeps them: the version's runs
+    with the default travel parameters, most of them, find it stored, and the worker's
+    first run is not its first computation. Its digest; None when no cell is populated."""
+    rows = covered_cells(inputs.cells)
+    if not rows.size:
+        return None
+    no_outage = AnalysisScenario()  # the default parameters; no outage, snow or closure
+    result = compute(inputs.sites, inputs.cells, inputs.names, no_outage, roads=inputs.roads)
+    return keep_baseline(session, {s: result.baseline_minutes[s][rows] for s in SERVICES})
 
 
 def latest_runs(session: Session, limit: int = 50) -> list[Run]:

@@ -11,6 +11,7 @@ from resilience.analysis import compute
 from resilience.models import RunCell, RunMunicipality, RunSite
 from resilience.scenarios import parse_scenario
 from resilience.services import run_results, runs, scenarios
+from resilience.services.run_inputs import run_inputs
 from tests.factories import OUTAGE_ABACKA, small_county
 
 
@@ -111,12 +112,15 @@ def test_runs_with_one_baseline_share_it(db_session: Session) -> None:
     """A run's baseline minutes are stored once per distinct content (migration 0028): the
     runs of one scenario name one run_baselines row and leave their own arrays null; a
     scenario whose travel parameters move the baseline gets a row of its own; run_cells
-    reads each run's own baseline, as a run stored with its own arrays does."""
+    reads each run's own baseline, as a run stored with its own arrays does. The row of
+    the default parameters is there before the first run (the worker writes it)."""
     small_county(db_session)
     same = scenarios.create_scenario(db_session, parse_scenario(OUTAGE_ABACKA))
     slower = scenarios.create_scenario(
         db_session, parse_scenario(OUTAGE_ABACKA | {"parameters": {"speed_kmh": 35}})
     )
+    # As a worker keeps a data version's inputs: the baseline of the default parameters.
+    default = runs.keep_default_baseline(db_session, run_inputs(db_session))
     first, second, other = (runs.start_run(db_session, s) for s in (same, same, slower))
     for run in (first, second, other):
         runs.compute_run(db_session, run.id)
@@ -126,7 +130,7 @@ def test_runs_with_one_baseline_share_it(db_session: Session) -> None:
     )
     digests = [db_session.execute(arrays, {"run": r.id}).one() for r in (first, second, other)]
     assert all(own_is_null for _digest, own_is_null in digests)
-    assert digests[0][0] == digests[1][0] != digests[2][0]
+    assert default == digests[0][0] == digests[1][0] != digests[2][0]
     assert db_session.scalar(text("SELECT count(*) FROM run_baselines")) == 2
 
     sites, cells, names = runs.load_inputs(db_session)
