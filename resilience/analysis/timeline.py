@@ -58,6 +58,16 @@ def area_series(
     return np.cumsum(diff.reshape(n_areas, width), axis=1, dtype=np.float64)[:, :n_hours]
 
 
+# The counts of a Series that are not per service, in the order of its documents.
+COUNTS = (
+    "care_sites_unpowered",
+    "residents_unpowered",
+    "care_sites_cold",
+    "residents_cold",
+    "home_care_clients_unpowered",
+)
+
+
 @dataclass(frozen=True)
 class Series:
     """Timeline figures of one area (a municipality, what lies in none, the county), one
@@ -74,24 +84,29 @@ class Series:
     )
     unreachable: dict[str, IntArray] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def columns(self) -> dict[str, IntArray]:
+        """The series as flat columns, v3's defaults (zeros) filled in: each count by its
+        name, the per-service ones as uncovered_food, ..., unreachable_shelter (the columns
+        of run_timeline)."""
         n = self.care_sites_unpowered.size
-        zeros = [0] * n
+        zeros = np.zeros(n, dtype=np.int64)
+        home_care = self.home_care_clients_unpowered
         return {
-            "care_sites_unpowered": self.care_sites_unpowered.tolist(),
-            "residents_unpowered": self.residents_unpowered.tolist(),
-            "care_sites_cold": self.care_sites_cold.tolist(),
-            "residents_cold": self.residents_cold.tolist(),
-            "home_care_clients_unpowered": (
-                self.home_care_clients_unpowered.tolist()
-                if self.home_care_clients_unpowered.size == n
-                else zeros
-            ),
-            "uncovered": {s: self.uncovered[s].tolist() for s in SERVICES},
-            "unreachable": {
-                s: self.unreachable[s].tolist() if s in self.unreachable else zeros
-                for s in SERVICES
-            },
+            "care_sites_unpowered": self.care_sites_unpowered,
+            "residents_unpowered": self.residents_unpowered,
+            "care_sites_cold": self.care_sites_cold,
+            "residents_cold": self.residents_cold,
+            "home_care_clients_unpowered": home_care if home_care.size == n else zeros,
+            **{f"uncovered_{s}": self.uncovered[s] for s in SERVICES},
+            **{f"unreachable_{s}": self.unreachable.get(s, zeros) for s in SERVICES},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        columns = self.columns()
+        return {
+            **{name: columns[name].tolist() for name in COUNTS},
+            "uncovered": {s: columns[f"uncovered_{s}"].tolist() for s in SERVICES},
+            "unreachable": {s: columns[f"unreachable_{s}"].tolist() for s in SERVICES},
         }
 
     @staticmethod

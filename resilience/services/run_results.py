@@ -310,20 +310,12 @@ def _store_timeline(session: Session, run: Run, result: CoverageResult) -> None:
         np.tile(np.arange(n), len(codes)),
         np.tile(timeline.hours, len(codes)),
     ]
-    documents = {c: series[c].to_dict() for c in codes}  # v3's defaults (zeros) filled in
-    for name in _SERIES + _SERIES_V3:
-        columns.append(np.concatenate([np.asarray(documents[c][name]) for c in codes]))
-    for group in ("uncovered", "unreachable"):
-        for service in SERVICES:
-            columns.append(
-                np.concatenate([np.asarray(documents[c][group][service]) for c in codes])
-            )
+    per_area = [series[c].columns() for c in codes]
+    names = list(per_area[0])
+    columns += [np.concatenate([area[name] for area in per_area]) for name in names]
     bulk_copy.copy_rows(
         session,
-        "COPY run_timeline (run_id, code, k, hour, "
-        + ", ".join(_SERIES + _SERIES_V3)
-        + ", uncovered_food, uncovered_care, uncovered_shelter,"
-        " unreachable_food, unreachable_care, unreachable_shelter) FROM STDIN",
+        f"COPY run_timeline (run_id, code, k, hour, {', '.join(names)}) FROM STDIN",
         columns,
     )
 
