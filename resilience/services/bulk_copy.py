@@ -158,15 +158,17 @@ def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
             if kind not in ("double precision", "boolean"):
                 values = np.where(null, 0, values)  # no cast of NaN to an integer
         return _fixed_fields(values, _FIXED.get(kind, "u1"), null)
-    if kind == "text" and values.dtype == object:
+    # Each distinct value made once (a column of codes, statuses or a run's intervals has
+    # a few), then every value looked up by map in C: no Python loop over the rows.
+    items = values.tolist()
+    distinct = dict.fromkeys(items)
+    lengths = {len(v) for v in distinct if isinstance(v, str)}
+    if kind == "text" and values.dtype == object and len(lengths) == 1:  # codes
         codes = _same_length_ascii(values)
         if codes is not None:
             return _fixed_fields(*codes)
-    # Each distinct value made once (a column of codes or of a run's intervals has few),
-    # then every value looked up by map in C: no Python loop over the rows.
-    items = values.tolist()
     made: dict[Any, bytes] = {}
-    for value in dict.fromkeys(items):
+    for value in distinct:
         if value is None:
             made[value] = b"\xff\xff\xff\xff"
             continue
@@ -178,9 +180,24 @@ def _field(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
         else:
             payload = str(value).encode()
         made[value] = struct.pack(">i", len(payload)) + payload
-    pieces = list(map(made.__getitem__, items))
-    sizes = np.fromiter(map(len, pieces), np.int64, n)
-    return sizes, np.frombuffer(b"".join(pieces), np.uint8)
+    if len(made) > n // 8:  # mostly distinct: joined as they come
+        pieces = list(map(made.__getitem__, items))
+        sizes = np.fromiter(map(len, pieces), np.int64, n)
+        return sizes, np.frombuffer(b"".join(pieces), np.uint8)
+    # A few: each row's number among them, then their bytes gathered by NumPy.
+    number = {value: i for i, value in enumerate(made)}
+    which = np.fromiter(map(number.__getitem__, items), np.intp, n)
+    return _gathered(list(made.values()), which)
+
+
+def _gathered(pieces: list[bytes], which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_field of the rows `pieces[which[i]]` (each piece a field with its length)."""
+    piece_sizes = np.fromiter(map(len, pieces), np.int64, len(pieces))
+    piece_starts = np.cumsum(piece_sizes) - piece_sizes
+    sizes = piece_sizes[which]
+    starts = np.cumsum(sizes) - sizes
+    source = np.repeat(piece_starts[which] - starts, sizes) + np.arange(int(sizes.sum()))
+    return sizes, np.frombuffer(b"".join(pieces), np.uint8)[source]
 
 
 def _fixed_fields(
@@ -253,13 +270,16 @@ def float_array_texts(lists: np.ndarray) -> np.ndarray:
     array of str), its NaNs left out ("{}" when none): for an array of such arrays, which
     PostgreSQL cannot hold but as text. Each distinct row is formatted once (a run's sites
     share a few outage windows)."""
-    if lists.shape[1] == 0:
-        return np.full(lists.shape[0], "{}", dtype=object)
-    rows = np.ascontiguousarray(np.where(np.isnan(lists), np.nan, lists))  # one NaN pattern
+    texts = np.full(lists.shape[0], "{}", dtype=object)
+    nan = np.isnan(lists)
+    some = np.flatnonzero(~nan.all(axis=1))  # most rows are empty: none sorted below
+    if not some.size:
+        return texts
+    rows = np.ascontiguousarray(np.where(nan, np.nan, lists)[some])  # one NaN pattern
     keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
     _unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    texts = np.asarray(_array_literals(rows[first]), dtype=object)
-    return texts[inverse.ravel()]
+    texts[some] = np.asarray(_array_literals(rows[first]), dtype=object)[inverse.ravel()]
+    return texts
 
 
 def _float_lists(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -266,7 +266,8 @@ def _store_sites(session: Session, run: Run, result: CoverageResult) -> None:
     tstar = np.nan_to_num(result.cold_after_hours[rows], nan=np.inf)[:, None]
     unheated_start, unheated_end = result.unheated_start[rows], result.unheated_end[rows]
     routes = np.full(rows.size, None, dtype=object)
-    position = {int(row): i for i, row in enumerate(rows.tolist())}
+    position = np.empty(sites.id.size, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
     for row, xy in result.generator_routes.items():
         line = shapely.set_srid(shapely.linestrings(xy), SWEREF99TM)
         routes[position[row]] = shapely.to_wkb(line, include_srid=True)

@@ -21,6 +21,18 @@ TIMELINE_COPY = (
     " home_care_clients_unpowered) FROM STDIN"
 )
 SERVICES = ("food", "care", "shelter")
+# run_site_arrays' columns of numbers (none of them null)
+NUMBERS = (
+    "hours_unpowered_before",
+    "hours_unpowered",
+    "generator_id",
+    "arrival_hours",
+    "heat_plant_id",
+    "hours_cold",
+    "first_cold_hour",
+    "min_indoor_c",
+    "outage_hours",
+)
 
 
 def _run_id(session: Session) -> int:
@@ -204,3 +216,55 @@ def test_a_sites_intervals_and_route_read_back_through_run_sites(db_session: Ses
         (sites[1], None, "backup", sites[0], [], "LINESTRING(1 2,3 4.5)", 3006),
         (sites[2], "2404", "none", None, [0.0, 1 / 3, 5.0, float("inf")], None, None),
     ]
+
+
+def test_many_values_of_a_few_kinds_read_back_in_their_order(db_session: Session) -> None:
+    """A column of many values of a few distinct ones (statuses of unequal length, codes
+    with nulls, intervals' texts, routes mostly null), laid out by gathering each distinct
+    value's bytes, reads back value for value; names with å, ä, ö too (a timeline's codes)."""
+    run_id = _run_id(db_session)
+    n = 1_000
+    rng = np.random.default_rng(7)
+    pick = rng.integers(0, 4, n)
+    status = np.array(["grid", "backup", "partial", "none"], dtype=object)[pick]
+    codes = np.array(["2480", None, "2482", "2403"], dtype=object)[rng.integers(0, 4, n)]
+    intervals = np.array([[np.nan, np.nan], [0.0, 24.0], [1 / 3, 5.0]])[rng.integers(0, 3, n)]
+    line = shapely.set_srid(shapely.linestrings([[1, 2], [3, 4.5]]), 3006)
+    routes = np.full(n, None, dtype=object)
+    routes[::97] = shapely.to_wkb(line, include_srid=True)
+    fields: dict[str, np.ndarray | Callable[[], bytes]] = {
+        "run_id": np.array([run_id]),
+        "site_id": np.arange(n) + 1,
+        "municipality_code": codes,
+        "status": status,
+        "unpowered_intervals": bulk_copy.float_array_texts(intervals),
+        "generator_route": routes,
+    }
+    for name in ("unheated_intervals", "cold_intervals"):
+        fields[name] = fields["unpowered_intervals"]
+    for name in NUMBERS:
+        fields[name] = np.zeros(n)
+    bulk_copy.copy_row_of_arrays(db_session, "run_site_arrays", fields)
+    stored = db_session.execute(
+        text(
+            "SELECT status, municipality_code, unpowered_intervals,"
+            " ARRAY(SELECT ST_AsText(ST_GeomFromEWKB(r)) FROM unnest(generator_route) AS r)"
+            " FROM run_site_arrays WHERE run_id = :run"
+        ),
+        {"run": run_id},
+    ).one()
+    assert stored[0] == status.tolist()
+    assert stored[1] == codes.tolist()
+    assert stored[2] == [
+        "{" + ",".join(repr(v) for v in row if v == v) + "}" for row in intervals.tolist()
+    ]
+    assert stored[3] == [None if r is None else "LINESTRING(1 2,3 4.5)" for r in routes]
+
+    names = np.array(["Åsele", "Vännäs", "Umeå", "Lycksele"], dtype=object)[pick]
+    counts = np.arange(n)
+    columns = [np.full(n, run_id), names, counts, counts / 3, *[counts] * 8]
+    bulk_copy.copy_rows(db_session, TIMELINE_COPY, columns)
+    read = db_session.execute(
+        text("SELECT code FROM run_timeline WHERE run_id = :run ORDER BY k"), {"run": run_id}
+    ).scalars()
+    assert list(read) == names.tolist()
