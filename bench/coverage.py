@@ -274,7 +274,7 @@ def end_to_end(
                 session.commit()
                 if status in ("finished", "failed"):
                     break
-                time.sleep(0.02)
+                time.sleep(0.005)  # a 5 ms step adds 2.5 ms on average to what we measure
             elapsed = time.perf_counter() - start
             if status != "finished":
                 raise SystemExit(f"run {run.id} failed: {error}")
