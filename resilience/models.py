@@ -309,8 +309,10 @@ class RunSiteArrays(Base):
 class RunCellArrays(Base):
     """A run's populated cells as one row of arrays, each in the order of cell_id (one
     element per cell): one row per run stores in a fraction of the time 250,000 rows take
-    (their keys and foreign keys checked per row). Stored out of line, uncompressed
-    (migration 0022). Read through the view run_cells (RunCell), a row per cell."""
+    (their keys and foreign keys checked per row). Stored out of line, compressed with lz4
+    (migration 0026). What every run of a data version shares is stored once: its cells
+    (RunCellInputs) and baseline minutes (RunBaseline). Read through the view run_cells
+    (RunCell), a row per cell."""
 
     __tablename__ = "run_cell_arrays"
 
