@@ -69,9 +69,9 @@ def warm_up() -> None:
 def keep_inputs() -> bool:
     """In the worker process, before a job in INPUT_JOBS (which runs in this process): read
     the inputs of runs and plans again if the data version moved (one small query when it
-    did not; services/run_inputs.py), and store the cells its runs cover once. Whether they
-    were read now. A failure here is only logged: the job then reads the inputs itself, or
-    fails visibly with the reason."""
+    did not; services/run_inputs.py), and store the cells its runs cover and the baseline
+    of the default parameters once. Whether they were read now. A failure here is only
+    logged: the job then reads the inputs itself, or fails visibly with the reason."""
     try:
         reads, started = run_inputs.stats()["reads"], time.monotonic()
         with _app().app_context(), standalone() as session:
