@@ -3,7 +3,7 @@
 Coordinates EPSG:3006 metres; travel in minutes; outage, fuel and arrival in hours.
 """
 
-from resilience.analysis.coverage import compute, distance_m, travel_minutes
+from resilience.analysis.coverage import baseline_minutes, compute, distance_m, travel_minutes
 from resilience.analysis.food import FoodStock
 from resilience.analysis.model import (
     MODEL_VERSION,
@@ -63,6 +63,7 @@ __all__ = [
     "SpeedFactors",
     "Timeline",
     "assign_municipality",
+    "baseline_minutes",
     "compute",
     "covers_xy",
     "distance_m",

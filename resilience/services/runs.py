@@ -14,9 +14,8 @@ import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from resilience.analysis import compute
+from resilience.analysis import Parameters, baseline_minutes, compute
 from resilience.analysis.model import SERVICES
-from resilience.analysis.model import Scenario as AnalysisScenario
 from resilience.config import Settings
 from resilience.errors import BadInput, TooLarge
 from resilience.models import (
@@ -193,14 +192,13 @@ def compute_run(session: Session, run_id: int, progress: ProgressSink | None = N
 def keep_default_baseline(session: Session, inputs: RunInputs) -> str | None:
     """The baseline of the default parameters over a data version's inputs, computed and
     stored once (run_results.keep_baseline) when the worker keeps them: the version's runs
-    with the default travel parameters, most of them, find it stored, and the worker's
-    first run is not its first computation. Its digest; None when no cell is populated."""
+    with the default travel parameters, most of them, find it stored (and, over roads, its
+    searches kept with the network). Its digest; None when no cell is populated."""
     rows = covered_cells(inputs.cells)
     if not rows.size:
         return None
-    no_outage = AnalysisScenario()  # the default parameters; no outage, snow or closure
-    result = compute(inputs.sites, inputs.cells, inputs.names, no_outage, roads=inputs.roads)
-    return keep_baseline(session, {s: result.baseline_minutes[s][rows] for s in SERVICES})
+    minutes = baseline_minutes(inputs.sites, inputs.cells, Parameters(), inputs.roads)
+    return keep_baseline(session, {s: minutes[s][rows] for s in SERVICES})
 
 
 def latest_runs(session: Session, limit: int = 50) -> list[Run]:

@@ -21,6 +21,7 @@ from resilience.analysis import (
     RoadNetwork,
     Scenario,
     SiteTable,
+    baseline_minutes,
     compute,
     plan,
     road_state,
@@ -402,3 +403,36 @@ def test_the_kept_values_are_bounded() -> None:
     assert len(roads._memo) == _MEMO_SIZE
     assert roads.memo(("k", _MEMO_SIZE + 4), lambda: -1) == _MEMO_SIZE + 4  # kept
     assert roads.memo(("k", 0), lambda: -1) == -1  # dropped, made again
+
+
+def test_the_baseline_alone_is_the_computation_s_baseline() -> None:
+    """baseline_minutes gives every service's baseline as compute() does for a scenario with
+    the same parameters (an outage, snow and closures change nothing of it), over roads and
+    in straight lines, NaN for the unpopulated cell; other parameters, another baseline."""
+    lines = [[(0, 0), (4000, 0), (8000, 0)], [(4000, 0), (4000, 6000)]]
+    cells = cells_table((0, 0, 5), (4000, 6000, 3), (8000, 0, 0), (9000, 500, 2))
+    sites = sites_table(
+        site("f", "food", "grocery", 8000, 0),
+        site("c", "care", "hospital", 0, 0),
+        site("s", "energy", "school", 4000, 6000, shelter_capacity=50),
+    )
+    outage = shapely.box(-1000, -1000, 1000, 1000)
+    closure = shapely.box(5000, -500, 6000, 500)
+    for roads in (network(*lines), None):
+        for overrides in ({"offroad_max_km": 1}, {"offroad_max_km": 1, "speed_kmh": 35}):
+            parameters = Parameters.from_overrides({**ROADS, **overrides})
+            alone = baseline_minutes(sites, cells, parameters, roads)
+            result = compute(
+                sites,
+                cells,
+                MUNICIPALITIES,
+                Scenario(outage=outage, parameters=parameters, road_closures=closure),
+                roads=roads,
+            )
+            assert set(alone) == set(result.baseline_minutes)
+            for service, minutes in alone.items():
+                np.testing.assert_array_equal(minutes, result.baseline_minutes[service])
+            assert np.isnan(alone["food"][2]) and np.isfinite(alone["food"][[0, 1, 3]]).all()
+    straight = baseline_minutes(sites, cells, Parameters.from_overrides(ROADS))
+    slower = baseline_minutes(sites, cells, Parameters.from_overrides({**ROADS, "speed_kmh": 35}))
+    assert (slower["food"][[0, 1, 3]] > straight["food"][[0, 1, 3]]).all()
