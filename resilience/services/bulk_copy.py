@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -363,7 +363,7 @@ def bit_string_array(bits: np.ndarray, present: np.ndarray) -> bytes:
 
 
 def copy_row_of_arrays(
-    session: Session, table: str, fields: dict[str, np.ndarray | Callable[[], bytes]]
+    session: Session, table: str, fields: Mapping[str, np.ndarray | Callable[[], bytes]]
 ) -> None:
     """COPY one row into `table` whose fields are NumPy columns (written as arrays when the
     table's column is one, else as the first value, e.g. the run's id) or functions that

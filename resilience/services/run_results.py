@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import delete, select, text
+from sqlalchemy import Select, delete, select, text
 from sqlalchemy.orm import Session
 
 from resilience.analysis import AreaSummary, CellTable, CoverageResult
@@ -31,6 +31,8 @@ from resilience.services import bulk_copy
 from resilience.services.lookup import get_or_404
 from resilience.vocabulary import SWEREF99TM
 
+# A row of arrays for bulk_copy.copy_row_of_arrays: its columns, or functions making them.
+_Fields = dict[str, np.ndarray | Callable[[], bytes]]
 # The advisory locks' spaces of run_cell_inputs rows (per version) and run_baselines rows
 # (per digest).
 _INPUTS_LOCK = 22_0027
@@ -116,60 +118,70 @@ def _covered(cells: CellTable) -> tuple[np.ndarray, str]:
 def keep_cell_inputs(session: Session, version: int, cells: CellTable) -> bool:
     """Whether the data version's RunCellInputs row holds exactly the cells a run of these
     cells covers, written now when there is none (e.g. by the worker as it keeps a version's
-    inputs, so that its first run need not). Two processes writing it at once wait on each
-    other (an advisory lock per version); a row of other cells (the data changed within
+    inputs, so that its first run need not); a row of other cells (the data changed within
     the version's own transaction) is left alone: False."""
     rows, digest = _covered(cells)
-    find = select(RunCellInputs.digest).where(RunCellInputs.data_version == version)
-    stored = session.scalar(find)
-    if stored is None:
-        _lock(session, _INPUTS_LOCK, version % 2**31)
-        stored = session.scalar(find)
-    if stored is None:
-        bulk_copy.copy_row_of_arrays(
-            session,
-            "run_cell_inputs",
-            {
-                "data_version": np.array([version]),
-                "digest": np.array([digest], dtype=object),
-                "cell_id": cells.id[rows],
-                "municipality_code": cells.municipality[rows],
-                "population": cells.population[rows],
-            },
-        )
-        return True
-    return stored == digest
-
-
-def _lock(session: Session, space: int, key: int) -> None:
-    """Wait for, then hold until the transaction ends, the advisory lock (space, key)."""
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key}
+    stored = _written_once(
+        session,
+        select(RunCellInputs.digest).where(RunCellInputs.data_version == version),
+        (_INPUTS_LOCK, version % 2**31),
+        "run_cell_inputs",
+        lambda: {
+            "data_version": np.array([version]),
+            "digest": np.array([digest], dtype=object),
+            "cell_id": cells.id[rows],
+            "municipality_code": cells.municipality[rows],
+            "population": cells.population[rows],
+        },
     )
+    return stored is None or stored == digest
 
 
 def keep_baseline(session: Session, minutes: dict[str, np.ndarray]) -> str:
     """The digest of a run's baseline minutes (per service, in the order of its cells), their
     RunBaseline row written now when there is none. Content-addressed: every run whose
     baseline is the same (one data version, one set of travel parameters) names one row,
-    and a baseline that differs in any minute gets its own. Two processes writing one row
-    at once wait on each other (an advisory lock per digest)."""
+    and a baseline that differs in any minute gets its own."""
     h = hashlib.sha256()
     for s in SERVICES:
         values = np.ascontiguousarray(minutes[s], dtype="<f8")
         h.update(struct.pack("<q", values.size))
         h.update(values.data)
     digest = h.hexdigest()
-    find = select(RunBaseline.digest).where(RunBaseline.digest == digest)
-    if session.scalar(find) is None:
-        _lock(session, _BASELINE_LOCK, int(digest[:7], 16))
-        if session.scalar(find) is None:
-            fields: dict[str, np.ndarray | Callable[[], bytes]] = {
-                "digest": np.array([digest], dtype=object)
-            }
-            fields.update((f"{s}_minutes_baseline", minutes[s]) for s in SERVICES)
-            bulk_copy.copy_row_of_arrays(session, "run_baselines", fields)
+    _written_once(
+        session,
+        select(RunBaseline.digest).where(RunBaseline.digest == digest),
+        (_BASELINE_LOCK, int(digest[:7], 16)),
+        "run_baselines",
+        lambda: (
+            {"digest": np.array([digest], dtype=object)}
+            | {f"{s}_minutes_baseline": minutes[s] for s in SERVICES}
+        ),
+    )
     return digest
+
+
+def _written_once(
+    session: Session,
+    find: Select[Any],
+    lock: tuple[int, int],
+    table: str,
+    fields: Callable[[], Mapping[str, np.ndarray]],
+) -> str | None:
+    """The digest `find` finds of a shared row, or None when there was none and the row is
+    written now (one row of fields() into `table`). Two processes writing one row at once
+    wait on each other: the second looks again under the advisory lock `lock`, held until
+    the transaction ends."""
+    stored: str | None = session.scalar(find)
+    if stored is not None:
+        return stored
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": lock[0], "key": lock[1]}
+    )
+    stored = session.scalar(find)
+    if stored is None:
+        bulk_copy.copy_row_of_arrays(session, table, fields())
+    return stored
 
 
 def store_result(
@@ -185,7 +197,7 @@ def store_result(
     cells = result.cells
     crows = covered_cells(cells)
     if crows.size:
-        fields: dict[str, np.ndarray | Callable[[], bytes]] = {"run_id": np.array([run.id])}
+        fields: _Fields = {"run_id": np.array([run.id])}
         shared = data_version is not None and keep_cell_inputs(session, data_version, cells)
         if not shared:
             fields["cell_id"] = cells.id[crows]
@@ -271,7 +283,7 @@ def _store_sites(session: Session, run: Run, result: CoverageResult) -> None:
     for row, xy in result.generator_routes.items():
         line = shapely.set_srid(shapely.linestrings(xy), SWEREF99TM)
         routes[position[row]] = shapely.to_wkb(line, include_srid=True)
-    fields: dict[str, np.ndarray | Callable[[], bytes]] = {
+    fields: _Fields = {
         "run_id": np.array([run.id]),
         "site_id": sites.id[rows],
         "municipality_code": sites.municipality[rows],
