@@ -71,23 +71,33 @@ def keep_inputs() -> bool:
     the inputs of runs and plans again if the data version moved (one small query when it
     did not; services/run_inputs.py), and store the cells its runs cover and the baseline
     of the default parameters once. Whether they were read now. A failure here is only
-    logged: the job then reads the inputs itself, or fails visibly with the reason."""
+    logged: the job then reads the inputs (or stores them) itself, or fails visibly with the
+    reason."""
+    reads, started = run_inputs.stats()["reads"], time.monotonic()
     try:
-        reads, started = run_inputs.stats()["reads"], time.monotonic()
         with _app().app_context(), standalone() as session:
             inputs = run_inputs.preload(session)
-        if run_inputs.stats()["reads"] != reads:
-            seconds = time.monotonic() - started
-            log.info("inputs of runs read for data version %s (%.2f s)", inputs.version, seconds)
-            # The cells every run of this version covers, and the baseline of most, stored
-            # once, now: not by its first run (run_results.keep_cell_inputs, keep_baseline).
-            with _app().app_context(), standalone() as session:
-                run_results.keep_cell_inputs(session, inputs.version, inputs.cells)
-                runs.keep_default_baseline(session, inputs)
-            return True
     except Exception as exc:  # the database away: the job will say so itself
         log.warning("inputs of runs not read before the job: %s: %s", type(exc).__name__, exc)
-    return False
+        return False
+    if run_inputs.stats()["reads"] == reads:
+        return False
+    seconds = time.monotonic() - started
+    log.info("inputs of runs read for data version %s (%.2f s)", inputs.version, seconds)
+    # The cells every run of this version covers, and the baseline of most, stored once,
+    # now: not by its first run (run_results.keep_cell_inputs, keep_baseline).
+    try:
+        with _app().app_context(), standalone() as session:
+            run_results.keep_cell_inputs(session, inputs.version, inputs.cells)
+            runs.keep_default_baseline(session, inputs)
+    except Exception as exc:  # each run stores what it needs itself
+        log.warning(
+            "cells and baseline of data version %s not stored ahead: %s: %s",
+            inputs.version,
+            type(exc).__name__,
+            exc,
+        )
+    return True
 
 
 # After the start, then at most this often: the run page polls once a second (POLL_MS of
