@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from resilience.analysis import compute
+from resilience.errors import TooLarge
 from resilience.scenarios import parse_scenario
 from resilience.services import imports, run_results, runs, scenarios
 from tests.factories import OUTAGE_ABACKA, TWO_DURATIONS, heat_county, site, small_county
@@ -256,8 +257,6 @@ def test_a_generator_s_line_follows_the_roads_when_the_run_has_them(db_session: 
 def test_the_work_limits_count_the_data_of_its_version(committed: Session) -> None:
     """check_work keeps its counts per data version: a committed change of the cells moves
     the version, and the next start counts again."""
-    from resilience.errors import TooLarge
-
     small_county(committed)
     committed.commit()
     populated = "SELECT count(*) FROM population_cells WHERE population > 0"
